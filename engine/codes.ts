@@ -1,0 +1,58 @@
+// Why this file exists: every way a command can be refused, and every reason an order can leave
+// the book other than by trading, is a named code that callers can switch on. Codes are grouped by
+// the subsystem that raises them (exchange-core style); the string value is what travels in events
+// and in the write-ahead log, so never renumber or rename one that has shipped.
+
+/** Why a command was refused. A rejected command never changes engine state. */
+export enum RejectCode {
+  // --- shape (1xx): the command object itself is malformed; checked before any state is read ---
+  MALFORMED_COMMAND = 'MALFORMED_COMMAND',
+  UNKNOWN_OP = 'UNKNOWN_OP',
+  INVALID_ID = 'INVALID_ID',
+  INVALID_ACCOUNT = 'INVALID_ACCOUNT',
+  INVALID_TIME = 'INVALID_TIME',
+  INVALID_SYMBOL = 'INVALID_SYMBOL',
+  INVALID_SIDE = 'INVALID_SIDE',
+  INVALID_ORDER_TYPE = 'INVALID_ORDER_TYPE',
+  INVALID_TIF = 'INVALID_TIF',
+  INVALID_POST_ONLY = 'INVALID_POST_ONLY',
+  INVALID_STP = 'INVALID_STP',
+  INVALID_PRICE = 'INVALID_PRICE',
+  INVALID_QTY = 'INVALID_QTY',
+
+  // --- instrument (2xx): well-formed, but outside the instrument's rules ---
+  UNKNOWN_SYMBOL = 'UNKNOWN_SYMBOL',
+  PRICE_OUT_OF_RANGE = 'PRICE_OUT_OF_RANGE',
+  PRICE_NOT_ON_TICK = 'PRICE_NOT_ON_TICK',
+  QTY_OUT_OF_RANGE = 'QTY_OUT_OF_RANGE',
+  QTY_NOT_ON_LOT = 'QTY_NOT_ON_LOT',
+
+  // --- order state (3xx): refers to orders that do or do not exist ---
+  UNKNOWN_ORDER = 'UNKNOWN_ORDER',
+  DUPLICATE_ORDER_ID = 'DUPLICATE_ORDER_ID',
+  NOT_OWNER = 'NOT_OWNER',
+
+  // --- matching (4xx) ---
+  POST_ONLY_WOULD_TAKE = 'POST_ONLY_WOULD_TAKE',
+
+  // --- capacity (5xx): explicit limits of the engine ---
+  ORDER_CAPACITY = 'ORDER_CAPACITY',
+
+  // --- exchange (6xx): raised by the durable Exchange before a command reaches the engine ---
+  QUEUE_FULL = 'QUEUE_FULL',
+  EXCHANGE_CLOSED = 'EXCHANGE_CLOSED',
+}
+
+/** Why an order (or the unfilled part of one) left the book without trading. */
+export enum CancelReason {
+  /** The owner cancelled it. */
+  USER = 'USER',
+  /** Unfilled remainder of a limit IOC order. */
+  IOC_REMAINDER = 'IOC_REMAINDER',
+  /** Unfilled remainder of a market order (including a market order that met an empty side). */
+  MARKET_REMAINDER = 'MARKET_REMAINDER',
+  /** A fill-or-kill order that could not be filled in full; nothing traded. */
+  FOK_UNFILLABLE = 'FOK_UNFILLABLE',
+  /** Removed by self-trade prevention (taker or maker, depending on the taker's STP mode). */
+  SELF_TRADE = 'SELF_TRADE',
+}

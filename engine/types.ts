@@ -1,0 +1,170 @@
+// Why this file exists: the public vocabulary of the matching engine — commands in, events out,
+// instrument and engine configuration. Both the fast engine and the naive test oracle are written
+// against these types and against engine/SEMANTICS.md; nothing here depends on how the book is
+// stored.
+
+import type { CancelReason, RejectCode } from './codes.js';
+
+/** Caller-chosen order id: a non-empty string of at most 64 UTF-16 units, or a safe integer. */
+export type OrderId = string | number;
+export type Side = 'buy' | 'sell';
+export type OrderType = 'limit' | 'market';
+export type TimeInForce = 'GTC' | 'IOC' | 'FOK';
+/**
+ * Self-trade prevention, keyed on account, decided by the taker's mode:
+ * - `none`: orders of one account may trade with each other;
+ * - `cancel_taker`: cancel the incoming order's remainder (cancel newest);
+ * - `cancel_maker`: cancel the resting order and keep matching (cancel oldest);
+ * - `cancel_both`: cancel both.
+ */
+export type StpMode = 'none' | 'cancel_taker' | 'cancel_maker' | 'cancel_both';
+
+export interface NewOrderCommand {
+  op: 'new';
+  id: OrderId;
+  account: string;
+  symbol: string;
+  side: Side;
+  type: OrderType;
+  /** Required for limit orders (integer ticks); must be absent for market orders. */
+  price?: number;
+  /** Integer, a positive multiple of the instrument's lot size. */
+  qty: number;
+  /** Default `GTC` for limit, `IOC` for market; market accepts `IOC` or `FOK` only. */
+  tif?: TimeInForce;
+  /** Rejected with POST_ONLY_WOULD_TAKE if it would trade on arrival. Limit GTC only. */
+  postOnly?: boolean;
+  /** Default `none`. */
+  stp?: StpMode;
+  /** Caller-supplied time (integer, e.g. ns or µs since epoch); the engine never reads a clock. */
+  time: number;
+}
+
+export interface CancelCommand {
+  op: 'cancel';
+  id: OrderId;
+  account: string;
+  time: number;
+}
+
+/**
+ * Replace price and open quantity of a live order. `qty` is the new *open* (remaining) quantity.
+ * Same price and qty not above the current open quantity keeps time priority; anything else
+ * loses it, and an order that now crosses trades at once as a taker.
+ */
+export interface ModifyCommand {
+  op: 'modify';
+  id: OrderId;
+  account: string;
+  price: number;
+  qty: number;
+  time: number;
+}
+
+export type Command = NewOrderCommand | CancelCommand | ModifyCommand;
+export type CommandOp = Command['op'];
+
+export interface AcceptedEvent {
+  type: 'accepted';
+  id: OrderId;
+  account: string;
+  symbol: string;
+  side: Side;
+  orderType: OrderType;
+  /** Limit price, or null for a market order. */
+  price: number | null;
+  qty: number;
+}
+
+export interface RejectedEvent {
+  type: 'rejected';
+  /** The command's op if it was a known op, else null. */
+  op: CommandOp | null;
+  /** The command's id if it was a valid id, else null. */
+  id: OrderId | null;
+  reason: RejectCode;
+}
+
+export interface TradeEvent {
+  type: 'trade';
+  symbol: string;
+  /** The maker's (resting) price. */
+  price: number;
+  qty: number;
+  makerId: OrderId;
+  takerId: OrderId;
+  makerAccount: string;
+  takerAccount: string;
+  takerSide: Side;
+  /** Open quantity of the maker after this trade (0 = filled and removed). */
+  makerRemaining: number;
+  /** Open quantity of the taker after this trade. */
+  takerRemaining: number;
+}
+
+export interface CancelledEvent {
+  type: 'cancelled';
+  id: OrderId;
+  account: string;
+  symbol: string;
+  side: Side;
+  reason: CancelReason;
+  /** Quantity removed by this cancellation. */
+  qty: number;
+}
+
+export interface ModifiedEvent {
+  type: 'modified';
+  id: OrderId;
+  account: string;
+  symbol: string;
+  side: Side;
+  price: number;
+  qty: number;
+  oldPrice: number;
+  oldQty: number;
+  /** True when the order kept its place in the queue (same price, quantity not increased). */
+  priorityKept: boolean;
+}
+
+export type EngineEvent = AcceptedEvent | RejectedEvent | TradeEvent | CancelledEvent | ModifiedEvent;
+
+export interface InstrumentSpec {
+  /** Non-empty, at most 32 characters, unique within an engine. */
+  symbol: string;
+  /** Prices must be multiples of this (positive safe integer). */
+  tickSize: number;
+  /** Quantities must be positive multiples of this (positive safe integer). */
+  lotSize: number;
+  /** Inclusive price band; both multiples of tickSize, 0 < minPrice <= maxPrice <= 2^48. */
+  minPrice: number;
+  maxPrice: number;
+  /** Largest quantity of one order (default 1,000,000,000; at most 2^32 - 1). */
+  maxQty?: number;
+}
+
+export interface EngineOptions {
+  instruments: InstrumentSpec[];
+  /** Hard limit on live (resting) orders across all instruments (default 4,194,304). */
+  maxOrders?: number;
+  /** Order slots allocated up front; the pool doubles up to maxOrders (default 65,536). */
+  initialOrders?: number;
+}
+
+/** Aggregated book levels, best first: [price, total open qty]. */
+export interface Depth {
+  bids: Array<[number, number]>;
+  asks: Array<[number, number]>;
+}
+
+/** One live order, as reported by `Engine.order(id)`. */
+export interface OrderView {
+  id: OrderId;
+  account: string;
+  symbol: string;
+  side: Side;
+  price: number;
+  qty: number;
+  postOnly: boolean;
+  stp: StpMode;
+}
