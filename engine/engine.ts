@@ -1,0 +1,586 @@
+// Why this file exists: the matching engine proper — a pure, deterministic state machine from
+// (state, command) to (state, events). It validates commands in the exact order of
+// engine/SEMANTICS.md, matches with price-time priority over typed-array books and never reads a
+// clock or a random source, so replaying the same commands always yields the same state hash.
+
+import { assert } from './assert.js';
+import { BookSide } from './book-side.js';
+import { CancelReason, RejectCode } from './codes.js';
+import { resolveEngineOptions, type ResolvedEngineOptions, type ResolvedInstrument } from './config.js';
+import { EngineError } from './errors.js';
+import { checkInvariants } from './invariants.js';
+import { LevelPool } from './level-pool.js';
+import { FLAG_POST_ONLY, FLAG_SELL, NIL, OrderPool, STP_MASK, STP_SHIFT } from './order-pool.js';
+import { decodeSnapshot, encodeSnapshot } from './snapshot.js';
+import { StateHasher } from './state-hash.js';
+import type {
+  CommandOp,
+  Depth,
+  EngineEvent,
+  EngineOptions,
+  OrderId,
+  OrderView,
+  Side,
+  StpMode,
+} from './types.js';
+
+const BUY = 0;
+const SELL = 1;
+const SIDE_NAMES: readonly Side[] = ['buy', 'sell'];
+
+const STP_NONE = 0;
+const STP_CANCEL_TAKER = 1;
+const STP_CANCEL_MAKER = 2;
+const STP_CANCEL_BOTH = 3;
+export const STP_NAMES: readonly StpMode[] = ['none', 'cancel_taker', 'cancel_maker', 'cancel_both'];
+
+const TIF_GTC = 0;
+const TIF_IOC = 1;
+const TIF_FOK = 2;
+
+const ID_LENGTH_MAX = 64;
+const ACCOUNT_LENGTH_MAX = 64;
+/** Accounts never seen resting cannot own a maker: this index matches no slot's account. */
+const ACCOUNT_NONE = -2;
+
+/** @internal One instrument's book. */
+export interface Book {
+  readonly index: number;
+  readonly spec: ResolvedInstrument;
+  /** [bids, asks] */
+  readonly sides: readonly [BookSide, BookSide];
+}
+
+function isValidId(id: unknown): id is OrderId {
+  if (typeof id === 'string') return id.length > 0 && id.length <= ID_LENGTH_MAX;
+  return typeof id === 'number' && Number.isSafeInteger(id);
+}
+
+function isSafeInteger(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value);
+}
+
+export class Engine {
+  /** @internal */ readonly options: ResolvedEngineOptions;
+  /** @internal */ readonly books: Book[];
+  /** @internal */ readonly bookBySymbol = new Map<string, Book>();
+  /** @internal */ orders: OrderPool;
+  /** @internal */ levels: LevelPool;
+  /** @internal */ readonly idToSlot = new Map<OrderId, number>();
+  /** @internal */ readonly accountIndex = new Map<string, number>();
+  /** @internal */ readonly accountNames: string[] = [];
+
+  /** Events of the command being applied. */
+  private out: EngineEvent[] = [];
+  /** Set by the taker loop when self-trade prevention cancelled the taker. */
+  private takerCancelled = false;
+
+  constructor(options: EngineOptions) {
+    this.options = resolveEngineOptions(options);
+    this.books = this.options.instruments.map((spec, index) => ({
+      index,
+      spec,
+      sides: [new BookSide(1), new BookSide(-1)] as const,
+    }));
+    for (const book of this.books) this.bookBySymbol.set(book.spec.symbol, book);
+    this.orders = new OrderPool(this.options.initialOrders, this.options.maxOrders);
+    this.levels = new LevelPool(Math.max(64, this.options.initialOrders >>> 4));
+  }
+
+  /** Instruments in configuration order, defaults filled. */
+  get instruments(): ResolvedInstrument[] {
+    return this.options.instruments.map((spec) => ({ ...spec }));
+  }
+
+  /** Number of live (resting) orders. */
+  get liveOrders(): number {
+    return this.orders.live;
+  }
+
+  /** Applies one command; returns its events in order. Never throws for bad input. */
+  apply(command: unknown): EngineEvent[] {
+    const out: EngineEvent[] = [];
+    this.out = out;
+    if (typeof command !== 'object' || command === null || Array.isArray(command)) {
+      return this.reject(null, null, RejectCode.MALFORMED_COMMAND);
+    }
+    const c = command as Record<string, unknown>;
+    const op = c.op;
+    if (op !== 'new' && op !== 'cancel' && op !== 'modify') return this.reject(null, null, RejectCode.UNKNOWN_OP);
+    const id = c.id;
+    if (!isValidId(id)) return this.reject(op, null, RejectCode.INVALID_ID);
+    const account = c.account;
+    if (typeof account !== 'string' || account.length === 0 || account.length > ACCOUNT_LENGTH_MAX) {
+      return this.reject(op, id, RejectCode.INVALID_ACCOUNT);
+    }
+    const time = c.time;
+    if (!isSafeInteger(time) || time < 0) return this.reject(op, id, RejectCode.INVALID_TIME);
+    if (op === 'new') this.newOrder(c, id, account);
+    else if (op === 'cancel') this.cancel(id, account);
+    else this.modify(c, id, account);
+    return out;
+  }
+
+  private reject(op: CommandOp | null, id: OrderId | null, reason: RejectCode): EngineEvent[] {
+    this.out.push({ type: 'rejected', op, id, reason });
+    return this.out;
+  }
+
+  private newOrder(c: Record<string, unknown>, id: OrderId, account: string): void {
+    const symbol = c.symbol;
+    if (typeof symbol !== 'string') return void this.reject('new', id, RejectCode.INVALID_SYMBOL);
+    const book = this.bookBySymbol.get(symbol);
+    if (book === undefined) return void this.reject('new', id, RejectCode.UNKNOWN_SYMBOL);
+    const sideName = c.side;
+    const side = sideName === 'buy' ? BUY : sideName === 'sell' ? SELL : -1;
+    if (side < 0) return void this.reject('new', id, RejectCode.INVALID_SIDE);
+    const type = c.type;
+    if (type !== 'limit' && type !== 'market') return void this.reject('new', id, RejectCode.INVALID_ORDER_TYPE);
+    const isMarket = type === 'market';
+    const tifName = c.tif;
+    let tif: number;
+    if (tifName === undefined) tif = isMarket ? TIF_IOC : TIF_GTC;
+    else if (tifName === 'GTC' && !isMarket) tif = TIF_GTC;
+    else if (tifName === 'IOC') tif = TIF_IOC;
+    else if (tifName === 'FOK') tif = TIF_FOK;
+    else return void this.reject('new', id, RejectCode.INVALID_TIF);
+    const postOnlyRaw = c.postOnly;
+    if (postOnlyRaw !== undefined && typeof postOnlyRaw !== 'boolean') {
+      return void this.reject('new', id, RejectCode.INVALID_POST_ONLY);
+    }
+    const postOnly = postOnlyRaw === true;
+    if (postOnly && (isMarket || tif !== TIF_GTC)) return void this.reject('new', id, RejectCode.INVALID_POST_ONLY);
+    const stp = stpCode(c.stp);
+    if (stp < 0) return void this.reject('new', id, RejectCode.INVALID_STP);
+    const spec = book.spec;
+    const priceRaw = c.price;
+    let price = 0;
+    if (!isMarket) {
+      if (!isSafeInteger(priceRaw)) return void this.reject('new', id, RejectCode.INVALID_PRICE);
+      if (priceRaw < spec.minPrice || priceRaw > spec.maxPrice) {
+        return void this.reject('new', id, RejectCode.PRICE_OUT_OF_RANGE);
+      }
+      if (priceRaw % spec.tickSize !== 0) return void this.reject('new', id, RejectCode.PRICE_NOT_ON_TICK);
+      price = priceRaw;
+    } else if (priceRaw !== undefined) {
+      return void this.reject('new', id, RejectCode.INVALID_PRICE);
+    }
+    const qty = c.qty;
+    if (!isSafeInteger(qty) || qty <= 0) return void this.reject('new', id, RejectCode.INVALID_QTY);
+    if (qty > spec.maxQty) return void this.reject('new', id, RejectCode.QTY_OUT_OF_RANGE);
+    if (qty % spec.lotSize !== 0) return void this.reject('new', id, RejectCode.QTY_NOT_ON_LOT);
+    if (this.idToSlot.has(id)) return void this.reject('new', id, RejectCode.DUPLICATE_ORDER_ID);
+    if (!isMarket && tif === TIF_GTC && this.orders.full) {
+      return void this.reject('new', id, RejectCode.ORDER_CAPACITY);
+    }
+    if (postOnly && this.crossesOpposite(book, side, price)) {
+      return void this.reject('new', id, RejectCode.POST_ONLY_WOULD_TAKE);
+    }
+
+    this.out.push({
+      type: 'accepted',
+      id,
+      account,
+      symbol,
+      side: SIDE_NAMES[side],
+      orderType: type,
+      price: isMarket ? null : price,
+      qty,
+    });
+    const limit = isMarket ? (side === BUY ? Infinity : -Infinity) : price;
+    const accountIdx = this.accountIndex.get(account) ?? ACCOUNT_NONE;
+    if (tif === TIF_FOK && !this.fillable(book, side, limit, qty, accountIdx, stp)) {
+      this.cancelledEvent(id, account, symbol, side, CancelReason.FOK_UNFILLABLE, qty);
+      return;
+    }
+    const remaining = this.match(book, side, limit, qty, id, account, accountIdx, stp);
+    if (remaining === 0 || this.takerCancelled) return;
+    if (isMarket) {
+      this.cancelledEvent(id, account, symbol, side, CancelReason.MARKET_REMAINDER, remaining);
+    } else if (tif === TIF_IOC) {
+      this.cancelledEvent(id, account, symbol, side, CancelReason.IOC_REMAINDER, remaining);
+    } else {
+      assert(tif === TIF_GTC, 'only GTC limit orders rest');
+      const slot = this.orders.alloc();
+      const orders = this.orders;
+      orders.ids[slot] = id;
+      orders.account[slot] = accountIdx === ACCOUNT_NONE ? this.internAccount(account) : accountIdx;
+      orders.flags[slot] = side | (postOnly ? FLAG_POST_ONLY : 0) | (stp << STP_SHIFT);
+      this.idToSlot.set(id, slot);
+      this.rest(book, side, price, remaining, slot);
+    }
+  }
+
+  private cancel(id: OrderId, account: string): void {
+    const slot = this.idToSlot.get(id);
+    if (slot === undefined) return void this.reject('cancel', id, RejectCode.UNKNOWN_ORDER);
+    const orders = this.orders;
+    if (this.accountNames[orders.account[slot]] !== account) return void this.reject('cancel', id, RejectCode.NOT_OWNER);
+    const book = this.books[this.levels.book[orders.level[slot]]];
+    this.cancelledEvent(id, account, book.spec.symbol, orders.flags[slot] & FLAG_SELL, CancelReason.USER, orders.qty[slot]);
+    this.unlink(slot);
+    this.release(slot);
+  }
+
+  private modify(c: Record<string, unknown>, id: OrderId, account: string): void {
+    const price = c.price;
+    if (!isSafeInteger(price)) return void this.reject('modify', id, RejectCode.INVALID_PRICE);
+    const qty = c.qty;
+    if (!isSafeInteger(qty) || qty <= 0) return void this.reject('modify', id, RejectCode.INVALID_QTY);
+    const slot = this.idToSlot.get(id);
+    if (slot === undefined) return void this.reject('modify', id, RejectCode.UNKNOWN_ORDER);
+    const orders = this.orders;
+    const levels = this.levels;
+    const accountIdx = orders.account[slot];
+    if (this.accountNames[accountIdx] !== account) return void this.reject('modify', id, RejectCode.NOT_OWNER);
+    const level = orders.level[slot];
+    const book = this.books[levels.book[level]];
+    const spec = book.spec;
+    if (price < spec.minPrice || price > spec.maxPrice) {
+      return void this.reject('modify', id, RejectCode.PRICE_OUT_OF_RANGE);
+    }
+    if (price % spec.tickSize !== 0) return void this.reject('modify', id, RejectCode.PRICE_NOT_ON_TICK);
+    if (qty > spec.maxQty) return void this.reject('modify', id, RejectCode.QTY_OUT_OF_RANGE);
+    if (qty % spec.lotSize !== 0) return void this.reject('modify', id, RejectCode.QTY_NOT_ON_LOT);
+    const flags = orders.flags[slot];
+    const side = flags & FLAG_SELL;
+    if ((flags & FLAG_POST_ONLY) !== 0 && this.crossesOpposite(book, side, price)) {
+      return void this.reject('modify', id, RejectCode.POST_ONLY_WOULD_TAKE);
+    }
+
+    const oldPrice = levels.price[level];
+    const oldQty = orders.qty[slot];
+    const priorityKept = price === oldPrice && qty <= oldQty;
+    this.out.push({
+      type: 'modified',
+      id,
+      account,
+      symbol: spec.symbol,
+      side: SIDE_NAMES[side],
+      price,
+      qty,
+      oldPrice,
+      oldQty,
+      priorityKept,
+    });
+    if (priorityKept) {
+      orders.qty[slot] = qty;
+      levels.total[level] -= oldQty - qty;
+      return;
+    }
+    this.unlink(slot);
+    const stp = (flags & STP_MASK) >>> STP_SHIFT;
+    const remaining = this.match(book, side, price, qty, id, account, accountIdx, stp);
+    if (remaining === 0 || this.takerCancelled) this.release(slot);
+    else this.rest(book, side, price, remaining, slot);
+  }
+
+  /** Would a taker at `price` on `side` trade with the opposite best level? */
+  private crossesOpposite(book: Book, side: number, price: number): boolean {
+    const best = book.sides[side ^ 1].best();
+    if (best === NIL) return false;
+    const bestPrice = this.levels.price[best];
+    return side === BUY ? price >= bestPrice : price <= bestPrice;
+  }
+
+  /**
+   * FOK pre-check: could `qty` fill completely, honouring the taker's STP mode? Reads only.
+   * Bounded by the number of crossing levels (and their orders when STP must look at accounts).
+   */
+  private fillable(book: Book, side: number, limit: number, qty: number, accountIdx: number, stp: number): boolean {
+    const opposite = book.sides[side ^ 1];
+    const levels = this.levels;
+    const orders = this.orders;
+    const perOrder = stp !== STP_NONE && accountIdx !== ACCOUNT_NONE;
+    let needed = qty;
+    for (let i = opposite.size - 1; i >= 0; i--) {
+      const level = opposite.levels[i];
+      const levelPrice = levels.price[level];
+      if (side === BUY ? levelPrice > limit : levelPrice < limit) return false;
+      if (!perOrder) {
+        needed -= levels.total[level];
+        if (needed <= 0) return true;
+        continue;
+      }
+      for (let o = levels.head[level]; o !== NIL; o = orders.next[o]) {
+        if (orders.account[o] === accountIdx) {
+          if (stp === STP_CANCEL_MAKER) continue;
+          return false;
+        }
+        needed -= orders.qty[o];
+        if (needed <= 0) return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The taker loop of SEMANTICS.md step 3. Returns the taker's open quantity afterwards and sets
+   * `takerCancelled` when self-trade prevention removed the taker.
+   */
+  private match(
+    book: Book,
+    side: number,
+    limit: number,
+    qty: number,
+    takerId: OrderId,
+    takerAccount: string,
+    takerAccountIdx: number,
+    stp: number,
+  ): number {
+    this.takerCancelled = false;
+    const opposite = book.sides[side ^ 1];
+    const levels = this.levels;
+    const orders = this.orders;
+    const symbol = book.spec.symbol;
+    const takerSide = SIDE_NAMES[side];
+    let remaining = qty;
+    while (remaining > 0 && opposite.size > 0) {
+      const level = opposite.levels[opposite.size - 1];
+      const levelPrice = levels.price[level];
+      if (side === BUY ? levelPrice > limit : levelPrice < limit) break;
+      let maker = levels.head[level];
+      // Each pass removes or fills a maker, or ends the taker: bounded by the level's count.
+      while (maker !== NIL && remaining > 0) {
+        const next = orders.next[maker];
+        const makerQty = orders.qty[maker];
+        if (stp !== STP_NONE && orders.account[maker] === takerAccountIdx) {
+          if (stp === STP_CANCEL_TAKER) {
+            this.cancelledEvent(takerId, takerAccount, symbol, side, CancelReason.SELF_TRADE, remaining);
+            this.takerCancelled = true;
+            return remaining;
+          }
+          this.cancelledEvent(
+            orders.ids[maker] as OrderId,
+            this.accountNames[orders.account[maker]],
+            symbol,
+            side ^ 1,
+            CancelReason.SELF_TRADE,
+            makerQty,
+          );
+          this.unlink(maker);
+          this.release(maker);
+          if (stp === STP_CANCEL_BOTH) {
+            this.cancelledEvent(takerId, takerAccount, symbol, side, CancelReason.SELF_TRADE, remaining);
+            this.takerCancelled = true;
+            return remaining;
+          }
+          maker = next;
+          continue;
+        }
+        const tradeQty = remaining < makerQty ? remaining : makerQty;
+        remaining -= tradeQty;
+        const makerRemaining = makerQty - tradeQty;
+        const makerId = orders.ids[maker] as OrderId;
+        this.out.push({
+          type: 'trade',
+          symbol,
+          price: levelPrice,
+          qty: tradeQty,
+          makerId,
+          takerId,
+          makerAccount: this.accountNames[orders.account[maker]],
+          takerAccount,
+          takerSide,
+          makerRemaining,
+          takerRemaining: remaining,
+        });
+        if (makerRemaining === 0) {
+          this.unlink(maker);
+          this.release(maker);
+        } else {
+          orders.qty[maker] = makerRemaining;
+          levels.total[level] -= tradeQty;
+        }
+        maker = next;
+      }
+    }
+    return remaining;
+  }
+
+  /** Appends `slot` (ids, account, flags already set) to the FIFO of its price level. */
+  private rest(book: Book, side: number, price: number, qty: number, slot: number): void {
+    const levels = this.levels;
+    const orders = this.orders;
+    const bookSide = book.sides[side];
+    const index = bookSide.indexOf(price * bookSide.sign);
+    let level: number;
+    if (index >= 0) {
+      level = bookSide.levels[index];
+    } else {
+      level = levels.alloc(price, book.index);
+      bookSide.insertAt(-index - 1, price, level);
+    }
+    const tail = levels.tail[level];
+    orders.prev[slot] = tail;
+    orders.next[slot] = NIL;
+    if (tail === NIL) levels.head[level] = slot;
+    else orders.next[tail] = slot;
+    levels.tail[level] = slot;
+    levels.total[level] += qty;
+    levels.count[level]++;
+    orders.level[slot] = level;
+    orders.qty[slot] = qty;
+  }
+
+  /** Takes `slot` out of its level (removing the level when it empties); the slot stays allocated. */
+  private unlink(slot: number): void {
+    const orders = this.orders;
+    const levels = this.levels;
+    const level = orders.level[slot];
+    const prev = orders.prev[slot];
+    const next = orders.next[slot];
+    if (prev === NIL) levels.head[level] = next;
+    else orders.next[prev] = next;
+    if (next === NIL) levels.tail[level] = prev;
+    else orders.prev[next] = prev;
+    levels.total[level] -= orders.qty[slot];
+    if (--levels.count[level] === 0) {
+      const book = this.books[levels.book[level]];
+      book.sides[orders.flags[slot] & FLAG_SELL].remove(levels.price[level]);
+      levels.free(level);
+    }
+  }
+
+  /** Forgets a dead order: its id becomes reusable and its slot free. */
+  private release(slot: number): void {
+    this.idToSlot.delete(this.orders.ids[slot] as OrderId);
+    this.orders.free(slot);
+  }
+
+  private internAccount(account: string): number {
+    const index = this.accountNames.length;
+    this.accountNames.push(account);
+    this.accountIndex.set(account, index);
+    return index;
+  }
+
+  private cancelledEvent(
+    id: OrderId,
+    account: string,
+    symbol: string,
+    side: number,
+    reason: CancelReason,
+    qty: number,
+  ): void {
+    this.out.push({ type: 'cancelled', id, account, symbol, side: SIDE_NAMES[side], reason, qty });
+  }
+
+  // --- queries -------------------------------------------------------------------------------
+
+  private bookOf(symbol: unknown): Book {
+    const book = typeof symbol === 'string' ? this.bookBySymbol.get(symbol) : undefined;
+    if (book === undefined) throw new EngineError('UNKNOWN_SYMBOL', `unknown symbol: ${String(symbol)}`);
+    return book;
+  }
+
+  /** Aggregated levels, best first, at most `levels` per side. */
+  depth(symbol: string, levels = 10): Depth {
+    const book = this.bookOf(symbol);
+    if (!isSafeInteger(levels) || levels <= 0) {
+      throw new EngineError('INVALID_ARGUMENT', 'depth levels must be a positive safe integer');
+    }
+    return { bids: this.sideDepth(book.sides[BUY], levels), asks: this.sideDepth(book.sides[SELL], levels) };
+  }
+
+  private sideDepth(side: BookSide, count: number): Array<[number, number]> {
+    const result: Array<[number, number]> = [];
+    for (let i = side.size - 1; i >= 0 && result.length < count; i--) {
+      const level = side.levels[i];
+      result.push([this.levels.price[level], this.levels.total[level]]);
+    }
+    return result;
+  }
+
+  /** Best bid and ask prices of an instrument (null when a side is empty). */
+  top(symbol: string): { bid: number | null; ask: number | null } {
+    const book = this.bookOf(symbol);
+    const bid = book.sides[BUY].best();
+    const ask = book.sides[SELL].best();
+    return {
+      bid: bid === NIL ? null : this.levels.price[bid],
+      ask: ask === NIL ? null : this.levels.price[ask],
+    };
+  }
+
+  /** A live order, or undefined. */
+  order(id: OrderId): OrderView | undefined {
+    const slot = this.idToSlot.get(id);
+    if (slot === undefined) return undefined;
+    const orders = this.orders;
+    const flags = orders.flags[slot];
+    const level = orders.level[slot];
+    return {
+      id,
+      account: this.accountNames[orders.account[slot]],
+      symbol: this.books[this.levels.book[level]].spec.symbol,
+      side: SIDE_NAMES[flags & FLAG_SELL],
+      price: this.levels.price[level],
+      qty: orders.qty[slot],
+      postOnly: (flags & FLAG_POST_ONLY) !== 0,
+      stp: STP_NAMES[(flags & STP_MASK) >>> STP_SHIFT],
+    };
+  }
+
+  /** Canonical SHA-256 of the books (engine/SEMANTICS.md), independent of slot allocation. */
+  stateHash(): string {
+    const hasher = new StateHasher();
+    const orders = this.orders;
+    const levels = this.levels;
+    for (const book of this.books) {
+      hasher.instrument(book.spec);
+      for (let s = 0; s < 2; s++) {
+        const side = book.sides[s];
+        hasher.side(SIDE_NAMES[s], side.size);
+        for (let i = side.size - 1; i >= 0; i--) {
+          const level = side.levels[i];
+          hasher.level(levels.price[level], levels.count[level]);
+          for (let o = levels.head[level]; o !== NIL; o = orders.next[o]) {
+            const flags = orders.flags[o];
+            hasher.order(
+              orders.ids[o] as OrderId,
+              this.accountNames[orders.account[o]],
+              orders.qty[o],
+              (flags & FLAG_POST_ONLY) !== 0,
+              STP_NAMES[(flags & STP_MASK) >>> STP_SHIFT],
+            );
+          }
+        }
+      }
+    }
+    return hasher.digest();
+  }
+
+  /** The whole state as bytes: raw typed arrays plus a small header (see snapshot.ts). */
+  snapshot(): Uint8Array {
+    return encodeSnapshot(this);
+  }
+
+  /**
+   * Rebuilds an engine from `snapshot()` bytes. With `verify` (default) the structure and every
+   * book invariant are checked; a damaged snapshot throws EngineError CORRUPT_SNAPSHOT.
+   */
+  static restore(bytes: Uint8Array, options: { verify?: boolean } = {}): Engine {
+    return decodeSnapshot(bytes, options.verify ?? true);
+  }
+
+  /** Throws an AssertionError naming the first violated book invariant (for tests and tools). */
+  checkInvariants(): void {
+    checkInvariants(this);
+  }
+
+  /** Bytes held by the engine's typed arrays (orders, levels, book sides). */
+  memoryBytes(): number {
+    let bytes = this.orders.memoryBytes() + this.levels.memoryBytes();
+    for (const book of this.books) bytes += book.sides[0].memoryBytes() + book.sides[1].memoryBytes();
+    return bytes;
+  }
+}
+
+function stpCode(value: unknown): number {
+  if (value === undefined || value === 'none') return STP_NONE;
+  if (value === 'cancel_taker') return STP_CANCEL_TAKER;
+  if (value === 'cancel_maker') return STP_CANCEL_MAKER;
+  if (value === 'cancel_both') return STP_CANCEL_BOTH;
+  return -1;
+}

@@ -1,0 +1,8 @@
+// Why this file exists: the engine module's one public face; other folders import only from here.
+export { Engine } from './engine.js';
+export { RejectCode, CancelReason } from './codes.js';
+export { ConfigError, EngineError, type EngineErrorCode } from './errors.js';
+export { AssertionError } from './assert.js';
+export { ENGINE_DEFAULTS, type ResolvedInstrument } from './config.js';
+export { StateHasher } from './state-hash.js';
+export type * from './types.js';

@@ -1,0 +1,207 @@
+// Why this file exists: checkpoints must be cheap to take and fast to load, so a snapshot is the
+// engine's typed arrays copied raw (no per-order objects), plus a small msgpack header for the
+// configuration, counters, account names and caller ids. Restoring verifies structure and
+// invariants so a damaged snapshot is refused, never half-loaded.
+
+import { Packr } from 'msgpackr';
+import { BookSide } from './book-side.js';
+import type { ResolvedEngineOptions } from './config.js';
+import { Engine } from './engine.js';
+import { EngineError } from './errors.js';
+import { checkInvariants } from './invariants.js';
+import { LevelPool } from './level-pool.js';
+import { OrderPool } from './order-pool.js';
+import type { OrderId } from './types.js';
+
+const MAGIC = 'MLSNAP01';
+const FORMAT_VERSION = 1;
+const packr = new Packr({ useRecords: false, moreTypes: false });
+
+interface SnapshotHeader {
+  version: number;
+  options: ResolvedEngineOptions;
+  orders: { highWater: number; freeHead: number; live: number };
+  levels: { highWater: number; freeHead: number; live: number };
+  /** Level count of each book side: [book0 bids, book0 asks, book1 bids, ...]. */
+  sides: number[];
+  accounts: string[];
+  /** Caller id of each order slot below highWater; null for free slots. */
+  ids: Array<OrderId | null>;
+}
+
+type Section = Float64Array | Int32Array | Uint8Array;
+
+function align8(n: number): number {
+  return (n + 7) & ~7;
+}
+
+export function encodeSnapshot(engine: Engine): Uint8Array {
+  const orders = engine.orders;
+  const levels = engine.levels;
+  const oh = orders.highWater;
+  const lh = levels.highWater;
+  const header: SnapshotHeader = {
+    version: FORMAT_VERSION,
+    options: engine.options,
+    orders: { highWater: oh, freeHead: orders.freeHead, live: orders.live },
+    levels: { highWater: lh, freeHead: levels.freeHead, live: levels.live },
+    sides: engine.books.flatMap((book) => [book.sides[0].size, book.sides[1].size]),
+    accounts: engine.accountNames,
+    ids: orders.ids.length > oh ? orders.ids.slice(0, oh) : padIds(orders.ids, oh),
+  };
+  const sections: Section[] = [
+    orders.qty.subarray(0, oh),
+    orders.next.subarray(0, oh),
+    orders.prev.subarray(0, oh),
+    orders.level.subarray(0, oh),
+    orders.account.subarray(0, oh),
+    orders.flags.subarray(0, oh),
+    levels.price.subarray(0, lh),
+    levels.head.subarray(0, lh),
+    levels.tail.subarray(0, lh),
+    levels.total.subarray(0, lh),
+    levels.count.subarray(0, lh),
+    levels.book.subarray(0, lh),
+  ];
+  for (const book of engine.books) {
+    for (const side of book.sides) sections.push(side.keys.subarray(0, side.size), side.levels.subarray(0, side.size));
+  }
+  const headerBytes = packr.pack(header);
+  let size = align8(8 + 4 + headerBytes.length);
+  for (const section of sections) size += align8(section.byteLength);
+  const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < 8; i++) out[i] = MAGIC.charCodeAt(i);
+  view.setUint32(8, headerBytes.length, true);
+  out.set(headerBytes, 12);
+  let offset = align8(12 + headerBytes.length);
+  for (const section of sections) {
+    out.set(new Uint8Array(section.buffer, section.byteOffset, section.byteLength), offset);
+    offset += align8(section.byteLength);
+  }
+  return out;
+}
+
+function padIds(ids: Array<OrderId | null>, length: number): Array<OrderId | null> {
+  const result = ids.slice();
+  while (result.length < length) result.push(null);
+  return result;
+}
+
+function corrupt(message: string): never {
+  throw new EngineError('CORRUPT_SNAPSHOT', `corrupt snapshot: ${message}`);
+}
+
+/** Reads the sections back in the order encodeSnapshot wrote them. */
+class SectionReader {
+  constructor(
+    private readonly bytes: Uint8Array,
+    private offset: number,
+  ) {}
+
+  f64(length: number, capacity: number): Float64Array {
+    return this.take(length, 8, (buffer) => new Float64Array(buffer), capacity);
+  }
+
+  i32(length: number, capacity: number): Int32Array {
+    return this.take(length, 4, (buffer) => new Int32Array(buffer), capacity);
+  }
+
+  u8(length: number, capacity: number): Uint8Array {
+    return this.take(length, 1, (buffer) => new Uint8Array(buffer), capacity);
+  }
+
+  get end(): number {
+    return this.offset;
+  }
+
+  private take<T extends Section>(length: number, width: number, make: (b: ArrayBuffer) => T, capacity: number): T {
+    const byteLength = length * width;
+    if (this.offset + byteLength > this.bytes.length) corrupt('truncated');
+    const target = make(new ArrayBuffer(Math.max(capacity, length) * width));
+    new Uint8Array(target.buffer).set(this.bytes.subarray(this.offset, this.offset + byteLength));
+    this.offset += align8(byteLength);
+    return target;
+  }
+}
+
+export function decodeSnapshot(bytes: Uint8Array, verify: boolean): Engine {
+  if (!(bytes instanceof Uint8Array) || bytes.length < 12) corrupt('too short');
+  for (let i = 0; i < 8; i++) if (bytes[i] !== MAGIC.charCodeAt(i)) corrupt('bad magic');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLength = view.getUint32(8, true);
+  if (12 + headerLength > bytes.length) corrupt('truncated header');
+  let header: SnapshotHeader;
+  try {
+    header = packr.unpack(bytes.subarray(12, 12 + headerLength)) as SnapshotHeader;
+  } catch (error) {
+    corrupt(`unreadable header (${(error as Error).message})`);
+  }
+  if (header?.version !== FORMAT_VERSION) corrupt(`unsupported version ${String(header?.version)}`);
+  let engine: Engine;
+  try {
+    engine = new Engine(header.options);
+  } catch (error) {
+    corrupt(`bad options (${(error as Error).message})`);
+  }
+  const oh = header.orders.highWater;
+  const lh = header.levels.highWater;
+  if (!Array.isArray(header.ids) || header.ids.length !== oh) corrupt('id table length');
+  if (!Array.isArray(header.sides) || header.sides.length !== engine.books.length * 2) corrupt('side table length');
+  if (oh > engine.options.maxOrders) corrupt('more order slots than maxOrders');
+
+  const reader = new SectionReader(bytes, align8(12 + headerLength));
+  const capacity = Math.max(engine.options.initialOrders, oh);
+  const orders = new OrderPool(Math.min(capacity, engine.options.maxOrders), engine.options.maxOrders);
+  orders.qty = reader.f64(oh, orders.capacity);
+  orders.next = reader.i32(oh, orders.capacity);
+  orders.prev = reader.i32(oh, orders.capacity);
+  orders.level = reader.i32(oh, orders.capacity);
+  orders.account = reader.i32(oh, orders.capacity);
+  orders.flags = reader.u8(oh, orders.capacity);
+  orders.highWater = oh;
+  orders.freeHead = header.orders.freeHead;
+  orders.live = header.orders.live;
+  orders.ids = header.ids;
+
+  const levels = new LevelPool(Math.max(64, lh));
+  levels.price = reader.f64(lh, levels.capacity);
+  levels.head = reader.i32(lh, levels.capacity);
+  levels.tail = reader.i32(lh, levels.capacity);
+  levels.total = reader.f64(lh, levels.capacity);
+  levels.count = reader.i32(lh, levels.capacity);
+  levels.book = reader.i32(lh, levels.capacity);
+  levels.highWater = lh;
+  levels.freeHead = header.levels.freeHead;
+  levels.live = header.levels.live;
+
+  engine.books.forEach((book, b) => {
+    book.sides.forEach((side: BookSide, s) => {
+      const size = header.sides[b * 2 + s];
+      const room = Math.max(64, size);
+      side.keys = reader.f64(size, room);
+      side.levels = reader.i32(size, room);
+      side.size = size;
+    });
+  });
+  if (reader.end !== bytes.length) corrupt('trailing bytes');
+
+  engine.orders = orders;
+  engine.levels = levels;
+  for (let i = 0; i < header.accounts.length; i++) {
+    engine.accountNames.push(header.accounts[i]);
+    engine.accountIndex.set(header.accounts[i], i);
+  }
+  for (let slot = 0; slot < oh; slot++) {
+    const id = header.ids[slot];
+    if (id !== null) engine.idToSlot.set(id, slot);
+  }
+  if (verify) {
+    try {
+      checkInvariants(engine);
+    } catch (error) {
+      corrupt((error as Error).message);
+    }
+  }
+  return engine;
+}

@@ -1,0 +1,2 @@
+// Why this file exists: the package's public surface. Re-exports only.
+export * from './engine/index.js';
