@@ -8,6 +8,8 @@ import { BookSide } from './book-side.js';
 import { CancelReason, RejectCode } from './codes.js';
 import { resolveEngineOptions, type ResolvedEngineOptions, type ResolvedInstrument } from './config.js';
 import { EngineError } from './errors.js';
+import { IdIndex } from './id-index.js';
+import { ArraySink, type EventSink } from './event-sink.js';
 import { checkInvariants } from './invariants.js';
 import { LevelPool } from './level-pool.js';
 import { FLAG_POST_ONLY, FLAG_SELL, NIL, OrderPool, STP_MASK, STP_SHIFT } from './order-pool.js';
@@ -66,12 +68,13 @@ export class Engine {
   /** @internal */ readonly bookBySymbol = new Map<string, Book>();
   /** @internal */ orders: OrderPool;
   /** @internal */ levels: LevelPool;
-  /** @internal */ readonly idToSlot = new Map<OrderId, number>();
+  /** @internal */ readonly idToSlot = new IdIndex();
   /** @internal */ readonly accountIndex = new Map<string, number>();
   /** @internal */ readonly accountNames: string[] = [];
 
-  /** Events of the command being applied. */
-  private out: EngineEvent[] = [];
+  /** Where the events of the command being executed go. */
+  private sink: EventSink;
+  private readonly arraySink = new ArraySink();
   /** Set by the taker loop when self-trade prevention cancelled the taker. */
   private takerCancelled = false;
 
@@ -85,6 +88,7 @@ export class Engine {
     for (const book of this.books) this.bookBySymbol.set(book.spec.symbol, book);
     this.orders = new OrderPool(this.options.initialOrders, this.options.maxOrders);
     this.levels = new LevelPool(Math.max(64, this.options.initialOrders >>> 4));
+    this.sink = this.arraySink;
   }
 
   /** Instruments in configuration order, defaults filled. */
@@ -99,31 +103,40 @@ export class Engine {
 
   /** Applies one command; returns its events in order. Never throws for bad input. */
   apply(command: unknown): EngineEvent[] {
-    const out: EngineEvent[] = [];
-    this.out = out;
+    const sink = this.arraySink;
+    const events: EngineEvent[] = [];
+    sink.events = events;
+    this.execute(command, sink);
+    return events;
+  }
+
+  /**
+   * The allocation-free path: applies one command and reports its events to `sink` as typed
+   * calls, in the same order `apply` would return them. Never throws for bad input.
+   */
+  execute(command: unknown, sink: EventSink): void {
+    this.sink = sink;
     if (typeof command !== 'object' || command === null || Array.isArray(command)) {
-      return this.reject(null, null, RejectCode.MALFORMED_COMMAND);
+      return void this.reject(null, null, RejectCode.MALFORMED_COMMAND);
     }
     const c = command as Record<string, unknown>;
     const op = c.op;
-    if (op !== 'new' && op !== 'cancel' && op !== 'modify') return this.reject(null, null, RejectCode.UNKNOWN_OP);
+    if (op !== 'new' && op !== 'cancel' && op !== 'modify') return void this.reject(null, null, RejectCode.UNKNOWN_OP);
     const id = c.id;
-    if (!isValidId(id)) return this.reject(op, null, RejectCode.INVALID_ID);
+    if (!isValidId(id)) return void this.reject(op, null, RejectCode.INVALID_ID);
     const account = c.account;
     if (typeof account !== 'string' || account.length === 0 || account.length > ACCOUNT_LENGTH_MAX) {
-      return this.reject(op, id, RejectCode.INVALID_ACCOUNT);
+      return void this.reject(op, id, RejectCode.INVALID_ACCOUNT);
     }
     const time = c.time;
-    if (!isSafeInteger(time) || time < 0) return this.reject(op, id, RejectCode.INVALID_TIME);
+    if (!isSafeInteger(time) || time < 0) return void this.reject(op, id, RejectCode.INVALID_TIME);
     if (op === 'new') this.newOrder(c, id, account);
     else if (op === 'cancel') this.cancel(id, account);
     else this.modify(c, id, account);
-    return out;
   }
 
-  private reject(op: CommandOp | null, id: OrderId | null, reason: RejectCode): EngineEvent[] {
-    this.out.push({ type: 'rejected', op, id, reason });
-    return this.out;
+  private reject(op: CommandOp | null, id: OrderId | null, reason: RejectCode): void {
+    this.sink.rejected(op, id, reason);
   }
 
   private newOrder(c: Record<string, unknown>, id: OrderId, account: string): void {
@@ -160,7 +173,7 @@ export class Engine {
       if (priceRaw < spec.minPrice || priceRaw > spec.maxPrice) {
         return void this.reject('new', id, RejectCode.PRICE_OUT_OF_RANGE);
       }
-      if (priceRaw % spec.tickSize !== 0) return void this.reject('new', id, RejectCode.PRICE_NOT_ON_TICK);
+      if (spec.tickSize !== 1 && priceRaw % spec.tickSize !== 0) return void this.reject('new', id, RejectCode.PRICE_NOT_ON_TICK);
       price = priceRaw;
     } else if (priceRaw !== undefined) {
       return void this.reject('new', id, RejectCode.INVALID_PRICE);
@@ -168,7 +181,7 @@ export class Engine {
     const qty = c.qty;
     if (!isSafeInteger(qty) || qty <= 0) return void this.reject('new', id, RejectCode.INVALID_QTY);
     if (qty > spec.maxQty) return void this.reject('new', id, RejectCode.QTY_OUT_OF_RANGE);
-    if (qty % spec.lotSize !== 0) return void this.reject('new', id, RejectCode.QTY_NOT_ON_LOT);
+    if (spec.lotSize !== 1 && qty % spec.lotSize !== 0) return void this.reject('new', id, RejectCode.QTY_NOT_ON_LOT);
     if (this.idToSlot.has(id)) return void this.reject('new', id, RejectCode.DUPLICATE_ORDER_ID);
     if (!isMarket && tif === TIF_GTC && this.orders.full) {
       return void this.reject('new', id, RejectCode.ORDER_CAPACITY);
@@ -177,18 +190,10 @@ export class Engine {
       return void this.reject('new', id, RejectCode.POST_ONLY_WOULD_TAKE);
     }
 
-    this.out.push({
-      type: 'accepted',
-      id,
-      account,
-      symbol,
-      side: SIDE_NAMES[side],
-      orderType: type,
-      price: isMarket ? null : price,
-      qty,
-    });
+    this.sink.accepted(id, account, symbol, SIDE_NAMES[side], type, isMarket ? null : price, qty);
     const limit = isMarket ? (side === BUY ? Infinity : -Infinity) : price;
-    const accountIdx = this.accountIndex.get(account) ?? ACCOUNT_NONE;
+    // Only self-trade prevention needs the taker's account index before it rests.
+    const accountIdx = stp === STP_NONE ? ACCOUNT_NONE : (this.accountIndex.get(account) ?? ACCOUNT_NONE);
     if (tif === TIF_FOK && !this.fillable(book, side, limit, qty, accountIdx, stp)) {
       this.cancelledEvent(id, account, symbol, side, CancelReason.FOK_UNFILLABLE, qty);
       return;
@@ -213,7 +218,7 @@ export class Engine {
 
   private cancel(id: OrderId, account: string): void {
     const slot = this.idToSlot.get(id);
-    if (slot === undefined) return void this.reject('cancel', id, RejectCode.UNKNOWN_ORDER);
+    if (slot === NIL) return void this.reject('cancel', id, RejectCode.UNKNOWN_ORDER);
     const orders = this.orders;
     if (this.accountNames[orders.account[slot]] !== account) return void this.reject('cancel', id, RejectCode.NOT_OWNER);
     const book = this.books[this.levels.book[orders.level[slot]]];
@@ -228,7 +233,7 @@ export class Engine {
     const qty = c.qty;
     if (!isSafeInteger(qty) || qty <= 0) return void this.reject('modify', id, RejectCode.INVALID_QTY);
     const slot = this.idToSlot.get(id);
-    if (slot === undefined) return void this.reject('modify', id, RejectCode.UNKNOWN_ORDER);
+    if (slot === NIL) return void this.reject('modify', id, RejectCode.UNKNOWN_ORDER);
     const orders = this.orders;
     const levels = this.levels;
     const accountIdx = orders.account[slot];
@@ -251,18 +256,7 @@ export class Engine {
     const oldPrice = levels.price[level];
     const oldQty = orders.qty[slot];
     const priorityKept = price === oldPrice && qty <= oldQty;
-    this.out.push({
-      type: 'modified',
-      id,
-      account,
-      symbol: spec.symbol,
-      side: SIDE_NAMES[side],
-      price,
-      qty,
-      oldPrice,
-      oldQty,
-      priorityKept,
-    });
+    this.sink.modified(id, account, spec.symbol, SIDE_NAMES[side], price, qty, oldPrice, oldQty, priorityKept);
     if (priorityKept) {
       orders.qty[slot] = qty;
       levels.total[level] -= oldQty - qty;
@@ -372,19 +366,18 @@ export class Engine {
         remaining -= tradeQty;
         const makerRemaining = makerQty - tradeQty;
         const makerId = orders.ids[maker] as OrderId;
-        this.out.push({
-          type: 'trade',
+        this.sink.trade(
           symbol,
-          price: levelPrice,
-          qty: tradeQty,
+          levelPrice,
+          tradeQty,
           makerId,
           takerId,
-          makerAccount: this.accountNames[orders.account[maker]],
+          this.accountNames[orders.account[maker]],
           takerAccount,
           takerSide,
           makerRemaining,
-          takerRemaining: remaining,
-        });
+          remaining,
+        );
         if (makerRemaining === 0) {
           this.unlink(maker);
           this.release(maker);
@@ -448,7 +441,10 @@ export class Engine {
     this.orders.free(slot);
   }
 
+  /** Index of `account`, adding it on first use. */
   private internAccount(account: string): number {
+    const known = this.accountIndex.get(account);
+    if (known !== undefined) return known;
     const index = this.accountNames.length;
     this.accountNames.push(account);
     this.accountIndex.set(account, index);
@@ -463,7 +459,7 @@ export class Engine {
     reason: CancelReason,
     qty: number,
   ): void {
-    this.out.push({ type: 'cancelled', id, account, symbol, side: SIDE_NAMES[side], reason, qty });
+    this.sink.cancelled(id, account, symbol, SIDE_NAMES[side], reason, qty);
   }
 
   // --- queries -------------------------------------------------------------------------------
@@ -506,7 +502,7 @@ export class Engine {
   /** A live order, or undefined. */
   order(id: OrderId): OrderView | undefined {
     const slot = this.idToSlot.get(id);
-    if (slot === undefined) return undefined;
+    if (slot === NIL) return undefined;
     const orders = this.orders;
     const flags = orders.flags[slot];
     const level = orders.level[slot];

@@ -6,3 +6,4 @@ export { AssertionError } from './assert.js';
 export { ENGINE_DEFAULTS, type ResolvedInstrument } from './config.js';
 export { StateHasher } from './state-hash.js';
 export type * from './types.js';
+export { ArraySink, type EventSink } from './event-sink.js';
