@@ -520,6 +520,15 @@ export class Engine {
 
   /** Canonical SHA-256 of the books (engine/SEMANTICS.md), independent of slot allocation. */
   stateHash(): string {
+    return this.feedHasher().digest();
+  }
+
+  /** Per-instrument 32-byte digests in configuration order (see combineInstrumentDigests). */
+  instrumentDigests(): Uint8Array[] {
+    return this.feedHasher().instrumentDigests();
+  }
+
+  private feedHasher(): StateHasher {
     const hasher = new StateHasher();
     const orders = this.orders;
     const levels = this.levels;
@@ -544,7 +553,7 @@ export class Engine {
         }
       }
     }
-    return hasher.digest();
+    return hasher;
   }
 
   /** The whole state as bytes: raw typed arrays plus a small header (see snapshot.ts). */

@@ -4,6 +4,6 @@ export { RejectCode, CancelReason } from './codes.js';
 export { ConfigError, EngineError, type EngineErrorCode } from './errors.js';
 export { AssertionError } from './assert.js';
 export { ENGINE_DEFAULTS, type ResolvedInstrument } from './config.js';
-export { StateHasher } from './state-hash.js';
+export { StateHasher, combineInstrumentDigests } from './state-hash.js';
 export type * from './types.js';
 export { ArraySink, type EventSink } from './event-sink.js';

@@ -19,17 +19,30 @@ const TAG_ID_NUMBER = 6;
 
 const STP_CODE: Record<StpMode, number> = { none: 0, cancel_taker: 1, cancel_maker: 2, cancel_both: 3 };
 
+/**
+ * The state hash is SHA-256 over the tag and the per-instrument digests in configuration order,
+ * each digest a SHA-256 of that instrument's canonical stream. Shards that own different
+ * instruments hash their books in parallel and `combineInstrumentDigests` joins them.
+ */
+export function combineInstrumentDigests(digests: readonly Uint8Array[]): string {
+  const outer = createHash('sha256');
+  outer.update(STATE_TAG);
+  for (const digest of digests) outer.update(digest);
+  return outer.digest('hex');
+}
+
+const STATE_TAG = 'matchlog-state-v1';
+
 export class StateHasher {
-  private readonly hash: Hash = createHash('sha256');
+  private hash: Hash | null = null;
   private readonly buffer = Buffer.allocUnsafe(BUFFER_BYTES);
   private offset = 0;
+  private readonly digests: Buffer[] = [];
 
-  constructor() {
-    this.ascii('matchlog-state-v1');
-  }
-
+  /** Starts the next instrument; everything fed until the next call belongs to it. */
   instrument(spec: Required<InstrumentSpec>): void {
-    this.reserve();
+    this.finishInstrument();
+    this.hash = createHash('sha256');
     this.u8(TAG_INSTRUMENT);
     this.str(spec.symbol);
     this.f64(spec.tickSize);
@@ -69,22 +82,31 @@ export class StateHasher {
     this.u8(STP_CODE[stp]);
   }
 
-  /** Lowercase hex SHA-256 of everything fed so far. The hasher cannot be used afterwards. */
+  /** The state hash (lowercase hex) of everything fed so far. The hasher cannot be used afterwards. */
   digest(): string {
+    return combineInstrumentDigests(this.instrumentDigests());
+  }
+
+  /** One 32-byte digest per instrument fed, in order. The hasher cannot be used afterwards. */
+  instrumentDigests(): Buffer[] {
+    this.finishInstrument();
+    return this.digests;
+  }
+
+  private finishInstrument(): void {
+    if (this.hash === null) return;
     if (this.offset > 0) this.hash.update(this.buffer.subarray(0, this.offset));
     this.offset = 0;
-    return this.hash.digest('hex');
+    this.digests.push(this.hash.digest());
+    this.hash = null;
   }
 
   private reserve(): void {
+    if (this.hash === null) throw new Error('StateHasher: instrument() must come first');
     if (this.offset + ITEM_BYTES_MAX > BUFFER_BYTES) {
       this.hash.update(this.buffer.subarray(0, this.offset));
       this.offset = 0;
     }
-  }
-
-  private ascii(text: string): void {
-    this.offset += this.buffer.write(text, this.offset, 'latin1');
   }
 
   private u8(value: number): void {
