@@ -15,6 +15,20 @@ import { LevelPool } from './level-pool.js';
 import { FLAG_POST_ONLY, FLAG_SELL, NIL, OrderPool, STP_MASK, STP_SHIFT } from './order-pool.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot.js';
 import { StateHasher } from './state-hash.js';
+import {
+  checkPrice,
+  checkQty,
+  isSafeInteger,
+  ParsedCommand,
+  parseCommand,
+  STP_CANCEL_BOTH,
+  STP_CANCEL_MAKER,
+  STP_CANCEL_TAKER,
+  STP_NONE,
+  TIF_FOK,
+  TIF_GTC,
+  TIF_IOC,
+} from './validate.js';
 import type {
   CommandOp,
   Depth,
@@ -30,18 +44,8 @@ const BUY = 0;
 const SELL = 1;
 const SIDE_NAMES: readonly Side[] = ['buy', 'sell'];
 
-const STP_NONE = 0;
-const STP_CANCEL_TAKER = 1;
-const STP_CANCEL_MAKER = 2;
-const STP_CANCEL_BOTH = 3;
 export const STP_NAMES: readonly StpMode[] = ['none', 'cancel_taker', 'cancel_maker', 'cancel_both'];
 
-const TIF_GTC = 0;
-const TIF_IOC = 1;
-const TIF_FOK = 2;
-
-const ID_LENGTH_MAX = 64;
-const ACCOUNT_LENGTH_MAX = 64;
 /** Accounts never seen resting cannot own a maker: this index matches no slot's account. */
 const ACCOUNT_NONE = -2;
 
@@ -53,19 +57,12 @@ export interface Book {
   readonly sides: readonly [BookSide, BookSide];
 }
 
-function isValidId(id: unknown): id is OrderId {
-  if (typeof id === 'string') return id.length > 0 && id.length <= ID_LENGTH_MAX;
-  return typeof id === 'number' && Number.isSafeInteger(id);
-}
-
-function isSafeInteger(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value);
-}
-
 export class Engine {
   /** @internal */ readonly options: ResolvedEngineOptions;
   /** @internal */ readonly books: Book[];
   /** @internal */ readonly bookBySymbol = new Map<string, Book>();
+  /** @internal Symbol → index in configuration order. */
+  readonly instrumentIndex = new Map<string, number>();
   /** @internal */ orders: OrderPool;
   /** @internal */ levels: LevelPool;
   /** @internal */ readonly idToSlot = new IdIndex();
@@ -75,6 +72,7 @@ export class Engine {
   /** Where the events of the command being executed go. */
   private sink: EventSink;
   private readonly arraySink = new ArraySink();
+  private readonly parsed = new ParsedCommand();
   /** Set by the taker loop when self-trade prevention cancelled the taker. */
   private takerCancelled = false;
 
@@ -85,7 +83,10 @@ export class Engine {
       spec,
       sides: [new BookSide(1), new BookSide(-1)] as const,
     }));
-    for (const book of this.books) this.bookBySymbol.set(book.spec.symbol, book);
+    for (const book of this.books) {
+      this.bookBySymbol.set(book.spec.symbol, book);
+      this.instrumentIndex.set(book.spec.symbol, book.index);
+    }
     this.orders = new OrderPool(this.options.initialOrders, this.options.maxOrders);
     this.levels = new LevelPool(Math.max(64, this.options.initialOrders >>> 4));
     this.sink = this.arraySink;
@@ -116,81 +117,35 @@ export class Engine {
    */
   execute(command: unknown, sink: EventSink): void {
     this.sink = sink;
-    if (typeof command !== 'object' || command === null || Array.isArray(command)) {
-      return void this.reject(null, null, RejectCode.MALFORMED_COMMAND);
-    }
-    const c = command as Record<string, unknown>;
-    const op = c.op;
-    if (op !== 'new' && op !== 'cancel' && op !== 'modify') return void this.reject(null, null, RejectCode.UNKNOWN_OP);
-    const id = c.id;
-    if (!isValidId(id)) return void this.reject(op, null, RejectCode.INVALID_ID);
-    const account = c.account;
-    if (typeof account !== 'string' || account.length === 0 || account.length > ACCOUNT_LENGTH_MAX) {
-      return void this.reject(op, id, RejectCode.INVALID_ACCOUNT);
-    }
-    const time = c.time;
-    if (!isSafeInteger(time) || time < 0) return void this.reject(op, id, RejectCode.INVALID_TIME);
-    if (op === 'new') this.newOrder(c, id, account);
-    else if (op === 'cancel') this.cancel(id, account);
-    else this.modify(c, id, account);
+    const p = this.parsed;
+    const reason = parseCommand(command, this.instrumentIndex, this.options.instruments, p, true);
+    if (reason !== null) return void sink.rejected(p.op, p.id, reason);
+    const id = p.id as OrderId;
+    if (p.op === 'new') this.newOrder(p, id);
+    else if (p.op === 'cancel') this.cancel(id, p.account);
+    else this.modify(id, p.account, p.price, p.qty);
   }
 
-  private reject(op: CommandOp | null, id: OrderId | null, reason: RejectCode): void {
-    this.sink.rejected(op, id, reason);
-  }
-
-  private newOrder(c: Record<string, unknown>, id: OrderId, account: string): void {
-    const symbol = c.symbol;
-    if (typeof symbol !== 'string') return void this.reject('new', id, RejectCode.INVALID_SYMBOL);
-    const book = this.bookBySymbol.get(symbol);
-    if (book === undefined) return void this.reject('new', id, RejectCode.UNKNOWN_SYMBOL);
-    const sideName = c.side;
-    const side = sideName === 'buy' ? BUY : sideName === 'sell' ? SELL : -1;
-    if (side < 0) return void this.reject('new', id, RejectCode.INVALID_SIDE);
-    const type = c.type;
-    if (type !== 'limit' && type !== 'market') return void this.reject('new', id, RejectCode.INVALID_ORDER_TYPE);
-    const isMarket = type === 'market';
-    const tifName = c.tif;
-    let tif: number;
-    if (tifName === undefined) tif = isMarket ? TIF_IOC : TIF_GTC;
-    else if (tifName === 'GTC' && !isMarket) tif = TIF_GTC;
-    else if (tifName === 'IOC') tif = TIF_IOC;
-    else if (tifName === 'FOK') tif = TIF_FOK;
-    else return void this.reject('new', id, RejectCode.INVALID_TIF);
-    const postOnlyRaw = c.postOnly;
-    if (postOnlyRaw !== undefined && typeof postOnlyRaw !== 'boolean') {
-      return void this.reject('new', id, RejectCode.INVALID_POST_ONLY);
-    }
-    const postOnly = postOnlyRaw === true;
-    if (postOnly && (isMarket || tif !== TIF_GTC)) return void this.reject('new', id, RejectCode.INVALID_POST_ONLY);
-    const stp = stpCode(c.stp);
-    if (stp < 0) return void this.reject('new', id, RejectCode.INVALID_STP);
-    const spec = book.spec;
-    const priceRaw = c.price;
-    let price = 0;
-    if (!isMarket) {
-      if (!isSafeInteger(priceRaw)) return void this.reject('new', id, RejectCode.INVALID_PRICE);
-      if (priceRaw < spec.minPrice || priceRaw > spec.maxPrice) {
-        return void this.reject('new', id, RejectCode.PRICE_OUT_OF_RANGE);
-      }
-      if (spec.tickSize !== 1 && priceRaw % spec.tickSize !== 0) return void this.reject('new', id, RejectCode.PRICE_NOT_ON_TICK);
-      price = priceRaw;
-    } else if (priceRaw !== undefined) {
-      return void this.reject('new', id, RejectCode.INVALID_PRICE);
-    }
-    const qty = c.qty;
-    if (!isSafeInteger(qty) || qty <= 0) return void this.reject('new', id, RejectCode.INVALID_QTY);
-    if (qty > spec.maxQty) return void this.reject('new', id, RejectCode.QTY_OUT_OF_RANGE);
-    if (spec.lotSize !== 1 && qty % spec.lotSize !== 0) return void this.reject('new', id, RejectCode.QTY_NOT_ON_LOT);
-    if (this.idToSlot.has(id)) return void this.reject('new', id, RejectCode.DUPLICATE_ORDER_ID);
+  private newOrder(p: ParsedCommand, id: OrderId): void {
+    const sink = this.sink;
+    if (this.idToSlot.has(id)) return void sink.rejected('new', id, RejectCode.DUPLICATE_ORDER_ID);
+    const isMarket = p.orderType === 'market';
+    const tif = p.tif;
     if (!isMarket && tif === TIF_GTC && this.orders.full) {
-      return void this.reject('new', id, RejectCode.ORDER_CAPACITY);
+      return void sink.rejected('new', id, RejectCode.ORDER_CAPACITY);
     }
-    if (postOnly && this.crossesOpposite(book, side, price)) {
-      return void this.reject('new', id, RejectCode.POST_ONLY_WOULD_TAKE);
+    const book = this.books[p.instrument];
+    const side = p.side;
+    const price = p.price;
+    if (p.postOnly && this.crossesOpposite(book, side, price)) {
+      return void sink.rejected('new', id, RejectCode.POST_ONLY_WOULD_TAKE);
     }
-
-    this.sink.accepted(id, account, symbol, SIDE_NAMES[side], type, isMarket ? null : price, qty);
+    const account = p.account;
+    const symbol = p.symbol;
+    const qty = p.qty;
+    const stp = p.stp;
+    const postOnly = p.postOnly;
+    sink.accepted(id, account, symbol, SIDE_NAMES[side], p.orderType, isMarket ? null : price, qty);
     const limit = isMarket ? (side === BUY ? Infinity : -Infinity) : price;
     // Only self-trade prevention needs the taker's account index before it rests.
     const accountIdx = stp === STP_NONE ? ACCOUNT_NONE : (this.accountIndex.get(account) ?? ACCOUNT_NONE);
@@ -218,45 +173,40 @@ export class Engine {
 
   private cancel(id: OrderId, account: string): void {
     const slot = this.idToSlot.get(id);
-    if (slot === NIL) return void this.reject('cancel', id, RejectCode.UNKNOWN_ORDER);
+    if (slot === NIL) return void this.sink.rejected('cancel', id, RejectCode.UNKNOWN_ORDER);
     const orders = this.orders;
-    if (this.accountNames[orders.account[slot]] !== account) return void this.reject('cancel', id, RejectCode.NOT_OWNER);
+    if (this.accountNames[orders.account[slot]] !== account) {
+      return void this.sink.rejected('cancel', id, RejectCode.NOT_OWNER);
+    }
     const book = this.books[this.levels.book[orders.level[slot]]];
     this.cancelledEvent(id, account, book.spec.symbol, orders.flags[slot] & FLAG_SELL, CancelReason.USER, orders.qty[slot]);
     this.unlink(slot);
     this.release(slot);
   }
 
-  private modify(c: Record<string, unknown>, id: OrderId, account: string): void {
-    const price = c.price;
-    if (!isSafeInteger(price)) return void this.reject('modify', id, RejectCode.INVALID_PRICE);
-    const qty = c.qty;
-    if (!isSafeInteger(qty) || qty <= 0) return void this.reject('modify', id, RejectCode.INVALID_QTY);
+  private modify(id: OrderId, account: string, price: number, qty: number): void {
+    const sink = this.sink;
     const slot = this.idToSlot.get(id);
-    if (slot === NIL) return void this.reject('modify', id, RejectCode.UNKNOWN_ORDER);
+    if (slot === NIL) return void sink.rejected('modify', id, RejectCode.UNKNOWN_ORDER);
     const orders = this.orders;
     const levels = this.levels;
     const accountIdx = orders.account[slot];
-    if (this.accountNames[accountIdx] !== account) return void this.reject('modify', id, RejectCode.NOT_OWNER);
+    if (this.accountNames[accountIdx] !== account) return void sink.rejected('modify', id, RejectCode.NOT_OWNER);
     const level = orders.level[slot];
     const book = this.books[levels.book[level]];
     const spec = book.spec;
-    if (price < spec.minPrice || price > spec.maxPrice) {
-      return void this.reject('modify', id, RejectCode.PRICE_OUT_OF_RANGE);
-    }
-    if (price % spec.tickSize !== 0) return void this.reject('modify', id, RejectCode.PRICE_NOT_ON_TICK);
-    if (qty > spec.maxQty) return void this.reject('modify', id, RejectCode.QTY_OUT_OF_RANGE);
-    if (qty % spec.lotSize !== 0) return void this.reject('modify', id, RejectCode.QTY_NOT_ON_LOT);
+    const reason = checkPrice(spec, price) ?? checkQty(spec, qty);
+    if (reason !== null) return void sink.rejected('modify', id, reason);
     const flags = orders.flags[slot];
     const side = flags & FLAG_SELL;
     if ((flags & FLAG_POST_ONLY) !== 0 && this.crossesOpposite(book, side, price)) {
-      return void this.reject('modify', id, RejectCode.POST_ONLY_WOULD_TAKE);
+      return void sink.rejected('modify', id, RejectCode.POST_ONLY_WOULD_TAKE);
     }
 
     const oldPrice = levels.price[level];
     const oldQty = orders.qty[slot];
     const priorityKept = price === oldPrice && qty <= oldQty;
-    this.sink.modified(id, account, spec.symbol, SIDE_NAMES[side], price, qty, oldPrice, oldQty, priorityKept);
+    sink.modified(id, account, spec.symbol, SIDE_NAMES[side], price, qty, oldPrice, oldQty, priorityKept);
     if (priorityKept) {
       orders.qty[slot] = qty;
       levels.total[level] -= oldQty - qty;
@@ -499,6 +449,11 @@ export class Engine {
     };
   }
 
+  /** Is `id` a live (resting) order? Allocation-free. */
+  isLive(id: OrderId): boolean {
+    return this.idToSlot.get(id) !== NIL;
+  }
+
   /** A live order, or undefined. */
   order(id: OrderId): OrderView | undefined {
     const slot = this.idToSlot.get(id);
@@ -580,12 +535,4 @@ export class Engine {
     for (const book of this.books) bytes += book.sides[0].memoryBytes() + book.sides[1].memoryBytes();
     return bytes;
   }
-}
-
-function stpCode(value: unknown): number {
-  if (value === undefined || value === 'none') return STP_NONE;
-  if (value === 'cancel_taker') return STP_CANCEL_TAKER;
-  if (value === 'cancel_maker') return STP_CANCEL_MAKER;
-  if (value === 'cancel_both') return STP_CANCEL_BOTH;
-  return -1;
 }

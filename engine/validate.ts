@@ -1,0 +1,171 @@
+// Why this file exists: the stateless half of command validation (SEMANTICS.md steps that read no
+// book state), as one parser shared by the engine and by the durable exchange, which must refuse
+// malformed commands before they reach the log. One implementation, so the two can never drift.
+// It fills a reusable scratch object instead of allocating a parsed command per call.
+
+import { RejectCode } from './codes.js';
+import type { ResolvedInstrument } from './config.js';
+import type { CommandOp, OrderId, OrderType } from './types.js';
+
+export const SIDE_BUY = 0;
+export const SIDE_SELL = 1;
+export const TIF_GTC = 0;
+export const TIF_IOC = 1;
+export const TIF_FOK = 2;
+export const STP_NONE = 0;
+export const STP_CANCEL_TAKER = 1;
+export const STP_CANCEL_MAKER = 2;
+export const STP_CANCEL_BOTH = 3;
+
+const ID_LENGTH_MAX = 64;
+const ACCOUNT_LENGTH_MAX = 64;
+
+/** Scratch result of `parseCommand`. Fields past the failing step are unspecified. */
+export class ParsedCommand {
+  op: CommandOp | null = null;
+  id: OrderId | null = null;
+  account = '';
+  time = 0;
+  /** new: index of the instrument in configuration order. */
+  instrument = -1;
+  symbol = '';
+  side = SIDE_BUY;
+  orderType: OrderType = 'limit';
+  tif = TIF_GTC;
+  postOnly = false;
+  stp = STP_NONE;
+  /** new (limit) and modify. */
+  price = 0;
+  qty = 0;
+}
+
+export function isValidId(id: unknown): id is OrderId {
+  if (typeof id === 'string') return id.length > 0 && id.length <= ID_LENGTH_MAX;
+  return typeof id === 'number' && Number.isSafeInteger(id);
+}
+
+export function isSafeInteger(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value);
+}
+
+function stpCode(value: unknown): number {
+  if (value === undefined || value === 'none') return STP_NONE;
+  if (value === 'cancel_taker') return STP_CANCEL_TAKER;
+  if (value === 'cancel_maker') return STP_CANCEL_MAKER;
+  if (value === 'cancel_both') return STP_CANCEL_BOTH;
+  return -1;
+}
+
+/** Instrument rules for a price (limit) — SEMANTICS.md step 12 after the type check. */
+export function checkPrice(spec: ResolvedInstrument, price: number): RejectCode | null {
+  if (price < spec.minPrice || price > spec.maxPrice) return RejectCode.PRICE_OUT_OF_RANGE;
+  if (spec.tickSize !== 1 && price % spec.tickSize !== 0) return RejectCode.PRICE_NOT_ON_TICK;
+  return null;
+}
+
+/** Instrument rules for a quantity — SEMANTICS.md step 13 after the type check. */
+export function checkQty(spec: ResolvedInstrument, qty: number): RejectCode | null {
+  if (qty > spec.maxQty) return RejectCode.QTY_OUT_OF_RANGE;
+  if (spec.lotSize !== 1 && qty % spec.lotSize !== 0) return RejectCode.QTY_NOT_ON_LOT;
+  return null;
+}
+
+/**
+ * Runs every stateless check of SEMANTICS.md in order and fills `out`. Returns the first failing
+ * reason, or null. `requireTime` is false for the exchange, which stamps time itself.
+ */
+export function parseCommand(
+  command: unknown,
+  instruments: ReadonlyMap<string, number>,
+  specs: readonly ResolvedInstrument[],
+  out: ParsedCommand,
+  requireTime: boolean,
+): RejectCode | null {
+  out.op = null;
+  out.id = null;
+  if (typeof command !== 'object' || command === null) return RejectCode.MALFORMED_COMMAND;
+  // Plain objects only (as JSON or msgpack decode them): arrays, Maps, Dates and class instances
+  // would let getters or inherited fields smuggle values past these checks.
+  const proto: unknown = Object.getPrototypeOf(command);
+  if (proto !== Object.prototype && proto !== null) return RejectCode.MALFORMED_COMMAND;
+  const c = command as Record<string, unknown>;
+  const op = c.op;
+  if (op !== 'new' && op !== 'cancel' && op !== 'modify') return RejectCode.UNKNOWN_OP;
+  out.op = op;
+  const id = c.id;
+  if (!isValidId(id)) return RejectCode.INVALID_ID;
+  out.id = id;
+  const account = c.account;
+  if (typeof account !== 'string' || account.length === 0 || account.length > ACCOUNT_LENGTH_MAX) {
+    return RejectCode.INVALID_ACCOUNT;
+  }
+  out.account = account;
+  if (requireTime) {
+    const time = c.time;
+    if (!isSafeInteger(time) || time < 0) return RejectCode.INVALID_TIME;
+    out.time = time;
+  }
+  if (op === 'cancel') return null;
+  if (op === 'modify') {
+    const price = c.price;
+    if (!isSafeInteger(price)) return RejectCode.INVALID_PRICE;
+    const qty = c.qty;
+    if (!isSafeInteger(qty) || qty <= 0) return RejectCode.INVALID_QTY;
+    out.price = price;
+    out.qty = qty;
+    return null;
+  }
+  return parseNew(c, instruments, specs, out);
+}
+
+function parseNew(
+  c: Record<string, unknown>,
+  instruments: ReadonlyMap<string, number>,
+  specs: readonly ResolvedInstrument[],
+  out: ParsedCommand,
+): RejectCode | null {
+  const symbol = c.symbol;
+  if (typeof symbol !== 'string') return RejectCode.INVALID_SYMBOL;
+  const instrument = instruments.get(symbol);
+  if (instrument === undefined) return RejectCode.UNKNOWN_SYMBOL;
+  out.instrument = instrument;
+  out.symbol = symbol;
+  const side = c.side;
+  if (side === 'buy') out.side = SIDE_BUY;
+  else if (side === 'sell') out.side = SIDE_SELL;
+  else return RejectCode.INVALID_SIDE;
+  const type = c.type;
+  if (type !== 'limit' && type !== 'market') return RejectCode.INVALID_ORDER_TYPE;
+  out.orderType = type;
+  const isMarket = type === 'market';
+  const tif = c.tif;
+  if (tif === undefined) out.tif = isMarket ? TIF_IOC : TIF_GTC;
+  else if (tif === 'GTC' && !isMarket) out.tif = TIF_GTC;
+  else if (tif === 'IOC') out.tif = TIF_IOC;
+  else if (tif === 'FOK') out.tif = TIF_FOK;
+  else return RejectCode.INVALID_TIF;
+  const postOnly = c.postOnly;
+  if (postOnly !== undefined && typeof postOnly !== 'boolean') return RejectCode.INVALID_POST_ONLY;
+  out.postOnly = postOnly === true;
+  if (out.postOnly && (isMarket || out.tif !== TIF_GTC)) return RejectCode.INVALID_POST_ONLY;
+  const stp = stpCode(c.stp);
+  if (stp < 0) return RejectCode.INVALID_STP;
+  out.stp = stp;
+  const spec = specs[instrument];
+  const price = c.price;
+  if (!isMarket) {
+    if (!isSafeInteger(price)) return RejectCode.INVALID_PRICE;
+    const reason = checkPrice(spec, price);
+    if (reason !== null) return reason;
+    out.price = price;
+  } else {
+    if (price !== undefined) return RejectCode.INVALID_PRICE;
+    out.price = 0;
+  }
+  const qty = c.qty;
+  if (!isSafeInteger(qty) || qty <= 0) return RejectCode.INVALID_QTY;
+  const reason = checkQty(spec, qty);
+  if (reason !== null) return reason;
+  out.qty = qty;
+  return null;
+}

@@ -1,0 +1,55 @@
+// Why this file exists: the body of a matching worker thread (run by piscina, one thread per
+// shard). It owns its shard's books outright — only this thread touches them, so no locks — and
+// answers batches of commands with the events of each command.
+
+import { Engine } from '../engine.js';
+import type { Packr } from 'msgpackr';
+import {
+  createChannel,
+  packBatch,
+  type BatchResult,
+  type DigestsResult,
+  type InitResult,
+  type ShardTask,
+  type SnapshotResult,
+} from './protocol.js';
+
+let engine: Engine | null = null;
+let commandChannel: Packr = createChannel();
+let eventChannel: Packr = createChannel();
+/** Changes on every init, so the host notices a worker that piscina silently replaced. */
+let instanceId = 0;
+
+function requireEngine(): Engine {
+  if (engine === null) throw new Error('matching worker: batch before init (the worker was restarted?)');
+  return engine;
+}
+
+export default function handle(task: ShardTask): InitResult | BatchResult | DigestsResult | SnapshotResult {
+  switch (task.type) {
+    case 'init': {
+      engine = task.snapshot === null ? new Engine(task.options) : Engine.restore(task.snapshot, { verify: false });
+      instanceId = (instanceId + 1) | 0 || 1;
+      commandChannel = createChannel();
+      eventChannel = createChannel();
+      return { instanceId, liveOrders: engine.liveOrders };
+    }
+    case 'batch': {
+      const e = requireEngine();
+      const commands = commandChannel.unpack(task.commands) as Array<{ id: unknown }>;
+      const events = new Array(commands.length);
+      const live = new Uint8Array(commands.length);
+      for (let i = 0; i < commands.length; i++) {
+        const command = commands[i];
+        events[i] = e.apply(command);
+        const id = command.id;
+        live[i] = (typeof id === 'string' || typeof id === 'number') && e.isLive(id) ? 1 : 0;
+      }
+      return { instanceId, events: packBatch(eventChannel, events), live, liveOrders: e.liveOrders };
+    }
+    case 'digests':
+      return { instanceId, digests: requireEngine().instrumentDigests() };
+    case 'snapshot':
+      return { instanceId, snapshot: requireEngine().snapshot() };
+  }
+}
