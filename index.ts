@@ -1,2 +1,10 @@
 // Why this file exists: the package's public surface. Re-exports only.
 export * from './engine/index.js';
+export * from './wal/index.js';
+export { Exchange, type SubmitResult } from './exchange/exchange.js';
+export { EXCHANGE_DEFAULTS, ExchangeOptionsError, type ExchangeOptions, type OnFull } from './exchange/options.js';
+export { EventsOverflowError, type ExchangeEvent } from './exchange/event-stream.js';
+export type { ExchangeStats } from './exchange/stats.js';
+export { RecoveryError, type RecoveryStats } from './replay/recovery.js';
+export { CheckpointCorruptError } from './replay/checkpoint-store.js';
+export { ReplayDivergenceError, LogGapError } from './replay/replayer.js';

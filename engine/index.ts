@@ -7,3 +7,4 @@ export { ENGINE_DEFAULTS, type ResolvedInstrument } from './config.js';
 export { StateHasher, combineInstrumentDigests } from './state-hash.js';
 export type * from './types.js';
 export { ArraySink, type EventSink } from './event-sink.js';
+export { EventDigest } from './event-digest.js';

@@ -12,6 +12,7 @@ export const SIDE_SELL = 1;
 export const TIF_GTC = 0;
 export const TIF_IOC = 1;
 export const TIF_FOK = 2;
+export const TIF_NAMES = ['GTC', 'IOC', 'FOK'] as const;
 export const STP_NONE = 0;
 export const STP_CANCEL_TAKER = 1;
 export const STP_CANCEL_MAKER = 2;

@@ -41,6 +41,8 @@ export interface BatchResult {
   /** 1 when the command's id is a live order after the command. */
   live: Uint8Array;
   liveOrders: number;
+  /** Time the worker spent on this batch (unpack, match, pack), for stats. */
+  workMs: number;
 }
 
 export interface DigestsResult {

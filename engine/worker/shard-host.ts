@@ -3,9 +3,9 @@
 // tasks run strictly in submission order (piscina's queue is FIFO and the thread takes one task
 // at a time). A worker that dies or was replaced is an error, never silently re-created empty.
 
-import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { EngineOptions } from '../types.js';
+import { workerEntry } from './location.js';
 import type { Packr } from 'msgpackr';
 import type { Command, EngineEvent } from '../types.js';
 import {
@@ -19,12 +19,12 @@ import {
   type SnapshotResult,
 } from './protocol.js';
 
-/** Under tsx/vitest the worker is TypeScript and needs the tsx loader; built, it is plain JS. */
-function workerLocation(): { filename: string; execArgv: string[] } {
-  const here = import.meta.url;
-  const isTypeScript = here.endsWith('.ts');
-  const filename = fileURLToPath(new URL(isTypeScript ? './shard-worker.ts' : './shard-worker.js', here));
-  return { filename, execArgv: isTypeScript ? ['--import', 'tsx'] : [] };
+
+export interface ShardBatchResult {
+  events: EngineEvent[][];
+  live: Uint8Array;
+  liveOrders: number;
+  workMs: number;
 }
 
 export class ShardHost {
@@ -43,10 +43,10 @@ export class ShardHost {
   }
 
   static async start(index: number, options: EngineOptions, snapshot: Uint8Array | null): Promise<ShardHost> {
-    const { filename, execArgv } = workerLocation();
+    const { filename, argv } = workerEntry(import.meta.url, 'shard-worker');
     const pool = new Piscina({
       filename,
-      execArgv,
+      argv,
       minThreads: 1,
       maxThreads: 1,
       idleTimeout: Infinity,
@@ -66,13 +66,23 @@ export class ShardHost {
   }
 
   /**
-   * Applies `commands` in order on the worker; resolves with each command's events and whether
-   * its id is live afterwards. Packing happens now, so calls must be made in sequence order.
+   * Packs `commands` now (calls must come in sequence order: the channel is sequential) and
+   * applies them in order on the worker. Returns the packed bytes at once — the exchange hands
+   * the same bytes to the backup thread — and a promise of each command's events and whether
+   * its id is live afterwards.
    */
-  async batch(commands: readonly Command[]): Promise<{ events: EngineEvent[][]; live: Uint8Array; liveOrders: number }> {
+  batch(commands: readonly Command[]): { bytes: Uint8Array; result: Promise<ShardBatchResult> } {
     const bytes = packBatch(this.commandChannel, commands as Command[]);
-    const result = this.checked((await this.run({ type: 'batch', commands: bytes })) as BatchResult);
-    return { events: unpackEvents(this.eventChannel, result.events), live: result.live, liveOrders: result.liveOrders };
+    const result = this.run({ type: 'batch', commands: bytes }).then((raw) => {
+      const checked = this.checked(raw as BatchResult);
+      return {
+        events: unpackEvents(this.eventChannel, checked.events),
+        live: checked.live,
+        liveOrders: checked.liveOrders,
+        workMs: checked.workMs,
+      };
+    });
+    return { bytes, result };
   }
 
   async digests(): Promise<Uint8Array[]> {

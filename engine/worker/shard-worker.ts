@@ -35,6 +35,7 @@ export default function handle(task: ShardTask): InitResult | BatchResult | Dige
       return { instanceId, liveOrders: engine.liveOrders };
     }
     case 'batch': {
+      const t0 = performance.now();
       const e = requireEngine();
       const commands = commandChannel.unpack(task.commands) as Array<{ id: unknown }>;
       const events = new Array(commands.length);
@@ -45,7 +46,8 @@ export default function handle(task: ShardTask): InitResult | BatchResult | Dige
         const id = command.id;
         live[i] = (typeof id === 'string' || typeof id === 'number') && e.isLive(id) ? 1 : 0;
       }
-      return { instanceId, events: packBatch(eventChannel, events), live, liveOrders: e.liveOrders };
+      const packed = packBatch(eventChannel, events);
+      return { instanceId, events: packed, live, liveOrders: e.liveOrders, workMs: performance.now() - t0 };
     }
     case 'digests':
       return { instanceId, digests: requireEngine().instrumentDigests() };

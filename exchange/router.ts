@@ -1,0 +1,54 @@
+// Why this file exists: with several matching workers, a cancel or modify names only an order id,
+// so the exchange must know which worker holds that id — and a new order must not reuse an id that
+// is live on another worker (one engine would refuse it; two would both accept it). The router
+// tracks every id that may be live, by worker, from the outcomes the workers report. Its decisions
+// happen before the log, so the log replays exactly whatever the router's timing was:
+// - new X while X may be live on another worker: refused before the log (DUPLICATE_ORDER_ID);
+//   conservative — X may have just died — but never wrong about a live order;
+// - cancel/modify of an id it does not know: sent to worker 0, whose engine refuses it exactly as
+//   a single engine would (the id is live nowhere).
+
+import type { OrderId } from '../engine/index.js';
+
+interface Route {
+  shard: number;
+  /** Sequence number of the last command routed for this id. */
+  lastSeq: number;
+}
+
+export const ROUTE_DUPLICATE = -1;
+
+export class Router {
+  private readonly routes = new Map<OrderId, Route>();
+
+  /**
+   * Worker for a command on `id` (`shard` is the instrument's worker for a new order), or
+   * ROUTE_DUPLICATE when a new order must be refused. Changes nothing: see `routed`.
+   */
+  decide(op: 'new' | 'cancel' | 'modify', id: OrderId, shard: number): number {
+    const route = this.routes.get(id);
+    if (op === 'new') return route !== undefined && route.shard !== shard ? ROUTE_DUPLICATE : shard;
+    return route === undefined ? 0 : route.shard;
+  }
+
+  /** Records that the command at `seq` on `id` was logged and sent to `shard`. */
+  routed(op: 'new' | 'cancel' | 'modify', id: OrderId, shard: number, seq: number): void {
+    const route = this.routes.get(id);
+    if (route !== undefined) route.lastSeq = seq;
+    else if (op === 'new') this.routes.set(id, { shard, lastSeq: seq });
+  }
+
+  /**
+   * `id` is not live after the command at `seq` (its own outcome, or it died as a maker). The
+   * route is dropped unless a later command for the id is already on its way; that command's
+   * outcome will tell.
+   */
+  dead(id: OrderId, seq: number): void {
+    const route = this.routes.get(id);
+    if (route !== undefined && route.lastSeq <= seq) this.routes.delete(id);
+  }
+
+  get size(): number {
+    return this.routes.size;
+  }
+}

@@ -1,0 +1,40 @@
+// Why this file exists: the shape of `exchange.stats()`, so operators and benchmarks read one
+// typed object (counters, checkpoint and backup progress, and the time of each recovery phase).
+
+import type { Durability } from '../wal/index.js';
+import type { RecoveryStats } from '../replay/recovery.js';
+
+export interface ExchangeStats {
+  /** Last durable sequence number. */
+  lastSeq: number;
+  /** Last sequence number handed out (may not be durable yet). */
+  appendedSeq: number;
+  /** Oldest record the log still holds. */
+  firstSeq: number;
+  /** Commands logged since the log began. */
+  commands: number;
+  /** Commands logged but not yet acknowledged. */
+  pending: number;
+  /** Submits waiting for room in the queue. */
+  waiting: number;
+  liveOrders: number;
+  workers: number;
+  durability: Durability;
+  submitted: number;
+  acknowledged: number;
+  rejectedBeforeLog: number;
+  queueFullRejects: number;
+  marks: number;
+  checkpoints: {
+    taken: number;
+    lastSeq: number | null;
+    lastBytes: number;
+    lastDurationMs: number;
+    lastSnapshotMs: number;
+    /** Set when the backup replica disagreed with a mark: checkpoints stop. */
+    divergence: string | null;
+  };
+  backup: { appliedSeq: number | null; running: boolean };
+  recovery: RecoveryStats;
+  failed: string | null;
+}

@@ -1,0 +1,59 @@
+// Why this file exists: a data directory remembers the instruments it was created with, so
+// `Exchange.open({ dir })` after a crash needs nothing else, and reopening with different
+// instruments (which would make the log replay into different books) is refused.
+
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { InstrumentSpec } from '../engine/index.js';
+import { ExchangeOptionsError } from './options.js';
+
+const FILE = 'matchlog.json';
+const FORMAT = 1;
+
+export interface StoredConfig {
+  format: number;
+  instruments: InstrumentSpec[];
+  maxOrders: number;
+}
+
+function canonical(instruments: InstrumentSpec[]): string {
+  return JSON.stringify(
+    instruments.map((s) => [s.symbol, s.tickSize, s.lotSize, s.minPrice, s.maxPrice, s.maxQty ?? null]),
+  );
+}
+
+export function readStoredConfig(dir: string): StoredConfig | null {
+  const file = join(dir, FILE);
+  if (!existsSync(file)) return null;
+  const stored = JSON.parse(readFileSync(file, 'utf8')) as StoredConfig;
+  if (stored.format !== FORMAT) throw new ExchangeOptionsError(`${file}: unsupported format ${stored.format}`);
+  return stored;
+}
+
+/** The configuration to run with: the stored one, checked against what the caller passed. */
+export function settleConfig(
+  dir: string,
+  instruments: InstrumentSpec[] | null,
+  maxOrders: number,
+): StoredConfig {
+  const stored = readStoredConfig(dir);
+  if (stored !== null) {
+    if (instruments !== null && canonical(instruments) !== canonical(stored.instruments)) {
+      throw new ExchangeOptionsError(`instruments differ from those stored in ${join(dir, FILE)}`);
+    }
+    return stored;
+  }
+  if (instruments === null) throw new ExchangeOptionsError(`instruments are required for a new data directory (${dir})`);
+  const config: StoredConfig = { format: FORMAT, instruments, maxOrders };
+  const file = join(dir, FILE);
+  const temp = `${file}.tmp`;
+  const fd = openSync(temp, 'w');
+  try {
+    writeSync(fd, JSON.stringify(config, null, 2));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temp, file);
+  return config;
+}

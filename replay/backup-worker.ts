@@ -1,0 +1,175 @@
+// Why this file exists: the report's in-application backup thread, done so that matching never
+// pauses. It keeps its own replica of the engine, fed the same durable records as the primary
+// (the very batch bytes the matching workers got, so the exchange spends nothing extra to feed
+// it), checks every mark the primary wrote, and writes checkpoints of its replica. A checkpoint
+// is never ahead of the durable log: only durable records are ever sent here.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { Packr } from 'msgpackr';
+import { Engine, type EngineOptions } from '../engine/index.js';
+import { CheckpointStore } from './checkpoint-store.js';
+import type { LogRecord, MarkRecord } from './records.js';
+import { ReplayDivergenceError, Replayer } from './replayer.js';
+
+export interface BackupInit {
+  engineOptions: EngineOptions;
+  snapshot: Uint8Array | null;
+  start: { seq: number; commands: number; digest: string };
+  checkpointDir: string;
+  checkpointEvery: number;
+  checkpointIntervalMs: number;
+  checkpointsKept: number;
+  shards: number;
+}
+
+export type BackupRequest =
+  | { type: 'batch'; shard: number; seqs: Float64Array; bytes: Uint8Array }
+  | { type: 'mark'; seq: number; mark: MarkRecord }
+  | { type: 'checkpoint' }
+  | { type: 'stop' };
+
+export type BackupReply =
+  | { type: 'ready' }
+  | { type: 'progress'; seq: number }
+  | {
+      type: 'checkpoint';
+      seq: number;
+      commands: number;
+      bytes: number;
+      snapshotMs: number;
+      durationMs: number;
+      kept: number[];
+      forced: boolean;
+    }
+  | { type: 'checkpoint-skipped'; seq: number }
+  | { type: 'divergence'; message: string }
+  | { type: 'error'; message: string };
+
+/** Records parked while waiting for an earlier one (batches of other shards arrive unordered). */
+const PARKED_RECORDS_MAX = 16 * 1024 * 1024;
+const PROGRESS_INTERVAL_MS = 50;
+
+const init = workerData as BackupInit;
+const port = parentPort!;
+const send = (reply: BackupReply): void => port.postMessage(reply);
+
+const engine = init.snapshot === null ? new Engine(init.engineOptions) : Engine.restore(init.snapshot);
+const replayer = new Replayer(engine, init.start);
+const store = new CheckpointStore(init.checkpointDir);
+/** One decoder per shard channel, matching the sequential packer of that shard's host. */
+const channels = Array.from({ length: init.shards }, () => new Packr({ sequential: true, moreTypes: false }));
+const parked = new Map<number, LogRecord>();
+let diverged = false;
+let lastCheckpointSeq = init.start.seq;
+let lastCheckpointCommands = init.start.commands;
+let lastCheckpointAtMs = performance.now();
+let lastProgressAtMs = 0;
+
+function park(seq: number, record: LogRecord): void {
+  if (parked.size >= PARKED_RECORDS_MAX) throw new Error('backup: too many records out of order');
+  parked.set(seq, record);
+}
+
+function applyParked(): void {
+  if (diverged) return;
+  try {
+    // Bounded by the number of parked records.
+    for (;;) {
+      const next = replayer.seq + 1;
+      const record = parked.get(next);
+      if (record === undefined) break;
+      parked.delete(next);
+      replayer.apply(next, record);
+    }
+  } catch (error) {
+    if (error instanceof ReplayDivergenceError) {
+      diverged = true;
+      send({ type: 'divergence', message: error.message });
+      return;
+    }
+    throw error;
+  }
+}
+
+function checkpoint(force: boolean): void {
+  if (diverged) return;
+  const dueByCount = replayer.commands - lastCheckpointCommands >= init.checkpointEvery;
+  const dueByTime = performance.now() - lastCheckpointAtMs >= init.checkpointIntervalMs;
+  const fresh = replayer.seq > lastCheckpointSeq;
+  if (!fresh || (!force && !dueByCount && !dueByTime)) {
+    if (force) send({ type: 'checkpoint-skipped', seq: replayer.seq });
+    return;
+  }
+  const t0 = performance.now();
+  const snapshot = engine.snapshot();
+  const stateHash = engine.stateHash();
+  const t1 = performance.now();
+  const bytes = store.write(
+    {
+      seq: replayer.seq,
+      commands: replayer.commands,
+      digest: replayer.digest.value,
+      stateHash,
+      writtenAtMs: Date.now(),
+    },
+    snapshot,
+  );
+  store.prune(init.checkpointsKept);
+  const t2 = performance.now();
+  lastCheckpointSeq = replayer.seq;
+  lastCheckpointCommands = replayer.commands;
+  lastCheckpointAtMs = t2;
+  send({
+    type: 'checkpoint',
+    seq: replayer.seq,
+    commands: replayer.commands,
+    bytes,
+    snapshotMs: t1 - t0,
+    durationMs: t2 - t0,
+    kept: store.list(),
+    forced: force,
+  });
+}
+
+port.on('message', (request: BackupRequest) => {
+  try {
+    switch (request.type) {
+      case 'batch': {
+        const records = channels[request.shard].unpack(request.bytes) as LogRecord[];
+        for (let i = 0; i < records.length; i++) park(request.seqs[i], records[i]);
+        applyParked();
+        checkpoint(false);
+        break;
+      }
+      case 'mark':
+        park(request.seq, request.mark);
+        applyParked();
+        break;
+      case 'checkpoint':
+        checkpoint(true);
+        break;
+      case 'stop':
+        port.close();
+        return;
+    }
+    const now = performance.now();
+    if (now - lastProgressAtMs >= PROGRESS_INTERVAL_MS) {
+      lastProgressAtMs = now;
+      send({ type: 'progress', seq: replayer.seq });
+    }
+  } catch (error) {
+    send({ type: 'error', message: (error as Error).stack ?? String(error) });
+  }
+});
+
+// Time-based checkpoints also happen when traffic stops. unref: never keeps the thread alive.
+setInterval(() => {
+  try {
+    applyParked();
+    checkpoint(false);
+  } catch (error) {
+    send({ type: 'error', message: (error as Error).message });
+  }
+}, Math.min(init.checkpointIntervalMs, 1000)).unref();
+
+send({ type: 'ready' });

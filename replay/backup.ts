@@ -1,0 +1,113 @@
+// Why this file exists: the exchange's handle on its backup thread — start it from the recovered
+// state, feed it durable records in the order they became durable, and hear back about
+// checkpoints (so the log behind them can be reclaimed) and divergences.
+
+import { Worker } from 'node:worker_threads';
+import { workerEntry } from '../engine/worker/location.js';
+import type { MarkRecord } from './records.js';
+import type { BackupInit, BackupReply, BackupRequest } from './backup-worker.js';
+
+export interface CheckpointInfo {
+  seq: number;
+  commands: number;
+  bytes: number;
+  snapshotMs: number;
+  durationMs: number;
+  kept: number[];
+}
+
+export interface BackupListener {
+  onCheckpoint(info: CheckpointInfo): void;
+  onDivergence(message: string): void;
+  onError(error: Error): void;
+}
+
+export class BackupHost {
+  /** Last sequence number the replica has applied (as last reported). */
+  appliedSeq: number;
+  private forced: Array<() => void> = [];
+
+  private constructor(
+    private readonly worker: Worker,
+    startSeq: number,
+    private readonly listener: BackupListener,
+  ) {
+    this.appliedSeq = startSeq;
+    worker.on('message', (reply: BackupReply) => this.onReply(reply));
+    worker.on('error', (error) => listener.onError(error));
+  }
+
+  static async start(init: BackupInit, listener: BackupListener): Promise<BackupHost> {
+    const { filename, argv } = workerEntry(import.meta.url, 'backup-worker');
+    const worker = new Worker(filename, { workerData: init, argv });
+    const host = new BackupHost(worker, init.start.seq, listener);
+    await new Promise<void>((resolve, reject) => {
+      const onMessage = (reply: BackupReply): void => {
+        if (reply.type === 'ready') {
+          worker.off('message', onMessage);
+          worker.off('error', reject);
+          resolve();
+        }
+      };
+      worker.on('message', onMessage);
+      worker.once('error', reject);
+    });
+    return host;
+  }
+
+  batch(shard: number, seqs: Float64Array, bytes: Uint8Array): void {
+    this.post({ type: 'batch', shard, seqs, bytes });
+  }
+
+  mark(seq: number, mark: MarkRecord): void {
+    this.post({ type: 'mark', seq, mark });
+  }
+
+  /** Takes a checkpoint of everything sent so far (if anything is new); resolves when done. */
+  checkpointNow(): Promise<void> {
+    return new Promise((resolve) => {
+      this.forced.push(resolve);
+      this.post({ type: 'checkpoint' });
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.post({ type: 'stop' });
+    await new Promise<void>((resolve) => {
+      this.worker.once('exit', () => resolve());
+    });
+  }
+
+  async terminate(): Promise<void> {
+    await this.worker.terminate();
+  }
+
+  private post(request: BackupRequest): void {
+    this.worker.postMessage(request);
+  }
+
+  private onReply(reply: BackupReply): void {
+    switch (reply.type) {
+      case 'progress':
+        this.appliedSeq = reply.seq;
+        break;
+      case 'checkpoint':
+        this.appliedSeq = reply.seq;
+        this.listener.onCheckpoint(reply);
+        if (reply.forced) this.forced.shift()?.();
+        break;
+      case 'checkpoint-skipped':
+        this.appliedSeq = reply.seq;
+        this.forced.shift()?.();
+        break;
+      case 'divergence':
+        this.listener.onDivergence(reply.message);
+        break;
+      case 'error':
+        this.listener.onError(new Error(`backup thread: ${reply.message}`));
+        break;
+      case 'ready':
+        break;
+    }
+  }
+}
