@@ -75,6 +75,9 @@ interface ShardQueue {
   records: Command[];
   entries: Pending[];
   inFlight: number;
+  batches: number;
+  commands: number;
+  busyMs: number;
 }
 
 export class Exchange {
@@ -121,7 +124,7 @@ export class Exchange {
     this.specs = view.instruments;
     this.specs.forEach((spec, index) => this.instrumentIndex.set(spec.symbol, index));
     this.shardOfInstrument = Int32Array.from(this.specs, (_, index) => index % shards.length);
-    this.shardQueues = shards.map(() => ({ records: [], entries: [], inFlight: 0 }));
+    this.shardQueues = shards.map(() => ({ records: [], entries: [], inFlight: 0, batches: 0, commands: 0, busyMs: 0 }));
     this.router = shards.length > 1 ? new Router() : null;
     this.commands = start.commands;
     this.digest = EventDigest.from(start.digest);
@@ -335,6 +338,9 @@ export class Exchange {
     if (this.failure !== null) return;
     const queue = this.shardQueues[s];
     queue.inFlight--;
+    queue.batches++;
+    queue.commands += entries.length;
+    queue.busyMs += outcome.workMs;
     const router = this.router;
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i];
@@ -522,7 +528,7 @@ export class Exchange {
       pending: this.pending.length,
       waiting: this.waiting.length,
       liveOrders: this.view.liveOrders,
-      workers: this.shards.length,
+      workers: this.shardQueues.map((q) => ({ batches: q.batches, commands: q.commands, busyMs: q.busyMs })),
       durability: this.options.durability,
       ...this.counters,
       checkpoints: { ...this.checkpoints },

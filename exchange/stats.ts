@@ -18,7 +18,8 @@ export interface ExchangeStats {
   /** Submits waiting for room in the queue. */
   waiting: number;
   liveOrders: number;
-  workers: number;
+  /** Per matching worker: batches and commands matched, and time spent matching them. */
+  workers: Array<{ batches: number; commands: number; busyMs: number }>;
   durability: Durability;
   submitted: number;
   acknowledged: number;

@@ -4,7 +4,7 @@
 // only batching keeps messaging from dominating.
 
 import { Packr } from 'msgpackr';
-import type { EngineEvent, EngineOptions } from '../types.js';
+import type { EngineOptions } from '../types.js';
 
 export interface InitTask {
   type: 'init';
@@ -36,8 +36,10 @@ export interface InitResult {
 
 export interface BatchResult {
   instanceId: number;
-  /** pack(EngineEvent[][]) — the events of each command, in batch order. */
-  events: Uint8Array;
+  /** Encoded events of each command, in batch order (event-codec.ts). */
+  nums: Float64Array;
+  /** Ids and accounts the caller's thread cannot know (makers'), in event order. */
+  refs: Array<string | number>;
   /** 1 when the command's id is a live order after the command. */
   live: Uint8Array;
   liveOrders: number;
@@ -56,7 +58,7 @@ export interface SnapshotResult {
 }
 
 /**
- * One packer per direction per shard, created together at init on both sides. `sequential`
+ * The command channel: one packer per shard, created together at init on both sides. `sequential`
  * record structures are sent once and then referenced, which made batches ~3x smaller and
  * unpacking ~3x faster than plain maps (measured on event batches). It relies on the receiver
  * reading every batch in order — true here: one FIFO task queue per shard, and any lost batch
@@ -71,6 +73,3 @@ export function packBatch(packr: Packr, values: unknown[]): Uint8Array {
   return Uint8Array.prototype.slice.call(packr.pack(values));
 }
 
-export function unpackEvents(packr: Packr, bytes: Uint8Array): EngineEvent[][] {
-  return packr.unpack(bytes) as EngineEvent[][];
-}

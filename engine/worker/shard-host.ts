@@ -5,13 +5,14 @@
 
 import { Piscina } from 'piscina';
 import type { EngineOptions } from '../types.js';
+import { resolveEngineOptions, type ResolvedInstrument } from '../config.js';
+import { decodeEvents } from './event-codec.js';
 import { workerEntry } from './location.js';
 import type { Packr } from 'msgpackr';
 import type { Command, EngineEvent } from '../types.js';
 import {
   createChannel,
   packBatch,
-  unpackEvents,
   type BatchResult,
   type DigestsResult,
   type InitResult,
@@ -31,12 +32,14 @@ export class ShardHost {
   private instanceId = 0;
   private failure: Error | null = null;
   private commandChannel: Packr = createChannel();
-  private eventChannel: Packr = createChannel();
+  private readonly specs: ResolvedInstrument[];
 
   private constructor(
     readonly index: number,
     private readonly pool: Piscina,
+    options: EngineOptions,
   ) {
+    this.specs = resolveEngineOptions(options).instruments;
     pool.on('error', (error: Error) => {
       this.failure ??= error;
     });
@@ -54,7 +57,7 @@ export class ShardHost {
       recordTiming: false,
       name: 'default',
     });
-    const host = new ShardHost(index, pool);
+    const host = new ShardHost(index, pool, options);
     const result = (await host.run({ type: 'init', options, snapshot })) as InitResult;
     host.instanceId = result.instanceId;
     return host;
@@ -76,7 +79,7 @@ export class ShardHost {
     const result = this.run({ type: 'batch', commands: bytes }).then((raw) => {
       const checked = this.checked(raw as BatchResult);
       return {
-        events: unpackEvents(this.eventChannel, checked.events),
+        events: decodeEvents(commands, checked.nums, checked.refs, this.specs),
         live: checked.live,
         liveOrders: checked.liveOrders,
         workMs: checked.workMs,

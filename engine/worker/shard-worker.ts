@@ -4,9 +4,9 @@
 
 import { Engine } from '../engine.js';
 import type { Packr } from 'msgpackr';
+import { EventEncoder } from './event-codec.js';
 import {
   createChannel,
-  packBatch,
   type BatchResult,
   type DigestsResult,
   type InitResult,
@@ -16,7 +16,7 @@ import {
 
 let engine: Engine | null = null;
 let commandChannel: Packr = createChannel();
-let eventChannel: Packr = createChannel();
+let encoder: EventEncoder | null = null;
 /** Changes on every init, so the host notices a worker that piscina silently replaced. */
 let instanceId = 0;
 
@@ -31,23 +31,25 @@ export default function handle(task: ShardTask): InitResult | BatchResult | Dige
       engine = task.snapshot === null ? new Engine(task.options) : Engine.restore(task.snapshot, { verify: false });
       instanceId = (instanceId + 1) | 0 || 1;
       commandChannel = createChannel();
-      eventChannel = createChannel();
+      encoder = new EventEncoder(engine.instrumentIndex);
       return { instanceId, liveOrders: engine.liveOrders };
     }
     case 'batch': {
       const t0 = performance.now();
       const e = requireEngine();
+      const sink = encoder!;
       const commands = commandChannel.unpack(task.commands) as Array<{ id: unknown }>;
-      const events = new Array(commands.length);
       const live = new Uint8Array(commands.length);
+      sink.reset();
       for (let i = 0; i < commands.length; i++) {
         const command = commands[i];
-        events[i] = e.apply(command);
         const id = command.id;
+        sink.begin(id);
+        e.execute(command, sink);
         live[i] = (typeof id === 'string' || typeof id === 'number') && e.isLive(id) ? 1 : 0;
       }
-      const packed = packBatch(eventChannel, events);
-      return { instanceId, events: packed, live, liveOrders: e.liveOrders, workMs: performance.now() - t0 };
+      const nums = sink.take();
+      return { instanceId, nums, refs: sink.refs, live, liveOrders: e.liveOrders, workMs: performance.now() - t0 };
     }
     case 'digests':
       return { instanceId, digests: requireEngine().instrumentDigests() };

@@ -1,0 +1,247 @@
+// Why this file exists: the events of a batch travel back from a matching worker as numbers in
+// one Float64Array plus a short list of the few strings the caller's thread cannot know (makers'
+// ids and accounts). Most of an event restates its command — the taker's id, account, symbol and
+// side — which the caller's thread already holds, so nothing of it is sent. Packing events with
+// msgpack cost more than matching them (measured ~0.46 µs vs ~0.47 µs per command).
+
+import { CancelReason, RejectCode } from '../codes.js';
+import type { EventSink } from '../event-sink.js';
+import type { ResolvedInstrument } from '../config.js';
+import type { Command, CommandOp, EngineEvent, OrderId, OrderType, Side } from '../types.js';
+
+const ACCEPTED = 1;
+const REJECTED = 2;
+const TRADE = 3;
+const CANCELLED = 4;
+const MODIFIED = 5;
+
+const REJECT_CODES = Object.values(RejectCode);
+const CANCEL_REASONS = Object.values(CancelReason);
+const REJECT_INDEX = new Map<RejectCode, number>(REJECT_CODES.map((code, i) => [code, i]));
+const CANCEL_INDEX = new Map<CancelReason, number>(CANCEL_REASONS.map((reason, i) => [reason, i]));
+const SIDES: readonly Side[] = ['buy', 'sell'];
+
+const INITIAL_NUMBERS = 64 * 1024;
+
+/** Worker side: an EventSink that encodes. Call `begin` before each command's execution. */
+export class EventEncoder implements EventSink {
+  nums = new Float64Array(INITIAL_NUMBERS);
+  refs: Array<OrderId> = [];
+  private pos = 0;
+  private countAt = 0;
+  private commandId: OrderId | null = null;
+  private lastSymbol = '';
+  private lastInstrument = 0;
+
+  constructor(private readonly instrumentIndex: ReadonlyMap<string, number>) {}
+
+  reset(): void {
+    this.pos = 0;
+    this.refs = [];
+  }
+
+  /** Starts the events of one command (its id, if it has a valid one). */
+  begin(id: unknown): void {
+    this.commandId = typeof id === 'string' || typeof id === 'number' ? id : null;
+    this.reserve(1);
+    this.countAt = this.pos;
+    this.nums[this.pos++] = 0;
+  }
+
+  /** The used part of the number buffer, copied. */
+  take(): Float64Array {
+    return this.nums.slice(0, this.pos);
+  }
+
+  accepted(): void {
+    this.reserve(1);
+    this.nums[this.pos++] = ACCEPTED;
+    this.nums[this.countAt]++;
+  }
+
+  rejected(_op: CommandOp | null, _id: OrderId | null, reason: RejectCode): void {
+    this.reserve(2);
+    this.nums[this.pos++] = REJECTED;
+    this.nums[this.pos++] = REJECT_INDEX.get(reason)!;
+    this.nums[this.countAt]++;
+  }
+
+  trade(
+    symbol: string,
+    price: number,
+    qty: number,
+    makerId: OrderId,
+    _takerId: OrderId,
+    makerAccount: string,
+    _takerAccount: string,
+    takerSide: Side,
+    makerRemaining: number,
+    takerRemaining: number,
+  ): void {
+    this.reserve(7);
+    const n = this.nums;
+    n[this.pos++] = TRADE;
+    n[this.pos++] = this.instrument(symbol);
+    n[this.pos++] = price;
+    n[this.pos++] = qty;
+    n[this.pos++] = makerRemaining;
+    n[this.pos++] = takerRemaining;
+    n[this.pos++] = takerSide === 'buy' ? 0 : 1;
+    this.refs.push(makerId, makerAccount);
+    n[this.countAt]++;
+  }
+
+  cancelled(id: OrderId, account: string, symbol: string, side: Side, reason: CancelReason, qty: number): void {
+    this.reserve(6);
+    const n = this.nums;
+    const own = id === this.commandId;
+    n[this.pos++] = CANCELLED;
+    n[this.pos++] = this.instrument(symbol);
+    n[this.pos++] = side === 'buy' ? 0 : 1;
+    n[this.pos++] = CANCEL_INDEX.get(reason)!;
+    n[this.pos++] = qty;
+    n[this.pos++] = own ? 1 : 0;
+    if (!own) this.refs.push(id, account);
+    n[this.countAt]++;
+  }
+
+  modified(
+    _id: OrderId,
+    _account: string,
+    symbol: string,
+    side: Side,
+    price: number,
+    qty: number,
+    oldPrice: number,
+    oldQty: number,
+    priorityKept: boolean,
+  ): void {
+    this.reserve(8);
+    const n = this.nums;
+    n[this.pos++] = MODIFIED;
+    n[this.pos++] = this.instrument(symbol);
+    n[this.pos++] = side === 'buy' ? 0 : 1;
+    n[this.pos++] = price;
+    n[this.pos++] = qty;
+    n[this.pos++] = oldPrice;
+    n[this.pos++] = oldQty;
+    n[this.pos++] = priorityKept ? 1 : 0;
+    n[this.countAt]++;
+  }
+
+  private instrument(symbol: string): number {
+    if (symbol !== this.lastSymbol) {
+      this.lastSymbol = symbol;
+      this.lastInstrument = this.instrumentIndex.get(symbol)!;
+    }
+    return this.lastInstrument;
+  }
+
+  private reserve(count: number): void {
+    if (this.pos + count <= this.nums.length) return;
+    const grown = new Float64Array(Math.max(this.nums.length * 2, this.pos + count));
+    grown.set(this.nums.subarray(0, this.pos));
+    this.nums = grown;
+  }
+}
+
+/**
+ * Caller side: rebuilds the EngineEvent objects of each command from the encoded numbers, the
+ * strings sent along, and the commands themselves (all well-formed: they passed the shape checks
+ * before being logged).
+ */
+export function decodeEvents(
+  commands: readonly Command[],
+  nums: Float64Array,
+  refs: readonly OrderId[],
+  specs: readonly ResolvedInstrument[],
+): EngineEvent[][] {
+  const out: EngineEvent[][] = new Array(commands.length);
+  let p = 0;
+  let r = 0;
+  for (let c = 0; c < commands.length; c++) {
+    const command = commands[c];
+    const count = nums[p++];
+    const events: EngineEvent[] = new Array(count);
+    for (let e = 0; e < count; e++) {
+      const code = nums[p++];
+      switch (code) {
+        case ACCEPTED: {
+          if (command.op !== 'new') throw new Error('event codec: accepted for a non-new command');
+          const market = command.type === 'market';
+          events[e] = {
+            type: 'accepted',
+            id: command.id,
+            account: command.account,
+            symbol: command.symbol,
+            side: command.side,
+            orderType: command.type as OrderType,
+            price: market ? null : (command.price as number),
+            qty: command.qty,
+          };
+          break;
+        }
+        case REJECTED:
+          events[e] = { type: 'rejected', op: command.op, id: command.id, reason: REJECT_CODES[nums[p++]] };
+          break;
+        case TRADE: {
+          const symbol = specs[nums[p++]].symbol;
+          const price = nums[p++];
+          const qty = nums[p++];
+          const makerRemaining = nums[p++];
+          const takerRemaining = nums[p++];
+          const takerSide = SIDES[nums[p++]];
+          const makerId = refs[r++];
+          const makerAccount = refs[r++] as string;
+          events[e] = {
+            type: 'trade',
+            symbol,
+            price,
+            qty,
+            makerId,
+            takerId: command.id,
+            makerAccount,
+            takerAccount: command.account,
+            takerSide,
+            makerRemaining,
+            takerRemaining,
+          };
+          break;
+        }
+        case CANCELLED: {
+          const symbol = specs[nums[p++]].symbol;
+          const side = SIDES[nums[p++]];
+          const reason = CANCEL_REASONS[nums[p++]];
+          const qty = nums[p++];
+          const own = nums[p++] === 1;
+          const id = own ? command.id : refs[r++];
+          const account = own ? command.account : (refs[r++] as string);
+          events[e] = { type: 'cancelled', id, account, symbol, side, reason, qty };
+          break;
+        }
+        case MODIFIED: {
+          const symbol = specs[nums[p++]].symbol;
+          const side = SIDES[nums[p++]];
+          events[e] = {
+            type: 'modified',
+            id: command.id,
+            account: command.account,
+            symbol,
+            side,
+            price: nums[p++],
+            qty: nums[p++],
+            oldPrice: nums[p++],
+            oldQty: nums[p++],
+            priorityKept: nums[p++] === 1,
+          };
+          break;
+        }
+        default:
+          throw new Error(`event codec: unknown event code ${code}`);
+      }
+    }
+    out[c] = events;
+  }
+  if (p !== nums.length || r !== refs.length) throw new Error('event codec: batch length mismatch');
+  return out;
+}
