@@ -110,7 +110,7 @@ export function recover(
   }
   const t2 = performance.now();
   const last = replayer.lastMark;
-  if (last?.stateHash !== undefined && last.upto === replayer.lastCommandSeq && replayer.seq === lastMarkSeq(replayer)) {
+  if (last?.stateHash !== undefined && last.commands === replayer.commands && replayer.seq === replayer.lastMarkSeq) {
     const tv = performance.now();
     const hash = start.engine.stateHash();
     verifyMs += performance.now() - tv;
@@ -144,7 +144,3 @@ export function recover(
   };
 }
 
-/** The close mark is the last record of a cleanly closed log. */
-function lastMarkSeq(replayer: Replayer): number {
-  return replayer.lastMarkSeq;
-}

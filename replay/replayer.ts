@@ -41,6 +41,8 @@ export class Replayer {
   lastMark: MarkRecord | null = null;
   lastMarkSeq = 0;
   private readonly startSeq: number;
+  private readonly startCommands: number;
+  private readonly startDigest: string;
   private readonly ringA = new Int32Array(DIGEST_RING_SIZE);
   private readonly ringB = new Int32Array(DIGEST_RING_SIZE);
 
@@ -50,6 +52,8 @@ export class Replayer {
   ) {
     this.seq = start.seq;
     this.startSeq = start.seq;
+    this.startCommands = start.commands;
+    this.startDigest = start.digest;
     this.commands = start.commands;
     this.digest = EventDigest.from(start.digest);
   }
@@ -80,6 +84,16 @@ export class Replayer {
   private checkMark(mark: MarkRecord): void {
     this.lastMark = mark;
     const upto = mark.upto;
+    if (this.lastCommandSeq === 0 && mark.commands === this.startCommands) {
+      // No command since the starting checkpoint: the mark describes the starting state.
+      if (mark.digest !== this.startDigest) {
+        throw new ReplayDivergenceError(
+          `replica diverged from the primary before seq ${this.startSeq + 1}: start digest ${this.startDigest}, primary wrote ${mark.digest}`,
+        );
+      }
+      this.marks.verified++;
+      return;
+    }
     if (upto <= this.startSeq || upto > this.lastCommandSeq || this.seq - upto >= DIGEST_RING_SIZE) {
       this.marks.unverifiable++;
       return;

@@ -1,0 +1,169 @@
+// Why this file exists: the three subcommands open a data directory the same way — check it is a
+// matchlog directory before anything could create files in it, read the stored configuration,
+// open the log and the checkpoint store without writing — and map every failure to one exit code
+// and one line of text. Keeping that here makes `recover`, `inspect` and `verify` agree on what
+// "usage error" and "corruption" mean.
+
+import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EngineOptions } from '../engine/index.js';
+import { readStoredConfig, type StoredConfig } from '../exchange/stored-config.js';
+import { CheckpointStore } from '../replay/checkpoint-store.js';
+import type { LogRecord } from '../replay/records.js';
+import { Wal, type WriteAheadLog } from '../wal/index.js';
+
+export const EXIT_OK = 0;
+/** Verification failed, or the data is corrupt or unreadable. */
+export const EXIT_FAILURE = 1;
+/** Bad arguments, or a directory that is not a matchlog data directory. */
+export const EXIT_USAGE = 2;
+
+/** An error the CLI reports as one line, with the exit code it implies. */
+export class CliError extends Error {
+  override readonly name = 'CliError';
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Where the commands write: stdout for results, stderr for diagnostics. */
+export interface Output {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export const PROCESS_OUTPUT: Output = {
+  out: (text) => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+  err: (text) => void process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+};
+
+export interface DataDir {
+  dir: string;
+  walDir: string;
+  checkpointDir: string;
+  config: StoredConfig;
+  engineOptions: EngineOptions;
+}
+
+/**
+ * Checks that `dir` is a matchlog data directory (stored configuration and an LMDB log present)
+ * without creating anything in it, and reads its configuration.
+ */
+export function locateDataDir(dir: string): DataDir {
+  if (!existsSync(dir)) throw new CliError(`no such directory: ${dir}`, EXIT_USAGE);
+  if (!statSync(dir).isDirectory()) throw new CliError(`not a directory: ${dir}`, EXIT_USAGE);
+  let config: StoredConfig | null;
+  try {
+    config = readStoredConfig(dir);
+  } catch (error) {
+    throw new CliError(`cannot read ${join(dir, 'matchlog.json')}: ${messageOf(error)}`, EXIT_FAILURE);
+  }
+  if (config === null) throw new CliError(`${dir} is not a matchlog data directory (no matchlog.json)`, EXIT_USAGE);
+  if (!Array.isArray(config.instruments)) {
+    throw new CliError(`${join(dir, 'matchlog.json')} has no instruments list`, EXIT_FAILURE);
+  }
+  const walDir = join(dir, 'wal');
+  // Opening a log where none exists would create an empty one: refuse instead.
+  if (!existsSync(join(walDir, 'data.mdb'))) {
+    throw new CliError(`${dir} has no write-ahead log (${join(walDir, 'data.mdb')} is missing)`, EXIT_FAILURE);
+  }
+  return {
+    dir,
+    walDir,
+    checkpointDir: join(dir, 'checkpoints'),
+    config,
+    engineOptions: { instruments: config.instruments, maxOrders: config.maxOrders },
+  };
+}
+
+/**
+ * Opens the log for reading. The durability mode only matters for appends, which the CLI never
+ * makes; 'async' avoids the synchronous meta flush. Note: lmdb-js creates its lock file, and the
+ * log drops empty segments left by a crash during segment creation (the one write an open does).
+ */
+export async function openLog(data: DataDir): Promise<WriteAheadLog<LogRecord>> {
+  return Wal.open<LogRecord>({ path: data.walDir, durability: 'async' });
+}
+
+/** The checkpoint store, or null when the directory has none (never creates the folder). */
+export function openCheckpoints(data: DataDir): CheckpointStore | null {
+  return existsSync(data.checkpointDir) ? new CheckpointStore(data.checkpointDir) : null;
+}
+
+export interface DirectorySize {
+  /** Sum of the files' lengths. */
+  bytes: number;
+  /** Bytes the files occupy on disk (LMDB files can be sparse). */
+  diskBytes: number;
+  files: number;
+}
+
+/** Size of everything under `path` (0 when it does not exist). Symbolic links are not followed. */
+export function directorySize(path: string): DirectorySize {
+  const total: DirectorySize = { bytes: 0, diskBytes: 0, files: 0 };
+  if (!existsSync(path)) return total;
+  const pending = [path];
+  // Bounded by the number of entries under `path`.
+  for (let current = pending.pop(); current !== undefined; current = pending.pop()) {
+    const stat = lstatSync(current);
+    if (stat.isDirectory()) {
+      for (const name of readdirSync(current)) pending.push(join(current, name));
+    } else if (stat.isFile()) {
+      total.bytes += stat.size;
+      total.diskBytes += stat.blocks * 512;
+      total.files++;
+    }
+  }
+  return total;
+}
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The exit code an error implies: usage errors 2, everything about the data 1. */
+export function exitCodeOf(error: unknown): number {
+  if (error instanceof CliError) return error.exitCode;
+  return EXIT_FAILURE;
+}
+
+// --- formatting -------------------------------------------------------------------------------
+
+export function formatCount(value: number): string {
+  return value.toLocaleString('en-US');
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  // Bounded by the number of units.
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}
+
+export function formatMs(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`;
+}
+
+export function formatPrice(price: number | null): string {
+  return price === null ? '-' : String(price);
+}
+
+/** Lines of "label  value" with the labels padded to one width. */
+export function formatFields(fields: Array<[string, string]>): string {
+  const width = Math.max(...fields.map(([label]) => label.length));
+  return fields.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`).join('\n');
+}
+
+/** Results as JSON, with a trailing newline. */
+export function toJson(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
