@@ -139,7 +139,10 @@ export interface InstrumentSpec {
   /** Inclusive price band; both multiples of tickSize, 0 < minPrice <= maxPrice <= 2^48. */
   minPrice: number;
   maxPrice: number;
-  /** Largest quantity of one order (default 1,000,000,000; at most 2^32 - 1). */
+  /**
+   * Largest quantity of one order (default 1,000,000,000; at most 2^32 - 1, and maxQty × the
+   * engine's maxOrders must not exceed 2^53 so level totals stay exact).
+   */
   maxQty?: number;
 }
 

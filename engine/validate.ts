@@ -95,7 +95,8 @@ export function parseCommand(
   out.op = op;
   const id = c.id;
   if (!isValidId(id)) return RejectCode.INVALID_ID;
-  out.id = id;
+  // -0 is the id 0: Map lookups already agree, and hashes and msgpack must too.
+  out.id = id === 0 ? 0 : id;
   const account = c.account;
   if (typeof account !== 'string' || account.length === 0 || account.length > ACCOUNT_LENGTH_MAX) {
     return RejectCode.INVALID_ACCOUNT;

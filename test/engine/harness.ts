@@ -1,0 +1,210 @@
+// Why this file exists: every unit scenario runs against both the fast engine and the naive
+// oracle, so one test checks two independent implementations of engine/SEMANTICS.md (and a
+// mistake in the oracle shows up as a failing oracle test, not as a silent false alarm in the
+// property tests). This module holds the common surface, the two factories, and small builders
+// for commands and the exact events the contract promises.
+
+import { CancelReason, RejectCode } from '../../engine/codes.js';
+import { Engine } from '../../engine/index.js';
+import type {
+  CancelCommand,
+  Command,
+  CommandOp,
+  Depth,
+  EngineEvent,
+  EngineOptions,
+  InstrumentSpec,
+  ModifyCommand,
+  NewOrderCommand,
+  OrderId,
+  OrderView,
+  Side,
+} from '../../engine/types.js';
+import { NaiveBookEngine } from '../oracle/naive-book.js';
+
+/** What both implementations expose; the tests use nothing else. */
+export interface EngineLike {
+  apply(cmd: Command): EngineEvent[];
+  depth(symbol: string, levels?: number): Depth;
+  order(id: OrderId): OrderView | undefined;
+  readonly liveOrders: number;
+  stateHash(): string;
+  checkInvariants(): void;
+  snapshot(): Uint8Array;
+}
+
+export interface Impl {
+  name: string;
+  create(options: EngineOptions): EngineLike;
+  restore(bytes: Uint8Array): EngineLike;
+}
+
+export const oracleImpl: Impl = {
+  name: 'oracle',
+  create: (options) => new NaiveBookEngine(options),
+  restore: (bytes) => NaiveBookEngine.restore(bytes),
+};
+
+export const engineImpl: Impl = {
+  name: 'engine',
+  create: (options) => new Engine(options),
+  restore: (bytes) => Engine.restore(bytes),
+};
+
+/** Both implementations; `describe.each(IMPLS)('$name', ...)` runs a scenario against each. */
+export const IMPLS: Impl[] = [engineImpl, oracleImpl];
+
+/** Feed a deliberately ill-typed command (bad-input tests); the engine must reject, not throw. */
+export function applyRaw(engine: EngineLike, raw: unknown): EngineEvent[] {
+  return engine.apply(raw as Command);
+}
+
+/** Apply a sequence, checking invariants after each command; returns the events per command. */
+export function run(engine: EngineLike, cmds: readonly Command[]): EngineEvent[][] {
+  return cmds.map((cmd) => {
+    const events = engine.apply(cmd);
+    engine.checkInvariants();
+    return events;
+  });
+}
+
+// -------------------------------------------------------------------------------------------------
+// Instruments
+
+export const ACME: InstrumentSpec = { symbol: 'ACME', tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 1_000_000 };
+/** Coarse tick and lot, a narrow band and a small maxQty, for the instrument-rule checks. */
+export const WIDE: InstrumentSpec = {
+  symbol: 'WIDE',
+  tickSize: 5,
+  lotSize: 10,
+  minPrice: 100,
+  maxPrice: 1000,
+  maxQty: 10_000,
+};
+
+export function acmeOptions(extra: Partial<EngineOptions> = {}): EngineOptions {
+  return { instruments: [ACME, WIDE], ...extra };
+}
+
+// -------------------------------------------------------------------------------------------------
+// Command builders. `time` only has to be valid; a counter keeps it increasing like a sequencer.
+
+let clock = 0;
+function tick(): number {
+  clock += 1;
+  return clock;
+}
+
+type NewExtra = Partial<Pick<NewOrderCommand, 'tif' | 'postOnly' | 'stp' | 'symbol'>>;
+
+export function limit(
+  id: OrderId,
+  account: string,
+  side: Side,
+  price: number,
+  qty: number,
+  extra: NewExtra = {},
+): NewOrderCommand {
+  return { op: 'new', id, account, symbol: 'ACME', side, type: 'limit', price, qty, time: tick(), ...extra };
+}
+
+export function market(id: OrderId, account: string, side: Side, qty: number, extra: NewExtra = {}): NewOrderCommand {
+  return { op: 'new', id, account, symbol: 'ACME', side, type: 'market', qty, time: tick(), ...extra };
+}
+
+export function cancel(id: OrderId, account: string): CancelCommand {
+  return { op: 'cancel', id, account, time: tick() };
+}
+
+export function modify(id: OrderId, account: string, price: number, qty: number): ModifyCommand {
+  return { op: 'modify', id, account, price, qty, time: tick() };
+}
+
+// -------------------------------------------------------------------------------------------------
+// Expected-event builders: full objects, so `toEqual` checks every field of the contract.
+
+export function accepted(cmd: NewOrderCommand): EngineEvent {
+  return {
+    type: 'accepted',
+    id: cmd.id,
+    account: cmd.account,
+    symbol: cmd.symbol,
+    side: cmd.side,
+    orderType: cmd.type,
+    price: cmd.type === 'market' ? null : (cmd.price as number),
+    qty: cmd.qty,
+  };
+}
+
+export function rejected(op: CommandOp | null, id: OrderId | null, reason: RejectCode): EngineEvent {
+  return { type: 'rejected', op, id, reason };
+}
+
+export interface TradeSpec {
+  price: number;
+  qty: number;
+  maker: OrderId;
+  taker: OrderId;
+  makerAccount: string;
+  takerAccount: string;
+  takerSide: Side;
+  makerRemaining: number;
+  takerRemaining: number;
+  symbol?: string;
+}
+
+export function trade(t: TradeSpec): EngineEvent {
+  return {
+    type: 'trade',
+    symbol: t.symbol ?? 'ACME',
+    price: t.price,
+    qty: t.qty,
+    makerId: t.maker,
+    takerId: t.taker,
+    makerAccount: t.makerAccount,
+    takerAccount: t.takerAccount,
+    takerSide: t.takerSide,
+    makerRemaining: t.makerRemaining,
+    takerRemaining: t.takerRemaining,
+  };
+}
+
+export function cancelled(
+  id: OrderId,
+  account: string,
+  side: Side,
+  reason: CancelReason,
+  qty: number,
+  symbol = 'ACME',
+): EngineEvent {
+  return { type: 'cancelled', id, account, symbol, side, reason, qty };
+}
+
+export interface ModifiedSpec {
+  id: OrderId;
+  account: string;
+  side: Side;
+  price: number;
+  qty: number;
+  oldPrice: number;
+  oldQty: number;
+  priorityKept: boolean;
+  symbol?: string;
+}
+
+export function modified(m: ModifiedSpec): EngineEvent {
+  return {
+    type: 'modified',
+    id: m.id,
+    account: m.account,
+    symbol: m.symbol ?? 'ACME',
+    side: m.side,
+    price: m.price,
+    qty: m.qty,
+    oldPrice: m.oldPrice,
+    oldQty: m.oldQty,
+    priorityKept: m.priorityKept,
+  };
+}
+
+export { CancelReason, RejectCode };
