@@ -73,6 +73,8 @@ export class Engine {
   private sink: EventSink;
   private readonly arraySink = new ArraySink();
   private readonly parsed = new ParsedCommand();
+  private lastAccount = '';
+  private lastAccountIdx = -1;
   /** Set by the taker loop when self-trade prevention cancelled the taker. */
   private takerCancelled = false;
 
@@ -393,8 +395,16 @@ export class Engine {
 
   /** Index of `account`, adding it on first use. */
   private internAccount(account: string): number {
-    const known = this.accountIndex.get(account);
-    if (known !== undefined) return known;
+    // Consecutive orders often come from one account (a market maker's quotes): skip the Map.
+    if (account === this.lastAccount) return this.lastAccountIdx;
+    let known = this.accountIndex.get(account);
+    if (known === undefined) known = this.addAccount(account);
+    this.lastAccount = account;
+    this.lastAccountIdx = known;
+    return known;
+  }
+
+  private addAccount(account: string): number {
     const index = this.accountNames.length;
     this.accountNames.push(account);
     this.accountIndex.set(account, index);
@@ -529,9 +539,9 @@ export class Engine {
     checkInvariants(this);
   }
 
-  /** Bytes held by the engine's typed arrays (orders, levels, book sides). */
+  /** Bytes held by the engine's typed arrays (orders, levels, book sides, the id index). */
   memoryBytes(): number {
-    let bytes = this.orders.memoryBytes() + this.levels.memoryBytes();
+    let bytes = this.orders.memoryBytes() + this.levels.memoryBytes() + this.idToSlot.memoryBytes();
     for (const book of this.books) bytes += book.sides[0].memoryBytes() + book.sides[1].memoryBytes();
     return bytes;
   }

@@ -10,20 +10,27 @@ const LOAD_NUMERATOR = 1;
 const LOAD_DENOMINATOR = 2;
 
 function hashInt(key: number, mask: number): number {
-  // Mix the low and high 32 bits of a safe integer; Math.imul keeps it in int32 arithmetic.
-  const lo = key >>> 0;
-  const hi = Math.floor(key / 4294967296) | 0;
+  // Mix the low and high 32 bits of a safe integer; Math.imul keeps it in int32 arithmetic. Ids
+  // that fit an int32 (the common case) skip the division for the high word.
+  const lo = key | 0;
+  const hi = lo === key ? 0 : Math.floor(key / 4294967296) | 0;
   let h = Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1);
   h ^= h >>> 16;
   return h & mask;
 }
 
 export class IdIndex {
-  private keys = new Float64Array(INITIAL_CAPACITY);
-  private values = new Int32Array(INITIAL_CAPACITY).fill(EMPTY);
+  /** Interleaved cells: [key, slot] pairs, slot EMPTY when the cell is free (one cache line per probe). */
+  private cells = IdIndex.emptyCells(INITIAL_CAPACITY);
   private mask = INITIAL_CAPACITY - 1;
   private numbers = 0;
   private readonly strings = new Map<string, number>();
+
+  private static emptyCells(capacity: number): Float64Array {
+    const cells = new Float64Array(capacity * 2);
+    for (let i = 1; i < cells.length; i += 2) cells[i] = EMPTY;
+    return cells;
+  }
 
   get size(): number {
     return this.numbers + this.strings.size;
@@ -32,15 +39,14 @@ export class IdIndex {
   /** Slot of `id`, or -1. */
   get(id: string | number): number {
     if (typeof id === 'string') return this.strings.get(id) ?? EMPTY;
-    const keys = this.keys;
-    const values = this.values;
+    const cells = this.cells;
     const mask = this.mask;
     let i = hashInt(id, mask);
     // Bounded: the table is never full, so an empty cell ends every probe.
     for (;;) {
-      const value = values[i];
-      if (value === EMPTY) return EMPTY;
-      if (keys[i] === id) return value;
+      const slot = cells[2 * i + 1];
+      if (slot === EMPTY) return EMPTY;
+      if (cells[2 * i] === id) return slot;
       i = (i + 1) & mask;
     }
   }
@@ -65,13 +71,12 @@ export class IdIndex {
       this.strings.delete(id);
       return;
     }
-    const keys = this.keys;
-    const values = this.values;
+    const cells = this.cells;
     const mask = this.mask;
     let i = hashInt(id, mask);
     for (;;) {
-      if (values[i] === EMPTY) return;
-      if (keys[i] === id) break;
+      if (cells[2 * i + 1] === EMPTY) return;
+      if (cells[2 * i] === id) break;
       i = (i + 1) & mask;
     }
     // Backward-shift deletion: move later members of the probe run into the hole.
@@ -79,48 +84,45 @@ export class IdIndex {
     let j = i;
     for (;;) {
       j = (j + 1) & mask;
-      if (values[j] === EMPTY) break;
-      const home = hashInt(keys[j], mask);
+      if (cells[2 * j + 1] === EMPTY) break;
+      const home = hashInt(cells[2 * j], mask);
       // Move j into the hole unless its home lies cyclically in (hole, j].
       const inRange = hole <= j ? home > hole && home <= j : home > hole || home <= j;
       if (!inRange) {
-        keys[hole] = keys[j];
-        values[hole] = values[j];
+        cells[2 * hole] = cells[2 * j];
+        cells[2 * hole + 1] = cells[2 * j + 1];
         hole = j;
       }
     }
-    values[hole] = EMPTY;
+    cells[2 * hole + 1] = EMPTY;
     this.numbers--;
   }
 
   clear(): void {
-    this.values.fill(EMPTY);
+    this.cells = IdIndex.emptyCells(this.mask + 1);
     this.numbers = 0;
     this.strings.clear();
   }
 
   memoryBytes(): number {
-    return (this.mask + 1) * 12;
+    return (this.mask + 1) * 16;
   }
 
   private insert(id: number, slot: number): void {
-    const keys = this.keys;
-    const values = this.values;
+    const cells = this.cells;
     const mask = this.mask;
     let i = hashInt(id, mask);
-    while (values[i] !== EMPTY) i = (i + 1) & mask;
-    keys[i] = id;
-    values[i] = slot;
+    while (cells[2 * i + 1] !== EMPTY) i = (i + 1) & mask;
+    cells[2 * i] = id;
+    cells[2 * i + 1] = slot;
   }
 
   private resize(capacity: number): void {
-    const oldKeys = this.keys;
-    const oldValues = this.values;
-    this.keys = new Float64Array(capacity);
-    this.values = new Int32Array(capacity).fill(EMPTY);
+    const old = this.cells;
+    this.cells = IdIndex.emptyCells(capacity);
     this.mask = capacity - 1;
-    for (let i = 0; i < oldValues.length; i++) {
-      if (oldValues[i] !== EMPTY) this.insert(oldKeys[i], oldValues[i]);
+    for (let i = 1; i < old.length; i += 2) {
+      if (old[i] !== EMPTY) this.insert(old[i - 1], old[i]);
     }
   }
 }
