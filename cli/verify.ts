@@ -26,7 +26,7 @@ import {
 import { checkpointReason, continuationProblem } from './inspect.js';
 
 /** Records read per synchronous batch. */
-const REPLAY_BATCH_RECORDS = 65_536;
+const REPLAY_BATCH_RECORDS = 1024;
 /** Mismatches kept in the result; the rest are only counted. */
 export const MISMATCHES_KEPT = 100;
 

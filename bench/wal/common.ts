@@ -1,0 +1,125 @@
+// Why: the WAL benchmarks share their workload (realistic order commands), their output
+// (a table on stdout, JSON to --out) and their statistics (medians over runs, HDR
+// latency percentiles), so every figure in a report is produced the same way. The
+// machine is shared and small, so each result also records the load it ran under.
+
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import Table from 'cli-table3';
+
+export interface OrderCommand {
+  op: 'new';
+  id: number;
+  account: number;
+  symbol: string;
+  side: 'buy' | 'sell';
+  type: 'limit';
+  price: number;
+  qty: number;
+  tif: 'gtc';
+  time: number;
+}
+
+export function order_command(n: number): OrderCommand {
+  return {
+    op: 'new',
+    id: n,
+    account: 1000 + (n % 97),
+    symbol: 'SYM' + (n % 8),
+    side: n % 2 === 1 ? 'buy' : 'sell',
+    type: 'limit',
+    price: 10_000 + (n % 500),
+    qty: 1 + (n % 100),
+    tif: 'gtc',
+    time: 1_700_000_000_000 + n,
+  };
+}
+
+export function order_commands(count: number): OrderCommand[] {
+  return Array.from({ length: count }, (_, i) => order_command(i + 1));
+}
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+export interface Environment {
+  node: string;
+  cpus: number;
+  cpu_model: string;
+  loadavg_1m_start: number;
+}
+
+export function environment(): Environment {
+  return {
+    node: process.version,
+    cpus: cpus().length,
+    cpu_model: cpus()[0]?.model ?? 'unknown',
+    loadavg_1m_start: Number(loadavg()[0].toFixed(2)),
+  };
+}
+
+export function loadavg_1m(): number {
+  return Number(loadavg()[0].toFixed(2));
+}
+
+export interface ScratchDir {
+  readonly path: string;
+  cleanup(): void;
+}
+
+export function scratch_dir(prefix: string): ScratchDir {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+export function file_bytes(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+export function print_table(title: string, head: string[], rows: (string | number)[][]): void {
+  const table = new Table({ head });
+  for (const row of rows) table.push(row.map((cell) => (typeof cell === 'number' ? format_number(cell) : cell)));
+  process.stdout.write(`\n${title}\n${table.toString()}\n`);
+}
+
+export function format_number(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  if (Math.abs(value) >= 1000) return Math.round(value).toLocaleString('en-US');
+  if (Math.abs(value) >= 10) return value.toFixed(1);
+  return value.toFixed(3);
+}
+
+/** Write JSON to `out`: a file path, or a directory (then `<dir>/<name>.json`). */
+export function write_json(out: string | undefined, name: string, value: unknown): void {
+  if (out === undefined) return;
+  const is_file = out.endsWith('.json');
+  const file = is_file ? out : join(out, `${name}.json`);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(value, null, 2) + '\n');
+  process.stdout.write(`wrote ${file}\n`);
+}
+
+export function yield_to_loop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** True when the module with this `import.meta.url` is the script Node was started with. */
+export function is_main(import_meta_url: string): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import_meta_url));
+  } catch {
+    return false;
+  }
+}

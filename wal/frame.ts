@@ -1,0 +1,203 @@
+// Why: the on-disk envelope of records, owned by the log rather than by a serializer, so
+// the checksum covers the exact stored bytes and the format is checked before any payload
+// is decoded. Many records are packed into one LMDB value (a "chunk", keyed by the seq of
+// its first record): one B-tree entry per chunk instead of one per record is what lets
+// appends beat a raw per-record LMDB loop. Payloads are stored back to back and the
+// headers after them, so a reader decodes a whole chunk with one msgpackr unpackMultiple
+// call (measured 2.5x faster than one unpack per record: strings are extracted once).
+//
+// Chunk layout (all integers big-endian):
+//   [payload 0][payload 1]…[payload n-1]        msgpack values, back to back
+//   [header 0][header 1]…[header n-1]           16 bytes each, see below
+//   [n: u32]                                    number of records
+// Header i:
+//   [0, 4)   crc32c of header bytes [4, 16) followed by payload i
+//   [4]      record format version (FRAME_VERSION)
+//   [5, 8)   payload length in bytes (24 bits)
+//   [8, 12)  seq, high 32 bits
+//   [12, 16) seq, low 32 bits
+// Record i's seq must be the chunk key + i; the chunk key must follow the previous chunk.
+
+import { crc32c, crc32c_copy } from './crc32c.js';
+import { WalCorruptionError } from './errors.js';
+
+export const FRAME_VERSION = 1;
+export const FRAME_HEADER_BYTES = 16;
+export const CHUNK_TRAILER_BYTES = 4;
+export const FRAME_PAYLOAD_BYTES_MAX = 2 ** 24 - 1;
+const TWO_32 = 2 ** 32;
+/** Payloads up to this size are copied by the checksum loop, larger ones with set(). */
+const COPY_LOOP_BYTES_MAX = 256;
+
+/** Bytes a chunk of `records` records with `payload_bytes` of payload occupies. */
+export function chunk_bytes(records: number, payload_bytes: number): number {
+  return payload_bytes + records * FRAME_HEADER_BYTES + CHUNK_TRAILER_BYTES;
+}
+
+/**
+ * Builds one chunk in a caller-provided buffer: payloads are copied in as records are
+ * appended, headers are kept aside and written behind the payloads by `seal`.
+ */
+export class ChunkBuilder {
+  buffer: Buffer;
+  records = 0;
+  payload_bytes = 0;
+  first_seq = 0;
+  private headers: Uint8Array;
+
+  constructor(buffer: Buffer) {
+    this.buffer = buffer;
+    this.headers = new Uint8Array(Math.max(FRAME_HEADER_BYTES * 64, buffer.length));
+  }
+
+  /** Start a new chunk in `buffer` (which may be the previous, now unused, buffer). */
+  reset(buffer: Buffer): void {
+    this.buffer = buffer;
+    this.records = 0;
+    this.payload_bytes = 0;
+    if (this.headers.length < buffer.length) this.headers = new Uint8Array(buffer.length);
+  }
+
+  /** Bytes of the chunk sealed now. */
+  sealed_bytes(): number {
+    return chunk_bytes(this.records, this.payload_bytes);
+  }
+
+  /** Whether one more record with `payload_length` bytes fits. */
+  fits(payload_length: number): boolean {
+    return chunk_bytes(this.records + 1, this.payload_bytes + payload_length) <= this.buffer.length;
+  }
+
+  /** Append record `seq` whose payload is source[start, end). */
+  add(seq: number, source: Uint8Array, source_start: number, source_end: number): void {
+    const length = source_end - source_start;
+    if (!(length <= FRAME_PAYLOAD_BYTES_MAX)) throw new RangeError(`record payload of ${length} bytes is too large`);
+    const records = this.records;
+    if (!(this.payload_bytes + length + (records + 1) * FRAME_HEADER_BYTES + CHUNK_TRAILER_BYTES <= this.buffer.length)) {
+      throw new Error('assertion: record fits the chunk');
+    }
+    if (records === 0) this.first_seq = seq;
+    else if (seq !== this.first_seq + records) throw new Error('assertion: records of a chunk are consecutive');
+    const h = this.headers;
+    const o = records * FRAME_HEADER_BYTES;
+    if (o + FRAME_HEADER_BYTES > h.length) {
+      const grown = new Uint8Array(h.length * 2);
+      grown.set(h);
+      this.headers = grown;
+      return this.add(seq, source, source_start, source_end);
+    }
+    const hi = seq > 0xffffffff ? Math.floor(seq / TWO_32) : 0;
+    const lo = seq >>> 0;
+    h[o + 4] = FRAME_VERSION;
+    h[o + 5] = length >>> 16;
+    h[o + 6] = (length >>> 8) & 0xff;
+    h[o + 7] = length & 0xff;
+    h[o + 8] = hi >>> 24;
+    h[o + 9] = (hi >>> 16) & 0xff;
+    h[o + 10] = (hi >>> 8) & 0xff;
+    h[o + 11] = hi & 0xff;
+    h[o + 12] = lo >>> 24;
+    h[o + 13] = (lo >>> 16) & 0xff;
+    h[o + 14] = (lo >>> 8) & 0xff;
+    h[o + 15] = lo & 0xff;
+    const start = this.payload_bytes;
+    const header_crc = crc32c(h, o + 4, o + FRAME_HEADER_BYTES);
+    let crc: number;
+    if (length <= COPY_LOOP_BYTES_MAX) {
+      // One pass copies and checksums; set() on a subarray would allocate a view per record.
+      crc = crc32c_copy(source, source_start, source_end, this.buffer, start, header_crc);
+    } else {
+      this.buffer.set(source.subarray(source_start, source_end), start);
+      crc = crc32c(this.buffer, start, start + length, header_crc);
+    }
+    h[o] = crc >>> 24;
+    h[o + 1] = (crc >>> 16) & 0xff;
+    h[o + 2] = (crc >>> 8) & 0xff;
+    h[o + 3] = crc & 0xff;
+    this.payload_bytes = start + length;
+    this.records = records + 1;
+  }
+
+  /** Write headers and trailer behind the payloads; returns the chunk's bytes. */
+  seal(): Buffer {
+    if (!(this.records > 0)) throw new Error('assertion: sealing a chunk with records');
+    const headers_bytes = this.records * FRAME_HEADER_BYTES;
+    const end = this.payload_bytes + headers_bytes;
+    this.buffer.set(this.headers.subarray(0, headers_bytes), this.payload_bytes);
+    this.buffer.writeUInt32BE(this.records, end);
+    return this.buffer.subarray(0, end + CHUNK_TRAILER_BYTES);
+  }
+}
+
+/**
+ * Check every header of a chunk: trailer, version, seq (chunk_seq + i), lengths and
+ * checksums. Fills `payload_ends[i]` with the end offset of payload i (payload i starts
+ * at payload_ends[i - 1], or 0). Returns the record count. Throws WalCorruptionError
+ * naming the first bad record's seq and the file.
+ */
+export function check_chunk(chunk: Uint8Array, chunk_seq: number, file: string, payload_ends: number[]): number {
+  if (chunk.length < CHUNK_TRAILER_BYTES + FRAME_HEADER_BYTES) {
+    throw new WalCorruptionError(chunk_seq, file, `chunk of ${chunk.length} bytes is too short`);
+  }
+  const t = chunk.length - CHUNK_TRAILER_BYTES;
+  const records = ((chunk[t] << 24) | (chunk[t + 1] << 16) | (chunk[t + 2] << 8) | chunk[t + 3]) >>> 0;
+  const headers_start = t - records * FRAME_HEADER_BYTES;
+  if (records === 0 || headers_start < 0) {
+    throw new WalCorruptionError(chunk_seq, file, `chunk trailer claims ${records} records in ${chunk.length} bytes`);
+  }
+  payload_ends.length = records;
+  let payload_start = 0;
+  for (let i = 0; i < records; i++) {
+    const o = headers_start + i * FRAME_HEADER_BYTES;
+    const seq = chunk_seq + i;
+    const version = chunk[o + 4];
+    if (version !== FRAME_VERSION) {
+      throw new WalCorruptionError(seq, file, `unknown record format version ${version} (expected ${FRAME_VERSION})`);
+    }
+    const length = (chunk[o + 5] << 16) | (chunk[o + 6] << 8) | chunk[o + 7];
+    const payload_end = payload_start + length;
+    if (payload_end > headers_start) {
+      throw new WalCorruptionError(seq, file, `record length ${length} runs past the payloads of its chunk`);
+    }
+    const stored_crc = ((chunk[o] << 24) | (chunk[o + 1] << 16) | (chunk[o + 2] << 8) | chunk[o + 3]) >>> 0;
+    const crc = crc32c(chunk, payload_start, payload_end, crc32c(chunk, o + 4, o + FRAME_HEADER_BYTES));
+    if (crc !== stored_crc) {
+      throw new WalCorruptionError(
+        seq,
+        file,
+        `checksum mismatch (stored 0x${stored_crc.toString(16).padStart(8, '0')}, computed 0x${crc.toString(16).padStart(8, '0')})`,
+      );
+    }
+    const hi = ((chunk[o + 8] << 24) | (chunk[o + 9] << 16) | (chunk[o + 10] << 8) | chunk[o + 11]) >>> 0;
+    const lo = ((chunk[o + 12] << 24) | (chunk[o + 13] << 16) | (chunk[o + 14] << 8) | chunk[o + 15]) >>> 0;
+    const stored_seq = hi * TWO_32 + lo;
+    if (stored_seq !== seq) {
+      throw new WalCorruptionError(seq, file, `record carries seq ${stored_seq} (sequence gap or misplaced record)`);
+    }
+    payload_ends[i] = payload_end;
+    payload_start = payload_end;
+  }
+  if (payload_start !== headers_start) {
+    throw new WalCorruptionError(
+      chunk_seq + records - 1,
+      file,
+      `chunk has ${headers_start - payload_start} unaccounted bytes between payloads and headers`,
+    );
+  }
+  return records;
+}
+
+/** 8-byte big-endian key of a sequence number: byte order equals numeric order. */
+export function seq_key(seq: number): Buffer {
+  const key = Buffer.allocUnsafe(8);
+  key.writeUInt32BE(Math.floor(seq / TWO_32), 0);
+  key.writeUInt32BE(seq >>> 0, 4);
+  return key;
+}
+
+export function key_seq(key: Uint8Array): number {
+  if (key.length !== 8) return -1;
+  const hi = ((key[0] << 24) | (key[1] << 16) | (key[2] << 8) | key[3]) >>> 0;
+  const lo = ((key[4] << 24) | (key[5] << 16) | (key[6] << 8) | key[7]) >>> 0;
+  return hi * TWO_32 + lo;
+}

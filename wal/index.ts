@@ -1,0 +1,17 @@
+// Why: the public face of wal/: the Wal class, its interface and types, its options and
+// its errors. Nothing else in this folder is imported from outside it.
+
+export { Wal } from './wal.js';
+export type { AppendResult, Durability, WalRecord, WriteAheadLog } from './types.js';
+export { WAL_DEFAULTS, WAL_LIMITS, type WalOptions, type WalResolvedOptions } from './options.js';
+export {
+  WalError,
+  WalOptionsError,
+  WalCorruptionError,
+  WalFullError,
+  WalOverloadError,
+  WalRangeError,
+  WalClosedError,
+  WalIoError,
+  type WalErrorCode,
+} from './errors.js';

@@ -1,0 +1,445 @@
+// Why: the log on LMDB with group commit. An append only encodes and frames the record
+// into the open chunk (microseconds, no I/O) and shares the promises of the open batch.
+// At most ONE batch is committing at a time: while it commits and flushes, new appends
+// gather in the next batch, which is issued the moment the previous one is done. So a
+// burst never waits for one fsync per record, an idle log commits a lone record at once
+// (a microtask later), and under load the batch grows to whatever arrived during one
+// commit+flush cycle. One batch in flight is also what keeps the sequence gap-free: if a
+// commit fails, no later record has reached LMDB, so the failed records and everything
+// queued after them are rejected and their sequence numbers are handed out again.
+//
+// Each batch's chunks (and any new msgpackr shapes) are put in one event turn, which
+// lmdb-js commits as one transaction on its write thread. `visible` resolves at commit.
+// In `sync` mode `durable` waits for lmdb-js's `flushed` (with overlappingSync the put
+// promise resolves at commit, before the flush); in `async` mode durable = visible.
+
+import type { AppendResult, Durability, WalRecord, WriteAheadLog } from './types.js';
+import type { WalResolvedOptions } from './options.js';
+import { Deferred } from './deferred.js';
+import { PayloadCodec } from './codec.js';
+import { ChunkBuilder, FRAME_HEADER_BYTES, chunk_bytes } from './frame.js';
+import { LmdbStore, META_RECLAIMED, META_STRUCTURES, to_wal_error, type Segment } from './lmdb_store.js';
+import { read_records } from './lmdb_reader.js';
+import { WalClosedError, WalError, WalFullError, WalOverloadError, WalRangeError } from './errors.js';
+import { check_range, validate_reclaim } from './read_range.js';
+import { RecordIterator } from './record_iterator.js';
+
+/** Bytes kept free of records for LMDB's own pages (branch pages, freelist, metas). */
+const RESERVE_BYTES_MIN = 256 * 1024;
+const RESERVE_FRACTION = 1 / 16;
+/**
+ * Records decoded per step of the async iterator (whole chunks, so a little more). Small
+ * steps let decoded records die young: with 8192 per step and a large heap, records got
+ * promoted and replay ran 2-3x slower (measured); 1024 was the best of 256/1024/8192.
+ */
+const READ_STEP_RECORDS = 1024;
+const READ_STEPS_PER_YIELD = 64;
+
+interface Chunk {
+  readonly segment_first_seq: number;
+  readonly first_seq: number;
+  readonly bytes: Buffer;
+}
+
+class Batch {
+  readonly first_seq: number;
+  last_seq: number;
+  readonly chunks: Chunk[] = [];
+  /** Framed bytes, for the queue limit. */
+  bytes = 0;
+  /** Estimated page bytes of sealed chunks, for the capacity check. */
+  cost_bytes = 0;
+  readonly visible = new Deferred();
+  readonly durable = new Deferred();
+  constructor(first_seq: number) {
+    this.first_seq = first_seq;
+    this.last_seq = first_seq - 1;
+  }
+}
+
+export class LmdbWal<T> implements WriteAheadLog<T> {
+  readonly durability: Durability;
+  private readonly options: WalResolvedOptions;
+  private readonly store: LmdbStore;
+  private readonly codec: PayloadCodec;
+  private readonly capacity_bytes: number;
+  /** Hot-path copies of options (read on every append). */
+  private readonly record_bytes_max: number;
+  private readonly queue_bytes_max: number;
+  private readonly segment_records_max: number;
+
+  private next_seq: number;
+  private reclaimed_seq: number;
+  private visible_seq_: number;
+  private durable_seq_: number;
+
+  /** First seq and record count of the segment the next record goes to. */
+  private segment_first_seq: number;
+  private segment_records: number;
+  /** Segments started by queued records but not yet created in LMDB. */
+  private segments_pending = 0;
+
+  private open_batch: Batch | null = null;
+  private inflight: Batch | null = null;
+  private commit_scheduled = false;
+  /** The open chunk being filled; its buffer is replaced when a sealed chunk keeps it. */
+  private builder: ChunkBuilder | null = null;
+  /** Whether `builder` holds a chunk open for records (capacity reserved). */
+  private chunk_open = false;
+  private chunk_segment_first_seq = 0;
+  private queue_bytes = 0;
+  private closing: Promise<void> | null = null;
+
+  constructor(options: WalResolvedOptions) {
+    this.options = options;
+    this.durability = options.durability;
+    this.record_bytes_max = options.recordBytesMax;
+    this.queue_bytes_max = options.queueBytesMax;
+    this.segment_records_max = options.segmentRecords;
+    this.store = LmdbStore.open(options.path, options.mapSize, options.segmentsMax, options.durability === 'sync');
+    try {
+      this.store.drop_empty_segments();
+      const structures = this.store.read_meta(META_STRUCTURES);
+      this.codec = new PayloadCodec(Array.isArray(structures) ? (structures as string[][]) : undefined);
+      const reclaimed = this.store.read_meta(META_RECLAIMED);
+      this.reclaimed_seq = typeof reclaimed === 'number' ? reclaimed : 0;
+      const tail = this.store.find_tail();
+      const last_seq = Math.max(tail.last_seq, this.reclaimed_seq);
+      this.next_seq = last_seq + 1;
+      this.visible_seq_ = last_seq;
+      this.durable_seq_ = last_seq;
+      this.segment_first_seq = this.next_seq;
+      this.segment_records = 0;
+      this.reset_segment_cursor();
+      const reserve = Math.max(RESERVE_BYTES_MIN, Math.floor(options.mapSize * RESERVE_FRACTION));
+      this.capacity_bytes = options.mapSize - reserve;
+    } catch (error) {
+      void this.store.close();
+      throw error;
+    }
+  }
+
+  get firstSeq(): number {
+    const segments = this.store.segments;
+    const stored_first = segments.length > 0 ? segments[0].first_seq : this.next_seq;
+    return Math.max(this.reclaimed_seq + 1, Math.min(stored_first, this.next_seq));
+  }
+  get lastSeq(): number {
+    return this.next_seq - 1;
+  }
+  get visibleSeq(): number {
+    return this.visible_seq_;
+  }
+  get durableSeq(): number {
+    return this.durable_seq_;
+  }
+  /** The LMDB data file (named in corruption errors). */
+  get file(): string {
+    return this.store.file;
+  }
+
+  append(command: T): AppendResult {
+    if (this.closing !== null) throw new WalClosedError(`append on a closed WAL (${this.options.path})`);
+    const encoded = this.codec.encode_transient(command);
+    const payload_start = this.codec.encoded_start;
+    const payload_length = this.codec.encoded_end - payload_start;
+    const frame_bytes = FRAME_HEADER_BYTES + payload_length;
+    const seq = this.next_seq;
+    if (payload_length > this.record_bytes_max) {
+      throw new WalRangeError(seq, `record of ${payload_length} bytes exceeds recordBytesMax ${this.options.recordBytesMax}`);
+    }
+    if (this.queue_bytes + frame_bytes > this.queue_bytes_max) {
+      throw new WalOverloadError(
+        `${this.queue_bytes} bytes wait for a commit, queueBytesMax is ${this.options.queueBytesMax}; await durable before appending more`,
+      );
+    }
+    // Rare paths first check, then change state: a refused append changes nothing.
+    const new_segment = this.segment_records >= this.segment_records_max;
+    if (new_segment && this.store.segments.length + this.segments_pending + 1 > this.options.segmentsMax) {
+      throw new WalFullError(
+        `the WAL at ${this.options.path} holds segmentsMax ${this.options.segmentsMax} segments; reclaim before appending seq ${seq}`,
+      );
+    }
+    const builder = this.builder;
+    const new_chunk = new_segment || !this.chunk_open || builder === null || !builder.fits(payload_length);
+    if (new_chunk) this.check_capacity(seq, payload_length);
+
+    let batch = this.open_batch;
+    if (batch === null) batch = this.open_batch = new Batch(seq);
+    if (new_segment) {
+      this.seal_chunk(batch);
+      this.segment_first_seq = seq;
+      this.segment_records = 0;
+      this.segments_pending++;
+    }
+    const target = new_chunk ? this.open_chunk(batch, payload_length) : (builder as ChunkBuilder);
+    target.add(seq, encoded, payload_start, payload_start + payload_length);
+    this.next_seq = seq + 1;
+    this.segment_records++;
+    this.queue_bytes += frame_bytes;
+    batch.bytes += frame_bytes;
+    batch.last_seq = seq;
+    if (!this.commit_scheduled) {
+      this.commit_scheduled = true;
+      queueMicrotask(this.issue_scheduled);
+    }
+    return { seq, visible: batch.visible.promise, durable: batch.durable.promise };
+  }
+
+  /**
+   * Capacity is reserved a whole chunk at a time (checked when a chunk is opened, not per
+   * record): committed pages + queued chunks + one more chunk must fit in mapSize less a
+   * reserve for LMDB's own pages.
+   */
+  private check_capacity(seq: number, payload_length: number): void {
+    const open = this.builder;
+    const open_cost = open === null || open.records === 0 ? 0 : this.store.chunk_cost_bytes(open.sealed_bytes());
+    const queued_cost = (this.open_batch?.cost_bytes ?? 0) + (this.inflight?.cost_bytes ?? 0);
+    const chunk_cost = this.store.chunk_cost_bytes(Math.max(this.options.chunkBytesMax, chunk_bytes(1, payload_length)));
+    const needed = this.store.used_bytes() + queued_cost + open_cost + chunk_cost;
+    if (needed > this.capacity_bytes) {
+      throw new WalFullError(
+        `the WAL at ${this.options.path} is full: appending seq ${seq} needs ${needed} bytes, mapSize ${this.options.mapSize} leaves ${this.capacity_bytes}; reclaim or reopen with a larger mapSize`,
+      );
+    }
+  }
+
+  /** Seal the open chunk (if any) and start a new one in the current segment. */
+  private open_chunk(batch: Batch, payload_length: number): ChunkBuilder {
+    this.seal_chunk(batch);
+    let builder = this.builder;
+    if (builder === null) {
+      builder = this.builder = new ChunkBuilder(this.chunk_buffer(payload_length));
+    } else if (!builder.fits(payload_length)) {
+      builder.reset(this.chunk_buffer(payload_length));
+    }
+    if (!(builder.records === 0)) throw new Error('assertion: a new chunk is empty');
+    this.chunk_segment_first_seq = this.segment_first_seq;
+    this.chunk_open = true;
+    return builder;
+  }
+
+  /** A buffer for a new chunk: chunkBytesMax, or bigger for one oversized record. */
+  private chunk_buffer(payload_length: number): Buffer {
+    return Buffer.allocUnsafeSlow(Math.max(this.options.chunkBytesMax, chunk_bytes(1, payload_length)));
+  }
+
+  private seal_chunk(batch: Batch): void {
+    const builder = this.builder;
+    this.chunk_open = false;
+    if (builder === null || builder.records === 0) return;
+    const first_seq = builder.first_seq;
+    const sealed = builder.seal();
+    // LMDB reads the bytes on its write thread after this turn, so a sealed chunk owns its
+    // buffer until committed. A mostly empty chunk (a lone record at low load) is copied
+    // out instead and the buffer reused: no 32 KiB of garbage per commit.
+    const standard = builder.buffer.length === this.options.chunkBytesMax;
+    const small = standard && sealed.length <= builder.buffer.length >>> 2;
+    const bytes = small ? Buffer.from(sealed) : sealed;
+    batch.chunks.push({ segment_first_seq: this.chunk_segment_first_seq, first_seq, bytes });
+    batch.cost_bytes += this.store.chunk_cost_bytes(bytes.length);
+    builder.reset(small ? builder.buffer : Buffer.allocUnsafeSlow(this.options.chunkBytesMax));
+  }
+
+  private readonly issue_scheduled = (): void => {
+    this.commit_scheduled = false;
+    this.issue();
+  };
+
+  /** Start committing the open batch unless one is already in flight. */
+  private issue(): void {
+    if (this.inflight !== null) return;
+    const batch = this.open_batch;
+    if (batch === null || batch.last_seq < batch.first_seq) return;
+    if (!(batch.first_seq === this.durable_seq_ + 1)) throw new Error('assertion: batches are issued in order');
+    this.seal_chunk(batch);
+    this.open_batch = null;
+    this.inflight = batch;
+    let committed: Promise<boolean> | undefined;
+    try {
+      const structures = this.codec.take_structures();
+      if (structures !== undefined) this.store.put_meta(META_STRUCTURES, structures);
+      let segment: Segment | undefined = this.store.segments[this.store.segments.length - 1];
+      for (const chunk of batch.chunks) {
+        if (segment === undefined || segment.first_seq !== chunk.segment_first_seq) {
+          segment = this.store.create_segment(chunk.segment_first_seq);
+          this.segments_pending--;
+        }
+        committed = this.store.put_chunk(segment, chunk.first_seq, chunk.bytes);
+      }
+    } catch (error) {
+      this.fail(batch, to_wal_error(error, `queueing records ${batch.first_seq}..${batch.last_seq}`));
+      return;
+    }
+    if (committed === undefined) throw new Error('assertion: a batch with records has chunks');
+    // Captured in the same turn as the puts: resolves once their transaction is flushed.
+    const flushed = this.durability === 'sync' ? this.store.flushed() : null;
+    committed.then(
+      () => this.on_visible(batch, flushed),
+      (error: unknown) => void this.on_commit_error(batch, error),
+    );
+  }
+
+  private on_visible(batch: Batch, flushed: Promise<unknown> | null): void {
+    if (this.inflight !== batch) return;
+    for (const chunk of batch.chunks) {
+      const segment = this.find_segment(chunk.segment_first_seq);
+      if (segment !== undefined) this.store.add_bytes(segment, this.store.chunk_cost_bytes(chunk.bytes.length));
+    }
+    batch.cost_bytes = 0;
+    this.visible_seq_ = batch.last_seq;
+    batch.visible.resolve();
+    if (flushed === null) {
+      this.on_durable(batch);
+      return;
+    }
+    flushed.then(
+      () => this.on_durable(batch),
+      (error: unknown) => void this.on_commit_error(batch, error),
+    );
+  }
+
+  private on_durable(batch: Batch): void {
+    if (this.inflight !== batch) return;
+    if (!(batch.first_seq === this.durable_seq_ + 1)) throw new Error('assertion: batches become durable in order');
+    this.durable_seq_ = batch.last_seq;
+    this.queue_bytes -= batch.bytes;
+    this.inflight = null;
+    batch.durable.resolve();
+    this.issue();
+  }
+
+  private async on_commit_error(batch: Batch, error: unknown): Promise<void> {
+    // lmdb-js rejects with "Commit failed" and carries the cause as a rejected promise.
+    let cause = error;
+    const carried = (error as { commitError?: unknown } | null)?.commitError;
+    if (carried instanceof Promise) cause = await carried.then(() => error, (inner: unknown) => inner);
+    this.fail(batch, to_wal_error(cause, `committing records ${batch.first_seq}..${batch.last_seq}`));
+  }
+
+  /**
+   * A batch could not be written: reject it and every record queued after it, and hand
+   * their sequence numbers out again, so the log never holds a gap.
+   */
+  private fail(batch: Batch, error: WalError): void {
+    if (this.inflight !== batch) return;
+    this.inflight = null;
+    const open = this.open_batch;
+    this.open_batch = null;
+    this.builder = null;
+    this.chunk_open = false;
+    this.queue_bytes = 0;
+    this.next_seq = batch.first_seq;
+    this.codec.restore_structures_dirty();
+    // Segments created for the failed records hold nothing: forget empty ones past the tail.
+    const segments = this.store.segments;
+    while (segments.length > 0 && segments[segments.length - 1].first_seq > this.next_seq) {
+      void this.store.drop_segment(segments[segments.length - 1]).catch(() => undefined);
+    }
+    this.reset_segment_cursor();
+    for (const failed of open === null ? [batch] : [batch, open]) {
+      failed.visible.reject(error);
+      failed.durable.reject(error);
+    }
+  }
+
+  /** Point the segment cursor at the tail: the last stored segment, or a new one. */
+  private reset_segment_cursor(): void {
+    const segments = this.store.segments;
+    const last = segments[segments.length - 1];
+    if (last !== undefined && last.first_seq <= this.next_seq) {
+      this.segment_first_seq = last.first_seq;
+      this.segment_records = this.next_seq - last.first_seq;
+      this.segments_pending = 0;
+    } else {
+      // The first record will create the segment: count it against segmentsMax now.
+      this.segment_first_seq = this.next_seq;
+      this.segment_records = 0;
+      this.segments_pending = 1;
+    }
+  }
+
+  private find_segment(first_seq: number): Segment | undefined {
+    const segments = this.store.segments;
+    for (let i = segments.length - 1; i >= 0; i--) {
+      if (segments[i].first_seq === first_seq) return segments[i];
+      if (segments[i].first_seq < first_seq) return undefined;
+    }
+    return undefined;
+  }
+
+  flush(): Promise<void> {
+    const last = this.open_batch ?? this.inflight;
+    return last === null ? Promise.resolve() : last.durable.promise;
+  }
+
+  readBatch(fromSeq: number, maxRecords: number): WalRecord<T>[] {
+    this.check_open('readBatch');
+    check_range(fromSeq, this.firstSeq, this.lastSeq, this.file);
+    if (!Number.isInteger(maxRecords) || maxRecords < 1) {
+      throw new RangeError(`readBatch maxRecords must be a positive integer (got ${String(maxRecords)})`);
+    }
+    const out: WalRecord<T>[] = [];
+    read_records(this.store, this.codec, out, fromSeq, maxRecords, this.visible_seq_, false);
+    return out;
+  }
+
+  read(fromSeq?: number): AsyncIterable<WalRecord<T>> {
+    this.check_open('read');
+    const start = fromSeq ?? this.firstSeq;
+    check_range(start, this.firstSeq, this.lastSeq, this.file);
+    return { [Symbol.asyncIterator]: () => this.iterate(start) };
+  }
+
+  private iterate(start: number): RecordIterator<T> {
+    const fill = (out: WalRecord<T>[], from_seq: number, records_max: number): number => {
+      this.check_open('read');
+      // A reclaim between steps may have dropped what we were about to read.
+      check_range(from_seq, this.firstSeq, this.lastSeq, this.file);
+      return read_records(this.store, this.codec, out, from_seq, records_max, this.visible_seq_, true);
+    };
+    return new RecordIterator(fill, start, READ_STEP_RECORDS, READ_STEPS_PER_YIELD);
+  }
+
+  async reclaim(uptoSeq: number): Promise<void> {
+    this.check_open('reclaim');
+    validate_reclaim(uptoSeq, this.lastSeq);
+    if (uptoSeq <= this.reclaimed_seq) return;
+    // Records being dropped must have reached LMDB before their segment goes.
+    if (uptoSeq > this.durable_seq_) await this.flush();
+    if (uptoSeq <= this.reclaimed_seq) return;
+    this.reclaimed_seq = uptoSeq;
+    const segments = this.store.segments;
+    const writes: Promise<unknown>[] = [this.store.put_meta(META_RECLAIMED, uptoSeq)];
+    // A segment ends where the next begins; the last segment is never dropped (appends
+    // continue in it), so it needs no end.
+    while (segments.length > 1 && segments[1].first_seq - 1 <= uptoSeq) {
+      const segment = segments[0];
+      writes.push(this.store.drop_segment(segment));
+    }
+    try {
+      await Promise.all(writes);
+      if (this.durability === 'sync') await this.store.flushed();
+    } catch (error) {
+      throw to_wal_error(error, `reclaiming records up to ${uptoSeq}`);
+    }
+  }
+
+  private check_open(what: string): void {
+    if (this.closing !== null) throw new WalClosedError(`${what} on a closed WAL (${this.options.path})`);
+  }
+
+  close(): Promise<void> {
+    if (this.closing === null) this.closing = this.close_now();
+    return this.closing;
+  }
+
+  private async close_now(): Promise<void> {
+    try {
+      await this.flush();
+    } catch {
+      // The batch's callers were told; closing still releases the environment.
+    }
+    await this.store.close();
+  }
+}
