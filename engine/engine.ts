@@ -118,10 +118,18 @@ export class Engine {
    * calls, in the same order `apply` would return them. Never throws for bad input.
    */
   execute(command: unknown, sink: EventSink): void {
-    this.sink = sink;
     const p = this.parsed;
     const reason = parseCommand(command, this.instrumentIndex, this.options.instruments, p, true);
     if (reason !== null) return void sink.rejected(p.op, p.id, reason);
+    this.executeParsed(p, sink);
+  }
+
+  /**
+   * @internal Executes a command that already passed `parseCommand` (the matching workers get
+   * commands the exchange validated, as numbers, and skip parsing objects again).
+   */
+  executeParsed(p: ParsedCommand, sink: EventSink): void {
+    this.sink = sink;
     const id = p.id as OrderId;
     if (p.op === 'new') this.newOrder(p, id);
     else if (p.op === 'cancel') this.cancel(id, p.account);
@@ -457,6 +465,37 @@ export class Engine {
       bid: bid === NIL ? null : this.levels.price[bid],
       ask: ask === NIL ? null : this.levels.price[ask],
     };
+  }
+
+  /**
+   * Calls `visit` for every live order with its id and the index of its instrument, in slot order
+   * (not a canonical order: for rebuilding indexes, never for state).
+   */
+  forEachLiveOrder(visit: (id: OrderId, instrument: number) => void): void {
+    const orders = this.orders;
+    for (let slot = 0; slot < orders.highWater; slot++) {
+      const id = orders.ids[slot];
+      if (id !== null && id !== undefined) visit(id, this.levels.book[orders.level[slot]]);
+    }
+  }
+
+  /**
+   * @internal Empties the books of every instrument not in `owned` (a matching worker that
+   * restored the whole engine keeps only its shard). Not a command: no events, no log.
+   */
+  retainInstruments(owned: ReadonlySet<number>): void {
+    for (const book of this.books) {
+      if (owned.has(book.index)) continue;
+      for (const side of book.sides) {
+        // Bounded by the live orders of this side: each pass removes one order.
+        while (side.size > 0) {
+          const level = side.levels[side.size - 1];
+          const slot = this.levels.head[level];
+          this.unlink(slot);
+          this.release(slot);
+        }
+      }
+    }
   }
 
   /** Is `id` a live (resting) order? Allocation-free. */

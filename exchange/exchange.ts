@@ -19,8 +19,8 @@ import {
   type OrderId,
   type OrderView,
 } from '../engine/index.js';
-import { STP_NAMES } from '../engine/engine.js';
-import { ParsedCommand, parseCommand, SIDE_BUY, TIF_NAMES } from '../engine/validate.js';
+import { ParsedCommand, parseCommand, TIF_GTC } from '../engine/validate.js';
+import { toCommand, type EncodedCommands } from '../engine/worker/command-codec.js';
 import { ShardHost, type ShardBatchResult } from '../engine/worker/shard-host.js';
 import { BackupHost, type CheckpointInfo } from '../replay/backup.js';
 import { CheckpointStore } from '../replay/checkpoint-store.js';
@@ -68,7 +68,7 @@ interface Waiting {
 }
 
 type BackupItem =
-  | { lastSeq: number; shard: number; seqs: Float64Array; bytes: Uint8Array }
+  | { lastSeq: number; shard: number; seqs: Float64Array; commands: EncodedCommands }
   | { lastSeq: number; shard: -1; mark: MarkRecord };
 
 interface ShardQueue {
@@ -84,6 +84,9 @@ export class Exchange {
   private readonly parsed = new ParsedCommand();
   private readonly instrumentIndex = new Map<string, number>();
   private readonly specs;
+  private readonly maxOrders: number;
+  /** Commands logged since the log began (acknowledged or not). */
+  private logged: number;
   private readonly shardOfInstrument: Int32Array;
   private readonly shardQueues: ShardQueue[];
   private readonly router: Router | null;
@@ -126,7 +129,14 @@ export class Exchange {
     this.shardOfInstrument = Int32Array.from(this.specs, (_, index) => index % shards.length);
     this.shardQueues = shards.map(() => ({ records: [], entries: [], inFlight: 0, batches: 0, commands: 0, busyMs: 0 }));
     this.router = shards.length > 1 ? new Router() : null;
+    // Recovered orders are live on the worker that owns their instrument.
+    const router = this.router;
+    if (router !== null) {
+      view.forEachLiveOrder((id, instrument) => router.routed('new', id, this.shardOfInstrument[instrument], 0));
+    }
     this.commands = start.commands;
+    this.logged = start.commands;
+    this.maxOrders = view.options.maxOrders;
     this.digest = EventDigest.from(start.digest);
   }
 
@@ -163,8 +173,10 @@ export class Exchange {
       const view = recovered.engine;
       const snapshot = view.liveOrders > 0 ? view.snapshot() : null;
       const workers = Math.min(resolved.workers, instruments.length);
+      const owned = (worker: number): number[] =>
+        instruments.map((_, index) => index).filter((index) => index % workers === worker);
       shards = await Promise.all(
-        Array.from({ length: workers }, (_, i) => ShardHost.start(i, engineOptions, snapshot)),
+        Array.from({ length: workers }, (_, i) => ShardHost.start(i, engineOptions, snapshot, owned(i))),
       );
       const start = { seq: recovered.seq, commands: recovered.commands, digest: recovered.digest };
       const exchange = new Exchange(resolved, wal, view, shards, null, start, recovered.stats);
@@ -178,7 +190,6 @@ export class Exchange {
             checkpointEvery: resolved.checkpointEvery,
             checkpointIntervalMs: resolved.checkpointIntervalMs,
             checkpointsKept: resolved.checkpointsKept,
-            shards: workers,
           },
           {
             onCheckpoint: (info) => exchange.onCheckpoint(info),
@@ -241,6 +252,11 @@ export class Exchange {
     if (this.router !== null) {
       shard = this.router.decide(op, id, shard);
       if (shard === ROUTE_DUPLICATE) return Promise.resolve(this.refuse(op, id, RejectCode.DUPLICATE_ORDER_ID));
+      // maxOrders is one limit across all workers; each worker sees only its own orders, so the
+      // router, which counts every id that may be live, refuses (conservatively) before the log.
+      if (op === 'new' && p.orderType === 'limit' && p.tif === TIF_GTC && !this.router.has(id) && this.router.size >= this.maxOrders) {
+        return Promise.resolve(this.refuse(op, id, RejectCode.ORDER_CAPACITY));
+      }
     }
     const record = this.normalize(p);
     let seq: number;
@@ -252,6 +268,7 @@ export class Exchange {
       return Promise.reject(error);
     }
     this.router?.routed(op, id, shard, seq);
+    this.logged++;
     const entry = new Pending(seq, record);
     this.pending.push(entry);
     const queue = this.shardQueues[shard];
@@ -264,31 +281,9 @@ export class Exchange {
   /** The logged form: only known fields, defaults made explicit, time stamped here. */
   private normalize(p: ParsedCommand): Command {
     const now = Date.now();
-    const time = now > this.lastTimeMs ? now : this.lastTimeMs;
-    this.lastTimeMs = time;
-    const id = p.id as OrderId;
-    if (p.op === 'cancel') return { op: 'cancel', id, account: p.account, time };
-    if (p.op === 'modify') return { op: 'modify', id, account: p.account, price: p.price, qty: p.qty, time };
-    const side = p.side === SIDE_BUY ? 'buy' : 'sell';
-    const tif = TIF_NAMES[p.tif];
-    const stp = STP_NAMES[p.stp];
-    if (p.orderType === 'market') {
-      return { op: 'new', id, account: p.account, symbol: p.symbol, side, type: 'market', qty: p.qty, tif, postOnly: false, stp, time };
-    }
-    return {
-      op: 'new',
-      id,
-      account: p.account,
-      symbol: p.symbol,
-      side,
-      type: 'limit',
-      price: p.price,
-      qty: p.qty,
-      tif,
-      postOnly: p.postOnly,
-      stp,
-      time,
-    };
+    p.time = now > this.lastTimeMs ? now : this.lastTimeMs;
+    this.lastTimeMs = p.time;
+    return toCommand(p);
   }
 
   private scheduleFlush(): void {
@@ -322,10 +317,10 @@ export class Exchange {
         queue.entries = queue.entries.slice(take);
       }
       queue.inFlight++;
-      const { bytes, result } = this.shards[s].batch(records);
+      const { encoded, result } = this.shards[s].batch(records);
       if (this.backup !== null) {
         const seqs = Float64Array.from(entries, (entry) => entry.seq);
-        this.backupQueue.push({ lastSeq: seqs[seqs.length - 1], shard: s, seqs, bytes });
+        this.backupQueue.push({ lastSeq: seqs[seqs.length - 1], shard: s, seqs, commands: encoded });
       }
       result.then(
         (outcome) => this.onBatch(s, entries, outcome),
@@ -441,7 +436,7 @@ export class Exchange {
     for (let item = this.backupQueue.peek(); item !== undefined && item.lastSeq <= durable; item = this.backupQueue.peek()) {
       this.backupQueue.shift();
       if ('mark' in item) backup.mark(item.lastSeq, item.mark);
-      else backup.batch(item.shard, item.seqs, item.bytes);
+      else backup.batch(item.seqs, item.commands);
     }
   }
 
@@ -524,7 +519,7 @@ export class Exchange {
       lastSeq: this.wal.durableSeq,
       appendedSeq: this.wal.lastSeq,
       firstSeq: this.wal.firstSeq,
-      commands: this.commands,
+      commands: this.logged,
       pending: this.pending.length,
       waiting: this.waiting.length,
       liveOrders: this.view.liveOrders,

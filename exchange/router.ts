@@ -48,6 +48,11 @@ export class Router {
     if (route !== undefined && route.lastSeq <= seq) this.routes.delete(id);
   }
 
+  has(id: OrderId): boolean {
+    return this.routes.has(id);
+  }
+
+  /** Ids that may be live (an upper bound of the live orders across workers). */
   get size(): number {
     return this.routes.size;
   }

@@ -1,12 +1,12 @@
 // Why this file exists: the report's in-application backup thread, done so that matching never
 // pauses. It keeps its own replica of the engine, fed the same durable records as the primary
-// (the very batch bytes the matching workers got, so the exchange spends nothing extra to feed
-// it), checks every mark the primary wrote, and writes checkpoints of its replica. A checkpoint
+// (the very encoded batches the matching workers got, so the exchange spends nothing extra to
+// feed it), checks every mark the primary wrote, and writes checkpoints of its replica. A checkpoint
 // is never ahead of the durable log: only durable records are ever sent here.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { Packr } from 'msgpackr';
 import { Engine, type EngineOptions } from '../engine/index.js';
+import { decodeCommands, type EncodedCommands } from '../engine/worker/command-codec.js';
 import { CheckpointStore } from './checkpoint-store.js';
 import type { LogRecord, MarkRecord } from './records.js';
 import { ReplayDivergenceError, Replayer } from './replayer.js';
@@ -19,11 +19,10 @@ export interface BackupInit {
   checkpointEvery: number;
   checkpointIntervalMs: number;
   checkpointsKept: number;
-  shards: number;
 }
 
 export type BackupRequest =
-  | { type: 'batch'; shard: number; seqs: Float64Array; bytes: Uint8Array }
+  | { type: 'batch'; seqs: Float64Array; commands: EncodedCommands }
   | { type: 'mark'; seq: number; mark: MarkRecord }
   | { type: 'checkpoint' }
   | { type: 'stop' };
@@ -56,8 +55,7 @@ const send = (reply: BackupReply): void => port.postMessage(reply);
 const engine = init.snapshot === null ? new Engine(init.engineOptions) : Engine.restore(init.snapshot);
 const replayer = new Replayer(engine, init.start);
 const store = new CheckpointStore(init.checkpointDir);
-/** One decoder per shard channel, matching the sequential packer of that shard's host. */
-const channels = Array.from({ length: init.shards }, () => new Packr({ sequential: true, moreTypes: false }));
+const specs = engine.instruments;
 const parked = new Map<number, LogRecord>();
 let diverged = false;
 let lastCheckpointSeq = init.start.seq;
@@ -135,7 +133,7 @@ port.on('message', (request: BackupRequest) => {
   try {
     switch (request.type) {
       case 'batch': {
-        const records = channels[request.shard].unpack(request.bytes) as LogRecord[];
+        const records = decodeCommands(request.commands, specs);
         for (let i = 0; i < records.length; i++) park(request.seqs[i], records[i]);
         applyParked();
         checkpoint(false);

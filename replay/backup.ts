@@ -4,6 +4,7 @@
 
 import { Worker } from 'node:worker_threads';
 import { workerEntry } from '../engine/worker/location.js';
+import type { EncodedCommands } from '../engine/worker/command-codec.js';
 import type { MarkRecord } from './records.js';
 import type { BackupInit, BackupReply, BackupRequest } from './backup-worker.js';
 
@@ -55,8 +56,8 @@ export class BackupHost {
     return host;
   }
 
-  batch(shard: number, seqs: Float64Array, bytes: Uint8Array): void {
-    this.post({ type: 'batch', shard, seqs, bytes });
+  batch(seqs: Float64Array, commands: EncodedCommands): void {
+    this.post({ type: 'batch', seqs, commands });
   }
 
   mark(seq: number, mark: MarkRecord): void {

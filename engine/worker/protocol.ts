@@ -1,22 +1,23 @@
 // Why this file exists: the messages between the exchange and a matching worker, in one place.
-// Commands and events cross the thread boundary in batches packed with msgpackr (one buffer per
-// batch, copied once), never as per-command messages: a task round trip costs ~77 µs here, so
-// only batching keeps messaging from dominating.
+// Commands and events cross the thread boundary in batches of numbers (command-codec.ts,
+// event-codec.ts), never as per-command messages: a task round trip costs ~77 µs here, so only
+// batching keeps messaging from dominating.
 
-import { Packr } from 'msgpackr';
 import type { EngineOptions } from '../types.js';
+import type { EncodedCommands } from './command-codec.js';
 
 export interface InitTask {
   type: 'init';
   options: EngineOptions;
   /** Engine.snapshot() bytes to start from, or null for empty books. */
   snapshot: Uint8Array | null;
+  /** Instrument indexes this worker owns; the books of the others are emptied. */
+  owned: number[];
 }
 
 export interface BatchTask {
   type: 'batch';
-  /** pack(Command[]) */
-  commands: Uint8Array;
+  commands: EncodedCommands;
 }
 
 export interface DigestsTask {
@@ -43,7 +44,7 @@ export interface BatchResult {
   /** 1 when the command's id is a live order after the command. */
   live: Uint8Array;
   liveOrders: number;
-  /** Time the worker spent on this batch (unpack, match, pack), for stats. */
+  /** Time the worker spent on this batch (decode, match, encode), for stats. */
   workMs: number;
 }
 
@@ -56,20 +57,3 @@ export interface SnapshotResult {
   instanceId: number;
   snapshot: Uint8Array;
 }
-
-/**
- * The command channel: one packer per shard, created together at init on both sides. `sequential`
- * record structures are sent once and then referenced, which made batches ~3x smaller and
- * unpacking ~3x faster than plain maps (measured on event batches). It relies on the receiver
- * reading every batch in order — true here: one FIFO task queue per shard, and any lost batch
- * fails the shard.
- */
-export function createChannel(): Packr {
-  return new Packr({ sequential: true, moreTypes: false });
-}
-
-export function packBatch(packr: Packr, values: unknown[]): Uint8Array {
-  // pack() returns a view into msgpackr's reusable buffer: copy so the bytes own their memory.
-  return Uint8Array.prototype.slice.call(packr.pack(values));
-}
-

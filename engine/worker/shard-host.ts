@@ -8,11 +8,9 @@ import type { EngineOptions } from '../types.js';
 import { resolveEngineOptions, type ResolvedInstrument } from '../config.js';
 import { decodeEvents } from './event-codec.js';
 import { workerEntry } from './location.js';
-import type { Packr } from 'msgpackr';
 import type { Command, EngineEvent } from '../types.js';
+import { encodeCommands, type EncodedCommands } from './command-codec.js';
 import {
-  createChannel,
-  packBatch,
   type BatchResult,
   type DigestsResult,
   type InitResult,
@@ -31,8 +29,8 @@ export interface ShardBatchResult {
 export class ShardHost {
   private instanceId = 0;
   private failure: Error | null = null;
-  private commandChannel: Packr = createChannel();
   private readonly specs: ResolvedInstrument[];
+  private readonly instrumentIndex: Map<string, number>;
 
   private constructor(
     readonly index: number,
@@ -40,12 +38,14 @@ export class ShardHost {
     options: EngineOptions,
   ) {
     this.specs = resolveEngineOptions(options).instruments;
+    this.instrumentIndex = new Map(this.specs.map((spec, index) => [spec.symbol, index]));
     pool.on('error', (error: Error) => {
       this.failure ??= error;
     });
   }
 
-  static async start(index: number, options: EngineOptions, snapshot: Uint8Array | null): Promise<ShardHost> {
+  /** Starts worker `index`, owning the instruments `owned` (indexes in configuration order). */
+  static async start(index: number, options: EngineOptions, snapshot: Uint8Array | null, owned: number[]): Promise<ShardHost> {
     const { filename, argv } = workerEntry(import.meta.url, 'shard-worker');
     const pool = new Piscina({
       filename,
@@ -58,7 +58,7 @@ export class ShardHost {
       name: 'default',
     });
     const host = new ShardHost(index, pool, options);
-    const result = (await host.run({ type: 'init', options, snapshot })) as InitResult;
+    const result = (await host.run({ type: 'init', options, snapshot, owned })) as InitResult;
     host.instanceId = result.instanceId;
     return host;
   }
@@ -69,14 +69,13 @@ export class ShardHost {
   }
 
   /**
-   * Packs `commands` now (calls must come in sequence order: the channel is sequential) and
-   * applies them in order on the worker. Returns the packed bytes at once — the exchange hands
-   * the same bytes to the backup thread — and a promise of each command's events and whether
-   * its id is live afterwards.
+   * Encodes `commands` and applies them in order on the worker. Returns the encoded commands at
+   * once — the exchange hands the same numbers to the backup thread — and a promise of each
+   * command's events and whether its id is live afterwards.
    */
-  batch(commands: readonly Command[]): { bytes: Uint8Array; result: Promise<ShardBatchResult> } {
-    const bytes = packBatch(this.commandChannel, commands as Command[]);
-    const result = this.run({ type: 'batch', commands: bytes }).then((raw) => {
+  batch(commands: readonly Command[]): { encoded: EncodedCommands; result: Promise<ShardBatchResult> } {
+    const encoded = encodeCommands(commands, this.instrumentIndex);
+    const result = this.run({ type: 'batch', commands: encoded }).then((raw) => {
       const checked = this.checked(raw as BatchResult);
       return {
         events: decodeEvents(commands, checked.nums, checked.refs, this.specs),
@@ -85,7 +84,7 @@ export class ShardHost {
         workMs: checked.workMs,
       };
     });
-    return { bytes, result };
+    return { encoded, result };
   }
 
   async digests(): Promise<Uint8Array[]> {

@@ -3,20 +3,14 @@
 // answers batches of commands with the events of each command.
 
 import { Engine } from '../engine.js';
-import type { Packr } from 'msgpackr';
+import { ParsedCommand } from '../validate.js';
+import { CommandReader } from './command-codec.js';
 import { EventEncoder } from './event-codec.js';
-import {
-  createChannel,
-  type BatchResult,
-  type DigestsResult,
-  type InitResult,
-  type ShardTask,
-  type SnapshotResult,
-} from './protocol.js';
+import type { BatchResult, DigestsResult, InitResult, ShardTask, SnapshotResult } from './protocol.js';
 
 let engine: Engine | null = null;
-let commandChannel: Packr = createChannel();
 let encoder: EventEncoder | null = null;
+const parsed = new ParsedCommand();
 /** Changes on every init, so the host notices a worker that piscina silently replaced. */
 let instanceId = 0;
 
@@ -29,24 +23,25 @@ export default function handle(task: ShardTask): InitResult | BatchResult | Dige
   switch (task.type) {
     case 'init': {
       engine = task.snapshot === null ? new Engine(task.options) : Engine.restore(task.snapshot, { verify: false });
-      instanceId = (instanceId + 1) | 0 || 1;
-      commandChannel = createChannel();
+      engine.retainInstruments(new Set(task.owned));
       encoder = new EventEncoder(engine.instrumentIndex);
+      instanceId = (instanceId + 1) | 0 || 1;
       return { instanceId, liveOrders: engine.liveOrders };
     }
     case 'batch': {
       const t0 = performance.now();
       const e = requireEngine();
       const sink = encoder!;
-      const commands = commandChannel.unpack(task.commands) as Array<{ id: unknown }>;
-      const live = new Uint8Array(commands.length);
+      const reader = new CommandReader(task.commands, e.options.instruments);
+      const count = reader.count;
+      const live = new Uint8Array(count);
       sink.reset();
-      for (let i = 0; i < commands.length; i++) {
-        const command = commands[i];
-        const id = command.id;
+      for (let i = 0; i < count; i++) {
+        reader.next(parsed);
+        const id = parsed.id!;
         sink.begin(id);
-        e.execute(command, sink);
-        live[i] = (typeof id === 'string' || typeof id === 'number') && e.isLive(id) ? 1 : 0;
+        e.executeParsed(parsed, sink);
+        live[i] = e.isLive(id) ? 1 : 0;
       }
       const nums = sink.take();
       return { instanceId, nums, refs: sink.refs, live, liveOrders: e.liveOrders, workMs: performance.now() - t0 };

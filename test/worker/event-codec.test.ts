@@ -76,7 +76,7 @@ describe('event codec', () => {
   it('gives the same events through a worker thread', async () => {
     const commands = fc.sample(stream, { numRuns: 5, seed: 42 }).flat();
     const reference = new Engine(OPTIONS);
-    const host = await ShardHost.start(0, OPTIONS, null);
+    const host = await ShardHost.start(0, OPTIONS, null, [0, 1]);
     try {
       const first = host.batch(commands.slice(0, 300));
       const second = host.batch(commands.slice(300));
