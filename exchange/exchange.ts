@@ -32,6 +32,7 @@ import { EventStream, type ExchangeEvent } from './event-stream.js';
 import { Fifo } from './fifo.js';
 import { ExchangeOptionsError, resolveExchangeOptions, type ExchangeOptions, type ResolvedExchangeOptions } from './options.js';
 import { ROUTE_DUPLICATE, Router } from './router.js';
+import { DirLock } from './dir-lock.js';
 import { settleConfig } from './stored-config.js';
 import type { ExchangeStats } from './stats.js';
 
@@ -123,6 +124,7 @@ export class Exchange {
     private backup: BackupHost | null,
     start: { commands: number; digest: string },
     private readonly recovery: RecoveryStats,
+    private readonly lock: DirLock | null,
   ) {
     this.specs = view.instruments;
     this.specs.forEach((spec, index) => this.instrumentIndex.set(spec.symbol, index));
@@ -146,26 +148,42 @@ export class Exchange {
     if (resolved.maxPending >= DIGEST_RING_SIZE / 2) {
       throw new ExchangeOptionsError(`maxPending must be below ${DIGEST_RING_SIZE / 2}`);
     }
+    // Bad instruments fail before anything touches the directory.
+    if (resolved.instruments !== null) new Engine({ instruments: resolved.instruments, maxOrders: resolved.maxOrders });
     let instruments: InstrumentSpec[];
     let maxOrders = resolved.maxOrders;
-    if (resolved.dir !== null) mkdirSync(resolved.dir, { recursive: true });
-    if (resolved.durability === 'memory' || resolved.dir === null) {
-      if (resolved.instruments === null) throw new ExchangeOptionsError('instruments are required');
-      instruments = resolved.instruments;
-    } else {
-      const config = settleConfig(resolved.dir, resolved.instruments, resolved.maxOrders);
-      instruments = config.instruments;
-      maxOrders = config.maxOrders;
+    let lock: DirLock | null = null;
+    if (resolved.dir !== null) {
+      mkdirSync(resolved.dir, { recursive: true });
+      lock = DirLock.acquire(resolved.dir);
+    }
+    try {
+      if (resolved.durability === 'memory' || resolved.dir === null) {
+        if (resolved.instruments === null) throw new ExchangeOptionsError('instruments are required');
+        instruments = resolved.instruments;
+      } else {
+        const config = settleConfig(resolved.dir, resolved.instruments, resolved.maxOrders);
+        instruments = config.instruments;
+        maxOrders = config.maxOrders;
+      }
+    } catch (error) {
+      lock?.release();
+      throw error;
     }
     const engineOptions: EngineOptions = { instruments, maxOrders };
-    new Engine(engineOptions); // validates the instruments before anything is opened
 
     const memory = resolved.durability === 'memory';
-    const wal = await Wal.open<LogRecord>(
+    let wal: WriteAheadLog<LogRecord>;
+    try {
+      wal = await Wal.open<LogRecord>(
       memory
         ? { durability: 'memory' }
         : { path: join(resolved.dir!, 'wal'), durability: resolved.durability, mapSize: resolved.walMapSizeBytes },
-    );
+      );
+    } catch (error) {
+      lock?.release();
+      throw error;
+    }
     let shards: ShardHost[] = [];
     try {
       const store = memory ? null : new CheckpointStore(join(resolved.dir!, 'checkpoints'));
@@ -179,7 +197,7 @@ export class Exchange {
         Array.from({ length: workers }, (_, i) => ShardHost.start(i, engineOptions, snapshot, owned(i))),
       );
       const start = { seq: recovered.seq, commands: recovered.commands, digest: recovered.digest };
-      const exchange = new Exchange(resolved, wal, view, shards, null, start, recovered.stats);
+      const exchange = new Exchange(resolved, wal, view, shards, null, start, recovered.stats, lock);
       if (store !== null) {
         exchange.backup = await BackupHost.start(
           {
@@ -202,6 +220,7 @@ export class Exchange {
     } catch (error) {
       await Promise.allSettled(shards.map((shard) => shard.destroy()));
       await wal.close().catch(() => undefined);
+      lock?.release();
       throw error;
     }
   }
@@ -485,7 +504,10 @@ export class Exchange {
     for (const wake of this.idleWaiters.splice(0)) wake();
     void Promise.allSettled(this.shards.map((shard) => shard.destroy()));
     void this.backup?.terminate();
-    void this.wal.close().catch(() => undefined);
+    void this.wal
+      .close()
+      .catch(() => undefined)
+      .finally(() => this.lock?.release());
   }
 
   // --- queries (exact as of the last acknowledged command) ---------------------------------
@@ -557,6 +579,7 @@ export class Exchange {
     }
     await Promise.all(this.shards.map((shard) => shard.close()));
     await this.wal.close();
+    this.lock?.release();
   }
 }
 

@@ -121,6 +121,12 @@ export class CheckpointStore {
     return { header, snapshot, file };
   }
 
+  /** Deletes one checkpoint (one that can never be valid again, e.g. ahead of its log). */
+  remove(seq: number): void {
+    rmSync(join(this.dir, fileName(seq)), { force: true });
+    fsyncDirectory(this.dir);
+  }
+
   /** Keeps the newest `keep` checkpoints; removes older ones and stray temporary files. */
   prune(keep: number): void {
     const seqs = this.list();

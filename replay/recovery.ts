@@ -72,7 +72,12 @@ export function recover(
   let verifyMs = 0;
   for (const seq of store?.list() ?? []) {
     try {
-      if (seq > wal.lastSeq) throw new Error(`it is ahead of the log, which ends at ${wal.lastSeq}`);
+      if (seq > wal.lastSeq) {
+        // Its log tail was lost ('async' mode on power loss). Once the log grows past `seq` again
+        // with other commands, this state belongs to a history that never happened: delete it.
+        store!.remove(seq);
+        throw new Error(`it is ahead of the log, which ends at ${wal.lastSeq}`);
+      }
       if (seq + 1 < wal.firstSeq) throw new Error(`the log no longer holds the records after it (first ${wal.firstSeq})`);
       const checkpoint = store!.read(seq);
       const engine = Engine.restore(checkpoint.snapshot);
