@@ -105,6 +105,8 @@ export class Exchange {
   private durableWatchSeq = 0;
   private closing: Promise<void> | null = null;
   private failure: Error | null = null;
+  /** Settles once a failed exchange has released its workers, log and lock. */
+  private failCleanup: Promise<void> = Promise.resolve();
   private idleWaiters: Array<() => void> = [];
   private readonly counters = { submitted: 0, acknowledged: 0, rejectedBeforeLog: 0, queueFullRejects: 0, marks: 0 };
   private readonly checkpoints = {
@@ -502,12 +504,14 @@ export class Exchange {
     }
     for (const stream of [...this.streams]) stream.fail(error);
     for (const wake of this.idleWaiters.splice(0)) wake();
-    void Promise.allSettled(this.shards.map((shard) => shard.destroy()));
-    void this.backup?.terminate();
-    void this.wal
-      .close()
-      .catch(() => undefined)
-      .finally(() => this.lock?.release());
+    this.failCleanup = Promise.allSettled([
+      ...this.shards.map((shard) => shard.destroy()),
+      this.backup?.terminate(),
+      this.wal
+        .close()
+        .catch(() => undefined)
+        .finally(() => this.lock?.release()),
+    ]).then(() => undefined);
   }
 
   // --- queries (exact as of the last acknowledged command) ---------------------------------
@@ -567,13 +571,17 @@ export class Exchange {
     }
     for (const stream of this.streams) stream.end();
     this.streams.clear();
-    if (this.failure !== null) return;
+    if (this.failure !== null) return this.failCleanup;
     this.catchUpView();
     if (this.lastCommandSeq > 0) this.appendMark(this.lastCommandSeq, this.view.stateHash());
     await this.wal.flush();
     this.forwardToBackup(this.wal.durableSeq);
     if (this.backup !== null) {
       await this.backup.checkpointNow();
+      if (this.failure !== null) {
+        await this.failCleanup;
+        throw this.failure;
+      }
       await this.backup.stop();
       this.backup = null;
     }

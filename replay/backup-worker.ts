@@ -90,7 +90,10 @@ function applyParked(): void {
 }
 
 function checkpoint(force: boolean): void {
-  if (diverged) return;
+  if (diverged) {
+    if (force) send({ type: 'checkpoint-skipped', seq: replayer.seq });
+    return;
+  }
   const dueByCount = replayer.commands - lastCheckpointCommands >= init.checkpointEvery;
   const dueByTime = performance.now() - lastCheckpointAtMs >= init.checkpointIntervalMs;
   const fresh = replayer.seq > lastCheckpointSeq;

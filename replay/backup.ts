@@ -35,7 +35,11 @@ export class BackupHost {
   ) {
     this.appliedSeq = startSeq;
     worker.on('message', (reply: BackupReply) => this.onReply(reply));
-    worker.on('error', (error) => listener.onError(error));
+    worker.on('error', (error) => {
+      listener.onError(error);
+      this.settleForced();
+    });
+    worker.on('exit', () => this.settleForced());
   }
 
   static async start(init: BackupInit, listener: BackupListener): Promise<BackupHost> {
@@ -80,7 +84,13 @@ export class BackupHost {
   }
 
   async terminate(): Promise<void> {
+    this.settleForced();
     await this.worker.terminate();
+  }
+
+  /** Nobody waits forever for a checkpoint that will not come. */
+  private settleForced(): void {
+    for (const resolve of this.forced.splice(0)) resolve();
   }
 
   private post(request: BackupRequest): void {
@@ -106,6 +116,7 @@ export class BackupHost {
         break;
       case 'error':
         this.listener.onError(new Error(`backup thread: ${reply.message}`));
+        this.settleForced();
         break;
       case 'ready':
         break;

@@ -172,10 +172,10 @@ describe('a checkpoint ahead of the log', () => {
   const scope = new Scope();
   afterEach(() => scope.dispose());
 
-  // BUG (replay/recovery.ts): a checkpoint ahead of the log (its log tail was lost — what
-  // 'async' durability allows on power loss; simulated here by copying files) is skipped with a
-  // warning but left in place. Once the log grows past its seq again, with other commands, the
-  // next recovery takes it as the newest checkpoint: a state from a history that never happened.
+  // Regression (fixed in 3d71eca): a checkpoint ahead of the log (its log tail was lost — what
+  // 'async' durability allows on power loss; simulated here by copying files) was skipped with a
+  // warning but left in place. Once the log grew past its seq again, with other commands, the
+  // next recovery took it as the newest checkpoint: a state from a history that never happened.
   it('is skipped, and still never used once the log has grown past it with other commands', async () => {
     const dir = scope.dir();
     const early = scope.dir();

@@ -2,10 +2,10 @@
 // checkpointIntervalMs), keeps checkpointsKept files, the log behind the oldest kept one is
 // reclaimed, and a reopen starts from the newest checkpoint with the same state.
 
-import { readdirSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually, MULTI, Reference, Scope } from './fixtures/common.js';
+import { eventually, MULTI, Reference, Scope, within } from './fixtures/common.js';
 import { generate } from './fixtures/load.js';
 
 const checkpointFiles = (dir: string): string[] =>
@@ -94,5 +94,29 @@ describe('checkpoints', () => {
     const again = await scope.open({ dir, workers: 2 });
     expect(again.stats().recovery.checkpointSeq).not.toBeNull();
     expect(again.stateHash()).toBe(reference.stateHash());
+  });
+
+  // BUG (replay/backup.ts, replay/backup-worker.ts, exchange/exchange.ts shutdown): close() awaits
+  // backup.checkpointNow(), whose promise is settled only by a 'checkpoint' or 'checkpoint-skipped'
+  // reply. A checkpoint that fails to write (disk full, EIO, a broken directory) makes the backup
+  // reply 'error' instead: the exchange fails and terminates the thread, and close() never settles.
+  // (A diverged replica does the same: checkpoint() returns without replying.)
+  it('close settles even when the final checkpoint cannot be written; nothing acknowledged is lost', async () => {
+    const dir = scope.dir();
+    const warnings: string[] = [];
+    const ex = await scope.open({ dir, instruments: MULTI, onWarning: (m) => warnings.push(m) });
+    const results = await Promise.all(generate(36, MULTI, 50).map((c) => ex.submit(c)));
+    // The checkpoint directory turns into something no checkpoint can be written to.
+    rmSync(join(dir, 'checkpoints'), { recursive: true });
+    writeFileSync(join(dir, 'checkpoints'), 'not a directory');
+    const outcome = await within(ex.close(), 3_000, 'close').then(
+      () => 'resolved',
+      (error: Error) => error.message,
+    );
+    expect(outcome).not.toMatch(/did not settle/);
+    rmSync(join(dir, 'checkpoints'));
+    const again = await scope.open({ dir });
+    expect(again.stats().commands).toBe(50);
+    expect(again.lastSeq).toBeGreaterThanOrEqual(results[49].seq!);
   });
 });

@@ -15,8 +15,9 @@ describe('one writer per directory', () => {
   const scope = new Scope();
   afterEach(() => scope.dispose());
 
-  // BUG: nothing locks the directory. Today the second open succeeds, both exchanges acknowledge
-  // seq 2, and after a reopen one of the two acknowledged orders is gone.
+  // Regression (fixed in 3d71eca, exchange/dir-lock.ts): nothing locked the directory; the second
+  // open succeeded, both exchanges acknowledged seq 2, and after a reopen one of the two
+  // acknowledged orders was gone (across processes the log was left with a hole: unopenable).
   it('refuses a second open in the same process while the first is open', async () => {
     const dir = scope.dir();
     const first = await scope.open({ dir, instruments: MULTI });

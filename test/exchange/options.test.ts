@@ -84,9 +84,9 @@ describe('Exchange.open options', () => {
     expect(same.order(1)?.symbol).toBe('BETA');
   });
 
-  // BUG (exchange/exchange.ts open, exchange/stored-config.ts): the instruments are written to
-  // matchlog.json before `new Engine` validates them, so a typo poisons the directory: every later
-  // open with the right instruments is refused ("instruments differ"), and one without them fails.
+  // Regression (fixed in 3d71eca): the instruments were written to matchlog.json before `new
+  // Engine` validated them, so a typo poisoned the directory: every later open with the right
+  // instruments was refused ("instruments differ"), and one without them failed.
   it('an invalid instrument is refused (ConfigError) without poisoning the directory', async () => {
     const dir = scope.dir();
     const bad = [{ ...ACME, minPrice: 0 }];
