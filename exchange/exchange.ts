@@ -44,8 +44,6 @@ export interface SubmitResult {
 
 /** Batches in flight per matching worker: one running, one queued behind it. */
 const SHARD_BATCHES_IN_FLIGHT_MAX = 2;
-/** Commands the main-thread view may lag behind before it catches up eagerly. */
-const VIEW_BACKLOG_MAX = 65_536;
 
 class Pending {
   events: EngineEvent[] | null = null;
@@ -405,6 +403,9 @@ export class Exchange {
       this.acknowledge(head);
     }
     if (released > 0) {
+      // Keep the view current a release at a time: catching up tens of thousands of commands at
+      // once stalled this thread for ~25 ms (seen as p99 spikes at 100,000/s).
+      this.catchUpView();
       this.forwardToBackup(durable);
       this.admitWaiting();
     }
@@ -425,7 +426,6 @@ export class Exchange {
     this.lastCommandSeq = seq;
     this.counters.acknowledged++;
     this.viewBacklog.push(entry.record);
-    if (this.viewBacklog.length >= VIEW_BACKLOG_MAX) this.catchUpView();
     if (this.streams.size > 0) {
       for (let i = 0; i < events.length; i++) {
         const event = { ...events[i], seq } as ExchangeEvent;

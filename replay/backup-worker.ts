@@ -52,7 +52,8 @@ const init = workerData as BackupInit;
 const port = parentPort!;
 const send = (reply: BackupReply): void => port.postMessage(reply);
 
-const engine = init.snapshot === null ? new Engine(init.engineOptions) : Engine.restore(init.snapshot);
+// The snapshot was just made from the recovered engine, whose hash recovery verified.
+const engine = init.snapshot === null ? new Engine(init.engineOptions) : Engine.restore(init.snapshot, { verify: false });
 const replayer = new Replayer(engine, init.start);
 const store = new CheckpointStore(init.checkpointDir);
 const specs = engine.instruments;
