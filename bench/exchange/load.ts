@@ -34,6 +34,30 @@ export function multiInstrumentMixed(commands: number, seed: number, instruments
   return { specs, commands: out };
 }
 
+/**
+ * `orders` passive limits over 5,000 ticks on each side of 10,000 (bids below 5,000, asks above
+ * 15,000): nothing crosses, everything rests — the big book of the checkpoint and recovery tests.
+ */
+export function passiveBook(orders: number): Command[] {
+  const book: Command[] = [];
+  for (let i = 0; i < orders; i++) {
+    const buy = i % 2 === 0;
+    const offset = 1 + (i % 5000);
+    book.push({
+      op: 'new',
+      id: 10_000_000_000 + i,
+      account: `acct-${i % 100}`,
+      symbol: BENCH_INSTRUMENT.symbol,
+      side: buy ? 'buy' : 'sell',
+      type: 'limit',
+      price: buy ? 5_000 - offset : 15_000 + offset,
+      qty: 1 + (i % 100),
+      time: 0,
+    });
+  }
+  return book;
+}
+
 export interface LoadResult {
   commands: number;
   elapsed_ms: number;

@@ -5,32 +5,15 @@
 
 import { writeSync } from 'node:fs';
 import { Exchange } from '../../exchange/exchange.js';
-import type { Command } from '../../engine/index.js';
 import { BENCH_INSTRUMENT, generateWorkload } from '../engine/workloads.js';
-import { closedLoop } from './load.js';
+import { closedLoop, passiveBook } from './load.js';
 
 const [dir, restingArg, tailArg] = process.argv.slice(2);
 const resting = Number(restingArg);
 const tail = Number(tailArg);
 const WINDOW = 50_000;
 
-const book: Command[] = [];
-for (let i = 0; i < resting; i++) {
-  const buy = i % 2 === 0;
-  // Passive on both sides of 10,000 over 5,000 ticks: nothing crosses, everything rests.
-  const offset = 1 + (i % 5000);
-  book.push({
-    op: 'new',
-    id: 10_000_000_000 + i,
-    account: `acct-${i % 100}`,
-    symbol: BENCH_INSTRUMENT.symbol,
-    side: buy ? 'buy' : 'sell',
-    type: 'limit',
-    price: buy ? 5_000 - offset : 15_000 + offset,
-    qty: 1 + (i % 100),
-    time: 0,
-  });
-}
+const book = passiveBook(resting);
 
 const exchange = await Exchange.open({
   dir,

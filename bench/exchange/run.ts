@@ -10,12 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command as Cli } from 'commander';
 import { Exchange } from '../../exchange/exchange.js';
-import type { Command } from '../../engine/index.js';
 import { isMainModule } from '../common/main.js';
 import { describeEnvironment, markdownTable, writeResults } from '../common/results.js';
 import { median, summarizeLatencies, type LatencySummary } from '../common/stats.js';
 import { BENCH_INSTRUMENT, generateWorkload } from '../engine/workloads.js';
-import { closedLoop, multiInstrumentMixed, openLoop } from './load.js';
+import { closedLoop, multiInstrumentMixed, openLoop, passiveBook } from './load.js';
 
 export interface ExchangeBenchOptions {
   commands: number;
@@ -82,26 +81,6 @@ async function atRate(rate: number, o: ExchangeBenchOptions): Promise<LatencySum
     (exchange) => openLoop(exchange, commands, rate),
   );
   return summarizeLatencies(result.latencies_ns);
-}
-
-function passiveBook(orders: number): Command[] {
-  const book: Command[] = [];
-  for (let i = 0; i < orders; i++) {
-    const buy = i % 2 === 0;
-    const offset = 1 + (i % 5000);
-    book.push({
-      op: 'new',
-      id: 10_000_000_000 + i,
-      account: `acct-${i % 100}`,
-      symbol: BENCH_INSTRUMENT.symbol,
-      side: buy ? 'buy' : 'sell',
-      type: 'limit',
-      price: buy ? 5_000 - offset : 15_000 + offset,
-      qty: 1 + (i % 100),
-      time: 0,
-    });
-  }
-  return book;
 }
 
 /** p99.9 at 100,000/s over a big book, with checkpoints off and then every second. */

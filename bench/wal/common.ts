@@ -9,33 +9,10 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Table from 'cli-table3';
 
-export interface OrderCommand {
-  op: 'new';
-  id: number;
-  account: number;
-  symbol: string;
-  side: 'buy' | 'sell';
-  type: 'limit';
-  price: number;
-  qty: number;
-  tif: 'gtc';
-  time: number;
-}
+// One definition of the workload record, shared with the WAL tests (content follows from n).
+import { order_command, type OrderCommand } from '../../test/wal/helpers.js';
 
-export function order_command(n: number): OrderCommand {
-  return {
-    op: 'new',
-    id: n,
-    account: 1000 + (n % 97),
-    symbol: 'SYM' + (n % 8),
-    side: n % 2 === 1 ? 'buy' : 'sell',
-    type: 'limit',
-    price: 10_000 + (n % 500),
-    qty: 1 + (n % 100),
-    tif: 'gtc',
-    time: 1_700_000_000_000 + n,
-  };
-}
+export { order_command, type OrderCommand };
 
 export function order_commands(count: number): OrderCommand[] {
   return Array.from({ length: count }, (_, i) => order_command(i + 1));
