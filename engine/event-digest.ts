@@ -148,10 +148,11 @@ export class EventDigest implements EventSink {
     this.b ^= this.b >>> 15;
   }
 
-  /** Safe integers: low and high 32-bit words. */
+  /** Safe integers: low and high 32-bit words (the high word without a division when it is 0). */
   private num(value: number): void {
-    this.mix(value | 0);
-    this.mix(Math.floor(value / 4294967296) | 0);
+    const lo = value | 0;
+    this.mix(lo);
+    this.mix(lo === value ? 0 : Math.floor(value / 4294967296) | 0);
   }
 
   private id(value: OrderId): void {
@@ -164,8 +165,12 @@ export class EventDigest implements EventSink {
     }
   }
 
+  /** Two UTF-16 units per mixing step: strings (ids, accounts) dominate the digest's cost. */
   private str(value: string): void {
-    this.mix(value.length);
-    for (let i = 0; i < value.length; i++) this.mix(value.charCodeAt(i));
+    const length = value.length;
+    this.mix(length);
+    let i = 0;
+    for (; i + 1 < length; i += 2) this.mix(value.charCodeAt(i) | (value.charCodeAt(i + 1) << 16));
+    if (i < length) this.mix(value.charCodeAt(i));
   }
 }
