@@ -33,7 +33,9 @@ describe('checkpoints', () => {
     // The log is kept back to the oldest checkpoint kept, no further.
     const kept = checkpointFiles(dir).map((name) => Number(name.slice('checkpoint-'.length, -'.bin'.length)));
     expect(kept.length).toBeGreaterThanOrEqual(1);
-    expect(kept.length).toBeLessThanOrEqual(2);
+    // checkpointsKept + 1 while the backup thread runs: a new checkpoint lands (fsynced, renamed)
+    // before the oldest is pruned, so a crash in between never leaves fewer than K.
+    expect(kept.length).toBeLessThanOrEqual(3);
     expect(stats.firstSeq).toBeLessThanOrEqual(Math.min(...kept) + 1);
     expect(stats.firstSeq).toBeGreaterThan(1);
     expect(ex.stateHash()).toBe(reference.stateHash());
