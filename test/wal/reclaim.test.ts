@@ -123,9 +123,11 @@ describe('Wal reclaim on disk', () => {
     const result = wal.append(order_command(50_001));
     await Promise.all([reclaiming, result.durable]);
     const total_ms = performance.now() - started;
-    expect(append_ms).toBeLessThan(20);
-    // Generous bound for a shared CI machine; typically a few milliseconds.
-    expect(total_ms).toBeLessThan(500);
+    // Functional, not a speed target (those live in bench/wal): reclaim must not run the segment
+    // drops synchronously on the caller's thread. Bounds are loose for a loaded 2-core machine;
+    // typically both are a few milliseconds.
+    expect(append_ms).toBeLessThan(100);
+    expect(total_ms).toBeLessThan(2_000);
     expect(wal.firstSeq).toBe(49_001);
     await wal.close();
   });
