@@ -24,6 +24,7 @@ import {
   STP_CANCEL_BOTH,
   STP_CANCEL_MAKER,
   STP_CANCEL_TAKER,
+  STP_NAMES,
   STP_NONE,
   TIF_FOK,
   TIF_GTC,
@@ -37,14 +38,12 @@ import type {
   OrderId,
   OrderView,
   Side,
-  StpMode,
 } from './types.js';
 
 const BUY = 0;
 const SELL = 1;
 const SIDE_NAMES: readonly Side[] = ['buy', 'sell'];
 
-export const STP_NAMES: readonly StpMode[] = ['none', 'cancel_taker', 'cancel_maker', 'cancel_both'];
 
 /** Accounts never seen resting cannot own a maker: this index matches no slot's account. */
 const ACCOUNT_NONE = -2;

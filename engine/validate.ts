@@ -49,11 +49,23 @@ export function isSafeInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value);
 }
 
-function stpCode(value: unknown): number {
+export const STP_NAMES = ['none', 'cancel_taker', 'cancel_maker', 'cancel_both'] as const;
+
+/** STP mode code of a command's `stp` field (absent = none), or -1. */
+export function stpCode(value: unknown): number {
   if (value === undefined || value === 'none') return STP_NONE;
   if (value === 'cancel_taker') return STP_CANCEL_TAKER;
   if (value === 'cancel_maker') return STP_CANCEL_MAKER;
   if (value === 'cancel_both') return STP_CANCEL_BOTH;
+  return -1;
+}
+
+/** Time-in-force code of a command's `tif` field (absent = GTC for limit, IOC for market), or -1. */
+export function tifCode(value: unknown, isMarket: boolean): number {
+  if (value === undefined) return isMarket ? TIF_IOC : TIF_GTC;
+  if (value === 'GTC' && !isMarket) return TIF_GTC;
+  if (value === 'IOC') return TIF_IOC;
+  if (value === 'FOK') return TIF_FOK;
   return -1;
 }
 
@@ -140,12 +152,9 @@ function parseNew(
   if (type !== 'limit' && type !== 'market') return RejectCode.INVALID_ORDER_TYPE;
   out.orderType = type;
   const isMarket = type === 'market';
-  const tif = c.tif;
-  if (tif === undefined) out.tif = isMarket ? TIF_IOC : TIF_GTC;
-  else if (tif === 'GTC' && !isMarket) out.tif = TIF_GTC;
-  else if (tif === 'IOC') out.tif = TIF_IOC;
-  else if (tif === 'FOK') out.tif = TIF_FOK;
-  else return RejectCode.INVALID_TIF;
+  const tif = tifCode(c.tif, isMarket);
+  if (tif < 0) return RejectCode.INVALID_TIF;
+  out.tif = tif;
   const postOnly = c.postOnly;
   if (postOnly !== undefined && typeof postOnly !== 'boolean') return RejectCode.INVALID_POST_ONLY;
   out.postOnly = postOnly === true;

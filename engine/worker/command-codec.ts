@@ -7,19 +7,7 @@
 
 import type { ResolvedInstrument } from '../config.js';
 import type { Command, OrderId } from '../types.js';
-import {
-  ParsedCommand,
-  SIDE_BUY,
-  SIDE_SELL,
-  STP_CANCEL_BOTH,
-  STP_CANCEL_MAKER,
-  STP_CANCEL_TAKER,
-  STP_NONE,
-  TIF_FOK,
-  TIF_GTC,
-  TIF_IOC,
-  TIF_NAMES,
-} from '../validate.js';
+import { ParsedCommand, SIDE_BUY, SIDE_SELL, STP_NAMES, stpCode, TIF_NAMES, tifCode } from '../validate.js';
 
 const OP_NEW = 0;
 const OP_CANCEL = 1;
@@ -29,14 +17,6 @@ const ID_STRING = 1;
 /** Numbers per command: op, id kind, id, time, instrument, side, market, tif, postOnly, stp, price, qty. */
 export const COMMAND_WIDTH = 12;
 
-const STP_NAMES = ['none', 'cancel_taker', 'cancel_maker', 'cancel_both'] as const;
-const STP_CODES: Record<string, number> = {
-  none: STP_NONE,
-  cancel_taker: STP_CANCEL_TAKER,
-  cancel_maker: STP_CANCEL_MAKER,
-  cancel_both: STP_CANCEL_BOTH,
-};
-const TIF_CODES: Record<string, number> = { GTC: TIF_GTC, IOC: TIF_IOC, FOK: TIF_FOK };
 
 export interface EncodedCommands {
   nums: Float64Array;
@@ -73,9 +53,9 @@ export function encodeCommands(commands: readonly Command[], instrumentIndex: Re
       nums[p + 5] = c.side === 'buy' ? SIDE_BUY : SIDE_SELL;
       const market = c.type === 'market';
       nums[p + 6] = market ? 1 : 0;
-      nums[p + 7] = c.tif === undefined ? (market ? TIF_IOC : TIF_GTC) : TIF_CODES[c.tif];
+      nums[p + 7] = tifCode(c.tif, market);
       nums[p + 8] = c.postOnly === true ? 1 : 0;
-      nums[p + 9] = c.stp === undefined ? STP_NONE : STP_CODES[c.stp];
+      nums[p + 9] = stpCode(c.stp);
       nums[p + 10] = market ? 0 : (c.price as number);
       nums[p + 11] = c.qty;
     }
