@@ -18,12 +18,7 @@ export function order_commands(count: number): OrderCommand[] {
   return Array.from({ length: count }, (_, i) => order_command(i + 1));
 }
 
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
+export { median } from '../common/stats.js';
 
 export interface Environment {
   node: string;
