@@ -20,15 +20,7 @@ export interface BatchTask {
   commands: EncodedCommands;
 }
 
-export interface DigestsTask {
-  type: 'digests';
-}
-
-export interface SnapshotTask {
-  type: 'snapshot';
-}
-
-export type ShardTask = InitTask | BatchTask | DigestsTask | SnapshotTask;
+export type ShardTask = InitTask | BatchTask;
 
 export interface InitResult {
   instanceId: number;
@@ -46,14 +38,4 @@ export interface BatchResult {
   liveOrders: number;
   /** Time the worker spent on this batch (decode, match, encode), for stats. */
   workMs: number;
-}
-
-export interface DigestsResult {
-  instanceId: number;
-  digests: Uint8Array[];
-}
-
-export interface SnapshotResult {
-  instanceId: number;
-  snapshot: Uint8Array;
 }

@@ -12,10 +12,8 @@ import type { Command, EngineEvent } from '../types.js';
 import { encodeCommands, type EncodedCommands } from './command-codec.js';
 import {
   type BatchResult,
-  type DigestsResult,
   type InitResult,
   type ShardTask,
-  type SnapshotResult,
 } from './protocol.js';
 
 
@@ -85,14 +83,6 @@ export class ShardHost {
       };
     });
     return { encoded, result };
-  }
-
-  async digests(): Promise<Uint8Array[]> {
-    return this.checked((await this.run({ type: 'digests' })) as DigestsResult).digests;
-  }
-
-  async snapshot(): Promise<Uint8Array> {
-    return this.checked((await this.run({ type: 'snapshot' })) as SnapshotResult).snapshot;
   }
 
   async close(): Promise<void> {

@@ -6,7 +6,7 @@ import { Engine } from '../engine.js';
 import { ParsedCommand } from '../validate.js';
 import { CommandReader } from './command-codec.js';
 import { EventEncoder } from './event-codec.js';
-import type { BatchResult, DigestsResult, InitResult, ShardTask, SnapshotResult } from './protocol.js';
+import type { BatchResult, InitResult, ShardTask } from './protocol.js';
 
 let engine: Engine | null = null;
 let encoder: EventEncoder | null = null;
@@ -19,7 +19,7 @@ function requireEngine(): Engine {
   return engine;
 }
 
-export default function handle(task: ShardTask): InitResult | BatchResult | DigestsResult | SnapshotResult {
+export default function handle(task: ShardTask): InitResult | BatchResult {
   switch (task.type) {
     case 'init': {
       engine = task.snapshot === null ? new Engine(task.options) : Engine.restore(task.snapshot, { verify: false });
@@ -46,9 +46,5 @@ export default function handle(task: ShardTask): InitResult | BatchResult | Dige
       const nums = sink.take();
       return { instanceId, nums, refs: sink.refs, live, liveOrders: e.liveOrders, workMs: performance.now() - t0 };
     }
-    case 'digests':
-      return { instanceId, digests: requireEngine().instrumentDigests() };
-    case 'snapshot':
-      return { instanceId, snapshot: requireEngine().snapshot() };
   }
 }
