@@ -25,7 +25,7 @@ import { ShardHost, type ShardBatchResult } from '../engine/worker/shard-host.js
 import { BackupHost, type CheckpointInfo } from '../replay/backup.js';
 import { CheckpointStore } from '../replay/checkpoint-store.js';
 import type { LogRecord, MarkRecord } from '../replay/records.js';
-import { recover, type RecoveryStats } from '../replay/recovery.js';
+import { recover, recoverFromCheckpoint, type Recovered, type RecoveryStats } from '../replay/recovery.js';
 import { DIGEST_RING_SIZE } from '../replay/replayer.js';
 import { Wal, WalFullError, WalOverloadError, type WriteAheadLog } from '../wal/index.js';
 import { EventStream, type ExchangeEvent } from './event-stream.js';
@@ -106,8 +106,13 @@ export class Exchange {
   private failCleanup: Promise<void> = Promise.resolve();
   private idleWaiters: Array<() => void> = [];
   private readonly counters = { submitted: 0, acknowledged: 0, rejectedBeforeLog: 0, queueFullRejects: 0, marks: 0 };
+  /** Where the last 'pause' checkpoint (or the recovered state) stands. */
+  private pausedFrom: { seq: number; commands: number; atMs: number };
+  private pauseTimer: NodeJS.Timeout | null = null;
   private readonly checkpoints = {
     taken: 0,
+    lastPauseMs: 0,
+    pauseMsMax: 0,
     lastSeq: null as number | null,
     lastBytes: 0,
     lastDurationMs: 0,
@@ -121,7 +126,9 @@ export class Exchange {
     private readonly view: Engine,
     private readonly shards: ShardHost[],
     private backup: BackupHost | null,
-    start: { commands: number; digest: string },
+    /** Set in 'pause' checkpoint mode: this thread writes the checkpoints. */
+    private readonly pauseStore: CheckpointStore | null,
+    start: { seq: number; commands: number; digest: string },
     private readonly recovery: RecoveryStats,
     private readonly lock: DirLock | null,
   ) {
@@ -139,6 +146,12 @@ export class Exchange {
     this.logged = start.commands;
     this.maxOrders = view.options.maxOrders;
     this.digest = EventDigest.from(start.digest);
+    this.pausedFrom = { seq: start.seq, commands: start.commands, atMs: performance.now() };
+    if (pauseStore !== null) {
+      // Time-based checkpoints also happen when traffic stops; unref: never keeps the process alive.
+      this.pauseTimer = setInterval(() => this.pausedCheckpoint(false), Math.min(options.checkpointIntervalMs, 1000));
+      this.pauseTimer.unref();
+    }
   }
 
   /** Opens (creating, or recovering after a crash) the exchange in `options.dir`. */
@@ -149,6 +162,7 @@ export class Exchange {
     }
     // Bad instruments fail before anything touches the directory.
     if (resolved.instruments !== null) new Engine({ instruments: resolved.instruments, maxOrders: resolved.maxOrders });
+    const memory = resolved.durability === 'memory';
     let instruments: InstrumentSpec[];
     let maxOrders = resolved.maxOrders;
     let lock: DirLock | null = null;
@@ -157,11 +171,11 @@ export class Exchange {
       lock = DirLock.acquire(resolved.dir);
     }
     try {
-      if (resolved.durability === 'memory' || resolved.dir === null) {
+      if (resolved.dir === null) {
         if (resolved.instruments === null) throw new ExchangeOptionsError('instruments are required');
         instruments = resolved.instruments;
       } else {
-        const config = settleConfig(resolved.dir, resolved.instruments, resolved.maxOrders);
+        const config = settleConfig(resolved.dir, resolved.instruments, resolved.maxOrders, !memory);
         instruments = config.instruments;
         maxOrders = config.maxOrders;
       }
@@ -170,23 +184,35 @@ export class Exchange {
       throw error;
     }
     const engineOptions: EngineOptions = { instruments, maxOrders };
+    const store = resolved.dir === null ? null : new CheckpointStore(join(resolved.dir, 'checkpoints'));
 
-    const memory = resolved.durability === 'memory';
     let wal: WriteAheadLog<LogRecord>;
+    let recovered: Recovered;
     try {
-      wal = await Wal.open<LogRecord>(
-      memory
-        ? { durability: 'memory' }
-        : { path: join(resolved.dir!, 'wal'), durability: resolved.durability, mapSize: resolved.walMapSizeBytes },
-      );
+      if (memory) {
+        // No log: the newest checkpoint (if any) is the whole state; the memory log continues
+        // its numbering so sequence numbers and checkpoint names never go back.
+        recovered = recoverFromCheckpoint(store, engineOptions, resolved.onWarning);
+        wal = await Wal.open<LogRecord>({ durability: 'memory', startSeq: recovered.seq + 1 });
+      } else {
+        wal = await Wal.open<LogRecord>({
+          path: join(resolved.dir!, 'wal'),
+          durability: resolved.durability,
+          mapSize: resolved.walMapSizeBytes,
+        });
+        try {
+          recovered = recover(wal, store, engineOptions, resolved.onWarning);
+        } catch (error) {
+          await wal.close().catch(() => undefined);
+          throw error;
+        }
+      }
     } catch (error) {
       lock?.release();
       throw error;
     }
     let shards: ShardHost[] = [];
     try {
-      const store = memory ? null : new CheckpointStore(join(resolved.dir!, 'checkpoints'));
-      const recovered = recover(wal, store, engineOptions, resolved.onWarning);
       const view = recovered.engine;
       const snapshot = view.liveOrders > 0 ? view.snapshot() : null;
       const workers = Math.min(resolved.workers, instruments.length);
@@ -196,8 +222,9 @@ export class Exchange {
         Array.from({ length: workers }, (_, i) => ShardHost.start(i, engineOptions, snapshot, owned(i))),
       );
       const start = { seq: recovered.seq, commands: recovered.commands, digest: recovered.digest };
-      const exchange = new Exchange(resolved, wal, view, shards, null, start, recovered.stats, lock);
-      if (store !== null) {
+      const pauseStore = resolved.checkpointMode === 'pause' ? store : null;
+      const exchange = new Exchange(resolved, wal, view, shards, null, pauseStore, start, recovered.stats, lock);
+      if (store !== null && resolved.checkpointMode === 'backup') {
         exchange.backup = await BackupHost.start(
           {
             engineOptions,
@@ -403,6 +430,7 @@ export class Exchange {
     }
     if (released > 0) {
       this.forwardToBackup(durable);
+      if (this.pauseStore !== null) this.pausedCheckpoint(false);
       this.admitWaiting();
     }
     if (this.pending.length === 0 && this.waiting.length === 0) {
@@ -467,6 +495,38 @@ export class Exchange {
     }
   }
 
+  /**
+   * 'pause' mode: snapshots, hashes and writes the acknowledged state on this thread. Nothing is
+   * admitted or acknowledged meanwhile (workers finish at most the batches already sent): the
+   * stop-the-world checkpoint a warm VM snapshot is, kept to measure against the backup thread.
+   */
+  private pausedCheckpoint(force: boolean): void {
+    const store = this.pauseStore;
+    if (store === null || this.failure !== null) return;
+    const from = this.pausedFrom;
+    if (this.lastCommandSeq <= from.seq) return;
+    const t0 = performance.now();
+    if (!force && this.commands - from.commands < this.options.checkpointEvery && t0 - from.atMs < this.options.checkpointIntervalMs) {
+      return;
+    }
+    try {
+      const seq = this.lastCommandSeq;
+      const snapshot = this.view.snapshot();
+      const stateHash = this.view.stateHash();
+      const t1 = performance.now();
+      const header = { seq, commands: this.commands, digest: this.digest.value, stateHash, writtenAtMs: Date.now() };
+      const bytes = store.write(header, snapshot);
+      store.prune(this.options.checkpointsKept);
+      const t2 = performance.now();
+      this.pausedFrom = { seq, commands: this.commands, atMs: t2 };
+      this.checkpoints.lastPauseMs = t2 - t0;
+      this.checkpoints.pauseMsMax = Math.max(this.checkpoints.pauseMsMax, t2 - t0);
+      this.onCheckpoint({ seq, commands: this.commands, bytes, snapshotMs: t1 - t0, durationMs: t2 - t0, kept: store.list() });
+    } catch (error) {
+      this.fail(new Error(`checkpoint failed: ${(error as Error).message}`));
+    }
+  }
+
   private onCheckpoint(info: CheckpointInfo): void {
     this.checkpoints.taken++;
     this.checkpoints.lastSeq = info.seq;
@@ -489,6 +549,7 @@ export class Exchange {
   private fail(error: Error): void {
     if (this.failure !== null) return;
     this.failure = error;
+    if (this.pauseTimer !== null) clearInterval(this.pauseTimer);
     for (let entry = this.pending.shift(); entry !== undefined; entry = this.pending.shift()) entry.reject(error);
     for (let waiter = this.waiting.shift(); waiter !== undefined; waiter = this.waiting.shift()) {
       waiter.resolve(Promise.reject(error));
@@ -539,7 +600,7 @@ export class Exchange {
       workers: this.shardQueues.map((q) => ({ batches: q.batches, commands: q.commands, busyMs: q.busyMs })),
       durability: this.options.durability,
       ...this.counters,
-      checkpoints: { ...this.checkpoints },
+      checkpoints: { mode: this.options.checkpointMode, ...this.checkpoints },
       backup: { appliedSeq: this.backup?.appliedSeq ?? null, running: this.backup !== null },
       recovery: this.recovery,
       failed: this.failure?.message ?? null,
@@ -562,6 +623,14 @@ export class Exchange {
     if (this.lastCommandSeq > 0) this.appendMark(this.lastCommandSeq, this.view.stateHash());
     await this.wal.flush();
     this.forwardToBackup(this.wal.durableSeq);
+    if (this.pauseTimer !== null) clearInterval(this.pauseTimer);
+    if (this.pauseStore !== null) {
+      this.pausedCheckpoint(true);
+      if (this.failure !== null) {
+        await this.failCleanup;
+        throw this.failure;
+      }
+    }
     if (this.backup !== null) {
       await this.backup.checkpointNow();
       if (this.failure !== null) {

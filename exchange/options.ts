@@ -7,8 +7,20 @@ import type { Durability } from '../wal/index.js';
 
 export type OnFull = 'wait' | 'reject';
 
+/**
+ * How checkpoints are taken. 'backup' (default): by the backup thread from its replica, while
+ * matching goes on. 'pause': stop-the-world on the caller's thread — nothing is admitted or
+ * acknowledged while the acknowledged state is snapshotted, hashed and written; it exists to
+ * measure what the backup thread saves (the report's warm snapshot), not for production.
+ */
+export type CheckpointMode = 'backup' | 'pause';
+
 export interface ExchangeOptions {
-  /** Data directory: the log, checkpoints and the stored configuration. Not needed for 'memory'. */
+  /**
+   * Data directory: the log, checkpoints and the stored configuration. Optional for 'memory':
+   * with it, a memory exchange writes checkpoints (no log) and restarts from the newest one,
+   * losing what was acknowledged after it; without it, nothing survives a restart.
+   */
   dir?: string;
   /** Required when the directory is new; when reopening, omitted or equal to the stored set. */
   instruments?: InstrumentSpec[];
@@ -28,7 +40,9 @@ export interface ExchangeOptions {
   batchMax?: number;
   /** Commands between event-digest marks written into the log. */
   markEvery?: number;
-  /** Commands between checkpoints taken by the backup thread. */
+  /** Who takes checkpoints: the backup thread ('backup') or the caller's thread, pausing ('pause'). */
+  checkpointMode?: CheckpointMode;
+  /** Commands between checkpoints. */
   checkpointEvery?: number;
   /** Longest time between checkpoints while commands arrive. */
   checkpointIntervalMs?: number;
@@ -51,6 +65,7 @@ export const EXCHANGE_DEFAULTS = Object.freeze({
   maxWaiting: 1_048_576,
   batchMax: 8_192,
   markEvery: 100_000,
+  checkpointMode: 'backup' as CheckpointMode,
   checkpointEvery: 1_000_000,
   checkpointIntervalMs: 60_000,
   checkpointsKept: 3,
@@ -71,6 +86,7 @@ export interface ResolvedExchangeOptions {
   maxWaiting: number;
   batchMax: number;
   markEvery: number;
+  checkpointMode: CheckpointMode;
   checkpointEvery: number;
   checkpointIntervalMs: number;
   checkpointsKept: number;
@@ -114,6 +130,10 @@ export function resolveExchangeOptions(options: ExchangeOptions): ResolvedExchan
   }
   const onFull = options.onFull ?? EXCHANGE_DEFAULTS.onFull;
   if (onFull !== 'wait' && onFull !== 'reject') throw new ExchangeOptionsError('onFull must be wait or reject');
+  const checkpointMode = options.checkpointMode ?? EXCHANGE_DEFAULTS.checkpointMode;
+  if (checkpointMode !== 'backup' && checkpointMode !== 'pause') {
+    throw new ExchangeOptionsError('checkpointMode must be backup or pause');
+  }
   const onWarning = options.onWarning ?? defaultWarning;
   if (typeof onWarning !== 'function') throw new ExchangeOptionsError('onWarning must be a function');
   return {
@@ -127,6 +147,7 @@ export function resolveExchangeOptions(options: ExchangeOptions): ResolvedExchan
     maxWaiting: integerOption(options, 'maxWaiting', 0, 2 ** 26),
     batchMax: integerOption(options, 'batchMax', 1, 65_536),
     markEvery: integerOption(options, 'markEvery', 1, 2 ** 40),
+    checkpointMode,
     checkpointEvery: integerOption(options, 'checkpointEvery', 1, 2 ** 40),
     checkpointIntervalMs: integerOption(options, 'checkpointIntervalMs', 1, 2 ** 31 - 1),
     checkpointsKept: integerOption(options, 'checkpointsKept', 1, 100),

@@ -3,6 +3,7 @@
 
 import type { Durability } from '../wal/index.js';
 import type { RecoveryStats } from '../replay/recovery.js';
+import type { CheckpointMode } from './options.js';
 
 export interface ExchangeStats {
   /** Last durable sequence number. */
@@ -27,7 +28,12 @@ export interface ExchangeStats {
   queueFullRejects: number;
   marks: number;
   checkpoints: {
+    /** Who takes them: the backup thread, or this thread while matching pauses. */
+    mode: CheckpointMode;
     taken: number;
+    /** 'pause' mode: how long the last checkpoint stopped admission and acknowledgements. */
+    lastPauseMs: number;
+    pauseMsMax: number;
     lastSeq: number | null;
     lastBytes: number;
     lastDurationMs: number;

@@ -1,6 +1,8 @@
 // Why this file exists: a data directory remembers the instruments it was created with, so
 // `Exchange.open({ dir })` after a crash needs nothing else, and reopening with different
-// instruments (which would make the log replay into different books) is refused.
+// instruments (which would make the log replay into different books) is refused. It also remembers
+// whether the directory has a log: a checkpoints-only ('memory') directory opened with a log, or
+// the reverse, would see checkpoints ahead of (or unrelated to) the log and delete or misuse them.
 
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +16,8 @@ export interface StoredConfig {
   format: number;
   instruments: InstrumentSpec[];
   maxOrders: number;
+  /** False for a checkpoints-only directory ('memory' durability). Absent in older files: true. */
+  log?: boolean;
 }
 
 function canonical(instruments: InstrumentSpec[]): string {
@@ -35,16 +39,25 @@ export function settleConfig(
   dir: string,
   instruments: InstrumentSpec[] | null,
   maxOrders: number,
+  log = true,
 ): StoredConfig {
   const stored = readStoredConfig(dir);
   if (stored !== null) {
     if (instruments !== null && canonical(instruments) !== canonical(stored.instruments)) {
       throw new ExchangeOptionsError(`instruments differ from those stored in ${join(dir, FILE)}`);
     }
+    const storedLog = stored.log ?? true;
+    if (storedLog !== log) {
+      throw new ExchangeOptionsError(
+        storedLog
+          ? `${dir} holds a write-ahead log: open it with durability sync or async, not memory`
+          : `${dir} is a checkpoints-only directory (durability memory): open it with durability memory`,
+      );
+    }
     return stored;
   }
   if (instruments === null) throw new ExchangeOptionsError(`instruments are required for a new data directory (${dir})`);
-  const config: StoredConfig = { format: FORMAT, instruments, maxOrders };
+  const config: StoredConfig = { format: FORMAT, instruments, maxOrders, log };
   const file = join(dir, FILE);
   const temp = `${file}.tmp`;
   const fd = openSync(temp, 'w');

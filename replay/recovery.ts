@@ -55,6 +55,90 @@ export function initialDigest(): string {
   return INITIAL_DIGEST;
 }
 
+/** The newest checkpoint that verifies and that `unusable` does not rule out, or null. */
+function newestUsableCheckpoint(
+  store: CheckpointStore | null,
+  unusable: (seq: number) => string | null,
+  warn: (message: string) => void,
+): { start: Start | null; skipped: number; verifyMs: number } {
+  let skipped = 0;
+  let verifyMs = 0;
+  for (const seq of store?.list() ?? []) {
+    try {
+      const why = unusable(seq);
+      if (why !== null) throw new Error(why);
+      const checkpoint = store!.read(seq);
+      const engine = Engine.restore(checkpoint.snapshot);
+      const tv = performance.now();
+      const hash = engine.stateHash();
+      verifyMs += performance.now() - tv;
+      if (hash !== checkpoint.header.stateHash) throw new Error('its state hash does not match its snapshot');
+      return { start: { engine, seq, commands: checkpoint.header.commands, digest: checkpoint.header.digest }, skipped, verifyMs };
+    } catch (error) {
+      skipped++;
+      warn(`recovery: skipping checkpoint ${seq}: ${(error as Error).message}`);
+    }
+  }
+  return { start: null, skipped, verifyMs };
+}
+
+function collector(onWarning: (message: string) => void): { warnings: string[]; warn: (message: string) => void } {
+  const warnings: string[] = [];
+  return {
+    warnings,
+    warn: (message) => {
+      warnings.push(message);
+      onWarning(message);
+    },
+  };
+}
+
+/**
+ * Recovery without a log ('memory' durability with a data directory): the newest checkpoint that
+ * verifies is the whole state; everything acknowledged after it is gone. An older checkpoint is
+ * used if the newest fails verification (more is lost, but the state is exact as of that point).
+ */
+export function recoverFromCheckpoint(
+  store: CheckpointStore | null,
+  engineOptions: EngineOptions,
+  onWarning: (message: string) => void,
+): Recovered {
+  const t0 = performance.now();
+  const { warnings, warn } = collector(onWarning);
+  const found = newestUsableCheckpoint(store, () => null, warn);
+  if (found.start === null && found.skipped > 0) warn('recovery: no usable checkpoint; starting empty');
+  // Skipped checkpoints newer than the one used belong to a history that is now abandoned: the
+  // checkpoints written from here on would interleave with them by sequence number.
+  const used = found.start?.seq ?? 0;
+  for (const seq of store?.list() ?? []) {
+    if (seq <= used) break;
+    store!.remove(seq);
+    warn(`recovery: removed unusable checkpoint ${seq}, newer than the one used`);
+  }
+  const start = found.start ?? { engine: new Engine(engineOptions), seq: 0, commands: 0, digest: INITIAL_DIGEST };
+  const totalMs = performance.now() - t0;
+  return {
+    engine: start.engine,
+    seq: start.seq,
+    commands: start.commands,
+    digest: start.digest,
+    stats: {
+      checkpointSeq: found.start === null ? null : start.seq,
+      checkpointLoadMs: totalMs,
+      checkpointsSkipped: found.skipped,
+      replayMs: 0,
+      replayedRecords: 0,
+      replayedCommands: 0,
+      replayCommandsPerS: 0,
+      marksVerified: 0,
+      marksUnverifiable: 0,
+      verifyMs: found.verifyMs,
+      totalMs,
+      warnings,
+    },
+  };
+}
+
 export function recover(
   wal: WriteAheadLog<LogRecord>,
   store: CheckpointStore | null,
@@ -62,36 +146,24 @@ export function recover(
   onWarning: (message: string) => void,
 ): Recovered {
   const t0 = performance.now();
-  const warnings: string[] = [];
-  const warn = (message: string): void => {
-    warnings.push(message);
-    onWarning(message);
-  };
-  let skipped = 0;
-  let start: Start | null = null;
-  let verifyMs = 0;
-  for (const seq of store?.list() ?? []) {
-    try {
+  const { warnings, warn } = collector(onWarning);
+  const found = newestUsableCheckpoint(
+    store,
+    (seq) => {
       if (seq > wal.lastSeq) {
         // Its log tail was lost ('async' mode on power loss). Once the log grows past `seq` again
         // with other commands, this state belongs to a history that never happened: delete it.
         store!.remove(seq);
-        throw new Error(`it is ahead of the log, which ends at ${wal.lastSeq}`);
+        return `it is ahead of the log, which ends at ${wal.lastSeq}`;
       }
-      if (seq + 1 < wal.firstSeq) throw new Error(`the log no longer holds the records after it (first ${wal.firstSeq})`);
-      const checkpoint = store!.read(seq);
-      const engine = Engine.restore(checkpoint.snapshot);
-      const tv = performance.now();
-      const hash = engine.stateHash();
-      verifyMs += performance.now() - tv;
-      if (hash !== checkpoint.header.stateHash) throw new Error('its state hash does not match its snapshot');
-      start = { engine, seq, commands: checkpoint.header.commands, digest: checkpoint.header.digest };
-      break;
-    } catch (error) {
-      skipped++;
-      warn(`recovery: skipping checkpoint ${seq}: ${(error as Error).message}`);
-    }
-  }
+      if (seq + 1 < wal.firstSeq) return `the log no longer holds the records after it (first ${wal.firstSeq})`;
+      return null;
+    },
+    warn,
+  );
+  const skipped = found.skipped;
+  let verifyMs = found.verifyMs;
+  let start = found.start;
   if (start === null) {
     if (wal.firstSeq > 1) {
       throw new RecoveryError(

@@ -23,12 +23,14 @@ export class MemoryWal<T> implements WriteAheadLog<T> {
   readonly durability: Durability = 'memory';
   private readonly options: WalResolvedOptions;
   private readonly segments: MemorySegment<T>[] = [];
-  private next_seq = 1;
-  private reclaimed_seq = 0;
+  private next_seq: number;
+  private reclaimed_seq: number;
   private closed = false;
 
   constructor(options: WalResolvedOptions) {
     this.options = options;
+    this.next_seq = options.startSeq;
+    this.reclaimed_seq = options.startSeq - 1;
   }
 
   get firstSeq(): number {

@@ -27,6 +27,12 @@ export interface WalOptions {
   recordBytesMax?: number;
   /** Bytes appended but not yet committed at most; more throws WalOverloadError. */
   queueBytesMax?: number;
+  /**
+   * Sequence number of the first record of a new 'memory' log. A memory-durability exchange
+   * restarted from a checkpoint at seq S opens its log at S + 1 so numbering never goes back.
+   * Only 'memory': an LMDB log continues its own numbering.
+   */
+  startSeq?: number;
 }
 
 export type WalResolvedOptions = Required<WalOptions>;
@@ -40,6 +46,7 @@ export const WAL_DEFAULTS: Readonly<WalResolvedOptions> = Object.freeze({
   chunkBytesMax: 32 * 1024,
   recordBytesMax: 1024 * 1024,
   queueBytesMax: 256 * 1024 * 1024,
+  startSeq: 1,
 } satisfies WalResolvedOptions);
 
 /** Bounds of every numeric option, inclusive. */
@@ -51,6 +58,7 @@ export const WAL_LIMITS = Object.freeze({
   // 24-bit length field in the frame header.
   recordBytesMax: { min: 1, max: 2 ** 24 - 1 },
   queueBytesMax: { min: 1024 * 1024, max: 2 ** 32 },
+  startSeq: { min: 1, max: Number.MAX_SAFE_INTEGER },
 });
 
 const DURABILITIES: readonly Durability[] = ['sync', 'async', 'memory'];
@@ -103,7 +111,11 @@ export function resolve_options(options: unknown): WalResolvedOptions {
     chunkBytesMax: check_integer('chunkBytesMax', pick('chunkBytesMax')),
     recordBytesMax: check_integer('recordBytesMax', pick('recordBytesMax')),
     queueBytesMax: check_integer('queueBytesMax', pick('queueBytesMax')),
+    startSeq: check_integer('startSeq', pick('startSeq')),
   };
+  if (resolved.startSeq !== 1 && resolved.durability !== 'memory') {
+    throw new WalOptionsError(`options.startSeq applies only to durability 'memory' (got ${resolved.startSeq} for '${resolved.durability}')`);
+  }
   if (resolved.recordBytesMax > resolved.queueBytesMax) {
     throw new WalOptionsError(
       `options.recordBytesMax (${resolved.recordBytesMax}) must not exceed options.queueBytesMax (${resolved.queueBytesMax})`,

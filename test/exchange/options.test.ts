@@ -25,6 +25,7 @@ const REJECTED: Array<[string, Record<string, unknown>, string]> = [
   ['maxWaiting', { maxWaiting: -1 }, 'maxWaiting must be an integer from 0 to 67108864'],
   ['batchMax', { batchMax: 65_537 }, 'batchMax must be an integer from 1 to 65536'],
   ['markEvery', { markEvery: 0 }, 'markEvery must be an integer from 1 to 1099511627776'],
+  ['checkpointMode', { checkpointMode: 'hot' }, 'checkpointMode must be backup or pause'],
   ['checkpointEvery', { checkpointEvery: 0 }, 'checkpointEvery must be an integer from 1 to 1099511627776'],
   ['checkpointIntervalMs', { checkpointIntervalMs: 2 ** 31 }, 'checkpointIntervalMs must be an integer from 1 to 2147483647'],
   ['checkpointsKept (0)', { checkpointsKept: 0 }, 'checkpointsKept must be an integer from 1 to 100'],

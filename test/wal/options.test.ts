@@ -16,6 +16,7 @@ describe('Wal options', () => {
       chunkBytesMax: 32 * 1024,
       recordBytesMax: 1024 * 1024,
       queueBytesMax: 256 * 1024 * 1024,
+      startSeq: 1,
     });
     expect(Object.isFrozen(WAL_DEFAULTS)).toBe(true);
   });
@@ -30,7 +31,7 @@ describe('Wal options', () => {
   const rejected: [string, unknown, string][] = [
     ['options', 42, 'options must be an object (got 42)'],
     ['options', null, 'options must be an object (got null)'],
-    ['unknown', { pathh: 'x' }, "unknown option 'pathh' (known: path, durability, mapSize, segmentRecords, segmentsMax, chunkBytesMax, recordBytesMax, queueBytesMax)"],
+    ['unknown', { pathh: 'x' }, "unknown option 'pathh' (known: path, durability, mapSize, segmentRecords, segmentsMax, chunkBytesMax, recordBytesMax, queueBytesMax, startSeq)"],
     ['path', { path: '' }, "options.path must be a non-empty string (got '')"],
     ['path', { path: 7 }, 'options.path must be a non-empty string (got 7)'],
     ['durability', { durability: 'fast' }, "options.durability must be one of 'sync', 'async', 'memory' (got 'fast')"],
@@ -41,12 +42,27 @@ describe('Wal options', () => {
     ['chunkBytesMax', { chunkBytesMax: 100 }, 'options.chunkBytesMax must be an integer from 4096 to 16777216 (got 100)'],
     ['recordBytesMax', { recordBytesMax: 2 ** 24 }, 'options.recordBytesMax must be an integer from 1 to 16777215 (got 16777216)'],
     ['queueBytesMax', { queueBytesMax: '1mb' }, "options.queueBytesMax must be an integer from 1048576 to 4294967296 (got '1mb')"],
+    ['startSeq', { durability: 'memory', startSeq: 0 }, 'options.startSeq must be an integer from 1 to 9007199254740991 (got 0)'],
+    ['startSeq on disk', { startSeq: 5 }, "options.startSeq applies only to durability 'memory' (got 5 for 'sync')"],
     [
       'recordBytesMax > queueBytesMax',
       { recordBytesMax: 2 * 2 ** 20, queueBytesMax: 2 ** 20 },
       'options.recordBytesMax (2097152) must not exceed options.queueBytesMax (1048576)',
     ],
   ];
+  it('starts a memory log at startSeq: nothing before it, appends continue from it', async () => {
+    const wal = await Wal.open<string>({ durability: 'memory', startSeq: 1001 });
+    expect([wal.firstSeq, wal.lastSeq, wal.durableSeq]).toEqual([1001, 1000, 1000]);
+    expect(wal.append('a').seq).toBe(1001);
+    expect(wal.append('b').seq).toBe(1002);
+    expect(wal.readBatch(1001, 10)).toEqual([
+      { seq: 1001, command: 'a' },
+      { seq: 1002, command: 'b' },
+    ]);
+    expect(() => wal.readBatch(1000, 10)).toThrow();
+    await wal.close();
+  });
+
   for (const [name, options, message] of rejected) {
     it(`rejects a bad ${name}: ${message}`, async () => {
       const opening = Wal.open(options as never);
