@@ -115,6 +115,7 @@ export class Exchange {
     pauseMsMax: 0,
     lastSeq: null as number | null,
     lastBytes: 0,
+    lastOrders: 0,
     lastDurationMs: 0,
     lastSnapshotMs: 0,
     divergence: null as string | null,
@@ -521,7 +522,7 @@ export class Exchange {
       this.pausedFrom = { seq, commands: this.commands, atMs: t2 };
       this.checkpoints.lastPauseMs = t2 - t0;
       this.checkpoints.pauseMsMax = Math.max(this.checkpoints.pauseMsMax, t2 - t0);
-      this.onCheckpoint({ seq, commands: this.commands, bytes, snapshotMs: t1 - t0, durationMs: t2 - t0, kept: store.list() });
+      this.onCheckpoint({ seq, commands: this.commands, orders: this.view.liveOrders, bytes, snapshotMs: t1 - t0, durationMs: t2 - t0, kept: store.list() });
     } catch (error) {
       this.fail(new Error(`checkpoint failed: ${(error as Error).message}`));
     }
@@ -531,6 +532,7 @@ export class Exchange {
     this.checkpoints.taken++;
     this.checkpoints.lastSeq = info.seq;
     this.checkpoints.lastBytes = info.bytes;
+    this.checkpoints.lastOrders = info.orders;
     this.checkpoints.lastDurationMs = info.durationMs;
     this.checkpoints.lastSnapshotMs = info.snapshotMs;
     // Keep the log back to the oldest checkpoint kept, so recovery can fall back to it.

@@ -36,6 +36,8 @@ export interface ExchangeStats {
     pauseMsMax: number;
     lastSeq: number | null;
     lastBytes: number;
+    /** Resting orders in the last checkpoint. */
+    lastOrders: number;
     lastDurationMs: number;
     lastSnapshotMs: number;
     /** Set when the backup replica disagreed with a mark: checkpoints stop. */

@@ -34,6 +34,7 @@ export type BackupReply =
       type: 'checkpoint';
       seq: number;
       commands: number;
+      orders: number;
       bytes: number;
       snapshotMs: number;
       durationMs: number;
@@ -125,6 +126,7 @@ function checkpoint(force: boolean): void {
     type: 'checkpoint',
     seq: replayer.seq,
     commands: replayer.commands,
+    orders: engine.liveOrders,
     bytes,
     snapshotMs: t1 - t0,
     durationMs: t2 - t0,

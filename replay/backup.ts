@@ -11,6 +11,8 @@ import type { BackupInit, BackupReply, BackupRequest } from './backup-worker.js'
 export interface CheckpointInfo {
   seq: number;
   commands: number;
+  /** Resting orders in the checkpoint. */
+  orders: number;
   bytes: number;
   snapshotMs: number;
   durationMs: number;

@@ -146,7 +146,7 @@ export function generateWorkload(name: WorkloadName, options: WorkloadOptions): 
 }
 
 /** Live order ids with O(1) insert, O(1) swap-remove and O(1) uniform pick. */
-class LiveSet {
+export class LiveSet {
   readonly ids: number[] = [];
   /** Position in `ids` by order id, -1 when not live. Ids are 1..commands. */
   private readonly position: Int32Array;
@@ -159,6 +159,10 @@ class LiveSet {
 
   get size(): number {
     return this.ids.length;
+  }
+
+  has(id: number): boolean {
+    return this.position[id] >= 0;
   }
 
   add(id: number, account: number): void {

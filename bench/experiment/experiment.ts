@@ -1,0 +1,265 @@
+// Why this file exists: the headline experiment, as a function the CLI and the test suite share.
+// For each protection mode it runs a child on the real Exchange, lets it SIGKILL itself at the
+// crash point, restarts the exchange on the same directory in this process (timing it), and
+// counts what was lost against a reference engine fed the acknowledged commands. matchlog's
+// directory is also recovered from each older checkpoint, which gives recovery time against the
+// length of log replayed.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CheckpointStore } from '../../replay/checkpoint-store.js';
+import { MODE_NAMES, planModes, type ModeName, type ModePlan } from './modes.js';
+import type {
+  CheckpointLine,
+  ChildConfig,
+  ChildLine,
+  ChildMessage,
+  CrashLine,
+  RestartCheck,
+  RestartConfig,
+  RestartLine,
+  RestartResult,
+  WindowLine,
+} from './protocol.js';
+import type { LossCount } from './reference.js';
+import { generateExperimentWorkload, type ExperimentWorkload } from './workload.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const CHILD = join(HERE, 'child.ts');
+const RESTART_CHILD = join(HERE, 'restart-child.ts');
+/** A restart (open, verify, close) that takes longer than this is a failure. */
+const RESTART_MS_LIMIT = 120_000;
+const DIR_MARKER = '.matchlog-experiment';
+/** A child that has not crashed by then is a failure (generous: the machine is shared). */
+const CHILD_MS_MIN_LIMIT = 120_000;
+/** Older matchlog checkpoints restarted from for the recovery-vs-log-length curve, at most. */
+const SWEEP_CHECKPOINTS_MAX = 4;
+const STDERR_KEEP_BYTES = 8_192;
+
+export interface ExperimentOptions {
+  /** Commands acknowledged before the crash (the run's length). */
+  orders: number;
+  seed: number;
+  /** Offered load, commands per second (open loop). */
+  rate_per_s: number;
+  /** Width of a latency/throughput window. */
+  window_ms: number;
+  /** Root of the modes' data directories (wiped at start; only if the experiment made it). */
+  dir: string;
+  modes: readonly ModeName[];
+}
+
+export const EXPERIMENT_DEFAULTS = Object.freeze({
+  orders: 500_000,
+  seed: 1,
+  rate_per_s: 50_000,
+  window_ms: 100,
+  dir: 'data/experiment',
+  modes: MODE_NAMES,
+} satisfies ExperimentOptions);
+
+export const EXPERIMENT_QUICK = Object.freeze({ orders: 40_000, rate_per_s: 20_000, window_ms: 50 });
+
+export interface ModeResult {
+  plan: ModePlan;
+  interval_s: number | null;
+  windows: WindowLine[];
+  checkpoints: CheckpointLine[];
+  restarts: RestartLine[];
+  crash: CrashLine;
+  /** Longest stop of matching the caller saw: acknowledgement gap, paused checkpoint or restart. */
+  pause_ms_max: number;
+  bytes_per_checkpoint: number | null;
+  recovery: RestartResult;
+  /** The restart's check against the reference. */
+  check: RestartCheck;
+  loss: LossCount;
+  /** matchlog only: recovery from older checkpoints (longer log tails). */
+  /** matchlog only: restarts of copies of the crashed directory without its newer checkpoints. */
+  sweep: RestartResult[];
+}
+
+export interface ExperimentResult {
+  options: ExperimentOptions;
+  workload: ExperimentWorkload['stats'] & { instruments: number };
+  modes: ModeResult[];
+  elapsed_ms: number;
+}
+
+export interface ExperimentUi {
+  phase(mode: ModeName, phase: string, acked: number): void;
+  done(result: ModeResult): void;
+}
+
+export class ExperimentError extends Error {
+  override readonly name = 'ExperimentError';
+}
+
+/** Empties `root` for a run; refuses a non-empty directory the experiment did not make. */
+export function prepareDataDir(root: string): void {
+  if (existsSync(root) && readdirSync(root).length > 0 && !existsSync(join(root, DIR_MARKER))) {
+    throw new ExperimentError(`${root} is not empty and was not made by the experiment; choose another --dir`);
+  }
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(root, { recursive: true });
+  writeFileSync(join(root, DIR_MARKER), 'made by matchlog bench/experiment; emptied at every run\n');
+}
+
+function runChild(config: ChildConfig, onMessage: (message: ChildMessage) => void, limitMs: number): Promise<ChildLine[]> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawnTsx(CHILD, config, 'ignore');
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString('utf8')).slice(-STDERR_KEEP_BYTES);
+    });
+    child.on('message', (message: ChildMessage) => onMessage(message));
+    const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      const lines = existsSync(config.out)
+        ? readFileSync(config.out, 'utf8')
+            .split('\n')
+            .filter((line) => line.length > 0)
+            .map((line) => JSON.parse(line) as ChildLine)
+        : [];
+      const error = lines.find((line) => line.type === 'error');
+      const crashed = lines.some((line) => line.type === 'crash');
+      if (error !== undefined || !crashed || signal !== 'SIGKILL') {
+        const why = error?.type === 'error' ? error.message : `exit code ${code}, signal ${signal}`;
+        reject(new ExperimentError(`${config.plan.name}: the child did not reach its crash point (${why})\n${stderr}`));
+        return;
+      }
+      resolvePromise(lines);
+    });
+  });
+}
+
+function spawnTsx(script: string, config: object, stdout: 'pipe' | 'ignore'): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(config)], {
+    stdio: ['ignore', stdout, 'pipe', 'ipc'],
+  });
+}
+
+/** Runs the restart child once; returns its one JSON line. */
+function runRestart(config: RestartConfig): Promise<RestartResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawnTsx(RESTART_CHILD, config, 'pipe');
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString('utf8')).slice(-STDERR_KEEP_BYTES);
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), RESTART_MS_LIMIT);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      const line = stdout.trim().split('\n').pop() ?? '';
+      let parsed: { type: string; message?: string } | null = null;
+      try {
+        parsed = JSON.parse(line) as { type: string; message?: string };
+      } catch {
+        parsed = null;
+      }
+      if (code !== 0 || parsed === null || parsed.type === 'error') {
+        const why = parsed?.message ?? `exit code ${code}, signal ${signal}`;
+        reject(new ExperimentError(`${config.plan.name}: restart failed (${why})\n${stderr}`));
+        return;
+      }
+      resolvePromise(parsed as unknown as RestartResult);
+    });
+  });
+}
+
+/** Copies `dir` once per older checkpoint (newest first), each keeping no checkpoint newer than it. */
+function copyWithOlderCheckpoints(dir: string): string[] {
+  const seqs = new CheckpointStore(join(dir, 'checkpoints')).list();
+  const copies: string[] = [];
+  for (const seq of seqs.slice(1, 1 + SWEEP_CHECKPOINTS_MAX)) {
+    const copy = `${dir}-from-${seq}`;
+    rmSync(copy, { recursive: true, force: true });
+    // The dead child's lock file stays behind: a copy must not look locked by it.
+    cpSync(dir, copy, { recursive: true, filter: (source) => !source.endsWith('.lock') });
+    const store = new CheckpointStore(join(copy, 'checkpoints'));
+    for (const newer of store.list()) if (newer > seq) store.remove(newer);
+    copies.push(copy);
+  }
+  return copies;
+}
+
+export async function runExperiment(options: ExperimentOptions, ui: ExperimentUi): Promise<ExperimentResult> {
+  const started = performance.now();
+  const root = resolve(options.dir);
+  prepareDataDir(root);
+  const extra = Math.max(2_000, Math.ceil(options.rate_per_s));
+  const workload = generateExperimentWorkload(options.orders + extra, options.seed);
+  const plans = planModes(options.orders).filter((plan) => options.modes.includes(plan.name));
+  const expectedRunMs = (options.orders / options.rate_per_s) * 1000;
+  const results: ModeResult[] = [];
+  for (const plan of plans) {
+    const dir = plan.usesDir ? join(root, plan.name) : null;
+    const config: ChildConfig = {
+      plan,
+      dir,
+      seed: options.seed,
+      commands: workload.commands.length,
+      fingerprint: workload.stats.fingerprint,
+      crashAt: options.orders,
+      rate_per_s: options.rate_per_s,
+      window_ms: options.window_ms,
+      out: join(root, `${plan.name}.jsonl`),
+    };
+    ui.phase(plan.name, 'starting', 0);
+    const lines = await runChild(config, (m) => ui.phase(plan.name, m.phase, m.acked), Math.max(CHILD_MS_MIN_LIMIT, 10 * expectedRunMs));
+    const crash = lines.find((line): line is CrashLine => line.type === 'crash')!;
+    if (crash.acked !== options.orders) throw new ExperimentError(`${plan.name}: crashed after ${crash.acked} acks, not ${options.orders}`);
+    const restartConfig: RestartConfig = {
+      plan,
+      dir,
+      seed: options.seed,
+      commands: workload.commands.length,
+      fingerprint: workload.stats.fingerprint,
+      acked: crash.acked,
+      verify: true,
+    };
+    // Copies of the crashed directory holding only an older checkpoint: the same restart, with
+    // a longer log to replay. Copied before the real restart, which checkpoints when it closes.
+    const copies = plan.name === 'matchlog' && dir !== null ? copyWithOlderCheckpoints(dir) : [];
+    ui.phase(plan.name, 'restarting', crash.acked);
+    const restart = await runRestart(restartConfig);
+    if (restart.check === null) throw new ExperimentError(`${plan.name}: the restart was not checked`);
+    const sweep: RestartResult[] = [];
+    for (const copy of copies) {
+      ui.phase(plan.name, `restarting from an older checkpoint (${sweep.length + 1}/${copies.length})`, crash.acked);
+      sweep.push(await runRestart({ ...restartConfig, dir: copy, verify: false }));
+      rmSync(copy, { recursive: true, force: true });
+    }
+    const windows = lines.filter((line): line is WindowLine => line.type === 'window');
+    const checkpoints = lines.filter((line): line is CheckpointLine => line.type === 'checkpoint');
+    const restarts = lines.filter((line): line is RestartLine => line.type === 'restart');
+    const bytes = checkpoints.map((c) => c.bytes).filter((b) => b > 0);
+    const result: ModeResult = {
+      plan,
+      interval_s: plan.intervalCommands === null ? null : plan.intervalCommands / options.rate_per_s,
+      windows,
+      checkpoints,
+      restarts,
+      crash,
+      pause_ms_max: Math.max(crash.ack_gap_ms_max, ...checkpoints.map((c) => c.pause_ms), ...restarts.map((r) => r.downtime_ms)),
+      bytes_per_checkpoint: bytes.length === 0 ? null : Math.round(bytes.reduce((a, b) => a + b, 0) / bytes.length),
+      recovery: restart,
+      check: restart.check,
+      loss: restart.check.loss,
+      sweep,
+    };
+    results.push(result);
+    ui.done(result);
+  }
+  return {
+    options,
+    workload: { ...workload.stats, instruments: workload.specs.length },
+    modes: results,
+    elapsed_ms: performance.now() - started,
+  };
+}

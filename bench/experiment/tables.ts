@@ -1,0 +1,111 @@
+// Why this file exists: the same three tables go to the terminal (cli-table3) and to the markdown
+// report, so they are built once, as rows of strings, from the experiment's result.
+
+import { formatInt } from '../common/stats.js';
+import type { ExperimentResult, ModeResult } from './experiment.js';
+import { REPORT_DUMP } from './modes.js';
+
+export interface TableData {
+  title: string;
+  head: string[];
+  rows: string[][];
+}
+
+function ms(value: number): string {
+  return value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${value.toFixed(value >= 100 ? 0 : 1)} ms`;
+}
+
+function bytes(value: number | null): string {
+  if (value === null) return '—';
+  return value >= 1024 * 1024 ? `${(value / 1024 / 1024).toFixed(1)} MB` : `${(value / 1024).toFixed(0)} KB`;
+}
+
+function interval(mode: ModeResult): string {
+  if (mode.plan.restartAt !== null) return `one stop, after ${formatInt(mode.plan.restartAt)}`;
+  if (mode.plan.intervalCommands === null) return '—';
+  return `${formatInt(mode.plan.intervalCommands)} cmds (${mode.interval_s!.toFixed(1)} s)`;
+}
+
+function recoveredFrom(mode: ModeResult): string {
+  const r = mode.recovery;
+  if (r.checkpoint_seq === null) return r.replayed_commands > 0 ? 'log only' : 'nothing (empty)';
+  return r.replayed_commands > 0 ? `checkpoint + ${formatInt(r.replayed_commands)} logged` : 'last snapshot';
+}
+
+/** The answer in one table: each measured row with the report's figures under it. */
+export function headlineTable(result: ExperimentResult): TableData {
+  const rows: string[][] = [];
+  for (const mode of result.modes) {
+    rows.push([
+      `${mode.plan.name}: measured`,
+      ms(mode.pause_ms_max),
+      interval(mode),
+      formatInt(mode.loss.acked_orders_lost),
+      ms(mode.recovery.ready_ms),
+      mode.check.state_hash_equal && mode.check.probe_ok ? 'exact' : 'DIFFERS',
+    ]);
+    if (mode.plan.report !== null) {
+      const r = mode.plan.report;
+      rows.push([`${mode.plan.name}: the report`, r.pause, r.interval, r.lost, '—', '—']);
+    }
+  }
+  return {
+    title: `Crash after ${formatInt(result.options.orders)} acknowledged commands (SIGKILL), then restart`,
+    head: ['mode', 'longest pause', 'snapshot interval', 'acked orders lost', 'restart → ready', 'state vs reference'],
+    rows,
+  };
+}
+
+export function protectingTable(result: ExperimentResult): TableData {
+  const none = result.modes.find((m) => m.plan.name === 'none');
+  return {
+    title: `While protecting (${formatInt(result.options.rate_per_s)} commands/s offered, open loop)`,
+    head: ['mode', 'how', 'checkpoints', 'bytes each', 'longest pause', 'latency p50 / p99 / max', 'p99 vs none', 'acks/s'],
+    rows: result.modes.map((mode) => [
+      mode.plan.name,
+      mode.plan.title,
+      String(mode.checkpoints.length),
+      bytes(mode.bytes_per_checkpoint),
+      ms(mode.pause_ms_max),
+      `${ms(mode.crash.latency_ms_p50)} / ${ms(mode.crash.latency_ms_p99)} / ${ms(mode.crash.latency_ms_max)}`,
+      none === undefined ? '—' : `${(mode.crash.latency_ms_p99 / none.crash.latency_ms_p99).toFixed(1)}×`,
+      formatInt(mode.crash.commands_per_s),
+    ]),
+  };
+}
+
+export function crashTable(result: ExperimentResult): TableData {
+  return {
+    title: 'After the crash: what came back, counted against the reference engine',
+    head: ['mode', 'recovered from', 'commands held', 'acked cmds lost', 'acked orders lost', 'trades lost', 'resting missing / revived', 'ready (open)', 'ready (process)'],
+    rows: result.modes.map((mode) => [
+      mode.plan.name,
+      recoveredFrom(mode),
+      formatInt(mode.recovery.recovered_commands),
+      formatInt(mode.loss.acked_commands_lost),
+      formatInt(mode.loss.acked_orders_lost),
+      formatInt(mode.loss.trades_lost),
+      `${formatInt(mode.loss.resting_missing)} / ${formatInt(mode.loss.resting_revived)}`,
+      ms(mode.recovery.ready_ms),
+      ms(mode.recovery.process_ready_ms),
+    ]),
+  };
+}
+
+/** The report's in-application dump (540,000 orders in 115 s) beside our checkpoints. */
+export function dumpTable(result: ExperimentResult): TableData {
+  const rows: string[][] = [
+    ['the report: dump from inside the application', formatInt(REPORT_DUMP.orders), '—', `${REPORT_DUMP.seconds} s`, formatInt(REPORT_DUMP.orders / REPORT_DUMP.seconds)],
+  ];
+  for (const mode of result.modes) {
+    const c = mode.checkpoints[mode.checkpoints.length - 1];
+    if (c === undefined) continue;
+    const orders = c.orders;
+    rows.push([`${mode.plan.name}: last checkpoint`, formatInt(orders), bytes(c.bytes), ms(c.duration_ms), formatInt((orders / c.duration_ms) * 1000)]);
+  }
+  return {
+    title: 'Writing the whole book',
+    head: ['what', 'resting orders', 'bytes', 'time', 'orders/s'],
+    rows,
+  };
+}
