@@ -4,7 +4,7 @@
 //
 //   npm start -- [--orders N] [--seed S] [--rate R] [--dir DIR] [--report DIR] [--modes a,b] [--quick]
 
-import { Command as Cli, InvalidArgumentError } from 'commander';
+import { Command as Cli, CommanderError, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
 import Table from 'cli-table3';
 import { isMainModule } from '../common/main.js';
@@ -78,6 +78,7 @@ function progressUi(options: ExperimentOptions): { ui: ExperimentUi; stop(): voi
   };
 }
 
+/** Runs the experiment; bad options throw commander's CommanderError (exit code 1 from the CLI). */
 export async function main(argv: string[]): Promise<void> {
   const cli = new Cli()
     .name('npm start --')
@@ -88,7 +89,8 @@ export async function main(argv: string[]): Promise<void> {
     .option('--dir <DIR>', 'data directory of the runs (emptied first)', EXPERIMENT_DEFAULTS.dir)
     .option('--report <DIR>', 'report folder', REPORT_DIR_DEFAULT)
     .option('--modes <list>', `modes to run, comma-separated (default: ${MODE_NAMES.join(',')})`, modeList)
-    .option('--quick', `a small run for CI and first tries (${EXPERIMENT_QUICK.orders.toLocaleString('en-US')} commands)`);
+    .option('--quick', `a small run for CI and first tries (${EXPERIMENT_QUICK.orders.toLocaleString('en-US')} commands)`)
+    .exitOverride();
   cli.parse(argv, { from: 'user' });
   const o = cli.opts<{ orders?: number; seed?: number; rate?: number; dir: string; report: string; modes?: ModeName[]; quick?: boolean }>();
   const base = o.quick ? { ...EXPERIMENT_DEFAULTS, ...EXPERIMENT_QUICK } : EXPERIMENT_DEFAULTS;
@@ -119,7 +121,8 @@ export async function main(argv: string[]): Promise<void> {
 
 if (isMainModule(import.meta.url)) {
   main(process.argv.slice(2)).catch((error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
+    // commander has already printed its own usage errors (and --help).
+    if (!(error instanceof CommanderError)) process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = error instanceof CommanderError ? error.exitCode : 1;
   });
 }

@@ -1,6 +1,6 @@
 // Why: one command for the log's three headline figures (append throughput vs raw,
 // append→durable latency at a steady rate, replay speed), run in sequence so they do not
-// disturb each other, with one JSON file each in --out.
+// disturb each other, with one JSON file each in --out and their tables in --out/wal.md.
 //
 //   tsx bench/wal/all.ts [--runs 3] [--records 1000000] [--out dir]
 
@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import { bench_append } from './append.js';
 import { bench_latency } from './latency.js';
 import { bench_read } from './read.js';
-import { write_json } from './common.js';
+import { write_json, write_markdown } from './common.js';
 
 const program = new Command()
   .option('--records <n>', 'records for append and read', (v) => Number.parseInt(v, 10), 1_000_000)
@@ -21,3 +21,4 @@ const opts = program.opts<{ records: number; rate: number; seconds: number; runs
 write_json(opts.out, 'wal-append', await bench_append(opts.records, opts.runs));
 write_json(opts.out, 'wal-latency', await bench_latency(opts.rate, opts.seconds, opts.runs, 'immediate'));
 write_json(opts.out, 'wal-read', await bench_read(opts.records, opts.runs));
+write_markdown(opts.out, 'wal', 'Write-ahead log: append, append→durable latency, read');

@@ -5,9 +5,10 @@
 
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Table from 'cli-table3';
+import { describeEnvironment, environmentLine, markdownTable, type BenchEnvironment } from '../common/results.js';
 
 // One definition of the workload record, shared with the WAL tests (content follows from n).
 import { order_command, type OrderCommand } from '../../test/wal/helpers.js';
@@ -20,20 +21,11 @@ export function order_commands(count: number): OrderCommand[] {
 
 export { median } from '../common/stats.js';
 
-export interface Environment {
-  node: string;
-  cpus: number;
-  cpu_model: string;
-  loadavg_1m_start: number;
-}
+/** The shared bench envelope (commit, machine, load) plus the load when this bench started. */
+export type Environment = BenchEnvironment & { loadavg_1m_start: number };
 
 export function environment(): Environment {
-  return {
-    node: process.version,
-    cpus: cpus().length,
-    cpu_model: cpus()[0]?.model ?? 'unknown',
-    loadavg_1m_start: Number(loadavg()[0].toFixed(2)),
-  };
+  return { ...describeEnvironment(), loadavg_1m_start: Number(loadavg()[0].toFixed(2)) };
 }
 
 export function loadavg_1m(): number {
@@ -58,10 +50,24 @@ export function file_bytes(path: string): number {
   }
 }
 
+/** Every table printed so far, kept for the markdown file (`write_markdown`). */
+const printed: string[] = [];
+
 export function print_table(title: string, head: string[], rows: (string | number)[][]): void {
+  const cells = rows.map((row) => row.map((cell) => (typeof cell === 'number' ? format_number(cell) : cell)));
   const table = new Table({ head });
-  for (const row of rows) table.push(row.map((cell) => (typeof cell === 'number' ? format_number(cell) : cell)));
+  for (const row of cells) table.push(row);
   process.stdout.write(`\n${title}\n${table.toString()}\n`);
+  printed.push(`### ${title}\n\n${markdownTable(head, cells)}\n`);
+}
+
+/** Writes `<dir>/<name>.md`: every table printed by this process, under the environment line. */
+export function write_markdown(out: string | undefined, name: string, title: string): void {
+  if (out === undefined || out.endsWith('.json')) return;
+  mkdirSync(out, { recursive: true });
+  const file = join(out, `${name}.md`);
+  writeFileSync(file, `## ${title}\n\n${environmentLine(describeEnvironment())}\n\n${printed.join('\n')}`);
+  process.stdout.write(`wrote ${file}\n`);
 }
 
 export function format_number(value: number): string {

@@ -1,0 +1,116 @@
+// The headline experiment, quick, in the suite: every mode runs in a real child that SIGKILLs
+// itself, restarts in a new process and is checked against the reference. matchlog must lose
+// nothing acknowledged; each no-log mode must report the loss it really had — re-counted here
+// from the regenerated stream, not taken from the experiment's own arithmetic. Then the report:
+// files written, SVGs well-formed.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { XMLValidator } from 'fast-xml-parser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runExperiment, type ExperimentResult, type ModeResult } from '../../bench/experiment/experiment.js';
+import { MODE_NAMES } from '../../bench/experiment/modes.js';
+import { writeReport, type WrittenReport } from '../../bench/experiment/report.js';
+import { generateExperimentWorkload } from '../../bench/experiment/workload.js';
+import { tempDir, type TempDir } from '../exchange/fixtures/common.js';
+
+const ORDERS = 15_000;
+const RATE_PER_S = 15_000;
+const SEED = 3;
+
+describe('the recovery experiment (quick)', () => {
+  let data: TempDir;
+  let reportDir: TempDir;
+  let result: ExperimentResult;
+  let written: WrittenReport;
+  const mode = (name: string): ModeResult => result.modes.find((m) => m.plan.name === name)!;
+
+  beforeAll(async () => {
+    data = tempDir('matchlog-experiment-');
+    reportDir = tempDir('matchlog-report-');
+    const phases: string[] = [];
+    result = await runExperiment(
+      { orders: ORDERS, seed: SEED, rate_per_s: RATE_PER_S, window_ms: 50, dir: data.path, modes: MODE_NAMES },
+      { phase: (m, phase) => phases.push(`${m}:${phase}`), done: () => undefined },
+    );
+    written = await writeReport(reportDir.path, result);
+    expect(phases).toContain('matchlog:restarting');
+  }, 240_000);
+  afterAll(() => {
+    data?.cleanup();
+    reportDir?.cleanup();
+  });
+
+  it('runs every mode to the same crash point and restarts it exactly at a prefix of the stream', () => {
+    expect(result.modes.map((m) => m.plan.name)).toEqual([...MODE_NAMES]);
+    for (const m of result.modes) {
+      expect(m.crash.acked, m.plan.name).toBe(ORDERS);
+      expect(m.check.state_hash_equal, m.plan.name).toBe(true);
+      expect(m.check.probe_ok, m.plan.name).toBe(true);
+      expect(m.windows.length, m.plan.name).toBeGreaterThan(10);
+    }
+  });
+
+  it('matchlog loses no acknowledged command, order, trade or resting order', () => {
+    const m = mode('matchlog');
+    expect(m.recovery.recovered_commands).toBeGreaterThanOrEqual(ORDERS);
+    expect(m.loss).toMatchObject({ acked_commands_lost: 0, acked_orders_lost: 0, trades_lost: 0, resting_missing: 0, resting_revived: 0 });
+    expect(m.loss.resting_compared).toBeGreaterThan(1_000);
+    expect(m.recovery.checkpoint_seq).not.toBeNull();
+    expect(m.recovery.replayed_commands).toBeGreaterThan(0);
+    // The older checkpoints were restarted from too, replaying longer tails.
+    expect(m.sweep.length).toBeGreaterThanOrEqual(1);
+    for (const point of m.sweep) expect(point.replayed_records).toBeGreaterThan(m.recovery.replayed_records);
+  });
+
+  it('the no-log modes report the loss they really had, re-counted from the acknowledged stream', () => {
+    const workload = generateExperimentWorkload(result.workload.commands, SEED);
+    for (const name of ['none', 'cold', 'warm', 'hot']) {
+      const m = mode(name);
+      const held = m.recovery.recovered_commands;
+      expect(held, name).toBeLessThan(ORDERS);
+      const lost = workload.commands.slice(held, ORDERS);
+      expect(m.loss.acked_commands_lost, name).toBe(lost.length);
+      expect(m.loss.acked_orders_lost, name).toBe(lost.filter((c) => c.op === 'new').length);
+      expect(m.loss.acked_orders_lost, name).toBeGreaterThan(0);
+      expect(m.loss.resting_missing, name).toBeGreaterThan(0);
+    }
+    expect(mode('none').recovery.recovered_commands).toBe(0);
+    // Each no-log mode comes back at its last snapshot: cold at its stop, warm and hot at the last interval.
+    expect(mode('cold').recovery.recovered_commands).toBeGreaterThanOrEqual(mode('cold').plan.restartAt!);
+    for (const name of ['warm', 'hot']) {
+      const m = mode(name);
+      expect(m.checkpoints.length, name).toBeGreaterThanOrEqual(1);
+      expect(m.recovery.recovered_commands, name).toBe(m.checkpoints[m.checkpoints.length - 1].seq);
+    }
+  });
+
+  it('warm pauses matching for its snapshots; hot and matchlog checkpoint without pausing', () => {
+    const warm = mode('warm');
+    expect(warm.checkpoints.length).toBeGreaterThanOrEqual(6);
+    for (const c of warm.checkpoints) expect(c.pause_ms).toBeGreaterThan(0);
+    for (const name of ['hot', 'matchlog']) for (const c of mode(name).checkpoints) expect(c.pause_ms, name).toBe(0);
+    expect(mode('cold').restarts).toHaveLength(1);
+    expect(mode('cold').pause_ms_max).toBeGreaterThanOrEqual(mode('cold').restarts[0].downtime_ms);
+    for (const name of ['cold', 'warm', 'hot', 'matchlog']) expect(mode(name).bytes_per_checkpoint, name).toBeGreaterThan(0);
+  });
+
+  it('writes the report: markdown with the tables and the report\'s figures, JSON, well-formed SVG charts', () => {
+    const markdown = readFileSync(written.markdown, 'utf8');
+    expect(markdown).toContain('| mode | longest pause | snapshot interval | acked orders lost |');
+    expect(markdown).toContain('warm: the report | 30–120 s | ~20 s | 40,000–100,000');
+    expect(markdown).toContain('hot: the report');
+    expect(markdown).toContain('540,000');
+    const json = JSON.parse(readFileSync(written.json, 'utf8')) as ExperimentResult;
+    expect(json.modes).toHaveLength(MODE_NAMES.length);
+    expect(written.charts.map((file) => file.split('/').pop())).toEqual(['latency.svg', 'throughput.svg', 'recovery.svg', 'loss.svg']);
+    for (const file of written.charts) {
+      expect(existsSync(file)).toBe(true);
+      const svg = readFileSync(file, 'utf8');
+      expect(XMLValidator.validate(svg), file).toBe(true);
+      expect(svg.startsWith('<svg')).toBe(true);
+      expect(markdown).toContain(`](charts/${file.split('/').pop()})`);
+    }
+    expect(readFileSync(join(written.dir, 'charts', 'loss.svg'), 'utf8')).toContain('matchlog');
+  });
+});
