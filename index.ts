@@ -7,5 +7,5 @@ export { EventsOverflowError, type ExchangeEvent } from './exchange/event-stream
 export { ExchangeLockedError } from './exchange/dir-lock.js';
 export type { ExchangeStats } from './exchange/stats.js';
 export { RecoveryError, type RecoveryStats } from './replay/recovery.js';
-export { CheckpointCorruptError } from './replay/checkpoint-store.js';
+export { CheckpointCorruptError, CheckpointWriteError } from './replay/checkpoint-store.js';
 export { ReplayDivergenceError, LogGapError } from './replay/replayer.js';

@@ -23,7 +23,7 @@ import { ParsedCommand, parseCommand, TIF_GTC } from '../engine/validate.js';
 import { toCommand, type EncodedCommands } from '../engine/worker/command-codec.js';
 import { ShardHost, type ShardBatchResult } from '../engine/worker/shard-host.js';
 import { BackupHost, type CheckpointInfo } from '../replay/backup.js';
-import { CheckpointStore } from '../replay/checkpoint-store.js';
+import { CheckpointStore, CheckpointWriteError, nextCheckpointDue } from '../replay/checkpoint-store.js';
 import type { LogRecord, MarkRecord } from '../replay/records.js';
 import { recover, recoverFromCheckpoint, type Recovered, type RecoveryStats } from '../replay/recovery.js';
 import { DIGEST_RING_SIZE } from '../replay/replayer.js';
@@ -34,6 +34,7 @@ import { ExchangeOptionsError, resolveExchangeOptions, type ExchangeOptions, typ
 import { ROUTE_DUPLICATE, Router } from './router.js';
 import { DirLock } from './dir-lock.js';
 import { settleConfig } from './stored-config.js';
+import { readSeqReservation, SeqReservation } from './seq-reservation.js';
 import type { ExchangeStats } from './stats.js';
 
 /** What `submit` resolves with. `seq` is null when the command was refused before the log. */
@@ -107,7 +108,7 @@ export class Exchange {
   private idleWaiters: Array<() => void> = [];
   private readonly counters = { submitted: 0, acknowledged: 0, rejectedBeforeLog: 0, queueFullRejects: 0, marks: 0 };
   /** Where the last 'pause' checkpoint (or the recovered state) stands. */
-  private pausedFrom: { seq: number; commands: number; atMs: number };
+  private pausedFrom: { seq: number; dueCommands: number; atMs: number };
   private pauseTimer: NodeJS.Timeout | null = null;
   private readonly checkpoints = {
     taken: 0,
@@ -129,6 +130,8 @@ export class Exchange {
     private backup: BackupHost | null,
     /** Set in 'pause' checkpoint mode: this thread writes the checkpoints. */
     private readonly pauseStore: CheckpointStore | null,
+    /** Set for 'memory' with a directory: numbers are reserved durably before being handed out. */
+    private readonly seqReservation: SeqReservation | null,
     start: { seq: number; commands: number; digest: string },
     private readonly recovery: RecoveryStats,
     private readonly lock: DirLock | null,
@@ -147,7 +150,7 @@ export class Exchange {
     this.logged = start.commands;
     this.maxOrders = view.options.maxOrders;
     this.digest = EventDigest.from(start.digest);
-    this.pausedFrom = { seq: start.seq, commands: start.commands, atMs: performance.now() };
+    this.pausedFrom = { seq: start.seq, dueCommands: start.commands + options.checkpointEvery, atMs: performance.now() };
     if (pauseStore !== null) {
       // Time-based checkpoints also happen when traffic stops; unref: never keeps the process alive.
       this.pauseTimer = setInterval(() => this.pausedCheckpoint(false), Math.min(options.checkpointIntervalMs, 1000));
@@ -189,11 +192,22 @@ export class Exchange {
 
     let wal: WriteAheadLog<LogRecord>;
     let recovered: Recovered;
+    let seqReservation: SeqReservation | null = null;
     try {
       if (memory) {
         // No log: the newest checkpoint (if any) is the whole state; the memory log continues
         // its numbering so sequence numbers and checkpoint names never go back.
         recovered = recoverFromCheckpoint(store, engineOptions, resolved.onWarning);
+        if (resolved.dir !== null) {
+          // Numbers handed out after the checkpoint were lost with the crash: continue above
+          // every number ever reserved, so none is reused (a gap shows the loss instead).
+          const reserved = readSeqReservation(resolved.dir);
+          if (reserved > recovered.seq) {
+            recovered.stats.seqsSkipped = reserved - recovered.seq;
+            recovered.seq = reserved;
+          }
+          seqReservation = SeqReservation.open(resolved.dir, recovered.seq);
+        }
         wal = await Wal.open<LogRecord>({ durability: 'memory', startSeq: recovered.seq + 1 });
       } else {
         wal = await Wal.open<LogRecord>({
@@ -224,7 +238,7 @@ export class Exchange {
       );
       const start = { seq: recovered.seq, commands: recovered.commands, digest: recovered.digest };
       const pauseStore = resolved.checkpointMode === 'pause' ? store : null;
-      const exchange = new Exchange(resolved, wal, view, shards, null, pauseStore, start, recovered.stats, lock);
+      const exchange = new Exchange(resolved, wal, view, shards, null, pauseStore, seqReservation, start, recovered.stats, lock);
       if (store !== null && resolved.checkpointMode === 'backup') {
         exchange.backup = await BackupHost.start(
           {
@@ -307,6 +321,7 @@ export class Exchange {
     const record = this.normalize(p);
     let seq: number;
     try {
+      this.seqReservation?.cover(this.wal.lastSeq + 1);
       seq = this.wal.append(record).seq;
     } catch (error) {
       if (error instanceof WalFullError || error instanceof WalOverloadError) return Promise.reject(error);
@@ -467,6 +482,7 @@ export class Exchange {
     const mark: MarkRecord = { op: 'mark', upto, commands: this.commands, digest: this.digest.value };
     if (stateHash !== undefined) mark.stateHash = stateHash;
     try {
+      this.seqReservation?.cover(this.wal.lastSeq + 1);
       const { seq } = this.wal.append(mark);
       this.counters.marks++;
       if (this.backup !== null) this.backupQueue.push({ lastSeq: seq, shard: -1, mark });
@@ -507,7 +523,7 @@ export class Exchange {
     const from = this.pausedFrom;
     if (this.lastCommandSeq <= from.seq) return;
     const t0 = performance.now();
-    if (!force && this.commands - from.commands < this.options.checkpointEvery && t0 - from.atMs < this.options.checkpointIntervalMs) {
+    if (!force && this.commands < from.dueCommands && t0 - from.atMs < this.options.checkpointIntervalMs) {
       return;
     }
     try {
@@ -519,12 +535,14 @@ export class Exchange {
       const bytes = store.write(header, snapshot);
       store.prune(this.options.checkpointsKept);
       const t2 = performance.now();
-      this.pausedFrom = { seq, commands: this.commands, atMs: t2 };
+      // Due every checkpointEvery commands from the start, not from whenever the last one landed.
+      const dueCommands = nextCheckpointDue(from.dueCommands, this.commands, this.options.checkpointEvery);
+      this.pausedFrom = { seq, dueCommands, atMs: t2 };
       this.checkpoints.lastPauseMs = t2 - t0;
       this.checkpoints.pauseMsMax = Math.max(this.checkpoints.pauseMsMax, t2 - t0);
       this.onCheckpoint({ seq, commands: this.commands, orders: this.view.liveOrders, bytes, snapshotMs: t1 - t0, durationMs: t2 - t0, kept: store.list() });
     } catch (error) {
-      this.fail(new Error(`checkpoint failed: ${(error as Error).message}`));
+      this.fail(new CheckpointWriteError(`checkpoint failed: ${(error as Error).message}`, { cause: error }));
     }
   }
 

@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Engine, type EngineOptions } from '../engine/index.js';
 import { decodeCommands, type EncodedCommands } from '../engine/worker/command-codec.js';
-import { CheckpointStore } from './checkpoint-store.js';
+import { CheckpointStore, nextCheckpointDue } from './checkpoint-store.js';
 import type { LogRecord, MarkRecord } from './records.js';
 import { ReplayDivergenceError, Replayer } from './replayer.js';
 
@@ -61,7 +61,8 @@ const specs = engine.instruments;
 const parked = new Map<number, LogRecord>();
 let diverged = false;
 let lastCheckpointSeq = init.start.seq;
-let lastCheckpointCommands = init.start.commands;
+/** Due every checkpointEvery commands from the start, not from whenever the last one landed. */
+let dueCommands = init.start.commands + init.checkpointEvery;
 let lastCheckpointAtMs = performance.now();
 let lastProgressAtMs = 0;
 
@@ -96,7 +97,7 @@ function checkpoint(force: boolean): void {
     if (force) send({ type: 'checkpoint-skipped', seq: replayer.seq });
     return;
   }
-  const dueByCount = replayer.commands - lastCheckpointCommands >= init.checkpointEvery;
+  const dueByCount = replayer.commands >= dueCommands;
   const dueByTime = performance.now() - lastCheckpointAtMs >= init.checkpointIntervalMs;
   const fresh = replayer.seq > lastCheckpointSeq;
   if (!fresh || (!force && !dueByCount && !dueByTime)) {
@@ -120,7 +121,7 @@ function checkpoint(force: boolean): void {
   store.prune(init.checkpointsKept);
   const t2 = performance.now();
   lastCheckpointSeq = replayer.seq;
-  lastCheckpointCommands = replayer.commands;
+  dueCommands = nextCheckpointDue(dueCommands, replayer.commands, init.checkpointEvery);
   lastCheckpointAtMs = t2;
   send({
     type: 'checkpoint',

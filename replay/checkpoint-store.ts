@@ -37,6 +37,20 @@ export interface Checkpoint {
   file: string;
 }
 
+/**
+ * Checkpoints fall due every `every` commands from the start (`due`, `due + every`, ...), not
+ * from whenever the last one landed, so a schedule does not drift by a batch per checkpoint.
+ * Returns the first due point after `commands`.
+ */
+export function nextCheckpointDue(due: number, commands: number, every: number): number {
+  return due > commands ? due : due + (Math.floor((commands - due) / every) + 1) * every;
+}
+
+/** Writing a checkpoint failed (disk full, I/O error): the exchange stops rather than go on unprotected. */
+export class CheckpointWriteError extends Error {
+  override readonly name = 'CheckpointWriteError';
+}
+
 export class CheckpointCorruptError extends Error {
   override readonly name = 'CheckpointCorruptError';
 }

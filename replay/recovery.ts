@@ -27,6 +27,11 @@ export interface RecoveryStats {
   marksUnverifiable: number;
   /** Time to check the restored snapshot's state hash and the final marks. */
   verifyMs: number;
+  /**
+   * 'memory' directories: sequence numbers skipped on restart because they may have been handed
+   * out (and acknowledged) after the checkpoint used; 0 when there is a log.
+   */
+  seqsSkipped: number;
   totalMs: number;
   warnings: string[];
 }
@@ -97,6 +102,8 @@ function collector(onWarning: (message: string) => void): { warnings: string[]; 
  * Recovery without a log ('memory' durability with a data directory): the newest checkpoint that
  * verifies is the whole state; everything acknowledged after it is gone. An older checkpoint is
  * used if the newest fails verification (more is lost, but the state is exact as of that point).
+ * Nothing is deleted: checkpoints that failed stay for inspection (pruning removes them later),
+ * and if there are checkpoints but none verifies, recovery refuses rather than start empty.
  */
 export function recoverFromCheckpoint(
   store: CheckpointStore | null,
@@ -106,14 +113,8 @@ export function recoverFromCheckpoint(
   const t0 = performance.now();
   const { warnings, warn } = collector(onWarning);
   const found = newestUsableCheckpoint(store, () => null, warn);
-  if (found.start === null && found.skipped > 0) warn('recovery: no usable checkpoint; starting empty');
-  // Skipped checkpoints newer than the one used belong to a history that is now abandoned: the
-  // checkpoints written from here on would interleave with them by sequence number.
-  const used = found.start?.seq ?? 0;
-  for (const seq of store?.list() ?? []) {
-    if (seq <= used) break;
-    store!.remove(seq);
-    warn(`recovery: removed unusable checkpoint ${seq}, newer than the one used`);
+  if (found.start === null && found.skipped > 0) {
+    throw new RecoveryError(`none of the ${found.skipped} checkpoints in ${store!.dir} verifies; nothing was deleted`);
   }
   const start = found.start ?? { engine: new Engine(engineOptions), seq: 0, commands: 0, digest: INITIAL_DIGEST };
   const totalMs = performance.now() - t0;
@@ -133,6 +134,7 @@ export function recoverFromCheckpoint(
       marksVerified: 0,
       marksUnverifiable: 0,
       verifyMs: found.verifyMs,
+      seqsSkipped: 0,
       totalMs,
       warnings,
     },
@@ -215,6 +217,7 @@ export function recover(
       marksVerified: replayer.marks.verified,
       marksUnverifiable: replayer.marks.unverifiable,
       verifyMs,
+      seqsSkipped: 0,
       totalMs: t3 - t0,
       warnings,
     },

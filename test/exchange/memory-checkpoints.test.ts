@@ -1,11 +1,13 @@
 // durability 'memory' with a data directory: no log, checkpoints only (the report's "hot" VM
 // snapshot, done by the backup thread). A restart comes back exactly at the newest checkpoint —
-// everything acknowledged after it is gone — and numbering continues after it.
+// everything acknowledged after it is gone — and numbering continues above every number ever
+// handed out, so none is reused.
 
 import { cpSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ExchangeOptionsError } from '../../index.js';
+import { ExchangeOptionsError, RecoveryError } from '../../index.js';
+import { SEQ_RESERVE_BLOCK } from '../../exchange/seq-reservation.js';
 import { eventually, MULTI, Reference, Scope } from './fixtures/common.js';
 import { generate } from './fixtures/load.js';
 
@@ -31,7 +33,7 @@ describe("durability 'memory' with a dir: checkpoints, no log", () => {
     // A crash image: the directory as it is now, while the exchange still runs.
     const image = scope.dir();
     rmSync(image, { recursive: true });
-    cpSync(dir, image, { recursive: true, filter: (source) => !source.endsWith('.lock') });
+    cpSync(dir, image, { recursive: true, filter: (source) => basename(source) !== 'LOCK' });
     const again = await scope.open({ dir: image, durability: 'memory' });
     const recovered = again.stats();
     expect(recovered.recovery.checkpointSeq).toBe(Math.max(...checkpointSeqs(image)));
@@ -41,9 +43,11 @@ describe("durability 'memory' with a dir: checkpoints, no log", () => {
     const reference = new Reference(MULTI);
     for (const c of commands.slice(0, recovered.commands)) reference.apply(c);
     expect(again.stateHash()).toBe(reference.stateHash());
-    // Numbering continues after the checkpoint, so later checkpoints sort after it.
+    // Numbers up to 450 were handed out before the crash: none is reused; the gap is reported.
     const next = await again.submit(commands[recovered.commands]);
-    expect(next.seq).toBe(recovered.recovery.checkpointSeq! + 1);
+    expect(next.seq).toBe(SEQ_RESERVE_BLOCK + 1);
+    expect(next.seq).toBe(recovered.lastSeq + 1);
+    expect(recovered.recovery.seqsSkipped).toBe(SEQ_RESERVE_BLOCK - recovered.recovery.checkpointSeq!);
     expect(next.events).toEqual(reference.apply(commands[recovered.commands]));
     await again.close();
     expect(Math.max(...checkpointSeqs(image))).toBeGreaterThanOrEqual(next.seq!);
@@ -62,7 +66,7 @@ describe("durability 'memory' with a dir: checkpoints, no log", () => {
     expect(again.stateHash()).toBe(reference.stateHash());
   });
 
-  it('falls back past a damaged newest checkpoint and deletes it (its history is abandoned)', async () => {
+  it('falls back past a damaged newest checkpoint, keeping the damaged file for inspection', async () => {
     const dir = scope.dir();
     const ex = await scope.open({ dir, durability: 'memory', instruments: MULTI, checkpointEvery: 100, checkpointsKept: 5 });
     const commands = generate(43, MULTI, 350);
@@ -76,8 +80,25 @@ describe("durability 'memory' with a dir: checkpoints, no log", () => {
     const again = await scope.open({ dir, durability: 'memory', onWarning: (m) => warnings.push(m) });
     expect(again.stats().recovery.checkpointSeq).toBe(seqs[seqs.length - 2]);
     expect(again.stats().recovery.checkpointsSkipped).toBe(1);
-    expect(checkpointSeqs(dir)).not.toContain(newest);
-    expect(warnings.some((m) => m.includes(`removed unusable checkpoint ${newest}`))).toBe(true);
+    expect(checkpointSeqs(dir)).toContain(newest);
+    expect(warnings.some((m) => m.startsWith(`recovery: skipping checkpoint ${newest}`))).toBe(true);
+    // New checkpoints are numbered above the reservation, so they outrank the damaged one.
+    await again.submit(commands[0]);
+    await again.close();
+    expect(Math.max(...checkpointSeqs(dir))).toBeGreaterThan(SEQ_RESERVE_BLOCK);
+  });
+
+  it('refuses to start empty when checkpoints exist but none verifies, and deletes nothing', async () => {
+    const dir = scope.dir();
+    const ex = await scope.open({ dir, durability: 'memory', instruments: MULTI, checkpointEvery: 100 });
+    await Promise.all(generate(44, MULTI, 150).map((c) => ex.submit(c)));
+    await ex.close();
+    const seqs = checkpointSeqs(dir);
+    for (const seq of seqs) writeFileSync(join(dir, 'checkpoints', `checkpoint-${String(seq).padStart(16, '0')}.bin`), 'garbage');
+    const opening = scope.open({ dir, durability: 'memory', onWarning: () => undefined });
+    await expect(opening).rejects.toBeInstanceOf(RecoveryError);
+    await expect(opening).rejects.toThrow(`none of the ${seqs.length} checkpoints in ${join(dir, 'checkpoints')} verifies; nothing was deleted`);
+    expect(checkpointSeqs(dir)).toEqual(seqs);
   });
 
   it('refuses to open a logged directory without its log, and the reverse', async () => {
