@@ -95,7 +95,7 @@ function latencySpec(result: ExperimentResult): TopLevelSpec {
 /** Commands acknowledged per second, per window: a pause is a drop to zero. */
 function throughputSpec(result: ExperimentResult): TopLevelSpec {
   const rows = result.modes.flatMap((mode) =>
-    mode.windows.map((w) => ({ mode: mode.plan.name, t_s: w.t_ms / 1000, per_s: (w.acked / result.options.window_ms) * 1000 })),
+    mode.windows.map((w) => ({ mode: mode.plan.name, t_s: w.t_ms / 1000, per_s: (w.acked / Math.max(w.duration_ms, 1)) * 1000 })),
   );
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',

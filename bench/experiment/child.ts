@@ -84,11 +84,12 @@ async function main(): Promise<void> {
     emit({ type: 'checkpoint', t_ms: now - t0 - c.lastDurationMs, duration_ms: c.lastDurationMs, pause_ms: pause, bytes: c.lastBytes, orders: c.lastOrders, seq: c.lastSeq ?? 0 });
   };
 
-  const closeWindow = (): void => {
+  const closeWindow = (duration_ms = config.window_ms): void => {
     const empty = windowAcked === 0;
     emit({
       type: 'window',
       t_ms: windowIndex * config.window_ms,
+      duration_ms,
       acked: windowAcked,
       latency_ms_p50: empty ? 0 : windowHistogram.getValueAtPercentile(50) / 1000,
       latency_ms_p99: empty ? 0 : windowHistogram.getValueAtPercentile(99) / 1000,
@@ -99,7 +100,8 @@ async function main(): Promise<void> {
   };
 
   const crash = (now: number): void => {
-    closeWindow();
+    // The last window ends at the kill: only part of it was lived.
+    closeWindow(now - t0 - windowIndex * config.window_ms);
     pollCheckpoints(now);
     const stats = exchange.stats();
     const elapsed = now - t0;

@@ -7,7 +7,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CheckpointStore } from '../../replay/checkpoint-store.js';
 import { MODE_NAMES, planModes, type ModeName, type ModePlan } from './modes.js';
@@ -32,6 +32,8 @@ const RESTART_CHILD = join(HERE, 'restart-child.ts');
 /** A restart (open, verify, close) that takes longer than this is a failure. */
 const RESTART_MS_LIMIT = 120_000;
 const DIR_MARKER = '.matchlog-experiment';
+/** exchange/dir-lock.ts's file: a copy must not carry the dead child's pid. */
+const LOCK_FILE = 'LOCK';
 /** A child that has not crashed by then is a failure (generous: the machine is shared). */
 const CHILD_MS_MIN_LIMIT = 120_000;
 /** Older matchlog checkpoints restarted from for the recovery-vs-log-length curve, at most. */
@@ -69,6 +71,10 @@ export interface ModeResult {
   checkpoints: CheckpointLine[];
   restarts: RestartLine[];
   crash: CrashLine;
+  /** Checkpoints (or dumps) taken before the crash, as the exchange counted them. */
+  checkpoints_taken: number;
+  /** Commands between the last snapshot the restart used and the crash (0 for none: nothing was). */
+  crash_after_snapshot: number;
   /** Longest stop of matching the caller saw: acknowledgement gap, paused checkpoint or restart. */
   pause_ms_max: number;
   bytes_per_checkpoint: number | null;
@@ -115,15 +121,22 @@ function runChild(config: ChildConfig, onMessage: (message: ChildMessage) => voi
       stderr = (stderr + chunk.toString('utf8')).slice(-STDERR_KEEP_BYTES);
     });
     child.on('message', (message: ChildMessage) => onMessage(message));
+    child.on('error', (error) => reject(new ExperimentError(`${config.plan.name}: the child could not run: ${error.message}`)));
     const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
-      const lines = existsSync(config.out)
-        ? readFileSync(config.out, 'utf8')
-            .split('\n')
-            .filter((line) => line.length > 0)
-            .map((line) => JSON.parse(line) as ChildLine)
-        : [];
+      let lines: ChildLine[];
+      try {
+        lines = existsSync(config.out)
+          ? readFileSync(config.out, 'utf8')
+              .split('\n')
+              .filter((line) => line.length > 0)
+              .map((line) => JSON.parse(line) as ChildLine)
+          : [];
+      } catch (error) {
+        reject(new ExperimentError(`${config.plan.name}: unreadable measurements in ${config.out}: ${(error as Error).message}`));
+        return;
+      }
       const error = lines.find((line) => line.type === 'error');
       const crashed = lines.some((line) => line.type === 'crash');
       if (error !== undefined || !crashed || signal !== 'SIGKILL') {
@@ -152,6 +165,7 @@ function runRestart(config: RestartConfig): Promise<RestartResult> {
     child.stderr!.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString('utf8')).slice(-STDERR_KEEP_BYTES);
     });
+    child.on('error', (error) => reject(new ExperimentError(`${config.plan.name}: the restart could not run: ${error.message}`)));
     const timer = setTimeout(() => child.kill('SIGKILL'), RESTART_MS_LIMIT);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
@@ -180,7 +194,7 @@ function copyWithOlderCheckpoints(dir: string): string[] {
     const copy = `${dir}-from-${seq}`;
     rmSync(copy, { recursive: true, force: true });
     // The dead child's lock file stays behind: a copy must not look locked by it.
-    cpSync(dir, copy, { recursive: true, filter: (source) => !source.endsWith('.lock') });
+    cpSync(dir, copy, { recursive: true, filter: (source) => basename(source) !== LOCK_FILE });
     const store = new CheckpointStore(join(copy, 'checkpoints'));
     for (const newer of store.list()) if (newer > seq) store.remove(newer);
     copies.push(copy);
@@ -246,6 +260,9 @@ export async function runExperiment(options: ExperimentOptions, ui: ExperimentUi
       checkpoints,
       restarts,
       crash,
+      // A restart's new exchange counts from zero; each restart dumped once before it.
+      checkpoints_taken: crash.checkpoints_taken + restarts.length,
+      crash_after_snapshot: crash.acked - (restart.recovered_commands - restart.replayed_commands),
       pause_ms_max: Math.max(crash.ack_gap_ms_max, ...checkpoints.map((c) => c.pause_ms), ...restarts.map((r) => r.downtime_ms)),
       bytes_per_checkpoint: bytes.length === 0 ? null : Math.round(bytes.reduce((a, b) => a + b, 0) / bytes.length),
       recovery: restart,

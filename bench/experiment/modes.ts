@@ -13,6 +13,8 @@ export type ModeName = (typeof MODE_NAMES)[number];
 export interface ReportFigures {
   pause: string;
   interval: string;
+  /** Where in the interval the report's loss figure puts the crash. */
+  crashAfter: string;
   lost: string;
 }
 
@@ -40,7 +42,9 @@ const NEVER_COMMANDS = 2 ** 40;
  * The plans for a run whose crash comes after `crashAt` acknowledged commands. The report's warm
  * interval (~20 s) and hot interval (~2 min) keep their 6:1 ratio: warm every crashAt/7.5
  * commands (so the crash lands half an interval after the 7th snapshot, the average case), hot
- * every 6 warm intervals (one snapshot, 0.8 of the way in). The cold stop is halfway.
+ * every 6 warm intervals (one snapshot, 0.8 of the way in, so the crash lands a quarter of its
+ * interval after it — hot's loss here is half its average case; the tables say so). The cold stop
+ * is halfway.
  * matchlog checkpoints every 2 warm intervals and keeps all of them, so recovery can also be
  * timed from older checkpoints (longer log tails).
  */
@@ -63,12 +67,12 @@ export function planModes(crashAt: number): ModePlan[] {
     {
       name: 'cold',
       title: 'cold snapshot',
-      how: "durability 'memory' with a directory; halfway through, close() (which dumps the whole state) and open() again from the dump",
+      how: "durability 'memory' with a directory; halfway through, close() (which dumps the whole state) and open() again from the dump, in the same process (a real cold boot adds process start-up: see 'ready incl. process start')",
       exchange: { durability: 'memory', checkpointMode: 'pause', checkpointEvery: NEVER_COMMANDS, checkpointIntervalMs: NEVER_MS },
       usesDir: true,
       intervalCommands: null,
       restartAt: Math.round(crashAt / 2),
-      report: { pause: 'full shutdown and cold boot', interval: 'at shutdowns only', lost: 'everything since the last shutdown' },
+      report: { pause: 'full shutdown and cold boot', interval: 'at shutdowns only', crashAfter: 'any time after a shutdown', lost: 'everything since the last shutdown' },
     },
     {
       name: 'warm',
@@ -78,7 +82,7 @@ export function planModes(crashAt: number): ModePlan[] {
       usesDir: true,
       intervalCommands: warm,
       restartAt: null,
-      report: { pause: '30–120 s', interval: '~20 s', lost: '40,000–100,000' },
+      report: { pause: '30–120 s', interval: '~20 s', crashAfter: 'a whole interval (worst case)', lost: '40,000–100,000' },
     },
     {
       name: 'hot',
@@ -88,7 +92,7 @@ export function planModes(crashAt: number): ModePlan[] {
       usesDir: true,
       intervalCommands: hot,
       restartAt: null,
-      report: { pause: '"imperceptible"', interval: '~2 min', lost: '240,000–600,000' },
+      report: { pause: '"imperceptible"', interval: '~2 min', crashAfter: 'a whole interval (worst case)', lost: '240,000–600,000' },
     },
     {
       name: 'matchlog',
@@ -98,7 +102,7 @@ export function planModes(crashAt: number): ModePlan[] {
       usesDir: true,
       intervalCommands: checkpoint,
       restartAt: null,
-      report: { pause: 'none (proposed design)', interval: 'log: every command', lost: '0 (the goal)' },
+      report: { pause: 'none (proposed design)', interval: 'log: every command', crashAfter: 'any time', lost: '0 (the goal)' },
     },
   ];
 }

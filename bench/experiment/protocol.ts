@@ -28,6 +28,8 @@ export interface WindowLine {
   type: 'window';
   /** Start of the window, ms since the load began. */
   t_ms: number;
+  /** The window's length: window_ms, except the last (it ends at the kill). */
+  duration_ms: number;
   acked: number;
   latency_ms_p50: number;
   latency_ms_p99: number;
@@ -123,5 +125,7 @@ export interface RestartResult {
   replayed_records: number;
   replay_ms: number;
   live_orders: number;
+  /** The restarted exchange's state hash (before the probe command). */
+  state_hash: string;
   check: RestartCheck | null;
 }

@@ -26,6 +26,15 @@ function interval(mode: ModeResult): string {
   return `${formatInt(mode.plan.intervalCommands)} cmds (${mode.interval_s!.toFixed(1)} s)`;
 }
 
+/** How far past the snapshot the restart used the crash came, in commands and in intervals. */
+function sinceSnapshot(mode: ModeResult): string {
+  const after = formatInt(mode.crash_after_snapshot);
+  if (mode.plan.name === 'none') return `${after} cmds after start (no snapshot)`;
+  if (mode.plan.name === 'matchlog') return `${after} cmds after a checkpoint (replayed)`;
+  const every = mode.plan.intervalCommands ?? mode.plan.restartAt;
+  return every === null ? `${after} cmds after the snapshot` : `${after} cmds after a snapshot (${(mode.crash_after_snapshot / every).toFixed(2)} interval)`;
+}
+
 function recoveredFrom(mode: ModeResult): string {
   const r = mode.recovery;
   if (r.checkpoint_seq === null) return r.replayed_commands > 0 ? 'log only' : 'nothing (empty)';
@@ -40,18 +49,19 @@ export function headlineTable(result: ExperimentResult): TableData {
       `${mode.plan.name}: measured`,
       ms(mode.pause_ms_max),
       interval(mode),
+      sinceSnapshot(mode),
       formatInt(mode.loss.acked_orders_lost),
       ms(mode.recovery.ready_ms),
       mode.check.state_hash_equal && mode.check.probe_ok ? 'exact' : 'DIFFERS',
     ]);
     if (mode.plan.report !== null) {
       const r = mode.plan.report;
-      rows.push([`${mode.plan.name}: the report`, r.pause, r.interval, r.lost, '—', '—']);
+      rows.push([`${mode.plan.name}: the report`, r.pause, r.interval, r.crashAfter, r.lost, '—', '—']);
     }
   }
   return {
     title: `Crash after ${formatInt(result.options.orders)} acknowledged commands (SIGKILL), then restart`,
-    head: ['mode', 'longest pause', 'snapshot interval', 'acked orders lost', 'restart → ready', 'state vs reference'],
+    head: ['mode', 'longest pause', 'snapshot interval', 'crash came', 'acked orders lost', 'restart → ready', 'state vs reference'],
     rows,
   };
 }
@@ -64,7 +74,7 @@ export function protectingTable(result: ExperimentResult): TableData {
     rows: result.modes.map((mode) => [
       mode.plan.name,
       mode.plan.title,
-      String(mode.checkpoints.length),
+      String(mode.checkpoints_taken),
       bytes(mode.bytes_per_checkpoint),
       ms(mode.pause_ms_max),
       `${ms(mode.crash.latency_ms_p50)} / ${ms(mode.crash.latency_ms_p99)} / ${ms(mode.crash.latency_ms_max)}`,
@@ -77,7 +87,7 @@ export function protectingTable(result: ExperimentResult): TableData {
 export function crashTable(result: ExperimentResult): TableData {
   return {
     title: 'After the crash: what came back, counted against the reference engine',
-    head: ['mode', 'recovered from', 'commands held', 'acked cmds lost', 'acked orders lost', 'trades lost', 'resting missing / revived', 'ready (open)', 'ready (process)'],
+    head: ['mode', 'recovered from', 'commands held', 'acked cmds lost', 'acked orders lost', 'trades lost', 'resting missing / revived', 'ready (open)', 'ready incl. process start'],
     rows: result.modes.map((mode) => [
       mode.plan.name,
       recoveredFrom(mode),

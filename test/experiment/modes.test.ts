@@ -30,7 +30,7 @@ describe('planModes', () => {
     expect(byName.warm.exchange).toMatchObject({ durability: 'memory', checkpointMode: 'pause' });
     expect(byName.hot.exchange).toMatchObject({ durability: 'memory', checkpointMode: 'backup' });
     expect(byName.matchlog.exchange).toMatchObject({ durability: 'sync', checkpointMode: 'backup' });
-    expect(byName.warm.report).toEqual({ pause: '30–120 s', interval: '~20 s', lost: '40,000–100,000' });
+    expect(byName.warm.report).toEqual({ pause: '30–120 s', interval: '~20 s', crashAfter: 'a whole interval (worst case)', lost: '40,000–100,000' });
     expect(byName.hot.report?.lost).toBe('240,000–600,000');
   });
 
