@@ -31,6 +31,7 @@ function sinceSnapshot(mode: ModeResult): string {
   const after = formatInt(mode.crash_after_snapshot);
   if (mode.plan.name === 'none') return `${after} cmds after start (no snapshot)`;
   if (mode.plan.name === 'matchlog') return `${after} cmds after a checkpoint (replayed)`;
+  if (mode.plan.restartAt !== null) return `${after} cmds after the stop's dump`;
   const every = mode.plan.intervalCommands ?? mode.plan.restartAt;
   return every === null ? `${after} cmds after the snapshot` : `${after} cmds after a snapshot (${(mode.crash_after_snapshot / every).toFixed(2)} interval)`;
 }
