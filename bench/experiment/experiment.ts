@@ -75,6 +75,8 @@ export interface ModeResult {
   checkpoints_taken: number;
   /** Commands between the last snapshot the restart used and the crash (0 for none: nothing was). */
   crash_after_snapshot: number;
+  /** Acknowledgements per second in the slowest full window (a pause or a stop shows here). */
+  slowest_window_per_s: number;
   /** Longest stop of matching the caller saw: acknowledgement gap, paused checkpoint or restart. */
   pause_ms_max: number;
   bytes_per_checkpoint: number | null;
@@ -186,6 +188,12 @@ function runRestart(config: RestartConfig): Promise<RestartResult> {
   });
 }
 
+/** The slowest full window's rate; the first (warm-up) and the last (cut by the kill) are left out. */
+function slowestWindow(windows: readonly WindowLine[]): number {
+  const full = windows.slice(1, -1);
+  return full.length === 0 ? 0 : Math.min(...full.map((w) => (w.acked / w.duration_ms) * 1000));
+}
+
 /** Copies `dir` once per older checkpoint (newest first), each keeping no checkpoint newer than it. */
 function copyWithOlderCheckpoints(dir: string): string[] {
   const seqs = new CheckpointStore(join(dir, 'checkpoints')).list();
@@ -202,74 +210,72 @@ function copyWithOlderCheckpoints(dir: string): string[] {
   return copies;
 }
 
+/** One mode: run it to the crash in a child, restart it (and matchlog from older checkpoints), check it. */
+async function runMode(plan: ModePlan, root: string, workload: ExperimentWorkload, options: ExperimentOptions, ui: ExperimentUi): Promise<ModeResult> {
+  const dir = plan.usesDir ? join(root, plan.name) : null;
+  const stream = { seed: options.seed, commands: workload.commands.length, fingerprint: workload.stats.fingerprint };
+  const config: ChildConfig = {
+    plan,
+    dir,
+    ...stream,
+    crashAt: options.orders,
+    rate_per_s: options.rate_per_s,
+    window_ms: options.window_ms,
+    out: join(root, `${plan.name}.jsonl`),
+  };
+  ui.phase(plan.name, 'starting', 0);
+  const childMsMax = Math.max(CHILD_MS_MIN_LIMIT, (10 * options.orders * 1000) / options.rate_per_s);
+  const lines = await runChild(config, (m) => ui.phase(plan.name, m.phase, m.acked), childMsMax);
+  const crash = lines.find((line): line is CrashLine => line.type === 'crash')!;
+  if (crash.acked !== options.orders) throw new ExperimentError(`${plan.name}: crashed after ${crash.acked} acks, not ${options.orders}`);
+  const restartConfig: RestartConfig = { plan, dir, ...stream, acked: crash.acked, verify: true };
+  // Copies of the crashed directory holding only an older checkpoint: the same restart, with
+  // a longer log to replay. Copied before the real restart, which checkpoints when it closes.
+  const copies = plan.name === 'matchlog' && dir !== null ? copyWithOlderCheckpoints(dir) : [];
+  ui.phase(plan.name, 'restarting', crash.acked);
+  const restart = await runRestart(restartConfig);
+  if (restart.check === null) throw new ExperimentError(`${plan.name}: the restart was not checked`);
+  const sweep: RestartResult[] = [];
+  for (const copy of copies) {
+    ui.phase(plan.name, `restarting from an older checkpoint (${sweep.length + 1}/${copies.length})`, crash.acked);
+    sweep.push(await runRestart({ ...restartConfig, dir: copy, verify: false }));
+    rmSync(copy, { recursive: true, force: true });
+  }
+  const windows = lines.filter((line): line is WindowLine => line.type === 'window');
+  const checkpoints = lines.filter((line): line is CheckpointLine => line.type === 'checkpoint');
+  const restarts = lines.filter((line): line is RestartLine => line.type === 'restart');
+  const bytes = checkpoints.map((c) => c.bytes).filter((b) => b > 0);
+  return {
+    plan,
+    interval_s: plan.intervalCommands === null ? null : plan.intervalCommands / options.rate_per_s,
+    windows,
+    checkpoints,
+    restarts,
+    crash,
+    // A restart's new exchange counts from zero; each restart dumped once before it.
+    checkpoints_taken: crash.checkpoints_taken + restarts.length,
+    crash_after_snapshot: crash.acked - (restart.recovered_commands - restart.replayed_commands),
+    slowest_window_per_s: slowestWindow(windows),
+    pause_ms_max: Math.max(crash.ack_gap_ms_max, ...checkpoints.map((c) => c.pause_ms), ...restarts.map((r) => r.downtime_ms)),
+    bytes_per_checkpoint: bytes.length === 0 ? null : Math.round(bytes.reduce((sum, b) => sum + b, 0) / bytes.length),
+    recovery: restart,
+    check: restart.check,
+    loss: restart.check.loss,
+    sweep,
+  };
+}
+
 export async function runExperiment(options: ExperimentOptions, ui: ExperimentUi): Promise<ExperimentResult> {
   const started = performance.now();
   const root = resolve(options.dir);
   prepareDataDir(root);
+  // Room for the commands still in flight at the kill (about a second of load).
   const extra = Math.max(2_000, Math.ceil(options.rate_per_s));
   const workload = generateExperimentWorkload(options.orders + extra, options.seed);
-  const plans = planModes(options.orders).filter((plan) => options.modes.includes(plan.name));
-  const expectedRunMs = (options.orders / options.rate_per_s) * 1000;
   const results: ModeResult[] = [];
-  for (const plan of plans) {
-    const dir = plan.usesDir ? join(root, plan.name) : null;
-    const config: ChildConfig = {
-      plan,
-      dir,
-      seed: options.seed,
-      commands: workload.commands.length,
-      fingerprint: workload.stats.fingerprint,
-      crashAt: options.orders,
-      rate_per_s: options.rate_per_s,
-      window_ms: options.window_ms,
-      out: join(root, `${plan.name}.jsonl`),
-    };
-    ui.phase(plan.name, 'starting', 0);
-    const lines = await runChild(config, (m) => ui.phase(plan.name, m.phase, m.acked), Math.max(CHILD_MS_MIN_LIMIT, 10 * expectedRunMs));
-    const crash = lines.find((line): line is CrashLine => line.type === 'crash')!;
-    if (crash.acked !== options.orders) throw new ExperimentError(`${plan.name}: crashed after ${crash.acked} acks, not ${options.orders}`);
-    const restartConfig: RestartConfig = {
-      plan,
-      dir,
-      seed: options.seed,
-      commands: workload.commands.length,
-      fingerprint: workload.stats.fingerprint,
-      acked: crash.acked,
-      verify: true,
-    };
-    // Copies of the crashed directory holding only an older checkpoint: the same restart, with
-    // a longer log to replay. Copied before the real restart, which checkpoints when it closes.
-    const copies = plan.name === 'matchlog' && dir !== null ? copyWithOlderCheckpoints(dir) : [];
-    ui.phase(plan.name, 'restarting', crash.acked);
-    const restart = await runRestart(restartConfig);
-    if (restart.check === null) throw new ExperimentError(`${plan.name}: the restart was not checked`);
-    const sweep: RestartResult[] = [];
-    for (const copy of copies) {
-      ui.phase(plan.name, `restarting from an older checkpoint (${sweep.length + 1}/${copies.length})`, crash.acked);
-      sweep.push(await runRestart({ ...restartConfig, dir: copy, verify: false }));
-      rmSync(copy, { recursive: true, force: true });
-    }
-    const windows = lines.filter((line): line is WindowLine => line.type === 'window');
-    const checkpoints = lines.filter((line): line is CheckpointLine => line.type === 'checkpoint');
-    const restarts = lines.filter((line): line is RestartLine => line.type === 'restart');
-    const bytes = checkpoints.map((c) => c.bytes).filter((b) => b > 0);
-    const result: ModeResult = {
-      plan,
-      interval_s: plan.intervalCommands === null ? null : plan.intervalCommands / options.rate_per_s,
-      windows,
-      checkpoints,
-      restarts,
-      crash,
-      // A restart's new exchange counts from zero; each restart dumped once before it.
-      checkpoints_taken: crash.checkpoints_taken + restarts.length,
-      crash_after_snapshot: crash.acked - (restart.recovered_commands - restart.replayed_commands),
-      pause_ms_max: Math.max(crash.ack_gap_ms_max, ...checkpoints.map((c) => c.pause_ms), ...restarts.map((r) => r.downtime_ms)),
-      bytes_per_checkpoint: bytes.length === 0 ? null : Math.round(bytes.reduce((a, b) => a + b, 0) / bytes.length),
-      recovery: restart,
-      check: restart.check,
-      loss: restart.check.loss,
-      sweep,
-    };
+  for (const plan of planModes(options.orders)) {
+    if (!options.modes.includes(plan.name)) continue;
+    const result = await runMode(plan, root, workload, options, ui);
     results.push(result);
     ui.done(result);
   }

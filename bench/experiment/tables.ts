@@ -71,7 +71,7 @@ export function protectingTable(result: ExperimentResult): TableData {
   const none = result.modes.find((m) => m.plan.name === 'none');
   return {
     title: `While protecting (${formatInt(result.options.rate_per_s)} commands/s offered, open loop)`,
-    head: ['mode', 'how', 'checkpoints', 'bytes each', 'longest pause', 'latency p50 / p99 / max', 'p99 vs none', 'acks/s'],
+    head: ['mode', 'how', 'checkpoints', 'bytes each', 'longest pause', 'latency p50 / p99 / max', 'p99 vs none', 'acks/s', `slowest ${result.options.window_ms} ms`],
     rows: result.modes.map((mode) => [
       mode.plan.name,
       mode.plan.title,
@@ -81,6 +81,7 @@ export function protectingTable(result: ExperimentResult): TableData {
       `${ms(mode.crash.latency_ms_p50)} / ${ms(mode.crash.latency_ms_p99)} / ${ms(mode.crash.latency_ms_max)}`,
       none === undefined ? '—' : `${(mode.crash.latency_ms_p99 / none.crash.latency_ms_p99).toFixed(1)}×`,
       formatInt(mode.crash.commands_per_s),
+      `${formatInt(mode.slowest_window_per_s)}/s`,
     ]),
   };
 }

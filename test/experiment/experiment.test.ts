@@ -85,11 +85,14 @@ describe('the recovery experiment (quick)', () => {
     expect(mode('none').recovery.recovered_commands).toBe(0);
     // Each no-log mode comes back at its last snapshot: cold at its stop, warm and hot on their grid.
     expect(mode('cold').recovery.recovered_commands).toBeGreaterThanOrEqual(mode('cold').plan.restartAt!);
-    for (const name of ['warm', 'hot']) {
-      const m = mode(name);
-      expect(m.recovery.checkpoint_seq, name).not.toBeNull();
-      expect(m.recovery.recovered_commands, name).toBeGreaterThanOrEqual(Math.floor(ORDERS / m.plan.intervalCommands!) * m.plan.intervalCommands!);
-    }
+    const warm = mode('warm');
+    expect(warm.recovery.checkpoint_seq).not.toBeNull();
+    expect(warm.recovery.recovered_commands).toBeGreaterThanOrEqual(Math.floor(ORDERS / warm.plan.intervalCommands!) * warm.plan.intervalCommands!);
+    // hot's one snapshot is written by the backup thread 200 ms before the kill; on a loaded
+    // machine it may not have landed, and then the restart is (rightly) empty.
+    const hot = mode('hot');
+    if (hot.recovery.checkpoint_seq === null) expect(hot.recovery.recovered_commands).toBe(0);
+    else expect(hot.recovery.recovered_commands).toBeGreaterThanOrEqual(hot.plan.intervalCommands!);
   });
 
   it('warm pauses matching for its snapshots, and the load generator sees each pause', () => {
@@ -101,7 +104,10 @@ describe('the recovery experiment (quick)', () => {
     expect(mode('hot').crash.checkpoint_pause_ms_max).toBe(0);
     expect(mode('cold').restarts).toHaveLength(1);
     expect(mode('cold').crash.ack_gap_ms_max).toBeGreaterThanOrEqual(mode('cold').restarts[0].downtime_ms - 1);
-    for (const name of ['cold', 'warm', 'hot', 'matchlog']) expect(mode(name).bytes_per_checkpoint, name).toBeGreaterThan(0);
+    // The stop outlasts a window: no acknowledgement at all in it.
+    expect(mode('cold').restarts[0].downtime_ms).toBeGreaterThan(2 * result.options.window_ms);
+    expect(mode('cold').slowest_window_per_s).toBe(0);
+    for (const name of ['cold', 'warm', 'matchlog']) expect(mode(name).bytes_per_checkpoint, name).toBeGreaterThan(0);
   });
 
   it('writes the report: markdown with the tables and the report\'s figures, JSON, well-formed SVG charts', () => {
