@@ -64,6 +64,7 @@ async function main(): Promise<void> {
   const openMs = performance.now() - openedAt;
 
   const interval_ms = 1000 / config.rate_per_s;
+  const warmupCommands = Math.floor(config.warmup_ms / interval_ms);
   const windowHistogram = histogram();
   const overall = histogram();
   let windowIndex = 0;
@@ -144,7 +145,7 @@ async function main(): Promise<void> {
     }
     const latency_us = Math.max(1, Math.round((now - (t0 + index * interval_ms)) * 1000));
     windowHistogram.recordValue(latency_us);
-    overall.recordValue(latency_us);
+    if (index >= warmupCommands) overall.recordValue(latency_us);
     windowAcked++;
     if (acked === crashAt) crash(now);
     if (plan.restartAt !== null && acked === plan.restartAt) void restart();

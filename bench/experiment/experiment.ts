@@ -48,6 +48,8 @@ export interface ExperimentOptions {
   rate_per_s: number;
   /** Width of a latency/throughput window. */
   window_ms: number;
+  /** The first stretch of load (JIT warm-up) is left out of the latency percentiles (not the charts). */
+  warmup_ms: number;
   /** Root of the modes' data directories (wiped at start; only if the experiment made it). */
   dir: string;
   modes: readonly ModeName[];
@@ -58,11 +60,12 @@ export const EXPERIMENT_DEFAULTS = Object.freeze({
   seed: 1,
   rate_per_s: 50_000,
   window_ms: 100,
+  warmup_ms: 1_000,
   dir: 'data/experiment',
   modes: MODE_NAMES,
 } satisfies ExperimentOptions);
 
-export const EXPERIMENT_QUICK = Object.freeze({ orders: 40_000, rate_per_s: 20_000, window_ms: 50 });
+export const EXPERIMENT_QUICK = Object.freeze({ orders: 40_000, rate_per_s: 20_000, window_ms: 50, warmup_ms: 200 });
 
 export interface ModeResult {
   plan: ModePlan;
@@ -221,6 +224,7 @@ async function runMode(plan: ModePlan, root: string, workload: ExperimentWorkloa
     crashAt: options.orders,
     rate_per_s: options.rate_per_s,
     window_ms: options.window_ms,
+    warmup_ms: options.warmup_ms,
     out: join(root, `${plan.name}.jsonl`),
   };
   ui.phase(plan.name, 'starting', 0);

@@ -19,6 +19,8 @@ export interface ChildConfig {
   crashAt: number;
   rate_per_s: number;
   window_ms: number;
+  /** Commands due in this first stretch (JIT warm-up) are left out of the run's latency percentiles. */
+  warmup_ms: number;
   /** JSON lines out (see ChildLine). */
   out: string;
 }

@@ -99,6 +99,7 @@ export async function main(argv: string[]): Promise<void> {
     seed: o.seed ?? base.seed,
     rate_per_s: o.rate ?? base.rate_per_s,
     window_ms: base.window_ms,
+    warmup_ms: base.warmup_ms,
     dir: o.dir,
     modes: o.modes ?? base.modes,
   };

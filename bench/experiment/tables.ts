@@ -71,7 +71,7 @@ export function protectingTable(result: ExperimentResult): TableData {
   const none = result.modes.find((m) => m.plan.name === 'none');
   return {
     title: `While protecting (${formatInt(result.options.rate_per_s)} commands/s offered, open loop)`,
-    head: ['mode', 'how', 'checkpoints', 'bytes each', 'longest pause', 'latency p50 / p99 / max', 'p99 vs none', 'acks/s', `slowest ${result.options.window_ms} ms`],
+    head: ['mode', 'how', 'checkpoints', 'bytes each', 'longest pause', 'latency p50 / p99 / max (after warm-up)', 'p99 vs none', 'acks/s', `slowest ${result.options.window_ms} ms`],
     rows: result.modes.map((mode) => [
       mode.plan.name,
       mode.plan.title,

@@ -31,7 +31,7 @@ describe('the recovery experiment (quick)', () => {
     reportDir = tempDir('matchlog-report-');
     const phases: string[] = [];
     result = await runExperiment(
-      { orders: ORDERS, seed: SEED, rate_per_s: RATE_PER_S, window_ms: 50, dir: data.path, modes: MODE_NAMES },
+      { orders: ORDERS, seed: SEED, rate_per_s: RATE_PER_S, window_ms: 50, warmup_ms: 100, dir: data.path, modes: MODE_NAMES },
       { phase: (m, phase) => phases.push(`${m}:${phase}`), done: () => undefined },
     );
     written = await writeReport(reportDir.path, result);
