@@ -3,7 +3,7 @@
 
 import { formatInt } from '../common/stats.js';
 import type { ExperimentResult, ModeResult } from './experiment.js';
-import { REPORT_DUMP } from './modes.js';
+import { REPORT_DUMP, REPORT_VM } from './modes.js';
 
 export interface TableData {
   title: string;
@@ -61,7 +61,7 @@ export function headlineTable(result: ExperimentResult): TableData {
     }
   }
   return {
-    title: `Crash after ${formatInt(result.options.orders)} acknowledged commands (SIGKILL), then restart`,
+    title: `Crash after ${formatInt(result.options.orders)} acknowledged commands (SIGKILL), then restart ("the report" rows: IBM's ${REPORT_VM})`,
     head: ['mode', 'longest pause', 'snapshot interval', 'crash came', 'acked orders lost', 'restart → ready', 'state vs reference'],
     rows,
   };
