@@ -5,8 +5,9 @@
 // handing them out, and a restart continues above the last reservation: the lost numbers become
 // a visible gap instead of being reused.
 
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileDurably } from '../replay/durable-file.js';
 import { RecoveryError } from '../replay/recovery.js';
 
 const FILE = 'seq-reserved.json';
@@ -47,22 +48,7 @@ export class SeqReservation {
   }
 
   private reserve(upto: number): void {
-    const file = join(this.dir, FILE);
-    const temp = `${file}.tmp`;
-    const fd = openSync(temp, 'w');
-    try {
-      writeSync(fd, JSON.stringify({ upto }));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, file);
-    const dirFd = openSync(this.dir, 'r');
-    try {
-      fsyncSync(dirFd);
-    } finally {
-      closeSync(dirFd);
-    }
+    writeFileDurably(join(this.dir, FILE), JSON.stringify({ upto }));
     this.upto = upto;
   }
 }

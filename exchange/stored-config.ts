@@ -4,9 +4,10 @@
 // whether the directory has a log: a checkpoints-only ('memory') directory opened with a log, or
 // the reverse, would see checkpoints ahead of (or unrelated to) the log and delete or misuse them.
 
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InstrumentSpec } from '../engine/index.js';
+import { writeFileDurably } from '../replay/durable-file.js';
 import { ExchangeOptionsError } from './options.js';
 
 const FILE = 'matchlog.json';
@@ -58,15 +59,6 @@ export function settleConfig(
   }
   if (instruments === null) throw new ExchangeOptionsError(`instruments are required for a new data directory (${dir})`);
   const config: StoredConfig = { format: FORMAT, instruments, maxOrders, log };
-  const file = join(dir, FILE);
-  const temp = `${file}.tmp`;
-  const fd = openSync(temp, 'w');
-  try {
-    writeSync(fd, JSON.stringify(config, null, 2));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, file);
+  writeFileDurably(join(dir, FILE), JSON.stringify(config, null, 2));
   return config;
 }

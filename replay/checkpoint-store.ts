@@ -6,6 +6,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32c } from '../wal/crc32c.js';
+import { fsyncDirectory } from './durable-file.js';
 
 const MAGIC = 'MLCKPT01';
 const PREFIX = 'checkpoint-';
@@ -57,15 +58,6 @@ export class CheckpointCorruptError extends Error {
 
 function fileName(seq: number): string {
   return `${PREFIX}${String(seq).padStart(16, '0')}${SUFFIX}`;
-}
-
-function fsyncDirectory(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 export class CheckpointStore {

@@ -45,6 +45,16 @@ export interface Recovered {
   stats: RecoveryStats;
 }
 
+/** The replay half of RecoveryStats when there is no log to replay. */
+const NOTHING_REPLAYED = Object.freeze({
+  replayMs: 0,
+  replayedRecords: 0,
+  replayedCommands: 0,
+  replayCommandsPerS: 0,
+  marksVerified: 0,
+  marksUnverifiable: 0,
+});
+
 export class RecoveryError extends Error {
   override readonly name = 'RecoveryError';
 }
@@ -127,12 +137,7 @@ export function recoverFromCheckpoint(
       checkpointSeq: found.start === null ? null : start.seq,
       checkpointLoadMs: totalMs,
       checkpointsSkipped: found.skipped,
-      replayMs: 0,
-      replayedRecords: 0,
-      replayedCommands: 0,
-      replayCommandsPerS: 0,
-      marksVerified: 0,
-      marksUnverifiable: 0,
+      ...NOTHING_REPLAYED,
       verifyMs: found.verifyMs,
       seqsSkipped: 0,
       totalMs,
