@@ -31,7 +31,6 @@ import {
   TIF_IOC,
 } from './validate.js';
 import type {
-  CommandOp,
   Depth,
   EngineEvent,
   EngineOptions,

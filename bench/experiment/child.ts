@@ -14,7 +14,7 @@ import * as hdr from 'hdr-histogram-js';
 import { Exchange, type SubmitResult } from '../../exchange/exchange.js';
 import type { ExchangeOptions } from '../../exchange/options.js';
 import type { ChildConfig, ChildLine, ChildMessage } from './protocol.js';
-import { generateExperimentWorkload } from './workload.js';
+import { regenerateExperimentWorkload } from './workload.js';
 
 const config = JSON.parse(process.argv[2]) as ChildConfig;
 const out = openSync(config.out, 'w');
@@ -51,10 +51,7 @@ const SUBMITS_PER_TICK_MAX = 4_096;
 async function main(): Promise<void> {
   const { plan, crashAt } = config;
   progress(0, 'generating');
-  const workload = generateExperimentWorkload(config.commands, config.seed);
-  if (workload.stats.fingerprint !== config.fingerprint) {
-    throw new Error(`workload fingerprint ${workload.stats.fingerprint} differs from the parent's ${config.fingerprint}`);
-  }
+  const workload = regenerateExperimentWorkload(config.commands, config.seed, config.fingerprint);
   const commands = workload.commands;
   const options: ExchangeOptions = { ...plan.exchange, instruments: workload.specs, onWarning: () => undefined };
   if (config.dir !== null) options.dir = config.dir;

@@ -5,7 +5,7 @@
 // directory is also recovered from each older checkpoint, which gives recovery time against the
 // length of log replayed.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -118,77 +118,75 @@ export function prepareDataDir(root: string): void {
   writeFileSync(join(root, DIR_MARKER), 'made by matchlog bench/experiment; emptied at every run\n');
 }
 
-function runChild(config: ChildConfig, onMessage: (message: ChildMessage) => void, limitMs: number): Promise<ChildLine[]> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawnTsx(CHILD, config, 'ignore');
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString('utf8')).slice(-STDERR_KEEP_BYTES);
-    });
-    child.on('message', (message: ChildMessage) => onMessage(message));
-    child.on('error', (error) => reject(new ExperimentError(`${config.plan.name}: the child could not run: ${error.message}`)));
-    const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      let lines: ChildLine[];
-      try {
-        lines = existsSync(config.out)
-          ? readFileSync(config.out, 'utf8')
-              .split('\n')
-              .filter((line) => line.length > 0)
-              .map((line) => JSON.parse(line) as ChildLine)
-          : [];
-      } catch (error) {
-        reject(new ExperimentError(`${config.plan.name}: unreadable measurements in ${config.out}: ${(error as Error).message}`));
-        return;
-      }
-      const error = lines.find((line) => line.type === 'error');
-      const crashed = lines.some((line) => line.type === 'crash');
-      if (error !== undefined || !crashed || signal !== 'SIGKILL') {
-        const why = error?.type === 'error' ? error.message : `exit code ${code}, signal ${signal}`;
-        reject(new ExperimentError(`${config.plan.name}: the child did not reach its crash point (${why})\n${stderr}`));
-        return;
-      }
-      resolvePromise(lines);
-    });
-  });
+interface Exited {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  /** The last STDERR_KEEP_BYTES of it, for error messages. */
+  stderr: string;
 }
 
-function spawnTsx(script: string, config: object, stdout: 'pipe' | 'ignore'): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(config)], {
-    stdio: ['ignore', stdout, 'pipe', 'ipc'],
-  });
-}
-
-/** Runs the restart child once; returns its one JSON line. */
-function runRestart(config: RestartConfig): Promise<RestartResult> {
+/**
+ * Runs `script` under tsx with `config` as its argument; settles when it exits (killed after
+ * `limitMs`), or rejects if it cannot be started.
+ */
+function runTsx(script: string, config: { plan: ModePlan }, limitMs: number, onMessage?: (message: ChildMessage) => void): Promise<Exited> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawnTsx(RESTART_CHILD, config, 'pipe');
+    const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(config)], {
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
     child.stderr!.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString('utf8')).slice(-STDERR_KEEP_BYTES);
     });
-    child.on('error', (error) => reject(new ExperimentError(`${config.plan.name}: the restart could not run: ${error.message}`)));
-    const timer = setTimeout(() => child.kill('SIGKILL'), RESTART_MS_LIMIT);
+    if (onMessage !== undefined) child.on('message', onMessage);
+    child.on('error', (error) => reject(new ExperimentError(`${config.plan.name}: ${script} could not run: ${error.message}`)));
+    const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
-      const line = stdout.trim().split('\n').pop() ?? '';
-      let parsed: { type: string; message?: string } | null = null;
-      try {
-        parsed = JSON.parse(line) as { type: string; message?: string };
-      } catch {
-        parsed = null;
-      }
-      if (code !== 0 || parsed === null || parsed.type === 'error') {
-        const why = parsed?.message ?? `exit code ${code}, signal ${signal}`;
-        reject(new ExperimentError(`${config.plan.name}: restart failed (${why})\n${stderr}`));
-        return;
-      }
-      resolvePromise(parsed as unknown as RestartResult);
+      resolvePromise({ code, signal, stdout, stderr });
     });
   });
+}
+
+/** Runs one mode's child to its crash; returns the lines it wrote. */
+async function runChild(config: ChildConfig, onMessage: (message: ChildMessage) => void, limitMs: number): Promise<ChildLine[]> {
+  const { code, signal, stderr } = await runTsx(CHILD, config, limitMs, onMessage);
+  let lines: ChildLine[];
+  try {
+    lines = existsSync(config.out)
+      ? readFileSync(config.out, 'utf8')
+          .split('\n')
+          .filter((line) => line.length > 0)
+          .map((line) => JSON.parse(line) as ChildLine)
+      : [];
+  } catch (error) {
+    throw new ExperimentError(`${config.plan.name}: unreadable measurements in ${config.out}: ${(error as Error).message}`);
+  }
+  const error = lines.find((line) => line.type === 'error');
+  if (error !== undefined || !lines.some((line) => line.type === 'crash') || signal !== 'SIGKILL') {
+    const why = error?.type === 'error' ? error.message : `exit code ${code}, signal ${signal}`;
+    throw new ExperimentError(`${config.plan.name}: the child did not reach its crash point (${why})\n${stderr}`);
+  }
+  return lines;
+}
+
+/** Runs the restart child once; returns its one JSON line. */
+async function runRestart(config: RestartConfig): Promise<RestartResult> {
+  const { code, signal, stdout, stderr } = await runTsx(RESTART_CHILD, config, RESTART_MS_LIMIT);
+  let parsed: { type: string; message?: string } | null = null;
+  try {
+    parsed = JSON.parse(stdout.trim().split('\n').pop() ?? '') as { type: string; message?: string };
+  } catch {
+    parsed = null;
+  }
+  if (code !== 0 || parsed === null || parsed.type === 'error') {
+    const why = parsed?.message ?? `exit code ${code}, signal ${signal}`;
+    throw new ExperimentError(`${config.plan.name}: restart failed (${why})\n${stderr}`);
+  }
+  return parsed as unknown as RestartResult;
 }
 
 /** The slowest full window's rate; the first (warm-up) and the last (cut by the kill) are left out. */

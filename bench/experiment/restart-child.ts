@@ -10,7 +10,7 @@
 import { Exchange } from '../../exchange/exchange.js';
 import type { RestartConfig, RestartResult } from './protocol.js';
 import { Reference, type LossCount } from './reference.js';
-import { generateExperimentWorkload } from './workload.js';
+import { experimentInstruments, regenerateExperimentWorkload } from './workload.js';
 
 const config = JSON.parse(process.argv[2]) as RestartConfig;
 
@@ -20,7 +20,7 @@ async function restart(): Promise<RestartResult> {
   const t0 = performance.now();
   const exchange = await Exchange.open({
     ...plan.exchange,
-    ...(dir === null ? { instruments: generateExperimentWorkload(1, config.seed).specs } : { dir }),
+    ...(dir === null ? { instruments: experimentInstruments() } : { dir }),
     onWarning: () => undefined,
   });
   const t1 = performance.now();
@@ -42,8 +42,7 @@ async function restart(): Promise<RestartResult> {
     };
     if (!config.verify) return { ...timing, check: null };
     // Checking is not timed: regenerate the stream and feed a plain engine.
-    const workload = generateExperimentWorkload(config.commands, config.seed);
-    if (workload.stats.fingerprint !== config.fingerprint) throw new Error('workload fingerprint differs from the parent');
+    const workload = regenerateExperimentWorkload(config.commands, config.seed, config.fingerprint);
     if (recovered >= workload.commands.length) throw new Error(`recovered ${recovered} commands, more than generated`);
     const reference = new Reference(workload.specs, workload.commands);
     const acked = config.acked;

@@ -55,7 +55,8 @@ export interface ExperimentWorkload {
   };
 }
 
-function instrumentSpecs(count: number): InstrumentSpec[] {
+/** The experiment's instruments (the same for every seed and length). */
+export function experimentInstruments(count: number = EXPERIMENT_WORKLOAD_DEFAULTS.instruments): InstrumentSpec[] {
   return Array.from({ length: count }, (_, k) => ({
     symbol: `SYM${String(k).padStart(2, '0')}`,
     tickSize: 1,
@@ -73,7 +74,7 @@ export function generateExperimentWorkload(commandCount: number, seed: number): 
   const t0 = performance.now();
   const d = EXPERIMENT_WORKLOAD_DEFAULTS;
   const m = EXPERIMENT_MIX;
-  const specs = instrumentSpecs(d.instruments);
+  const specs = experimentInstruments(d.instruments);
   const engine = new Engine({ instruments: specs, maxOrders: commandCount + 1 });
   const rng = new SeededRng(seed);
   const accounts = Array.from({ length: d.accounts }, (_, i) => `acct-${i}`);
@@ -183,4 +184,13 @@ export function generateExperimentWorkload(commandCount: number, seed: number): 
   stats.fingerprint = fingerprint.digest('hex').slice(0, 16);
   stats.generation_ms = performance.now() - t0;
   return { seed, specs, commands, stats };
+}
+
+/** Regenerates the parent's stream in a child; throws if it is not the same stream. */
+export function regenerateExperimentWorkload(commandCount: number, seed: number, fingerprint: string): ExperimentWorkload {
+  const workload = generateExperimentWorkload(commandCount, seed);
+  if (workload.stats.fingerprint !== fingerprint) {
+    throw new Error(`workload fingerprint ${workload.stats.fingerprint} differs from the parent's ${fingerprint}`);
+  }
+  return workload;
 }
