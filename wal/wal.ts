@@ -4,8 +4,8 @@
 
 import type { AppendResult, Durability, WalRecord, WriteAheadLog } from './types.js';
 import { resolve_options, type WalOptions, type WalResolvedOptions } from './options.js';
-import { LmdbWal } from './lmdb_wal.js';
-import { MemoryWal } from './memory_wal.js';
+import { LmdbWal } from './lmdb-wal.js';
+import { MemoryWal } from './memory-wal.js';
 
 export class Wal<T = unknown> implements WriteAheadLog<T> {
   /** The options in force, defaults filled in. */

@@ -7,7 +7,7 @@
 //   tsx bench/wal/crash.ts [--seeds 300] [--first-seed 1] [--kill-ms-max 600] [--out dir|file.json]
 
 import { Command } from 'commander';
-import { crash_round, type CrashRound } from '../../test/wal/fixtures/crash_harness.js';
+import { crash_round, type CrashRound } from '../../test/wal/fixtures/crash-harness.js';
 import { environment, loadavg_1m, median, scratch_dir, write_json } from './common.js';
 
 const ROUNDS_PER_SEED = 2;

@@ -17,7 +17,7 @@ import { runVerify } from '../../cli/verify.js';
 import { Engine } from '../../engine/index.js';
 import { CheckpointStore } from '../../replay/checkpoint-store.js';
 import { key_seq } from '../../wal/frame.js';
-import { segment_name } from '../../wal/lmdb_store.js';
+import { segment_name } from '../../wal/lmdb-store.js';
 import { INSTRUMENTS, removeDir, tempDir, writeExchangeDir, writeLogDir, type ExchangeDirInfo, type LogDirInfo } from './fixtures.js';
 
 const created: string[] = [];

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Wal, WalCorruptionError, type WalRecord } from '../../wal/index.js';
 import { crc32c } from '../../wal/crc32c.js';
 import { key_seq, seq_key, CHUNK_TRAILER_BYTES, FRAME_HEADER_BYTES } from '../../wal/frame.js';
-import { segment_name } from '../../wal/lmdb_store.js';
+import { segment_name } from '../../wal/lmdb-store.js';
 import { order_command, temp_dir, type OrderCommand, type TempDir } from './helpers.js';
 
 const RECORDS = 600;

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { crash_round } from './fixtures/crash_harness.js';
+import { crash_round } from './fixtures/crash-harness.js';
 import { temp_dir, type TempDir } from './helpers.js';
 
 // A few seeds here (~5-8 s); `npm run bench:wal:crash -- --seeds 300` runs hundreds.

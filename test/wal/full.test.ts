@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Wal, WalFullError, WalOverloadError, WalRangeError } from '../../wal/index.js';
-import { LmdbStore } from '../../wal/lmdb_store.js';
+import { LmdbStore } from '../../wal/lmdb-store.js';
 import { order_command, temp_dir, type OrderCommand, type TempDir } from './helpers.js';
 
 async function read_seqs(wal: Wal<OrderCommand>): Promise<number[]> {

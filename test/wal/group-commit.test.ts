@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { existsSync, readdirSync } from 'node:fs';
 import { Wal } from '../../wal/index.js';
-import { LmdbStore } from '../../wal/lmdb_store.js';
+import { LmdbStore } from '../../wal/lmdb-store.js';
 import { order_command, temp_dir, type OrderCommand, type TempDir } from './helpers.js';
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

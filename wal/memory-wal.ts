@@ -7,8 +7,8 @@ import type { AppendResult, Durability, WalRecord, WriteAheadLog } from './types
 import type { WalResolvedOptions } from './options.js';
 import { RESOLVED } from './deferred.js';
 import { WalClosedError, WalFullError } from './errors.js';
-import { check_range, validate_reclaim } from './read_range.js';
-import { RecordIterator } from './record_iterator.js';
+import { check_range, validate_reclaim } from './read-range.js';
+import { RecordIterator } from './record-iterator.js';
 
 const READ_STEP_RECORDS = 1024;
 const READ_STEPS_PER_YIELD = 64;

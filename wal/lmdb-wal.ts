@@ -18,11 +18,11 @@ import type { WalResolvedOptions } from './options.js';
 import { Deferred } from './deferred.js';
 import { PayloadCodec } from './codec.js';
 import { ChunkBuilder, FRAME_HEADER_BYTES, chunk_bytes } from './frame.js';
-import { LmdbStore, META_RECLAIMED, META_STRUCTURES, to_wal_error, type Segment } from './lmdb_store.js';
-import { read_records } from './lmdb_reader.js';
+import { LmdbStore, META_RECLAIMED, META_STRUCTURES, to_wal_error, type Segment } from './lmdb-store.js';
+import { read_records } from './lmdb-reader.js';
 import { WalClosedError, WalError, WalFullError, WalOverloadError, WalRangeError } from './errors.js';
-import { check_range, validate_reclaim } from './read_range.js';
-import { RecordIterator } from './record_iterator.js';
+import { check_range, validate_reclaim } from './read-range.js';
+import { RecordIterator } from './record-iterator.js';
 
 /** Bytes kept free of records for LMDB's own pages (branch pages, freelist, metas). */
 const RESERVE_BYTES_MIN = 256 * 1024;

@@ -6,7 +6,7 @@
 // calls, so a reclaim that drops a segment can never pull pages from under a reader.
 
 import type { WalRecord } from './types.js';
-import type { LmdbStore, Segment } from './lmdb_store.js';
+import type { LmdbStore, Segment } from './lmdb-store.js';
 import type { PayloadCodec } from './codec.js';
 import { WalCorruptionError } from './errors.js';
 import { check_chunk, key_seq, seq_key } from './frame.js';
