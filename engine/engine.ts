@@ -63,7 +63,8 @@ export class Engine {
   readonly instrumentIndex = new Map<string, number>();
   /** @internal */ orders: OrderPool;
   /** @internal */ levels: LevelPool;
-  /** @internal */ readonly idToSlot = new IdIndex();
+  /** @internal Shares its slot → id array with the order pool (`orders.ids`). */
+  readonly idToSlot: IdIndex;
   /** @internal */ readonly accountIndex = new Map<string, number>();
   /** @internal */ readonly accountNames: string[] = [];
 
@@ -88,6 +89,7 @@ export class Engine {
       this.instrumentIndex.set(book.spec.symbol, book.index);
     }
     this.orders = new OrderPool(this.options.initialOrders, this.options.maxOrders);
+    this.idToSlot = new IdIndex(this.orders.ids);
     this.levels = new LevelPool(Math.max(64, this.options.initialOrders >>> 4));
     this.sink = this.arraySink;
   }
@@ -171,10 +173,9 @@ export class Engine {
       assert(tif === TIF_GTC, 'only GTC limit orders rest');
       const slot = this.orders.alloc();
       const orders = this.orders;
-      orders.ids[slot] = id;
+      this.idToSlot.set(id, slot); // also orders.ids[slot] = id (shared array)
       orders.account[slot] = accountIdx === ACCOUNT_NONE ? this.internAccount(account) : accountIdx;
       orders.flags[slot] = side | (postOnly ? FLAG_POST_ONLY : 0) | (stp << STP_SHIFT);
-      this.idToSlot.set(id, slot);
       this.rest(book, side, price, remaining, slot);
     }
   }

@@ -12,6 +12,7 @@ import { checkInvariants } from './invariants.js';
 import { LevelPool } from './level-pool.js';
 import { OrderPool } from './order-pool.js';
 import type { OrderId } from './types.js';
+import { isValidId } from './validate.js';
 
 const MAGIC = 'MLSNAP01';
 const FORMAT_VERSION = 1;
@@ -162,7 +163,8 @@ export function decodeSnapshot(bytes: Uint8Array, verify: boolean): Engine {
   orders.highWater = oh;
   orders.freeHead = header.orders.freeHead;
   orders.live = header.orders.live;
-  orders.ids = header.ids;
+  // The pool's slot → id array is the id index's (filled below, null for free slots).
+  orders.ids = engine.idToSlot.keys;
 
   const levels = new LevelPool(Math.max(64, lh));
   levels.price = reader.f64(lh, levels.capacity);
@@ -194,7 +196,9 @@ export function decodeSnapshot(bytes: Uint8Array, verify: boolean): Engine {
   }
   for (let slot = 0; slot < oh; slot++) {
     const id = header.ids[slot];
-    if (id !== null) engine.idToSlot.set(id, slot);
+    if (id === null) orders.ids[slot] = null;
+    else if (isValidId(id) && !engine.idToSlot.has(id)) engine.idToSlot.set(id, slot);
+    else corrupt(`bad or repeated id in slot ${slot}`);
   }
   if (verify) {
     try {
