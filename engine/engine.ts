@@ -82,7 +82,7 @@ export class Engine {
     this.books = this.options.instruments.map((spec, index) => ({
       index,
       spec,
-      sides: [new BookSide(1), new BookSide(-1)] as const,
+      sides: [new BookSide(1, spec.tickSize), new BookSide(-1, spec.tickSize)] as const,
     }));
     for (const book of this.books) {
       this.bookBySymbol.set(book.spec.symbol, book);
@@ -355,13 +355,10 @@ export class Engine {
     const levels = this.levels;
     const orders = this.orders;
     const bookSide = book.sides[side];
-    const index = bookSide.indexOf(price * bookSide.sign);
-    let level: number;
-    if (index >= 0) {
-      level = bookSide.levels[index];
-    } else {
+    let level = bookSide.find(price);
+    if (level === NIL) {
       level = levels.alloc(price, book.index);
-      bookSide.insertAt(-index - 1, price, level);
+      bookSide.insert(price, level);
     }
     const tail = levels.tail[level];
     orders.prev[slot] = tail;

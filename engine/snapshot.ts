@@ -207,5 +207,7 @@ export function decodeSnapshot(bytes: Uint8Array, verify: boolean): Engine {
       corrupt((error as Error).message);
     }
   }
+  // The price → level index is derived state, rebuilt from the (verified) sorted level lists.
+  for (const book of engine.books) for (const side of book.sides) side.rebuildIndex();
   return engine;
 }
