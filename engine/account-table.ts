@@ -60,7 +60,7 @@ export class AccountTable {
   release(index: number): void {
     assert(this.refs[index] > 0, 'releasing an account with no live orders');
     if (--this.refs[index] !== 0) return;
-    this.lookup.delete(this.names[index] as string); // also names[index] = null
+    this.lookup.deleteSlot(index); // also names[index] = null
     if (index === this.lastIndex) {
       this.lastName = '';
       this.lastIndex = NIL;

@@ -399,7 +399,7 @@ export class Engine {
   /** Forgets a dead order: its id becomes reusable, its slot free and its account one order lighter. */
   private release(slot: number): void {
     const orders = this.orders;
-    this.idToSlot.delete(orders.ids[slot] as OrderId);
+    this.idToSlot.deleteSlot(slot);
     this.accounts.release(orders.account[slot]);
     orders.free(slot);
   }

@@ -9,7 +9,8 @@
 //   pool shares as `OrderPool.ids`), so the table stores no key of its own: 8 bytes per cell.
 // String equality is exact (=== on UTF-16 units, lone surrogates included); the hash only routes.
 // The hash of the last string looked up is remembered, so "is this id new?" followed by "add it"
-// hashes once.
+// hashes once, and each slot's hash is kept (4 bytes), so removing a dead order by its slot
+// (`deleteSlot`, what the engine does for every fill and cancel) neither hashes nor compares strings.
 
 const EMPTY = -1;
 const INITIAL_CAPACITY = 1024;
@@ -56,6 +57,9 @@ export class IdIndex {
   private stringCells = IdIndex.emptyStringCells(INITIAL_CAPACITY);
   private stringMask = INITIAL_CAPACITY - 1;
   private strings = 0;
+
+  /** Hash of the string id at each slot (valid while the slot holds a string id). */
+  private slotHashes: Int32Array = new Int32Array(INITIAL_CAPACITY);
 
   /** The last string hashed and its hash (one-entry memo: a new order asks `has` then `set`). */
   private hashedText = '';
@@ -107,7 +111,10 @@ export class IdIndex {
       if ((this.strings + 1) * LOAD_DENOMINATOR > (this.stringMask + 1) * LOAD_NUMERATOR) {
         this.resizeStrings((this.stringMask + 1) * 2);
       }
-      this.insertString(this.hash(id), slot);
+      const h = this.hash(id);
+      if (slot >= this.slotHashes.length) this.growSlotHashes(slot + 1);
+      this.slotHashes[slot] = h;
+      this.insertString(h, slot);
       this.strings++;
       return;
     }
@@ -147,6 +154,29 @@ export class IdIndex {
     this.numbers--;
   }
 
+  /**
+   * Removes the id held at `slot` (which must hold one): no hashing or string comparison for a
+   * string id, whose hash was kept at `set`; the probe matches on the slot number.
+   */
+  deleteSlot(slot: number): void {
+    const id = this.keys[slot];
+    if (typeof id !== 'string') {
+      if (id !== null && id !== undefined) this.delete(id);
+      return;
+    }
+    const cells = this.stringCells;
+    const mask = this.stringMask;
+    let i = this.slotHashes[slot] & mask;
+    // Bounded: the slot's cell lies in the probe run from its home cell.
+    for (;;) {
+      const s = cells[2 * i + 1];
+      if (s === slot) break;
+      if (s === EMPTY) return;
+      i = (i + 1) & mask;
+    }
+    this.removeStringCell(i);
+  }
+
   /** Forgets every id (keys emptied in place: the pool shares the array). */
   clear(): void {
     this.cells = IdIndex.emptyNumberCells(this.mask + 1);
@@ -158,7 +188,7 @@ export class IdIndex {
 
   /** Bytes of the two tables (the `keys` array is counted by the order pool). */
   memoryBytes(): number {
-    return (this.mask + 1) * 16 + (this.stringMask + 1) * 8;
+    return (this.mask + 1) * 16 + (this.stringMask + 1) * 8 + this.slotHashes.byteLength;
   }
 
   private hash(text: string): number {
@@ -196,7 +226,14 @@ export class IdIndex {
       if (cells[2 * i] === h && keys[slot] === id) break;
       i = (i + 1) & mask;
     }
-    keys[cells[2 * i + 1]] = null;
+    this.removeStringCell(i);
+  }
+
+  /** Empties string cell `i` (its slot's key becomes null), shifting later members of its run back. */
+  private removeStringCell(i: number): void {
+    const cells = this.stringCells;
+    const mask = this.stringMask;
+    this.keys[cells[2 * i + 1]] = null;
     let hole = i;
     let j = i;
     for (;;) {
@@ -212,6 +249,14 @@ export class IdIndex {
     }
     cells[2 * hole + 1] = EMPTY;
     this.strings--;
+  }
+
+  private growSlotHashes(wanted: number): void {
+    let capacity = this.slotHashes.length;
+    while (capacity < wanted) capacity *= 2;
+    const grown = new Int32Array(capacity);
+    grown.set(this.slotHashes);
+    this.slotHashes = grown;
   }
 
   private insert(id: number, slot: number): void {

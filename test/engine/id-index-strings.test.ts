@@ -1,7 +1,7 @@
 // Why this file exists: string ids moved from a Map to a typed-array table keyed by a 32-bit hash
 // (issue 11). A hash only routes; ids must stay exact: every distinct UTF-16 string distinct
 // (lone surrogates, strings equal after normalisation, strings with equal hashes), and the slot →
-// id array the table compares against must follow every set and delete.
+// id array the table compares against must follow every set and delete (by id or by slot).
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -27,7 +27,7 @@ describe('IdIndex with string ids', () => {
       fc.integer({ min: -3, max: 3 }),
     );
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.constantFrom('set', 'delete', 'get'), key), { maxLength: 3000 }), (ops) => {
+      fc.property(fc.array(fc.tuple(fc.constantFrom('set', 'delete', 'deleteSlot', 'get'), key), { maxLength: 3000 }), (ops) => {
         const index = new IdIndex();
         const model = new Map<string | number, number>();
         let slot = 0;
@@ -37,6 +37,9 @@ describe('IdIndex with string ids', () => {
             model.set(id, slot++);
           } else if (kind === 'delete') {
             index.delete(id);
+            model.delete(id);
+          } else if (kind === 'deleteSlot' && model.has(id)) {
+            index.deleteSlot(model.get(id) as number);
             model.delete(id);
           }
           expect(index.get(id)).toBe(model.get(id) ?? -1);
