@@ -120,7 +120,7 @@ export class IdIndex {
       if ((this.strings + 1) * LOAD_DENOMINATOR > (this.stringMask + 1) * LOAD_NUMERATOR) {
         this.resizeStrings((this.stringMask + 1) * 2);
       }
-      const h = this.hash(id);
+      const h = this.hashForSet(id);
       if (slot >= this.slotHashes.length) this.growSlotHashes(slot + 1);
       this.slotHashes[slot] = h;
       this.insertString(h, slot);
@@ -200,12 +200,21 @@ export class IdIndex {
     return (this.mask + 1) * 16 + (this.stringMask + 1) * 8 + this.slotHashes.byteLength;
   }
 
+  /** Hashes `text` and remembers it for a following `set` of the same string. */
   private hash(text: string): number {
-    if (text !== this.hashedText) {
-      this.hashedValue = hashString(text);
-      this.hashedText = text;
-    }
-    return this.hashedValue;
+    const h = hashString(text);
+    this.hashedText = text;
+    this.hashedValue = h;
+    return h;
+  }
+
+  /**
+   * The hash of a string about to be added: the engine adds an id right after looking it up, so
+   * it is usually the same object as the last one hashed (=== is then a pointer check; comparing
+   * the memo with every looked-up id instead cost a content comparison per lookup).
+   */
+  private hashForSet(text: string): number {
+    return text === this.hashedText ? this.hashedValue : hashString(text);
   }
 
   private getString(id: string): number {
