@@ -7,6 +7,7 @@ import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exitCodeOf, messageOf, PRO
 import { printInspect, runInspect } from './inspect.js';
 import { printRecover, runRecover } from './recover.js';
 import { printVerify, runVerify } from './verify.js';
+import { packageVersion } from './version.js';
 
 interface CommonOptions {
   dir: string;
@@ -37,6 +38,7 @@ export async function run(args: string[], output: Output = PROCESS_OUTPUT): Prom
 
   const program = new Command('matchlog')
     .description('Inspect, recover and verify a matchlog data directory (read-only).')
+    .version(packageVersion(), '-V, --version', 'print the version of matchlog')
     .exitOverride()
     .configureOutput({ writeOut: (text) => output.out(text), writeErr: (text) => output.err(text) })
     .allowExcessArguments(false);
