@@ -2,7 +2,7 @@
 export * from './engine/index.js';
 export * from './wal/index.js';
 export { Exchange, type SubmitResult } from './exchange/exchange.js';
-export { EXCHANGE_DEFAULTS, ExchangeOptionsError, type CheckpointMode, type ExchangeOptions, type OnFull } from './exchange/options.js';
+export { EXCHANGE_ALIASES, EXCHANGE_DEFAULTS, EXCHANGE_LIMITS, ExchangeOptionsError, type CheckpointMode, type ExchangeOptions, type OnFull } from './exchange/options.js';
 export { EventsOverflowError, type ExchangeEvent } from './exchange/event-stream.js';
 export { ExchangeLockedError } from './exchange/dir-lock.js';
 export type { ExchangeStats } from './exchange/stats.js';

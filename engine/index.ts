@@ -3,7 +3,7 @@ export { Engine } from './engine.js';
 export { RejectCode, CancelReason } from './codes.js';
 export { ConfigError, EngineError, type EngineErrorCode } from './errors.js';
 export { AssertionError } from './assert.js';
-export { ENGINE_DEFAULTS, type ResolvedInstrument } from './config.js';
+export { ENGINE_ALIASES, ENGINE_DEFAULTS, ENGINE_LIMITS, type ResolvedInstrument } from './config.js';
 export { StateHasher, combineInstrumentDigests } from './state-hash.js';
 export type * from './types.js';
 export { ArraySink, type EventSink } from './event-sink.js';

@@ -1,4 +1,4 @@
-// Why: the public face of wal/: the Wal class, its interface and types, its options and
+// Why this file exists: the public face of wal/: the Wal class, its interface and types, its options and
 // its errors. Nothing else in this folder is imported from outside it.
 
 export { Wal } from './wal.js';
