@@ -1,4 +1,4 @@
-// The heart of the exchange suite: a real child process runs a seeded load on a durable
+// Why this file exists: the heart of the exchange suite: a real child process runs a seeded load on a durable
 // exchange (several instruments, every order type, cancels and modifies, checkpoints and log
 // reclaim happening during the run) and is SIGKILLed at a seeded moment — in the middle of its
 // load, or the instant a checkpoint file is being written or has just been renamed into place.

@@ -1,4 +1,4 @@
-// Exchange.open validates every option up front with an exact message (ExchangeOptionsError),
+// Why this file exists: Exchange.open validates every option up front with an exact message (ExchangeOptionsError),
 // before it creates or touches anything on disk; a data directory remembers its instruments.
 
 import { existsSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// The headline experiment, quick, in the suite: every mode runs in a real child that SIGKILLs
+// Why this file exists: the headline experiment, quick, in the suite: every mode runs in a real child that SIGKILLs
 // itself, restarts in a new process and is checked against the reference. matchlog must lose
 // nothing acknowledged; each no-log mode must report the loss it really had — re-counted here
 // from the regenerated stream, not taken from the experiment's own arithmetic. Then the report:

@@ -1,3 +1,6 @@
+// Why this file exists: reclaim keeps the log bounded: it moves firstSeq and drops whole segments, refuses reads below it,
+// survives a reopen, lets the file stop growing, and takes appends while it runs.
+
 import { afterEach, describe, expect, it } from 'vitest';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
