@@ -62,7 +62,7 @@ export async function run(args: string[], output: Output = PROCESS_OUTPUT): Prom
     )
     .action(async (options: CommonOptions) => {
       await attempt('recover', options, async () => {
-        const result = await runRecover(options.dir);
+        const result = await runRecover(options.dir, { progress: options.json === true ? null : (output.progress ?? null) });
         printRecover(result, output, options.json === true);
         for (const problem of result.problems) output.err(`matchlog recover: ${problem}`);
         return result.problems.length === 0 ? EXIT_OK : EXIT_FAILURE;

@@ -50,3 +50,26 @@ export function startProgress(
     },
   };
 }
+
+/**
+ * The same log, reporting each batch that replay reads to `progress` (records past `fromSeq`).
+ * Lets `recover` show progress through replay/recovery.ts without that module knowing about it.
+ */
+export function readsReported<L extends { readBatch(fromSeq: number, maxRecords: number): unknown[] }>(
+  log: L,
+  fromSeq: number,
+  progress: Progress,
+): L {
+  return new Proxy(log, {
+    get(target, key) {
+      if (key !== 'readBatch') {
+        const value: unknown = Reflect.get(target, key);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      }
+      return (from: number, maxRecords: number): unknown[] => {
+        progress.update(from - fromSeq);
+        return target.readBatch(from, maxRecords);
+      };
+    },
+  });
+}

@@ -24,6 +24,7 @@ import {
   withDataDir,
   type Output,
 } from './common.js';
+import { readsReported, startProgress, type ProgressStream } from './progress.js';
 
 /** Levels shown per side of each book. */
 export const TOP_LEVELS = 5;
@@ -72,6 +73,8 @@ export interface RecoverResult {
 export interface RecoverOptions {
   /** Called with each recovery warning as it happens (they are also in `recovery.warnings`). */
   onWarning?: (message: string) => void;
+  /** Terminal stream for a progress bar over the replay (none when absent). */
+  progress?: ProgressStream | null;
 }
 
 /** Recovers the state stored in `dir` without changing any file in it. */
@@ -87,7 +90,15 @@ export async function runRecover(dir: string, options: RecoverOptions = {}): Pro
     const wal = await openLog(data);
     try {
       const t1 = performance.now();
-      const recovered = recover(wal, store, data.engineOptions, onWarning);
+      // The whole log at most (recovery usually starts later, from a checkpoint): a bar that may
+      // jump ahead at the start, never one that overflows.
+      const progress = startProgress(options.progress ?? null, 'recover: replaying the log', wal.lastSeq - wal.firstSeq + 1, 'records');
+      let recovered: Recovered;
+      try {
+        recovered = recover(readsReported(wal, wal.firstSeq, progress), store, data.engineOptions, onWarning);
+      } finally {
+        progress.stop();
+      }
       const problems = checkpointsBeyondLog(store, wal.lastSeq).map((seq) => beyondLogMessage(seq, wal.lastSeq));
       return summarize(dir, { firstSeq: wal.firstSeq, lastSeq: wal.lastSeq }, recovered, problems, t0, t1);
     } finally {

@@ -4,7 +4,8 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { run } from '../../cli/program.js';
-import { startProgress } from '../../cli/progress.js';
+import { readsReported, startProgress, type Progress } from '../../cli/progress.js';
+import { runRecover } from '../../cli/recover.js';
 import { removeDir, tempDir, writeLogDir } from './fixtures/dirs.js';
 
 /** A stream that says it is a terminal and keeps what is written to it. */
@@ -58,4 +59,21 @@ it('verify --json prints only JSON on stdout even with a terminal on stderr', as
   expect(await run(['verify', '--dir', dir, '--json'], { out: (t) => void out.push(t), err: () => undefined, progress: terminal })).toBe(0);
   expect(JSON.parse(out.join(''))).toMatchObject({ ok: true });
   expect(terminal.text()).toBe('');
+});
+
+it('recover reports its replay through the log it reads, and recovers the same state with a bar or without', async () => {
+  const seen: number[] = [];
+  const recording: Progress = { update: (done) => void seen.push(done), stop: () => undefined };
+  const log = { firstSeq: 5, readBatch: (from: number, max: number): number[] => [from, max] };
+  const reported = readsReported(log, 5, recording);
+  expect(reported.readBatch(5, 10)).toEqual([5, 10]);
+  expect(reported.readBatch(15, 10)).toEqual([15, 10]);
+  expect(reported.firstSeq).toBe(5);
+  expect(seen).toEqual([0, 10]);
+
+  const plain = await runRecover(dir);
+  const terminal = fakeTerminal();
+  const withBar = await runRecover(dir, { progress: terminal });
+  expect(withBar.stateHash).toBe(plain.stateHash);
+  expect(withBar.seq).toBe(plain.seq);
 });
