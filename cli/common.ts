@@ -7,10 +7,8 @@
 import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EngineOptions } from '../engine/index.js';
-import { DirLock, ExchangeLockedError } from '../exchange/dir-lock.js';
-import { readStoredConfig, type StoredConfig } from '../exchange/stored-config.js';
-import { CheckpointStore } from '../replay/checkpoint-store.js';
-import type { LogRecord } from '../replay/records.js';
+import { DirLock, ExchangeLockedError, readStoredConfig, type StoredConfig } from '../exchange/index.js';
+import { CheckpointStore, type LogRecord } from '../replay/index.js';
 import { Wal, type WriteAheadLog } from '../wal/index.js';
 import type { ProgressStream } from './progress.js';
 

@@ -9,7 +9,7 @@
 
 import Table from 'cli-table3';
 import type { Engine } from '../engine/index.js';
-import { recover, recoverFromCheckpoint, type Recovered, type RecoveryStats } from '../replay/recovery.js';
+import { recover, recoverFromCheckpoint, type Recovered, type RecoveryStats } from '../replay/index.js';
 import {
   beyondLogMessage,
   checkpointsBeyondLog,

@@ -6,7 +6,7 @@
 
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fsyncDirectory } from '../replay/durable-file.js';
+import { fsyncDirectory } from '../replay/index.js';
 import {
   beyondLogMessage,
   checkpointsBeyondLog,

@@ -11,10 +11,7 @@
 
 import Table from 'cli-table3';
 import { Engine } from '../engine/index.js';
-import type { CheckpointStore } from '../replay/checkpoint-store.js';
-import { isMark, type LogRecord, type MarkRecord } from '../replay/records.js';
-import { initialDigest } from '../replay/recovery.js';
-import { Replayer } from '../replay/replayer.js';
+import { type CheckpointStore, isMark, type LogRecord, type MarkRecord, initialDigest, Replayer } from '../replay/index.js';
 import { WalCorruptionError, type WalRecord, type WriteAheadLog } from '../wal/index.js';
 import {
   beyondLogMessage,
