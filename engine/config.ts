@@ -39,7 +39,8 @@ export const ENGINE_LIMITS = Object.freeze({
 /** Earlier names, still accepted: alias → current name. */
 export const ENGINE_ALIASES = Object.freeze({ maxOrders: 'ordersMax', initialOrders: 'ordersInitial' });
 
-const OPTION_NAMES: readonly string[] = ['instruments', 'ordersMax', 'ordersInitial'];
+/** Every engine option has a default, except the instruments (maxQty is an instrument's default). */
+const OPTION_NAMES: readonly string[] = ['instruments', ...Object.keys(ENGINE_DEFAULTS).filter((name) => name !== 'maxQty')];
 const KNOWN_NAMES: readonly string[] = [...OPTION_NAMES, ...Object.keys(ENGINE_ALIASES)];
 const INSTRUMENT_KEYS: readonly string[] = ['symbol', 'tickSize', 'lotSize', 'minPrice', 'maxPrice', 'maxQty'];
 
