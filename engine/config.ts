@@ -12,7 +12,11 @@ export const ENGINE_DEFAULTS = Object.freeze({
   initialOrders: 65_536,
   /** Per-instrument largest order quantity when the spec does not set one. */
   maxQty: 1_000_000_000,
+  /** Dead ids remembered per instrument for TOO_LATE_TO_CANCEL (SEMANTICS.md "Dead ids"). */
+  deadIdsPerInstrumentMax: 16_384,
 });
+/** Upper bound of deadIdsPerInstrumentMax: keeps snapshots and memory bounded. */
+export const DEAD_IDS_PER_INSTRUMENT_LIMIT = 1 << 22;
 
 /** Instruments of one engine. A fixed limit keeps the symbol table and snapshots bounded. */
 export const INSTRUMENTS_MAX = 4096;
@@ -30,6 +34,7 @@ export interface ResolvedEngineOptions {
   instruments: ResolvedInstrument[];
   maxOrders: number;
   initialOrders: number;
+  deadIdsPerInstrumentMax: number;
 }
 
 function isPositiveSafeInteger(value: unknown): value is number {
@@ -97,5 +102,10 @@ export function resolveEngineOptions(options: EngineOptions): ResolvedEngineOpti
       );
     }
   }
-  return { instruments, maxOrders, initialOrders };
+  const deadIds =
+    options.deadIdsPerInstrumentMax === undefined ? ENGINE_DEFAULTS.deadIdsPerInstrumentMax : options.deadIdsPerInstrumentMax;
+  if (typeof deadIds !== 'number' || !Number.isSafeInteger(deadIds) || deadIds < 0 || deadIds > DEAD_IDS_PER_INSTRUMENT_LIMIT) {
+    throw new ConfigError(`deadIdsPerInstrumentMax must be an integer from 0 to ${DEAD_IDS_PER_INSTRUMENT_LIMIT}, got ${String(deadIds)}`);
+  }
+  return { instruments, maxOrders, initialOrders, deadIdsPerInstrumentMax: deadIds };
 }

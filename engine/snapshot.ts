@@ -11,10 +11,13 @@ import { EngineError } from './errors.js';
 import { checkInvariants } from './invariants.js';
 import { LevelPool } from './level-pool.js';
 import { OrderPool } from './order-pool.js';
+import type { StopOrder } from './stop-book.js';
 import type { OrderId } from './types.js';
+import { NO_EXPIRY } from './validate.js';
 
 const MAGIC = 'MLSNAP01';
-const FORMAT_VERSION = 1;
+/** 2: icebergs, GTT expiries, pending stops, last trade prices and dead ids. */
+const FORMAT_VERSION = 2;
 const packr = new Packr({ useRecords: false, moreTypes: false });
 
 interface SnapshotHeader {
@@ -27,6 +30,19 @@ interface SnapshotHeader {
   accounts: string[];
   /** Caller id of each order slot below highWater; null for free slots. */
   ids: Array<OrderId | null>;
+  /** Icebergs' and GTT orders' extras: [slot, display, hidden, expireTime]. */
+  extras: Array<[number, number, number, number]>;
+  /** Per instrument, in configuration order. */
+  books: BookState[];
+}
+
+interface BookState {
+  lastPrice: number;
+  /** Pending stops, buy queue then sell queue, each in queue order. */
+  stops: StopOrder[];
+  /** Remembered dead ids, oldest first, and the time each died. */
+  deadIds: OrderId[];
+  deadTimes: number[];
 }
 
 type Section = Float64Array | Int32Array | Uint8Array;
@@ -48,6 +64,16 @@ export function encodeSnapshot(engine: Engine): Uint8Array {
     sides: engine.books.flatMap((book) => [book.sides[0].size, book.sides[1].size]),
     accounts: engine.accountNames,
     ids: orders.ids.length > oh ? orders.ids.slice(0, oh) : padIds(orders.ids, oh),
+    extras: [...engine.extras].map(([slot, e]) => [slot, e.display, e.hidden, e.expireTime]),
+    books: engine.books.map((book) => {
+      const deadIds: OrderId[] = [];
+      const deadTimes: number[] = [];
+      engine.deadIds.forEach(book.index, (id, time) => {
+        deadIds.push(id);
+        deadTimes.push(time);
+      });
+      return { lastPrice: book.lastPrice, stops: [...book.stops[0].stops, ...book.stops[1].stops], deadIds, deadTimes };
+    }),
   };
   const sections: Section[] = [
     orders.qty.subarray(0, oh),
@@ -196,6 +222,7 @@ export function decodeSnapshot(bytes: Uint8Array, verify: boolean): Engine {
     const id = header.ids[slot];
     if (id !== null) engine.idToSlot.set(id, slot);
   }
+  restoreOrderTypes(engine, header);
   if (verify) {
     try {
       checkInvariants(engine);
@@ -204,4 +231,32 @@ export function decodeSnapshot(bytes: Uint8Array, verify: boolean): Engine {
     }
   }
   return engine;
+}
+
+/** Rebuilds the order-type state (extras, expiry queues, stops, last prices, dead ids). */
+function restoreOrderTypes(engine: Engine, header: SnapshotHeader): void {
+  if (!Array.isArray(header.extras) || !Array.isArray(header.books) || header.books.length !== engine.books.length) {
+    corrupt('order-type tables');
+  }
+  for (const [slot, display, hidden, expireTime] of header.extras) {
+    const id = header.ids[slot];
+    if (id === null || id === undefined) corrupt(`extra for free slot ${slot}`);
+    const book = engine.books[engine.levels.book[engine.orders.level[slot]]];
+    if (book === undefined) corrupt(`extra for slot ${slot} without a book`);
+    engine.extras.set(slot, { display, hidden, expireTime });
+    if (display !== 0) book.icebergs++;
+    if (expireTime !== NO_EXPIRY) book.expiries.add(expireTime, id);
+  }
+  header.books.forEach((state, b) => {
+    const book = engine.books[b];
+    book.lastPrice = state.lastPrice;
+    for (const stop of state.stops) {
+      if (stop.instrument !== b || (stop.side !== 0 && stop.side !== 1)) corrupt(`stop ${String(stop.id)} in the wrong book`);
+      book.stops[stop.side].stops.push(stop);
+      engine.stopsById.set(stop.id, stop);
+      if (stop.expireTime !== NO_EXPIRY) book.expiries.add(stop.expireTime, stop.id);
+    }
+    if (state.deadIds.length > engine.deadIds.max || state.deadTimes.length !== state.deadIds.length) corrupt('dead id table');
+    engine.deadIds.load(b, state.deadIds, state.deadTimes);
+  });
 }

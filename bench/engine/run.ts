@@ -221,6 +221,10 @@ export class CountingSink implements EventSink {
   modified(): void {
     this.events++;
   }
+
+  triggered(): void {
+    this.events++;
+  }
 }
 
 function timeApply(commands: readonly Command[], count: number): { elapsed_ms: number; live_orders: number } {
