@@ -21,6 +21,7 @@ import { StateHasher } from './state-hash.js';
 import {
   checkPrice,
   checkQty,
+  ICEBERG_SLICES_MAX,
   isSafeInteger,
   NO_EXPIRY,
   ParsedCommand,
@@ -428,6 +429,10 @@ export class Engine {
     const reason = checkPrice(spec, price) ?? checkQty(spec, qty);
     if (reason !== null) return void sink.rejected('modify', id, reason);
     const flags = orders.flags[slot];
+    const extra = (flags & FLAG_EXTRA) !== 0 ? this.extras.get(slot)! : undefined;
+    if (extra !== undefined && extra.display !== 0 && qty > extra.display * ICEBERG_SLICES_MAX) {
+      return void sink.rejected('modify', id, RejectCode.QTY_OUT_OF_RANGE);
+    }
     const side = flags & FLAG_SELL;
     if ((flags & FLAG_POST_ONLY) !== 0 && this.crossesOpposite(book, side, price)) {
       return void sink.rejected('modify', id, RejectCode.POST_ONLY_WOULD_TAKE);
@@ -435,7 +440,6 @@ export class Engine {
 
     const priorityKept = price === oldPrice && qty <= oldQty;
     sink.modified(id, account, spec.symbol, SIDE_NAMES[side], price, qty, oldPrice, oldQty, priorityKept, -1, -1);
-    const extra = (flags & FLAG_EXTRA) !== 0 ? this.extras.get(slot)! : undefined;
     if (priorityKept) {
       const shown = orders.qty[slot];
       const newShown = shown < qty ? shown : qty;

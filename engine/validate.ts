@@ -24,6 +24,11 @@ export const STP_CANCEL_MAKER = 2;
 export const STP_CANCEL_BOTH = 3;
 
 const ID_LENGTH_MAX = 64;
+/**
+ * An iceberg's quantity is at most this many display slices: each slice is one trade and one
+ * refill, so a huge reserve behind a tiny display would make one taker loop unbounded.
+ */
+export const ICEBERG_SLICES_MAX = 1000;
 const ACCOUNT_LENGTH_MAX = 64;
 
 /**
@@ -245,6 +250,7 @@ function parseNew(
   } else {
     if (!rests || !isSafeInteger(displayQty) || displayQty <= 0 || displayQty > qty) return RejectCode.INVALID_DISPLAY_QTY;
     if (spec.lotSize !== 1 && displayQty % spec.lotSize !== 0) return RejectCode.INVALID_DISPLAY_QTY;
+    if (qty > displayQty * ICEBERG_SLICES_MAX) return RejectCode.INVALID_DISPLAY_QTY;
     out.displayQty = displayQty;
   }
   return null;

@@ -33,6 +33,8 @@ const MAX_INSTRUMENTS = 4096;
 const MAX_ORDERS_LIMIT = 2 ** 30;
 
 const DEFAULT_DEAD_IDS = 16_384;
+/** SEMANTICS.md: an iceberg holds at most this many display slices. */
+const ICEBERG_SLICES = 1000;
 const DEAD_IDS_LIMIT = 1 << 22;
 
 const OPS: readonly string[] = ['new', 'cancel', 'modify'];
@@ -545,7 +547,14 @@ export class NaiveBookEngine {
     let display: number | null = null;
     if (cmd.displayQty !== undefined) {
       const d = cmd.displayQty;
-      if (!rests || !Number.isSafeInteger(d) || (d as number) <= 0 || (d as number) > qty || (d as number) % book.spec.lotSize !== 0) {
+      if (
+        !rests ||
+        !Number.isSafeInteger(d) ||
+        (d as number) <= 0 ||
+        (d as number) > qty ||
+        (d as number) % book.spec.lotSize !== 0 ||
+        qty > (d as number) * ICEBERG_SLICES
+      ) {
         return fail(RejectCode.INVALID_DISPLAY_QTY);
       }
       display = d as number;
@@ -593,6 +602,7 @@ export class NaiveBookEngine {
       const qty = m.qty ?? order.qty + order.hidden;
       const reason = this.priceReason(book, price) ?? this.qtyReason(book, qty);
       if (reason !== undefined) return reason;
+      if (order.display !== null && qty > order.display * ICEBERG_SLICES) return RejectCode.QTY_OUT_OF_RANGE;
       if (order.postOnly && this.crossesOpposite(book, order.side, price)) return RejectCode.POST_ONLY_WOULD_TAKE;
       return undefined;
     }
