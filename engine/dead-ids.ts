@@ -59,6 +59,12 @@ export class DeadIds {
     return this.index.get(id) !== NONE;
   }
 
+  /** Instrument whose ring holds the newest entry of `id`, or -1. */
+  instrumentOf(id: OrderId): number {
+    const code = this.index.get(id);
+    return code === NONE ? -1 : Math.floor(code / this.max);
+  }
+
   /** Number of entries of one instrument. */
   count(instrument: number): number {
     return this.rings[instrument].ids.length;

@@ -799,6 +799,11 @@ export class Engine {
     }
   }
 
+  /** Calls `visit` for every remembered dead id with its instrument, oldest first per instrument. */
+  forEachDeadId(visit: (id: OrderId, instrument: number) => void): void {
+    for (const book of this.books) this.deadIds.forEach(book.index, (id) => visit(id, book.index));
+  }
+
   /**
    * @internal Empties the books of every instrument not in `owned` (a matching worker that
    * restored the whole engine keeps only its shard). Not a command: no events, no log.
@@ -931,7 +936,7 @@ export class Engine {
         }
       }
       hasher.deadIds(this.deadIds.count(book.index));
-      this.deadIds.forEach(book.index, (id, time) => hasher.deadId(id, time));
+      this.deadIds.forEach(book.index, (id) => hasher.deadId(id));
     }
     return hasher;
   }

@@ -8,3 +8,4 @@ export { StateHasher, combineInstrumentDigests } from './state-hash.js';
 export type * from './types.js';
 export { ArraySink, type EventSink } from './event-sink.js';
 export { EventDigest } from './event-digest.js';
+export { DeadIds } from './dead-ids.js';

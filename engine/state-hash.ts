@@ -139,12 +139,15 @@ export class StateHasher {
     this.f64(count);
   }
 
-  /** One remembered dead id, oldest first, with the time of the command that ended it. */
-  deadId(id: OrderId, time: number): void {
+  /**
+   * One remembered dead id, oldest first. Its death time is not hashed: retention is by count, so
+   * the time decides nothing yet (and the exchange stamps wall-clock times that a reference engine
+   * fed the same commands would not share). A retention window by time must add it here.
+   */
+  deadId(id: OrderId): void {
     this.reserve();
     this.u8(TAG_DEAD_ID);
     this.id(id);
-    this.f64(time);
   }
 
   private id(id: OrderId): void {

@@ -19,7 +19,7 @@ import {
   type OrderId,
   type OrderView,
 } from '../engine/index.js';
-import { ParsedCommand, parseCommand, TIF_GTC } from '../engine/validate.js';
+import { ParsedCommand, parseCommand, TIF_GTC, TIF_GTT } from '../engine/validate.js';
 import { toCommand, type EncodedCommands } from '../engine/worker/command-codec.js';
 import { ShardHost, type ShardBatchResult } from '../engine/worker/shard-host.js';
 import { BackupHost, type CheckpointInfo } from '../replay/backup.js';
@@ -140,11 +140,12 @@ export class Exchange {
     this.specs.forEach((spec, index) => this.instrumentIndex.set(spec.symbol, index));
     this.shardOfInstrument = Int32Array.from(this.specs, (_, index) => index % shards.length);
     this.shardQueues = shards.map(() => ({ records: [], entries: [], inFlight: 0, batches: 0, commands: 0, busyMs: 0 }));
-    this.router = shards.length > 1 ? new Router() : null;
-    // Recovered orders are live on the worker that owns their instrument.
+    this.router = shards.length > 1 ? new Router(this.shardOfInstrument, view.options.deadIdsPerInstrumentMax) : null;
+    // Recovered orders are live on the worker that owns their instrument; recovered dead ids died there.
     const router = this.router;
     if (router !== null) {
-      view.forEachLiveOrder((id, instrument) => router.routed('new', id, this.shardOfInstrument[instrument], 0));
+      view.forEachDeadId((id, instrument) => router.recoveredDead(id, instrument));
+      view.forEachLiveOrder((id, instrument) => router.routed('new', id, this.shardOfInstrument[instrument], 0, instrument));
     }
     this.commands = start.commands;
     this.logged = start.commands;
@@ -314,7 +315,8 @@ export class Exchange {
       if (shard === ROUTE_DUPLICATE) return Promise.resolve(this.refuse(op, id, RejectCode.DUPLICATE_ORDER_ID));
       // maxOrders is one limit across all workers; each worker sees only its own orders, so the
       // router, which counts every id that may be live, refuses (conservatively) before the log.
-      if (op === 'new' && p.orderType === 'limit' && p.tif === TIF_GTC && !this.router.has(id) && this.router.size >= this.maxOrders) {
+      const canStay = p.orderType === 'stop_limit' || p.orderType === 'stop_market' || (p.orderType === 'limit' && (p.tif === TIF_GTC || p.tif === TIF_GTT));
+      if (op === 'new' && canStay && !this.router.has(id) && this.router.size >= this.maxOrders) {
         return Promise.resolve(this.refuse(op, id, RejectCode.ORDER_CAPACITY));
       }
     }
@@ -328,7 +330,7 @@ export class Exchange {
       this.fail(error as Error);
       return Promise.reject(error);
     }
-    this.router?.routed(op, id, shard, seq);
+    this.router?.routed(op, id, shard, seq, p.instrument);
     this.logged++;
     const entry = new Pending(seq, record);
     this.pending.push(entry);
@@ -412,10 +414,14 @@ export class Exchange {
   private routeOutcome(router: Router, entry: Pending, events: EngineEvent[], live: boolean): void {
     const seq = entry.seq;
     if (!live) router.dead(entry.record.id, seq);
+    const id = entry.record.id;
     for (let j = 0; j < events.length; j++) {
       const e = events[j];
-      if (e.type === 'trade' && e.makerRemaining === 0) router.dead(e.makerId, seq);
-      else if (e.type === 'cancelled' && e.id !== entry.record.id) router.dead(e.id, seq);
+      if (e.type === 'trade') {
+        if (e.makerRemaining === 0) router.dead(e.makerId, seq);
+        // A triggered stop is a taker of another command: it dies when it fills.
+        if (e.takerRemaining === 0 && e.takerId !== id) router.dead(e.takerId, seq);
+      } else if (e.type === 'cancelled' && e.id !== id) router.dead(e.id, seq);
     }
   }
 

@@ -350,7 +350,7 @@ export class NaiveBookEngine {
         }
       }
       hasher.deadIds(book.dead.length);
-      for (const d of book.dead) hasher.deadId(d.id, d.time);
+      for (const d of book.dead) hasher.deadId(d.id);
     }
     return hasher.digest();
   }
