@@ -13,11 +13,15 @@ import { LevelPool } from './level-pool.js';
 import { OrderPool } from './order-pool.js';
 import type { StopOrder } from './stop-book.js';
 import type { OrderId } from './types.js';
-import { NO_EXPIRY } from './validate.js';
+import { isValidId, NO_EXPIRY } from './validate.js';
 
 const MAGIC = 'MLSNAP01';
-/** 2: icebergs, GTT expiries, pending stops, last trade prices and dead ids. */
-const FORMAT_VERSION = 2;
+/**
+ * 2: accounts are reference-counted; `accounts` holds null for free indexes, `freeAccounts` their
+ * reuse order. 3: icebergs and GTT extras, pending stops, last trade prices and dead ids (`extras`,
+ * `books`; absent in older versions, which had none of them).
+ */
+const FORMAT_VERSION = 3;
 const packr = new Packr({ useRecords: false, moreTypes: false });
 
 interface SnapshotHeader {
@@ -27,13 +31,16 @@ interface SnapshotHeader {
   levels: { highWater: number; freeHead: number; live: number };
   /** Level count of each book side: [book0 bids, book0 asks, book1 bids, ...]. */
   sides: number[];
-  accounts: string[];
+  /** Index → account name, null for a free index. */
+  accounts: Array<string | null>;
+  /** Free account indexes in reuse order (absent in version 1, whose accounts were never freed). */
+  freeAccounts?: number[];
   /** Caller id of each order slot below highWater; null for free slots. */
   ids: Array<OrderId | null>;
-  /** Icebergs' and GTT orders' extras: [slot, display, hidden, expireTime]. */
-  extras: Array<[number, number, number, number]>;
-  /** Per instrument, in configuration order. */
-  books: BookState[];
+  /** Icebergs' and GTT orders' extras: [slot, display, hidden, expireTime] (version 3). */
+  extras?: Array<[number, number, number, number]>;
+  /** Per instrument, in configuration order (version 3). */
+  books?: BookState[];
 }
 
 interface BookState {
@@ -62,7 +69,8 @@ export function encodeSnapshot(engine: Engine): Uint8Array {
     orders: { highWater: oh, freeHead: orders.freeHead, live: orders.live },
     levels: { highWater: lh, freeHead: levels.freeHead, live: levels.live },
     sides: engine.books.flatMap((book) => [book.sides[0].size, book.sides[1].size]),
-    accounts: engine.accountNames,
+    accounts: engine.accounts.names,
+    freeAccounts: engine.accounts.freeList(),
     ids: orders.ids.length > oh ? orders.ids.slice(0, oh) : padIds(orders.ids, oh),
     extras: [...engine.extras].map(([slot, e]) => [slot, e.display, e.hidden, e.expireTime]),
     books: engine.books.map((book) => {
@@ -106,6 +114,34 @@ export function encodeSnapshot(engine: Engine): Uint8Array {
     offset += align8(section.byteLength);
   }
   return out;
+}
+
+/** Rebuilds the account table; reference counts are counted from the live orders' slots. */
+function loadAccounts(engine: Engine, header: SnapshotHeader, orders: OrderPool): void {
+  if (!Array.isArray(header.accounts)) corrupt('account table');
+  const names = header.accounts.slice();
+  const refs = new Int32Array(names.length);
+  for (let slot = 0; slot < orders.highWater; slot++) {
+    if (header.ids[slot] === null) continue;
+    const account = orders.account[slot];
+    if (!(account >= 0 && account < names.length)) corrupt(`order slot ${slot} has no account`);
+    refs[account]++;
+  }
+  let free = header.freeAccounts;
+  if (header.version === 1) {
+    // Version 1 never freed accounts: those without live orders become free, in index order.
+    free = [];
+    for (let i = names.length - 1; i >= 0; i--) {
+      if (refs[i] === 0) {
+        names[i] = null;
+        free.push(i);
+      }
+    }
+    free.reverse();
+  }
+  if (!Array.isArray(free)) corrupt('free account list');
+  const problem = engine.accounts.load(names, free, refs);
+  if (problem !== null) corrupt(problem);
 }
 
 function padIds(ids: Array<OrderId | null>, length: number): Array<OrderId | null> {
@@ -163,7 +199,9 @@ export function decodeSnapshot(bytes: Uint8Array, verify: boolean): Engine {
   } catch (error) {
     corrupt(`unreadable header (${(error as Error).message})`);
   }
-  if (header?.version !== FORMAT_VERSION) corrupt(`unsupported version ${String(header?.version)}`);
+  if (header?.version !== FORMAT_VERSION && header?.version !== 2 && header?.version !== 1) {
+    corrupt(`unsupported version ${String(header?.version)}`);
+  }
   let engine: Engine;
   try {
     engine = new Engine(header.options);
@@ -188,7 +226,8 @@ export function decodeSnapshot(bytes: Uint8Array, verify: boolean): Engine {
   orders.highWater = oh;
   orders.freeHead = header.orders.freeHead;
   orders.live = header.orders.live;
-  orders.ids = header.ids;
+  // The pool's slot → id array is the id index's (filled below, null for free slots).
+  orders.ids = engine.idToSlot.keys;
 
   const levels = new LevelPool(Math.max(64, lh));
   levels.price = reader.f64(lh, levels.capacity);
@@ -214,13 +253,12 @@ export function decodeSnapshot(bytes: Uint8Array, verify: boolean): Engine {
 
   engine.orders = orders;
   engine.levels = levels;
-  for (let i = 0; i < header.accounts.length; i++) {
-    engine.accountNames.push(header.accounts[i]);
-    engine.accountIndex.set(header.accounts[i], i);
-  }
+  loadAccounts(engine, header, orders);
   for (let slot = 0; slot < oh; slot++) {
     const id = header.ids[slot];
-    if (id !== null) engine.idToSlot.set(id, slot);
+    if (id === null) orders.ids[slot] = null;
+    else if (isValidId(id) && !engine.idToSlot.has(id)) engine.idToSlot.set(id, slot);
+    else corrupt(`bad or repeated id in slot ${slot}`);
   }
   restoreOrderTypes(engine, header);
   if (verify) {
@@ -230,11 +268,14 @@ export function decodeSnapshot(bytes: Uint8Array, verify: boolean): Engine {
       corrupt((error as Error).message);
     }
   }
+  // The price → level index is derived state, rebuilt from the (verified) sorted level lists.
+  for (const book of engine.books) for (const side of book.sides) side.rebuildIndex();
   return engine;
 }
 
 /** Rebuilds the order-type state (extras, expiry queues, stops, last prices, dead ids). */
 function restoreOrderTypes(engine: Engine, header: SnapshotHeader): void {
+  if (header.version < 3) return;
   if (!Array.isArray(header.extras) || !Array.isArray(header.books) || header.books.length !== engine.books.length) {
     corrupt('order-type tables');
   }
