@@ -365,18 +365,26 @@ export class Engine {
     this.deadIds.add(book.index, stop.id, this.now);
   }
 
-  /** Runs the expiry sweep on the instrument of live `id`, if one of its GTT orders is due. */
-  private sweepFor(id: OrderId): void {
+  /**
+   * Slot of live resting order `id`, or NIL — after running the expiry sweep on the instrument of
+   * live `id` (resting or a pending stop) if one of its GTT orders is due. One id lookup when
+   * nothing is due, as before GTT existed.
+   */
+  private sweepAndFind(id: OrderId): number {
     const slot = this.idToSlot.get(id);
-    let book: Book;
-    if (slot !== NIL) book = this.books[this.levels.book[this.orders.level[slot]]];
-    else {
-      if (this.stopsById.size === 0) return;
-      const stop = this.stopsById.get(id);
-      if (stop === undefined) return;
-      book = this.books[stop.instrument];
+    if (slot !== NIL) {
+      const book = this.books[this.levels.book[this.orders.level[slot]]];
+      if (book.expiries.next > this.now) return slot;
+      this.sweep(book);
+      return this.idToSlot.get(id);
     }
-    if (book.expiries.next <= this.now) this.sweep(book);
+    if (this.stopsById.size === 0) return NIL;
+    const stop = this.stopsById.get(id);
+    if (stop !== undefined) {
+      const book = this.books[stop.instrument];
+      if (book.expiries.next <= this.now) this.sweep(book);
+    }
+    return NIL;
   }
 
   /** The reject for a cancel or modify of an id that is not live. */
@@ -385,8 +393,7 @@ export class Engine {
   }
 
   private cancel(id: OrderId, account: string): void {
-    this.sweepFor(id);
-    const slot = this.idToSlot.get(id);
+    const slot = this.sweepAndFind(id);
     if (slot === NIL) return this.cancelStop(id, account);
     const orders = this.orders;
     if (this.accountNames[orders.account[slot]] !== account) {
@@ -416,8 +423,7 @@ export class Engine {
 
   private modify(p: ParsedCommand, id: OrderId): void {
     const sink = this.sink;
-    this.sweepFor(id);
-    const slot = this.idToSlot.get(id);
+    const slot = this.sweepAndFind(id);
     if (slot === NIL) return this.modifyStop(p, id);
     const account = p.account;
     const orders = this.orders;
