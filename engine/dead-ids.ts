@@ -22,27 +22,42 @@ const PENDING_FLOOR = 1024;
 
 /** One instrument's ring of entry slots, grown on demand up to `max` (most never fill it). */
 class Ring {
-  slots: number[] = [];
+  slots = new Int32Array(16);
+  size = 0;
   /** Once full: position of the oldest entry (the next to be overwritten). */
   head = 0;
+}
+
+const FLAG_STALE = 1;
+const FLAG_INDEXED = 2;
+
+function grownI32(array: Int32Array, wanted: number): Int32Array<ArrayBuffer> {
+  const grown = new Int32Array(Math.max(wanted, array.length * 2));
+  grown.set(array);
+  return grown;
 }
 
 export class DeadIds {
   private readonly rings: Ring[];
   /** id → slot of its newest entry. */
   private readonly index = new IdIndex();
-  /** Per entry slot: the id, the death time, the instrument, and whether a newer entry of the id exists. */
+  /**
+   * Per entry slot (typed arrays: a death must not feed the garbage collector): the id, the death
+   * time, the instrument, flags (stale: a newer entry of the id exists; indexed: it answers in the
+   * index) and a generation bumped at every reuse of the slot.
+   */
   private ids: Array<OrderId | null> = [];
-  private times: number[] = [];
-  private instruments: number[] = [];
-  private stale: boolean[] = [];
-  /** Per entry slot: is it in the index; its generation (bumped at every reuse of the slot). */
-  private indexed: boolean[] = [];
-  private generations: number[] = [];
-  private freeSlots: number[] = [];
+  private times = new Float64Array(64);
+  private instruments = new Int32Array(64);
+  private flags = new Uint8Array(64);
+  private generations = new Int32Array(64);
+  private slotCount = 0;
+  private freeSlots = new Int32Array(64);
+  private freeCount = 0;
   /** Entries not indexed yet, in death order: slot and its generation when queued. */
-  private pendingSlots: number[] = [];
-  private pendingGenerations: number[] = [];
+  private pendingSlots = new Int32Array(64);
+  private pendingGenerations = new Int32Array(64);
+  private pendingCount = 0;
   /** Entries held in all rings (the pending queue is indexed before it exceeds PENDING_FACTOR × this). */
   private held = 0;
 
@@ -59,19 +74,26 @@ export class DeadIds {
     if (max === 0) return;
     const ring = this.rings[instrument];
     let slot: number;
-    if (ring.slots.length === max) {
+    if (ring.size === max) {
       this.freeSlot(ring.slots[ring.head]);
       slot = this.allocSlot(instrument, id, time);
       ring.slots[ring.head] = slot;
       ring.head = ring.head + 1 === max ? 0 : ring.head + 1;
     } else {
       slot = this.allocSlot(instrument, id, time);
-      ring.slots.push(slot);
+      if (ring.size === ring.slots.length) ring.slots = grownI32(ring.slots, Math.min(max, ring.size * 2));
+      ring.slots[ring.size++] = slot;
       this.held++;
     }
-    this.pendingSlots.push(slot);
-    this.pendingGenerations.push(this.generations[slot]);
-    if (this.pendingSlots.length > PENDING_FACTOR * this.held + PENDING_FLOOR) this.sync();
+    const n = this.pendingCount;
+    if (n === this.pendingSlots.length) {
+      this.pendingSlots = grownI32(this.pendingSlots, n * 2);
+      this.pendingGenerations = grownI32(this.pendingGenerations, n * 2);
+    }
+    this.pendingSlots[n] = slot;
+    this.pendingGenerations[n] = this.generations[slot];
+    this.pendingCount = n + 1;
+    if (this.pendingCount > PENDING_FACTOR * this.held + PENDING_FLOOR) this.sync();
   }
 
   /** Is `id` in some instrument's ring? (The caller checks first that it is not live.) */
@@ -91,8 +113,9 @@ export class DeadIds {
   private sync(): void {
     const slots = this.pendingSlots;
     const generations = this.pendingGenerations;
+    const flags = this.flags;
     // Bounded by the queue, which add() keeps below PENDING_FACTOR × held + PENDING_FLOOR.
-    for (let i = 0; i < slots.length; i++) {
+    for (let i = 0; i < this.pendingCount; i++) {
       const slot = slots[i];
       if (this.generations[slot] !== generations[i]) continue; // evicted before it was indexed
       const id = this.ids[slot] as OrderId;
@@ -100,25 +123,23 @@ export class DeadIds {
       if (previous !== NONE) {
         // The older entry stays in its ring (it is still counted there) but no longer answers.
         this.index.deleteSlot(previous);
-        this.indexed[previous] = false;
-        this.stale[previous] = true;
+        flags[previous] = FLAG_STALE;
       }
       this.index.set(id, slot);
-      this.indexed[slot] = true;
+      flags[slot] = FLAG_INDEXED;
     }
-    slots.length = 0;
-    generations.length = 0;
+    this.pendingCount = 0;
   }
 
   /** Number of entries of one instrument. */
   count(instrument: number): number {
-    return this.rings[instrument].slots.length;
+    return this.rings[instrument].size;
   }
 
   /** Entries of one instrument, oldest first. */
   forEach(instrument: number, visit: (id: OrderId, time: number) => void): void {
     const ring = this.rings[instrument];
-    const n = ring.slots.length;
+    const n = ring.size;
     const start = n < this.max ? 0 : ring.head;
     for (let k = 0; k < n; k++) {
       const slot = ring.slots[start + k < n ? start + k : start + k - n];
@@ -129,9 +150,10 @@ export class DeadIds {
   /** Forgets one instrument's entries (a shard that keeps only its own instruments). */
   clear(instrument: number): void {
     const ring = this.rings[instrument];
-    for (const slot of ring.slots) this.freeSlot(slot);
-    this.held -= ring.slots.length;
-    ring.slots = [];
+    for (let i = 0; i < ring.size; i++) this.freeSlot(ring.slots[i]);
+    this.held -= ring.size;
+    ring.slots = new Int32Array(16);
+    ring.size = 0;
     ring.head = 0;
   }
 
@@ -141,31 +163,46 @@ export class DeadIds {
   }
 
   memoryBytes(): number {
-    return this.ids.length * 56 + this.pendingSlots.length * 16 + this.index.memoryBytes();
+    let rings = 0;
+    for (const ring of this.rings) rings += ring.slots.byteLength;
+    const perSlot = this.times.length * (8 + 4 + 1 + 4 + 4 + 8);
+    return rings + perSlot + this.pendingSlots.byteLength * 2 + this.index.memoryBytes();
   }
 
   private allocSlot(instrument: number, id: OrderId, time: number): number {
     let slot: number;
-    if (this.freeSlots.length > 0) {
-      slot = this.freeSlots.pop()!;
+    if (this.freeCount > 0) {
+      slot = this.freeSlots[--this.freeCount];
       this.generations[slot]++;
     } else {
-      slot = this.ids.length;
+      slot = this.slotCount++;
+      if (slot === this.times.length) this.growSlots(slot * 2);
       this.generations[slot] = 0;
     }
     this.ids[slot] = id;
     this.times[slot] = time;
     this.instruments[slot] = instrument;
-    this.stale[slot] = false;
-    this.indexed[slot] = false;
+    this.flags[slot] = 0;
     return slot;
   }
 
   /** Forgets an entry: out of the index if it answers there, its slot free for reuse. */
   private freeSlot(slot: number): void {
-    if (this.indexed[slot]) this.index.deleteSlot(slot);
-    this.indexed[slot] = false;
+    if ((this.flags[slot] & FLAG_INDEXED) !== 0) this.index.deleteSlot(slot);
+    this.flags[slot] = 0;
     this.ids[slot] = null;
-    this.freeSlots.push(slot);
+    if (this.freeCount === this.freeSlots.length) this.freeSlots = grownI32(this.freeSlots, this.freeCount * 2);
+    this.freeSlots[this.freeCount++] = slot;
+  }
+
+  private growSlots(capacity: number): void {
+    const times = new Float64Array(capacity);
+    times.set(this.times);
+    this.times = times;
+    this.instruments = grownI32(this.instruments, capacity);
+    this.generations = grownI32(this.generations, capacity);
+    const flags = new Uint8Array(capacity);
+    flags.set(this.flags);
+    this.flags = flags;
   }
 }
