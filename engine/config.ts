@@ -154,7 +154,7 @@ export function resolveEngineOptions(options: EngineOptions): ResolvedEngineOpti
   const deadIds =
     options.deadIdsPerInstrumentMax === undefined ? ENGINE_DEFAULTS.deadIdsPerInstrumentMax : options.deadIdsPerInstrumentMax;
   if (typeof deadIds !== 'number' || !Number.isSafeInteger(deadIds) || deadIds < 0 || deadIds > DEAD_IDS_PER_INSTRUMENT_LIMIT) {
-    throw new ConfigError(`deadIdsPerInstrumentMax must be an integer from 0 to ${DEAD_IDS_PER_INSTRUMENT_LIMIT}, got ${String(deadIds)}`);
+    throw new ConfigError(`deadIdsPerInstrumentMax must be an integer from 0 to ${DEAD_IDS_PER_INSTRUMENT_LIMIT} (got ${describe(deadIds)})`);
   }
   return { instruments, maxOrders, initialOrders, deadIdsPerInstrumentMax: deadIds };
 }
