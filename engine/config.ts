@@ -19,7 +19,7 @@ export const ENGINE_DEFAULTS = Object.freeze({
   deadIdsPerInstrumentMax: 16_384,
 });
 /** Upper bound of deadIdsPerInstrumentMax: keeps snapshots and memory bounded. */
-export const DEAD_IDS_PER_INSTRUMENT_LIMIT = 1 << 22;
+const DEAD_IDS_PER_INSTRUMENT_LIMIT = 1 << 22;
 
 /** Instruments of one engine. A fixed limit keeps the symbol table and snapshots bounded. */
 export const INSTRUMENTS_MAX = 4096;
@@ -38,6 +38,7 @@ export const ENGINE_LIMITS = Object.freeze({
   symbolLength: { min: 1, max: SYMBOL_LENGTH_MAX },
   price: { min: 1, max: PRICE_MAX },
   maxQty: { min: 1, max: QTY_MAX },
+  deadIdsPerInstrumentMax: { min: 0, max: DEAD_IDS_PER_INSTRUMENT_LIMIT },
 });
 
 /** Earlier names, still accepted: alias → current name. */
