@@ -5,6 +5,14 @@ export { Exchange, type SubmitResult } from './exchange/exchange.js';
 export { EXCHANGE_DEFAULTS, ExchangeOptionsError, type CheckpointMode, type ExchangeOptions, type OnFull } from './exchange/options.js';
 export { EventsOverflowError, type ExchangeEvent } from './exchange/event-stream.js';
 export { ExchangeLockedError } from './exchange/dir-lock.js';
+export {
+  BackupThreadError,
+  DivergenceError,
+  ExchangeFailedError,
+  MatchingWorkerError,
+  ReclaimError,
+  type ExchangeFailureCode,
+} from './exchange/errors.js';
 export type { ExchangeStats } from './exchange/stats.js';
 export { RecoveryError, type RecoveryStats } from './replay/recovery.js';
 export { CheckpointCorruptError, CheckpointWriteError } from './replay/checkpoint-store.js';

@@ -9,6 +9,7 @@ import { RejectCode, type Command, type Engine, type EngineEvent, type EngineOpt
 import { TIF_GTC, type ParsedCommand } from '../engine/validate.js';
 import type { EncodedCommands } from '../engine/worker/command-codec.js';
 import { ShardHost, type ShardBatchResult } from '../engine/worker/shard-host.js';
+import { MatchingWorkerError } from './errors.js';
 import type { Pending } from './pending.js';
 import { ROUTE_DUPLICATE, Router } from './router.js';
 
@@ -141,7 +142,7 @@ export class Shards {
       this.listener?.onSent?.(s, entries, encoded);
       result.then(
         (outcome) => this.onBatch(s, entries, outcome),
-        (error: Error) => this.listener?.onError(error),
+        (error: Error) => this.listener?.onError(new MatchingWorkerError(error.message, { cause: error })),
       );
     }
   }
