@@ -18,7 +18,6 @@ import {
 } from '../engine/index.js';
 import { ParsedCommand, parseCommand } from '../engine/validate.js';
 import { toCommand } from '../engine/worker/command-codec.js';
-import type { CheckpointStore } from '../replay/checkpoint-store.js';
 import type { LogRecord, MarkRecord } from '../replay/records.js';
 import type { RecoveryStats } from '../replay/recovery.js';
 import { WalOverloadError, type WriteAheadLog } from '../wal/index.js';
@@ -63,15 +62,13 @@ export class Exchange {
   private failCleanup: Promise<void> = Promise.resolve();
   private idleWaiters: Array<() => void> = [];
   private readonly counters = { submitted: 0, acknowledged: 0, rejectedBeforeLog: 0, queueFullRejects: 0, marks: 0 };
-  private readonly checkpointer: Checkpointer;
-
   private constructor(
     private readonly options: ResolvedExchangeOptions,
     private readonly wal: WriteAheadLog<LogRecord>,
     /** The acknowledged state, for queries and paused checkpoints. */
     private readonly view: Engine,
     private readonly shards: Shards,
-    store: CheckpointStore | null,
+    private readonly checkpointer: Checkpointer,
     private readonly seqReservation: SeqReservation | null,
     start: { seq: number; commands: number; digest: string },
     private readonly recovery: RecoveryStats,
@@ -82,25 +79,6 @@ export class Exchange {
     this.commands = start.commands;
     this.logged = start.commands;
     this.digest = EventDigest.from(start.digest);
-    // The paused checkpointer reads the live acknowledged fields, not copies.
-    const self = this;
-    const acknowledged: AcknowledgedState = {
-      get commands() {
-        return self.commands;
-      },
-      get lastCommandSeq() {
-        return self.lastCommandSeq;
-      },
-      get digestValue() {
-        return self.digest.value;
-      },
-      view,
-    };
-    this.checkpointer = Checkpointer.create(options, wal, store, start, acknowledged, {
-      fail: (error) => this.fail(error),
-      room: () => this.admitWaiting(),
-    });
-    const checkpointer = this.checkpointer;
     shards.listen({
       onMatched: () => this.release(),
       onError: (error) => this.fail(error),
@@ -112,21 +90,43 @@ export class Exchange {
   static async open(options: ExchangeOptions): Promise<Exchange> {
     const resolved = resolveExchangeOptions(options);
     const opened = await openState(resolved);
-    let shards: Shards | null = null;
-    try {
-      const { recovered, engineOptions } = opened;
-      const view = recovered.engine;
-      const snapshot = view.liveOrders > 0 ? view.snapshot() : null;
-      shards = await Shards.start(resolved.workers, engineOptions, view, snapshot, resolved.batchMax);
-      const start = { seq: recovered.seq, commands: recovered.commands, digest: recovered.digest };
-      const exchange = new Exchange(resolved, opened.wal, view, shards, opened.store, opened.seqReservation, start, recovered.stats, opened.lock);
-      await exchange.checkpointer.start(engineOptions, snapshot);
-      return exchange;
-    } catch (error) {
-      await shards?.destroy();
+    const { recovered, engineOptions, wal } = opened;
+    const view = recovered.engine;
+    const start = { seq: recovered.seq, commands: recovered.commands, digest: recovered.digest };
+    // Built before the exchange so the backup thread restores its replica while the matching
+    // workers restore theirs; it reaches the exchange through these late-bound handles.
+    let exchange: Exchange | null = null;
+    const acknowledged: AcknowledgedState = {
+      get commands() {
+        return exchange?.commands ?? start.commands;
+      },
+      get lastCommandSeq() {
+        return exchange?.lastCommandSeq ?? 0;
+      },
+      get digestValue() {
+        return exchange?.digest.value ?? start.digest;
+      },
+      view,
+    };
+    let early: Error | null = null;
+    const checkpointer = Checkpointer.create(resolved, wal, opened.store, start, acknowledged, {
+      fail: (error) => (exchange === null ? (early ??= error) : exchange.fail(error)),
+      room: () => exchange?.admitWaiting(),
+    });
+    const snapshot = view.liveOrders > 0 ? view.snapshot() : null;
+    const [shards, backup] = await Promise.allSettled([
+      Shards.start(resolved.workers, engineOptions, view, snapshot, resolved.batchMax),
+      checkpointer.start(engineOptions, snapshot),
+    ]);
+    const failed = shards.status === 'rejected' ? shards.reason : backup.status === 'rejected' ? backup.reason : early;
+    if (failed !== null || shards.status === 'rejected') {
+      if (shards.status === 'fulfilled') await shards.value.destroy();
+      await checkpointer.terminate();
       await abandon(opened);
-      throw error;
+      throw failed;
     }
+    exchange = new Exchange(resolved, wal, view, shards.value, checkpointer, opened.seqReservation, start, recovered.stats, opened.lock);
+    return exchange;
   }
 
   /** Last sequence number that is durable under this exchange's durability mode. */
