@@ -27,12 +27,6 @@ export interface BackupListener {
   onProgress(): void;
 }
 
-/**
- * Records sent to the backup thread and not yet applied there, past which the host asks it to
- * report progress at once (instead of every 50 ms) so the exchange can pace admission on it.
- */
-export const BACKUP_BEHIND_SEQS_ACK = 65_536;
-
 export class BackupHost {
   /** Last sequence number the replica has applied (as last reported). */
   appliedSeq: number;
@@ -83,14 +77,18 @@ export class BackupHost {
     return this.sentSeq - this.appliedSeq;
   }
 
-  batch(seqs: Float64Array, commands: EncodedCommands): void {
+  /**
+   * `ack`: the replica reports its progress right after applying this (not only every 50 ms),
+   * for a caller that paces on `appliedSeq` — the last message sent always gets its answer.
+   */
+  batch(seqs: Float64Array, commands: EncodedCommands, ack = false): void {
     this.sentSeq = Math.max(this.sentSeq, seqs[seqs.length - 1]);
-    this.post({ type: 'batch', seqs, commands, ack: this.behind >= BACKUP_BEHIND_SEQS_ACK });
+    this.post({ type: 'batch', seqs, commands, ack });
   }
 
-  mark(seq: number, mark: MarkRecord): void {
+  mark(seq: number, mark: MarkRecord, ack = false): void {
     this.sentSeq = Math.max(this.sentSeq, seq);
-    this.post({ type: 'mark', seq, mark, ack: this.behind >= BACKUP_BEHIND_SEQS_ACK });
+    this.post({ type: 'mark', seq, mark, ack });
   }
 
   /** Takes a checkpoint of everything sent so far (if anything is new); resolves when done. */
