@@ -4,7 +4,7 @@
 // record for readers that never come (issue 10: a memory exchange without a directory grew
 // without bound). This log hands out sequence numbers and keeps nothing.
 
-import type { LogRecord } from '../replay/records.js';
+import type { LogRecord } from '../replay/index.js';
 import { WalClosedError, WalRangeError, type AppendResult, type Durability, type WalRecord, type WriteAheadLog } from '../wal/index.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();

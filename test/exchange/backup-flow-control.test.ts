@@ -1,4 +1,4 @@
-// The backup thread's inbox is bounded: while its replica is BACKUP_BEHIND_SEQS_MAX records
+// Why this file exists: the backup thread's inbox is bounded: while its replica is BACKUP_BEHIND_SEQS_MAX records
 // behind the log, admission waits for it (onFull 'wait') or refuses with QUEUE_FULL ('reject'),
 // instead of queueing records for it without limit; its progress reports admit what waits.
 // The replica is held back here by freezing the progress the host sees, with a small limit.

@@ -1,4 +1,4 @@
-// The one failure policy (issue 10 item 7): whatever stops the exchange — divergence, a failed
+// Why this file exists: the one failure policy (issue 10 item 7): whatever stops the exchange — divergence, a failed
 // reclaim, a dead backup thread or matching worker, a full log — every pending and later submit
 // rejects with the same typed error, close() resolves, the lock is released (the directory
 // reopens and recovers everything acknowledged), and stats().failed says why. Faults are injected

@@ -1,4 +1,4 @@
-// submitMany: one promise for a batch of commands, results in order (each as `submit` would
+// Why this file exists: submitMany: one promise for a batch of commands, results in order (each as `submit` would
 // give it), malformed or refused commands answered in place without failing the batch, and the
 // same bounded queue as `submit` — the rest of a batch waits for room in order, or is refused.
 

@@ -1,4 +1,4 @@
-// The log pipelines its group commits: the next batch commits while the previous one is still
+// Why this file exists: the log pipelines its group commits: the next batch commits while the previous one is still
 // being flushed, yet in `sync` mode a record is durable only once its own batch is flushed and
 // every batch before it is durable. A failed flush (later batches may be committed already)
 // refuses everything after it instead of handing sequence numbers out again.
