@@ -185,6 +185,16 @@ export async function killNode(manifest: ClusterManifest, name: string): Promise
   while (alive(pid)) await sleep(20);
 }
 
+/**
+ * SIGSTOP (pause) or SIGCONT (resume) one node: a stalled leader that still holds what it was
+ * sent, so a client's timed-out publish is committed later and its retry is a duplicate.
+ */
+export function pauseNode(manifest: ClusterManifest, name: string, paused: boolean): void {
+  const pid = pidOf(nodeNamed(manifest, name));
+  if (pid === null || !alive(pid)) throw new Error(`node ${name} is not running`);
+  process.kill(pid, paused ? 'SIGSTOP' : 'SIGCONT');
+}
+
 /** Start a killed node again with its own store; resolves once it reports healthy. */
 export async function restartNode(manifest: ClusterManifest, name: string, readyMsMax = DEFAULT_READY_MS_MAX): Promise<void> {
   const node = nodeNamed(manifest, name);
