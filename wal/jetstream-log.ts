@@ -21,7 +21,7 @@
 // in append order. (A leader change between two in-flight publishes can still store the later
 // one first; README says so.)
 
-import { connect, nanos, nuid, type NatsConnection } from '@nats-io/transport-node';
+import { connect, createInbox, headers, nanos, nuid, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import {
   DeliverPolicy,
   DiscardPolicy,
@@ -45,7 +45,7 @@ export interface JetStreamLogStats {
   acked: number;
   /** Publish attempts repeated after a timeout or error (same message id). */
   retries: number;
-  /** Acks the stream marked duplicate: a retry of a record it already held. */
+  /** Acks the stream marked duplicate: a re-sent record it already held (stored once). */
   duplicates: number;
   inFlight: number;
   queued: number;
@@ -56,6 +56,10 @@ interface Pending {
   readonly bytes: Uint8Array;
   readonly order: number;
   first_attempt_ms: number;
+  sent_ms: number;
+  /** Set while the in-order re-send waits for this entry's outcome. */
+  waiter: ((acked: boolean) => void) | null;
+  done: boolean;
   resolve(seq: number): void;
   reject(error: Error): void;
 }
@@ -65,6 +69,14 @@ const RETRY_DELAY_MS_MIN = 25;
 const RETRY_DELAY_MS_MAX = 500;
 /** Messages an ordered consumer asks for per pull while reading. */
 const READ_BATCH_MESSAGES = 4096;
+/**
+ * A pull of the ordered consumer expires after this long; its idle heartbeat is half of it, so
+ * a reader whose server died notices within a few seconds and resumes from the next seq on
+ * another server (the client's default, 30 s, would stall a member that long).
+ */
+const READ_PULL_EXPIRES_MS = 5_000;
+/** Control-plane calls (stream info, consumer create, purge) retry this often until quorumWaitMsMax. */
+const CONTROL_RETRY_MS = 250;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((done) => setTimeout(done, ms));
@@ -80,6 +92,20 @@ function is_stream_not_found(error: unknown): boolean {
   return /stream not found/i.test(message);
 }
 
+const DECODER = new TextDecoder();
+
+/** The stream's answer to one publish: its seq, or null for anything but a stored record. */
+function parse_ack(message: Msg): { seq: number; duplicate: boolean } | null {
+  if (message.headers?.hasError === true || message.data.length === 0) return null; // 503 no responders
+  try {
+    const ack = JSON.parse(DECODER.decode(message.data)) as { seq?: unknown; duplicate?: unknown; error?: unknown };
+    if (ack.error !== undefined || typeof ack.seq !== 'number' || ack.seq < 1) return null;
+    return { seq: ack.seq, duplicate: ack.duplicate === true };
+  } catch {
+    return null;
+  }
+}
+
 export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
   readonly options: JetStreamLogResolvedOptions<T>;
   /** Subject every record is published on (one subject: the stream order is the order). */
@@ -88,13 +114,19 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
   private readonly js: JetStreamClient;
   private readonly jsm: JetStreamManager;
   private readonly id_prefix: string;
+  /** Acks come back on `${inbox}.<order>`: one subscription for every publish, no per-publish timer. */
+  private readonly inbox: string;
+  private readonly acks: Subscription;
+  private readonly sweeper: ReturnType<typeof setInterval>;
   private first_seq: number;
   private last_seq: number;
   private next_order = 0;
   private readonly queue: Pending[] = [];
   private queue_head = 0;
-  private readonly retry: Pending[] = [];
-  private in_flight = 0;
+  /** Sent, awaiting an ack; insertion order is send order (a re-send is deleted and re-inserted). */
+  private readonly in_flight = new Map<number, Pending>();
+  /** Failed publishes waiting for the in-order re-send; a late ack may still settle one. */
+  private readonly retry = new Map<number, Pending>();
   private recovering = false;
   private failure: WalQuorumError | null = null;
   private closing: Promise<void> | null = null;
@@ -102,12 +134,7 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
   private readonly readers = new Set<ConsumerMessages>();
   private readonly counters = { acked: 0, retries: 0, duplicates: 0 };
 
-  private constructor(
-    options: JetStreamLogResolvedOptions<T>,
-    nc: NatsConnection,
-    jsm: JetStreamManager,
-    info: StreamInfo,
-  ) {
+  private constructor(options: JetStreamLogResolvedOptions<T>, nc: NatsConnection, jsm: JetStreamManager, info: StreamInfo) {
     this.options = options;
     this.subject = `${options.stream}.log`;
     this.nc = nc;
@@ -116,6 +143,10 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
     this.id_prefix = `${options.writerId === '' ? 'w' : options.writerId}.${nuid.next()}.`;
     this.first_seq = first_held(info);
     this.last_seq = info.state.last_seq;
+    this.inbox = createInbox();
+    this.acks = nc.subscribe(`${this.inbox}.*`, { callback: (_error, message) => this.on_reply(message) });
+    this.sweeper = setInterval(() => this.sweep(), Math.max(5, Math.floor(options.ackTimeoutMs / 4)));
+    this.sweeper.unref();
   }
 
   /**
@@ -137,13 +168,14 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
       throw new WalQuorumError(`cannot reach any of ${resolved.servers.join(', ')}: ${(error as Error).message}`, { cause: error });
     }
     try {
-      const jsm = await jetstreamManager(nc, { timeout: resolved.quorumWaitMsMax });
-      const info = await JetStreamLog.ensure_stream(jsm, resolved);
+      const jsm = await jetstreamManager(nc, { timeout: resolved.ackTimeoutMs });
+      const info = await retry_control(resolved.quorumWaitMsMax, `open stream ${resolved.stream}`, () =>
+        JetStreamLog.ensure_stream(jsm, resolved),
+      );
       return new JetStreamLog<T>(resolved, nc, jsm, info);
     } catch (error) {
       await nc.close().catch(() => undefined);
-      if (error instanceof WalQuorumError) throw error;
-      throw new WalQuorumError(`cannot open stream ${resolved.stream}: ${(error as Error).message}`, { cause: error });
+      throw error;
     }
   }
 
@@ -182,8 +214,8 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
   stats(): JetStreamLogStats {
     return {
       ...this.counters,
-      inFlight: this.in_flight,
-      queued: this.queue.length - this.queue_head + this.retry.length,
+      inFlight: this.in_flight.size,
+      queued: this.queue.length - this.queue_head + this.retry.size,
     };
   }
 
@@ -205,49 +237,100 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
     }
     const order = this.next_order++;
     return new Promise<number>((resolve, reject) => {
-      this.queue.push({ id: this.id_prefix + order, bytes, order, first_attempt_ms: 0, resolve, reject });
+      this.queue.push({ id: this.id_prefix + order, bytes, order, first_attempt_ms: 0, sent_ms: 0, waiter: null, done: false, resolve, reject });
       this.pump();
     });
   }
 
   /** Send queued records while the pipeline has room and nothing waits to be re-sent. */
   private pump(): void {
-    while (!this.recovering && this.failure === null && this.in_flight < this.options.inFlightMax && this.queue_head < this.queue.length) {
+    while (!this.recovering && this.failure === null && this.in_flight.size < this.options.inFlightMax && this.queue_head < this.queue.length) {
       const entry = this.queue[this.queue_head++];
       if (this.queue_head > 4096 && this.queue_head * 2 > this.queue.length) {
         this.queue.splice(0, this.queue_head);
         this.queue_head = 0;
       }
       entry.first_attempt_ms = Date.now();
-      this.in_flight++;
-      this.js.publish(this.subject, entry.bytes, { msgID: entry.id, timeout: this.options.ackTimeoutMs }).then(
-        (ack) => {
-          this.in_flight--;
-          this.acked(entry, ack.seq, ack.duplicate);
-          this.settle();
-        },
-        () => {
-          this.in_flight--;
-          this.counters.retries++;
-          this.retry.push(entry);
-          this.recovering = true;
-          this.settle();
-        },
-      );
+      this.send(entry);
     }
     this.wake_flush();
   }
 
-  private acked(entry: Pending, seq: number, duplicate: boolean): void {
+  private send(entry: Pending): void {
+    entry.sent_ms = Date.now();
+    this.in_flight.delete(entry.order);
+    this.in_flight.set(entry.order, entry);
+    const h = headers();
+    h.set('Nats-Msg-Id', entry.id);
+    try {
+      this.nc.publish(this.subject, entry.bytes, { reply: `${this.inbox}.${entry.order}`, headers: h });
+    } catch {
+      // Closed or draining connection: treat as a failed attempt (its retry will say why).
+      this.in_flight.delete(entry.order);
+      queueMicrotask(() => this.failed(entry));
+    }
+  }
+
+  private on_reply(message: Msg): void {
+    const order = Number(message.subject.slice(this.inbox.length + 1));
+    const ack = parse_ack(message);
+    // Count what the stream de-duplicated, even for an attempt whose record another attempt's
+    // ack already settled (every attempt of a record replies on the same subject).
+    if (ack?.duplicate === true) this.counters.duplicates++;
+    const entry = this.in_flight.get(order) ?? this.retry.get(order);
+    if (entry === undefined || entry.done) return;
+    if (ack === null) {
+      // Only the attempt in flight fails; a stale reply for an entry already queued for re-send is moot.
+      if (this.in_flight.delete(order)) this.failed(entry);
+      return;
+    }
+    this.in_flight.delete(order);
+    this.retry.delete(order);
+    this.acked(entry, ack.seq);
+    if (entry.waiter !== null) {
+      const waiter = entry.waiter;
+      entry.waiter = null;
+      waiter(true);
+    }
+    this.settle();
+  }
+
+  /** Fail every in-flight attempt older than ackTimeoutMs (send order: stop at the first young one). */
+  private sweep(): void {
+    const cutoff = Date.now() - this.options.ackTimeoutMs;
+    for (const [order, entry] of this.in_flight) {
+      if (entry.sent_ms > cutoff) break;
+      this.in_flight.delete(order);
+      this.failed(entry);
+    }
+  }
+
+  private failed(entry: Pending): void {
+    if (entry.done) return;
+    this.counters.retries++;
+    if (entry.waiter !== null) {
+      const waiter = entry.waiter;
+      entry.waiter = null;
+      waiter(false);
+      return;
+    }
+    this.retry.set(entry.order, entry);
+    this.recovering = true;
+    this.settle();
+  }
+
+  private acked(entry: Pending, seq: number): void {
+    entry.done = true;
     this.counters.acked++;
-    if (duplicate) this.counters.duplicates++;
     if (seq > this.last_seq) this.last_seq = seq;
     entry.resolve(seq);
   }
 
+  private resending = false;
+
   private settle(): void {
-    if (this.recovering && this.in_flight === 0 && this.retry.length > 0) {
-      void this.resend();
+    if (this.recovering) {
+      if (this.in_flight.size === 0 && !this.resending) void this.resend();
       return;
     }
     this.pump();
@@ -255,38 +338,37 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
 
   /** Re-send failed publishes one at a time in append order, then reopen the pipeline. */
   private async resend(): Promise<void> {
-    const batch = this.retry.splice(0).sort((a, b) => a.order - b.order);
-    for (const entry of batch) {
-      if (this.failure !== null) {
-        entry.reject(this.failure);
-        continue;
+    this.resending = true;
+    while (this.retry.size > 0) {
+      const batch = [...this.retry.values()].sort((a, b) => a.order - b.order);
+      for (const entry of batch) {
+        if (entry.done) continue;
+        if (this.failure === null) await this.publish_until_acked(entry);
+        if (this.failure !== null && !entry.done) {
+          entry.done = true;
+          entry.reject(this.failure);
+        }
+        this.retry.delete(entry.order);
       }
-      await this.publish_until_acked(entry);
     }
+    this.resending = false;
     this.recovering = false;
     if (this.failure !== null) this.reject_all(this.failure);
     this.pump();
   }
 
   private async publish_until_acked(entry: Pending): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 0; !entry.done; attempt++) {
       const elapsed = Date.now() - entry.first_attempt_ms;
-      const remaining = this.options.quorumWaitMsMax - elapsed;
-      if (remaining <= 0) {
+      if (elapsed >= this.options.quorumWaitMsMax) {
         this.fail(entry, elapsed);
         return;
       }
-      try {
-        const ack = await this.js.publish(this.subject, entry.bytes, {
-          msgID: entry.id,
-          timeout: Math.min(this.options.ackTimeoutMs, Math.max(remaining, 10)),
-        });
-        this.acked(entry, ack.seq, ack.duplicate);
-        return;
-      } catch {
-        this.counters.retries++;
-        await sleep(Math.min(RETRY_DELAY_MS_MAX, RETRY_DELAY_MS_MIN * 2 ** Math.min(attempt, 5)));
-      }
+      const acked = await new Promise<boolean>((resolve) => {
+        entry.waiter = resolve;
+        this.send(entry);
+      });
+      if (!acked) await sleep(Math.min(RETRY_DELAY_MS_MAX, RETRY_DELAY_MS_MIN * 2 ** Math.min(attempt, 5)));
     }
   }
 
@@ -296,19 +378,27 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
         `(quorumWaitMsMax ${this.options.quorumWaitMsMax}); this member is cut off or a quorum of servers is down. ` +
         `The log refuses further appends; reopen it once the cluster is reachable.`,
     );
+    entry.done = true;
     entry.reject(this.failure);
   }
 
   private reject_all(error: Error): void {
-    for (const entry of this.retry.splice(0)) entry.reject(error);
-    for (let i = this.queue_head; i < this.queue.length; i++) this.queue[i].reject(error);
+    for (const entry of this.retry.values()) {
+      entry.done = true;
+      entry.reject(error);
+    }
+    this.retry.clear();
+    for (let i = this.queue_head; i < this.queue.length; i++) {
+      this.queue[i].done = true;
+      this.queue[i].reject(error);
+    }
     this.queue.length = 0;
     this.queue_head = 0;
   }
 
   private wake_flush(): void {
     if (this.flush_waiters.length === 0) return;
-    if (this.in_flight > 0 || this.recovering || this.queue_head < this.queue.length) return;
+    if (this.in_flight.size > 0 || this.recovering || this.queue_head < this.queue.length) return;
     const waiters = this.flush_waiters;
     this.flush_waiters = [];
     for (const waiter of waiters) waiter();
@@ -327,12 +417,9 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
   }
 
   private async stream_info(): Promise<StreamInfo> {
-    let info: StreamInfo;
-    try {
-      info = await this.jsm.streams.info(this.options.stream);
-    } catch (error) {
-      throw new WalQuorumError(`stream ${this.options.stream} info unavailable: ${(error as Error).message}`, { cause: error });
-    }
+    const info = await retry_control(this.options.quorumWaitMsMax, `stream ${this.options.stream} info`, () =>
+      this.jsm.streams.info(this.options.stream),
+    );
     this.first_seq = Math.max(this.first_seq, first_held(info));
     if (info.state.last_seq > this.last_seq) this.last_seq = info.state.last_seq;
     return info;
@@ -348,11 +435,10 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
     check_range(from_seq, first_held(info), follow ? Math.max(info.state.last_seq, from_seq - 1) : info.state.last_seq, `stream ${this.options.stream}`);
     const stop_at = follow ? Number.POSITIVE_INFINITY : info.state.last_seq;
     if (from_seq > stop_at || signal?.aborted) return;
-    const consumer = await this.js.consumers.get(this.options.stream, {
-      deliver_policy: DeliverPolicy.StartSequence,
-      opt_start_seq: from_seq,
-    });
-    const messages = await consumer.consume({ max_messages: READ_BATCH_MESSAGES });
+    const consumer = await retry_control(this.options.quorumWaitMsMax, `stream ${this.options.stream} reader`, () =>
+      this.js.consumers.get(this.options.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from_seq }),
+    );
+    const messages = await consumer.consume({ max_messages: READ_BATCH_MESSAGES, expires: READ_PULL_EXPIRES_MS });
     this.readers.add(messages);
     const stop = (): void => void messages.stop();
     signal?.addEventListener('abort', stop, { once: true });
@@ -378,11 +464,9 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
     const info = await this.stream_info();
     validate_reclaim(uptoSeq, info.state.last_seq);
     if (uptoSeq < info.state.first_seq) return;
-    try {
-      await this.jsm.streams.purge(this.options.stream, { seq: uptoSeq + 1 });
-    } catch (error) {
-      throw new WalQuorumError(`stream ${this.options.stream}: trim to ${uptoSeq} failed: ${(error as Error).message}`, { cause: error });
-    }
+    await retry_control(this.options.quorumWaitMsMax, `stream ${this.options.stream} trim to ${uptoSeq}`, () =>
+      this.jsm.streams.purge(this.options.stream, { seq: uptoSeq + 1 }),
+    );
     this.first_seq = Math.max(this.first_seq, uptoSeq + 1);
   }
 
@@ -393,9 +477,28 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
 
   private async shut(): Promise<void> {
     await this.flush();
+    clearInterval(this.sweeper);
     for (const reader of this.readers) reader.stop();
     this.readers.clear();
+    this.acks.unsubscribe();
     await this.nc.close().catch(() => undefined);
   }
 }
 
+/**
+ * Run a control-plane request (stream info, consumer create, purge), retrying through a
+ * leader election until `ms_max`; then WalQuorumError. A range or option error is not retried.
+ */
+async function retry_control<R>(ms_max: number, what: string, fn: () => Promise<R>): Promise<R> {
+  const deadline = Date.now() + ms_max;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (Date.now() + CONTROL_RETRY_MS > deadline) {
+        throw new WalQuorumError(`${what}: no answer from a quorum within ${ms_max} ms: ${(error as Error).message}`, { cause: error });
+      }
+      await sleep(CONTROL_RETRY_MS);
+    }
+  }
+}

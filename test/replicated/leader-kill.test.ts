@@ -39,11 +39,14 @@ describeCluster('JetStream log: kill the stream leader under load', () => {
     const abort = new AbortController();
     const followed: number[] = [];
     const following = (async () => {
+      const tick = setInterval(() => process.stdout.write(`followed ${followed.length} stats ${JSON.stringify(writer.stats())}\n`), 2000);
+      try {
       for await (const { seq, command } of follower.read(1, { follow: true, signal: abort.signal })) {
         expect(seq).toBe(followed.length + 1);
         followed.push(parse_record(command).n);
         if (followed.length === TOTAL) abort.abort();
       }
+      } finally { clearInterval(tick); }
     })();
 
     // Steady load: batches of BATCH appends, each awaited; the kill lands between two batches,
