@@ -9,3 +9,10 @@ export type { ExchangeStats } from './exchange/stats.js';
 export { RecoveryError, type RecoveryStats } from './replay/recovery.js';
 export { CheckpointCorruptError, CheckpointWriteError } from './replay/checkpoint-store.js';
 export { ReplayDivergenceError, LogGapError } from './replay/replayer.js';
+export {
+  ReplicatedExchange,
+  type MemberRecord,
+  type ReplicatedExchangeOptions,
+  type ReplicatedExchangeStats,
+  type ReplicationOptions,
+} from './exchange/replicated-member.js';

@@ -1,0 +1,268 @@
+// Why this file exists: the report's primary-primary pair, built on JetStream as the
+// "coupling facility". Every member accepts submits and publishes them to one stream; the
+// stream's order is the one total order; every member applies every record (its own and the
+// others') in that order to its own deterministic engine, so all members hold the same books at
+// every sequence number. A submit resolves once the stream's quorum stored the command AND this
+// member applied it, with seq = its stream sequence. Kept apart from exchange.ts (the local,
+// sequencing pipeline, being restructured for the binary record) behind this one class, so
+// neither path changes the other; engine/ is unchanged.
+//
+// Not yet here (see README): local checkpoints in `dir` (a member replays the stream from its
+// first record), the binary record (records are msgpack until issue 9's format lands), worker
+// threads (one engine on the caller's thread), confirmed-checkpoint trimming.
+
+import { pack, unpack } from 'msgpackr';
+import { nuid } from '@nats-io/transport-node';
+import { Engine, RejectCode, type Command, type Depth, type InstrumentSpec, type OrderId, type OrderView } from '../engine/index.js';
+import { ParsedCommand, parseCommand } from '../engine/validate.js';
+import { toCommand } from '../engine/worker/command-codec.js';
+import { JetStreamLog, WalRangeError, type JetStreamLogOptions, type RecordCodec } from '../wal/index.js';
+import { EventStream, type ExchangeEvent } from './event-stream.js';
+import type { SubmitResult } from './pending.js';
+
+export interface ReplicationOptions {
+  /** nats:// URLs of the JetStream cluster. */
+  servers: string[];
+  /** The venue's stream; every member of the venue names the same one. */
+  stream: string;
+  /** Raft replicas of the stream when this member creates it (default 3). */
+  replicas?: number;
+  /** Limits of the log (in flight, timeouts); see JetStreamLogOptions. */
+  log?: Omit<Partial<JetStreamLogOptions<MemberRecord>>, 'servers' | 'stream' | 'replicas' | 'codec'>;
+}
+
+export interface ReplicatedExchangeOptions {
+  instruments: InstrumentSpec[];
+  maxOrders?: number;
+  replication: ReplicationOptions;
+  /** Submits published but not yet applied here at most; more resolve with QUEUE_FULL. */
+  maxPending?: number;
+  /** Events buffered per `events()` subscriber. */
+  eventsBacklogMax?: number;
+}
+
+/** What the stream holds per command: who submitted it (to resolve its promise) and the command. */
+export interface MemberRecord {
+  /** Submitting member's id (fresh per open). */
+  m: string;
+  /** The member's submit counter. */
+  n: number;
+  c: Command;
+}
+
+const MEMBER_CODEC: RecordCodec<MemberRecord> = {
+  encode: (record) => pack(record),
+  decode: (bytes) => unpack(bytes) as MemberRecord,
+};
+
+interface MySubmit {
+  resolve(result: SubmitResult): void;
+  reject(error: Error): void;
+}
+
+export interface ReplicatedExchangeStats {
+  /** Last stream seq applied by this member. */
+  lastSeq: number;
+  submitted: number;
+  /** This member's submits acknowledged (stored by the quorum and applied here). */
+  acknowledged: number;
+  /** Records applied here, every member's. */
+  applied: number;
+  pending: number;
+  rejectedBeforeLog: number;
+  log: ReturnType<JetStreamLog<MemberRecord>['stats']>;
+  failed: string | null;
+}
+
+export class ReplicatedExchange {
+  private readonly engine: Engine;
+  private readonly log: JetStreamLog<MemberRecord>;
+  private readonly memberId = nuid.next();
+  private readonly parsed = new ParsedCommand();
+  private readonly instrumentIndex = new Map<string, number>();
+  private readonly mine = new Map<number, MySubmit>();
+  private readonly streams = new Set<EventStream>();
+  private readonly abort = new AbortController();
+  private readonly maxPending: number;
+  private readonly eventsBacklogMax: number;
+  private next = 0;
+  private applied_seq = 0;
+  private lastTimeMs = 0;
+  private failure: Error | null = null;
+  private closing: Promise<void> | null = null;
+  private reading: Promise<void> = Promise.resolve();
+  private seqWaiters: { seq: number; wake: () => void }[] = [];
+  private readonly counters = { submitted: 0, acknowledged: 0, applied: 0, rejectedBeforeLog: 0 };
+
+  private constructor(engine: Engine, log: JetStreamLog<MemberRecord>, options: ReplicatedExchangeOptions) {
+    this.engine = engine;
+    this.log = log;
+    this.maxPending = options.maxPending ?? 65_536;
+    this.eventsBacklogMax = options.eventsBacklogMax ?? 65_536;
+    engine.instruments.forEach((spec, index) => this.instrumentIndex.set(spec.symbol, index));
+  }
+
+  /**
+   * Join the venue's stream: connect, replay the stream from its first record into a fresh
+   * engine, and resolve once this member has applied everything the stream held at open.
+   * Throws WalQuorumError when the cluster has no quorum, WalRangeError when the stream was
+   * trimmed (a member without a checkpoint cannot join it).
+   */
+  static async open(options: ReplicatedExchangeOptions): Promise<ReplicatedExchange> {
+    const engine = new Engine({ instruments: options.instruments, maxOrders: options.maxOrders });
+    const log = await JetStreamLog.open<MemberRecord>({
+      ...options.replication.log,
+      servers: options.replication.servers,
+      stream: options.replication.stream,
+      replicas: options.replication.replicas ?? 3,
+      codec: MEMBER_CODEC,
+    });
+    const member = new ReplicatedExchange(engine, log, options);
+    try {
+      const tail = await log.tail();
+      if (log.firstSeq > 1) {
+        throw new WalRangeError(1, `stream ${options.replication.stream} starts at seq ${log.firstSeq}: a member without a checkpoint must replay from seq 1`);
+      }
+      member.reading = member.follow(1);
+      await member.appliedThrough(tail);
+      if (member.failure !== null) throw member.failure;
+      return member;
+    } catch (error) {
+      member.abort.abort();
+      await log.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async follow(from: number): Promise<void> {
+    try {
+      for await (const { seq, command: record } of this.log.read(from, { follow: true, signal: this.abort.signal })) {
+        this.apply(seq, record);
+      }
+    } catch (error) {
+      if (!this.abort.signal.aborted) this.fail(error as Error);
+    }
+  }
+
+  /** Applies one stream record: the same engine call on every member, in stream order. */
+  private apply(seq: number, record: MemberRecord): void {
+    const events = this.engine.apply(record.c);
+    this.applied_seq = seq;
+    this.counters.applied++;
+    if (record.m === this.memberId) {
+      const submit = this.mine.get(record.n);
+      if (submit !== undefined) {
+        this.mine.delete(record.n);
+        this.counters.acknowledged++;
+        submit.resolve({ seq, events });
+      }
+    }
+    if (this.streams.size > 0) {
+      for (const event of events) {
+        const withSeq = { ...event, seq } as ExchangeEvent;
+        for (const stream of this.streams) stream.push(withSeq);
+      }
+    }
+    if (this.seqWaiters.length > 0) {
+      const ready = this.seqWaiters.filter((w) => w.seq <= seq);
+      this.seqWaiters = this.seqWaiters.filter((w) => w.seq > seq);
+      for (const waiter of ready) waiter.wake();
+    }
+  }
+
+  /** Resolves once this member has applied every record up to `seq`. */
+  appliedThrough(seq: number): Promise<void> {
+    if (seq <= this.applied_seq || this.failure !== null) return Promise.resolve();
+    return new Promise((wake) => this.seqWaiters.push({ seq, wake }));
+  }
+
+  /** Last stream seq applied here (the state every query reflects). */
+  get lastSeq(): number {
+    return this.applied_seq;
+  }
+
+  submit(command: unknown): Promise<SubmitResult> {
+    if (this.failure !== null) return Promise.reject(this.failure);
+    this.counters.submitted++;
+    const p = this.parsed;
+    const reason = parseCommand(command, this.instrumentIndex, this.engine.instruments, p, false);
+    if (this.closing !== null) return Promise.resolve(this.refuse(p.op, p.id, RejectCode.EXCHANGE_CLOSED));
+    if (reason !== null) return Promise.resolve(this.refuse(p.op, p.id, reason));
+    if (this.mine.size >= this.maxPending) return Promise.resolve(this.refuse(p.op, p.id, RejectCode.QUEUE_FULL));
+    // Time travels in the command, so every member applies the same value.
+    const now = Date.now();
+    p.time = now > this.lastTimeMs ? now : this.lastTimeMs;
+    this.lastTimeMs = p.time;
+    const n = this.next++;
+    const record: MemberRecord = { m: this.memberId, n, c: toCommand(p) };
+    return new Promise<SubmitResult>((resolve, reject) => {
+      this.mine.set(n, { resolve, reject });
+      this.log.append(record).catch((error: Error) => {
+        // Not stored by a quorum: fail closed (the member must be reopened to learn what the
+        // stream holds), never acknowledge.
+        this.fail(error);
+      });
+    });
+  }
+
+  private refuse(op: Command['op'] | null, id: OrderId | null, reason: RejectCode): SubmitResult {
+    this.counters.rejectedBeforeLog++;
+    return { seq: null, events: [{ type: 'rejected', op, id, reason }] };
+  }
+
+  private fail(error: Error): void {
+    if (this.failure !== null) return;
+    this.failure = error;
+    for (const submit of this.mine.values()) submit.reject(error);
+    this.mine.clear();
+    for (const stream of [...this.streams]) stream.fail(error);
+    for (const waiter of this.seqWaiters.splice(0)) waiter.wake();
+    this.abort.abort();
+  }
+
+  depth(symbol: string, levels = 10): Depth {
+    return this.engine.depth(symbol, levels);
+  }
+
+  order(id: OrderId): OrderView | undefined {
+    return this.engine.order(id);
+  }
+
+  stateHash(): string {
+    return this.engine.stateHash();
+  }
+
+  events(): AsyncIterableIterator<ExchangeEvent> {
+    const stream = new EventStream(this.eventsBacklogMax, (s) => this.streams.delete(s));
+    if (this.closing !== null || this.failure !== null) stream.end();
+    else this.streams.add(stream);
+    return stream;
+  }
+
+  stats(): ReplicatedExchangeStats {
+    return {
+      lastSeq: this.applied_seq,
+      ...this.counters,
+      pending: this.mine.size,
+      log: this.log.stats(),
+      failed: this.failure?.message ?? null,
+    };
+  }
+
+  /** Waits for this member's submits to be applied, then leaves the stream. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    await this.log.flush();
+    if (this.failure === null && this.log.lastSeq > this.applied_seq) await this.appliedThrough(this.log.lastSeq);
+    for (const stream of this.streams) stream.end();
+    this.streams.clear();
+    this.abort.abort();
+    await this.reading;
+    await this.log.close();
+    if (this.failure !== null) throw this.failure;
+  }
+}
