@@ -17,7 +17,10 @@ import { Engine, RejectCode, type Command, type Depth, type InstrumentSpec, type
 import { ParsedCommand, parseCommand } from '../engine/validate.js';
 import { toCommand } from '../engine/worker/command-codec.js';
 import { JetStreamLog, WalRangeError, type JetStreamLogOptions, type RecordCodec } from '../wal/index.js';
+import { mkdirSync } from 'node:fs';
+import { DirLock } from './dir-lock.js';
 import { EventStream, type ExchangeEvent } from './event-stream.js';
+import { ExchangeOptionsError } from './options.js';
 import type { SubmitResult } from './pending.js';
 
 export interface ReplicationOptions {
@@ -32,6 +35,11 @@ export interface ReplicationOptions {
 }
 
 export interface ReplicatedExchangeOptions {
+  /**
+   * This member's own directory, held exclusively (a lock) so two members never share it.
+   * Local checkpoints are not written yet: a member replays the stream from seq 1 on open.
+   */
+  dir?: string;
   instruments: InstrumentSpec[];
   maxOrders?: number;
   replication: ReplicationOptions;
@@ -54,6 +62,38 @@ const MEMBER_CODEC: RecordCodec<MemberRecord> = {
   encode: (record) => pack(record),
   decode: (bytes) => unpack(bytes) as MemberRecord,
 };
+
+const OPTION_NAMES = ['dir', 'instruments', 'maxOrders', 'replication', 'maxPending', 'eventsBacklogMax'];
+const REPLICATION_NAMES = ['servers', 'stream', 'replicas', 'log'];
+
+/** Checks the shape a replicated open needs; the log and engine check their own values. */
+export function checkReplicatedOptions(options: unknown): ReplicatedExchangeOptions {
+  if (typeof options !== 'object' || options === null) throw new ExchangeOptionsError('options must be an object');
+  const given = options as Record<string, unknown>;
+  for (const key of Object.keys(given)) {
+    if (!OPTION_NAMES.includes(key)) {
+      throw new ExchangeOptionsError(`option '${key}' does not apply to a replicated exchange (known: ${OPTION_NAMES.join(', ')})`);
+    }
+  }
+  const replication = given['replication'];
+  if (typeof replication !== 'object' || replication === null) throw new ExchangeOptionsError('replication must be an object');
+  for (const key of Object.keys(replication)) {
+    if (!REPLICATION_NAMES.includes(key)) {
+      throw new ExchangeOptionsError(`unknown replication option '${key}' (known: ${REPLICATION_NAMES.join(', ')})`);
+    }
+  }
+  if (!Array.isArray(given['instruments'])) throw new ExchangeOptionsError('instruments are required for a replicated exchange');
+  if (given['dir'] !== undefined && (typeof given['dir'] !== 'string' || given['dir'] === '')) {
+    throw new ExchangeOptionsError('dir must be a non-empty string');
+  }
+  for (const key of ['maxPending', 'eventsBacklogMax'] as const) {
+    const value = given[key];
+    if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1)) {
+      throw new ExchangeOptionsError(`${key} must be a positive integer (got ${String(value)})`);
+    }
+  }
+  return options as ReplicatedExchangeOptions;
+}
 
 interface MySubmit {
   resolve(result: SubmitResult): void;
@@ -94,7 +134,12 @@ export class ReplicatedExchange {
   private seqWaiters: { seq: number; wake: () => void }[] = [];
   private readonly counters = { submitted: 0, acknowledged: 0, applied: 0, rejectedBeforeLog: 0 };
 
-  private constructor(engine: Engine, log: JetStreamLog<MemberRecord>, options: ReplicatedExchangeOptions) {
+  private constructor(
+    engine: Engine,
+    log: JetStreamLog<MemberRecord>,
+    options: ReplicatedExchangeOptions,
+    private readonly lock: DirLock | null,
+  ) {
     this.engine = engine;
     this.log = log;
     this.maxPending = options.maxPending ?? 65_536;
@@ -109,15 +154,27 @@ export class ReplicatedExchange {
    * trimmed (a member without a checkpoint cannot join it).
    */
   static async open(options: ReplicatedExchangeOptions): Promise<ReplicatedExchange> {
+    checkReplicatedOptions(options);
     const engine = new Engine({ instruments: options.instruments, maxOrders: options.maxOrders });
-    const log = await JetStreamLog.open<MemberRecord>({
-      ...options.replication.log,
-      servers: options.replication.servers,
-      stream: options.replication.stream,
-      replicas: options.replication.replicas ?? 3,
-      codec: MEMBER_CODEC,
-    });
-    const member = new ReplicatedExchange(engine, log, options);
+    let lock: DirLock | null = null;
+    if (options.dir !== undefined) {
+      mkdirSync(options.dir, { recursive: true });
+      lock = DirLock.acquire(options.dir);
+    }
+    let log: JetStreamLog<MemberRecord>;
+    try {
+      log = await JetStreamLog.open<MemberRecord>({
+        ...options.replication.log,
+        servers: options.replication.servers,
+        stream: options.replication.stream,
+        replicas: options.replication.replicas ?? 3,
+        codec: MEMBER_CODEC,
+      });
+    } catch (error) {
+      lock?.release();
+      throw error;
+    }
+    const member = new ReplicatedExchange(engine, log, options, lock);
     try {
       const tail = await log.tail();
       if (log.firstSeq > 1) {
@@ -130,6 +187,7 @@ export class ReplicatedExchange {
     } catch (error) {
       member.abort.abort();
       await log.close().catch(() => undefined);
+      lock?.release();
       throw error;
     }
   }
@@ -174,6 +232,11 @@ export class ReplicatedExchange {
   appliedThrough(seq: number): Promise<void> {
     if (seq <= this.applied_seq || this.failure !== null) return Promise.resolve();
     return new Promise((wake) => this.seqWaiters.push({ seq, wake }));
+  }
+
+  /** The stream's current last seq (a round trip to the cluster). */
+  streamTail(): Promise<number> {
+    return this.log.tail();
   }
 
   /** Last stream seq applied here (the state every query reflects). */
@@ -263,6 +326,7 @@ export class ReplicatedExchange {
     this.abort.abort();
     await this.reading;
     await this.log.close();
+    this.lock?.release();
     if (this.failure !== null) throw this.failure;
   }
 }

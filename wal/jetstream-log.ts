@@ -49,6 +49,8 @@ export interface JetStreamLogStats {
   duplicates: number;
   inFlight: number;
   queued: number;
+  /** Times a reader's ordered consumer ended early and was started again at the next seq. */
+  readerRestarts: number;
 }
 
 interface Pending {
@@ -75,6 +77,8 @@ const READ_BATCH_MESSAGES = 4096;
  * another server (the client's default, 30 s, would stall a member that long).
  */
 const READ_PULL_EXPIRES_MS = 5_000;
+/** Missed idle heartbeats (each READ_PULL_EXPIRES_MS / 2) after which a reader starts a new consumer. */
+const READ_HEARTBEATS_MISSED_MAX = 2;
 /** Control-plane calls (stream info, consumer create, purge) retry this often until quorumWaitMsMax. */
 const CONTROL_RETRY_MS = 250;
 
@@ -132,7 +136,7 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
   private closing: Promise<void> | null = null;
   private flush_waiters: (() => void)[] = [];
   private readonly readers = new Set<ConsumerMessages>();
-  private readonly counters = { acked: 0, retries: 0, duplicates: 0 };
+  private readonly counters = { acked: 0, retries: 0, duplicates: 0, readerRestarts: 0 };
 
   private constructor(options: JetStreamLogResolvedOptions<T>, nc: NatsConnection, jsm: JetStreamManager, info: StreamInfo) {
     this.options = options;
@@ -434,29 +438,52 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
     const info = await this.stream_info();
     check_range(from_seq, first_held(info), follow ? Math.max(info.state.last_seq, from_seq - 1) : info.state.last_seq, `stream ${this.options.stream}`);
     const stop_at = follow ? Number.POSITIVE_INFINITY : info.state.last_seq;
-    if (from_seq > stop_at || signal?.aborted) return;
-    const consumer = await retry_control(this.options.quorumWaitMsMax, `stream ${this.options.stream} reader`, () =>
-      this.js.consumers.get(this.options.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from_seq }),
-    );
-    const messages = await consumer.consume({ max_messages: READ_BATCH_MESSAGES, expires: READ_PULL_EXPIRES_MS });
-    this.readers.add(messages);
-    const stop = (): void => void messages.stop();
-    signal?.addEventListener('abort', stop, { once: true });
     let expected = from_seq;
-    try {
-      for await (const message of messages) {
-        if (message.seq !== expected) {
-          throw new WalCorruptionError(expected, `stream ${this.options.stream}`, `the stream delivered seq ${message.seq}`);
+    // The client's ordered consumer may give up (its iterator simply ends) when the server it
+    // reads through dies or the stream has no leader for a while; a member must not silently
+    // stop applying, so a reader that has not reached its end starts a new ordered consumer at
+    // the next seq it expects, retrying through the election.
+    const active = (): boolean => expected <= stop_at && signal?.aborted !== true && this.closing === null;
+    while (active()) {
+      const consumer = await retry_control(this.options.quorumWaitMsMax, `stream ${this.options.stream} reader`, () =>
+        this.js.consumers.get(this.options.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: expected }),
+      );
+      const messages = await consumer.consume({ max_messages: READ_BATCH_MESSAGES, expires: READ_PULL_EXPIRES_MS });
+      this.readers.add(messages);
+      const stop = (): void => void messages.stop();
+      signal?.addEventListener('abort', stop, { once: true });
+      // An ordered consumer lives on one server (the stream leader's, usually); when that
+      // server dies the client keeps pulling from a consumer that no longer exists and never
+      // resets (measured: stuck past 50 s). Two missed heartbeats end this consumer; the loop
+      // starts a fresh one at the next expected seq.
+      void (async () => {
+        for await (const status of messages.status()) {
+          if (status.type === 'heartbeats_missed' && status.count >= READ_HEARTBEATS_MISSED_MAX) {
+            messages.stop();
+            return;
+          }
         }
-        expected++;
-        if (message.seq > this.last_seq) this.last_seq = message.seq;
-        yield { seq: message.seq, command: this.options.codec.decode(message.data) };
-        if (message.seq >= stop_at) break;
+      })().catch(() => undefined);
+      try {
+        for await (const message of messages) {
+          if (message.seq < expected) continue; // re-delivered after a reset: already yielded
+          if (message.seq !== expected) {
+            throw new WalCorruptionError(expected, `stream ${this.options.stream}`, `the stream delivered seq ${message.seq}`);
+          }
+          expected++;
+          if (message.seq > this.last_seq) this.last_seq = message.seq;
+          yield { seq: message.seq, command: this.options.codec.decode(message.data) };
+          if (message.seq >= stop_at) break;
+        }
+      } finally {
+        signal?.removeEventListener('abort', stop);
+        this.readers.delete(messages);
+        await messages.close().catch(() => undefined);
       }
-    } finally {
-      signal?.removeEventListener('abort', stop);
-      this.readers.delete(messages);
-      await messages.close().catch(() => undefined);
+      if (active()) {
+        this.counters.readerRestarts++;
+        await sleep(CONTROL_RETRY_MS);
+      }
     }
   }
 
