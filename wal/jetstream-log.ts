@@ -69,8 +69,11 @@ interface Pending {
 /** Backoff between retries of one publish: short, because a Raft election ends in seconds. */
 const RETRY_DELAY_MS_MIN = 25;
 const RETRY_DELAY_MS_MAX = 500;
-/** Messages an ordered consumer asks for per pull while reading. */
-const READ_BATCH_MESSAGES = 4096;
+/**
+ * Messages an ordered consumer asks for per pull while reading. Replay of 100,000 64-byte records
+ * on the loaded 2-core machine (load ~15): 4,096 per pull ~31–41k/s, 20,000 ~85k/s, 50,000 ~75k/s.
+ */
+const READ_BATCH_MESSAGES = 20_000;
 /**
  * A pull of the ordered consumer expires after this long; its idle heartbeat is half of it, so
  * a reader whose server died notices within a few seconds and resumes from the next seq on
