@@ -7,9 +7,11 @@
 // sequencing pipeline, being restructured for the binary record) behind this one class, so
 // neither path changes the other; engine/ is unchanged.
 //
-// Not yet here (see README): local checkpoints in `dir` (a member replays the stream from its
-// first record), the binary record (records are msgpack until issue 9's format lands), worker
-// threads (one engine on the caller's thread), confirmed-checkpoint trimming.
+// With a `dir`, a member writes checkpoints of its engine there (every checkpointEvery records
+// and at close) and reopens from the newest one that verifies, replaying the stream after it.
+// Not yet here (see README): the binary record (records are msgpack until issue 9's format
+// lands), worker threads and the backup thread (one engine on the caller's thread; a checkpoint
+// is taken on it), trimming the stream behind every member's confirmed checkpoint.
 
 import { pack, unpack } from 'msgpackr';
 import { nuid } from '@nats-io/transport-node';
@@ -18,6 +20,8 @@ import { ParsedCommand, parseCommand } from '../engine/validate.js';
 import { toCommand } from '../engine/worker/command-codec.js';
 import { JetStreamLog, WalRangeError, type JetStreamLogOptions, type RecordCodec } from '../wal/index.js';
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { CheckpointCorruptError, CheckpointStore, CheckpointWriteError } from '../replay/checkpoint-store.js';
 import { DirLock } from './dir-lock.js';
 import { EventStream, type ExchangeEvent } from './event-stream.js';
 import { ExchangeOptionsError } from './options.js';
@@ -36,10 +40,14 @@ export interface ReplicationOptions {
 
 export interface ReplicatedExchangeOptions {
   /**
-   * This member's own directory, held exclusively (a lock) so two members never share it.
-   * Local checkpoints are not written yet: a member replays the stream from seq 1 on open.
+   * This member's own directory, held exclusively (a lock) so two members never share it. Its
+   * checkpoints live in `dir/checkpoints`; without a dir a member replays the stream from seq 1.
    */
   dir?: string;
+  /** Records applied between checkpoints (with a dir). */
+  checkpointEvery?: number;
+  /** Checkpoints kept in the dir. */
+  checkpointsKept?: number;
   instruments: InstrumentSpec[];
   maxOrders?: number;
   replication: ReplicationOptions;
@@ -63,7 +71,7 @@ const MEMBER_CODEC: RecordCodec<MemberRecord> = {
   decode: (bytes) => unpack(bytes) as MemberRecord,
 };
 
-const OPTION_NAMES = ['dir', 'instruments', 'maxOrders', 'replication', 'maxPending', 'eventsBacklogMax'];
+const OPTION_NAMES = ['dir', 'instruments', 'maxOrders', 'replication', 'maxPending', 'eventsBacklogMax', 'checkpointEvery', 'checkpointsKept'];
 const REPLICATION_NAMES = ['servers', 'stream', 'replicas', 'log'];
 
 /** Checks the shape a replicated open needs; the log and engine check their own values. */
@@ -86,7 +94,7 @@ export function checkReplicatedOptions(options: unknown): ReplicatedExchangeOpti
   if (given['dir'] !== undefined && (typeof given['dir'] !== 'string' || given['dir'] === '')) {
     throw new ExchangeOptionsError('dir must be a non-empty string');
   }
-  for (const key of ['maxPending', 'eventsBacklogMax'] as const) {
+  for (const key of ['maxPending', 'eventsBacklogMax', 'checkpointEvery', 'checkpointsKept'] as const) {
     const value = given[key];
     if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1)) {
       throw new ExchangeOptionsError(`${key} must be a positive integer (got ${String(value)})`);
@@ -110,6 +118,9 @@ export interface ReplicatedExchangeStats {
   applied: number;
   pending: number;
   rejectedBeforeLog: number;
+  /** Seq of the checkpoint this member opened from (0: replayed the stream from seq 1). */
+  restoredFromSeq: number;
+  checkpointsWritten: number;
   log: ReturnType<JetStreamLog<MemberRecord>['stats']>;
   failed: string | null;
 }
@@ -132,15 +143,24 @@ export class ReplicatedExchange {
   private closing: Promise<void> | null = null;
   private reading: Promise<void> = Promise.resolve();
   private seqWaiters: { seq: number; wake: () => void }[] = [];
-  private readonly counters = { submitted: 0, acknowledged: 0, applied: 0, rejectedBeforeLog: 0 };
+  private readonly counters = { submitted: 0, acknowledged: 0, applied: 0, rejectedBeforeLog: 0, checkpointsWritten: 0 };
+  private readonly checkpointEvery: number;
+  private readonly checkpointsKept: number;
+  private checkpointSeq: number;
 
   private constructor(
     engine: Engine,
     log: JetStreamLog<MemberRecord>,
     options: ReplicatedExchangeOptions,
     private readonly lock: DirLock | null,
+    private readonly store: CheckpointStore | null,
+    private readonly restoredSeq: number,
   ) {
     this.engine = engine;
+    this.applied_seq = restoredSeq;
+    this.checkpointEvery = options.checkpointEvery ?? 100_000;
+    this.checkpointsKept = options.checkpointsKept ?? 2;
+    this.checkpointSeq = restoredSeq;
     this.log = log;
     this.maxPending = options.maxPending ?? 65_536;
     this.eventsBacklogMax = options.eventsBacklogMax ?? 65_536;
@@ -155,11 +175,25 @@ export class ReplicatedExchange {
    */
   static async open(options: ReplicatedExchangeOptions): Promise<ReplicatedExchange> {
     checkReplicatedOptions(options);
-    const engine = new Engine({ instruments: options.instruments, maxOrders: options.maxOrders });
+    // Bad instruments fail before anything connects or touches the directory.
+    let engine = new Engine({ instruments: options.instruments, maxOrders: options.maxOrders });
     let lock: DirLock | null = null;
+    let store: CheckpointStore | null = null;
+    let restoredSeq = 0;
     if (options.dir !== undefined) {
       mkdirSync(options.dir, { recursive: true });
       lock = DirLock.acquire(options.dir);
+      try {
+        store = new CheckpointStore(join(options.dir, 'checkpoints'));
+        const restored = restoreNewest(store);
+        if (restored !== null) {
+          engine = restored.engine;
+          restoredSeq = restored.seq;
+        }
+      } catch (error) {
+        lock.release();
+        throw error;
+      }
     }
     let log: JetStreamLog<MemberRecord>;
     try {
@@ -174,13 +208,19 @@ export class ReplicatedExchange {
       lock?.release();
       throw error;
     }
-    const member = new ReplicatedExchange(engine, log, options, lock);
+    const member = new ReplicatedExchange(engine, log, options, lock, store, restoredSeq);
     try {
       const tail = await log.tail();
-      if (log.firstSeq > 1) {
-        throw new WalRangeError(1, `stream ${options.replication.stream} starts at seq ${log.firstSeq}: a member without a checkpoint must replay from seq 1`);
+      if (restoredSeq > tail) {
+        throw new WalRangeError(restoredSeq, `checkpoint at seq ${restoredSeq} is ahead of stream ${options.replication.stream} (last seq ${tail}): a different or recreated stream`);
       }
-      member.reading = member.follow(1);
+      if (log.firstSeq > restoredSeq + 1) {
+        throw new WalRangeError(
+          restoredSeq + 1,
+          `stream ${options.replication.stream} starts at seq ${log.firstSeq}: this member needs seq ${restoredSeq + 1} (its newest checkpoint is at ${restoredSeq})`,
+        );
+      }
+      member.reading = member.follow(restoredSeq + 1);
       await member.appliedThrough(tail);
       if (member.failure !== null) throw member.failure;
       return member;
@@ -221,11 +261,32 @@ export class ReplicatedExchange {
         for (const stream of this.streams) stream.push(withSeq);
       }
     }
+    if (this.store !== null && seq - this.checkpointSeq >= this.checkpointEvery) this.checkpoint();
     if (this.seqWaiters.length > 0) {
       const ready = this.seqWaiters.filter((w) => w.seq <= seq);
       this.seqWaiters = this.seqWaiters.filter((w) => w.seq > seq);
       for (const waiter of ready) waiter.wake();
     }
+  }
+
+  /**
+   * Writes the engine at the last applied seq (on this thread: matching waits for the snapshot
+   * and its write). A failed write stops the member (CheckpointWriteError), never a warning.
+   */
+  private checkpoint(): void {
+    if (this.store === null || this.applied_seq === this.checkpointSeq) return;
+    try {
+      this.store.write(
+        { seq: this.applied_seq, commands: this.applied_seq, digest: '', stateHash: this.engine.stateHash(), writtenAtMs: Date.now() },
+        this.engine.snapshot(),
+      );
+      this.store.prune(this.checkpointsKept);
+    } catch (error) {
+      this.fail(new CheckpointWriteError(`member checkpoint at seq ${this.applied_seq} in ${this.store.dir}: ${(error as Error).message}`));
+      return;
+    }
+    this.checkpointSeq = this.applied_seq;
+    this.counters.checkpointsWritten++;
   }
 
   /** Resolves once this member has applied every record up to `seq`. */
@@ -307,6 +368,7 @@ export class ReplicatedExchange {
       lastSeq: this.applied_seq,
       ...this.counters,
       pending: this.mine.size,
+      restoredFromSeq: this.restoredSeq,
       log: this.log.stats(),
       failed: this.failure?.message ?? null,
     };
@@ -325,8 +387,27 @@ export class ReplicatedExchange {
     this.streams.clear();
     this.abort.abort();
     await this.reading;
+    if (this.failure === null) this.checkpoint();
     await this.log.close();
     this.lock?.release();
     if (this.failure !== null) throw this.failure;
   }
+}
+
+/**
+ * The newest checkpoint that reads back whole and whose restored engine has the state hash it
+ * recorded; older ones are tried when a newer one is corrupt (with a warning).
+ */
+function restoreNewest(store: CheckpointStore): { engine: Engine; seq: number } | null {
+  for (const seq of store.list()) {
+    try {
+      const { header, snapshot } = store.read(seq);
+      const engine = Engine.restore(snapshot);
+      if (engine.stateHash() !== header.stateHash) throw new CheckpointCorruptError(`checkpoint at seq ${seq}: state hash differs after restore`);
+      return { engine, seq };
+    } catch (error) {
+      process.emitWarning(`skipping member checkpoint ${seq}: ${(error as Error).message}`);
+    }
+  }
+  return null;
 }
