@@ -82,6 +82,8 @@ const READ_BATCH_MESSAGES = 20_000;
 const READ_PULL_EXPIRES_MS = 5_000;
 /** Missed idle heartbeats (each READ_PULL_EXPIRES_MS / 2) after which a reader starts a new consumer. */
 const READ_HEARTBEATS_MISSED_MAX = 2;
+/** A reader with nothing delivered for this long checks whether the stream has more for it. */
+const READ_STALL_MS = 6_000;
 /** Control-plane calls (stream info, consumer create, purge) retry this often until quorumWaitMsMax. */
 const CONTROL_RETRY_MS = 250;
 
@@ -448,10 +450,11 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
     // the next seq it expects, retrying through the election.
     const active = (): boolean => expected <= stop_at && signal?.aborted !== true && this.closing === null;
     while (active()) {
-      const consumer = await retry_control(this.options.quorumWaitMsMax, `stream ${this.options.stream} reader`, () =>
-        this.js.consumers.get(this.options.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: expected }),
-      );
-      const messages = await consumer.consume({ max_messages: READ_BATCH_MESSAGES, expires: READ_PULL_EXPIRES_MS });
+      // Creating the ordered consumer is a request to the stream's leader: retried through an election.
+      const messages = await retry_control(this.options.quorumWaitMsMax, `stream ${this.options.stream} reader`, async () => {
+        const consumer = await this.js.consumers.get(this.options.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: expected });
+        return consumer.consume({ max_messages: READ_BATCH_MESSAGES, expires: READ_PULL_EXPIRES_MS });
+      });
       this.readers.add(messages);
       const stop = (): void => void messages.stop();
       signal?.addEventListener('abort', stop, { once: true });
@@ -467,8 +470,24 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
           }
         }
       })().catch(() => undefined);
+      // Second net (seen under load: the client reconnected elsewhere and the heartbeat monitor
+      // never fired): a reader that got nothing for READ_STALL_MS while the stream holds the seq
+      // it waits for starts a fresh consumer. One stream-info request per idle period.
+      let progress_ms = Date.now();
+      const watchdog = setInterval(() => {
+        if (Date.now() - progress_ms < READ_STALL_MS) return;
+        progress_ms = Date.now();
+        this.jsm.streams.info(this.options.stream).then(
+          (now) => {
+            if (now.state.last_seq >= expected && this.readers.has(messages)) messages.stop();
+          },
+          () => undefined,
+        );
+      }, READ_STALL_MS / 2);
+      watchdog.unref();
       try {
         for await (const message of messages) {
+          progress_ms = Date.now();
           if (message.seq < expected) continue; // re-delivered after a reset: already yielded
           if (message.seq !== expected) {
             throw new WalCorruptionError(expected, `stream ${this.options.stream}`, `the stream delivered seq ${message.seq}`);
@@ -479,6 +498,7 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
           if (message.seq >= stop_at) break;
         }
       } finally {
+        clearInterval(watchdog);
         signal?.removeEventListener('abort', stop);
         this.readers.delete(messages);
         await messages.close().catch(() => undefined);

@@ -39,7 +39,7 @@ describeCluster('JetStream log: kill the stream leader under load', () => {
     const abort = new AbortController();
     const followed: number[] = [];
     const following = (async () => {
-      const tick = setInterval(() => process.stdout.write(`followed ${followed.length}, writer ${JSON.stringify(writer.stats())}, reader ${JSON.stringify(follower.stats())}\n`), 2000);
+      const tick = setInterval(() => process.stdout.write(`followed ${followed.length}, writer ${JSON.stringify(writer.stats())}, reader restarts ${follower.stats().readerRestarts}\n`), 2000);
       try {
       for await (const { seq, command } of follower.read(1, { follow: true, signal: abort.signal })) {
         expect(seq).toBe(followed.length + 1);
