@@ -34,6 +34,14 @@ export interface ReplicationOptions {
   stream: string;
   /** Raft replicas of the stream when this member creates it (default 3). */
   replicas?: number;
+  /**
+   * This member's stable name in the venue (with a dir): it registers at open (confirming the
+   * seq it restored, 0 when new), confirms each checkpoint's seq, and trims the stream behind the
+   * lowest confirmation of every named member. In a venue that trims, name every member: an
+   * unnamed one is not protected. A dead member's confirmation holds trimming back until
+   * JetStreamLog.forget(name).
+   */
+  member?: string;
   /** Limits of the log (in flight, timeouts); see JetStreamLogOptions. */
   log?: Omit<Partial<JetStreamLogOptions<MemberRecord>>, 'servers' | 'stream' | 'replicas' | 'codec'>;
 }
@@ -72,7 +80,7 @@ const MEMBER_CODEC: RecordCodec<MemberRecord> = {
 };
 
 const OPTION_NAMES = ['dir', 'instruments', 'maxOrders', 'replication', 'maxPending', 'eventsBacklogMax', 'checkpointEvery', 'checkpointsKept'];
-const REPLICATION_NAMES = ['servers', 'stream', 'replicas', 'log'];
+const REPLICATION_NAMES = ['servers', 'stream', 'replicas', 'member', 'log'];
 
 /** Checks the shape a replicated open needs; the log and engine check their own values. */
 export function checkReplicatedOptions(options: unknown): ReplicatedExchangeOptions {
@@ -147,6 +155,8 @@ export class ReplicatedExchange {
   private readonly checkpointEvery: number;
   private readonly checkpointsKept: number;
   private checkpointSeq: number;
+  private readonly memberName: string | undefined;
+  private confirming: Promise<void> = Promise.resolve();
 
   private constructor(
     engine: Engine,
@@ -161,6 +171,7 @@ export class ReplicatedExchange {
     this.checkpointEvery = options.checkpointEvery ?? 100_000;
     this.checkpointsKept = options.checkpointsKept ?? 2;
     this.checkpointSeq = restoredSeq;
+    this.memberName = options.replication.member;
     this.log = log;
     this.maxPending = options.maxPending ?? 65_536;
     this.eventsBacklogMax = options.eventsBacklogMax ?? 65_536;
@@ -220,6 +231,9 @@ export class ReplicatedExchange {
           `stream ${options.replication.stream} starts at seq ${log.firstSeq}: this member needs seq ${restoredSeq + 1} (its newest checkpoint is at ${restoredSeq})`,
         );
       }
+      // A named member registers before it reads: its confirmation (0 when new) holds trimming
+      // back until it has a checkpoint of its own, so no other member trims what it still needs.
+      if (options.replication.member !== undefined) await log.confirm(options.replication.member, restoredSeq);
       member.reading = member.follow(restoredSeq + 1);
       await member.appliedThrough(tail);
       if (member.failure !== null) throw member.failure;
@@ -287,6 +301,20 @@ export class ReplicatedExchange {
     }
     this.checkpointSeq = this.applied_seq;
     this.counters.checkpointsWritten++;
+    this.confirmCheckpoint(this.applied_seq);
+  }
+
+  /** Housekeeping, off the ack path: a failure only postpones trimming (a warning). */
+  private confirmCheckpoint(seq: number): void {
+    const name = this.memberName;
+    if (name === undefined) return;
+    this.confirming = this.confirming
+      .then(() => this.log.confirm(name, seq))
+      .then(() => this.log.trimConfirmed())
+      .then(
+        () => undefined,
+        (error: Error) => process.emitWarning(`member ${name}: confirming checkpoint ${seq} failed: ${error.message}`),
+      );
   }
 
   /** Resolves once this member has applied every record up to `seq`. */
@@ -388,6 +416,7 @@ export class ReplicatedExchange {
     this.abort.abort();
     await this.reading;
     if (this.failure === null) this.checkpoint();
+    await this.confirming;
     await this.log.close();
     this.lock?.release();
     if (this.failure !== null) throw this.failure;

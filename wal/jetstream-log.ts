@@ -36,7 +36,7 @@ import {
 } from '@nats-io/jetstream';
 import type { OrderedLog, OrderedReadOptions, WalRecord } from './types.js';
 import { resolve_jetstream_options, type JetStreamLogOptions, type JetStreamLogResolvedOptions } from './jetstream-options.js';
-import { WalClosedError, WalCorruptionError, WalOverloadError, WalQuorumError } from './errors.js';
+import { WalClosedError, WalCorruptionError, WalOverloadError, WalQuorumError, WalRangeError } from './errors.js';
 import { check_range, validate_reclaim } from './read-range.js';
 
 /** Counters for stats and benchmarks. */
@@ -458,6 +458,8 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
       this.readers.add(messages);
       const stop = (): void => void messages.stop();
       signal?.addEventListener('abort', stop, { once: true });
+      // An abort or close that came while the consumer was being created found nothing to stop.
+      if (signal?.aborted === true || this.closing !== null) stop();
       // An ordered consumer lives on one server (the stream leader's, usually); when that
       // server dies the client keeps pulling from a consumer that no longer exists and never
       // resets (measured: stuck past 50 s). Two missed heartbeats end this consumer; the loop
@@ -518,6 +520,82 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
       this.jsm.streams.purge(this.options.stream, { seq: uptoSeq + 1 }),
     );
     this.first_seq = Math.max(this.first_seq, uptoSeq + 1);
+  }
+
+  // --- confirmations: trim only behind what every reader confirmed -------------------------
+  //
+  // Each named reader (a venue member) confirms the seq of its newest checkpoint: it no longer
+  // needs records at or below it. Confirmations live in a small companion stream, one subject
+  // per reader keeping only its last message, replicated like the log. trimConfirmed() trims to
+  // the lowest confirmation. A reader that died keeps its last confirmation, so it holds trimming
+  // back (the safe side: it can still rejoin from its checkpoint) until forget(name) removes it.
+
+  private get readers_stream(): string {
+    return `${this.options.stream}_READERS`;
+  }
+
+  private async ensure_readers_stream(): Promise<void> {
+    const name = this.readers_stream;
+    await retry_control(this.options.quorumWaitMsMax, `stream ${name}`, async () => {
+      try {
+        await this.jsm.streams.info(name);
+      } catch (error) {
+        if (!is_stream_not_found(error)) throw error;
+        await this.jsm.streams.add({
+          name,
+          subjects: [`${name}.*`],
+          num_replicas: this.options.replicas,
+          storage: this.options.storage === 'file' ? StorageType.File : StorageType.Memory,
+          max_msgs_per_subject: 1,
+        });
+      }
+    });
+  }
+
+  /** Reader `name` confirms it holds a checkpoint at `seq` (records at or below it may go). */
+  async confirm(name: string, seq: number): Promise<void> {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) throw new WalRangeError(seq, `reader name must be 1–64 letters, digits, '-' or '_' (got '${name}')`);
+    validate_reclaim(seq, seq <= this.last_seq ? this.last_seq : (await this.stream_info()).state.last_seq);
+    await this.ensure_readers_stream();
+    await retry_control(this.options.quorumWaitMsMax, `confirm ${name} at ${seq}`, () =>
+      this.js.publish(`${this.readers_stream}.${name}`, new TextEncoder().encode(JSON.stringify({ seq })), { timeout: this.options.ackTimeoutMs }),
+    );
+  }
+
+  /** Every reader's last confirmation. */
+  async confirmations(): Promise<Map<string, number>> {
+    await this.ensure_readers_stream();
+    const name = this.readers_stream;
+    const info = await retry_control(this.options.quorumWaitMsMax, `stream ${name} info`, () =>
+      this.jsm.streams.info(name, { subjects_filter: '>' }),
+    );
+    const out = new Map<string, number>();
+    for (const subject of Object.keys(info.state.subjects ?? {}).sort()) {
+      const stored = await retry_control(this.options.quorumWaitMsMax, `confirmation ${subject}`, () =>
+        this.jsm.streams.getMessage(name, { last_by_subj: subject }),
+      );
+      if (stored === null) continue;
+      const { seq } = JSON.parse(DECODER.decode(stored.data)) as { seq: number };
+      out.set(subject.slice(name.length + 1), seq);
+    }
+    return out;
+  }
+
+  /** Removes a dead reader's confirmation so it no longer holds trimming back. */
+  async forget(name: string): Promise<void> {
+    await this.ensure_readers_stream();
+    await retry_control(this.options.quorumWaitMsMax, `forget ${name}`, () =>
+      this.jsm.streams.purge(this.readers_stream, { filter: `${this.readers_stream}.${name}` }),
+    );
+  }
+
+  /** Trims the log behind the lowest confirmation of every reader; returns that seq (0: none). */
+  async trimConfirmed(): Promise<number> {
+    const confirmed = await this.confirmations();
+    if (confirmed.size === 0) return 0;
+    const lowest = Math.min(...confirmed.values());
+    if (lowest > 0) await this.trim(lowest);
+    return lowest;
   }
 
   close(): Promise<void> {

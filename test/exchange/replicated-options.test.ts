@@ -11,7 +11,7 @@ describe('replicated exchange options', () => {
   const rejected: [string, unknown, string][] = [
     ['a local-only option', { instruments: [ACME], replication, durability: 'sync' }, "option 'durability' does not apply to a replicated exchange (known: dir, instruments, maxOrders, replication, maxPending, eventsBacklogMax, checkpointEvery, checkpointsKept)"],
     ['replication not an object', { instruments: [ACME], replication: 'nats://x' }, 'replication must be an object'],
-    ['an unknown replication key', { instruments: [ACME], replication: { ...replication, replica: 3 } }, "unknown replication option 'replica' (known: servers, stream, replicas, log)"],
+    ['an unknown replication key', { instruments: [ACME], replication: { ...replication, replica: 3 } }, "unknown replication option 'replica' (known: servers, stream, replicas, member, log)"],
     ['no instruments', { replication }, 'instruments are required for a replicated exchange'],
     ['an empty dir', { dir: '', instruments: [ACME], replication }, 'dir must be a non-empty string'],
     ['maxPending', { instruments: [ACME], replication, maxPending: 0 }, 'maxPending must be a positive integer (got 0)'],
