@@ -1,4 +1,4 @@
-// Why: one place for test-runner limits, so the suite stays well under CI's budget on 2 cores.
+// Why this file exists: one place for test-runner limits, so the suite stays well under CI's budget on 2 cores.
 // Tests against the shared three-node JetStream cluster (test/replicated) kill and restart its
 // nodes, so they run one file at a time in their own project; the rest runs two files at once
 // beside them (they never touch the cluster).

@@ -6,11 +6,16 @@
 // checkpoint figures in stats(), and the reclaim rule: the log is kept back to the oldest
 // checkpoint kept, so recovery can fall back to it.
 
-import type { Engine, EngineOptions } from '../engine/index.js';
-import type { EncodedCommands } from '../engine/worker/command-codec.js';
-import { BackupHost, type CheckpointInfo } from '../replay/backup.js';
-import { CheckpointStore, CheckpointWriteError, nextCheckpointDue } from '../replay/checkpoint-store.js';
-import type { LogRecord, MarkRecord } from '../replay/records.js';
+import type { Engine, EngineOptions, EncodedCommands } from '../engine/index.js';
+import {
+  BackupHost,
+  type CheckpointInfo,
+  CheckpointStore,
+  CheckpointWriteError,
+  nextCheckpointDue,
+  type LogRecord,
+  type MarkRecord,
+} from '../replay/index.js';
 import type { WriteAheadLog } from '../wal/index.js';
 import { Fifo } from './fifo.js';
 import type { CheckpointMode, ResolvedExchangeOptions } from './options.js';

@@ -15,12 +15,11 @@ import {
   type Depth,
   type OrderId,
   type OrderView,
+  ParsedCommand,
+  parseCommand,
+  toCommand,
 } from '../engine/index.js';
-import { ParsedCommand, parseCommand } from '../engine/validate.js';
-import { toCommand } from '../engine/worker/command-codec.js';
-import type { CheckpointStore } from '../replay/checkpoint-store.js';
-import type { LogRecord, MarkRecord } from '../replay/records.js';
-import type { RecoveryStats } from '../replay/recovery.js';
+import type { CheckpointStore, LogRecord, MarkRecord, RecoveryStats } from '../replay/index.js';
 import { WalFullError, WalOverloadError, type WriteAheadLog } from '../wal/index.js';
 import { Checkpointer, type AcknowledgedState } from './checkpointing.js';
 import type { DirLock } from './dir-lock.js';

@@ -7,10 +7,14 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Engine, type EngineOptions, type InstrumentSpec } from '../engine/index.js';
-import { CheckpointStore } from '../replay/checkpoint-store.js';
-import type { LogRecord } from '../replay/records.js';
-import { recover, recoverFromCheckpoint, type Recovered } from '../replay/recovery.js';
-import { DIGEST_RING_SIZE } from '../replay/replayer.js';
+import {
+  CheckpointStore,
+  type LogRecord,
+  recover,
+  recoverFromCheckpoint,
+  type Recovered,
+  DIGEST_RING_SIZE,
+} from '../replay/index.js';
 import { Wal, type WriteAheadLog } from '../wal/index.js';
 import { DirLock } from './dir-lock.js';
 import { ExchangeOptionsError, type ResolvedExchangeOptions } from './options.js';

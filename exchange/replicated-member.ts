@@ -7,7 +7,7 @@
 // sequencing pipeline, being restructured for the binary record) behind this one class, so
 // neither path changes the other; engine/ is unchanged.
 //
-// With a `dir`, a member writes checkpoints of its engine there (every checkpointEvery records
+// With a `dir`, a member writes checkpoints of its engine there (every checkpointEveryCommands records
 // and at close) and reopens from the newest one that verifies, replaying the stream after it.
 // Not yet here (see README): the binary record (records are msgpack until issue 9's format
 // lands), worker threads and the backup thread (one engine on the caller's thread; a checkpoint
@@ -15,13 +15,22 @@
 
 import { pack, unpack } from 'msgpackr';
 import { nuid } from '@nats-io/transport-node';
-import { Engine, RejectCode, type Command, type Depth, type InstrumentSpec, type OrderId, type OrderView } from '../engine/index.js';
-import { ParsedCommand, parseCommand } from '../engine/validate.js';
-import { toCommand } from '../engine/worker/command-codec.js';
+import {
+  Engine,
+  ParsedCommand,
+  parseCommand,
+  RejectCode,
+  toCommand,
+  type Command,
+  type Depth,
+  type InstrumentSpec,
+  type OrderId,
+  type OrderView,
+} from '../engine/index.js';
 import { JetStreamLog, WalRangeError, type JetStreamLogOptions, type RecordCodec } from '../wal/index.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CheckpointCorruptError, CheckpointStore, CheckpointWriteError } from '../replay/checkpoint-store.js';
+import { CheckpointCorruptError, CheckpointStore, CheckpointWriteError } from '../replay/index.js';
 import { DirLock } from './dir-lock.js';
 import { EventStream, type ExchangeEvent } from './event-stream.js';
 import { ExchangeOptionsError } from './options.js';
@@ -53,14 +62,14 @@ export interface ReplicatedExchangeOptions {
    */
   dir?: string;
   /** Records applied between checkpoints (with a dir). */
-  checkpointEvery?: number;
+  checkpointEveryCommands?: number;
   /** Checkpoints kept in the dir. */
   checkpointsKept?: number;
   instruments: InstrumentSpec[];
-  maxOrders?: number;
+  ordersMax?: number;
   replication: ReplicationOptions;
   /** Submits published but not yet applied here at most; more resolve with QUEUE_FULL. */
-  maxPending?: number;
+  pendingMax?: number;
   /** Events buffered per `events()` subscriber. */
   eventsBacklogMax?: number;
 }
@@ -79,7 +88,7 @@ const MEMBER_CODEC: RecordCodec<MemberRecord> = {
   decode: (bytes) => unpack(bytes) as MemberRecord,
 };
 
-const OPTION_NAMES = ['dir', 'instruments', 'maxOrders', 'replication', 'maxPending', 'eventsBacklogMax', 'checkpointEvery', 'checkpointsKept'];
+const OPTION_NAMES = ['dir', 'instruments', 'ordersMax', 'replication', 'pendingMax', 'eventsBacklogMax', 'checkpointEveryCommands', 'checkpointsKept'];
 const REPLICATION_NAMES = ['servers', 'stream', 'replicas', 'member', 'log'];
 
 /** Checks the shape a replicated open needs; the log and engine check their own values. */
@@ -102,7 +111,7 @@ export function checkReplicatedOptions(options: unknown): ReplicatedExchangeOpti
   if (given['dir'] !== undefined && (typeof given['dir'] !== 'string' || given['dir'] === '')) {
     throw new ExchangeOptionsError('dir must be a non-empty string');
   }
-  for (const key of ['maxPending', 'eventsBacklogMax', 'checkpointEvery', 'checkpointsKept'] as const) {
+  for (const key of ['ordersMax', 'pendingMax', 'eventsBacklogMax', 'checkpointEveryCommands', 'checkpointsKept'] as const) {
     const value = given[key];
     if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1)) {
       throw new ExchangeOptionsError(`${key} must be a positive integer (got ${String(value)})`);
@@ -168,12 +177,12 @@ export class ReplicatedExchange {
   ) {
     this.engine = engine;
     this.applied_seq = restoredSeq;
-    this.checkpointEvery = options.checkpointEvery ?? 100_000;
+    this.checkpointEvery = options.checkpointEveryCommands ?? 100_000;
     this.checkpointsKept = options.checkpointsKept ?? 2;
     this.checkpointSeq = restoredSeq;
     this.memberName = options.replication.member;
     this.log = log;
-    this.maxPending = options.maxPending ?? 65_536;
+    this.maxPending = options.pendingMax ?? 65_536;
     this.eventsBacklogMax = options.eventsBacklogMax ?? 65_536;
     engine.instruments.forEach((spec, index) => this.instrumentIndex.set(spec.symbol, index));
   }
@@ -187,7 +196,7 @@ export class ReplicatedExchange {
   static async open(options: ReplicatedExchangeOptions): Promise<ReplicatedExchange> {
     checkReplicatedOptions(options);
     // Bad instruments fail before anything connects or touches the directory.
-    let engine = new Engine({ instruments: options.instruments, maxOrders: options.maxOrders });
+    let engine = new Engine({ instruments: options.instruments, ordersMax: options.ordersMax });
     let lock: DirLock | null = null;
     let store: CheckpointStore | null = null;
     let restoredSeq = 0;

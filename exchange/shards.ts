@@ -5,10 +5,19 @@
 // it tells the sequencer "something matched" and hands each batch it sends to a listener (the
 // backup feed), which receives the very numbers the worker received.
 
-import { RejectCode, type Command, type Engine, type EngineEvent, type EngineOptions, type OrderId } from '../engine/index.js';
-import { TIF_GTC, type ParsedCommand } from '../engine/validate.js';
-import type { EncodedCommands } from '../engine/worker/command-codec.js';
-import { ShardHost, type ShardBatchResult } from '../engine/worker/shard-host.js';
+import {
+  RejectCode,
+  type Command,
+  type Engine,
+  type EngineEvent,
+  type EngineOptions,
+  type OrderId,
+  TIF_GTC,
+  type ParsedCommand,
+  type EncodedCommands,
+  ShardHost,
+  type ShardBatchResult,
+} from '../engine/index.js';
 import type { Pending } from './pending.js';
 import { ROUTE_DUPLICATE, Router } from './router.js';
 

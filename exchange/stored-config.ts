@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InstrumentSpec } from '../engine/index.js';
-import { writeFileDurably } from '../replay/durable-file.js';
+import { writeFileDurably } from '../replay/index.js';
 import { ExchangeOptionsError } from './options.js';
 
 const FILE = 'matchlog.json';

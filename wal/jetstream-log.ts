@@ -1,4 +1,4 @@
-// Why: a lost machine or disk must not lose the venue, so the log can live in a NATS
+// Why this file exists: a lost machine or disk must not lose the venue, so the log can live in a NATS
 // JetStream stream replicated three ways by Raft instead of one LMDB file. The stream assigns
 // the one total order (many writers), so this log implements OrderedLog, not WriteAheadLog: a
 // writer learns its record's sequence number from the stream's ack.

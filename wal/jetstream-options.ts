@@ -1,4 +1,4 @@
-// Why: the JetStream log's limits are explicit numbers checked once at open, in the same
+// Why this file exists: the JetStream log's limits are explicit numbers checked once at open, in the same
 // idiom as options.ts: unknown keys are refused, every message says what it got. The bounds
 // that matter for correctness are related and checked together: an append retries for at
 // most quorumWaitMsMax (longer than a Raft election, ~5–6 s measured here) and the stream's

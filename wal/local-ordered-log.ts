@@ -1,4 +1,4 @@
-// Why: code written against OrderedLog (a replicated member's append → seq → apply loop) must
+// Why this file exists: code written against OrderedLog (a replicated member's append → seq → apply loop) must
 // run on the embedded log too, so one machine without NATS behaves like a one-member venue and
 // the same contract tests pin both implementations. This adapter maps OrderedLog onto a
 // WriteAheadLog: an append resolves with its seq once it is durable under the log's mode, and a

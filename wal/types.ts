@@ -1,8 +1,9 @@
-// Why: the engine and recovery code depend on these interfaces only, never on LMDB or NATS.
-// WriteAheadLog is the single-writer log (the sequencer assigns seq at append); OrderedLog is the
-// many-writer log of a replicated venue, where the log (a JetStream stream, replicated by Raft)
-// assigns the one total order and a writer learns its seq from the ack. Keep them small and free
-// of storage types: sequence numbers, opaque payloads, promises for "visible" and "durable".
+// Why this file exists: the engine and recovery code depend on these interfaces only, never on
+// LMDB or NATS. WriteAheadLog is the single-writer log (the sequencer assigns seq at append);
+// OrderedLog is the many-writer log of a replicated venue, where the log (a JetStream stream,
+// replicated by Raft) assigns the one total order and a writer learns its seq from the ack. Keep
+// them small and free of storage types: sequence numbers, opaque payloads, promises for
+// "visible" and "durable".
 
 /** How long the caller waits before an outcome may be released (see DESIGN.md). */
 export type Durability = 'sync' | 'async' | 'memory';

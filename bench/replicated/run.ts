@@ -1,4 +1,4 @@
-// Why: a replicated ack costs a Raft round trip instead of an fsync, so what it buys must be
+// Why this file exists: a replicated ack costs a Raft round trip instead of an fsync, so what it buys must be
 // measured against the embedded LMDB `sync` log on the same machine in the same run (only
 // ratios from one run count on this shared 2-core machine). This starts its own three-node
 // JetStream cluster on loopback (R3 file streams), unless MATCHLOG_NATS_CLUSTER names one, and

@@ -1,4 +1,4 @@
-// Behaviour: a publish whose ack times out is re-sent with the same message id, and the stream
+// Why this file exists: it pins one behaviour: a publish whose ack times out is re-sent with the same message id, and the stream
 // stores it once. The stream leader is paused (SIGSTOP) with publishes in flight, so they time
 // out in the client but are committed when it resumes; the retries then get duplicate acks
 // naming the original sequence numbers.

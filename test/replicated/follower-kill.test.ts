@@ -1,4 +1,4 @@
-// Behaviour: SIGKILL a node that is a follower of the stream under load, then restart it. The
+// Why this file exists: it pins one behaviour: SIGKILL a node that is a follower of the stream under load, then restart it. The
 // leader keeps a quorum (itself and the other follower), so appends go on; the restarted node
 // catches up from the leader and reports itself current; nothing acked is lost or doubled.
 

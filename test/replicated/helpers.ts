@@ -1,4 +1,4 @@
-// Why: every JetStream test needs the cluster .ci/run started (found through
+// Why this file exists: every JetStream test needs the cluster .ci/run started (found through
 // MATCHLOG_NATS_CLUSTER; in CI its absence fails the file, locally it skips loudly), a stream of
 // its own, records whose content says who wrote them and in which order (so a read-back can
 // prove nothing was lost, duplicated or reordered), and a way to put every node back after a

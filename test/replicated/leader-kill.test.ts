@@ -1,4 +1,4 @@
-// Behaviour: SIGKILL the stream's Raft leader while a writer appends and a reader follows.
+// Why this file exists: it pins one behaviour: SIGKILL the stream's Raft leader while a writer appends and a reader follows.
 // Every append still resolves (after the election), no acknowledged record is lost or stored
 // twice, each ack's seq holds that very record, and the following reader sees the same stream
 // with no gap or repeat. Retries after the kill carry the same message id, so any record the

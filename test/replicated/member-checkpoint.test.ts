@@ -1,4 +1,4 @@
-// Behaviour: a member with a directory writes checkpoints of its engine (every checkpointEvery
+// Why this file exists: it pins one behaviour: a member with a directory writes checkpoints of its engine (every checkpointEveryCommands
 // records and at close) and reopens from the newest one, replaying only the stream after it —
 // including what other members appended meanwhile — to the same state as an engine fed the
 // whole stream. A corrupt newest checkpoint is skipped for an older one.
@@ -27,7 +27,7 @@ async function submitMany(member: Awaited<ReturnType<typeof openMember>>, genera
 }
 
 function openMember(memberDir?: string) {
-  return Exchange.open({ dir: memberDir, instruments: MULTI, checkpointEvery: 300, replication: { servers: [...need_cluster().servers], stream } });
+  return Exchange.open({ dir: memberDir, instruments: MULTI, checkpointEveryCommands: 300, replication: { servers: [...need_cluster().servers], stream } });
 }
 
 describeCluster('replicated member checkpoints', () => {

@@ -1,4 +1,4 @@
-// Behaviour: SIGKILL one member (a process) while both submit. The other keeps serving and
+// Why this file exists: it pins one behaviour: SIGKILL one member (a process) while both submit. The other keeps serving and
 // finishes its load; everything it acknowledged is in the stream; its state at the seq it
 // stopped at equals an engine fed the stream up to there. The killed member restarts with its
 // directory (its lock was freed by the kill), rejoins by replaying, and converges.

@@ -1,4 +1,4 @@
-// Behaviour: SIGKILL the stream's leader node while two members submit. Both keep serving
+// Why this file exists: it pins one behaviour: SIGKILL the stream's leader node while two members submit. Both keep serving
 // after the Raft election, no acknowledged command is lost or applied twice (every acked seq is
 // distinct, held by the stream, and the members' hashes equal an engine fed the stream), and a
 // member that opens afterwards converges to the same hash.

@@ -1,4 +1,4 @@
-// Behaviour: the report's primary-primary pair on JetStream. Two members in child processes
+// Why this file exists: it pins one behaviour: the report's primary-primary pair on JetStream. Two members in child processes
 // submit their own load at the same time to one stream; each applies every command (its own and
 // the other's) in stream order. Both reach the same state hash at the same seq, every
 // acknowledged seq is distinct and held by the stream, and a fresh member that joins afterwards

@@ -1,4 +1,4 @@
-// Behaviour: a writer cut off from the quorum (two of three nodes killed) never gets an ack for
+// Why this file exists: it pins one behaviour: a writer cut off from the quorum (two of three nodes killed) never gets an ack for
 // what the quorum does not hold: its append fails with WalQuorumError after quorumWaitMsMax,
 // every later append is refused with the same error (fail closed), and after the nodes return
 // a reopened log finds every record that had been acknowledged.

@@ -1,4 +1,4 @@
-// Behaviour: records appended to a JetStream log come back from the stream in order, with the
+// Why this file exists: it pins one behaviour: records appended to a JetStream log come back from the stream in order, with the
 // sequence numbers their acks gave, through a pluggable codec; a following read sees another
 // writer's records; a read below the trimmed head is refused.
 

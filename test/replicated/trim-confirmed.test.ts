@@ -1,4 +1,4 @@
-// Behaviour: the stream is trimmed only behind the lowest checkpoint every named reader
+// Why this file exists: it pins one behaviour: the stream is trimmed only behind the lowest checkpoint every named reader
 // confirmed. A dead reader's confirmation holds trimming back until it is forgotten. Members with
 // a name and a dir confirm each checkpoint and trim; a member that needs what was trimmed (no
 // checkpoint) is refused with a WalRangeError that says which seq it needs.
@@ -44,7 +44,7 @@ describeCluster('trim behind confirmed checkpoints', () => {
   it('named members trim the venue behind their checkpoints; a member without one is refused', async () => {
     const servers = [...need_cluster().servers];
     const open = (name: string) =>
-      Exchange.open({ dir: join(dir, name), instruments: MULTI, checkpointEvery: 200, replication: { servers, stream: venue, member: name } });
+      Exchange.open({ dir: join(dir, name), instruments: MULTI, checkpointEveryCommands: 200, replication: { servers, stream: venue, member: name } });
     const a = await open('a');
     const b = await open('b');
     const ga = new LoadGenerator(61, MULTI);

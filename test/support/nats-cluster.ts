@@ -1,4 +1,4 @@
-// Why: the replicated log is only worth what it does against a real three-node JetStream
+// Why this file exists: the replicated log is only worth what it does against a real three-node JetStream
 // cluster (Raft elections, a dead leader, a lost quorum), so tests and the benchmark run
 // Debian's `nats-server` for real instead of a mock. This one module starts such a cluster on
 // loopback ports, writes a manifest (ports, pid files, configs) that .ci/run hands to the

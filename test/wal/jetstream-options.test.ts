@@ -1,4 +1,4 @@
-// Behaviour: JetStream log options are validated once, before any connection, with an exact
+// Why this file exists: it pins one behaviour: JetStream log options are validated once, before any connection, with an exact
 // message per mistake (the wal/options.ts idiom); defaults are named and frozen.
 
 import { describe, expect, it } from 'vitest';

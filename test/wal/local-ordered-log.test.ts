@@ -1,4 +1,4 @@
-// Behaviour: the embedded LMDB log behind the OrderedLog interface (the replicated member's
+// Why this file exists: it pins one behaviour: the embedded LMDB log behind the OrderedLog interface (the replicated member's
 // view of a log): an append resolves with its seq once durable, a read stops at the tail, a
 // following read wakes for later appends, trim refuses to pass the tail and reads below the
 // trimmed head are refused, as for the JetStream log.

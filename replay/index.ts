@@ -1,0 +1,17 @@
+// Why this file exists: the public face of replay/ for the other folders (the exchange and the
+// CLI): checkpoints, the backup thread's host, the log's record shapes, recovery and the replayer.
+// Nothing else in this folder is imported from outside it.
+
+export { BackupHost, type BackupListener, type CheckpointInfo } from './backup.js';
+export {
+  CheckpointCorruptError,
+  CheckpointStore,
+  CheckpointWriteError,
+  nextCheckpointDue,
+  type Checkpoint,
+  type CheckpointHeader,
+} from './checkpoint-store.js';
+export { fsyncDirectory, writeFileDurably } from './durable-file.js';
+export { isMark, type LogRecord, type MarkRecord } from './records.js';
+export { initialDigest, recover, recoverFromCheckpoint, RecoveryError, type Recovered, type RecoveryStats } from './recovery.js';
+export { DIGEST_RING_SIZE, LogGapError, Replayer, ReplayDivergenceError } from './replayer.js';
