@@ -17,6 +17,14 @@ export { DirLock, ExchangeLockedError } from './dir-lock.js';
 export type { ExchangeStats } from './stats.js';
 export { readStoredConfig, type StoredConfig } from './stored-config.js';
 export {
+  BackupThreadError,
+  DivergenceError,
+  ExchangeFailedError,
+  MatchingWorkerError,
+  ReclaimError,
+  type ExchangeFailureCode,
+} from './errors.js';
+export {
   ReplicatedExchange,
   type MemberRecord,
   type ReplicatedExchangeOptions,

@@ -17,11 +17,12 @@ const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 /**
  * Why these numbers: the package was 146 kB packed / 717 kB unpacked (ES modules, their CommonJS
  * twins and declarations, no source maps) when the budget was set; ~35% headroom for growth, while
- * shipping source maps again (+258 kB) or a stray folder (bench/, test/) breaks it. The replicated
- * log and members (wal/jetstream-*, exchange/replicated-member) brought it to ~202 kB packed: the
- * budget moved to 240 kB, still well under what source maps or a stray folder add.
+ * shipping source maps again (+258 kB) or a stray folder (bench/, test/) breaks it. The order types
+ * of issue 11 (stops, icebergs, GTT, dead-id memory) took it to ~202 kB packed, and the replicated
+ * log and members (wal/jetstream-*, exchange/replicated-member, ~25 kB) further: 250 kB keeps the
+ * same guard.
  */
-const PACKED_BYTES_MAX = 240_000;
+const PACKED_BYTES_MAX = 250_000;
 const UNPACKED_BYTES_MAX = 1_000_000;
 
 interface PackResult {
