@@ -174,6 +174,7 @@ export class Exchange {
       mkdirSync(resolved.dir, { recursive: true });
       lock = DirLock.acquire(resolved.dir);
     }
+    let store: CheckpointStore | null = null;
     try {
       if (resolved.dir === null) {
         if (resolved.instruments === null) throw new ExchangeOptionsError('instruments are required');
@@ -182,13 +183,13 @@ export class Exchange {
         const config = settleConfig(resolved.dir, resolved.instruments, resolved.maxOrders, !memory);
         instruments = config.instruments;
         maxOrders = config.maxOrders;
+        store = new CheckpointStore(join(resolved.dir, 'checkpoints'));
       }
     } catch (error) {
       lock?.release();
       throw error;
     }
     const engineOptions: EngineOptions = { instruments, maxOrders };
-    const store = resolved.dir === null ? null : new CheckpointStore(join(resolved.dir, 'checkpoints'));
 
     let wal: WriteAheadLog<LogRecord>;
     let recovered: Recovered;
