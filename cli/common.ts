@@ -70,6 +70,10 @@ export function locateDataDir(dir: string): DataDir {
   if (!existsSync(join(walDir, 'data.mdb'))) {
     throw new CliError(`${dir} has no write-ahead log (${join(walDir, 'data.mdb')} is missing)`, EXIT_FAILURE);
   }
+  // LMDB would initialise an empty file as a fresh log: the evidence of a lost log would go.
+  if (statSync(join(walDir, 'data.mdb')).size === 0) {
+    throw new CliError(`${dir} has an empty write-ahead log (${join(walDir, 'data.mdb')} is 0 bytes)`, EXIT_FAILURE);
+  }
   return {
     dir,
     walDir,

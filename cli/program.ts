@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exitCodeOf, messageOf, PROCESS_OUTPUT, toJson, type Output } from './common.js';
 import { printInspect, runInspect } from './inspect.js';
 import { printRecover, runRecover } from './recover.js';
+import { printTidy, runTidy } from './tidy.js';
 import { printVerify, runVerify } from './verify.js';
 
 interface CommonOptions {
@@ -36,7 +37,7 @@ export async function run(args: string[], output: Output = PROCESS_OUTPUT): Prom
   };
 
   const program = new Command('matchlog')
-    .description('Inspect, recover and verify a matchlog data directory (read-only).')
+    .description('Inspect, recover and verify a matchlog data directory (read-only); tidy it after an accepted loss.')
     .exitOverride()
     .configureOutput({ writeOut: (text) => output.out(text), writeErr: (text) => output.err(text) })
     .allowExcessArguments(false);
@@ -73,6 +74,17 @@ export async function run(args: string[], output: Output = PROCESS_OUTPUT): Prom
         const result = await runVerify(options.dir, { strict: options.strict === true });
         printVerify(result, output, options.json === true);
         return result.ok ? EXIT_OK : EXIT_FAILURE;
+      });
+    });
+
+  withCommon(program.command('tidy'))
+    .description('report records missing behind the newest valid checkpoint; with --accept-loss move those checkpoints aside (nothing is deleted)')
+    .option('--accept-loss', 'accept the loss: move checkpoints beyond the log into checkpoints/ahead-of-log/')
+    .action(async (options: CommonOptions & { acceptLoss?: boolean }) => {
+      await attempt('tidy', options, async () => {
+        const result = await runTidy(options.dir, { acceptLoss: options.acceptLoss === true });
+        printTidy(result, output, options.json === true);
+        return result.behind === null || result.moved.length > 0 ? EXIT_OK : EXIT_FAILURE;
       });
     });
 

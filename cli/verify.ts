@@ -8,6 +8,7 @@
 import Table from 'cli-table3';
 import { Engine } from '../engine/index.js';
 import type { CheckpointStore } from '../replay/checkpoint-store.js';
+import { findLogBehindCheckpoint } from '../replay/recovery.js';
 import { isMark, type LogRecord, type MarkRecord } from '../replay/records.js';
 import { initialDigest } from '../replay/recovery.js';
 import { Replayer } from '../replay/replayer.js';
@@ -42,7 +43,9 @@ export type MismatchKind =
   /** The log itself: a gap, a record failing its checksum, a short replay. */
   | 'log'
   /** Nothing to start from: records were reclaimed and no checkpoint verifies. */
-  | 'no-start';
+  | 'no-start'
+  /** A checkpoint that verifies lies beyond the log's end: acknowledged records are missing. */
+  | 'log-behind-checkpoint';
 
 export interface Mismatch {
   kind: MismatchKind;
@@ -133,6 +136,13 @@ function verifyLog(
   const found = new Findings();
   const all = (store?.list() ?? []).slice().sort((a, b) => a - b);
 
+  // The log lost records a valid checkpoint had seen (deleted, emptied, an older copy, or an
+  // 'async' power loss): the same check Exchange.open refuses on (replay/recovery.ts).
+  const behind = findLogBehindCheckpoint(lastSeq, store);
+  if (behind !== null) {
+    const { from, to } = behind.missing;
+    found.add('log-behind-checkpoint', from, `the log ends at ${lastSeq} but checkpoint ${behind.checkpointSeq} verifies: records ${from}..${to} are missing`);
+  }
   const start = chooseStart(all, store, firstSeq, lastSeq, emptyEngine, found);
   const startSeq = start?.seq ?? 0;
   const targets: number[] = [];

@@ -25,7 +25,7 @@ import { ShardHost, type ShardBatchResult } from '../engine/worker/shard-host.js
 import { BackupHost, type CheckpointInfo } from '../replay/backup.js';
 import { CheckpointStore, CheckpointWriteError, nextCheckpointDue } from '../replay/checkpoint-store.js';
 import type { LogRecord, MarkRecord } from '../replay/records.js';
-import { recover, recoverFromCheckpoint, type Recovered, type RecoveryStats } from '../replay/recovery.js';
+import { recover, recoverFromCheckpoint, refuseLostLog, type Recovered, type RecoveryStats } from '../replay/recovery.js';
 import { DIGEST_RING_SIZE } from '../replay/replayer.js';
 import { Wal, WalFullError, WalOverloadError, type WriteAheadLog } from '../wal/index.js';
 import { EventStream, type ExchangeEvent } from './event-stream.js';
@@ -211,13 +211,16 @@ export class Exchange {
         }
         wal = await Wal.open<LogRecord>({ durability: 'memory', startSeq: recovered.seq + 1 });
       } else {
+        refuseLostLog(join(resolved.dir!, 'wal'), store);
         wal = await Wal.open<LogRecord>({
           path: join(resolved.dir!, 'wal'),
           durability: resolved.durability,
           mapSize: resolved.walMapSizeBytes,
         });
         try {
-          recovered = recover(wal, store, engineOptions, resolved.onWarning);
+          recovered = recover(wal, store, engineOptions, resolved.onWarning, {
+            durability: resolved.durability === 'async' ? 'async' : 'sync',
+          });
         } catch (error) {
           await wal.close().catch(() => undefined);
           throw error;

@@ -127,10 +127,18 @@ export class CheckpointStore {
     return { header, snapshot, file };
   }
 
-  /** Deletes one checkpoint (one that can never be valid again, e.g. ahead of its log). */
-  remove(seq: number): void {
-    rmSync(join(this.dir, fileName(seq)), { force: true });
+  /**
+   * Moves one checkpoint into the subdirectory `aside` (kept for the operator, never read by
+   * recovery again); returns its new path. Recovery deletes nothing it has not proven obsolete.
+   */
+  setAside(seq: number, aside: string): string {
+    const dir = join(this.dir, aside);
+    mkdirSync(dir, { recursive: true });
+    const to = join(dir, fileName(seq));
+    renameSync(join(this.dir, fileName(seq)), to);
+    fsyncDirectory(dir);
     fsyncDirectory(this.dir);
+    return to;
   }
 
   /** Keeps the newest `keep` checkpoints; removes older ones and stray temporary files. */

@@ -239,7 +239,8 @@ describe('a log that starts at 1 (written through the Wal, no reclaim)', () => {
     expect(result.recovery.replayedCommands).toBe(100);
   });
 
-  it('a checkpoint ahead of the log (async mode after a power loss) is reported, not compared', async () => {
+  // Issue 10 item 2: verify said OK while the log lacked records a valid checkpoint had seen.
+  it('a checkpoint ahead of the log (async mode after a power loss, or a lost log) fails verify, not compared', async () => {
     const dir = copyOf(base, 'ahead');
     const store = new CheckpointStore(join(dir, 'checkpoints'));
     const { header, snapshot } = store.read(store.list()[0]);
@@ -248,9 +249,11 @@ describe('a log that starts at 1 (written through the Wal, no reclaim)', () => {
     expect(inspect.checkpoints[0]).toMatchObject({ seq: info.lastSeq + 7, valid: true, usable: false });
     expect(inspect.checkpoints[0].unusableReason).toMatch(/ahead of the log/);
     const result = await runVerify(dir);
-    expect(result.ok).toBe(true);
+    expect(result.ok).toBe(false);
+    expect(result.mismatches.map((m) => m.kind)).toEqual(['log-behind-checkpoint']);
     expect(result.checkpoints.notCompared).toEqual([{ seq: info.lastSeq + 7, reason: `ahead of the log, which ends at ${info.lastSeq}` }]);
-    expect((await runRecover(dir)).stateHash).toBe(info.stateHash);
+    // recover (sync assumptions) refuses and names the missing records.
+    await expect(runRecover(dir)).rejects.toThrow(`records ${info.lastSeq + 1}..${info.lastSeq + 7}`);
   });
 
   it('a damaged record in the middle of the log: verify fails at its seq; recover, starting later, does not read it', async () => {
