@@ -27,7 +27,7 @@ import { CheckpointStore, CheckpointWriteError, nextCheckpointDue } from '../rep
 import type { LogRecord, MarkRecord } from '../replay/records.js';
 import { recover, recoverFromCheckpoint, refuseLostLog, type Recovered, type RecoveryStats } from '../replay/recovery.js';
 import { DIGEST_RING_SIZE } from '../replay/replayer.js';
-import { Wal, WalFullError, WalOverloadError, type WriteAheadLog } from '../wal/index.js';
+import { Wal, WalFullError, WalOverloadError, type AppendResult, type WriteAheadLog } from '../wal/index.js';
 import { EventStream, type ExchangeEvent } from './event-stream.js';
 import { Fifo } from './fifo.js';
 import { ExchangeOptionsError, resolveExchangeOptions, type ExchangeOptions, type ResolvedExchangeOptions } from './options.js';
@@ -101,6 +101,7 @@ export class Exchange {
   private lastTimeMs = 0;
   private flushScheduled = false;
   private durableWatchSeq = 0;
+  private watchedDurable: Promise<void> | null = null;
   private closing: Promise<void> | null = null;
   private failure: Error | null = null;
   /** Settles once a failed exchange has released its workers, log and lock. */
@@ -326,7 +327,7 @@ export class Exchange {
     let seq: number;
     try {
       this.seqReservation?.cover(this.wal.lastSeq + 1);
-      seq = this.wal.append(record).seq;
+      seq = this.watchAppend(this.wal.append(record));
     } catch (error) {
       if (error instanceof WalFullError || error instanceof WalOverloadError) return Promise.reject(error);
       this.fail(error as Error);
@@ -423,6 +424,20 @@ export class Exchange {
     }
   }
 
+  /**
+   * Fails the exchange with the log's own typed error when a batch cannot be written. Watching
+   * only flush() missed a commit that failed before the next flush was watched: the log had
+   * already handed the numbers back, and the pending submits waited for ever (issue 10 item 4).
+   * One handler per log batch (appends in a batch share its promise), not per command.
+   */
+  private watchAppend(result: AppendResult): number {
+    if (result.durable !== this.watchedDurable) {
+      this.watchedDurable = result.durable;
+      result.durable.catch((error: Error) => this.fail(error));
+    }
+    return result.seq;
+  }
+
   /** One `durable` watch per flush: group commit makes everything before it durable too. */
   private watchDurability(): void {
     const last = this.wal.lastSeq;
@@ -487,7 +502,7 @@ export class Exchange {
     if (stateHash !== undefined) mark.stateHash = stateHash;
     try {
       this.seqReservation?.cover(this.wal.lastSeq + 1);
-      const { seq } = this.wal.append(mark);
+      const seq = this.watchAppend(this.wal.append(mark));
       this.counters.marks++;
       if (this.backup !== null) this.backupQueue.push({ lastSeq: seq, shard: -1, mark });
       this.scheduleFlush();

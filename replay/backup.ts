@@ -2,6 +2,7 @@
 // state, feed it durable records in the order they became durable, and hear back about
 // checkpoints (so the log behind them can be reclaimed) and divergences.
 
+import { CheckpointWriteError } from './checkpoint-store.js';
 import { Worker } from 'node:worker_threads';
 import { workerEntry } from '../engine/worker/location.js';
 import type { EncodedCommands } from '../engine/worker/command-codec.js';
@@ -117,7 +118,10 @@ export class BackupHost {
         this.listener.onDivergence(reply.message);
         break;
       case 'error':
-        this.listener.onError(new Error(`backup thread: ${reply.message}`));
+        // A checkpoint the disk refused stays a CheckpointWriteError across the thread boundary.
+        this.listener.onError(
+          reply.name === 'CheckpointWriteError' ? new CheckpointWriteError(`backup thread: ${reply.message}`) : new Error(`backup thread: ${reply.message}`),
+        );
         this.settleForced();
         break;
       case 'ready':

@@ -20,7 +20,8 @@ import { PayloadCodec } from './codec.js';
 import { ChunkBuilder, FRAME_HEADER_BYTES, chunk_bytes } from './frame.js';
 import { LmdbStore, META_RECLAIMED, META_STRUCTURES, to_wal_error, type Segment } from './lmdb-store.js';
 import { read_records } from './lmdb-reader.js';
-import { WalClosedError, WalError, WalFullError, WalOverloadError, WalRangeError } from './errors.js';
+import { absorbLmdbRejections, releaseLmdbRejections } from './lmdb-rejections.js';
+import { WalClosedError, WalError, WalFullError, WalIoError, WalOverloadError, WalRangeError } from './errors.js';
 import { check_range, validate_reclaim } from './read-range.js';
 import { RecordIterator } from './record-iterator.js';
 
@@ -51,6 +52,8 @@ class Batch {
   cost_bytes = 0;
   readonly visible = new Deferred();
   readonly durable = new Deferred();
+  /** Fails the batch if lmdb-js never settles its commit or flush. */
+  timer: NodeJS.Timeout | null = null;
   constructor(first_seq: number) {
     this.first_seq = first_seq;
     this.last_seq = first_seq - 1;
@@ -97,6 +100,7 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
     this.queue_bytes_max = options.queueBytesMax;
     this.segment_records_max = options.segmentRecords;
     this.store = LmdbStore.open(options.path, options.mapSize, options.segmentsMax, options.durability === 'sync');
+    absorbLmdbRejections();
     try {
       this.store.drop_empty_segments();
       const structures = this.store.read_meta(META_STRUCTURES);
@@ -114,7 +118,7 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
       const reserve = Math.max(RESERVE_BYTES_MIN, Math.floor(options.mapSize * RESERVE_FRACTION));
       this.capacity_bytes = options.mapSize - reserve;
     } catch (error) {
-      void this.store.close();
+      void this.store.close().catch(() => undefined).finally(releaseLmdbRejectionsSoon);
       throw error;
     }
   }
@@ -278,6 +282,11 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
       () => this.on_visible(batch, flushed),
       (error: unknown) => void this.on_commit_error(batch, error),
     );
+    // lmdb-js settles neither promise when an fsync fails: bound the wait (options.commitMsMax).
+    batch.timer = setTimeout(() => {
+      const what = `records ${batch.first_seq}..${batch.last_seq} were not durable within ${this.options.commitMsMax} ms`;
+      this.fail(batch, new WalIoError(`${what} (${this.store.file}): treated as an I/O error (a failed fsync?)`));
+    }, this.options.commitMsMax);
   }
 
   private on_visible(batch: Batch, flushed: Promise<unknown> | null): void {
@@ -302,6 +311,7 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
   private on_durable(batch: Batch): void {
     if (this.inflight !== batch) return;
     if (!(batch.first_seq === this.durable_seq_ + 1)) throw new Error('assertion: batches become durable in order');
+    if (batch.timer !== null) clearTimeout(batch.timer);
     this.durable_seq_ = batch.last_seq;
     this.queue_bytes -= batch.bytes;
     this.inflight = null;
@@ -323,6 +333,8 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
    */
   private fail(batch: Batch, error: WalError): void {
     if (this.inflight !== batch) return;
+    if (batch.timer !== null) clearTimeout(batch.timer);
+    this.store.mark_commit_failed();
     this.inflight = null;
     const open = this.open_batch;
     this.open_batch = null;
@@ -440,6 +452,17 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
     } catch {
       // The batch's callers were told; closing still releases the environment.
     }
-    await this.store.close();
+    try {
+      await this.store.close();
+    } catch (error) {
+      throw to_wal_error(error, `closing the WAL at ${this.options.path}`);
+    } finally {
+      releaseLmdbRejectionsSoon();
+    }
   }
+}
+
+/** After the turn in which a failed commit's orphaned promise may still be reported. */
+function releaseLmdbRejectionsSoon(): void {
+  setTimeout(releaseLmdbRejections, 50).unref();
 }
