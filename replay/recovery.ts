@@ -174,10 +174,28 @@ export function initialDigest(): string {
 }
 
 /** The newest checkpoint that verifies and that `unusable` does not rule out, or null. */
+/**
+ * A checkpoint that verifies but was made with other instruments or capacity than matchlog.json
+ * says: the configuration file changed (or the checkpoint belongs elsewhere). Refuse, naming it.
+ */
+function refuseOtherConfiguration(engine: Engine, options: EngineOptions, seq: number): void {
+  const mine = engine.instruments.map((s) => [s.symbol, s.tickSize, s.lotSize, s.minPrice, s.maxPrice]);
+  const theirs = options.instruments.map((s) => [s.symbol, s.tickSize, s.lotSize, s.minPrice, s.maxPrice]);
+  const qtyDiffers = options.instruments.some((s, i) => s.maxQty !== undefined && engine.instruments[i]?.maxQty !== s.maxQty);
+  const ordersDiffer = options.maxOrders !== undefined && options.maxOrders !== engine.options.maxOrders;
+  if (JSON.stringify(mine) !== JSON.stringify(theirs) || qtyDiffers || ordersDiffer) {
+    throw new RecoveryError(
+      `checkpoint ${seq} verifies but was written with other instruments or maxOrders than the stored configuration (matchlog.json): refusing; nothing was changed`,
+      'STATE_FILE_DAMAGED',
+    );
+  }
+}
+
 function newestUsableCheckpoint(
   store: CheckpointStore | null,
   unusable: (seq: number) => string | null,
   warn: (message: string) => void,
+  engineOptions: EngineOptions | null = null,
 ): { start: Start | null; skipped: number; verifyMs: number } {
   let skipped = 0;
   let verifyMs = 0;
@@ -187,12 +205,14 @@ function newestUsableCheckpoint(
       if (why !== null) throw new Error(why);
       const checkpoint = store!.read(seq);
       const engine = Engine.restore(checkpoint.snapshot);
+      if (engineOptions !== null) refuseOtherConfiguration(engine, engineOptions, seq);
       const tv = performance.now();
       const hash = engine.stateHash();
       verifyMs += performance.now() - tv;
       if (hash !== checkpoint.header.stateHash) throw new Error('its state hash does not match its snapshot');
       return { start: { engine, seq, commands: checkpoint.header.commands, digest: checkpoint.header.digest }, skipped, verifyMs };
     } catch (error) {
+      if (error instanceof RecoveryError) throw error;
       skipped++;
       warn(`recovery: skipping checkpoint ${seq}: ${(error as Error).message}`);
     }
@@ -225,7 +245,7 @@ export function recoverFromCheckpoint(
 ): Recovered {
   const t0 = performance.now();
   const { warnings, warn } = collector(onWarning);
-  const found = newestUsableCheckpoint(store, () => null, warn);
+  const found = newestUsableCheckpoint(store, () => null, warn, engineOptions);
   if (found.start === null && found.skipped > 0) {
     throw new RecoveryError(`none of the ${found.skipped} checkpoints in ${store!.dir} verifies; nothing was deleted`, 'NO_VALID_CHECKPOINT');
   }
@@ -278,6 +298,7 @@ export function recover(
       return null;
     },
     warn,
+    engineOptions,
   );
   const skipped = found.skipped;
   let verifyMs = found.verifyMs;
