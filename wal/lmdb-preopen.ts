@@ -11,9 +11,9 @@
 //   24  u32 magic 0xBEEFC0DE              28  u32 format version (2)
 //   48  u32 page size (free DB's md_pad)  144 u64 last page used   152 u64 transaction id
 
-import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { WalCorruptionError } from './errors.js';
+import { WalCorruptionError, WalFullError, WalIoError } from './errors.js';
 
 const MAGIC = 0xbeefc0de;
 const VERSION = 2;
@@ -80,5 +80,36 @@ export function checkLmdbFile(dir: string): void {
     if (size < needed) fail(`it is ${size} bytes but its meta page names ${meta.lastPage + 1} pages (${needed} bytes): truncated`);
   } finally {
     closeSync(fd);
+  }
+}
+
+/** Bytes written and fsynced before LMDB creates a new environment. */
+const PROBE_BYTES = 64 * 1024;
+
+/**
+ * lmdb-js 3.5.6 crashes the process (SIGSEGV, measured with an injected ENOSPC) when the very
+ * first write of a new environment fails. Before creating one, prove the directory takes a write
+ * and an fsync: a disk that is already full or failing gives a typed WalFullError / WalIoError
+ * instead. (A fault that begins exactly at LMDB's own first write is not caught: README.)
+ */
+export function probeNewLmdbDir(dir: string): void {
+  const file = join(dir, 'data.mdb');
+  if (existsSync(file) && statSync(file).size > 0) return;
+  const probe = join(dir, 'data.mdb.probe');
+  try {
+    mkdirSync(dir, { recursive: true });
+    const fd = openSync(probe, 'w');
+    try {
+      writeSync(fd, Buffer.alloc(PROBE_BYTES));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const message = `creating the WAL at ${dir}: a probe write failed (${code ?? 'error'}): ${(error as Error).message}`;
+    throw code === 'ENOSPC' || code === 'EDQUOT' ? new WalFullError(message, { cause: error }) : new WalIoError(message, { cause: error });
+  } finally {
+    rmSync(probe, { force: true });
   }
 }
