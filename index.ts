@@ -1,11 +1,83 @@
-// Why this file exists: the package's public surface. Re-exports only.
-export * from './engine/index.js';
-export * from './wal/index.js';
-export { Exchange, type SubmitResult } from './exchange/exchange.js';
-export { EXCHANGE_DEFAULTS, ExchangeOptionsError, type CheckpointMode, type ExchangeOptions, type OnFull } from './exchange/options.js';
-export { EventsOverflowError, type ExchangeEvent } from './exchange/event-stream.js';
-export { ExchangeLockedError } from './exchange/dir-lock.js';
-export type { ExchangeStats } from './exchange/stats.js';
-export { RecoveryError, type RecoveryStats } from './replay/recovery.js';
-export { CheckpointCorruptError, CheckpointWriteError } from './replay/checkpoint-store.js';
-export { ReplayDivergenceError, LogGapError } from './replay/replayer.js';
+// Why this file exists: the package's public surface. Re-exports only, by name: each folder's
+// index.ts also serves the other folders, and what it offers them is not the package's API.
+export {
+  AssertionError,
+  ArraySink,
+  CancelReason,
+  ConfigError,
+  combineInstrumentDigests,
+  Engine,
+  ENGINE_ALIASES,
+  ENGINE_DEFAULTS,
+  ENGINE_LIMITS,
+  EngineError,
+  EventDigest,
+  RejectCode,
+  StateHasher,
+  type AcceptedEvent,
+  type CancelCommand,
+  type CancelledEvent,
+  type Command,
+  type CommandOp,
+  type Depth,
+  type EngineErrorCode,
+  type EngineEvent,
+  type EngineOptions,
+  type EventSink,
+  type InstrumentSpec,
+  type ModifiedEvent,
+  type ModifyCommand,
+  type NewOrderCommand,
+  type OrderId,
+  type OrderType,
+  type OrderView,
+  type RejectedEvent,
+  type ResolvedInstrument,
+  type Side,
+  type StpMode,
+  type TimeInForce,
+  type TradeEvent,
+} from './engine/index.js';
+export {
+  Wal,
+  WAL_DEFAULTS,
+  WAL_LIMITS,
+  WalClosedError,
+  WalCorruptionError,
+  WalError,
+  WalFullError,
+  WalIoError,
+  WalOptionsError,
+  WalOverloadError,
+  WalRangeError,
+  type AppendResult,
+  type Durability,
+  type WalErrorCode,
+  type WalOptions,
+  type WalRecord,
+  type WalResolvedOptions,
+  type WriteAheadLog,
+} from './wal/index.js';
+export {
+  Exchange,
+  EXCHANGE_ALIASES,
+  EXCHANGE_DEFAULTS,
+  EXCHANGE_LIMITS,
+  ExchangeLockedError,
+  ExchangeOptionsError,
+  EventsOverflowError,
+  type CheckpointMode,
+  type ExchangeEvent,
+  type ExchangeOptions,
+  type ExchangeStats,
+  type OnFull,
+  type SubmitResult,
+} from './exchange/index.js';
+export {
+  CheckpointCorruptError,
+  CheckpointWriteError,
+  LogGapError,
+  RecoveryError,
+  ReplayDivergenceError,
+  type RecoveryStats,
+} from './replay/index.js';

@@ -1,4 +1,4 @@
-// Why: one place for test-runner limits, so the suite stays well under CI's budget on 2 cores.
+// Why this file exists: one place for test-runner limits, so the suite stays well under CI's budget on 2 cores.
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({

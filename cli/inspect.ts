@@ -2,7 +2,8 @@
 // trusting or copying a data directory: which records the log still holds, which checkpoints
 // exist and whether each one passes its checksum and can be continued by the log, how much disk
 // each part takes, and the instruments the directory was created with. It reads; it replays
-// nothing (that is `verify`).
+// nothing (that is `verify`). A checkpoints-only ('memory') directory has no log: its checkpoints
+// are listed, and the newest valid one is where a restart would begin.
 
 import Table from 'cli-table3';
 import type { InstrumentSpec } from '../engine/index.js';
@@ -11,11 +12,12 @@ import {
   formatBytes,
   formatCount,
   formatFields,
-  locateDataDir,
   messageOf,
   openCheckpoints,
   openLog,
   toJson,
+  withDataDir,
+  type DataDir,
   type DirectorySize,
   type Output,
 } from './common.js';
@@ -39,7 +41,8 @@ export interface CheckpointEntry {
 export interface InspectResult {
   dir: string;
   config: { format: number; maxOrders: number; instruments: InstrumentSpec[] };
-  log: { firstSeq: number; lastSeq: number; records: number };
+  /** Null for a checkpoints-only ('memory') directory. */
+  log: { firstSeq: number; lastSeq: number; records: number } | null;
   /** Newest first. */
   checkpoints: CheckpointEntry[];
   /** Where recovery would start: the newest usable checkpoint, or null (replay from 1, or nothing usable). */
@@ -48,15 +51,21 @@ export interface InspectResult {
 }
 
 export async function runInspect(dir: string): Promise<InspectResult> {
-  const data = locateDataDir(dir);
-  const wal = await openLog(data);
-  let firstSeq: number;
-  let lastSeq: number;
-  try {
-    firstSeq = wal.firstSeq;
-    lastSeq = wal.lastSeq;
-  } finally {
-    await wal.close();
+  return withDataDir(dir, (data) => inspectHeld(dir, data));
+}
+
+async function inspectHeld(dir: string, data: DataDir): Promise<InspectResult> {
+  // A checkpoints-only directory: every checkpoint can be continued (there is no log to reach).
+  let firstSeq = 1;
+  let lastSeq = Number.MAX_SAFE_INTEGER;
+  if (data.hasLog) {
+    const wal = await openLog(data);
+    try {
+      firstSeq = wal.firstSeq;
+      lastSeq = wal.lastSeq;
+    } finally {
+      await wal.close();
+    }
   }
   const store = openCheckpoints(data);
   const checkpoints: CheckpointEntry[] = [];
@@ -89,15 +98,19 @@ export async function runInspect(dir: string): Promise<InspectResult> {
   const recoveryStart: InspectResult['recoveryStart'] =
     newest !== undefined
       ? { kind: 'checkpoint', seq: newest.seq }
-      : firstSeq === 1
-        ? { kind: 'log-start' }
-        : { kind: 'none', reason: `no usable checkpoint and records 1..${firstSeq - 1} were reclaimed` };
+      : !data.hasLog
+        ? checkpoints.length === 0
+          ? { kind: 'log-start' }
+          : { kind: 'none', reason: `none of the ${checkpoints.length} checkpoints is valid (no log to fall back on)` }
+        : firstSeq === 1
+          ? { kind: 'log-start' }
+          : { kind: 'none', reason: `no usable checkpoint and records 1..${firstSeq - 1} were reclaimed` };
   const walSize = directorySize(data.walDir);
   const checkpointSize = directorySize(data.checkpointDir);
   return {
     dir,
     config: { format: data.config.format, maxOrders: data.config.maxOrders, instruments: data.config.instruments },
-    log: { firstSeq, lastSeq, records: Math.max(0, lastSeq - firstSeq + 1) },
+    log: data.hasLog ? { firstSeq, lastSeq, records: Math.max(0, lastSeq - firstSeq + 1) } : null,
     checkpoints,
     recoveryStart,
     sizes: {
@@ -132,12 +145,25 @@ export function formatInspect(result: InspectResult): string {
   const lines = [
     `data directory ${result.dir}`,
     formatFields([
-      ['log range', log.records > 0 ? `${formatCount(log.firstSeq)}..${formatCount(log.lastSeq)}` : `empty (next seq ${formatCount(log.lastSeq + 1)})`],
-      ['records', formatCount(log.records)],
+      [
+        'log range',
+        log === null
+          ? 'no log (checkpoints-only directory, durability memory)'
+          : log.records > 0
+            ? `${formatCount(log.firstSeq)}..${formatCount(log.lastSeq)}`
+            : `empty (next seq ${formatCount(log.lastSeq + 1)})`,
+      ],
+      ['records', log === null ? '-' : formatCount(log.records)],
       ['checkpoints', `${result.checkpoints.length} (${result.checkpoints.filter((c) => c.valid).length} valid)`],
       [
         'recovery start',
-        start.kind === 'checkpoint' ? `checkpoint at seq ${formatCount(start.seq)}` : start.kind === 'log-start' ? 'the start of the log' : `none: ${start.reason}`,
+        start.kind === 'checkpoint'
+          ? `checkpoint at seq ${formatCount(start.seq)}`
+          : start.kind === 'log-start'
+            ? log === null
+              ? 'an empty exchange (no checkpoint yet)'
+              : 'the start of the log'
+            : `none: ${start.reason}`,
       ],
       ['wal size', sizeText(sizes.wal)],
       ['checkpoints size', sizeText(sizes.checkpoints)],

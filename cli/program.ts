@@ -1,6 +1,7 @@
 // Why this file exists: the command line itself — subcommands, options, exit codes and how errors
 // are shown — kept apart from the bin entry so tests can run it in-process with captured output.
-// Exit codes: 0 ok, 1 verification failure or damaged/unreadable data, 2 usage error.
+// Exit codes: 0 ok, 1 verification failure, damaged/unreadable data or data missing from the log,
+// 2 usage error, 3 the directory is held by a live exchange.
 
 import { Command, CommanderError } from 'commander';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exitCodeOf, messageOf, PROCESS_OUTPUT, toJson, type Output } from './common.js';
@@ -8,6 +9,7 @@ import { printInspect, runInspect } from './inspect.js';
 import { printRecover, runRecover } from './recover.js';
 import { printTidy, runTidy } from './tidy.js';
 import { printVerify, runVerify } from './verify.js';
+import { packageVersion } from './version.js';
 
 interface CommonOptions {
   dir: string;
@@ -17,6 +19,10 @@ interface CommonOptions {
 
 interface VerifyCliOptions extends CommonOptions {
   strict?: boolean;
+}
+
+interface TidyCliOptions extends CommonOptions {
+  yes?: boolean;
 }
 
 /** Runs the CLI with user arguments (no `node` or script path); resolves with the exit code. */
@@ -37,7 +43,8 @@ export async function run(args: string[], output: Output = PROCESS_OUTPUT): Prom
   };
 
   const program = new Command('matchlog')
-    .description('Inspect, recover and verify a matchlog data directory (read-only); tidy it after an accepted loss.')
+    .description('Inspect, recover and verify a matchlog data directory (read-only); tidy removes what recovery can never use, when asked.')
+    .version(packageVersion(), '-V, --version', 'print the version of matchlog')
     .exitOverride()
     .configureOutput({ writeOut: (text) => output.out(text), writeErr: (text) => output.err(text) })
     .allowExcessArguments(false);
@@ -49,11 +56,16 @@ export async function run(args: string[], output: Output = PROCESS_OUTPUT): Prom
       .option('--verbose', 'print stack traces with errors');
 
   withCommon(program.command('recover'))
-    .description('recover the stored state without starting workers or writing checkpoints; print sequence, state hash, timings and books')
+    .description(
+      'recover the stored state without starting workers, writing or deleting anything; print sequence, state hash, timings and books ' +
+        '(exits 1 when the log is missing records a checkpoint covers)',
+    )
     .action(async (options: CommonOptions) => {
       await attempt('recover', options, async () => {
-        printRecover(await runRecover(options.dir), output, options.json === true);
-        return EXIT_OK;
+        const result = await runRecover(options.dir, { progress: options.json === true ? null : (output.progress ?? null) });
+        printRecover(result, output, options.json === true);
+        for (const problem of result.problems) output.err(`matchlog recover: ${problem}`);
+        return result.problems.length === 0 ? EXIT_OK : EXIT_FAILURE;
       });
     });
 
@@ -67,24 +79,29 @@ export async function run(args: string[], output: Output = PROCESS_OUTPUT): Prom
     });
 
   withCommon(program.command('verify'))
-    .description('replay the whole log, checking every mark and comparing against every checkpoint and hash mark')
-    .option('--strict', 'also fail when a checkpoint file is invalid (by default it is reported and skipped)')
+    .description(
+      'replay the whole log, checking every mark and comparing against every checkpoint and hash mark; exits 1 on any mismatch, ' +
+        'an invalid checkpoint, a checkpoint beyond the log, or when nothing could be compared',
+    )
+    .option('--strict', 'accepted for old scripts: an invalid checkpoint always fails verify now')
     .action(async (options: VerifyCliOptions) => {
       await attempt('verify', options, async () => {
-        const result = await runVerify(options.dir, { strict: options.strict === true });
+        const result = await runVerify(options.dir, { progress: options.json === true ? null : (output.progress ?? null) });
         printVerify(result, output, options.json === true);
         return result.ok ? EXIT_OK : EXIT_FAILURE;
       });
     });
 
   withCommon(program.command('tidy'))
-    .description('report records missing behind the newest valid checkpoint; with --accept-loss move those checkpoints aside (nothing is deleted)')
-    .option('--accept-loss', 'accept the loss: move checkpoints beyond the log into checkpoints/ahead-of-log/')
-    .action(async (options: CommonOptions & { acceptLoss?: boolean }) => {
+    .description(
+      'list (or with --yes remove) files recovery can never use: invalid checkpoints, checkpoints beyond the log (accepting that loss), ' +
+        'unfinished checkpoint writes',
+    )
+    .option('--yes', 'remove the listed files (without it nothing is touched)')
+    .action(async (options: TidyCliOptions) => {
       await attempt('tidy', options, async () => {
-        const result = await runTidy(options.dir, { acceptLoss: options.acceptLoss === true });
-        printTidy(result, output, options.json === true);
-        return result.behind === null || result.moved.length > 0 ? EXIT_OK : EXIT_FAILURE;
+        printTidy(await runTidy(options.dir, { yes: options.yes === true }), output, options.json === true);
+        return EXIT_OK;
       });
     });
 

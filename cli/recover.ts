@@ -2,12 +2,17 @@
 // back in?" without bringing an exchange up: it runs the same recovery as `Exchange.open` (newest
 // valid checkpoint plus a replay of the log, marks checked) but starts no worker thread, writes no
 // checkpoint and appends nothing, then reports the sequence, the state hash, how long each phase
-// took and what the books look like.
+// took and what the books look like. It deletes nothing: where recovery would drop a checkpoint
+// that lies beyond the log's end, this reports what the log is missing and exits 1 (`tidy` is the
+// separate, explicit command that removes such files). A checkpoints-only ('memory') directory
+// recovers from its newest valid checkpoint, as `Exchange.open` would.
 
 import Table from 'cli-table3';
 import type { Engine } from '../engine/index.js';
-import { recover, type RecoveryStats } from '../replay/recovery.js';
+import { recover, recoverFromCheckpoint, type Recovered, type RecoveryStats } from '../replay/index.js';
 import {
+  beyondLogMessage,
+  checkpointsBeyondLog,
   formatCount,
   formatFields,
   formatMs,
@@ -16,8 +21,10 @@ import {
   openCheckpoints,
   openLog,
   toJson,
+  withDataDir,
   type Output,
 } from './common.js';
+import { readsReported, startProgress, type ProgressStream } from './progress.js';
 
 /** Levels shown per side of each book. */
 export const TOP_LEVELS = 5;
@@ -38,7 +45,8 @@ export interface BookSummary {
 
 export interface RecoverResult {
   dir: string;
-  log: { firstSeq: number; lastSeq: number };
+  /** Null for a checkpoints-only ('memory') directory. */
+  log: { firstSeq: number; lastSeq: number } | null;
   /** Last log sequence applied (commands and marks). */
   seq: number;
   /** Commands applied since the log began. */
@@ -58,49 +66,73 @@ export interface RecoverResult {
   };
   recovery: RecoveryStats;
   books: BookSummary[];
+  /** What the directory is missing (checkpoints beyond the log's end); any makes the command exit 1. */
+  problems: string[];
 }
 
 export interface RecoverOptions {
   /** Called with each recovery warning as it happens (they are also in `recovery.warnings`). */
   onWarning?: (message: string) => void;
+  /** Terminal stream for a progress bar over the replay (none when absent). */
+  progress?: ProgressStream | null;
 }
 
-/** Recovers the state stored in `dir`, read-only as far as the log allows. */
+/** Recovers the state stored in `dir` without changing any file in it. */
 export async function runRecover(dir: string, options: RecoverOptions = {}): Promise<RecoverResult> {
   const t0 = performance.now();
-  const data = locateDataDir(dir);
-  const wal = await openLog(data);
-  try {
+  const onWarning = options.onWarning ?? (() => undefined);
+  return withDataDir(dir, async (data) => {
     const store = openCheckpoints(data);
-    const t1 = performance.now();
-    const recovered = recover(wal, store, data.engineOptions, options.onWarning ?? (() => undefined));
-    const t2 = performance.now();
-    const stateHash = recovered.engine.stateHash();
-    const t3 = performance.now();
-    const stats = recovered.stats;
-    return {
-      dir,
-      log: { firstSeq: wal.firstSeq, lastSeq: wal.lastSeq },
-      seq: recovered.seq,
-      commands: recovered.commands,
-      stateHash,
-      digest: recovered.digest,
-      liveOrders: recovered.engine.liveOrders,
-      timings: {
-        openMs: t1 - t0,
-        checkpointLoadMs: stats.checkpointLoadMs,
-        replayMs: stats.replayMs,
-        verifyMs: stats.verifyMs,
-        recoveryMs: t2 - t1,
-        stateHashMs: t3 - t2,
-        totalMs: t3 - t0,
-      },
-      recovery: stats,
-      books: summarizeBooks(recovered.engine),
-    };
-  } finally {
-    await wal.close();
-  }
+    if (!data.hasLog) {
+      const t1 = performance.now();
+      return summarize(dir, null, recoverFromCheckpoint(store, data.engineOptions, onWarning), [], t0, t1);
+    }
+    const wal = await openLog(data);
+    try {
+      const t1 = performance.now();
+      // The whole log at most (recovery usually starts later, from a checkpoint): a bar that may
+      // jump ahead at the start, never one that overflows.
+      const progress = startProgress(options.progress ?? null, 'recover: replaying the log', wal.lastSeq - wal.firstSeq + 1, 'records');
+      let recovered: Recovered;
+      try {
+        recovered = recover(readsReported(wal, wal.firstSeq, progress), store, data.engineOptions, onWarning, { onLogBehind: 'skip' });
+      } finally {
+        progress.stop();
+      }
+      const problems = checkpointsBeyondLog(store, wal.lastSeq).map((seq) => beyondLogMessage(seq, wal.lastSeq));
+      return summarize(dir, { firstSeq: wal.firstSeq, lastSeq: wal.lastSeq }, recovered, problems, t0, t1);
+    } finally {
+      await wal.close();
+    }
+  });
+}
+
+function summarize(dir: string, log: RecoverResult['log'], recovered: Recovered, problems: string[], t0: number, t1: number): RecoverResult {
+  const t2 = performance.now();
+  const stateHash = recovered.engine.stateHash();
+  const t3 = performance.now();
+  const stats = recovered.stats;
+  return {
+    dir,
+    log,
+    seq: recovered.seq,
+    commands: recovered.commands,
+    stateHash,
+    digest: recovered.digest,
+    liveOrders: recovered.engine.liveOrders,
+    timings: {
+      openMs: t1 - t0,
+      checkpointLoadMs: stats.checkpointLoadMs,
+      replayMs: stats.replayMs,
+      verifyMs: stats.verifyMs,
+      recoveryMs: t2 - t1,
+      stateHashMs: t3 - t2,
+      totalMs: t3 - t0,
+    },
+    recovery: stats,
+    books: summarizeBooks(recovered.engine),
+    problems,
+  };
 }
 
 export function summarizeBooks(engine: Engine): BookSummary[] {
@@ -144,10 +176,10 @@ export function formatRecover(result: RecoverResult): string {
   const t = result.timings;
   const start = r.checkpointSeq === null ? 'none (replayed the whole log)' : `checkpoint at seq ${formatCount(r.checkpointSeq)}`;
   const lines = [
-    `recovered ${result.dir}`,
+    result.problems.length === 0 ? `recovered ${result.dir}` : `FAILED: recovered ${result.dir} only partly (${result.problems.length} problem(s) below)`,
     formatFields([
       ['last sequence', formatCount(result.seq)],
-      ['log range', rangeText(result.log.firstSeq, result.log.lastSeq)],
+      ['log range', result.log === null ? 'no log (checkpoints-only directory)' : rangeText(result.log.firstSeq, result.log.lastSeq)],
       ['commands', formatCount(result.commands)],
       ['state hash', result.stateHash],
       ['event digest', result.digest],
@@ -163,6 +195,7 @@ export function formatRecover(result: RecoverResult): string {
     ]),
   ];
   for (const warning of r.warnings) lines.push(`  warning: ${warning}`);
+  for (const problem of result.problems) lines.push(`  error: ${problem}`);
   lines.push('', booksTable(result.books));
   for (const book of result.books) {
     if (book.bids.length === 0 && book.asks.length === 0) continue;

@@ -1,60 +1,95 @@
-// Why this file exists: recovery never deletes or moves what it cannot prove obsolete, and in
-// `sync` mode refuses to open a directory whose log cannot reach its newest valid checkpoint
-// (replay/recovery.ts). `matchlog tidy` is the separate, explicit step for an operator who has
-// looked and accepts the loss: without `--accept-loss` it only reports what is missing; with it,
-// it moves the checkpoints beyond the log's end into checkpoints/ahead-of-log/ (kept, not deleted)
-// so the directory opens from what the log holds. It takes the directory's lock like an exchange.
+// Why this file exists: the read-only commands never delete, so an operator who has read what
+// `verify` and `inspect` say, and accepts a loss, needs one explicit command that removes the
+// files recovery can never use: checkpoints that fail their checksum, checkpoints beyond the log's
+// end (their history is gone from the log; in a sync directory removing them accepts that loss),
+// and temporary files left by a checkpoint write that crashed. Without `--yes` it only lists them.
 
-import { existsSync, statSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { DirLock } from '../exchange/dir-lock.js';
-import { CheckpointStore } from '../replay/checkpoint-store.js';
-import { findLogBehindCheckpoint, setAsideCheckpointsAheadOfLog, type LogBehindCheckpoint } from '../replay/recovery.js';
-import { Wal } from '../wal/index.js';
-import { CliError, EXIT_USAGE, formatFields, toJson, type Output } from './common.js';
+import { fsyncDirectory } from '../replay/index.js';
+import {
+  beyondLogMessage,
+  checkpointsBeyondLog,
+  formatFields,
+  openCheckpoints,
+  openLog,
+  toJson,
+  withDataDir,
+  type Output,
+} from './common.js';
+import { checkpointReason } from './inspect.js';
 
-export interface TidyResult {
-  /** The newest valid checkpoint beyond the log's end, or null when nothing is missing. */
-  behind: LogBehindCheckpoint | null;
-  /** Checkpoint files moved aside (empty unless --accept-loss). */
-  moved: string[];
+/** The suffix CheckpointStore gives a checkpoint while it is being written. */
+const TEMP_SUFFIX = '.tmp';
+
+export interface TidyItem {
+  /** Path relative to the data directory. */
+  file: string;
+  reason: string;
 }
 
-export async function runTidy(dir: string, options: { acceptLoss: boolean }): Promise<TidyResult> {
-  if (!existsSync(join(dir, 'matchlog.json'))) throw new CliError(`${dir} is not a matchlog data directory (no matchlog.json)`, EXIT_USAGE);
-  const lock = DirLock.acquire(dir);
-  try {
-    const walDir = join(dir, 'wal');
-    let logLastSeq = 0;
-    // A missing or empty log is the loss itself; opening one would create it: read 0 instead.
-    if (existsSync(join(walDir, 'data.mdb')) && statSync(join(walDir, 'data.mdb')).size > 0) {
-      const wal = await Wal.open({ path: walDir, durability: 'async' });
+export interface TidyResult {
+  dir: string;
+  /** True when the files were removed (`--yes`); false for the listing. */
+  removed: boolean;
+  items: TidyItem[];
+}
+
+export interface TidyOptions {
+  /** Remove the files; without it nothing is touched. */
+  yes?: boolean;
+}
+
+export async function runTidy(dir: string, options: TidyOptions = {}): Promise<TidyResult> {
+  return withDataDir(dir, async (data) => {
+    const store = openCheckpoints(data);
+    const items: TidyItem[] = [];
+    if (store === null) return { dir, removed: options.yes === true, items };
+    let beyond: number[] = [];
+    let lastSeq = 0;
+    if (data.hasLog) {
+      const wal = await openLog(data);
       try {
-        logLastSeq = wal.lastSeq;
+        lastSeq = wal.lastSeq;
+        beyond = checkpointsBeyondLog(store, lastSeq);
       } finally {
         await wal.close();
       }
     }
-    const checkpointDir = join(dir, 'checkpoints');
-    const store = existsSync(checkpointDir) ? new CheckpointStore(checkpointDir) : null;
-    const behind = findLogBehindCheckpoint(logLastSeq, store);
-    const moved = behind !== null && options.acceptLoss ? setAsideCheckpointsAheadOfLog(logLastSeq, store!) : [];
-    return { behind, moved };
-  } finally {
-    lock.release();
-  }
+    const name = (seq: number): string => `checkpoint-${String(seq).padStart(16, '0')}.bin`;
+    for (const seq of store.list().sort((a, b) => a - b)) {
+      if (beyond.includes(seq)) {
+        items.push({ file: join('checkpoints', name(seq)), reason: beyondLogMessage(seq, lastSeq) });
+        continue;
+      }
+      try {
+        store.read(seq);
+      } catch (error) {
+        items.push({ file: join('checkpoints', name(seq)), reason: `invalid: ${checkpointReason(error)}` });
+      }
+    }
+    for (const file of readdirSync(data.checkpointDir).sort()) {
+      if (file.endsWith(TEMP_SUFFIX)) items.push({ file: join('checkpoints', file), reason: 'left by a checkpoint write that did not finish' });
+    }
+    if (options.yes === true && items.length > 0) {
+      for (const item of items) rmSync(join(dir, item.file), { force: true });
+      fsyncDirectory(data.checkpointDir);
+    }
+    return { dir, removed: options.yes === true, items };
+  });
+}
+
+export function formatTidy(result: TidyResult): string {
+  if (result.items.length === 0) return `tidy ${result.dir}: nothing to remove\n`;
+  const verb = result.removed ? 'removed' : 'would remove';
+  const lines = [
+    `tidy ${result.dir}: ${verb} ${result.items.length} file(s)`,
+    formatFields(result.items.map((item) => [item.file, item.reason])),
+  ];
+  if (!result.removed) lines.push('', 'nothing was removed; run again with --yes to remove these files');
+  return `${lines.join('\n')}\n`;
 }
 
 export function printTidy(result: TidyResult, output: Output, json: boolean): void {
-  if (json) return output.out(toJson(result));
-  const { behind } = result;
-  if (behind === null) return output.out('nothing missing: the log reaches the newest valid checkpoint');
-  output.out(
-    formatFields([
-      ['log ends at', String(behind.logLastSeq)],
-      ['newest valid checkpoint', String(behind.checkpointSeq)],
-      ['missing records', `${behind.missing.from}..${behind.missing.to}`],
-      ['moved aside', result.moved.length === 0 ? 'nothing (pass --accept-loss to move them)' : result.moved.join(', ')],
-    ]),
-  );
+  output.out(json ? toJson(result) : formatTidy(result));
 }

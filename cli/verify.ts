@@ -3,27 +3,29 @@
 // at 1, else from the oldest checkpoint that verifies and that the log continues — through the same
 // Replayer recovery uses (which checks every mark's event digest), and whenever the replay reaches
 // a newer checkpoint or a mark carrying a state hash, it compares. Any disagreement, gap or damaged
-// record is reported with the first place it happened, and the command exits 1.
+// record is reported with the first place it happened, and the command exits 1. So does anything
+// that means "not verified" rather than "wrong": a checkpoint that fails its checksum, a checkpoint
+// beyond the log's end (the log lost what it covers), and a run that compared nothing at all — an
+// OK must mean something was checked. A checkpoints-only ('memory') directory has no log: each
+// checkpoint is checked against its own state hash.
 
 import Table from 'cli-table3';
 import { Engine } from '../engine/index.js';
-import type { CheckpointStore } from '../replay/checkpoint-store.js';
-import { findLogBehindCheckpoint } from '../replay/recovery.js';
-import { isMark, type LogRecord, type MarkRecord } from '../replay/records.js';
-import { initialDigest } from '../replay/recovery.js';
-import { Replayer } from '../replay/replayer.js';
+import { type CheckpointStore, isMark, type LogRecord, type MarkRecord, initialDigest, Replayer } from '../replay/index.js';
 import { WalCorruptionError, type WalRecord, type WriteAheadLog } from '../wal/index.js';
 import {
+  beyondLogMessage,
   formatCount,
   formatFields,
   formatMs,
-  locateDataDir,
   messageOf,
   openCheckpoints,
   openLog,
   toJson,
+  withDataDir,
   type Output,
 } from './common.js';
+import { startProgress, type Progress, type ProgressStream } from './progress.js';
 import { checkpointReason, continuationProblem } from './inspect.js';
 
 /** Records read per synchronous batch. */
@@ -44,8 +46,12 @@ export type MismatchKind =
   | 'log'
   /** Nothing to start from: records were reclaimed and no checkpoint verifies. */
   | 'no-start'
-  /** A checkpoint that verifies lies beyond the log's end: acknowledged records are missing. */
-  | 'log-behind-checkpoint';
+  /** A checkpoint file fails its checksum or cannot be read. */
+  | 'checkpoint-invalid'
+  /** A checkpoint lies beyond the log's end: the log lost the records it covers. */
+  | 'log-lost'
+  /** The run found nothing to check against (no checkpoint and no mark reached). */
+  | 'nothing-compared';
 
 export interface Mismatch {
   kind: MismatchKind;
@@ -62,8 +68,8 @@ export interface CheckpointNote {
 export interface VerifyResult {
   ok: boolean;
   dir: string;
-  strict: boolean;
-  log: { firstSeq: number; lastSeq: number; records: number };
+  /** Null for a checkpoints-only ('memory') directory. */
+  log: { firstSeq: number; lastSeq: number; records: number } | null;
   start: { kind: 'log-start' } | { kind: 'checkpoint'; seq: number; commands: number } | null;
   replayed: { records: number; commands: number; commandsPerS: number; lastSeq: number };
   marks: { verified: number; unverifiable: number };
@@ -74,7 +80,7 @@ export interface VerifyResult {
     /** Compared against the replica at their seq (the starting checkpoint is not counted). */
     compared: number;
     matched: number;
-    /** Failed their checksum or could not be read: skipped, reported (fail the run only with strict). */
+    /** Failed their checksum or could not be read: skipped, and the run fails. */
     invalid: CheckpointNote[];
     /** Not reached by the replay (before the start, or ahead of the log). */
     notCompared: CheckpointNote[];
@@ -87,8 +93,12 @@ export interface VerifyResult {
 }
 
 export interface VerifyOptions {
-  /** Also fail when a checkpoint file is unreadable or fails its checksum. */
+  /**
+   * @deprecated An invalid checkpoint always fails the run now; the option is accepted and ignored.
+   */
   strict?: boolean;
+  /** Terminal stream for a progress bar over the replay (none when absent). */
+  progress?: ProgressStream | null;
 }
 
 interface Start {
@@ -113,14 +123,45 @@ class Findings {
 
 export async function runVerify(dir: string, options: VerifyOptions = {}): Promise<VerifyResult> {
   const t0 = performance.now();
-  const data = locateDataDir(dir);
-  const store = openCheckpoints(data);
-  const wal = await openLog(data);
-  try {
-    return verifyLog(dir, wal, store, new Engine(data.engineOptions), options.strict ?? false, t0);
-  } finally {
-    await wal.close();
-  }
+  return withDataDir(dir, async (data) => {
+    const store = openCheckpoints(data);
+    if (!data.hasLog) return verifyCheckpointsOnly(dir, store, t0);
+    const wal = await openLog(data);
+    try {
+      return verifyLog(dir, wal, store, new Engine(data.engineOptions), options.progress ?? null, t0);
+    } finally {
+      await wal.close();
+    }
+  });
+}
+
+/** No log to replay: each checkpoint must pass its checksum and restore to its own state hash. */
+function verifyCheckpointsOnly(dir: string, store: CheckpointStore | null, t0: number): VerifyResult {
+  const found = new Findings();
+  const all = (store?.list() ?? []).slice().sort((a, b) => a - b);
+  let matched = 0;
+  for (const seq of all) if (loadCheckpoint(store!, seq, found) !== null) matched++;
+  if (all.length === 0) found.add('nothing-compared', 0, 'nothing could be compared: the directory has no log and no checkpoint');
+  return {
+    ok: found.count === 0,
+    dir,
+    log: null,
+    start: null,
+    replayed: { records: 0, commands: 0, commandsPerS: 0, lastSeq: 0 },
+    marks: { verified: 0, unverifiable: 0 },
+    hashMarks: { verified: 0, unverifiable: 0 },
+    checkpoints: {
+      total: all.length,
+      compared: all.length - found.invalid.length,
+      matched,
+      invalid: found.invalid.sort((a, b) => a.seq - b.seq),
+      notCompared: [],
+    },
+    mismatchCount: found.count,
+    mismatches: found.mismatches,
+    firstMismatch: found.mismatches[0] ?? null,
+    elapsedMs: performance.now() - t0,
+  };
 }
 
 function verifyLog(
@@ -128,7 +169,7 @@ function verifyLog(
   wal: WriteAheadLog<LogRecord>,
   store: CheckpointStore | null,
   emptyEngine: Engine,
-  strict: boolean,
+  progressStream: ProgressStream | null,
   t0: number,
 ): VerifyResult {
   const firstSeq = wal.firstSeq;
@@ -136,13 +177,6 @@ function verifyLog(
   const found = new Findings();
   const all = (store?.list() ?? []).slice().sort((a, b) => a - b);
 
-  // The log lost records a valid checkpoint had seen (deleted, emptied, an older copy, or an
-  // 'async' power loss): the same check Exchange.open refuses on (replay/recovery.ts).
-  const behind = findLogBehindCheckpoint(lastSeq, store);
-  if (behind !== null) {
-    const { from, to } = behind.missing;
-    found.add('log-behind-checkpoint', from, `the log ends at ${lastSeq} but checkpoint ${behind.checkpointSeq} verifies: records ${from}..${to} are missing`);
-  }
   const start = chooseStart(all, store, firstSeq, lastSeq, emptyEngine, found);
   const startSeq = start?.seq ?? 0;
   const targets: number[] = [];
@@ -150,7 +184,7 @@ function verifyLog(
     if (found.checkpointsSeen.has(seq) || (start !== null && seq === startSeq)) continue;
     if (start === null) found.notCompared.push({ seq, reason: 'no starting point' });
     else if (seq < startSeq) found.notCompared.push({ seq, reason: 'before the starting point' });
-    else if (seq > lastSeq) found.notCompared.push({ seq, reason: `ahead of the log, which ends at ${lastSeq}` });
+    else if (seq > lastSeq) found.add('log-lost', seq, beyondLogMessage(seq, lastSeq));
     else targets.push(seq);
   }
 
@@ -163,6 +197,7 @@ function verifyLog(
     replayer = r;
     tr = performance.now();
     let next = 0;
+    const progress: Progress = startProgress(progressStream, 'verify: replaying the log', lastSeq - startSeq, 'records');
     try {
       // Bounded: each pass consumes at least one record or ends; the log is finite.
       for (;;) {
@@ -178,6 +213,7 @@ function verifyLog(
           records = readIntactPrefix(wal, r.seq + 1, error.seq);
         }
         if (records.length === 0 && damage === null) break;
+        progress.update(r.seq - startSeq);
         for (const { seq, command } of records) {
           r.apply(seq, command);
           if (isMark(command) && command.stateHash !== undefined) checkHashMark(r, seq, command, hashMarks, found);
@@ -194,17 +230,26 @@ function verifyLog(
       const divergence = error instanceof Error && error.name === 'ReplayDivergenceError';
       const seq = divergence ? r.seq : error instanceof WalCorruptionError ? error.seq : r.seq + 1;
       found.add(divergence ? 'mark-digest' : 'log', seq, messageOf(error));
+    } finally {
+      progress.stop();
     }
     for (; next < targets.length; next++) found.notCompared.push({ seq: targets[next], reason: `replay stopped at ${r.seq}` });
   }
   // Throughput of the replay itself, without the checkpoint loads and comparisons.
   const replayMs = performance.now() - tr - compared.ms;
   const replayedCommands = replayer !== null && start !== null ? replayer.commands - start.commands : 0;
-  const ok = found.count === 0 && (!strict || found.invalid.length === 0);
+  const marksVerified = replayer?.marks.verified ?? 0;
+  if (found.count === 0 && compared.compared === 0 && marksVerified === 0 && hashMarks.verified === 0) {
+    found.add(
+      'nothing-compared',
+      0,
+      `nothing could be compared: the replay of ${replayer === null ? 0 : replayer.seq - startSeq} records met no checkpoint and no mark to check against`,
+    );
+  }
+  const ok = found.count === 0;
   return {
     ok,
     dir,
-    strict,
     log: { firstSeq, lastSeq, records: Math.max(0, lastSeq - firstSeq + 1) },
     start: start === null ? null : start.seq === 0 ? { kind: 'log-start' } : { kind: 'checkpoint', seq: start.seq, commands: start.commands },
     replayed: {
@@ -278,6 +323,7 @@ function loadCheckpoint(
     checkpoint = store.read(seq);
   } catch (error) {
     found.invalid.push({ seq, reason: checkpointReason(error) });
+    found.add('checkpoint-invalid', seq, `checkpoint ${seq} is invalid: ${checkpointReason(error)}`);
     found.checkpointsSeen.add(seq);
     return null;
   }
@@ -368,7 +414,14 @@ export function formatVerify(result: VerifyResult): string {
   const lines = [
     `${result.ok ? 'OK' : 'FAILED'}: verify ${result.dir}`,
     formatFields([
-      ['log range', result.log.records > 0 ? `${formatCount(result.log.firstSeq)}..${formatCount(result.log.lastSeq)}` : 'empty'],
+      [
+        'log range',
+        result.log === null
+          ? 'no log (checkpoints-only directory): each checkpoint checked against its own state hash'
+          : result.log.records > 0
+            ? `${formatCount(result.log.firstSeq)}..${formatCount(result.log.lastSeq)}`
+            : 'empty',
+      ],
       ['started from', s === null ? 'nowhere' : s.kind === 'log-start' ? 'an empty engine (log starts at 1)' : `checkpoint at seq ${formatCount(s.seq)}`],
       [
         'replayed',
@@ -382,7 +435,7 @@ export function formatVerify(result: VerifyResult): string {
       ['elapsed', formatMs(result.elapsedMs)],
     ]),
   ];
-  for (const note of c.invalid) lines.push(`  ${result.strict ? 'error' : 'warning'}: checkpoint ${note.seq} is invalid: ${note.reason}`);
+  for (const note of c.invalid) lines.push(`  error: checkpoint ${note.seq} is invalid: ${note.reason}`);
   for (const note of c.notCompared) lines.push(`  note: checkpoint ${note.seq} not compared: ${note.reason}`);
   if (result.mismatches.length > 0) {
     const table = new Table({ head: ['seq', 'kind', 'what'], colAligns: ['right', 'left', 'left'], style: { head: [], border: [] } });

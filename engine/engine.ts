@@ -3,6 +3,7 @@
 // engine/SEMANTICS.md, matches with price-time priority over typed-array books and never reads a
 // clock or a random source, so replaying the same commands always yields the same state hash.
 
+import { AccountTable } from './account-table.js';
 import { assert } from './assert.js';
 import { BookSide } from './book-side.js';
 import { CancelReason, RejectCode } from './codes.js';
@@ -63,16 +64,20 @@ export class Engine {
   readonly instrumentIndex = new Map<string, number>();
   /** @internal */ orders: OrderPool;
   /** @internal */ levels: LevelPool;
-  /** @internal */ readonly idToSlot = new IdIndex();
-  /** @internal */ readonly accountIndex = new Map<string, number>();
-  /** @internal */ readonly accountNames: string[] = [];
+  /** @internal Shares its slot → id array with the order pool (`orders.ids`). */
+  readonly idToSlot: IdIndex;
+  /** @internal Interned accounts of live orders, reference-counted (account-table.ts). */
+  readonly accounts = new AccountTable();
+  /**
+   * @internal Index → account name (the table's array). Free indexes hold null, but only indexes
+   * of live orders are ever read here, and those always hold a name.
+   */
+  readonly accountNames = this.accounts.names as readonly string[];
 
   /** Where the events of the command being executed go. */
   private sink: EventSink;
   private readonly arraySink = new ArraySink();
   private readonly parsed = new ParsedCommand();
-  private lastAccount = '';
-  private lastAccountIdx = -1;
   /** Set by the taker loop when self-trade prevention cancelled the taker. */
   private takerCancelled = false;
 
@@ -81,13 +86,14 @@ export class Engine {
     this.books = this.options.instruments.map((spec, index) => ({
       index,
       spec,
-      sides: [new BookSide(1), new BookSide(-1)] as const,
+      sides: [new BookSide(1, spec.tickSize), new BookSide(-1, spec.tickSize)] as const,
     }));
     for (const book of this.books) {
       this.bookBySymbol.set(book.spec.symbol, book);
       this.instrumentIndex.set(book.spec.symbol, book.index);
     }
     this.orders = new OrderPool(this.options.initialOrders, this.options.maxOrders);
+    this.idToSlot = new IdIndex(this.orders.ids);
     this.levels = new LevelPool(Math.max(64, this.options.initialOrders >>> 4));
     this.sink = this.arraySink;
   }
@@ -156,7 +162,7 @@ export class Engine {
     sink.accepted(id, account, symbol, SIDE_NAMES[side], p.orderType, isMarket ? null : price, qty);
     const limit = isMarket ? (side === BUY ? Infinity : -Infinity) : price;
     // Only self-trade prevention needs the taker's account index before it rests.
-    const accountIdx = stp === STP_NONE ? ACCOUNT_NONE : (this.accountIndex.get(account) ?? ACCOUNT_NONE);
+    const accountIdx = stp === STP_NONE ? ACCOUNT_NONE : this.takerAccount(account);
     if (tif === TIF_FOK && !this.fillable(book, side, limit, qty, accountIdx, stp)) {
       this.cancelledEvent(id, account, symbol, side, CancelReason.FOK_UNFILLABLE, qty);
       return;
@@ -171,10 +177,10 @@ export class Engine {
       assert(tif === TIF_GTC, 'only GTC limit orders rest');
       const slot = this.orders.alloc();
       const orders = this.orders;
-      orders.ids[slot] = id;
-      orders.account[slot] = accountIdx === ACCOUNT_NONE ? this.internAccount(account) : accountIdx;
+      this.idToSlot.set(id, slot); // also orders.ids[slot] = id (shared array)
+      // By name, not accountIdx: self-trade prevention may have just released the account's entry.
+      orders.account[slot] = this.accounts.acquire(account);
       orders.flags[slot] = side | (postOnly ? FLAG_POST_ONLY : 0) | (stp << STP_SHIFT);
-      this.idToSlot.set(id, slot);
       this.rest(book, side, price, remaining, slot);
     }
   }
@@ -354,13 +360,10 @@ export class Engine {
     const levels = this.levels;
     const orders = this.orders;
     const bookSide = book.sides[side];
-    const index = bookSide.indexOf(price * bookSide.sign);
-    let level: number;
-    if (index >= 0) {
-      level = bookSide.levels[index];
-    } else {
+    let level = bookSide.find(price);
+    if (level === NIL) {
       level = levels.alloc(price, book.index);
-      bookSide.insertAt(-index - 1, price, level);
+      bookSide.insert(price, level);
     }
     const tail = levels.tail[level];
     orders.prev[slot] = tail;
@@ -393,28 +396,18 @@ export class Engine {
     }
   }
 
-  /** Forgets a dead order: its id becomes reusable and its slot free. */
+  /** Forgets a dead order: its id becomes reusable, its slot free and its account one order lighter. */
   private release(slot: number): void {
-    this.idToSlot.delete(this.orders.ids[slot] as OrderId);
-    this.orders.free(slot);
+    const orders = this.orders;
+    this.idToSlot.deleteSlot(slot);
+    this.accounts.release(orders.account[slot]);
+    orders.free(slot);
   }
 
-  /** Index of `account`, adding it on first use. */
-  private internAccount(account: string): number {
-    // Consecutive orders often come from one account (a market maker's quotes): skip the Map.
-    if (account === this.lastAccount) return this.lastAccountIdx;
-    let known = this.accountIndex.get(account);
-    if (known === undefined) known = this.addAccount(account);
-    this.lastAccount = account;
-    this.lastAccountIdx = known;
-    return known;
-  }
-
-  private addAccount(account: string): number {
-    const index = this.accountNames.length;
-    this.accountNames.push(account);
-    this.accountIndex.set(account, index);
-    return index;
+  /** Index of a taker's account for self-trade checks; ACCOUNT_NONE when it has no live order. */
+  private takerAccount(account: string): number {
+    const index = this.accounts.find(account);
+    return index === NIL ? ACCOUNT_NONE : index;
   }
 
   private cancelledEvent(
@@ -576,9 +569,9 @@ export class Engine {
     checkInvariants(this);
   }
 
-  /** Bytes held by the engine's typed arrays (orders, levels, book sides, the id index). */
+  /** Bytes held by the engine's typed arrays (orders, levels, book sides, the id index, accounts). */
   memoryBytes(): number {
-    let bytes = this.orders.memoryBytes() + this.levels.memoryBytes() + this.idToSlot.memoryBytes();
+    let bytes = this.orders.memoryBytes() + this.levels.memoryBytes() + this.idToSlot.memoryBytes() + this.accounts.memoryBytes();
     for (const book of this.books) bytes += book.sides[0].memoryBytes() + book.sides[1].memoryBytes();
     return bytes;
   }

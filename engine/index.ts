@@ -3,8 +3,14 @@ export { Engine } from './engine.js';
 export { RejectCode, CancelReason } from './codes.js';
 export { ConfigError, EngineError, type EngineErrorCode } from './errors.js';
 export { AssertionError } from './assert.js';
-export { ENGINE_DEFAULTS, type ResolvedInstrument } from './config.js';
+export { ENGINE_ALIASES, ENGINE_DEFAULTS, ENGINE_LIMITS, type ResolvedInstrument } from './config.js';
 export { StateHasher, combineInstrumentDigests } from './state-hash.js';
 export type * from './types.js';
 export { ArraySink, type EventSink } from './event-sink.js';
 export { EventDigest } from './event-digest.js';
+// For the exchange and replay folders (not re-exported by the package): the command parser, the
+// worker-thread codecs, the worker host and where worker files live.
+export { parseCommand, ParsedCommand, TIF_GTC } from './validate.js';
+export { decodeCommands, toCommand, type EncodedCommands } from './worker/command-codec.js';
+export { workerEntry } from './worker/location.js';
+export { ShardHost, type ShardBatchResult } from './worker/shard-host.js';

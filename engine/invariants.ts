@@ -71,4 +71,32 @@ export function checkInvariants(engine: Engine): void {
     free++;
   }
   if (!(free + orders.live === orders.highWater)) fail(`free list (${free}) + live (${orders.live}) ≠ high water`);
+  checkAccounts(engine);
+}
+
+/** Every live order's account is interned, and each entry's reference count is its live orders. */
+function checkAccounts(engine: Engine): void {
+  const orders = engine.orders;
+  const accounts = engine.accounts;
+  const counted = new Int32Array(accounts.highWater);
+  for (let slot = 0; slot < orders.highWater; slot++) {
+    if (orders.ids[slot] === null || orders.ids[slot] === undefined) continue;
+    const account = orders.account[slot];
+    if (!(account >= 0 && account < accounts.highWater && accounts.names[account] !== null)) {
+      fail(`live order in slot ${slot} holds a free account index ${account}`);
+    }
+    counted[account]++;
+  }
+  let live = 0;
+  for (let i = 0; i < accounts.highWater; i++) {
+    if (!(counted[i] === (accounts.names[i] === null ? 0 : accounts.refs[i]))) {
+      fail(`account ${i} has ${accounts.refs[i]} references for ${counted[i]} live orders`);
+    }
+    if (accounts.names[i] !== null) {
+      live++;
+      if (!(accounts.find(accounts.names[i] as string) === i)) fail(`account ${i} not found by its name`);
+    }
+  }
+  if (!(live === accounts.size)) fail(`${live} accounts with live orders, table says ${accounts.size}`);
+  if (!(accounts.freeList().length === accounts.highWater - live)) fail('account free list does not cover the free indexes');
 }

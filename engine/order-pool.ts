@@ -25,7 +25,8 @@ export class OrderPool {
   /** Interned account index. */
   account: Int32Array;
   flags: Uint8Array;
-  /** Caller ids by slot; null for free slots so dead ids are not retained. */
+  /** Caller ids by slot; null for free slots so dead ids are not retained. The engine shares this
+   * array with its IdIndex (`keys`), which compares string ids against it instead of storing them. */
   ids: Array<OrderId | null>;
 
   capacity: number;

@@ -12,9 +12,11 @@ import { checkInvariants } from './invariants.js';
 import { LevelPool } from './level-pool.js';
 import { OrderPool } from './order-pool.js';
 import type { OrderId } from './types.js';
+import { isValidId } from './validate.js';
 
 const MAGIC = 'MLSNAP01';
-const FORMAT_VERSION = 1;
+/** 2: accounts are reference-counted; `accounts` holds null for free indexes, `freeAccounts` their reuse order. */
+const FORMAT_VERSION = 2;
 const packr = new Packr({ useRecords: false, moreTypes: false });
 
 interface SnapshotHeader {
@@ -24,7 +26,10 @@ interface SnapshotHeader {
   levels: { highWater: number; freeHead: number; live: number };
   /** Level count of each book side: [book0 bids, book0 asks, book1 bids, ...]. */
   sides: number[];
-  accounts: string[];
+  /** Index → account name, null for a free index. */
+  accounts: Array<string | null>;
+  /** Free account indexes in reuse order (absent in version 1, whose accounts were never freed). */
+  freeAccounts?: number[];
   /** Caller id of each order slot below highWater; null for free slots. */
   ids: Array<OrderId | null>;
 }
@@ -46,7 +51,8 @@ export function encodeSnapshot(engine: Engine): Uint8Array {
     orders: { highWater: oh, freeHead: orders.freeHead, live: orders.live },
     levels: { highWater: lh, freeHead: levels.freeHead, live: levels.live },
     sides: engine.books.flatMap((book) => [book.sides[0].size, book.sides[1].size]),
-    accounts: engine.accountNames,
+    accounts: engine.accounts.names,
+    freeAccounts: engine.accounts.freeList(),
     ids: orders.ids.length > oh ? orders.ids.slice(0, oh) : padIds(orders.ids, oh),
   };
   const sections: Section[] = [
@@ -80,6 +86,34 @@ export function encodeSnapshot(engine: Engine): Uint8Array {
     offset += align8(section.byteLength);
   }
   return out;
+}
+
+/** Rebuilds the account table; reference counts are counted from the live orders' slots. */
+function loadAccounts(engine: Engine, header: SnapshotHeader, orders: OrderPool): void {
+  if (!Array.isArray(header.accounts)) corrupt('account table');
+  const names = header.accounts.slice();
+  const refs = new Int32Array(names.length);
+  for (let slot = 0; slot < orders.highWater; slot++) {
+    if (header.ids[slot] === null) continue;
+    const account = orders.account[slot];
+    if (!(account >= 0 && account < names.length)) corrupt(`order slot ${slot} has no account`);
+    refs[account]++;
+  }
+  let free = header.freeAccounts;
+  if (header.version === 1) {
+    // Version 1 never freed accounts: those without live orders become free, in index order.
+    free = [];
+    for (let i = names.length - 1; i >= 0; i--) {
+      if (refs[i] === 0) {
+        names[i] = null;
+        free.push(i);
+      }
+    }
+    free.reverse();
+  }
+  if (!Array.isArray(free)) corrupt('free account list');
+  const problem = engine.accounts.load(names, free, refs);
+  if (problem !== null) corrupt(problem);
 }
 
 function padIds(ids: Array<OrderId | null>, length: number): Array<OrderId | null> {
@@ -137,7 +171,7 @@ export function decodeSnapshot(bytes: Uint8Array, verify: boolean): Engine {
   } catch (error) {
     corrupt(`unreadable header (${(error as Error).message})`);
   }
-  if (header?.version !== FORMAT_VERSION) corrupt(`unsupported version ${String(header?.version)}`);
+  if (header?.version !== FORMAT_VERSION && header?.version !== 1) corrupt(`unsupported version ${String(header?.version)}`);
   let engine: Engine;
   try {
     engine = new Engine(header.options);
@@ -162,7 +196,8 @@ export function decodeSnapshot(bytes: Uint8Array, verify: boolean): Engine {
   orders.highWater = oh;
   orders.freeHead = header.orders.freeHead;
   orders.live = header.orders.live;
-  orders.ids = header.ids;
+  // The pool's slot → id array is the id index's (filled below, null for free slots).
+  orders.ids = engine.idToSlot.keys;
 
   const levels = new LevelPool(Math.max(64, lh));
   levels.price = reader.f64(lh, levels.capacity);
@@ -188,13 +223,12 @@ export function decodeSnapshot(bytes: Uint8Array, verify: boolean): Engine {
 
   engine.orders = orders;
   engine.levels = levels;
-  for (let i = 0; i < header.accounts.length; i++) {
-    engine.accountNames.push(header.accounts[i]);
-    engine.accountIndex.set(header.accounts[i], i);
-  }
+  loadAccounts(engine, header, orders);
   for (let slot = 0; slot < oh; slot++) {
     const id = header.ids[slot];
-    if (id !== null) engine.idToSlot.set(id, slot);
+    if (id === null) orders.ids[slot] = null;
+    else if (isValidId(id) && !engine.idToSlot.has(id)) engine.idToSlot.set(id, slot);
+    else corrupt(`bad or repeated id in slot ${slot}`);
   }
   if (verify) {
     try {
@@ -203,5 +237,7 @@ export function decodeSnapshot(bytes: Uint8Array, verify: boolean): Engine {
       corrupt((error as Error).message);
     }
   }
+  // The price → level index is derived state, rebuilt from the (verified) sorted level lists.
+  for (const book of engine.books) for (const side of book.sides) side.rebuildIndex();
   return engine;
 }

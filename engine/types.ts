@@ -149,8 +149,12 @@ export interface InstrumentSpec {
 export interface EngineOptions {
   instruments: InstrumentSpec[];
   /** Hard limit on live (resting) orders across all instruments (default 4,194,304). */
+  ordersMax?: number;
+  /** @deprecated Alias of `ordersMax`. */
   maxOrders?: number;
-  /** Order slots allocated up front; the pool doubles up to maxOrders (default 65,536). */
+  /** Order slots allocated up front; the pool doubles up to ordersMax (default 65,536). */
+  ordersInitial?: number;
+  /** @deprecated Alias of `ordersInitial`. */
   initialOrders?: number;
 }
 

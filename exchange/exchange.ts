@@ -1,100 +1,55 @@
-// Why this file exists: the one object a venue embeds. It joins the engine and the log into a
-// durable exchange: every well-formed command gets the next sequence number and goes to the
-// write-ahead log and, in parallel, to the matching worker that owns its instrument; its outcome
-// is released — to the caller, to event subscribers, to the main-thread view — only once the
-// command is durable and every earlier one has been released. A backup thread follows the durable
-// records and checkpoints its replica; opening a directory after a crash recovers first.
+// Why this file exists: the one object a venue embeds, and the sequencing-and-release stage of
+// the pipeline. One command's path, top to bottom in this file:
+//   submit → admit (validate once, route, stamp time) → log append (next seq) → shards.enqueue
+//   → flush (send batches; one durability watch per flush) → release (in seq order, once matched
+//   and durable) → acknowledge (digest, view, subscribers, caller; a mark every markEvery).
+// The other stages live beside it: open.ts (lock, config, recovery), shards.ts (routing and
+// matching workers), checkpointing.ts (who writes checkpoints, when, and what the log keeps).
+// Nobody sees the outcome of a command a crash could erase.
 
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   Engine,
   EventDigest,
   RejectCode,
   type Command,
   type Depth,
-  type EngineEvent,
-  type EngineOptions,
-  type InstrumentSpec,
   type OrderId,
   type OrderView,
+  ParsedCommand,
+  parseCommand,
+  toCommand,
 } from '../engine/index.js';
-import { ParsedCommand, parseCommand, TIF_GTC } from '../engine/validate.js';
-import { toCommand, type EncodedCommands } from '../engine/worker/command-codec.js';
-import { ShardHost, type ShardBatchResult } from '../engine/worker/shard-host.js';
-import { BackupHost, type CheckpointInfo } from '../replay/backup.js';
-import { CheckpointStore, CheckpointWriteError, nextCheckpointDue } from '../replay/checkpoint-store.js';
-import type { LogRecord, MarkRecord } from '../replay/records.js';
-import { recover, recoverFromCheckpoint, refuseLostLog, type Recovered, type RecoveryStats } from '../replay/recovery.js';
-import { DIGEST_RING_SIZE } from '../replay/replayer.js';
-import { Wal, WalFullError, WalOverloadError, type AppendResult, type WriteAheadLog } from '../wal/index.js';
+import type { CheckpointStore, LogRecord, MarkRecord, RecoveryStats } from '../replay/index.js';
+import { WalFullError, WalOverloadError, type AppendResult, type WriteAheadLog } from '../wal/index.js';
+import { Checkpointer, type AcknowledgedState } from './checkpointing.js';
+import type { DirLock } from './dir-lock.js';
 import { EventStream, type ExchangeEvent } from './event-stream.js';
 import { Fifo } from './fifo.js';
-import { ExchangeOptionsError, resolveExchangeOptions, type ExchangeOptions, type ResolvedExchangeOptions } from './options.js';
-import { ROUTE_DUPLICATE, Router } from './router.js';
-import { DirLock } from './dir-lock.js';
-import { settleConfig } from './stored-config.js';
-import { readSeqReservation, SeqReservation } from './seq-reservation.js';
+import { abandon, openState } from './open.js';
+import { resolveExchangeOptions, type ExchangeOptions, type ResolvedExchangeOptions } from './options.js';
+import { Pending, type SubmitResult } from './pending.js';
+import type { SeqReservation } from './seq-reservation.js';
+import { ROUTE_REFUSED, Shards } from './shards.js';
 import type { ExchangeStats } from './stats.js';
 
-/** What `submit` resolves with. `seq` is null when the command was refused before the log. */
-export interface SubmitResult {
-  seq: number | null;
-  events: EngineEvent[];
-}
-
-/** Batches in flight per matching worker: one running, one queued behind it. */
-const SHARD_BATCHES_IN_FLIGHT_MAX = 2;
-
-class Pending {
-  events: EngineEvent[] | null = null;
-  resolve!: (result: SubmitResult) => void;
-  reject!: (error: Error) => void;
-  readonly promise: Promise<SubmitResult>;
-  constructor(
-    readonly seq: number,
-    readonly record: Command,
-  ) {
-    this.promise = new Promise<SubmitResult>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
-  }
-}
+export type { SubmitResult } from './pending.js';
 
 interface Waiting {
   command: unknown;
   resolve: (result: Promise<SubmitResult> | SubmitResult) => void;
 }
 
-type BackupItem =
-  | { lastSeq: number; shard: number; seqs: Float64Array; commands: EncodedCommands }
-  | { lastSeq: number; shard: -1; mark: MarkRecord };
-
-interface ShardQueue {
-  records: Command[];
-  entries: Pending[];
-  inFlight: number;
-  batches: number;
-  commands: number;
-  busyMs: number;
-}
-
 export class Exchange {
   private readonly parsed = new ParsedCommand();
   private readonly instrumentIndex = new Map<string, number>();
   private readonly specs;
-  private readonly maxOrders: number;
   /** Commands logged since the log began (acknowledged or not). */
   private logged: number;
-  private readonly shardOfInstrument: Int32Array;
-  private readonly shardQueues: ShardQueue[];
-  private readonly router: Router | null;
   private readonly pending = new Fifo<Pending>();
   private readonly waiting = new Fifo<Waiting>();
-  private readonly backupQueue = new Fifo<BackupItem>();
   private readonly streams = new Set<EventStream>();
   private readonly digest: EventDigest;
+  /** Commands acknowledged since the log began. */
   private commands: number;
   /** Sequence number of the last acknowledged command (marks refer to commands). */
   private lastCommandSeq = 0;
@@ -108,30 +63,15 @@ export class Exchange {
   private failCleanup: Promise<void> = Promise.resolve();
   private idleWaiters: Array<() => void> = [];
   private readonly counters = { submitted: 0, acknowledged: 0, rejectedBeforeLog: 0, queueFullRejects: 0, marks: 0 };
-  /** Where the last 'pause' checkpoint (or the recovered state) stands. */
-  private pausedFrom: { seq: number; dueCommands: number; atMs: number };
-  private pauseTimer: NodeJS.Timeout | null = null;
-  private readonly checkpoints = {
-    taken: 0,
-    lastPauseMs: 0,
-    pauseMsMax: 0,
-    lastSeq: null as number | null,
-    lastBytes: 0,
-    lastOrders: 0,
-    lastDurationMs: 0,
-    lastSnapshotMs: 0,
-    divergence: null as string | null,
-  };
+  private readonly checkpointer: Checkpointer;
 
   private constructor(
     private readonly options: ResolvedExchangeOptions,
     private readonly wal: WriteAheadLog<LogRecord>,
+    /** The acknowledged state, for queries and paused checkpoints. */
     private readonly view: Engine,
-    private readonly shards: ShardHost[],
-    private backup: BackupHost | null,
-    /** Set in 'pause' checkpoint mode: this thread writes the checkpoints. */
-    private readonly pauseStore: CheckpointStore | null,
-    /** Set for 'memory' with a directory: numbers are reserved durably before being handed out. */
+    private readonly shards: Shards,
+    store: CheckpointStore | null,
     private readonly seqReservation: SeqReservation | null,
     start: { seq: number; commands: number; digest: string },
     private readonly recovery: RecoveryStats,
@@ -139,134 +79,49 @@ export class Exchange {
   ) {
     this.specs = view.instruments;
     this.specs.forEach((spec, index) => this.instrumentIndex.set(spec.symbol, index));
-    this.shardOfInstrument = Int32Array.from(this.specs, (_, index) => index % shards.length);
-    this.shardQueues = shards.map(() => ({ records: [], entries: [], inFlight: 0, batches: 0, commands: 0, busyMs: 0 }));
-    this.router = shards.length > 1 ? new Router() : null;
-    // Recovered orders are live on the worker that owns their instrument.
-    const router = this.router;
-    if (router !== null) {
-      view.forEachLiveOrder((id, instrument) => router.routed('new', id, this.shardOfInstrument[instrument], 0));
-    }
     this.commands = start.commands;
     this.logged = start.commands;
-    this.maxOrders = view.options.maxOrders;
     this.digest = EventDigest.from(start.digest);
-    this.pausedFrom = { seq: start.seq, dueCommands: start.commands + options.checkpointEvery, atMs: performance.now() };
-    if (pauseStore !== null) {
-      // Time-based checkpoints also happen when traffic stops; unref: never keeps the process alive.
-      this.pauseTimer = setInterval(() => this.pausedCheckpoint(false), Math.min(options.checkpointIntervalMs, 1000));
-      this.pauseTimer.unref();
-    }
+    // The paused checkpointer reads the live acknowledged fields, not copies.
+    const self = this;
+    const acknowledged: AcknowledgedState = {
+      get commands() {
+        return self.commands;
+      },
+      get lastCommandSeq() {
+        return self.lastCommandSeq;
+      },
+      get digestValue() {
+        return self.digest.value;
+      },
+      view,
+    };
+    this.checkpointer = Checkpointer.create(options, wal, store, start, acknowledged, (error) => this.fail(error));
+    const checkpointer = this.checkpointer;
+    shards.listen({
+      onMatched: () => this.release(),
+      onError: (error) => this.fail(error),
+      onSent: checkpointer.followsBatches ? (shard, entries, encoded) => checkpointer.sent(shard, entries, encoded) : null,
+    });
   }
 
   /** Opens (creating, or recovering after a crash) the exchange in `options.dir`. */
   static async open(options: ExchangeOptions): Promise<Exchange> {
     const resolved = resolveExchangeOptions(options);
-    if (resolved.maxPending >= DIGEST_RING_SIZE / 2) {
-      throw new ExchangeOptionsError(`maxPending must be below ${DIGEST_RING_SIZE / 2}`);
-    }
-    // Bad instruments fail before anything touches the directory.
-    if (resolved.instruments !== null) new Engine({ instruments: resolved.instruments, maxOrders: resolved.maxOrders });
-    const memory = resolved.durability === 'memory';
-    let instruments: InstrumentSpec[];
-    let maxOrders = resolved.maxOrders;
-    let lock: DirLock | null = null;
-    if (resolved.dir !== null) {
-      mkdirSync(resolved.dir, { recursive: true });
-      lock = DirLock.acquire(resolved.dir);
-    }
-    let store: CheckpointStore | null = null;
+    const opened = await openState(resolved);
+    let shards: Shards | null = null;
     try {
-      if (resolved.dir === null) {
-        if (resolved.instruments === null) throw new ExchangeOptionsError('instruments are required');
-        instruments = resolved.instruments;
-      } else {
-        const config = settleConfig(resolved.dir, resolved.instruments, resolved.maxOrders, !memory);
-        instruments = config.instruments;
-        maxOrders = config.maxOrders;
-        store = new CheckpointStore(join(resolved.dir, 'checkpoints'));
-      }
-    } catch (error) {
-      lock?.release();
-      throw error;
-    }
-    const engineOptions: EngineOptions = { instruments, maxOrders };
-
-    let wal: WriteAheadLog<LogRecord>;
-    let recovered: Recovered;
-    let seqReservation: SeqReservation | null = null;
-    try {
-      if (memory) {
-        // No log: the newest checkpoint (if any) is the whole state; the memory log continues
-        // its numbering so sequence numbers and checkpoint names never go back.
-        recovered = recoverFromCheckpoint(store, engineOptions, resolved.onWarning);
-        if (resolved.dir !== null) {
-          // Numbers handed out after the checkpoint were lost with the crash: continue above
-          // every number ever reserved, so none is reused (a gap shows the loss instead).
-          const reserved = readSeqReservation(resolved.dir);
-          if (reserved > recovered.seq) {
-            recovered.stats.seqsSkipped = reserved - recovered.seq;
-            recovered.seq = reserved;
-          }
-          seqReservation = SeqReservation.open(resolved.dir, recovered.seq);
-        }
-        wal = await Wal.open<LogRecord>({ durability: 'memory', startSeq: recovered.seq + 1 });
-      } else {
-        refuseLostLog(join(resolved.dir!, 'wal'), store);
-        wal = await Wal.open<LogRecord>({
-          path: join(resolved.dir!, 'wal'),
-          durability: resolved.durability,
-          mapSize: resolved.walMapSizeBytes,
-        });
-        try {
-          recovered = recover(wal, store, engineOptions, resolved.onWarning, {
-            durability: resolved.durability === 'async' ? 'async' : 'sync',
-          });
-        } catch (error) {
-          await wal.close().catch(() => undefined);
-          throw error;
-        }
-      }
-    } catch (error) {
-      lock?.release();
-      throw error;
-    }
-    let shards: ShardHost[] = [];
-    try {
+      const { recovered, engineOptions } = opened;
       const view = recovered.engine;
       const snapshot = view.liveOrders > 0 ? view.snapshot() : null;
-      const workers = Math.min(resolved.workers, instruments.length);
-      const owned = (worker: number): number[] =>
-        instruments.map((_, index) => index).filter((index) => index % workers === worker);
-      shards = await Promise.all(
-        Array.from({ length: workers }, (_, i) => ShardHost.start(i, engineOptions, snapshot, owned(i))),
-      );
+      shards = await Shards.start(resolved.workers, engineOptions, view, snapshot, resolved.batchMax);
       const start = { seq: recovered.seq, commands: recovered.commands, digest: recovered.digest };
-      const pauseStore = resolved.checkpointMode === 'pause' ? store : null;
-      const exchange = new Exchange(resolved, wal, view, shards, null, pauseStore, seqReservation, start, recovered.stats, lock);
-      if (store !== null && resolved.checkpointMode === 'backup') {
-        exchange.backup = await BackupHost.start(
-          {
-            engineOptions,
-            snapshot,
-            start,
-            checkpointDir: store.dir,
-            checkpointEvery: resolved.checkpointEvery,
-            checkpointIntervalMs: resolved.checkpointIntervalMs,
-            checkpointsKept: resolved.checkpointsKept,
-          },
-          {
-            onCheckpoint: (info) => exchange.onCheckpoint(info),
-            onDivergence: (message) => exchange.onDivergence(message),
-            onError: (error) => exchange.fail(error),
-          },
-        );
-      }
+      const exchange = new Exchange(resolved, opened.wal, view, shards, opened.store, opened.seqReservation, start, recovered.stats, opened.lock);
+      await exchange.checkpointer.start(engineOptions, snapshot);
       return exchange;
     } catch (error) {
-      await Promise.allSettled(shards.map((shard) => shard.destroy()));
-      await wal.close().catch(() => undefined);
-      lock?.release();
+      await shards?.destroy();
+      await abandon(opened);
       throw error;
     }
   }
@@ -311,18 +166,8 @@ export class Exchange {
     const p = this.parsed;
     const reason = parseCommand(command, this.instrumentIndex, this.specs, p, false);
     if (reason !== null) return Promise.resolve(this.refuse(p.op, p.id, reason));
-    const op = p.op!;
-    const id = p.id as OrderId;
-    let shard = op === 'new' ? this.shardOfInstrument[p.instrument] : 0;
-    if (this.router !== null) {
-      shard = this.router.decide(op, id, shard);
-      if (shard === ROUTE_DUPLICATE) return Promise.resolve(this.refuse(op, id, RejectCode.DUPLICATE_ORDER_ID));
-      // maxOrders is one limit across all workers; each worker sees only its own orders, so the
-      // router, which counts every id that may be live, refuses (conservatively) before the log.
-      if (op === 'new' && p.orderType === 'limit' && p.tif === TIF_GTC && !this.router.has(id) && this.router.size >= this.maxOrders) {
-        return Promise.resolve(this.refuse(op, id, RejectCode.ORDER_CAPACITY));
-      }
-    }
+    const shard = this.shards.route(p);
+    if (shard === ROUTE_REFUSED) return Promise.resolve(this.refuse(p.op, p.id, this.shards.refusal));
     const record = this.normalize(p);
     let seq: number;
     try {
@@ -333,13 +178,10 @@ export class Exchange {
       this.fail(error as Error);
       return Promise.reject(error);
     }
-    this.router?.routed(op, id, shard, seq);
     this.logged++;
     const entry = new Pending(seq, record);
     this.pending.push(entry);
-    const queue = this.shardQueues[shard];
-    queue.records.push(record);
-    queue.entries.push(entry);
+    this.shards.enqueue(shard, entry);
     this.scheduleFlush();
     return entry.promise;
   }
@@ -364,66 +206,11 @@ export class Exchange {
   /** Sends queued commands to their workers and watches the log for durability. */
   private flush(): void {
     if (this.failure !== null) return;
-    for (let s = 0; s < this.shardQueues.length; s++) this.sendBatches(s);
+    this.shards.send();
     this.watchDurability();
   }
 
-  private sendBatches(s: number): void {
-    const queue = this.shardQueues[s];
-    // Bounded by SHARD_BATCHES_IN_FLIGHT_MAX per call.
-    while (queue.records.length > 0 && queue.inFlight < SHARD_BATCHES_IN_FLIGHT_MAX) {
-      const take = Math.min(queue.records.length, this.options.batchMax);
-      const records = take === queue.records.length ? queue.records : queue.records.slice(0, take);
-      const entries = take === queue.entries.length ? queue.entries : queue.entries.slice(0, take);
-      if (take === queue.records.length) {
-        queue.records = [];
-        queue.entries = [];
-      } else {
-        queue.records = queue.records.slice(take);
-        queue.entries = queue.entries.slice(take);
-      }
-      queue.inFlight++;
-      const { encoded, result } = this.shards[s].batch(records);
-      if (this.backup !== null) {
-        const seqs = Float64Array.from(entries, (entry) => entry.seq);
-        this.backupQueue.push({ lastSeq: seqs[seqs.length - 1], shard: s, seqs, commands: encoded });
-      }
-      result.then(
-        (outcome) => this.onBatch(s, entries, outcome),
-        (error: Error) => this.fail(error),
-      );
-    }
-  }
-
-  private onBatch(s: number, entries: Pending[], outcome: ShardBatchResult): void {
-    if (this.failure !== null) return;
-    const queue = this.shardQueues[s];
-    queue.inFlight--;
-    queue.batches++;
-    queue.commands += entries.length;
-    queue.busyMs += outcome.workMs;
-    const router = this.router;
-    for (let i = 0; i < entries.length; i++) {
-      const entry = entries[i];
-      const events = outcome.events[i];
-      entry.events = events;
-      if (router !== null) this.routeOutcome(router, entry, events, outcome.live[i] === 1);
-    }
-    this.sendBatches(s);
-    this.release();
-  }
-
-  /** Tells the router which ids this command left dead. */
-  private routeOutcome(router: Router, entry: Pending, events: EngineEvent[], live: boolean): void {
-    const seq = entry.seq;
-    if (!live) router.dead(entry.record.id, seq);
-    for (let j = 0; j < events.length; j++) {
-      const e = events[j];
-      if (e.type === 'trade' && e.makerRemaining === 0) router.dead(e.makerId, seq);
-      else if (e.type === 'cancelled' && e.id !== entry.record.id) router.dead(e.id, seq);
-    }
-  }
-
+  /** One `durable` watch per flush: group commit makes everything before it durable too. */
   /**
    * Fails the exchange with the log's own typed error when a batch cannot be written. Watching
    * only flush() missed a commit that failed before the next flush was watched: the log had
@@ -438,7 +225,6 @@ export class Exchange {
     return result.seq;
   }
 
-  /** One `durable` watch per flush: group commit makes everything before it durable too. */
   private watchDurability(): void {
     const last = this.wal.lastSeq;
     if (last <= this.durableWatchSeq) return;
@@ -464,8 +250,7 @@ export class Exchange {
       this.acknowledge(head);
     }
     if (released > 0) {
-      this.forwardToBackup(durable);
-      if (this.pauseStore !== null) this.pausedCheckpoint(false);
+      this.checkpointer.released(durable);
       this.admitWaiting();
     }
     if (this.pending.length === 0 && this.waiting.length === 0) {
@@ -504,22 +289,11 @@ export class Exchange {
       this.seqReservation?.cover(this.wal.lastSeq + 1);
       const seq = this.watchAppend(this.wal.append(mark));
       this.counters.marks++;
-      if (this.backup !== null) this.backupQueue.push({ lastSeq: seq, shard: -1, mark });
+      this.checkpointer.marked(seq, mark);
       this.scheduleFlush();
     } catch (error) {
       // A full log refuses the mark like any record; marks are checks, not state.
       if (!(error instanceof WalFullError || error instanceof WalOverloadError)) this.fail(error as Error);
-    }
-  }
-
-  /** Sends the backup thread every queued record that is now durable, in the order queued. */
-  private forwardToBackup(durable: number): void {
-    const backup = this.backup;
-    if (backup === null) return;
-    for (let item = this.backupQueue.peek(); item !== undefined && item.lastSeq <= durable; item = this.backupQueue.peek()) {
-      this.backupQueue.shift();
-      if ('mark' in item) backup.mark(item.lastSeq, item.mark);
-      else backup.batch(item.seqs, item.commands);
     }
   }
 
@@ -531,64 +305,10 @@ export class Exchange {
     }
   }
 
-  /**
-   * 'pause' mode: snapshots, hashes and writes the acknowledged state on this thread. Nothing is
-   * admitted or acknowledged meanwhile (workers finish at most the batches already sent): the
-   * stop-the-world checkpoint a warm VM snapshot is, kept to measure against the backup thread.
-   */
-  private pausedCheckpoint(force: boolean): void {
-    const store = this.pauseStore;
-    if (store === null || this.failure !== null) return;
-    const from = this.pausedFrom;
-    if (this.lastCommandSeq <= from.seq) return;
-    const t0 = performance.now();
-    if (!force && this.commands < from.dueCommands && t0 - from.atMs < this.options.checkpointIntervalMs) {
-      return;
-    }
-    try {
-      const seq = this.lastCommandSeq;
-      const snapshot = this.view.snapshot();
-      const stateHash = this.view.stateHash();
-      const t1 = performance.now();
-      const header = { seq, commands: this.commands, digest: this.digest.value, stateHash, writtenAtMs: Date.now() };
-      const bytes = store.write(header, snapshot);
-      store.prune(this.options.checkpointsKept);
-      const t2 = performance.now();
-      // Due every checkpointEvery commands from the start, not from whenever the last one landed.
-      const dueCommands = nextCheckpointDue(from.dueCommands, this.commands, this.options.checkpointEvery);
-      this.pausedFrom = { seq, dueCommands, atMs: t2 };
-      this.checkpoints.lastPauseMs = t2 - t0;
-      this.checkpoints.pauseMsMax = Math.max(this.checkpoints.pauseMsMax, t2 - t0);
-      this.onCheckpoint({ seq, commands: this.commands, orders: this.view.liveOrders, bytes, snapshotMs: t1 - t0, durationMs: t2 - t0, kept: store.list() });
-    } catch (error) {
-      this.fail(new CheckpointWriteError(`checkpoint failed: ${(error as Error).message}`, { cause: error }));
-    }
-  }
-
-  private onCheckpoint(info: CheckpointInfo): void {
-    this.checkpoints.taken++;
-    this.checkpoints.lastSeq = info.seq;
-    this.checkpoints.lastBytes = info.bytes;
-    this.checkpoints.lastOrders = info.orders;
-    this.checkpoints.lastDurationMs = info.durationMs;
-    this.checkpoints.lastSnapshotMs = info.snapshotMs;
-    // Keep the log back to the oldest checkpoint kept, so recovery can fall back to it.
-    const oldest = info.kept.length > 0 ? Math.min(...info.kept) : 0;
-    if (oldest > 0 && this.failure === null) {
-      this.wal.reclaim(oldest).catch((error: Error) => this.options.onWarning(`reclaim failed: ${error.message}`));
-    }
-  }
-
-  private onDivergence(message: string): void {
-    this.checkpoints.divergence = message;
-    this.options.onWarning(`DIVERGENCE: ${message}`);
-  }
-
   /** Stops the exchange after an unrecoverable error; reopen the directory to recover. */
   private fail(error: Error): void {
     if (this.failure !== null) return;
     this.failure = error;
-    if (this.pauseTimer !== null) clearInterval(this.pauseTimer);
     for (let entry = this.pending.shift(); entry !== undefined; entry = this.pending.shift()) entry.reject(error);
     for (let waiter = this.waiting.shift(); waiter !== undefined; waiter = this.waiting.shift()) {
       waiter.resolve(Promise.reject(error));
@@ -596,8 +316,8 @@ export class Exchange {
     for (const stream of [...this.streams]) stream.fail(error);
     for (const wake of this.idleWaiters.splice(0)) wake();
     this.failCleanup = Promise.allSettled([
-      ...this.shards.map((shard) => shard.destroy()),
-      this.backup?.terminate(),
+      this.shards.destroy(),
+      this.checkpointer.terminate(),
       this.wal
         .close()
         .catch(() => undefined)
@@ -636,11 +356,11 @@ export class Exchange {
       pending: this.pending.length,
       waiting: this.waiting.length,
       liveOrders: this.view.liveOrders,
-      workers: this.shardQueues.map((q) => ({ batches: q.batches, commands: q.commands, busyMs: q.busyMs })),
+      workers: this.shards.stats(),
       durability: this.options.durability,
       ...this.counters,
-      checkpoints: { mode: this.options.checkpointMode, ...this.checkpoints },
-      backup: { appliedSeq: this.backup?.appliedSeq ?? null, running: this.backup !== null },
+      checkpoints: { ...this.checkpointer.figures },
+      backup: { appliedSeq: this.checkpointer.appliedSeq, running: this.checkpointer.running },
       recovery: this.recovery,
       failed: this.failure?.message ?? null,
     };
@@ -661,25 +381,12 @@ export class Exchange {
     if (this.failure !== null) return this.failCleanup;
     if (this.lastCommandSeq > 0) this.appendMark(this.lastCommandSeq, this.view.stateHash());
     await this.wal.flush();
-    this.forwardToBackup(this.wal.durableSeq);
-    if (this.pauseTimer !== null) clearInterval(this.pauseTimer);
-    if (this.pauseStore !== null) {
-      this.pausedCheckpoint(true);
-      if (this.failure !== null) {
-        await this.failCleanup;
-        throw this.failure;
-      }
+    await this.checkpointer.finish(this.wal.durableSeq);
+    if (this.failure !== null) {
+      await this.failCleanup;
+      throw this.failure;
     }
-    if (this.backup !== null) {
-      await this.backup.checkpointNow();
-      if (this.failure !== null) {
-        await this.failCleanup;
-        throw this.failure;
-      }
-      await this.backup.stop();
-      this.backup = null;
-    }
-    await Promise.all(this.shards.map((shard) => shard.close()));
+    await this.shards.close();
     await this.wal.close();
     this.lock?.release();
   }

@@ -1,6 +1,11 @@
 // Why this file exists: every knob of the durable exchange, validated up front with exact
-// messages (piscina/p-queue style) and filled from one frozen defaults object, so a
-// misconfiguration fails at open() instead of as a stalled queue or a lost checkpoint later.
+// messages, filled from one frozen defaults object and bounded by one limits table, so a
+// misconfiguration (a typo such as `checkpointEvry` included: unknown keys are refused, listing
+// the known ones) fails at open() instead of as a stalled queue or a lost checkpoint later.
+// Same idiom as wal/options.ts and engine/config.ts: `options.<name> must be ... (got <value>)`.
+// Names put the unit or qualifier last (ordersMax, checkpointEveryCommands, checkpointIntervalMs);
+// the earlier names (maxOrders, maxPending, maxWaiting, markEvery, checkpointEvery) stay accepted
+// as aliases. The resolved object keeps the internal field names the exchange was written with.
 
 import type { InstrumentSpec } from '../engine/index.js';
 import type { Durability } from '../wal/index.js';
@@ -29,20 +34,30 @@ export interface ExchangeOptions {
   /** Matching worker threads; instruments are sharded over them round-robin. */
   workers?: number;
   /** Live orders across all instruments (engine limit). */
+  ordersMax?: number;
+  /** @deprecated Alias of `ordersMax`. */
   maxOrders?: number;
   /** Commands accepted but not yet acknowledged; the bounded queue in front of matching. */
+  pendingMax?: number;
+  /** @deprecated Alias of `pendingMax`. */
   maxPending?: number;
   /** When the queue is full: 'wait' for room (in order) or 'reject' with QUEUE_FULL. */
   onFull?: OnFull;
   /** Submits allowed to wait for room; past this they are rejected with QUEUE_FULL. */
+  waitingMax?: number;
+  /** @deprecated Alias of `waitingMax`. */
   maxWaiting?: number;
   /** Most commands sent to a worker in one batch. */
   batchMax?: number;
   /** Commands between event-digest marks written into the log. */
+  markEveryCommands?: number;
+  /** @deprecated Alias of `markEveryCommands`. */
   markEvery?: number;
   /** Who takes checkpoints: the backup thread ('backup') or the caller's thread, pausing ('pause'). */
   checkpointMode?: CheckpointMode;
   /** Commands between checkpoints. */
+  checkpointEveryCommands?: number;
+  /** @deprecated Alias of `checkpointEveryCommands`. */
   checkpointEvery?: number;
   /** Longest time between checkpoints while commands arrive. */
   checkpointIntervalMs?: number;
@@ -56,17 +71,18 @@ export interface ExchangeOptions {
   onWarning?: (message: string) => void;
 }
 
+/** Every option's default, under its current name. */
 export const EXCHANGE_DEFAULTS = Object.freeze({
   durability: 'sync' as Durability,
   workers: 1,
-  maxOrders: 4_194_304,
-  maxPending: 262_144,
+  ordersMax: 4_194_304,
+  pendingMax: 262_144,
   onFull: 'wait' as OnFull,
-  maxWaiting: 1_048_576,
+  waitingMax: 1_048_576,
   batchMax: 8_192,
-  markEvery: 100_000,
+  markEveryCommands: 100_000,
   checkpointMode: 'backup' as CheckpointMode,
-  checkpointEvery: 1_000_000,
+  checkpointEveryCommands: 1_000_000,
   checkpointIntervalMs: 60_000,
   checkpointsKept: 3,
   eventsBacklogMax: 1_000_000,
@@ -74,6 +90,38 @@ export const EXCHANGE_DEFAULTS = Object.freeze({
 });
 
 export const WORKERS_MAX = 64;
+
+/** Bounds of every numeric option, inclusive. */
+export const EXCHANGE_LIMITS = Object.freeze({
+  workers: { min: 1, max: WORKERS_MAX },
+  ordersMax: { min: 1, max: 2 ** 30 },
+  // Below half the replay's digest ring (replay/replayer.ts DIGEST_RING_SIZE = 2^21): a mark is
+  // checked against digests of commands still pending, which must still be in the ring.
+  pendingMax: { min: 1, max: 2 ** 20 - 1 },
+  waitingMax: { min: 0, max: 2 ** 26 },
+  batchMax: { min: 1, max: 65_536 },
+  markEveryCommands: { min: 1, max: 2 ** 40 },
+  checkpointEveryCommands: { min: 1, max: 2 ** 40 },
+  checkpointIntervalMs: { min: 1, max: 2 ** 31 - 1 },
+  checkpointsKept: { min: 1, max: 100 },
+  eventsBacklogMax: { min: 1, max: 2 ** 30 },
+  walMapSizeBytes: { min: 1024 * 1024, max: 2 ** 44 },
+});
+
+type NumericOption = keyof typeof EXCHANGE_LIMITS;
+
+/** Earlier names, still accepted: alias → current name. */
+export const EXCHANGE_ALIASES = Object.freeze({
+  maxOrders: 'ordersMax',
+  maxPending: 'pendingMax',
+  maxWaiting: 'waitingMax',
+  markEvery: 'markEveryCommands',
+  checkpointEvery: 'checkpointEveryCommands',
+} satisfies Record<string, NumericOption>);
+
+const OPTION_NAMES: readonly string[] = ['dir', 'instruments', ...Object.keys(EXCHANGE_DEFAULTS), 'onWarning'];
+const KNOWN_NAMES: readonly string[] = [...OPTION_NAMES, ...Object.keys(EXCHANGE_ALIASES)];
+const DURABILITIES: readonly Durability[] = ['sync', 'async', 'memory'];
 
 export interface ResolvedExchangeOptions {
   dir: string | null;
@@ -99,60 +147,93 @@ export class ExchangeOptionsError extends Error {
   override readonly name = 'ExchangeOptionsError';
 }
 
-function integerOption(options: ExchangeOptions, key: keyof typeof EXCHANGE_DEFAULTS, min: number, max: number): number {
-  const value = (options as Record<string, unknown>)[key] ?? EXCHANGE_DEFAULTS[key];
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new ExchangeOptionsError(`${key} must be an integer from ${min} to ${max}`);
-  }
-  return value;
+function describe(value: unknown): string {
+  if (typeof value === 'string') return `'${value}'`;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value;
 }
 
 function defaultWarning(message: string): void {
   process.emitWarning(message, { type: 'MatchlogWarning' });
 }
 
+/** Fill defaults and validate; throws ExchangeOptionsError with an exact message. */
 export function resolveExchangeOptions(options: ExchangeOptions): ResolvedExchangeOptions {
-  if (typeof options !== 'object' || options === null) throw new ExchangeOptionsError('options must be an object');
-  const durability = options.durability ?? EXCHANGE_DEFAULTS.durability;
-  if (durability !== 'sync' && durability !== 'async' && durability !== 'memory') {
-    throw new ExchangeOptionsError('durability must be one of sync, async, memory');
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new ExchangeOptionsError(`options must be an object (got ${describe(options)})`);
   }
-  const dir = options.dir ?? null;
+  const given = options as Record<string, unknown>;
+  for (const key of Object.keys(given)) {
+    if (!KNOWN_NAMES.includes(key)) {
+      throw new ExchangeOptionsError(`unknown option '${key}' (known: ${OPTION_NAMES.join(', ')})`);
+    }
+  }
+  for (const [alias, name] of Object.entries(EXCHANGE_ALIASES)) {
+    if (given[alias] !== undefined && given[name] !== undefined && given[alias] !== given[name]) {
+      throw new ExchangeOptionsError(
+        `options.${alias} is the earlier name of options.${name}; give one (got ${describe(given[alias])} and ${describe(given[name])})`,
+      );
+    }
+  }
+  /** The value under the current name, else under its alias; the default when neither is given. */
+  const integer = (name: NumericOption): number => {
+    const alias = Object.entries(EXCHANGE_ALIASES).find(([, current]) => current === name)?.[0];
+    const usedAlias = given[name] === undefined && alias !== undefined && given[alias] !== undefined;
+    const value = given[name] ?? (alias === undefined ? undefined : given[alias]) ?? EXCHANGE_DEFAULTS[name];
+    const { min, max } = EXCHANGE_LIMITS[name];
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+      const label = usedAlias ? `options.${alias} (${name})` : `options.${name}`;
+      throw new ExchangeOptionsError(`${label} must be an integer from ${min} to ${max} (got ${describe(value)})`);
+    }
+    return value;
+  };
+
+  const durability = given.durability ?? EXCHANGE_DEFAULTS.durability;
+  if (typeof durability !== 'string' || !DURABILITIES.includes(durability as Durability)) {
+    throw new ExchangeOptionsError(`options.durability must be one of 'sync', 'async', 'memory' (got ${describe(durability)})`);
+  }
+  const dir = given.dir ?? null;
   if (dir !== null && (typeof dir !== 'string' || dir.length === 0)) {
-    throw new ExchangeOptionsError('dir must be a non-empty string');
+    throw new ExchangeOptionsError(`options.dir must be a non-empty string (got ${describe(dir)})`);
   }
   if (dir === null && durability !== 'memory') {
-    throw new ExchangeOptionsError('dir is required unless durability is memory');
+    throw new ExchangeOptionsError(`options.dir is required unless durability is 'memory' (got durability '${durability}')`);
   }
-  const instruments = options.instruments ?? null;
+  const instruments = given.instruments ?? null;
   if (instruments !== null && !Array.isArray(instruments)) {
-    throw new ExchangeOptionsError('instruments must be an array');
+    throw new ExchangeOptionsError(`options.instruments must be an array (got ${describe(instruments)})`);
   }
-  const onFull = options.onFull ?? EXCHANGE_DEFAULTS.onFull;
-  if (onFull !== 'wait' && onFull !== 'reject') throw new ExchangeOptionsError('onFull must be wait or reject');
-  const checkpointMode = options.checkpointMode ?? EXCHANGE_DEFAULTS.checkpointMode;
+  const onFull = given.onFull ?? EXCHANGE_DEFAULTS.onFull;
+  if (onFull !== 'wait' && onFull !== 'reject') {
+    throw new ExchangeOptionsError(`options.onFull must be one of 'wait', 'reject' (got ${describe(onFull)})`);
+  }
+  const checkpointMode = given.checkpointMode ?? EXCHANGE_DEFAULTS.checkpointMode;
   if (checkpointMode !== 'backup' && checkpointMode !== 'pause') {
-    throw new ExchangeOptionsError('checkpointMode must be backup or pause');
+    throw new ExchangeOptionsError(`options.checkpointMode must be one of 'backup', 'pause' (got ${describe(checkpointMode)})`);
   }
-  const onWarning = options.onWarning ?? defaultWarning;
-  if (typeof onWarning !== 'function') throw new ExchangeOptionsError('onWarning must be a function');
+  const onWarning = given.onWarning ?? defaultWarning;
+  if (typeof onWarning !== 'function') {
+    throw new ExchangeOptionsError(`options.onWarning must be a function (got ${describe(onWarning)})`);
+  }
   return {
-    dir,
-    instruments,
-    durability,
-    workers: integerOption(options, 'workers', 1, WORKERS_MAX),
-    maxOrders: integerOption(options, 'maxOrders', 1, 2 ** 30),
-    maxPending: integerOption(options, 'maxPending', 1, 2 ** 24),
+    dir: dir as string | null,
+    instruments: instruments as InstrumentSpec[] | null,
+    durability: durability as Durability,
+    workers: integer('workers'),
+    maxOrders: integer('ordersMax'),
+    maxPending: integer('pendingMax'),
     onFull,
-    maxWaiting: integerOption(options, 'maxWaiting', 0, 2 ** 26),
-    batchMax: integerOption(options, 'batchMax', 1, 65_536),
-    markEvery: integerOption(options, 'markEvery', 1, 2 ** 40),
+    maxWaiting: integer('waitingMax'),
+    batchMax: integer('batchMax'),
+    markEvery: integer('markEveryCommands'),
     checkpointMode,
-    checkpointEvery: integerOption(options, 'checkpointEvery', 1, 2 ** 40),
-    checkpointIntervalMs: integerOption(options, 'checkpointIntervalMs', 1, 2 ** 31 - 1),
-    checkpointsKept: integerOption(options, 'checkpointsKept', 1, 100),
-    eventsBacklogMax: integerOption(options, 'eventsBacklogMax', 1, 2 ** 30),
-    walMapSizeBytes: integerOption(options, 'walMapSizeBytes', 1024 * 1024, 2 ** 44),
-    onWarning,
+    checkpointEvery: integer('checkpointEveryCommands'),
+    checkpointIntervalMs: integer('checkpointIntervalMs'),
+    checkpointsKept: integer('checkpointsKept'),
+    eventsBacklogMax: integer('eventsBacklogMax'),
+    walMapSizeBytes: integer('walMapSizeBytes'),
+    onWarning: onWarning as (message: string) => void,
   };
 }

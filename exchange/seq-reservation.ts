@@ -7,8 +7,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileDurably } from '../replay/durable-file.js';
-import { RecoveryError } from '../replay/recovery.js';
+import { writeFileDurably, RecoveryError } from '../replay/index.js';
 
 const FILE = 'seq-reserved.json';
 /** Numbers reserved per write: one small fsynced write per million commands. */

@@ -2,7 +2,7 @@
 // typed object (counters, checkpoint and backup progress, and the time of each recovery phase).
 
 import type { Durability } from '../wal/index.js';
-import type { RecoveryStats } from '../replay/recovery.js';
+import type { RecoveryStats } from '../replay/index.js';
 import type { CheckpointMode } from './options.js';
 
 export interface ExchangeStats {

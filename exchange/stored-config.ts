@@ -7,9 +7,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InstrumentSpec } from '../engine/index.js';
-import { writeFileDurably } from '../replay/durable-file.js';
-import { RecoveryError } from '../replay/recovery.js';
-import { crc32c } from '../wal/crc32c.js';
+import { RecoveryError, writeFileDurably } from '../replay/index.js';
+import { crc32c } from '../wal/index.js';
 import { ExchangeOptionsError } from './options.js';
 
 const FILE = 'matchlog.json';

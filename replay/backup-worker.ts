@@ -5,8 +5,7 @@
 // is never ahead of the durable log: only durable records are ever sent here.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { Engine, type EngineOptions } from '../engine/index.js';
-import { decodeCommands, type EncodedCommands } from '../engine/worker/command-codec.js';
+import { Engine, type EngineOptions, decodeCommands, type EncodedCommands } from '../engine/index.js';
 import { CheckpointStore, nextCheckpointDue } from './checkpoint-store.js';
 import type { LogRecord, MarkRecord } from './records.js';
 import { ReplayDivergenceError, Replayer } from './replayer.js';

@@ -4,8 +4,7 @@
 
 import { CheckpointWriteError } from './checkpoint-store.js';
 import { Worker } from 'node:worker_threads';
-import { workerEntry } from '../engine/worker/location.js';
-import type { EncodedCommands } from '../engine/worker/command-codec.js';
+import { workerEntry, type EncodedCommands } from '../engine/index.js';
 import type { MarkRecord } from './records.js';
 import type { BackupInit, BackupReply, BackupRequest } from './backup-worker.js';
 

@@ -5,7 +5,7 @@
 
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { crc32c } from '../wal/crc32c.js';
+import { crc32c } from '../wal/index.js';
 import { fsyncDirectory } from './durable-file.js';
 
 const MAGIC = 'MLCKPT01';

@@ -81,16 +81,19 @@ export class RecoveryError extends Error {
   }
 }
 
-/** What recovery may assume about a log that ends before a valid checkpoint. */
+/** What recovery does with a valid checkpoint beyond the log's end. */
 export interface RecoverOptions {
   /**
-   * 'sync': every acknowledged record was flushed before it was acknowledged, so a valid
-   * checkpoint beyond the log's end means the log lost acknowledged data: refuse.
-   * 'async': a power loss may undo the last commits, so such a checkpoint describes a history
-   * that will not happen; it is moved aside (kept, never deleted) unless the log is empty,
-   * which no power loss explains (a deleted or replaced log): refuse then too.
+   * 'refuse' (default; 'sync' exchanges): every acknowledged record was flushed before it was
+   * acknowledged, so such a checkpoint means the log lost acknowledged data: RecoveryError
+   * LOG_BEHIND_CHECKPOINT naming the missing records.
+   * 'set-aside' ('async' exchanges): a power loss may undo the last commits, so the checkpoint
+   * describes a history that will not happen; it is moved into checkpoints/ahead-of-log/ (kept,
+   * never deleted) — unless the log is empty, which no power loss explains: refuse then too.
+   * 'skip' (read-only tools): recover from what the log reaches and touch nothing; the caller
+   * reports the loss (findLogBehindCheckpoint).
    */
-  durability: 'sync' | 'async';
+  onLogBehind: 'refuse' | 'set-aside' | 'skip';
 }
 
 /** Where checkpoints that the log can no longer reach are moved (kept for the operator). */
@@ -274,16 +277,16 @@ export function recover(
   store: CheckpointStore | null,
   engineOptions: EngineOptions,
   onWarning: (message: string) => void,
-  options: RecoverOptions = { durability: 'sync' },
+  options: RecoverOptions = { onLogBehind: 'refuse' },
 ): Recovered {
   const t0 = performance.now();
   const { warnings, warn } = collector(onWarning);
   // A valid checkpoint beyond the log's end: refuse (sync, or an empty log), or move it aside
   // ('async' power loss: once the log grows past it with other commands it would describe a
   // history that never happened). Never deleted.
-  const gap = findLogBehindCheckpoint(wal.lastSeq, store);
+  const gap = options.onLogBehind === 'skip' ? null : findLogBehindCheckpoint(wal.lastSeq, store);
   if (gap !== null) {
-    if (options.durability === 'sync' || wal.lastSeq === 0) {
+    if (options.onLogBehind === 'refuse' || wal.lastSeq === 0) {
       throw new RecoveryError(missingMessage(gap, store!.dir), 'LOG_BEHIND_CHECKPOINT', gap.missing);
     }
     for (const file of setAsideCheckpointsAheadOfLog(wal.lastSeq, store!)) {

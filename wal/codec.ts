@@ -1,4 +1,4 @@
-// Why: payloads are opaque msgpack values. msgpackr "shared structures" write an object's
+// Why this file exists: payloads are opaque msgpack values. msgpackr "shared structures" write an object's
 // keys once per shape instead of once per record, which halves an order record and makes
 // decoding several times faster. The shapes must be on disk before any record that uses
 // them is durable, so the codec reports new shapes and the group commit writes them into

@@ -1,4 +1,4 @@
-// Why: every WAL record carries a checksum over its exact bytes, so a flipped bit on
+// Why this file exists: every WAL record carries a checksum over its exact bytes, so a flipped bit on
 // disk, a torn page or a stray write is caught on replay instead of silently changing
 // the rebuilt state. CRC-32C (Castagnoli) is used because it has better error-detection
 // properties than the IEEE CRC-32 for short messages and is the checksum most logs use

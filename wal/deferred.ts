@@ -1,4 +1,4 @@
-// Why: one pair of promises is shared by every record of a group-commit batch, so an
+// Why this file exists: one pair of promises is shared by every record of a group-commit batch, so an
 // append allocates no promise of its own. Rejections are pre-handled: a caller who awaits
 // only `durable` must not crash the process with an unhandled `visible` rejection.
 

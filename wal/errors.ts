@@ -1,4 +1,4 @@
-// Why: callers must be able to tell "the log is full, reclaim and retry" from "the log
+// Why this file exists: callers must be able to tell "the log is full, reclaim and retry" from "the log
 // is corrupt, stop" from "you passed a bad option" without parsing messages. Each error
 // is a class with a stable `code`; messages name the sequence number and the file.
 

@@ -1,4 +1,4 @@
-// Why: the on-disk envelope of records, owned by the log rather than by a serializer, so
+// Why this file exists: the on-disk envelope of records, owned by the log rather than by a serializer, so
 // the checksum covers the exact stored bytes and the format is checked before any payload
 // is decoded. Many records are packed into one LMDB value (a "chunk", keyed by the seq of
 // its first record): one B-tree entry per chunk instead of one per record is what lets

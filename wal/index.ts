@@ -1,7 +1,8 @@
-// Why: the public face of wal/: the Wal class, its interface and types, its options and
-// its errors. Nothing else in this folder is imported from outside it.
+// Why this file exists: the public face of wal/: the Wal class, its interface and types, its options and
+// its errors, and the CRC-32C the checkpoints share. Nothing else in this folder is imported from outside it.
 
 export { Wal } from './wal.js';
+export { crc32c } from './crc32c.js';
 export type { AppendResult, Durability, WalRecord, WriteAheadLog } from './types.js';
 export { WAL_DEFAULTS, WAL_LIMITS, type WalOptions, type WalResolvedOptions } from './options.js';
 export {

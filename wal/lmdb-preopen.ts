@@ -1,4 +1,4 @@
-// Why: LMDB maps data.mdb into memory and trusts its meta pages. A file shorter than the last
+// Why this file exists: LMDB maps data.mdb into memory and trusts its meta pages. A file shorter than the last
 // page a meta page names makes the first read past the end a SIGBUS that kills the host process
 // (94 of 100 truncations did, issue 10 item 6), and a zeroed page a SIGSEGV; one damaged meta
 // page makes LMDB quietly use the other, older one — dropping the last acknowledged transaction.

@@ -1,4 +1,4 @@
-// Why: replay is the recovery path, so reading must be fast and must refuse to hand back
+// Why this file exists: replay is the recovery path, so reading must be fast and must refuse to hand back
 // anything it cannot vouch for. Chunks are walked in key order segment by segment; every
 // record's checksum, version and sequence number are checked before its chunk is decoded,
 // chunk keys must continue the sequence exactly, and a scan that ends before the committed

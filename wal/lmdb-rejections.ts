@@ -1,4 +1,4 @@
-// Why: lmdb-js 3.5.6 starts each event turn's write batch with an internal write whose promise it
+// Why this file exists: lmdb-js 3.5.6 starts each event turn's write batch with an internal write whose promise it
 // discards (write.js: `if (writeBatchStart) writeBatchStart();`). When that transaction's commit
 // fails (ENOSPC, EIO), the discarded promise rejects with "Commit failed" and nobody can handle
 // it: under Node's default policy the host process exits (issue 10 item 4). Every write promise

@@ -1,4 +1,4 @@
-// Why: everything that knows about LMDB lives here, behind a few small methods, so the
+// Why this file exists: everything that knows about LMDB lives here, behind a few small methods, so the
 // group commit and the reader reason only about segments and chunks.
 //
 // Layout of the environment (one directory, one data.mdb):

@@ -1,4 +1,4 @@
-// Why: the log on LMDB with group commit. An append only encodes and frames the record
+// Why this file exists: the log on LMDB with group commit. An append only encodes and frames the record
 // into the open chunk (microseconds, no I/O) and shares the promises of the open batch.
 // At most ONE batch is committing at a time: while it commits and flushes, new appends
 // gather in the next batch, which is issued the moment the previous one is done. So a

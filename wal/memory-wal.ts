@@ -1,4 +1,4 @@
-// Why: `memory` durability has no disk at all (tests, simulations, benchmarks of the
+// Why this file exists: `memory` durability has no disk at all (tests, simulations, benchmarks of the
 // engine alone), yet replay must still work, so records are kept in memory in segments
 // of segmentRecords, and reclaim drops whole segments exactly like the LMDB log. Records
 // are kept by reference, not copied: callers must not mutate a command after appending.

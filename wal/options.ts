@@ -1,4 +1,4 @@
-// Why: every limit of the log is an explicit, validated number, checked once when the
+// Why this file exists: every limit of the log is an explicit, validated number, checked once when the
 // log is opened, so a bad configuration fails at start-up with an exact message instead
 // of misbehaving under load. WAL_DEFAULTS names every option, so callers can see (and
 // tests can pin) what they get when they pass nothing.

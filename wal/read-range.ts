@@ -1,4 +1,4 @@
-// Why: both log implementations must refuse the same out-of-range requests with the same
+// Why this file exists: both log implementations must refuse the same out-of-range requests with the same
 // messages, so recovery code sees one behaviour whatever the backend.
 
 import { WalRangeError } from './errors.js';

@@ -1,4 +1,4 @@
-// Why: the engine and recovery code depend on this interface only, never on LMDB. A
+// Why this file exists: the engine and recovery code depend on this interface only, never on LMDB. A
 // replicated log (e.g. NATS JetStream streams, replicated by Raft) can implement the same
 // interface later, and nothing outside wal/ changes. Keep it small and free of storage
 // types: sequence numbers, opaque payloads, promises for "visible" and "durable".

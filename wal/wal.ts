@@ -1,4 +1,4 @@
-// Why: the one class callers construct. `Wal.open` validates the options, picks the
+// Why this file exists: the one class callers construct. `Wal.open` validates the options, picks the
 // implementation for the durability mode (LMDB with group commit, or memory) and hands
 // back an object with the WriteAheadLog interface and nothing of LMDB in it.
 

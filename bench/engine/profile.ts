@@ -2,7 +2,7 @@
 // records a V8 CPU profile of the timed passes only (inspector API), so the profile shows engine
 // time, not generation or harness time. No peer, no latency pass, no forced GC.
 //
-//   tsx bench/engine/profile.ts [mixed|deep] [execute|apply] [passes] [commands] [out.cpuprofile]
+//   tsx bench/engine/profile.ts [mixed|deep|wide] [execute|apply] [passes] [commands] [out.cpuprofile] [variant]
 //   tsx bench/common/cpuprofile.ts out.cpuprofile --top 25
 //
 // For per-line figures run a bundle (tsx reports every function at line 1):
@@ -13,15 +13,17 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { ENGINE_PATHS, type EnginePath, timeEnginePass } from './run.js';
-import { generateWorkload, isWorkloadName, WORKLOAD_COMMANDS_MAX } from './workloads.js';
+import { ID_VARIANTS, type IdVariant, withIdVariant } from './variants.js';
+import { createWorkloadEngine, generateWorkloadDetailed, isWorkloadName, WORKLOAD_COMMANDS_MAX } from './workloads.js';
 
 const PASSES_MAX = 100;
 /** Sampling interval of the profiler (µs); V8's default is 1000. */
 const SAMPLING_INTERVAL_US = 100;
 
 async function main(): Promise<void> {
-  const [name = 'mixed', pathArg = 'execute', passesArg = '5', commandsArg = '1000000', out = 'engine.cpuprofile'] =
+  const [name = 'mixed', pathArg = 'execute', passesArg = '5', commandsArg = '1000000', out = 'engine.cpuprofile', variantArg = 'int-1acct'] =
     process.argv.slice(2);
+  if (!(ID_VARIANTS as readonly string[]).includes(variantArg)) throw new Error(`unknown variant ${variantArg}`);
   if (!isWorkloadName(name)) throw new Error(`unknown workload ${name}`);
   if (!(ENGINE_PATHS as readonly string[]).includes(pathArg)) throw new Error(`unknown path ${pathArg}`);
   const path = pathArg as EnginePath;
@@ -30,8 +32,10 @@ async function main(): Promise<void> {
   if (!Number.isInteger(passes) || passes < 1 || passes > PASSES_MAX) throw new RangeError(`passes must be 1..${PASSES_MAX}`);
   if (!Number.isInteger(count) || count < 1 || count > WORKLOAD_COMMANDS_MAX) throw new RangeError('bad command count');
 
-  const commands = generateWorkload(name, { commands: count, seed: 1 });
-  timeEnginePass(path, commands, Math.min(count, 200_000)); // warm-up, not profiled
+  const workload = generateWorkloadDetailed(name, { commands: count, seed: 1 });
+  const commands = withIdVariant(workload.commands, variantArg as IdVariant);
+  const make = () => createWorkloadEngine(workload);
+  timeEnginePass(path, commands, Math.min(count, 200_000), make); // warm-up, not profiled
 
   const session = new Session();
   session.connect();
@@ -39,7 +43,7 @@ async function main(): Promise<void> {
   await session.post('Profiler.setSamplingInterval', { interval: SAMPLING_INTERVAL_US });
   await session.post('Profiler.start');
   for (let pass = 0; pass < passes; pass++) {
-    const { elapsed_ms } = timeEnginePass(path, commands, commands.length);
+    const { elapsed_ms } = timeEnginePass(path, commands, commands.length, make);
     console.log(`${name} ${path} pass ${pass + 1}: ${Math.round(commands.length / (elapsed_ms / 1000)).toLocaleString('en-US')} commands/s`);
   }
   const { profile } = await session.post('Profiler.stop');

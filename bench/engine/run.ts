@@ -7,20 +7,26 @@
 // `execute` (allocation-free, typed sink calls) and `apply` (returns event objects).
 
 import { performance } from 'node:perf_hooks';
-import type { Command, Depth, EventSink } from '../../engine/index.js';
+import type { Command, Depth, Engine, EventSink } from '../../engine/index.js';
 import { findGc, readHeapAfterGc, type GcFunction, type HeapReading } from '../common/memory.js';
 import { describeEnvironment, type BenchEnvironment } from '../common/results.js';
 import { type LatencySummary, max, median, medianLatency, min, summarizeLatencies } from '../common/stats.js';
 import { buildPeerOps, PEER_NAME, peerLevels, runPeer } from './peer.js';
+import { ID_VARIANTS, type IdVariant, withIdVariant } from './variants.js';
+import type { WideParams } from './wide.js';
 import {
   BENCH_INSTRUMENT,
   createBenchEngine,
+  createWorkloadEngine,
   generateWorkloadDetailed,
   type GeneratedWorkload,
   type WorkloadName,
   type WorkloadParams,
   type WorkloadStats,
 } from './workloads.js';
+
+/** Makes the fresh engine a pass starts from. */
+export type EngineFactory = () => Engine;
 
 /**
  * The two ways to drive the engine: `apply` returns EngineEvent objects (the public API, one
@@ -34,6 +40,8 @@ export interface EngineBenchOptions {
   workloads: WorkloadName[];
   /** Engine entry points to measure (each gets throughput, latency and a peer ratio). */
   paths: EnginePath[];
+  /** Id/account variants of every stream to measure (variants.ts). */
+  variants: IdVariant[];
   /** Commands per workload stream. */
   commands: number;
   seed: number;
@@ -54,6 +62,7 @@ export interface EngineBenchOptions {
 export const ENGINE_BENCH_DEFAULTS: Readonly<Omit<EngineBenchOptions, 'log'>> = Object.freeze({
   workloads: ['mixed', 'deep'] as WorkloadName[],
   paths: ['execute', 'apply'] as EnginePath[],
+  variants: [...ID_VARIANTS] as IdVariant[],
   commands: 1_000_000,
   seed: 1,
   runs: 5,
@@ -83,6 +92,7 @@ export interface LatencyResult extends LatencySummary {
 }
 
 export interface MemoryResult {
+  variant: IdVariant;
   live_orders: number;
   /** engine.memoryBytes(): bytes of its typed arrays (capacity, not just live slots). */
   engine_typed_array_bytes: number;
@@ -121,6 +131,7 @@ export interface PeerResult {
 }
 
 export interface EnginePathResult {
+  variant: IdVariant;
   path: EnginePath;
   throughput: ThroughputResult;
   /** Our throughput on the peer's prefix (present when the peer ran fewer commands). */
@@ -134,11 +145,12 @@ export interface WorkloadBenchResult {
   workload: WorkloadName;
   seed: number;
   commands: number;
-  params: Readonly<WorkloadParams>;
+  params: Readonly<WorkloadParams> | Readonly<WideParams>;
   stats: WorkloadStats;
   engine: {
     paths: EnginePathResult[];
-    memory: MemoryResult | null;
+    /** One entry per variant (empty when memory is not measured). */
+    memory: MemoryResult[];
     verification: VerificationResult;
   };
   peer: PeerResult | null;
@@ -223,8 +235,8 @@ export class CountingSink implements EventSink {
   }
 }
 
-function timeApply(commands: readonly Command[], count: number): { elapsed_ms: number; live_orders: number } {
-  const engine = createBenchEngine();
+function timeApply(commands: readonly Command[], count: number, make: EngineFactory): { elapsed_ms: number; live_orders: number } {
+  const engine = make();
   let events = 0;
   const started = performance.now();
   for (let i = 0; i < count; i++) events += engine.apply(commands[i]).length;
@@ -233,8 +245,8 @@ function timeApply(commands: readonly Command[], count: number): { elapsed_ms: n
   return { elapsed_ms: elapsed, live_orders: engine.liveOrders };
 }
 
-function timeExecute(commands: readonly Command[], count: number): { elapsed_ms: number; live_orders: number } {
-  const engine = createBenchEngine();
+function timeExecute(commands: readonly Command[], count: number, make: EngineFactory): { elapsed_ms: number; live_orders: number } {
+  const engine = make();
   const sink = new CountingSink();
   const started = performance.now();
   for (let i = 0; i < count; i++) engine.execute(commands[i], sink);
@@ -248,13 +260,19 @@ export function timeEnginePass(
   path: EnginePath,
   commands: readonly Command[],
   count: number,
+  make: EngineFactory = createBenchEngine,
 ): { elapsed_ms: number; live_orders: number } {
-  return path === 'apply' ? timeApply(commands, count) : timeExecute(commands, count);
+  return path === 'apply' ? timeApply(commands, count, make) : timeExecute(commands, count, make);
 }
 
 /** One latency pass on a fresh engine: each command timed on its own; returns the percentiles. */
-export function latencyEnginePass(path: EnginePath, commands: readonly Command[], count: number): LatencySummary {
-  const engine = createBenchEngine();
+export function latencyEnginePass(
+  path: EnginePath,
+  commands: readonly Command[],
+  count: number,
+  make: EngineFactory = createBenchEngine,
+): LatencySummary {
+  const engine = make();
   const samples = new Float64Array(count);
   if (path === 'apply') {
     for (let i = 0; i < count; i++) {
@@ -287,16 +305,22 @@ function ascending(depth: Depth): { bids: Array<[number, number]>; asks: Array<[
   return { bids: [...depth.bids].reverse(), asks: depth.asks };
 }
 
-/** Untimed pass: checks events against the generator, measures memory, returns the final depth. */
+/**
+ * Untimed pass of one variant: checks events against the generator, measures memory, returns the
+ * final depth of the first instrument. The variant's stream is built after the first heap reading
+ * and dropped before the second, so the heap growth includes the id and account strings the
+ * engine keeps (what a resting order with a string id really costs), not the stream's.
+ */
 function verifyAndMeasureMemory(
   workload: GeneratedWorkload,
+  variant: IdVariant,
   gc: GcFunction | null,
   measureMemory: boolean,
 ): { verification: Omit<VerificationResult, 'runs_consistent' | 'ok'>; memory: MemoryResult | null; depth: Depth } {
-  const commands = workload.commands;
   let before: HeapReading | null = null;
   if (measureMemory && gc !== null) before = readHeapAfterGc(gc);
-  const engine = createBenchEngine();
+  let commands: Command[] | null = withIdVariant(workload.commands, variant);
+  const engine = createWorkloadEngine(workload);
   let rejected = 0;
   let trades = 0;
   for (let i = 0; i < commands.length; i++) {
@@ -307,6 +331,7 @@ function verifyAndMeasureMemory(
       else if (type === 'rejected') rejected++;
     }
   }
+  commands = null;
   let memory: MemoryResult | null = null;
   const live = engine.liveOrders;
   if (measureMemory) {
@@ -321,6 +346,7 @@ function verifyAndMeasureMemory(
       externalDelta = after.external_bytes - before.external_bytes;
     }
     memory = {
+      variant,
       live_orders: live,
       engine_typed_array_bytes: typed,
       engine_typed_array_bytes_per_order: live > 0 ? typed / live : Number.NaN,
@@ -330,7 +356,7 @@ function verifyAndMeasureMemory(
       external_delta_bytes: externalDelta,
     };
   }
-  const depth = engine.depth(BENCH_INSTRUMENT.symbol, DEPTH_LEVELS_MAX);
+  const depth = engine.depth(workload.instrument.symbol, DEPTH_LEVELS_MAX);
   return {
     verification: {
       rejected,
@@ -422,6 +448,13 @@ function validateOptions(options: EngineBenchOptions): void {
   if (options.paths.length === 0) throw new RangeError('no engine path selected');
 }
 
+/** One measured combination: an id/account variant of the stream through one entry point. */
+interface Combo {
+  variant: IdVariant;
+  path: EnginePath;
+  key: string;
+}
+
 /** Benchmarks one generated workload (generation is the caller's, so it can be reused). */
 export function runWorkloadBench(
   workload: GeneratedWorkload,
@@ -429,75 +462,95 @@ export function runWorkloadBench(
   gc: GcFunction | null,
 ): WorkloadBenchResult {
   const log = options.log ?? ((): void => {});
-  const commands = workload.commands;
-  const count = commands.length;
+  const count = workload.commands.length;
   const expectedLive = workload.stats.resting_orders;
-  const paths = options.paths;
+  const make: EngineFactory = () => createWorkloadEngine(workload);
   const rate = (n: number, ms: number): string => Math.round(n / (ms / 1000)).toLocaleString('en-US');
+  const combos: Combo[] = [];
+  for (const variant of options.variants) {
+    for (const path of options.paths) combos.push({ variant, path, key: `${variant} ${path}` });
+  }
 
-  log('  verification + memory pass (apply, untimed)');
-  const checked = verifyAndMeasureMemory(workload, gc, options.memory);
+  // Memory first (its forced GCs deoptimise; the warm-up below re-optimises before timing).
+  const memory: MemoryResult[] = [];
+  let checked: ReturnType<typeof verifyAndMeasureMemory> | null = null;
+  let verificationOk = true;
+  for (const variant of options.variants) {
+    log(`  verification + memory pass (${variant}, apply, untimed)`);
+    const pass = verifyAndMeasureMemory(workload, variant, gc, options.memory);
+    if (pass.memory !== null) memory.push(pass.memory);
+    const v = pass.verification;
+    if (v.rejected !== 0 || v.trades !== v.trades_expected || v.live_orders !== v.live_orders_expected) verificationOk = false;
+    checked ??= pass;
+  }
+  if (checked === null) throw new RangeError('no variant selected');
+
+  const streams = new Map<IdVariant, Command[]>(options.variants.map((variant) => [variant, withIdVariant(workload.commands, variant)]));
+  const streamOf = (variant: IdVariant): Command[] => streams.get(variant) as Command[];
 
   const warmup = Math.min(options.warmup_commands, count);
   if (warmup > 0) {
-    log(`  warm-up: ${warmup.toLocaleString('en-US')} commands per path`);
-    for (const path of paths) timeEnginePass(path, commands, warmup);
+    log(`  warm-up: ${warmup.toLocaleString('en-US')} commands per variant and path`);
+    for (const c of combos) timeEnginePass(c.path, streamOf(c.variant), warmup, make);
   }
 
-  // Runs of the different paths are interleaved so slow phases of a noisy machine hit all alike.
-  const elapsed = new Map<EnginePath, number[]>(paths.map((path) => [path, []]));
+  // Runs of the different combinations are interleaved so slow phases of a noisy machine hit all alike.
+  const elapsed = new Map<string, number[]>(combos.map((c) => [c.key, []]));
   let runsConsistent = true;
   for (let run = 0; run < options.runs; run++) {
-    for (const path of paths) {
-      const pass = timeEnginePass(path, commands, count);
-      elapsed.get(path)?.push(pass.elapsed_ms);
+    for (const c of combos) {
+      const pass = timeEnginePass(c.path, streamOf(c.variant), count, make);
+      elapsed.get(c.key)?.push(pass.elapsed_ms);
       if (pass.live_orders !== expectedLive) runsConsistent = false;
-      log(`  throughput run ${run + 1}/${options.runs} ${path}: ${rate(count, pass.elapsed_ms)} commands/s`);
+      log(`  throughput run ${run + 1}/${options.runs} ${c.key}: ${rate(count, pass.elapsed_ms)} commands/s`);
     }
   }
 
-  const latencies = new Map<EnginePath, LatencySummary[]>(paths.map((path) => [path, []]));
+  const latencies = new Map<string, LatencySummary[]>(combos.map((c) => [c.key, []]));
   if (options.latency) {
     for (let run = 0; run < options.runs; run++) {
-      for (const path of paths) {
-        const summary = latencyEnginePass(path, commands, count);
-        latencies.get(path)?.push(summary);
-        log(`  latency run ${run + 1}/${options.runs} ${path}: p50 ${summary.latency_ns_p50} ns, p99 ${summary.latency_ns_p99} ns, p99.9 ${summary.latency_ns_p999} ns`);
+      for (const c of combos) {
+        const summary = latencyEnginePass(c.path, streamOf(c.variant), count, make);
+        latencies.get(c.key)?.push(summary);
+        log(`  latency run ${run + 1}/${options.runs} ${c.key}: p50 ${summary.latency_ns_p50} ns, p99 ${summary.latency_ns_p99} ns, p99.9 ${summary.latency_ns_p999} ns`);
       }
     }
   }
 
+  // The peer has one book and no modify: it runs the single-instrument workloads only.
+  const peerRuns = options.peer && workload.instruments.length === 1;
   const peerCount =
     workload.name === 'deep' && options.peer_deep_commands > 0 ? Math.min(options.peer_deep_commands, count) : count;
-  const prefixElapsed = new Map<EnginePath, number[]>(paths.map((path) => [path, []]));
-  if (options.peer && peerCount < count) {
+  const prefixElapsed = new Map<string, number[]>(combos.map((c) => [c.key, []]));
+  if (peerRuns && peerCount < count) {
     for (let run = 0; run < options.runs; run++) {
-      for (const path of paths) {
-        const pass = timeEnginePass(path, commands, peerCount);
-        prefixElapsed.get(path)?.push(pass.elapsed_ms);
-        log(`  prefix run ${run + 1}/${options.runs} ${path} (first ${peerCount.toLocaleString('en-US')}): ${rate(peerCount, pass.elapsed_ms)} commands/s`);
+      for (const c of combos) {
+        const pass = timeEnginePass(c.path, streamOf(c.variant), peerCount, make);
+        prefixElapsed.get(c.key)?.push(pass.elapsed_ms);
+        log(`  prefix run ${run + 1}/${options.runs} ${c.key} (first ${peerCount.toLocaleString('en-US')}): ${rate(peerCount, pass.elapsed_ms)} commands/s`);
       }
     }
   }
 
   let peer: PeerResult | null = null;
-  if (options.peer) {
+  if (peerRuns) {
     const reference =
       peerCount < count
-        ? engineDepthAfter(commands, peerCount)
+        ? engineDepthAfter(workload.commands, peerCount)
         : { depth: checked.depth, live_orders: checked.verification.live_orders };
     log(`  peer ${PEER_NAME} on ${peerCount.toLocaleString('en-US')} commands`);
-    peer = runPeerBench(commands, peerCount, options.peer_runs, gc, reference, log);
+    peer = runPeerBench(workload.commands, peerCount, options.peer_runs, gc, reference, log);
   }
 
-  const pathResults: EnginePathResult[] = paths.map((path) => {
-    const throughput = throughputOf(count, elapsed.get(path) ?? []);
-    const prefix = prefixElapsed.get(path) ?? [];
+  const pathResults: EnginePathResult[] = combos.map((c) => {
+    const throughput = throughputOf(count, elapsed.get(c.key) ?? []);
+    const prefix = prefixElapsed.get(c.key) ?? [];
     const onPeer = prefix.length > 0 ? throughputOf(peerCount, prefix) : null;
-    const runs = latencies.get(path) ?? [];
+    const runs = latencies.get(c.key) ?? [];
     const same = onPeer ?? throughput;
     return {
-      path,
+      variant: c.variant,
+      path: c.path,
       throughput,
       throughput_on_peer_commands: onPeer,
       latency: runs.length > 0 ? { ...medianLatency(runs), runs } : null,
@@ -508,11 +561,7 @@ export function runWorkloadBench(
   const verification: VerificationResult = {
     ...checked.verification,
     runs_consistent: runsConsistent,
-    ok:
-      checked.verification.rejected === 0 &&
-      checked.verification.trades === checked.verification.trades_expected &&
-      checked.verification.live_orders === checked.verification.live_orders_expected &&
-      runsConsistent,
+    ok: verificationOk && runsConsistent,
   };
 
   return {
@@ -521,7 +570,7 @@ export function runWorkloadBench(
     commands: count,
     params: workload.params,
     stats: workload.stats,
-    engine: { paths: pathResults, memory: checked.memory, verification },
+    engine: { paths: pathResults, memory, verification },
     peer,
   };
 }

@@ -9,9 +9,12 @@ import { createHash } from 'node:crypto';
 import { Engine } from '../../engine/index.js';
 import type { Command, Depth, EngineEvent, InstrumentSpec, Side } from '../../engine/index.js';
 import { SeededRng } from '../common/rng.js';
+import { generateWide, WIDE_INSTRUMENTS, WIDE_PARAMS, type WideParams } from './wide.js';
 
-export const WORKLOAD_NAMES = ['mixed', 'deep'] as const;
+export const WORKLOAD_NAMES = ['mixed', 'deep', 'wide'] as const;
 export type WorkloadName = (typeof WORKLOAD_NAMES)[number];
+/** The single-instrument workloads driven through a generation-time engine. */
+export type StreamWorkloadName = Exclude<WorkloadName, 'wide'>;
 
 /** The one instrument of both workloads. Prices are in ticks (tickSize 1), quantities in lots. */
 export const BENCH_INSTRUMENT: Readonly<Required<Pick<InstrumentSpec, 'symbol' | 'tickSize' | 'lotSize' | 'minPrice' | 'maxPrice'>>> =
@@ -52,7 +55,7 @@ const COMMON_PARAMS = {
   accounts: 100,
 } as const;
 
-export const WORKLOAD_PARAMS: Readonly<Record<WorkloadName, Readonly<WorkloadParams>>> = Object.freeze({
+export const WORKLOAD_PARAMS: Readonly<Record<StreamWorkloadName, Readonly<WorkloadParams>>> = Object.freeze({
   /** Trades all the time: a quarter of limits cross, the mid random-walks a tick per 100 commands. */
   mixed: { ...COMMON_PARAMS, marketable_percent_of_limits: 25, mid_drift_every_commands: 100 },
   /** Every limit rests behind a fixed mid; only markets trade, so the book keeps deepening. */
@@ -125,8 +128,11 @@ export interface WorkloadStats {
 export interface GeneratedWorkload {
   name: WorkloadName;
   seed: number;
-  params: Readonly<WorkloadParams>;
+  params: Readonly<WorkloadParams> | Readonly<WideParams>;
+  /** The first instrument (the only one of mixed and deep). */
   instrument: Readonly<InstrumentSpec>;
+  /** Every instrument the stream trades, in configuration order. */
+  instruments: ReadonlyArray<Readonly<InstrumentSpec>>;
   commands: Command[];
   stats: WorkloadStats;
 }
@@ -138,6 +144,11 @@ export function isWorkloadName(name: string): name is WorkloadName {
 /** A fresh engine holding only the bench instrument (what every bench run starts from). */
 export function createBenchEngine(options: { initialOrders?: number } = {}): Engine {
   return new Engine({ instruments: [{ ...BENCH_INSTRUMENT }], ...options });
+}
+
+/** A fresh engine for `workload`'s instruments. */
+export function createWorkloadEngine(workload: Pick<GeneratedWorkload, 'instruments'>): Engine {
+  return new Engine({ instruments: workload.instruments.map((spec) => ({ ...spec })) });
 }
 
 /** The command stream alone (see generateWorkloadDetailed for statistics). */
@@ -194,6 +205,7 @@ export function generateWorkloadDetailed(name: WorkloadName, options: WorkloadOp
     throw new RangeError(`commands must be an integer in 1..${WORKLOAD_COMMANDS_MAX}, got ${total}`);
   }
   const started = performance.now();
+  if (name === 'wide') return generateWideDetailed(total, seed, started);
   const params: Readonly<WorkloadParams> = { ...WORKLOAD_PARAMS[name], ...options.params };
   const instrument = BENCH_INSTRUMENT;
   const symbol = instrument.symbol;
@@ -344,5 +356,43 @@ export function generateWorkloadDetailed(name: WorkloadName, options: WorkloadOp
   stats.mid_final_ticks = mid;
   stats.stream_fingerprint = fingerprint.digest('hex').slice(0, 16);
   stats.generation_ms = Math.round(performance.now() - started);
-  return { name, seed, params, instrument, commands, stats };
+  return { name, seed, params, instrument, instruments: [instrument], commands, stats };
+}
+
+function generateWideDetailed(total: number, seed: number, started: number): GeneratedWorkload {
+  const { commands, stats: wide } = generateWide(total, seed);
+  const stats: WorkloadStats = {
+    commands: total,
+    limit_commands: wide.limit_commands,
+    marketable_limit_commands: 0,
+    market_commands: 0,
+    cancel_commands: wide.cancel_commands,
+    cancels_replaced_by_limit: 0,
+    trades: 0,
+    traded_lots: 0,
+    commands_with_trades: 0,
+    makers_filled: 0,
+    market_remainders: 0,
+    rejected: 0,
+    resting_orders: wide.resting_orders,
+    resting_orders_max: wide.resting_orders_max,
+    levels_bid: 0,
+    levels_ask: 0,
+    levels: 0,
+    best_bid: null,
+    best_ask: null,
+    mid_final_ticks: 0,
+    series: [],
+    stream_fingerprint: wide.stream_fingerprint,
+    generation_ms: Math.round(performance.now() - started),
+  };
+  const engine = createWorkloadEngine({ instruments: WIDE_INSTRUMENTS });
+  for (const command of commands) engine.apply(command);
+  for (const spec of WIDE_INSTRUMENTS) {
+    const depth = engine.depth(spec.symbol, DEPTH_LEVELS_MAX);
+    stats.levels_bid += depth.bids.length;
+    stats.levels_ask += depth.asks.length;
+  }
+  stats.levels = stats.levels_bid + stats.levels_ask;
+  return { name: 'wide', seed, params: WIDE_PARAMS, instrument: WIDE_INSTRUMENTS[0], instruments: WIDE_INSTRUMENTS, commands, stats };
 }

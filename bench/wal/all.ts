@@ -1,4 +1,4 @@
-// Why: one command for the log's three headline figures (append throughput vs raw,
+// Why this file exists: one command for the log's three headline figures (append throughput vs raw,
 // append→durable latency at a steady rate, replay speed), run in sequence so they do not
 // disturb each other, with one JSON file each in --out and their tables in --out/wal.md.
 //

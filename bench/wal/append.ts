@@ -1,4 +1,4 @@
-// Why: the log must cost almost nothing next to LMDB itself. This appends 1,000,000
+// Why this file exists: the log must cost almost nothing next to LMDB itself. This appends 1,000,000
 // realistic order commands in each durability mode and, in the same run, drives two raw
 // lmdb-js loops over the same data: `raw-bytes` puts the very payload bytes the log
 // frames (pre-encoded msgpack, one put per record; the brief's yardstick) and

@@ -1,4 +1,4 @@
-// Why: the WAL benchmarks share their workload (realistic order commands), their output
+// Why this file exists: the WAL benchmarks share their workload (realistic order commands), their output
 // (a table on stdout, JSON to --out) and their statistics (medians over runs, HDR
 // latency percentiles), so every figure in a report is produced the same way. The
 // machine is shared and small, so each result also records the load it ran under.

@@ -1,4 +1,4 @@
-// Why: a handful of crash seeds in the test suite catch regressions; hundreds catch the
+// Why this file exists: a handful of crash seeds in the test suite catch regressions; hundreds catch the
 // rare interleavings (kill during a segment switch, a reclaim, a burst). Each seed runs
 // two kill-and-verify rounds on one log (the second appends to a log that survived a
 // kill). Odd seeds run the `sync` log, even seeds the `async` one (a killed process must

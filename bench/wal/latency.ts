@@ -1,4 +1,4 @@
-// Why: an outcome is released only when its record is durable, so append→durable latency
+// Why this file exists: an outcome is released only when its record is durable, so append→durable latency
 // at a steady rate is the log's cost on every order. This offers appends at a steady
 // rate (default 100,000/s for 5 s) from an event-loop driver and records, per record, the
 // time from when it was due to when `durable` resolved (due time, not send time, so a

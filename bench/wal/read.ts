@@ -1,4 +1,4 @@
-// Why: replay is how a crashed engine comes back, so reading the log must be fast. This
+// Why this file exists: replay is how a crashed engine comes back, so reading the log must be fast. This
 // writes 1,000,000 order commands, then reads them all from seq 1, decoded and checked
 // (checksums, sequence), three ways: `for await` over wal.read(1), the synchronous
 // wal.readBatch(seq, 1024) loop recovery can use (1024: decoded records die young;

@@ -18,7 +18,7 @@ import { Engine } from '../../engine/index.js';
 import { CheckpointStore } from '../../replay/checkpoint-store.js';
 import { key_seq } from '../../wal/frame.js';
 import { segment_name } from '../../wal/lmdb-store.js';
-import { INSTRUMENTS, removeDir, tempDir, writeExchangeDir, writeLogDir, type ExchangeDirInfo, type LogDirInfo } from './fixtures.js';
+import { INSTRUMENTS, removeDir, tempDir, writeExchangeDir, writeLogDir, type ExchangeDirInfo, type LogDirInfo } from './fixtures/dirs.js';
 
 const created: string[] = [];
 afterAll(() => {
@@ -116,14 +116,15 @@ describe('a directory written by an Exchange (checkpoints, marks, reclaimed log,
 
   it('inspect lists the log range, every checkpoint, sizes and the stored instruments', async () => {
     const result = await runInspect(base);
-    expect(result.log.lastSeq).toBe(info.lastSeq);
+    const log = result.log!;
+    expect(log.lastSeq).toBe(info.lastSeq);
     expect(result.checkpoints.length).toBe(3); // checkpointsKept
     const seqs = result.checkpoints.map((c) => c.seq);
     expect(seqs).toEqual([...seqs].sort((a, b) => b - a));
     expect(seqs[0]).toBe(info.lastSeq);
     // The exchange keeps the log back to its oldest checkpoint.
-    expect(result.log.firstSeq).toBe(seqs[seqs.length - 1] + 1);
-    expect(result.log.records).toBe(result.log.lastSeq - result.log.firstSeq + 1);
+    expect(log.firstSeq).toBe(seqs[seqs.length - 1] + 1);
+    expect(log.records).toBe(log.lastSeq - log.firstSeq + 1);
     for (const c of result.checkpoints) {
       expect(c).toMatchObject({ valid: true, usable: true, invalidReason: null });
       expect(c.bytes).toBeGreaterThan(0);
@@ -149,7 +150,7 @@ describe('a directory written by an Exchange (checkpoints, marks, reclaimed log,
     expect(result.hashMarks.verified).toBe(1);
   });
 
-  it('a flipped byte in the newest checkpoint: inspect marks it invalid, recover falls back, verify reports it', async () => {
+  it('a flipped byte in the newest checkpoint: inspect marks it invalid, recover falls back, verify fails naming it', async () => {
     const dir = copyOf(base, 'flip-newest');
     flipByte(checkpointFile(dir, info.lastSeq));
 
@@ -163,19 +164,22 @@ describe('a directory written by an Exchange (checkpoints, marks, reclaimed log,
     expect(recovered.recovery.warnings[0]).toMatch(/skipping checkpoint .*checksum mismatch/);
 
     const verified = await runVerify(dir);
-    expect(verified.ok).toBe(true);
+    expect(verified.ok).toBe(false);
     expect(verified.checkpoints.invalid).toEqual([{ seq: info.lastSeq, reason: 'checksum mismatch' }]);
+    expect(verified.firstMismatch).toMatchObject({ kind: 'checkpoint-invalid', seq: info.lastSeq });
     expect(verified.checkpoints.compared).toBe(1);
-    const strict = await runVerify(dir, { strict: true });
-    expect(strict.ok).toBe(false);
+    const { output, out } = capture();
+    expect(await run(['verify', '--dir', dir], output)).toBe(1);
+    expect(out.join('')).toMatch(/^FAILED: verify[\s\S]*error: checkpoint \d+ is invalid: checksum mismatch/);
   });
 
-  it('a flipped byte in the oldest checkpoint: verify starts from the next one the log continues', async () => {
+  it('a flipped byte in the oldest checkpoint: verify starts from the next one the log continues, and fails', async () => {
     const dir = copyOf(base, 'flip-oldest');
     const seqs = (await runInspect(dir)).checkpoints.map((c) => c.seq);
     flipByte(checkpointFile(dir, seqs[2]));
     const result = await runVerify(dir);
-    expect(result.ok).toBe(true);
+    expect(result.ok).toBe(false);
+    expect(result.mismatches.map((m) => m.kind)).toEqual(['checkpoint-invalid']);
     expect(result.start).toMatchObject({ kind: 'checkpoint', seq: seqs[1] });
     expect(result.checkpoints.invalid.map((n) => n.seq)).toEqual([seqs[2]]);
     expect(result.checkpoints.compared).toBe(1);
@@ -239,8 +243,7 @@ describe('a log that starts at 1 (written through the Wal, no reclaim)', () => {
     expect(result.recovery.replayedCommands).toBe(100);
   });
 
-  // Issue 10 item 2: verify said OK while the log lacked records a valid checkpoint had seen.
-  it('a checkpoint ahead of the log (async mode after a power loss, or a lost log) fails verify, not compared', async () => {
+  it('a checkpoint beyond the log\'s end: inspect marks it unusable, verify and recover fail naming the missing records', async () => {
     const dir = copyOf(base, 'ahead');
     const store = new CheckpointStore(join(dir, 'checkpoints'));
     const { header, snapshot } = store.read(store.list()[0]);
@@ -248,12 +251,20 @@ describe('a log that starts at 1 (written through the Wal, no reclaim)', () => {
     const inspect = await runInspect(dir);
     expect(inspect.checkpoints[0]).toMatchObject({ seq: info.lastSeq + 7, valid: true, usable: false });
     expect(inspect.checkpoints[0].unusableReason).toMatch(/ahead of the log/);
+    const missing = `records ${info.lastSeq + 1}..${info.lastSeq + 7} are missing from the log`;
     const result = await runVerify(dir);
     expect(result.ok).toBe(false);
-    expect(result.mismatches.map((m) => m.kind)).toEqual(['log-behind-checkpoint']);
-    expect(result.checkpoints.notCompared).toEqual([{ seq: info.lastSeq + 7, reason: `ahead of the log, which ends at ${info.lastSeq}` }]);
-    // recover (sync assumptions) refuses and names the missing records.
-    await expect(runRecover(dir)).rejects.toThrow(`records ${info.lastSeq + 1}..${info.lastSeq + 7}`);
+    expect(result.firstMismatch).toMatchObject({ kind: 'log-lost', seq: info.lastSeq + 7 });
+    expect(result.firstMismatch!.message).toContain(missing);
+    const recovered = await runRecover(dir);
+    expect(recovered.stateHash).toBe(info.stateHash);
+    expect(recovered.problems).toHaveLength(1);
+    expect(recovered.problems[0]).toContain(missing);
+    const { output, err } = capture();
+    expect(await run(['recover', '--dir', dir], output)).toBe(1);
+    expect(err.join('')).toContain(missing);
+    // Read-only: the checkpoint recovery would have dropped is still there.
+    expect(store.list()).toContain(info.lastSeq + 7);
   });
 
   it('a damaged record in the middle of the log: verify fails at its seq; recover, starting later, does not read it', async () => {
@@ -304,11 +315,13 @@ describe('a log that starts at 1 (written through the Wal, no reclaim)', () => {
     expect(verbose.err.join('\n')).toMatch(/\n\s+at /);
   });
 
-  it('an empty log verifies, inspects and recovers to sequence 0', async () => {
+  it('an empty log inspects and recovers to sequence 0; verify fails, saying nothing could be compared', async () => {
     const dir = fresh('empty');
     await writeLogDir(dir, { commands: 0, markEvery: 20 });
     const verified = await runVerify(dir);
-    expect(verified).toMatchObject({ ok: true, start: { kind: 'log-start' }, replayed: { records: 0 } });
+    expect(verified).toMatchObject({ ok: false, start: { kind: 'log-start' }, replayed: { records: 0 } });
+    expect(verified.firstMismatch).toMatchObject({ kind: 'nothing-compared' });
+    expect(verified.firstMismatch!.message).toMatch(/^nothing could be compared/);
     expect((await runInspect(dir)).log).toEqual({ firstSeq: 1, lastSeq: 0, records: 0 });
     const recovered = await runRecover(dir);
     expect(recovered.seq).toBe(0);

@@ -21,136 +21,136 @@ interface BadConfig {
   message: string;
 }
 
-const A = 'instruments[0] (ACME)';
+const A = 'options.instruments[0] (ACME)';
 
 const BAD: BadConfig[] = [
-  { name: 'options not an object', options: null, mentions: 'options', message: 'options must be an object' },
-  { name: 'instruments missing', options: {}, mentions: 'instruments', message: 'instruments must be a non-empty array' },
+  { name: 'options not an object', options: null, mentions: 'options', message: 'options must be an object (got null)' },
+  { name: 'instruments missing', options: {}, mentions: 'instruments', message: 'options.instruments must be a non-empty array (got undefined)' },
   {
     name: 'instruments empty',
     options: { instruments: [] },
     mentions: 'instruments',
-    message: 'instruments must be a non-empty array',
+    message: 'options.instruments must be a non-empty array (got an empty array)',
   },
   {
     name: 'duplicate symbol',
     options: { instruments: [ACME, { ...ACME }] },
     mentions: 'ACME',
-    message: 'instruments: duplicate symbol ACME',
+    message: 'options.instruments: duplicate symbol ACME',
   },
   {
     name: 'empty symbol',
     options: withInstrument({ symbol: '' }),
     mentions: 'symbol',
-    message: 'instruments[0].symbol must be a string of 1 to 32 characters',
+    message: "options.instruments[0].symbol must be a string of 1 to 32 characters (got '')",
   },
   {
     name: 'symbol of 33 characters',
     options: withInstrument({ symbol: 'S'.repeat(33) }),
     mentions: 'symbol',
-    message: 'instruments[0].symbol must be a string of 1 to 32 characters',
+    message: `options.instruments[0].symbol must be a string of 1 to 32 characters (got '${'S'.repeat(33)}')`,
   },
   {
     name: 'tickSize 0',
     options: withInstrument({ tickSize: 0 }),
     mentions: 'tickSize',
-    message: `${A}.tickSize must be a positive safe integer`,
+    message: `${A}.tickSize must be a positive safe integer (got 0)`,
   },
   {
     name: 'tickSize fractional',
     options: withInstrument({ tickSize: 0.5 }),
     mentions: 'tickSize',
-    message: `${A}.tickSize must be a positive safe integer`,
+    message: `${A}.tickSize must be a positive safe integer (got 0.5)`,
   },
   {
     name: 'tickSize a string',
     options: withInstrument({ tickSize: '1' }),
     mentions: 'tickSize',
-    message: `${A}.tickSize must be a positive safe integer`,
+    message: `${A}.tickSize must be a positive safe integer (got '1')`,
   },
   {
     name: 'lotSize negative',
     options: withInstrument({ lotSize: -1 }),
     mentions: 'lotSize',
-    message: `${A}.lotSize must be a positive safe integer`,
+    message: `${A}.lotSize must be a positive safe integer (got -1)`,
   },
   {
     name: 'minPrice 0',
     options: withInstrument({ minPrice: 0 }),
     mentions: 'minPrice',
-    message: `${A}.minPrice must be a positive safe integer`,
+    message: `${A}.minPrice must be a positive safe integer (got 0)`,
   },
   {
     name: 'maxPrice NaN',
     options: withInstrument({ maxPrice: Number.NaN }),
     mentions: 'maxPrice',
-    message: `${A}.maxPrice must be a positive safe integer`,
+    message: `${A}.maxPrice must be a positive safe integer (got NaN)`,
   },
   {
     name: 'minPrice > maxPrice',
     options: withInstrument({ minPrice: 10, maxPrice: 5 }),
     mentions: 'minPrice',
-    message: `${A}.minPrice must not exceed maxPrice`,
+    message: `${A}.minPrice must not exceed maxPrice (got 10 > 5)`,
   },
   {
     name: 'maxPrice above 2^48',
     options: withInstrument({ maxPrice: 2 ** 48 + 1 }),
     mentions: 'maxPrice',
-    message: `${A}.maxPrice must not exceed 2^48`,
+    message: `${A}.maxPrice must not exceed 2^48 (got 281474976710657)`,
   },
   {
     name: 'minPrice not a multiple of tickSize',
     options: withInstrument({ tickSize: 5, minPrice: 7, maxPrice: 100 }),
     mentions: 'minPrice',
-    message: `${A}.minPrice and maxPrice must be multiples of tickSize`,
+    message: `${A}.minPrice and maxPrice must be multiples of tickSize (got 7 and 100, tick 5)`,
   },
   {
     name: 'maxPrice not a multiple of tickSize',
     options: withInstrument({ tickSize: 5, minPrice: 5, maxPrice: 101 }),
     mentions: 'maxPrice',
-    message: `${A}.minPrice and maxPrice must be multiples of tickSize`,
+    message: `${A}.minPrice and maxPrice must be multiples of tickSize (got 5 and 101, tick 5)`,
   },
   {
     name: 'maxQty above 2^32 - 1',
     options: withInstrument({ maxQty: 2 ** 32 }),
     mentions: 'maxQty',
-    message: `${A}.maxQty must be a positive integer of at most 2^32 - 1`,
+    message: `${A}.maxQty must be a positive integer of at most 2^32 - 1 (got 4294967296)`,
   },
   {
     name: 'maxQty below lotSize',
     options: withInstrument({ lotSize: 10, maxQty: 5 }),
     mentions: 'maxQty',
-    message: `${A}.maxQty must be at least lotSize`,
+    message: `${A}.maxQty must be at least lotSize (got 5 < 10)`,
   },
   {
     name: 'maxOrders 0',
     options: { instruments: [ACME], maxOrders: 0 },
     mentions: 'maxOrders',
-    message: 'maxOrders must be a positive integer of at most 2^30',
+    message: 'options.maxOrders (ordersMax) must be a positive integer of at most 2^30 (got 0)',
   },
   {
     name: 'maxOrders fractional',
     options: { instruments: [ACME], maxOrders: 2.5 },
     mentions: 'maxOrders',
-    message: 'maxOrders must be a positive integer of at most 2^30',
+    message: 'options.maxOrders (ordersMax) must be a positive integer of at most 2^30 (got 2.5)',
   },
   {
     name: 'maxOrders Infinity',
     options: { instruments: [ACME], maxOrders: Infinity },
     mentions: 'maxOrders',
-    message: 'maxOrders must be a positive integer of at most 2^30',
+    message: 'options.maxOrders (ordersMax) must be a positive integer of at most 2^30 (got Infinity)',
   },
   {
     name: 'initialOrders above maxOrders',
     options: { instruments: [ACME], maxOrders: 4, initialOrders: 8 },
     mentions: 'initialOrders',
-    message: 'initialOrders must be a positive integer not above maxOrders',
+    message: 'options.initialOrders (ordersInitial) must be a positive integer not above ordersMax 4 (got 8)',
   },
   {
     name: 'maxQty × maxOrders above 2^53',
     options: { instruments: [{ ...ACME, maxQty: 2 ** 32 - 1 }], maxOrders: 2 ** 22 },
     mentions: 'maxQty',
-    message: 'instruments (ACME): maxQty × maxOrders must not exceed 2^53 so level totals stay exact',
+    message: 'options.instruments (ACME): maxQty × ordersMax must not exceed 2^53 so level totals stay exact (got 4294967295 × 4194304)',
   },
 ];
 
@@ -177,6 +177,61 @@ describe.each(IMPLS)('configuration ($name)', (impl) => {
     });
     expect(e.apply({ op: 'new', id: 1, account: 'a', symbol: 'ONE', side: 'buy', type: 'limit', price: 14, qty: 3, time: 0 }))
       .toEqual([{ type: 'accepted', id: 1, account: 'a', symbol: 'ONE', side: 'buy', orderType: 'limit', price: 14, qty: 3 }]);
+  });
+});
+
+/** Messages only the engine gives (the oracle has no option idiom to match). */
+const ENGINE_ONLY: Array<{ name: string; options: unknown; message: string }> = [
+  {
+    name: 'an unknown option (a typo)',
+    options: { instruments: [ACME], maxOrder: 5 },
+    message: "unknown option 'maxOrder' (known: instruments, ordersMax, ordersInitial)",
+  },
+  {
+    name: 'an unknown instrument key',
+    options: withInstrument({ tick: 1 }),
+    message: "options.instruments[0] (ACME): unknown key 'tick' (known: symbol, tickSize, lotSize, minPrice, maxPrice, maxQty)",
+  },
+  {
+    name: 'an instrument that is not an object',
+    options: { instruments: ['ACME'] },
+    message: "options.instruments[0] must be an object (got 'ACME')",
+  },
+  {
+    name: 'more instruments than the limit',
+    options: { instruments: Array.from({ length: 4097 }, (_, i) => ({ ...ACME, symbol: `S${i}` })) },
+    message: 'options.instruments must hold at most 4096 entries (got 4097)',
+  },
+  {
+    name: 'ordersMax above 2^30 (current name)',
+    options: { instruments: [ACME], ordersMax: 2 ** 30 + 1 },
+    message: 'options.ordersMax must be a positive integer of at most 2^30 (got 1073741825)',
+  },
+  {
+    name: 'ordersInitial above ordersMax (current names)',
+    options: { instruments: [ACME], ordersMax: 4, ordersInitial: 5 },
+    message: 'options.ordersInitial must be a positive integer not above ordersMax 4 (got 5)',
+  },
+  {
+    name: 'an alias and its name disagreeing',
+    options: { instruments: [ACME], maxOrders: 4, ordersMax: 5 },
+    message: 'options.maxOrders is the earlier name of options.ordersMax; give one (got 4 and 5)',
+  },
+];
+
+describe('configuration messages (engine only)', () => {
+  it.each(ENGINE_ONLY)('$name → exact message', ({ options, message }) => {
+    expect(() => engineImpl.create(options as EngineOptions)).toThrow(new ConfigError(message));
+  });
+
+  it('the units-last names and their aliases configure the same engine', () => {
+    const a = engineImpl.create({ instruments: [ACME], ordersMax: 1 });
+    const b = engineImpl.create({ instruments: [ACME], maxOrders: 1, ordersMax: 1 });
+    for (const engine of [a, b]) {
+      engine.apply({ op: 'new', id: 1, account: 'a', symbol: 'ACME', side: 'buy', type: 'limit', price: 100, qty: 1, time: 0 });
+      const second = engine.apply({ op: 'new', id: 2, account: 'a', symbol: 'ACME', side: 'buy', type: 'limit', price: 100, qty: 1, time: 0 });
+      expect(second[0].type).toBe('rejected');
+    }
   });
 });
 

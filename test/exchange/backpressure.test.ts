@@ -1,4 +1,4 @@
-// The bounded queue in front of matching: with maxPending commands in flight, 'reject' refuses
+// Why this file exists: the bounded queue in front of matching: with maxPending commands in flight, 'reject' refuses
 // further submits with QUEUE_FULL (unlogged), 'wait' parks them and admits them in submit order,
 // and past maxWaiting parked submits even 'wait' refuses with QUEUE_FULL.
 

@@ -1,4 +1,4 @@
-// A damaged checkpoint (bit flips, a torn or empty file, a stray or misnamed file) is skipped
+// Why this file exists: A damaged checkpoint (bit flips, a torn or empty file, a stray or misnamed file) is skipped
 // with a warning naming it, and recovery falls back to an older checkpoint — reaching the very
 // same state. With nothing usable and the log reclaimed behind the checkpoints, opening fails
 // with a clear RecoveryError instead of inventing a state.

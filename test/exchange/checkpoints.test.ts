@@ -1,4 +1,4 @@
-// Checkpoints: the backup thread checkpoints its replica every checkpointEvery commands (and every
+// Why this file exists: checkpoints: the backup thread checkpoints its replica every checkpointEvery commands (and every
 // checkpointIntervalMs), keeps checkpointsKept files, the log behind the oldest kept one is
 // reclaimed, and a reopen starts from the newest checkpoint with the same state.
 

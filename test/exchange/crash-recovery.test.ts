@@ -1,4 +1,4 @@
-// Crashes around recovery itself: a child is killed under load, then the child that reopens the
+// Why this file exists: crashes around recovery itself: a child is killed under load, then the child that reopens the
 // directory is killed while it recovers (LMDB open, checkpoint load, replay, worker start-up) —
 // or, in 'resume', after it recovered and carried on with the stream (cancelling and modifying
 // orders placed before the first crash) — and the exchange reopened here must still be exact.

@@ -1,4 +1,4 @@
-// The crash test with two matching workers: instruments sharded over threads, cancels and
+// Why this file exists: the crash test with two matching workers: instruments sharded over threads, cancels and
 // modifies routed by order id. Ids are never reused in the stream, so the results must equal
 // one plain engine's; 'resume' seeds also route commands for orders recovered from the log.
 

@@ -1,4 +1,4 @@
-// Every allowed shape of id and account, and extreme prices and quantities, must cross every
+// Why this file exists: every allowed shape of id and account, and extreme prices and quantities, must cross every
 // boundary unchanged: the log (msgpack), the binary channels to the matching workers and the
 // backup thread, checkpoints and recovery. Events and state must equal a plain engine's.
 

@@ -1,4 +1,4 @@
-// exchange.events(): every acknowledged event, in sequence order, each with the seq of the
+// Why this file exists: exchange.events(): every acknowledged event, in sequence order, each with the seq of the
 // command that produced it — exactly the events the submitters got, nothing unlogged.
 
 import { afterEach, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// A data directory has one writer. A second Exchange.open on a directory that is open — in this
+// Why this file exists: A data directory has one writer. A second Exchange.open on a directory that is open — in this
 // process or in another — must be refused: two sequencers over one log hand out the same seqs,
 // acknowledge both, and the log keeps one of them (or ends up with a hole no reopen gets past).
 

@@ -1,4 +1,4 @@
-// A malformed command is refused at once with its reason code and seq null, and is never
+// Why this file exists: A malformed command is refused at once with its reason code and seq null, and is never
 // logged: lastSeq, stats().commands and the books do not move.
 
 import { afterEach, describe, expect, it } from 'vitest';

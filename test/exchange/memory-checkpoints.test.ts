@@ -1,4 +1,4 @@
-// durability 'memory' with a data directory: no log, checkpoints only (the report's "hot" VM
+// Why this file exists: durability 'memory' with a data directory: no log, checkpoints only (the report's "hot" VM
 // snapshot, done by the backup thread). A restart comes back exactly at the newest checkpoint —
 // everything acknowledged after it is gone — and numbering continues above every number ever
 // handed out, so none is reused.

@@ -1,4 +1,4 @@
-// durability: 'memory' — no directory, no log on disk, no backup thread; the same results.
+// Why this file exists: durability: 'memory' — no directory, no log on disk, no backup thread; the same results.
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { MULTI, Reference, Scope } from './fixtures/common.js';

@@ -1,4 +1,4 @@
-// workers: 2 — instruments sharded over two matching threads (MULTI: ACME, GAMA on worker 0;
+// Why this file exists: workers: 2 — instruments sharded over two matching threads (MULTI: ACME, GAMA on worker 0;
 // BETA, DELT on worker 1). With unique ids the results are exactly one plain engine's; cancels
 // and modifies find their order's worker by id; a new order may not reuse an id that is live on
 // the other worker (refused before the log, since neither worker alone could tell).

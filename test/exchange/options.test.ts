@@ -1,4 +1,4 @@
-// Exchange.open validates every option up front with an exact message (ExchangeOptionsError),
+// Why this file exists: Exchange.open validates every option up front with an exact message (ExchangeOptionsError),
 // before it creates or touches anything on disk; a data directory remembers its instruments.
 
 import { existsSync } from 'node:fs';
@@ -7,32 +7,42 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, Exchange, ExchangeOptionsError, type ExchangeOptions } from '../../index.js';
 import { ACME, MULTI, Scope } from './fixtures/common.js';
 
+const KNOWN =
+  'dir, instruments, durability, workers, ordersMax, pendingMax, onFull, waitingMax, batchMax, markEveryCommands, checkpointMode, ' +
+  'checkpointEveryCommands, checkpointIntervalMs, checkpointsKept, eventsBacklogMax, walMapSizeBytes, onWarning';
+
 const REJECTED: Array<[string, Record<string, unknown>, string]> = [
-  ['durability', { durability: 'fsync' }, 'durability must be one of sync, async, memory'],
-  ['dir (empty)', { dir: '' }, 'dir must be a non-empty string'],
-  ['dir (not a string)', { dir: 42 }, 'dir must be a non-empty string'],
-  ['dir (missing)', { dir: undefined }, 'dir is required unless durability is memory'],
-  ['instruments', { instruments: { symbol: 'ACME' } }, 'instruments must be an array'],
-  ['onFull', { onFull: 'drop' }, 'onFull must be wait or reject'],
-  ['onWarning', { onWarning: 'console' }, 'onWarning must be a function'],
-  ['workers (0)', { workers: 0 }, 'workers must be an integer from 1 to 64'],
-  ['workers (65)', { workers: 65 }, 'workers must be an integer from 1 to 64'],
-  ['workers (1.5)', { workers: 1.5 }, 'workers must be an integer from 1 to 64'],
-  ['workers (string)', { workers: '2' }, 'workers must be an integer from 1 to 64'],
-  ['maxOrders', { maxOrders: 2 ** 30 + 1 }, 'maxOrders must be an integer from 1 to 1073741824'],
-  ['maxPending (0)', { maxPending: 0 }, 'maxPending must be an integer from 1 to 16777216'],
-  ['maxPending (digest ring)', { maxPending: 2 ** 20 }, 'maxPending must be below 1048576'],
-  ['maxWaiting', { maxWaiting: -1 }, 'maxWaiting must be an integer from 0 to 67108864'],
-  ['batchMax', { batchMax: 65_537 }, 'batchMax must be an integer from 1 to 65536'],
-  ['markEvery', { markEvery: 0 }, 'markEvery must be an integer from 1 to 1099511627776'],
-  ['checkpointMode', { checkpointMode: 'hot' }, 'checkpointMode must be backup or pause'],
-  ['checkpointEvery', { checkpointEvery: 0 }, 'checkpointEvery must be an integer from 1 to 1099511627776'],
-  ['checkpointIntervalMs', { checkpointIntervalMs: 2 ** 31 }, 'checkpointIntervalMs must be an integer from 1 to 2147483647'],
-  ['checkpointsKept (0)', { checkpointsKept: 0 }, 'checkpointsKept must be an integer from 1 to 100'],
-  ['checkpointsKept (101)', { checkpointsKept: 101 }, 'checkpointsKept must be an integer from 1 to 100'],
-  ['eventsBacklogMax', { eventsBacklogMax: 0 }, 'eventsBacklogMax must be an integer from 1 to 1073741824'],
-  ['walMapSizeBytes', { walMapSizeBytes: 1024 }, 'walMapSizeBytes must be an integer from 1048576 to 17592186044416'],
-  ['workers (NaN)', { workers: Number.NaN }, 'workers must be an integer from 1 to 64'],
+  ['an unknown key (a typo)', { checkpointEvry: 10 }, `unknown option 'checkpointEvry' (known: ${KNOWN})`],
+  ['durability', { durability: 'fsync' }, "options.durability must be one of 'sync', 'async', 'memory' (got 'fsync')"],
+  ['dir (empty)', { dir: '' }, "options.dir must be a non-empty string (got '')"],
+  ['dir (not a string)', { dir: 42 }, 'options.dir must be a non-empty string (got 42)'],
+  ['dir (missing)', { dir: undefined }, "options.dir is required unless durability is 'memory' (got durability 'sync')"],
+  ['instruments', { instruments: { symbol: 'ACME' } }, 'options.instruments must be an array (got object)'],
+  ['onFull', { onFull: 'drop' }, "options.onFull must be one of 'wait', 'reject' (got 'drop')"],
+  ['onWarning', { onWarning: 'console' }, "options.onWarning must be a function (got 'console')"],
+  ['workers (0)', { workers: 0 }, 'options.workers must be an integer from 1 to 64 (got 0)'],
+  ['workers (65)', { workers: 65 }, 'options.workers must be an integer from 1 to 64 (got 65)'],
+  ['workers (1.5)', { workers: 1.5 }, 'options.workers must be an integer from 1 to 64 (got 1.5)'],
+  ['workers (string)', { workers: '2' }, "options.workers must be an integer from 1 to 64 (got '2')"],
+  ['workers (NaN)', { workers: Number.NaN }, 'options.workers must be an integer from 1 to 64 (got NaN)'],
+  ['ordersMax', { ordersMax: 2 ** 30 + 1 }, 'options.ordersMax must be an integer from 1 to 1073741824 (got 1073741825)'],
+  ['maxOrders (alias of ordersMax)', { maxOrders: 0 }, 'options.maxOrders (ordersMax) must be an integer from 1 to 1073741824 (got 0)'],
+  ['pendingMax (0)', { pendingMax: 0 }, 'options.pendingMax must be an integer from 1 to 1048575 (got 0)'],
+  ['maxPending (digest ring, alias)', { maxPending: 2 ** 20 }, 'options.maxPending (pendingMax) must be an integer from 1 to 1048575 (got 1048576)'],
+  ['waitingMax', { waitingMax: -1 }, 'options.waitingMax must be an integer from 0 to 67108864 (got -1)'],
+  ['maxWaiting (alias)', { maxWaiting: -1 }, 'options.maxWaiting (waitingMax) must be an integer from 0 to 67108864 (got -1)'],
+  ['batchMax', { batchMax: 65_537 }, 'options.batchMax must be an integer from 1 to 65536 (got 65537)'],
+  ['markEveryCommands', { markEveryCommands: 0 }, 'options.markEveryCommands must be an integer from 1 to 1099511627776 (got 0)'],
+  ['markEvery (alias)', { markEvery: 0 }, 'options.markEvery (markEveryCommands) must be an integer from 1 to 1099511627776 (got 0)'],
+  ['checkpointMode', { checkpointMode: 'hot' }, "options.checkpointMode must be one of 'backup', 'pause' (got 'hot')"],
+  ['checkpointEveryCommands', { checkpointEveryCommands: 0 }, 'options.checkpointEveryCommands must be an integer from 1 to 1099511627776 (got 0)'],
+  ['checkpointEvery (alias)', { checkpointEvery: 0 }, 'options.checkpointEvery (checkpointEveryCommands) must be an integer from 1 to 1099511627776 (got 0)'],
+  ['checkpointIntervalMs', { checkpointIntervalMs: 2 ** 31 }, 'options.checkpointIntervalMs must be an integer from 1 to 2147483647 (got 2147483648)'],
+  ['checkpointsKept (0)', { checkpointsKept: 0 }, 'options.checkpointsKept must be an integer from 1 to 100 (got 0)'],
+  ['checkpointsKept (101)', { checkpointsKept: 101 }, 'options.checkpointsKept must be an integer from 1 to 100 (got 101)'],
+  ['eventsBacklogMax', { eventsBacklogMax: 0 }, 'options.eventsBacklogMax must be an integer from 1 to 1073741824 (got 0)'],
+  ['walMapSizeBytes', { walMapSizeBytes: 1024 }, 'options.walMapSizeBytes must be an integer from 1048576 to 17592186044416 (got 1024)'],
+  ['an alias and its name disagreeing', { maxOrders: 10, ordersMax: 20 }, 'options.maxOrders is the earlier name of options.ordersMax; give one (got 10 and 20)'],
 ];
 
 describe('Exchange.open options', () => {
@@ -52,7 +62,15 @@ describe('Exchange.open options', () => {
   });
 
   it('rejects a non-object options argument', async () => {
-    await expect(Exchange.open(null as unknown as ExchangeOptions)).rejects.toThrow(new ExchangeOptionsError('options must be an object'));
+    await expect(Exchange.open(null as unknown as ExchangeOptions)).rejects.toThrow(new ExchangeOptionsError('options must be an object (got null)'));
+  });
+
+  it('accepts the earlier names as aliases of the units-last ones, and both when they agree', async () => {
+    const ex = await scope.open({ dir: scope.dir(), instruments: [ACME], maxOrders: 1, ordersMax: 1, checkpointEvery: 5, markEvery: 5 });
+    await ex.submit({ op: 'new', id: 1, account: 'a', symbol: 'ACME', side: 'buy', type: 'limit', price: 100, qty: 10 });
+    const second = await ex.submit({ op: 'new', id: 2, account: 'a', symbol: 'ACME', side: 'buy', type: 'limit', price: 100, qty: 10 });
+    // ordersMax 1 (given as maxOrders) is in force: the second resting order does not fit.
+    expect(second.events[0].type).toBe('rejected');
   });
 
   it("requires instruments for 'memory'", async () => {

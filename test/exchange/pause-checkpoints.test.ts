@@ -1,4 +1,4 @@
-// checkpointMode 'pause': the caller's thread stops, snapshots the acknowledged state and writes
+// Why this file exists: checkpointMode 'pause': the caller's thread stops, snapshots the acknowledged state and writes
 // it (the report's warm VM snapshot). The checkpoints must be as good as the backup thread's —
 // same files, same recovery — and the pause must be reported, because measuring it is the point.
 

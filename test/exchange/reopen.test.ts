@@ -1,4 +1,4 @@
-// Close, then open the same directory again (with only `dir`): the exchange comes back with the
+// Why this file exists: close, then open the same directory again (with only `dir`): the exchange comes back with the
 // same books, state hash, lastSeq and command count, and carries on numbering where it stopped.
 
 import { afterEach, describe, expect, it } from 'vitest';

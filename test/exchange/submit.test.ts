@@ -1,4 +1,4 @@
-// Submit and acknowledge: every well-formed command gets the next sequence number in submit
+// Why this file exists: submit and acknowledge: every well-formed command gets the next sequence number in submit
 // order, resolves once durable, and its events, the books, the orders and the state hash are
 // exactly those of a plain single-threaded Engine fed the same commands.
 

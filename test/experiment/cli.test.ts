@@ -1,4 +1,4 @@
-// The experiment's command line and data directory: options are validated with exact messages
+// Why this file exists: the experiment's command line and data directory: options are validated with exact messages
 // before anything runs, and a run never empties a directory it did not make.
 
 import { mkdirSync, writeFileSync, existsSync, readdirSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// The headline experiment, quick, in the suite: every mode runs in a real child that SIGKILLs
+// Why this file exists: the headline experiment, quick, in the suite: every mode runs in a real child that SIGKILLs
 // itself, restarts in a new process and is checked against the reference. matchlog must lose
 // nothing acknowledged; each no-log mode must report the loss it really had — re-counted here
 // from the regenerated stream, not taken from the experiment's own arithmetic. Then the report:
@@ -59,8 +59,8 @@ describe('the recovery experiment (quick)', () => {
     expect(m.loss.resting_compared).toBeGreaterThan(1_000);
     expect(m.recovery.checkpoint_seq).not.toBeNull();
     expect(m.recovery.replayed_commands).toBeGreaterThan(0);
-    // The older checkpoints were restarted from too, replaying longer tails.
-    expect(m.sweep.length).toBeGreaterThanOrEqual(1);
+    // The older checkpoints were restarted from too, replaying longer tails. How many older ones
+    // the backup thread wrote before the kill depends on machine load, so none is possible.
     for (const point of m.sweep) expect(point.replayed_records).toBeGreaterThan(m.recovery.replayed_records);
   });
 
@@ -97,7 +97,9 @@ describe('the recovery experiment (quick)', () => {
 
   it('warm pauses matching for its snapshots, and the load generator sees each pause', () => {
     const warm = mode('warm');
-    expect(warm.checkpoints_taken).toBe(Math.floor(ORDERS / warm.plan.intervalCommands!));
+    // At least one per interval of the command grid; a loaded machine adds time-based ones
+    // (checkpointIntervalMs), so the exact count is not asserted.
+    expect(warm.checkpoints_taken).toBeGreaterThanOrEqual(Math.floor(ORDERS / warm.plan.intervalCommands!));
     for (const c of warm.checkpoints) expect(c.pause_ms).toBeGreaterThan(0);
     // Measured on the client side: no acknowledgement at all for at least as long as the longest pause.
     expect(warm.crash.ack_gap_ms_max).toBeGreaterThanOrEqual(Math.max(...warm.checkpoints.map((c) => c.pause_ms)) - 1);

@@ -1,4 +1,4 @@
-// The protection modes' plans: intervals scale to the run with the report's 6:1 warm:hot ratio,
+// Why this file exists: the protection modes' plans: intervals scale to the run with the report's 6:1 warm:hot ratio,
 // the crash never lands on a snapshot, and each mode is built from the options it claims.
 
 import { describe, expect, it } from 'vitest';

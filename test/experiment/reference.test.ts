@@ -1,4 +1,4 @@
-// The loss count: a recovered state is compared with a plain engine fed the acknowledged
+// Why this file exists: the loss count: a recovered state is compared with a plain engine fed the acknowledged
 // commands. Checked here on a small stream with known answers, including the revived orders a
 // lost cancel brings back and the unacknowledged tail a log may keep.
 

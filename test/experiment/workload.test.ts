@@ -1,4 +1,4 @@
-// The experiment's workload: seeded and reproducible, the documented mix of command kinds, every
+// Why this file exists: the experiment's workload: seeded and reproducible, the documented mix of command kinds, every
 // command valid in order, and books that grow (a snapshot must have something to write).
 
 import { describe, expect, it } from 'vitest';

@@ -1,3 +1,4 @@
+// Why this file exists: damaged LMDB files (issue 10 item 6) must be refused, never a signal.
 // Damaged LMDB files (issue 10 item 6). Before: a truncated data.mdb killed the host process with
 // SIGBUS (94 of 100 truncations), a zeroed meta page with SIGSEGV/SIGABRT, and one damaged meta
 // page silently dropped the last acknowledged transaction. Now wal/lmdb-preopen.ts reads the meta

@@ -1,3 +1,4 @@
+// Why this file exists: hostile commands must be rejects with a code, never a throw (issue 10 items 3, 5).
 // Hostile commands (issue 10 items 3 and 5): getters that throw or change their answer, Proxies
 // whose traps throw, lone UTF-16 surrogates, huge strings, BigInts, symbols. Before the fix a
 // throwing getter made `Engine.apply` and `submit` throw, and queued behind a full queue it threw

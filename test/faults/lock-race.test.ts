@@ -1,3 +1,4 @@
+// Why this file exists: the directory lock under contention (issue 10 item 1).
 // The directory lock under contention. Regression for issue 10 item 1: `DirLock` created `LOCK`
 // and wrote the pid afterwards; a racer reading in between saw no pid, called it stale, deleted it
 // and took it (two processes both acknowledged seqs 1..50 in 6 of 20 trials). Now an flock(2) held

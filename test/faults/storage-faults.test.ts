@@ -1,3 +1,4 @@
+// Why this file exists: ENOSPC/EIO in the log or checkpoints must fail closed (issue 10 item 4).
 // Storage faults (issue 10 item 4): ENOSPC or EIO from the N-th write or fsync of the log or of
 // the checkpoints, injected by an LD_PRELOAD shim compiled here with gcc. Before: lmdb-js's commit
 // promise rejected unhandled and Node exited; with that trapped, close() hung and the lock stayed;

@@ -1,3 +1,4 @@
+// Why this file exists: matchlog.json must not silently change instrument limits (issue 10 item 6).
 // matchlog.json (issue 10 item 6): it had no checksum, so a changed digit silently changed
 // instrument limits. Now it carries a CRC-32C: a damaged or hand-edited file is refused with
 // RecoveryError STATE_FILE_DAMAGED; and one edited with a recomputed checksum is still refused when

@@ -1,3 +1,7 @@
+// Why this file exists: a damaged log must be named, never read as data: flipped payload bytes, a record's seq out of
+// place, an unknown format version, a chunk under the wrong key and a missing chunk are each refused
+// with the seq and file.
+
 import { afterEach, describe, expect, it } from 'vitest';
 import { open } from 'lmdb';
 import { join } from 'node:path';

@@ -1,3 +1,6 @@
+// Why this file exists: a SIGKILL at a random moment must never lose a durable record: a child appends a seeded mix and
+// is killed, and every record it was told was durable is read back intact (bench/wal/crash.ts runs hundreds).
+
 import { afterEach, describe, expect, it } from 'vitest';
 import { crash_round } from './fixtures/crash-harness.js';
 import { temp_dir, type TempDir } from './helpers.js';

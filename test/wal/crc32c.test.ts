@@ -1,3 +1,6 @@
+// Why this file exists: every record's checksum is CRC-32C; the published test vectors, split ranges against a bitwise
+// reference and out-of-range arguments pin it.
+
 import { describe, expect, it } from 'vitest';
 import { crc32c } from '../../wal/crc32c.js';
 

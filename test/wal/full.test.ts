@@ -1,3 +1,6 @@
+// Why this file exists: a full log must refuse cleanly and keep what is durable: appends past mapSize, a failed commit,
+// and more queued bytes than queueBytesMax each fail with their typed error, and the log works again after reclaim.
+
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';

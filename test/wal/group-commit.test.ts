@@ -1,3 +1,6 @@
+// Why this file exists: group commit is what makes sync durability affordable: a burst shares one batch and one flush,
+// appends during a commit gather into the next, and each durability mode resolves at its own moment.
+
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { existsSync, readdirSync } from 'node:fs';
 import { Wal } from '../../wal/index.js';

@@ -1,4 +1,4 @@
-// Why: every WAL test needs a throw-away directory and realistic order commands whose
+// Why this file exists: every WAL test needs a throw-away directory and realistic order commands whose
 // content follows from the sequence number, so a reader can check each record exactly.
 
 import { mkdtempSync, rmSync } from 'node:fs';

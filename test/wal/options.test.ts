@@ -1,3 +1,6 @@
+// Why this file exists: the log's options are the model of the option idiom: a frozen, fully filled WAL_DEFAULTS,
+// defaults filled for what is not given, and an exact message for every bad option.
+
 import { afterEach, describe, expect, it } from 'vitest';
 import { Wal, WAL_DEFAULTS, WalOptionsError } from '../../wal/index.js';
 import { temp_dir, type TempDir } from './helpers.js';

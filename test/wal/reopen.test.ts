@@ -1,3 +1,6 @@
+// Why this file exists: a reopened log must carry on exactly: it finds its tail across segments and still decodes every
+// record, including msgpack shapes beyond those msgpackr shares.
+
 import { afterEach, describe, expect, it } from 'vitest';
 import { Wal, type WalRecord } from '../../wal/index.js';
 import { order_command, temp_dir, type OrderCommand, type TempDir } from './helpers.js';

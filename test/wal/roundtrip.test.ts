@@ -1,3 +1,6 @@
+// Why this file exists: the basic contract of the log: sequence numbers 1, 2, 3 … at once, every record read back in
+// order, visible before durable, any msgpack shape, range and closed-log refusals.
+
 import { afterEach, describe, expect, it } from 'vitest';
 import { Wal, type Durability, type WalRecord } from '../../wal/index.js';
 import { order_command, temp_dir, type OrderCommand, type TempDir } from './helpers.js';

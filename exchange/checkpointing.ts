@@ -1,0 +1,309 @@
+// Why this file exists: the checkpointing stage behind one seam. Whoever takes checkpoints — the
+// backup thread from its own replica (default), or this thread while admission pauses ('pause',
+// kept to measure what the backup saves) — the exchange tells it the same three things: a batch
+// left for a worker, a mark was logged, records up to a seq were released. This file owns the
+// schedule (every `checkpointEvery` commands from the start, or `checkpointIntervalMs`), the
+// checkpoint figures in stats(), and the reclaim rule: the log is kept back to the oldest
+// checkpoint kept, so recovery can fall back to it.
+
+import type { Engine, EngineOptions, EncodedCommands } from '../engine/index.js';
+import {
+  BackupHost,
+  type CheckpointInfo,
+  CheckpointStore,
+  CheckpointWriteError,
+  nextCheckpointDue,
+  type LogRecord,
+  type MarkRecord,
+} from '../replay/index.js';
+import type { WriteAheadLog } from '../wal/index.js';
+import { Fifo } from './fifo.js';
+import type { CheckpointMode, ResolvedExchangeOptions } from './options.js';
+import type { Pending } from './pending.js';
+
+/** The acknowledged state as the sequencer sees it (what a paused checkpoint writes). */
+export interface AcknowledgedState {
+  /** Commands acknowledged since the log began. */
+  readonly commands: number;
+  /** Sequence number of the last acknowledged command. */
+  readonly lastCommandSeq: number;
+  /** Event digest after `lastCommandSeq`. */
+  readonly digestValue: string;
+  /** The main-thread view, exact as of `lastCommandSeq`. */
+  readonly view: Engine;
+}
+
+export interface CheckpointStart {
+  seq: number;
+  commands: number;
+  digest: string;
+}
+
+export interface CheckpointFigures {
+  mode: CheckpointMode;
+  taken: number;
+  lastPauseMs: number;
+  pauseMsMax: number;
+  lastSeq: number | null;
+  lastBytes: number;
+  lastOrders: number;
+  lastDurationMs: number;
+  lastSnapshotMs: number;
+  divergence: string | null;
+}
+
+/** The seam: what the exchange tells whoever takes checkpoints. */
+export abstract class Checkpointer {
+  readonly figures: CheckpointFigures;
+  /** Set once the exchange failed or closed: nothing more is written or reclaimed. */
+  protected stopped = false;
+
+  protected constructor(
+    protected readonly options: ResolvedExchangeOptions,
+    private readonly wal: WriteAheadLog<LogRecord>,
+    protected readonly fail: (error: Error) => void,
+  ) {
+    this.figures = {
+      mode: options.checkpointMode,
+      taken: 0,
+      lastPauseMs: 0,
+      pauseMsMax: 0,
+      lastSeq: null,
+      lastBytes: 0,
+      lastOrders: 0,
+      lastDurationMs: 0,
+      lastSnapshotMs: 0,
+      divergence: null,
+    };
+  }
+
+  /** Picks the checkpointer for the options: none without a directory. */
+  static create(
+    options: ResolvedExchangeOptions,
+    wal: WriteAheadLog<LogRecord>,
+    store: CheckpointStore | null,
+    start: CheckpointStart,
+    state: AcknowledgedState,
+    fail: (error: Error) => void,
+  ): Checkpointer {
+    if (store === null) return new NoCheckpointer(options, wal, fail);
+    if (options.checkpointMode === 'pause') return new PausedCheckpointer(options, wal, fail, store, start, state);
+    return new BackupCheckpointer(options, wal, fail, store, start);
+  }
+
+  /** Starts whatever runs beside the exchange (the backup thread). */
+  async start(_engineOptions: EngineOptions, _snapshot: Uint8Array | null): Promise<void> {}
+
+  /** Whether `sent` must be called for every batch sent to a worker. */
+  get followsBatches(): boolean {
+    return false;
+  }
+
+  /** A batch of logged commands left for worker `shard`. */
+  sent(_shard: number, _entries: readonly Pending[], _encoded: EncodedCommands): void {}
+
+  /** A mark was logged at `seq`. */
+  marked(_seq: number, _mark: MarkRecord): void {}
+
+  /** Every command up to `durable` was released. */
+  released(_durable: number): void {}
+
+  /** Closing: checkpoint everything released (resolves once written). */
+  async finish(_durable: number): Promise<void> {}
+
+  /** Stops at once (failure): nothing more is written. */
+  async terminate(): Promise<void> {
+    this.stopped = true;
+  }
+
+  /** Last seq the backup replica applied, or null without a backup thread. */
+  get appliedSeq(): number | null {
+    return null;
+  }
+
+  get running(): boolean {
+    return false;
+  }
+
+  protected onCheckpoint(info: CheckpointInfo): void {
+    const figures = this.figures;
+    figures.taken++;
+    figures.lastSeq = info.seq;
+    figures.lastBytes = info.bytes;
+    figures.lastOrders = info.orders;
+    figures.lastDurationMs = info.durationMs;
+    figures.lastSnapshotMs = info.snapshotMs;
+    // Keep the log back to the oldest checkpoint kept, so recovery can fall back to it.
+    const oldest = info.kept.length > 0 ? Math.min(...info.kept) : 0;
+    if (oldest > 0 && !this.stopped) {
+      this.wal.reclaim(oldest).catch((error: Error) => this.options.onWarning(`reclaim failed: ${error.message}`));
+    }
+  }
+}
+
+/** 'memory' without a directory: nothing to write. */
+class NoCheckpointer extends Checkpointer {}
+
+/**
+ * 'pause' mode: snapshots, hashes and writes the acknowledged state on this thread. Nothing is
+ * admitted or acknowledged meanwhile (workers finish at most the batches already sent): the
+ * stop-the-world checkpoint a warm VM snapshot is, kept to measure against the backup thread.
+ */
+class PausedCheckpointer extends Checkpointer {
+  /** Where the last checkpoint (or the recovered state) stands. */
+  private from: { seq: number; dueCommands: number; atMs: number };
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    options: ResolvedExchangeOptions,
+    wal: WriteAheadLog<LogRecord>,
+    fail: (error: Error) => void,
+    private readonly store: CheckpointStore,
+    start: CheckpointStart,
+    private readonly state: AcknowledgedState,
+  ) {
+    super(options, wal, fail);
+    this.from = { seq: start.seq, dueCommands: start.commands + options.checkpointEvery, atMs: performance.now() };
+    // Time-based checkpoints also happen when traffic stops; unref: never keeps the process alive.
+    this.timer = setInterval(() => this.checkpoint(false), Math.min(options.checkpointIntervalMs, 1000));
+    this.timer.unref();
+  }
+
+  override released(): void {
+    this.checkpoint(false);
+  }
+
+  override async finish(): Promise<void> {
+    clearInterval(this.timer);
+    this.checkpoint(true);
+  }
+
+  override async terminate(): Promise<void> {
+    clearInterval(this.timer);
+    await super.terminate();
+  }
+
+  private checkpoint(force: boolean): void {
+    if (this.stopped) return;
+    const state = this.state;
+    const from = this.from;
+    if (state.lastCommandSeq <= from.seq) return;
+    const t0 = performance.now();
+    if (!force && state.commands < from.dueCommands && t0 - from.atMs < this.options.checkpointIntervalMs) return;
+    try {
+      const seq = state.lastCommandSeq;
+      const commands = state.commands;
+      const snapshot = state.view.snapshot();
+      const stateHash = state.view.stateHash();
+      const t1 = performance.now();
+      const header = { seq, commands, digest: state.digestValue, stateHash, writtenAtMs: Date.now() };
+      const bytes = this.store.write(header, snapshot);
+      this.store.prune(this.options.checkpointsKept);
+      const t2 = performance.now();
+      // Due every checkpointEvery commands from the start, not from whenever the last one landed.
+      const dueCommands = nextCheckpointDue(from.dueCommands, commands, this.options.checkpointEvery);
+      this.from = { seq, dueCommands, atMs: t2 };
+      this.figures.lastPauseMs = t2 - t0;
+      this.figures.pauseMsMax = Math.max(this.figures.pauseMsMax, t2 - t0);
+      this.onCheckpoint({ seq, commands, orders: state.view.liveOrders, bytes, snapshotMs: t1 - t0, durationMs: t2 - t0, kept: this.store.list() });
+    } catch (error) {
+      this.fail(new CheckpointWriteError(`checkpoint failed: ${(error as Error).message}`, { cause: error }));
+    }
+  }
+}
+
+type BackupItem =
+  | { lastSeq: number; shard: number; seqs: Float64Array; commands: EncodedCommands }
+  | { lastSeq: number; shard: -1; mark: MarkRecord };
+
+/**
+ * 'backup' mode: the backup thread follows the durable records with its own replica, checks the
+ * marks, and writes checkpoints on its schedule; matching never waits for it. Records are queued
+ * here as they are sent and forwarded once durable, in the order they were logged.
+ */
+class BackupCheckpointer extends Checkpointer {
+  private host: BackupHost | null = null;
+  private readonly queue = new Fifo<BackupItem>();
+
+  constructor(
+    options: ResolvedExchangeOptions,
+    wal: WriteAheadLog<LogRecord>,
+    fail: (error: Error) => void,
+    private readonly store: CheckpointStore,
+    private readonly start0: CheckpointStart,
+  ) {
+    super(options, wal, fail);
+  }
+
+  override async start(engineOptions: EngineOptions, snapshot: Uint8Array | null): Promise<void> {
+    const options = this.options;
+    this.host = await BackupHost.start(
+      {
+        engineOptions,
+        snapshot,
+        start: this.start0,
+        checkpointDir: this.store.dir,
+        checkpointEvery: options.checkpointEvery,
+        checkpointIntervalMs: options.checkpointIntervalMs,
+        checkpointsKept: options.checkpointsKept,
+      },
+      {
+        onCheckpoint: (info) => this.onCheckpoint(info),
+        onDivergence: (message) => this.onDivergence(message),
+        onError: (error) => this.fail(error),
+      },
+    );
+  }
+
+  override get followsBatches(): boolean {
+    return true;
+  }
+
+  override sent(shard: number, entries: readonly Pending[], encoded: EncodedCommands): void {
+    const seqs = Float64Array.from(entries, (entry) => entry.seq);
+    this.queue.push({ lastSeq: seqs[seqs.length - 1], shard, seqs, commands: encoded });
+  }
+
+  override marked(seq: number, mark: MarkRecord): void {
+    this.queue.push({ lastSeq: seq, shard: -1, mark });
+  }
+
+  /** Sends the backup thread every queued record that is now durable, in the order queued. */
+  override released(durable: number): void {
+    const host = this.host;
+    if (host === null) return;
+    for (let item = this.queue.peek(); item !== undefined && item.lastSeq <= durable; item = this.queue.peek()) {
+      this.queue.shift();
+      if ('mark' in item) host.mark(item.lastSeq, item.mark);
+      else host.batch(item.seqs, item.commands);
+    }
+  }
+
+  override async finish(durable: number): Promise<void> {
+    this.released(durable);
+    const host = this.host;
+    if (host === null) return;
+    await host.checkpointNow();
+    if (this.stopped) return;
+    await host.stop();
+    this.host = null;
+  }
+
+  override async terminate(): Promise<void> {
+    await super.terminate();
+    await this.host?.terminate();
+  }
+
+  override get appliedSeq(): number | null {
+    return this.host?.appliedSeq ?? null;
+  }
+
+  override get running(): boolean {
+    return this.host !== null;
+  }
+
+  private onDivergence(message: string): void {
+    this.figures.divergence = message;
+    this.options.onWarning(`DIVERGENCE: ${message}`);
+  }
+}

@@ -1,0 +1,18 @@
+// Why this file exists: the public face of exchange/ for the package and the CLI: the Exchange,
+// its options, events, stats and errors, and the directory lock and stored configuration the CLI
+// reads a data directory with. Nothing else in this folder is imported from outside it.
+
+export { Exchange, type SubmitResult } from './exchange.js';
+export {
+  EXCHANGE_ALIASES,
+  EXCHANGE_DEFAULTS,
+  EXCHANGE_LIMITS,
+  ExchangeOptionsError,
+  type CheckpointMode,
+  type ExchangeOptions,
+  type OnFull,
+} from './options.js';
+export { EventsOverflowError, type ExchangeEvent } from './event-stream.js';
+export { DirLock, ExchangeLockedError } from './dir-lock.js';
+export type { ExchangeStats } from './stats.js';
+export { readStoredConfig, type StoredConfig } from './stored-config.js';

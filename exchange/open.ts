@@ -1,0 +1,118 @@
+// Why this file exists: the opening stage. Before the first command: take the directory lock,
+// settle the stored configuration, open the log and recover the state (newest valid checkpoint
+// plus the log; for 'memory' with a directory, the checkpoint alone and a durable reservation of
+// sequence numbers). Everything acquired is released again if a later step fails, so a failed
+// open leaves the directory exactly as unlocked as it found it.
+
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Engine, type EngineOptions, type InstrumentSpec } from '../engine/index.js';
+import {
+  CheckpointStore,
+  type LogRecord,
+  recover,
+  recoverFromCheckpoint,
+  refuseLostLog,
+  type Recovered,
+  DIGEST_RING_SIZE,
+} from '../replay/index.js';
+import { Wal, type WriteAheadLog } from '../wal/index.js';
+import { DirLock } from './dir-lock.js';
+import { ExchangeOptionsError, type ResolvedExchangeOptions } from './options.js';
+import { readSeqReservation, SeqReservation } from './seq-reservation.js';
+import { settleConfig } from './stored-config.js';
+
+/** What opening hands to the running exchange. */
+export interface Opened {
+  engineOptions: EngineOptions;
+  wal: WriteAheadLog<LogRecord>;
+  recovered: Recovered;
+  /** Null without a directory. */
+  store: CheckpointStore | null;
+  lock: DirLock | null;
+  /** Set for 'memory' with a directory: numbers are reserved durably before being handed out. */
+  seqReservation: SeqReservation | null;
+}
+
+/** Undoes a successful `openState` when a later step of opening fails. */
+export async function abandon(opened: Opened): Promise<void> {
+  await opened.wal.close().catch(() => undefined);
+  opened.lock?.release();
+}
+
+export async function openState(resolved: ResolvedExchangeOptions): Promise<Opened> {
+  if (resolved.maxPending >= DIGEST_RING_SIZE / 2) {
+    throw new ExchangeOptionsError(`maxPending must be below ${DIGEST_RING_SIZE / 2}`);
+  }
+  // Bad instruments fail before anything touches the directory.
+  if (resolved.instruments !== null) new Engine({ instruments: resolved.instruments, maxOrders: resolved.maxOrders });
+  const memory = resolved.durability === 'memory';
+  let instruments: InstrumentSpec[];
+  let maxOrders = resolved.maxOrders;
+  let lock: DirLock | null = null;
+  if (resolved.dir !== null) {
+    mkdirSync(resolved.dir, { recursive: true });
+    lock = DirLock.acquire(resolved.dir);
+  }
+  let store: CheckpointStore | null = null;
+  try {
+    if (resolved.dir === null) {
+      if (resolved.instruments === null) throw new ExchangeOptionsError('instruments are required');
+      instruments = resolved.instruments;
+    } else {
+      const config = settleConfig(resolved.dir, resolved.instruments, resolved.maxOrders, !memory);
+      instruments = config.instruments;
+      maxOrders = config.maxOrders;
+      // Inside the guarded block: a failure here (a read-only disk) must release the lock too.
+      store = new CheckpointStore(join(resolved.dir, 'checkpoints'));
+    }
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+  const engineOptions: EngineOptions = { instruments, maxOrders };
+
+  let wal: WriteAheadLog<LogRecord>;
+  let recovered: Recovered;
+  let seqReservation: SeqReservation | null = null;
+  try {
+    if (memory) {
+      // No log: the newest checkpoint (if any) is the whole state; the memory log continues
+      // its numbering so sequence numbers and checkpoint names never go back.
+      recovered = recoverFromCheckpoint(store, engineOptions, resolved.onWarning);
+      if (resolved.dir !== null) {
+        // Numbers handed out after the checkpoint were lost with the crash: continue above
+        // every number ever reserved, so none is reused (a gap shows the loss instead).
+        const reserved = readSeqReservation(resolved.dir);
+        if (reserved > recovered.seq) {
+          recovered.stats.seqsSkipped = reserved - recovered.seq;
+          recovered.seq = reserved;
+        }
+        seqReservation = SeqReservation.open(resolved.dir, recovered.seq);
+      }
+      wal = await Wal.open<LogRecord>({ durability: 'memory', startSeq: recovered.seq + 1 });
+    } else {
+      // LMDB would silently create an empty log where data.mdb is missing or empty.
+      refuseLostLog(join(resolved.dir!, 'wal'), store);
+      wal = await Wal.open<LogRecord>({
+        path: join(resolved.dir!, 'wal'),
+        durability: resolved.durability,
+        mapSize: resolved.walMapSizeBytes,
+      });
+      try {
+        // 'sync' refuses a valid checkpoint beyond the log's end; 'async' (power loss may undo
+        // acknowledged commits) moves it aside, kept (replay/recovery.ts).
+        recovered = recover(wal, store, engineOptions, resolved.onWarning, {
+          onLogBehind: resolved.durability === 'async' ? 'set-aside' : 'refuse',
+        });
+      } catch (error) {
+        await wal.close().catch(() => undefined);
+        throw error;
+      }
+    }
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+  return { engineOptions, wal, recovered, store, lock, seqReservation };
+}

@@ -1,0 +1,199 @@
+// Why this file exists: the matching stage of the pipeline. Instruments are sharded round-robin
+// over matching workers (one engine each); this file decides which worker a logged command goes
+// to (through the router when there are several), queues it, sends bounded batches, and fills
+// each command's events in when its worker answers. It knows nothing of the log or of release:
+// it tells the sequencer "something matched" and hands each batch it sends to a listener (the
+// backup feed), which receives the very numbers the worker received.
+
+import {
+  RejectCode,
+  type Command,
+  type Engine,
+  type EngineEvent,
+  type EngineOptions,
+  type OrderId,
+  TIF_GTC,
+  type ParsedCommand,
+  type EncodedCommands,
+  ShardHost,
+  type ShardBatchResult,
+} from '../engine/index.js';
+import type { Pending } from './pending.js';
+import { ROUTE_DUPLICATE, Router } from './router.js';
+
+export const ROUTE_REFUSED = -1;
+
+/** Batches in flight per matching worker: one running, one queued behind it. */
+const SHARD_BATCHES_IN_FLIGHT_MAX = 2;
+
+interface ShardQueue {
+  records: Command[];
+  entries: Pending[];
+  inFlight: number;
+  batches: number;
+  commands: number;
+  busyMs: number;
+}
+
+export interface ShardListener {
+  /** Some commands got their events: the sequencer may release. */
+  onMatched(): void;
+  /** A worker failed: the exchange stops. */
+  onError(error: Error): void;
+  /** A batch left for worker `shard` (null when nobody needs to follow batches). */
+  readonly onSent: ((shard: number, entries: readonly Pending[], encoded: EncodedCommands) => void) | null;
+}
+
+export class Shards {
+  private readonly shardOfInstrument: Int32Array;
+  private readonly queues: ShardQueue[];
+  private readonly router: Router | null;
+  private listener: ShardListener | null = null;
+  /** Set once the workers are being torn down: late answers are dropped. */
+  private stopped = false;
+
+  private constructor(
+    private readonly hosts: ShardHost[],
+    instruments: number,
+    private readonly batchMax: number,
+    private readonly maxOrders: number,
+    recovered: Engine,
+  ) {
+    this.shardOfInstrument = Int32Array.from({ length: instruments }, (_, index) => index % hosts.length);
+    this.queues = hosts.map(() => ({ records: [], entries: [], inFlight: 0, batches: 0, commands: 0, busyMs: 0 }));
+    this.router = hosts.length > 1 ? new Router() : null;
+    // Recovered orders are live on the worker that owns their instrument.
+    const router = this.router;
+    if (router !== null) {
+      recovered.forEachLiveOrder((id, instrument) => router.routed('new', id, this.shardOfInstrument[instrument], 0));
+    }
+  }
+
+  /** Starts min(workers, instruments) matching workers from the recovered state. */
+  static async start(workers: number, engineOptions: EngineOptions, recovered: Engine, snapshot: Uint8Array | null, batchMax: number): Promise<Shards> {
+    const instruments = engineOptions.instruments.length;
+    const count = Math.min(workers, instruments);
+    const owned = (worker: number): number[] =>
+      Array.from({ length: instruments }, (_, index) => index).filter((index) => index % count === worker);
+    const started = await Promise.allSettled(
+      Array.from({ length: count }, (_, i) => ShardHost.start(i, engineOptions, snapshot, owned(i))),
+    );
+    const hosts = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    const failed = started.find((result) => result.status === 'rejected');
+    if (failed !== undefined) {
+      await Promise.allSettled(hosts.map((host) => host.destroy()));
+      throw (failed as PromiseRejectedResult).reason;
+    }
+    return new Shards(hosts, instruments, batchMax, engineOptions.maxOrders ?? Number.MAX_SAFE_INTEGER, recovered);
+  }
+
+  listen(listener: ShardListener): void {
+    this.listener = listener;
+  }
+
+  /** Why the last `route` returned ROUTE_REFUSED. */
+  refusal: RejectCode = RejectCode.DUPLICATE_ORDER_ID;
+
+  /**
+   * The worker for a validated command, or ROUTE_REFUSED (reason in `refusal`) when it must be
+   * refused before the log: a new id that may be live on another worker, or (maxOrders is one
+   * limit across all workers, each of which sees only its own orders) a resting order past the
+   * router's conservative count. Changes nothing: `enqueue` records the route.
+   */
+  route(p: ParsedCommand): number {
+    const op = p.op!;
+    const shard = op === 'new' ? this.shardOfInstrument[p.instrument] : 0;
+    const router = this.router;
+    if (router === null) return shard;
+    const id = p.id as OrderId;
+    const routed = router.decide(op, id, shard);
+    if (routed === ROUTE_DUPLICATE) {
+      this.refusal = RejectCode.DUPLICATE_ORDER_ID;
+      return ROUTE_REFUSED;
+    }
+    if (op === 'new' && p.orderType === 'limit' && p.tif === TIF_GTC && !router.has(id) && router.size >= this.maxOrders) {
+      this.refusal = RejectCode.ORDER_CAPACITY;
+      return ROUTE_REFUSED;
+    }
+    return routed;
+  }
+
+  /** Queues a logged command for `shard` (as returned by `route`). */
+  enqueue(shard: number, entry: Pending): void {
+    this.router?.routed(entry.record.op, entry.record.id, shard, entry.seq);
+    const queue = this.queues[shard];
+    queue.records.push(entry.record);
+    queue.entries.push(entry);
+  }
+
+  /** Sends what is queued, at most SHARD_BATCHES_IN_FLIGHT_MAX batches per worker. */
+  send(): void {
+    for (let s = 0; s < this.queues.length; s++) this.sendBatches(s);
+  }
+
+  private sendBatches(s: number): void {
+    const queue = this.queues[s];
+    // Bounded by SHARD_BATCHES_IN_FLIGHT_MAX per call.
+    while (!this.stopped && queue.records.length > 0 && queue.inFlight < SHARD_BATCHES_IN_FLIGHT_MAX) {
+      const take = Math.min(queue.records.length, this.batchMax);
+      const records = take === queue.records.length ? queue.records : queue.records.slice(0, take);
+      const entries = take === queue.entries.length ? queue.entries : queue.entries.slice(0, take);
+      if (take === queue.records.length) {
+        queue.records = [];
+        queue.entries = [];
+      } else {
+        queue.records = queue.records.slice(take);
+        queue.entries = queue.entries.slice(take);
+      }
+      queue.inFlight++;
+      const { encoded, result } = this.hosts[s].batch(records);
+      this.listener?.onSent?.(s, entries, encoded);
+      result.then(
+        (outcome) => this.onBatch(s, entries, outcome),
+        (error: Error) => this.listener?.onError(error),
+      );
+    }
+  }
+
+  private onBatch(s: number, entries: Pending[], outcome: ShardBatchResult): void {
+    if (this.stopped) return;
+    const queue = this.queues[s];
+    queue.inFlight--;
+    queue.batches++;
+    queue.commands += entries.length;
+    queue.busyMs += outcome.workMs;
+    const router = this.router;
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i];
+      const events = outcome.events[i];
+      entry.events = events;
+      if (router !== null) routeOutcome(router, entry, events, outcome.live[i] === 1);
+    }
+    this.sendBatches(s);
+    this.listener?.onMatched();
+  }
+
+  stats(): Array<{ batches: number; commands: number; busyMs: number }> {
+    return this.queues.map((q) => ({ batches: q.batches, commands: q.commands, busyMs: q.busyMs }));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.hosts.map((host) => host.close()));
+  }
+
+  async destroy(): Promise<void> {
+    this.stopped = true;
+    await Promise.allSettled(this.hosts.map((host) => host.destroy()));
+  }
+}
+
+/** Tells the router which ids this command left dead. */
+function routeOutcome(router: Router, entry: Pending, events: EngineEvent[], live: boolean): void {
+  const seq = entry.seq;
+  if (!live) router.dead(entry.record.id, seq);
+  for (let j = 0; j < events.length; j++) {
+    const e = events[j];
+    if (e.type === 'trade' && e.makerRemaining === 0) router.dead(e.makerId, seq);
+    else if (e.type === 'cancelled' && e.id !== entry.record.id) router.dead(e.id, seq);
+  }
+}

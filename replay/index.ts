@@ -1,0 +1,31 @@
+// Why this file exists: the public face of replay/ for the other folders (the exchange and the
+// CLI): checkpoints, the backup thread's host, the log's record shapes, recovery and the replayer.
+// Nothing else in this folder is imported from outside it.
+
+export { BackupHost, type BackupListener, type CheckpointInfo } from './backup.js';
+export {
+  CheckpointCorruptError,
+  CheckpointStore,
+  CheckpointWriteError,
+  nextCheckpointDue,
+  type Checkpoint,
+  type CheckpointHeader,
+} from './checkpoint-store.js';
+export { fsyncDirectory, writeFileDurably } from './durable-file.js';
+export { isMark, type LogRecord, type MarkRecord } from './records.js';
+export {
+  AHEAD_OF_LOG_DIR,
+  findLogBehindCheckpoint,
+  initialDigest,
+  recover,
+  recoverFromCheckpoint,
+  RecoveryError,
+  refuseLostLog,
+  setAsideCheckpointsAheadOfLog,
+  type LogBehindCheckpoint,
+  type RecoverOptions,
+  type Recovered,
+  type RecoveryErrorCode,
+  type RecoveryStats,
+} from './recovery.js';
+export { DIGEST_RING_SIZE, LogGapError, Replayer, ReplayDivergenceError } from './replayer.js';
