@@ -11,9 +11,13 @@
 //   24  u32 magic 0xBEEFC0DE              28  u32 format version (2)
 //   48  u32 page size (free DB's md_pad)  144 u64 last page used   152 u64 transaction id
 
-import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { WalCorruptionError, WalFullError, WalIoError } from './errors.js';
+
+const require = createRequire(import.meta.url);
 
 const MAGIC = 0xbeefc0de;
 const VERSION = 2;
@@ -83,33 +87,27 @@ export function checkLmdbFile(dir: string): void {
   }
 }
 
-/** Bytes written and fsynced before LMDB creates a new environment. */
-const PROBE_BYTES = 64 * 1024;
+/** A new environment is created by a child process, allowed this long. */
+const CREATE_MS_MAX = 60_000;
 
 /**
- * lmdb-js 3.5.6 crashes the process (SIGSEGV, measured with an injected ENOSPC) when the very
- * first write of a new environment fails. Before creating one, prove the directory takes a write
- * and an fsync: a disk that is already full or failing gives a typed WalFullError / WalIoError
- * instead. (A fault that begins exactly at LMDB's own first write is not caught: README.)
+ * lmdb-js 3.5.6 crashes the process (SIGSEGV, measured with an injected ENOSPC) when a write
+ * fails while it initialises a new environment. So a new log is created in a short-lived child
+ * process (the same lmdb-js, creating the environment and its `meta` database): a full or failing
+ * disk then kills or fails the child, and this process gets a typed WalFullError / WalIoError.
+ * Only when data.mdb is missing or empty; an existing log is opened directly.
  */
-export function probeNewLmdbDir(dir: string): void {
+export function createLmdbDirOutOfProcess(dir: string, maxDbs: number): void {
   const file = join(dir, 'data.mdb');
   if (existsSync(file) && statSync(file).size > 0) return;
-  const probe = join(dir, 'data.mdb.probe');
-  try {
-    mkdirSync(dir, { recursive: true });
-    const fd = openSync(probe, 'w');
-    try {
-      writeSync(fd, Buffer.alloc(PROBE_BYTES));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const message = `creating the WAL at ${dir}: a probe write failed (${code ?? 'error'}): ${(error as Error).message}`;
-    throw code === 'ENOSPC' || code === 'EDQUOT' ? new WalFullError(message, { cause: error }) : new WalIoError(message, { cause: error });
-  } finally {
-    rmSync(probe, { force: true });
-  }
+  mkdirSync(dir, { recursive: true });
+  const script = `const { open } = require(${JSON.stringify(require.resolve('lmdb'))});
+const root = open({ path: ${JSON.stringify(dir)}, maxDbs: ${maxDbs}, encoding: 'binary' });
+root.openDB({ name: 'meta', encoding: 'binary' });
+root.close().then(() => process.exit(0), (e) => { process.stderr.write(String(e && e.message)); process.exit(1); });`;
+  const result = spawnSync(process.execPath, ['-e', script], { stdio: ['ignore', 'ignore', 'pipe'], timeout: CREATE_MS_MAX, encoding: 'utf8' });
+  if (result.status === 0) return;
+  const why = result.error?.message ?? (result.signal !== null ? `the creating process died with ${result.signal}` : result.stderr.trim().slice(-400));
+  const message = `creating the WAL at ${dir} failed: ${why}`;
+  throw /ENOSPC|No space left|MDB_MAP_FULL|code: 28\b/i.test(why) ? new WalFullError(message) : new WalIoError(message);
 }

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { crc32c } from './crc32c.js';
 import { WalCorruptionError, WalError, WalFullError, WalIoError } from './errors.js';
 import { check_chunk, key_seq, seq_key } from './frame.js';
-import { checkLmdbFile, probeNewLmdbDir } from './lmdb-preopen.js';
+import { checkLmdbFile, createLmdbDirOutOfProcess } from './lmdb-preopen.js';
 
 export const SEGMENT_PREFIX = 'seg.';
 export const META_DB_NAME = 'meta';
@@ -96,7 +96,7 @@ export class LmdbStore {
   static open(path: string, map_bytes: number, segments_max: number, meta_sync: boolean): LmdbStore {
     // Before LMDB maps it: a file its meta pages do not describe is refused, not a SIGBUS.
     checkLmdbFile(path);
-    probeNewLmdbDir(path);
+    createLmdbDirOutOfProcess(path, segments_max + EXTRA_DBS);
     try {
       return new LmdbStore(path, map_bytes, segments_max, meta_sync);
     } catch (error) {
