@@ -19,6 +19,9 @@ export enum RejectCode {
   INVALID_STP = 'INVALID_STP',
   INVALID_PRICE = 'INVALID_PRICE',
   INVALID_QTY = 'INVALID_QTY',
+  INVALID_STOP_PRICE = 'INVALID_STOP_PRICE',
+  INVALID_DISPLAY_QTY = 'INVALID_DISPLAY_QTY',
+  INVALID_EXPIRE_TIME = 'INVALID_EXPIRE_TIME',
 
   // --- instrument (2xx): well-formed, but outside the instrument's rules ---
   UNKNOWN_SYMBOL = 'UNKNOWN_SYMBOL',
@@ -31,9 +34,15 @@ export enum RejectCode {
   UNKNOWN_ORDER = 'UNKNOWN_ORDER',
   DUPLICATE_ORDER_ID = 'DUPLICATE_ORDER_ID',
   NOT_OWNER = 'NOT_OWNER',
+  /** The id belonged to an order that is no longer live (filled, cancelled, expired) and is remembered. */
+  TOO_LATE_TO_CANCEL = 'TOO_LATE_TO_CANCEL',
+  /** A GTT order whose expireTime is not after the command's time. */
+  ALREADY_EXPIRED = 'ALREADY_EXPIRED',
 
   // --- matching (4xx) ---
   POST_ONLY_WOULD_TAKE = 'POST_ONLY_WOULD_TAKE',
+  /** A stop whose stop price the instrument's last trade price has already reached. */
+  STOP_WOULD_TRIGGER = 'STOP_WOULD_TRIGGER',
 
   // --- capacity (5xx): explicit limits of the engine ---
   ORDER_CAPACITY = 'ORDER_CAPACITY',
@@ -55,4 +64,6 @@ export enum CancelReason {
   FOK_UNFILLABLE = 'FOK_UNFILLABLE',
   /** Removed by self-trade prevention (taker or maker, depending on the taker's STP mode). */
   SELF_TRADE = 'SELF_TRADE',
+  /** A good-till-time order whose expireTime was reached by a later command's time. */
+  EXPIRED = 'EXPIRED',
 }

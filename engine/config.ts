@@ -15,7 +15,11 @@ export const ENGINE_DEFAULTS = Object.freeze({
   ordersInitial: 65_536,
   /** Per-instrument largest order quantity when the spec does not set one. */
   maxQty: 1_000_000_000,
+  /** Dead ids remembered per instrument for TOO_LATE_TO_CANCEL (SEMANTICS.md "Dead ids"). */
+  deadIdsPerInstrumentMax: 16_384,
 });
+/** Upper bound of deadIdsPerInstrumentMax: keeps snapshots and memory bounded. */
+const DEAD_IDS_PER_INSTRUMENT_LIMIT = 1 << 22;
 
 /** Instruments of one engine. A fixed limit keeps the symbol table and snapshots bounded. */
 export const INSTRUMENTS_MAX = 4096;
@@ -34,6 +38,7 @@ export const ENGINE_LIMITS = Object.freeze({
   symbolLength: { min: 1, max: SYMBOL_LENGTH_MAX },
   price: { min: 1, max: PRICE_MAX },
   maxQty: { min: 1, max: QTY_MAX },
+  deadIdsPerInstrumentMax: { min: 0, max: DEAD_IDS_PER_INSTRUMENT_LIMIT },
 });
 
 /** Earlier names, still accepted: alias → current name. */
@@ -50,6 +55,7 @@ export interface ResolvedEngineOptions {
   instruments: ResolvedInstrument[];
   maxOrders: number;
   initialOrders: number;
+  deadIdsPerInstrumentMax: number;
 }
 
 function describe(value: unknown): string {
@@ -146,5 +152,10 @@ export function resolveEngineOptions(options: EngineOptions): ResolvedEngineOpti
       );
     }
   }
-  return { instruments, maxOrders, initialOrders };
+  const deadIds =
+    options.deadIdsPerInstrumentMax === undefined ? ENGINE_DEFAULTS.deadIdsPerInstrumentMax : options.deadIdsPerInstrumentMax;
+  if (typeof deadIds !== 'number' || !Number.isSafeInteger(deadIds) || deadIds < 0 || deadIds > DEAD_IDS_PER_INSTRUMENT_LIMIT) {
+    throw new ConfigError(`deadIdsPerInstrumentMax must be an integer from 0 to ${DEAD_IDS_PER_INSTRUMENT_LIMIT} (got ${describe(deadIds)})`);
+  }
+  return { instruments, maxOrders, initialOrders, deadIdsPerInstrumentMax: deadIds };
 }

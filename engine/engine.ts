@@ -6,6 +6,9 @@
 import { AccountTable } from './account-table.js';
 import { assert } from './assert.js';
 import { BookSide } from './book-side.js';
+import { DeadIds } from './dead-ids.js';
+import { ExpiryQueue } from './expiry-queue.js';
+import { StopQueue, type StopOrder } from './stop-book.js';
 import { CancelReason, RejectCode } from './codes.js';
 import { resolveEngineOptions, type ResolvedEngineOptions, type ResolvedInstrument } from './config.js';
 import { EngineError } from './errors.js';
@@ -13,13 +16,15 @@ import { IdIndex } from './id-index.js';
 import { ArraySink, type EventSink } from './event-sink.js';
 import { checkInvariants } from './invariants.js';
 import { LevelPool } from './level-pool.js';
-import { FLAG_POST_ONLY, FLAG_SELL, NIL, OrderPool, STP_MASK, STP_SHIFT } from './order-pool.js';
+import { FLAG_EXTRA, FLAG_POST_ONLY, FLAG_SELL, NIL, OrderPool, STP_MASK, STP_SHIFT } from './order-pool.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot.js';
 import { StateHasher } from './state-hash.js';
 import {
   checkPrice,
   checkQty,
+  ICEBERG_SLICES_MAX,
   isSafeInteger,
+  NO_EXPIRY,
   ParsedCommand,
   parseCommand,
   STP_CANCEL_BOTH,
@@ -29,7 +34,9 @@ import {
   STP_NONE,
   TIF_FOK,
   TIF_GTC,
+  TIF_GTT,
   TIF_IOC,
+  TIF_NAMES,
 } from './validate.js';
 import type {
   Depth,
@@ -48,12 +55,36 @@ const SIDE_NAMES: readonly Side[] = ['buy', 'sell'];
 /** Accounts never seen resting cannot own a maker: this index matches no slot's account. */
 const ACCOUNT_NONE = -2;
 
+/** No trade yet (prices are positive). */
+const NO_PRICE = -1;
+
 /** @internal One instrument's book. */
 export interface Book {
   readonly index: number;
   readonly spec: ResolvedInstrument;
   /** [bids, asks] */
   readonly sides: readonly [BookSide, BookSide];
+  /** Pending stops: [buy, sell], in trigger order. */
+  readonly stops: readonly [StopQueue, StopQueue];
+  /** GTT orders (resting and pending stops) by expiry. */
+  readonly expiries: ExpiryQueue;
+  /** Price of the last trade, or NO_PRICE. */
+  lastPrice: number;
+  /** Resting icebergs (the FOK pre-check then counts hidden reserves order by order). */
+  icebergs: number;
+}
+
+/**
+ * @internal What a resting order has beyond the typed-array columns, only for icebergs and GTT
+ * orders (flag FLAG_EXTRA), so plain orders pay one bit test.
+ */
+export interface SlotExtra {
+  /** Iceberg display size, 0 if not an iceberg. */
+  display: number;
+  /** Iceberg hidden reserve. */
+  hidden: number;
+  /** NO_EXPIRY or the GTT expiry. */
+  expireTime: number;
 }
 
 export class Engine {
@@ -73,6 +104,12 @@ export class Engine {
    * of live orders are ever read here, and those always hold a name.
    */
   readonly accountNames = this.accounts.names as readonly string[];
+  /** @internal Icebergs' and GTT orders' extra fields, by slot. */
+  readonly extras = new Map<number, SlotExtra>();
+  /** @internal Pending stops by id (few next to resting orders). */
+  readonly stopsById = new Map<OrderId, StopOrder>();
+  /** @internal Recently dead ids (TOO_LATE_TO_CANCEL). */
+  deadIds: DeadIds;
 
   /** Where the events of the command being executed go. */
   private sink: EventSink;
@@ -80,6 +117,10 @@ export class Engine {
   private readonly parsed = new ParsedCommand();
   /** Set by the taker loop when self-trade prevention cancelled the taker. */
   private takerCancelled = false;
+  /** Set by the taker loop when the current command traded (stop triggering then runs). */
+  private traded = false;
+  /** `time` of the command being executed ("now"; the engine has no clock). */
+  private now = 0;
 
   constructor(options: EngineOptions) {
     this.options = resolveEngineOptions(options);
@@ -87,7 +128,12 @@ export class Engine {
       index,
       spec,
       sides: [new BookSide(1, spec.tickSize), new BookSide(-1, spec.tickSize)] as const,
+      stops: [new StopQueue(0), new StopQueue(1)] as const,
+      expiries: new ExpiryQueue(),
+      lastPrice: NO_PRICE,
+      icebergs: 0,
     }));
+    this.deadIds = new DeadIds(this.books.length, this.options.deadIdsPerInstrumentMax);
     for (const book of this.books) {
       this.bookBySymbol.set(book.spec.symbol, book);
       this.instrumentIndex.set(book.spec.symbol, book.index);
@@ -103,9 +149,9 @@ export class Engine {
     return this.options.instruments.map((spec) => ({ ...spec }));
   }
 
-  /** Number of live (resting) orders. */
+  /** Number of live orders: resting plus pending stops. */
   get liveOrders(): number {
-    return this.orders.live;
+    return this.orders.live + this.stopsById.size;
   }
 
   /** Applies one command; returns its events in order. Never throws for bad input. */
@@ -134,103 +180,338 @@ export class Engine {
    */
   executeParsed(p: ParsedCommand, sink: EventSink): void {
     this.sink = sink;
+    this.now = p.time;
+    this.traded = false;
     const id = p.id as OrderId;
     if (p.op === 'new') this.newOrder(p, id);
     else if (p.op === 'cancel') this.cancel(id, p.account);
-    else this.modify(id, p.account, p.price, p.qty);
+    else this.modify(p, id);
   }
 
   private newOrder(p: ParsedCommand, id: OrderId): void {
     const sink = this.sink;
-    if (this.idToSlot.has(id)) return void sink.rejected('new', id, RejectCode.DUPLICATE_ORDER_ID);
-    const isMarket = p.orderType === 'market';
+    const book = this.books[p.instrument];
+    if (book.expiries.next <= this.now) this.sweep(book);
+    if (this.isLive(id)) return void sink.rejected('new', id, RejectCode.DUPLICATE_ORDER_ID);
+    const type = p.orderType;
+    const isStop = type === 'stop_limit' || type === 'stop_market';
+    const isMarket = type === 'market' || type === 'stop_market';
     const tif = p.tif;
-    if (!isMarket && tif === TIF_GTC && this.orders.full) {
+    if (tif === TIF_GTT && p.expireTime <= this.now) return void sink.rejected('new', id, RejectCode.ALREADY_EXPIRED);
+    if ((isStop || (!isMarket && (tif === TIF_GTC || tif === TIF_GTT))) && this.liveOrders >= this.options.maxOrders) {
       return void sink.rejected('new', id, RejectCode.ORDER_CAPACITY);
     }
-    const book = this.books[p.instrument];
     const side = p.side;
     const price = p.price;
     if (p.postOnly && this.crossesOpposite(book, side, price)) {
       return void sink.rejected('new', id, RejectCode.POST_ONLY_WOULD_TAKE);
     }
+    if (isStop && book.lastPrice !== NO_PRICE && book.stops[side].triggers(p.stopPrice, book.lastPrice)) {
+      return void sink.rejected('new', id, RejectCode.STOP_WOULD_TRIGGER);
+    }
     const account = p.account;
-    const symbol = p.symbol;
     const qty = p.qty;
-    const stp = p.stp;
-    const postOnly = p.postOnly;
-    sink.accepted(id, account, symbol, SIDE_NAMES[side], p.orderType, isMarket ? null : price, qty);
+    sink.accepted(id, account, p.symbol, SIDE_NAMES[side], type, isMarket ? null : price, qty);
+    if (isStop) {
+      const stop: StopOrder = {
+        id,
+        account,
+        instrument: book.index,
+        side,
+        type,
+        stopPrice: p.stopPrice,
+        price: isMarket ? 0 : price,
+        qty,
+        tif,
+        stp: p.stp,
+        expireTime: p.expireTime,
+      };
+      book.stops[side].insert(stop);
+      this.stopsById.set(id, stop);
+      if (stop.expireTime !== NO_EXPIRY) book.expiries.add(stop.expireTime, id);
+      return;
+    }
+    this.take(book, id, account, side, isMarket, price, qty, tif, p.stp, p.postOnly, p.displayQty, p.expireTime);
+    if (this.traded && (book.stops[0].size > 0 || book.stops[1].size > 0)) this.runStops(book);
+  }
+
+  /**
+   * New-order steps 3-5 of SEMANTICS.md for a taker that holds no slot yet (a new order or a
+   * triggered stop): FOK pre-check, the taker loop, then rest or cancel the remainder.
+   */
+  private take(
+    book: Book,
+    id: OrderId,
+    account: string,
+    side: number,
+    isMarket: boolean,
+    price: number,
+    qty: number,
+    tif: number,
+    stp: number,
+    postOnly: boolean,
+    display: number,
+    expireTime: number,
+  ): void {
+    const symbol = book.spec.symbol;
     const limit = isMarket ? (side === BUY ? Infinity : -Infinity) : price;
     // Only self-trade prevention needs the taker's account index before it rests.
     const accountIdx = stp === STP_NONE ? ACCOUNT_NONE : this.takerAccount(account);
     if (tif === TIF_FOK && !this.fillable(book, side, limit, qty, accountIdx, stp)) {
       this.cancelledEvent(id, account, symbol, side, CancelReason.FOK_UNFILLABLE, qty);
+      this.deadIds.add(book.index, id, this.now);
       return;
     }
     const remaining = this.match(book, side, limit, qty, id, account, accountIdx, stp);
-    if (remaining === 0 || this.takerCancelled) return;
+    if (remaining === 0 || this.takerCancelled) {
+      this.deadIds.add(book.index, id, this.now);
+      return;
+    }
     if (isMarket) {
       this.cancelledEvent(id, account, symbol, side, CancelReason.MARKET_REMAINDER, remaining);
+      this.deadIds.add(book.index, id, this.now);
     } else if (tif === TIF_IOC) {
       this.cancelledEvent(id, account, symbol, side, CancelReason.IOC_REMAINDER, remaining);
+      this.deadIds.add(book.index, id, this.now);
     } else {
-      assert(tif === TIF_GTC, 'only GTC limit orders rest');
+      assert(tif === TIF_GTC || tif === TIF_GTT, 'only GTC and GTT limit orders rest');
       const slot = this.orders.alloc();
       const orders = this.orders;
       this.idToSlot.set(id, slot); // also orders.ids[slot] = id (shared array)
       // By name, not accountIdx: self-trade prevention may have just released the account's entry.
       orders.account[slot] = this.accounts.acquire(account);
       orders.flags[slot] = side | (postOnly ? FLAG_POST_ONLY : 0) | (stp << STP_SHIFT);
-      this.rest(book, side, price, remaining, slot);
+      if (display === 0 && expireTime === NO_EXPIRY) {
+        this.rest(book, side, price, remaining, slot);
+      } else {
+        this.restWithExtra(book, side, price, remaining, slot, display, expireTime);
+      }
     }
   }
 
-  private cancel(id: OrderId, account: string): void {
+  /** Rests an iceberg or GTT order: its displayed slice in the book, the rest in its extra. */
+  private restWithExtra(book: Book, side: number, price: number, open: number, slot: number, display: number, expireTime: number): void {
+    const shown = display === 0 || display >= open ? open : display;
+    this.orders.flags[slot] |= FLAG_EXTRA;
+    this.extras.set(slot, { display, hidden: open - shown, expireTime });
+    if (display !== 0) book.icebergs++;
+    if (expireTime !== NO_EXPIRY) book.expiries.add(expireTime, this.orders.ids[slot] as OrderId);
+    this.rest(book, side, price, shown, slot);
+  }
+
+  /** SEMANTICS.md "Stops": trigger rounds until the last price triggers no pending stop. */
+  private runStops(book: Book): void {
+    const round: StopOrder[] = [];
+    // Bounded: every round takes at least one stop out of the queues, and none is added.
+    for (;;) {
+      const last = book.lastPrice;
+      if (last === NO_PRICE) return;
+      round.length = 0;
+      book.stops[0].takeTriggered(last, round);
+      book.stops[1].takeTriggered(last, round);
+      if (round.length === 0) return;
+      for (let i = 0; i < round.length; i++) {
+        const s = round[i];
+        this.stopsById.delete(s.id);
+        if (s.expireTime !== NO_EXPIRY) this.expiryDied(book);
+        const isMarket = s.type === 'stop_market';
+        this.sink.triggered(s.id, s.account, book.spec.symbol, SIDE_NAMES[s.side], s.type, s.stopPrice, isMarket ? null : s.price, s.qty);
+        this.take(book, s.id, s.account, s.side, isMarket, s.price, s.qty, s.tif, s.stp, false, 0, s.expireTime);
+      }
+    }
+  }
+
+  /**
+   * The expiry sweep of SEMANTICS.md: cancels (EXPIRED) every GTT order of `book` whose expiry the
+   * command's time has reached, in (expireTime, id) order.
+   */
+  private sweep(book: Book): void {
+    const ids: OrderId[] = [];
+    const times: number[] = [];
+    book.expiries.takeDue(this.now, ids, times);
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      const slot = this.idToSlot.get(id);
+      if (slot !== NIL) {
+        const extra = (this.orders.flags[slot] & FLAG_EXTRA) !== 0 ? this.extras.get(slot) : undefined;
+        if (extra === undefined || extra.expireTime !== times[i] || this.levels.book[this.orders.level[slot]] !== book.index) continue;
+        const orders = this.orders;
+        this.cancelledEvent(id, this.accountNames[orders.account[slot]], book.spec.symbol, orders.flags[slot] & FLAG_SELL, CancelReason.EXPIRED, orders.qty[slot] + extra.hidden);
+        this.unlink(slot);
+        this.kill(slot, book);
+        continue;
+      }
+      const stop = this.stopsById.get(id);
+      if (stop === undefined || stop.instrument !== book.index || stop.expireTime !== times[i]) continue;
+      this.cancelledEvent(id, stop.account, book.spec.symbol, stop.side, CancelReason.EXPIRED, stop.qty);
+      this.removeStop(stop, book);
+    }
+  }
+
+  /** A GTT order of `book` died: keeps the expiry queue's live count (and compaction) right. */
+  private expiryDied(book: Book): void {
+    book.expiries.died((id, expireTime) => {
+      const slot = this.idToSlot.get(id);
+      if (slot !== NIL) return this.extras.get(slot)?.expireTime === expireTime;
+      return this.stopsById.get(id)?.expireTime === expireTime;
+    });
+  }
+
+  /** Takes a pending stop out (cancel, expiry); its id is remembered dead. */
+  private removeStop(stop: StopOrder, book: Book): void {
+    book.stops[stop.side].remove(stop);
+    this.stopsById.delete(stop.id);
+    if (stop.expireTime !== NO_EXPIRY) this.expiryDied(book);
+    this.deadIds.add(book.index, stop.id, this.now);
+  }
+
+  /**
+   * Slot of live resting order `id`, or NIL — after running the expiry sweep on the instrument of
+   * live `id` (resting or a pending stop) if one of its GTT orders is due. One id lookup when
+   * nothing is due, as before GTT existed.
+   */
+  private sweepAndFind(id: OrderId): number {
     const slot = this.idToSlot.get(id);
-    if (slot === NIL) return void this.sink.rejected('cancel', id, RejectCode.UNKNOWN_ORDER);
+    if (slot !== NIL) {
+      const book = this.books[this.levels.book[this.orders.level[slot]]];
+      if (book.expiries.next > this.now) return slot;
+      this.sweep(book);
+      return this.idToSlot.get(id);
+    }
+    if (this.stopsById.size === 0) return NIL;
+    const stop = this.stopsById.get(id);
+    if (stop !== undefined) {
+      const book = this.books[stop.instrument];
+      if (book.expiries.next <= this.now) this.sweep(book);
+    }
+    return NIL;
+  }
+
+  /** The reject for a cancel or modify of an id that is not live. */
+  private notLive(id: OrderId): RejectCode {
+    return this.deadIds.has(id) ? RejectCode.TOO_LATE_TO_CANCEL : RejectCode.UNKNOWN_ORDER;
+  }
+
+  private cancel(id: OrderId, account: string): void {
+    const slot = this.sweepAndFind(id);
+    if (slot === NIL) return this.cancelStop(id, account);
     const orders = this.orders;
     if (this.accountNames[orders.account[slot]] !== account) {
       return void this.sink.rejected('cancel', id, RejectCode.NOT_OWNER);
     }
     const book = this.books[this.levels.book[orders.level[slot]]];
-    this.cancelledEvent(id, account, book.spec.symbol, orders.flags[slot] & FLAG_SELL, CancelReason.USER, orders.qty[slot]);
+    this.cancelledEvent(id, account, book.spec.symbol, orders.flags[slot] & FLAG_SELL, CancelReason.USER, this.openQty(slot));
     this.unlink(slot);
-    this.release(slot);
+    this.kill(slot, book);
   }
 
-  private modify(id: OrderId, account: string, price: number, qty: number): void {
+  private cancelStop(id: OrderId, account: string): void {
+    const stop = this.stopsById.size === 0 ? undefined : this.stopsById.get(id);
+    if (stop === undefined) return void this.sink.rejected('cancel', id, this.notLive(id));
+    if (stop.account !== account) return void this.sink.rejected('cancel', id, RejectCode.NOT_OWNER);
+    const book = this.books[stop.instrument];
+    this.cancelledEvent(id, account, book.spec.symbol, stop.side, CancelReason.USER, stop.qty);
+    this.removeStop(stop, book);
+  }
+
+  /** Open quantity of a resting order: displayed plus an iceberg's hidden reserve. */
+  private openQty(slot: number): number {
+    const qty = this.orders.qty[slot];
+    if ((this.orders.flags[slot] & FLAG_EXTRA) === 0) return qty;
+    return qty + this.extras.get(slot)!.hidden;
+  }
+
+  private modify(p: ParsedCommand, id: OrderId): void {
     const sink = this.sink;
-    const slot = this.idToSlot.get(id);
-    if (slot === NIL) return void sink.rejected('modify', id, RejectCode.UNKNOWN_ORDER);
+    const slot = this.sweepAndFind(id);
+    if (slot === NIL) return this.modifyStop(p, id);
+    const account = p.account;
     const orders = this.orders;
     const levels = this.levels;
     const accountIdx = orders.account[slot];
     if (this.accountNames[accountIdx] !== account) return void sink.rejected('modify', id, RejectCode.NOT_OWNER);
+    if (p.hasStopPrice) return void sink.rejected('modify', id, RejectCode.INVALID_STOP_PRICE);
     const level = orders.level[slot];
     const book = this.books[levels.book[level]];
     const spec = book.spec;
+    const oldPrice = levels.price[level];
+    const oldQty = this.openQty(slot);
+    const price = p.hasPrice ? p.price : oldPrice;
+    const qty = p.hasQty ? p.qty : oldQty;
     const reason = checkPrice(spec, price) ?? checkQty(spec, qty);
     if (reason !== null) return void sink.rejected('modify', id, reason);
     const flags = orders.flags[slot];
+    const extra = (flags & FLAG_EXTRA) !== 0 ? this.extras.get(slot)! : undefined;
+    if (extra !== undefined && extra.display !== 0 && qty > extra.display * ICEBERG_SLICES_MAX) {
+      return void sink.rejected('modify', id, RejectCode.QTY_OUT_OF_RANGE);
+    }
     const side = flags & FLAG_SELL;
     if ((flags & FLAG_POST_ONLY) !== 0 && this.crossesOpposite(book, side, price)) {
       return void sink.rejected('modify', id, RejectCode.POST_ONLY_WOULD_TAKE);
     }
 
-    const oldPrice = levels.price[level];
-    const oldQty = orders.qty[slot];
     const priorityKept = price === oldPrice && qty <= oldQty;
-    sink.modified(id, account, spec.symbol, SIDE_NAMES[side], price, qty, oldPrice, oldQty, priorityKept);
+    sink.modified(id, account, spec.symbol, SIDE_NAMES[side], price, qty, oldPrice, oldQty, priorityKept, -1, -1);
     if (priorityKept) {
-      orders.qty[slot] = qty;
-      levels.total[level] -= oldQty - qty;
+      const shown = orders.qty[slot];
+      const newShown = shown < qty ? shown : qty;
+      orders.qty[slot] = newShown;
+      levels.total[level] -= shown - newShown;
+      if (extra !== undefined) extra.hidden = qty - newShown;
       return;
     }
     this.unlink(slot);
     const stp = (flags & STP_MASK) >>> STP_SHIFT;
     const remaining = this.match(book, side, price, qty, id, account, accountIdx, stp);
-    if (remaining === 0 || this.takerCancelled) this.release(slot);
-    else this.rest(book, side, price, remaining, slot);
+    if (remaining === 0 || this.takerCancelled) {
+      this.kill(slot, book);
+    } else if (extra === undefined) {
+      this.rest(book, side, price, remaining, slot);
+    } else {
+      const shown = extra.display === 0 || extra.display >= remaining ? remaining : extra.display;
+      extra.hidden = remaining - shown;
+      this.rest(book, side, price, shown, slot);
+    }
+    if (this.traded && (book.stops[0].size > 0 || book.stops[1].size > 0)) this.runStops(book);
+  }
+
+  private modifyStop(p: ParsedCommand, id: OrderId): void {
+    const sink = this.sink;
+    const stop = this.stopsById.size === 0 ? undefined : this.stopsById.get(id);
+    if (stop === undefined) return void sink.rejected('modify', id, this.notLive(id));
+    if (stop.account !== p.account) return void sink.rejected('modify', id, RejectCode.NOT_OWNER);
+    const isMarket = stop.type === 'stop_market';
+    if (isMarket && p.hasPrice) return void sink.rejected('modify', id, RejectCode.INVALID_PRICE);
+    const book = this.books[stop.instrument];
+    const spec = book.spec;
+    const stopPrice = p.hasStopPrice ? p.stopPrice : stop.stopPrice;
+    const price = p.hasPrice ? p.price : stop.price;
+    const qty = p.hasQty ? p.qty : stop.qty;
+    const reason = (isMarket ? null : checkPrice(spec, price)) ?? checkPrice(spec, stopPrice) ?? checkQty(spec, qty);
+    if (reason !== null) return void sink.rejected('modify', id, reason);
+    const queue = book.stops[stop.side];
+    if (book.lastPrice !== NO_PRICE && queue.triggers(stopPrice, book.lastPrice)) {
+      return void sink.rejected('modify', id, RejectCode.STOP_WOULD_TRIGGER);
+    }
+    const priorityKept = stopPrice === stop.stopPrice && price === stop.price && qty <= stop.qty;
+    sink.modified(
+      id,
+      stop.account,
+      spec.symbol,
+      SIDE_NAMES[stop.side],
+      isMarket ? stopPrice : price,
+      qty,
+      isMarket ? stop.stopPrice : stop.price,
+      stop.qty,
+      priorityKept,
+      stopPrice,
+      stop.stopPrice,
+    );
+    if (!priorityKept) queue.remove(stop);
+    stop.stopPrice = stopPrice;
+    stop.price = price;
+    stop.qty = qty;
+    if (!priorityKept) queue.insert(stop);
   }
 
   /** Would a taker at `price` on `side` trade with the opposite best level? */
@@ -249,7 +530,8 @@ export class Engine {
     const opposite = book.sides[side ^ 1];
     const levels = this.levels;
     const orders = this.orders;
-    const perOrder = stp !== STP_NONE && accountIdx !== ACCOUNT_NONE;
+    // Icebergs hide quantity from level totals: then count order by order, reserves included.
+    const perOrder = (stp !== STP_NONE && accountIdx !== ACCOUNT_NONE) || book.icebergs > 0;
     let needed = qty;
     for (let i = opposite.size - 1; i >= 0; i--) {
       const level = opposite.levels[i];
@@ -261,11 +543,11 @@ export class Engine {
         continue;
       }
       for (let o = levels.head[level]; o !== NIL; o = orders.next[o]) {
-        if (orders.account[o] === accountIdx) {
+        if (stp !== STP_NONE && orders.account[o] === accountIdx) {
           if (stp === STP_CANCEL_MAKER) continue;
           return false;
         }
-        needed -= orders.qty[o];
+        needed -= this.openQty(o);
         if (needed <= 0) return true;
       }
     }
@@ -273,7 +555,7 @@ export class Engine {
   }
 
   /**
-   * The taker loop of SEMANTICS.md step 3. Returns the taker's open quantity afterwards and sets
+   * The taker loop of SEMANTICS.md step 4. Returns the taker's open quantity afterwards and sets
    * `takerCancelled` when self-trade prevention removed the taker.
    */
   private match(
@@ -314,10 +596,10 @@ export class Engine {
             symbol,
             side ^ 1,
             CancelReason.SELF_TRADE,
-            makerQty,
+            this.openQty(maker),
           );
           this.unlink(maker);
-          this.release(maker);
+          this.kill(maker, book);
           if (stp === STP_CANCEL_BOTH) {
             this.cancelledEvent(takerId, takerAccount, symbol, side, CancelReason.SELF_TRADE, remaining);
             this.takerCancelled = true;
@@ -328,8 +610,12 @@ export class Engine {
         }
         const tradeQty = remaining < makerQty ? remaining : makerQty;
         remaining -= tradeQty;
+        const extra = (orders.flags[maker] & FLAG_EXTRA) !== 0 ? this.extras.get(maker)! : undefined;
+        const hidden = extra === undefined ? 0 : extra.hidden;
         const makerRemaining = makerQty - tradeQty;
         const makerId = orders.ids[maker] as OrderId;
+        this.traded = true;
+        book.lastPrice = levelPrice;
         this.sink.trade(
           symbol,
           levelPrice,
@@ -339,20 +625,44 @@ export class Engine {
           this.accountNames[orders.account[maker]],
           takerAccount,
           takerSide,
-          makerRemaining,
+          makerRemaining + hidden,
           remaining,
         );
-        if (makerRemaining === 0) {
-          this.unlink(maker);
-          this.release(maker);
-        } else {
+        if (makerRemaining !== 0) {
           orders.qty[maker] = makerRemaining;
           levels.total[level] -= tradeQty;
+        } else if (hidden === 0) {
+          this.unlink(maker);
+          this.kill(maker, book);
+        } else {
+          // Iceberg refill: a new displayed slice from the reserve, at the back of the level.
+          const slice = extra!.display < hidden ? extra!.display : hidden;
+          extra!.hidden = hidden - slice;
+          orders.qty[maker] = slice;
+          levels.total[level] += slice - tradeQty;
+          this.moveToBack(maker, level);
         }
         maker = next;
       }
     }
     return remaining;
+  }
+
+  /** Moves `slot` to the back of its level's FIFO (an iceberg refill). */
+  private moveToBack(slot: number, level: number): void {
+    const orders = this.orders;
+    const levels = this.levels;
+    const tail = levels.tail[level];
+    if (tail === slot) return;
+    const prev = orders.prev[slot];
+    const next = orders.next[slot];
+    if (prev === NIL) levels.head[level] = next;
+    else orders.next[prev] = next;
+    orders.prev[next] = prev;
+    orders.prev[slot] = tail;
+    orders.next[slot] = NIL;
+    orders.next[tail] = slot;
+    levels.tail[level] = slot;
   }
 
   /** Appends `slot` (ids, account, flags already set) to the FIFO of its price level. */
@@ -396,12 +706,30 @@ export class Engine {
     }
   }
 
-  /** Forgets a dead order: its id becomes reusable, its slot free and its account one order lighter. */
-  private release(slot: number): void {
+  /**
+   * Forgets an order: its id becomes reusable, its slot free and its account one order lighter
+   * (not remembered as dead: see kill).
+   */
+  private release(slot: number, book: Book): void {
     const orders = this.orders;
+    if ((orders.flags[slot] & FLAG_EXTRA) !== 0) this.releaseExtra(slot, book);
     this.idToSlot.deleteSlot(slot);
     this.accounts.release(orders.account[slot]);
     orders.free(slot);
+  }
+
+  /** An order died (already unlinked): its id is remembered dead, then its slot is released. */
+  private kill(slot: number, book: Book): void {
+    this.deadIds.add(book.index, this.orders.ids[slot] as OrderId, this.now);
+    this.release(slot, book);
+  }
+
+  private releaseExtra(slot: number, book: Book): void {
+    const extra = this.extras.get(slot)!;
+    this.extras.delete(slot);
+    this.orders.flags[slot] &= ~FLAG_EXTRA;
+    if (extra.display !== 0) book.icebergs--;
+    if (extra.expireTime !== NO_EXPIRY) this.expiryDied(book);
   }
 
   /** Index of a taker's account for self-trade checks; ACCOUNT_NONE when it has no live order. */
@@ -468,6 +796,14 @@ export class Engine {
       const id = orders.ids[slot];
       if (id !== null && id !== undefined) visit(id, this.levels.book[orders.level[slot]]);
     }
+    for (const book of this.books) {
+      for (const queue of book.stops) for (const stop of queue.stops) visit(stop.id, book.index);
+    }
+  }
+
+  /** Calls `visit` for every remembered dead id with its instrument, oldest first per instrument. */
+  forEachDeadId(visit: (id: OrderId, instrument: number) => void): void {
+    for (const book of this.books) this.deadIds.forEach(book.index, (id) => visit(id, book.index));
   }
 
   /**
@@ -483,34 +819,66 @@ export class Engine {
           const level = side.levels[side.size - 1];
           const slot = this.levels.head[level];
           this.unlink(slot);
-          this.release(slot);
+          this.release(slot, book);
         }
       }
+      for (const queue of book.stops) {
+        for (const stop of queue.stops) this.stopsById.delete(stop.id);
+        queue.stops.length = 0;
+      }
+      book.expiries.clear();
+      book.lastPrice = NO_PRICE;
+      this.deadIds.clear(book.index);
     }
   }
 
-  /** Is `id` a live (resting) order? Allocation-free. */
+  /** Is `id` a live order (resting or a pending stop)? Allocation-free. */
   isLive(id: OrderId): boolean {
-    return this.idToSlot.get(id) !== NIL;
+    return this.idToSlot.get(id) !== NIL || (this.stopsById.size > 0 && this.stopsById.has(id));
   }
 
-  /** A live order, or undefined. */
+  /** A live order (resting or a pending stop), or undefined. */
   order(id: OrderId): OrderView | undefined {
     const slot = this.idToSlot.get(id);
-    if (slot === NIL) return undefined;
+    if (slot === NIL) return this.stopView(id);
     const orders = this.orders;
     const flags = orders.flags[slot];
     const level = orders.level[slot];
-    return {
+    const view: OrderView = {
       id,
       account: this.accountNames[orders.account[slot]],
       symbol: this.books[this.levels.book[level]].spec.symbol,
       side: SIDE_NAMES[flags & FLAG_SELL],
       price: this.levels.price[level],
-      qty: orders.qty[slot],
+      qty: this.openQty(slot),
       postOnly: (flags & FLAG_POST_ONLY) !== 0,
       stp: STP_NAMES[(flags & STP_MASK) >>> STP_SHIFT],
     };
+    if ((flags & FLAG_EXTRA) !== 0) {
+      const extra = this.extras.get(slot)!;
+      if (extra.display !== 0) view.displayQty = extra.display;
+      if (extra.expireTime !== NO_EXPIRY) view.expireTime = extra.expireTime;
+    }
+    return view;
+  }
+
+  private stopView(id: OrderId): OrderView | undefined {
+    const stop = this.stopsById.size === 0 ? undefined : this.stopsById.get(id);
+    if (stop === undefined) return undefined;
+    const view: OrderView = {
+      id,
+      account: stop.account,
+      symbol: this.books[stop.instrument].spec.symbol,
+      side: SIDE_NAMES[stop.side],
+      price: stop.type === 'stop_market' ? stop.stopPrice : stop.price,
+      qty: stop.qty,
+      postOnly: false,
+      stp: STP_NAMES[stop.stp],
+    };
+    if (stop.expireTime !== NO_EXPIRY) view.expireTime = stop.expireTime;
+    view.orderType = stop.type;
+    view.stopPrice = stop.stopPrice;
+    return view;
   }
 
   /** Canonical SHA-256 of the books (engine/SEMANTICS.md), independent of slot allocation. */
@@ -544,9 +912,33 @@ export class Engine {
               (flags & FLAG_POST_ONLY) !== 0,
               STP_NAMES[(flags & STP_MASK) >>> STP_SHIFT],
             );
+            if ((flags & FLAG_EXTRA) !== 0) {
+              const extra = this.extras.get(o)!;
+              hasher.orderExtra(extra.display === 0 ? -1 : extra.display, extra.hidden, extra.expireTime);
+            }
           }
         }
       }
+      hasher.lastPrice(book.lastPrice);
+      for (let s = 0; s < 2; s++) {
+        const queue = book.stops[s];
+        hasher.stops(SIDE_NAMES[s], queue.size);
+        for (const stop of queue.stops) {
+          hasher.stop(
+            stop.id,
+            stop.account,
+            stop.type,
+            stop.stopPrice,
+            stop.type === 'stop_market' ? -1 : stop.price,
+            stop.qty,
+            TIF_NAMES[stop.tif],
+            STP_NAMES[stop.stp],
+            stop.expireTime,
+          );
+        }
+      }
+      hasher.deadIds(this.deadIds.count(book.index));
+      this.deadIds.forEach(book.index, (id) => hasher.deadId(id));
     }
     return hasher;
   }
@@ -571,7 +963,12 @@ export class Engine {
 
   /** Bytes held by the engine's typed arrays (orders, levels, book sides, the id index, accounts). */
   memoryBytes(): number {
-    let bytes = this.orders.memoryBytes() + this.levels.memoryBytes() + this.idToSlot.memoryBytes() + this.accounts.memoryBytes();
+    let bytes =
+      this.orders.memoryBytes() +
+      this.levels.memoryBytes() +
+      this.idToSlot.memoryBytes() +
+      this.accounts.memoryBytes() +
+      this.deadIds.memoryBytes();
     for (const book of this.books) bytes += book.sides[0].memoryBytes() + book.sides[1].memoryBytes();
     return bytes;
   }

@@ -7,7 +7,7 @@
 
 import type { CancelReason, RejectCode } from './codes.js';
 import type { EventSink } from './event-sink.js';
-import type { CommandOp, EngineEvent, OrderId, OrderType, Side } from './types.js';
+import type { CommandOp, EngineEvent, OrderId, OrderType, Side, StopOrderType } from './types.js';
 
 const SEED_A = 0x811c9dc5;
 const SEED_B = 0x9747b28c;
@@ -61,7 +61,21 @@ export class EventDigest implements EventSink {
       case 'cancelled':
         return this.cancelled(e.id, e.account, e.symbol, e.side, e.reason, e.qty);
       case 'modified':
-        return this.modified(e.id, e.account, e.symbol, e.side, e.price, e.qty, e.oldPrice, e.oldQty, e.priorityKept);
+        return this.modified(
+          e.id,
+          e.account,
+          e.symbol,
+          e.side,
+          e.price,
+          e.qty,
+          e.oldPrice,
+          e.oldQty,
+          e.priorityKept,
+          e.stopPrice ?? -1,
+          e.oldStopPrice ?? -1,
+        );
+      case 'triggered':
+        return this.triggered(e.id, e.account, e.symbol, e.side, e.orderType, e.stopPrice, e.price, e.qty);
     }
   }
 
@@ -129,6 +143,8 @@ export class EventDigest implements EventSink {
     oldPrice: number,
     oldQty: number,
     priorityKept: boolean,
+    stopPrice: number,
+    oldStopPrice: number,
   ): void {
     this.num(5);
     this.id(id);
@@ -140,6 +156,23 @@ export class EventDigest implements EventSink {
     this.num(oldPrice);
     this.num(oldQty);
     this.num(priorityKept ? 1 : 0);
+    // Stop prices fold only for pending stops, so digests of plain modifies are unchanged.
+    if (stopPrice >= 0) {
+      this.num(stopPrice);
+      this.num(oldStopPrice);
+    }
+  }
+
+  triggered(id: OrderId, account: string, symbol: string, side: Side, orderType: StopOrderType, stopPrice: number, price: number | null, qty: number): void {
+    this.num(6);
+    this.id(id);
+    this.str(account);
+    this.str(symbol);
+    this.str(side);
+    this.str(orderType);
+    this.num(stopPrice);
+    this.num(price === null ? -1 : price);
+    this.num(qty);
   }
 
   private mix(word: number): void {

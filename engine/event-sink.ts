@@ -3,7 +3,7 @@
 // benchmarks) pay no allocation per event. `apply()` uses ArraySink to give callers plain objects.
 
 import type { CancelReason, RejectCode } from './codes.js';
-import type { CommandOp, EngineEvent, OrderId, OrderType, Side } from './types.js';
+import type { CommandOp, EngineEvent, OrderId, OrderType, Side, StopOrderType } from './types.js';
 
 /** Receives the events of each command, in order. Arguments mirror the EngineEvent fields. */
 export interface EventSink {
@@ -32,7 +32,12 @@ export interface EventSink {
     oldPrice: number,
     oldQty: number,
     priorityKept: boolean,
+    /** Pending stops only: the stop price after and before; -1 for resting orders. */
+    stopPrice: number,
+    oldStopPrice: number,
   ): void;
+  /** A pending stop was triggered (price null for a stop-market). */
+  triggered(id: OrderId, account: string, symbol: string, side: Side, orderType: StopOrderType, stopPrice: number, price: number | null, qty: number): void;
 }
 
 /** Collects events as EngineEvent objects (the `apply()` path). */
@@ -88,7 +93,14 @@ export class ArraySink implements EventSink {
     oldPrice: number,
     oldQty: number,
     priorityKept: boolean,
+    stopPrice: number,
+    oldStopPrice: number,
   ): void {
-    this.events.push({ type: 'modified', id, account, symbol, side, price, qty, oldPrice, oldQty, priorityKept });
+    if (stopPrice < 0) this.events.push({ type: 'modified', id, account, symbol, side, price, qty, oldPrice, oldQty, priorityKept });
+    else this.events.push({ type: 'modified', id, account, symbol, side, price, qty, oldPrice, oldQty, priorityKept, stopPrice, oldStopPrice });
+  }
+
+  triggered(id: OrderId, account: string, symbol: string, side: Side, orderType: StopOrderType, stopPrice: number, price: number | null, qty: number): void {
+    this.events.push({ type: 'triggered', id, account, symbol, side, orderType, stopPrice, price, qty });
   }
 }

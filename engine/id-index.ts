@@ -29,13 +29,22 @@ function hashInt(key: number, mask: number): number {
 }
 
 /**
- * 32-bit hash of a string's UTF-16 units (FNV-1a over units, then a murmur3 finaliser so that ids
- * differing only in their last characters spread over the whole table). Deterministic; allocates
- * nothing (charCodeAt on a flat string).
+ * 32-bit hash of a string's UTF-16 units: FNV-1a in two independent lanes (even and odd units, so
+ * the multiply chains run in parallel: 1.3–2× faster than one lane on 13-unit and UUID ids), then
+ * a murmur3 finaliser so that ids differing only in their last characters spread over the whole
+ * table. Deterministic; allocates nothing (charCodeAt on a flat string).
  */
 export function hashString(text: string): number {
-  let h = 0x811c9dc5 ^ text.length;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  const length = text.length;
+  let a = 0x811c9dc5 ^ length;
+  let b = 0x2545f491;
+  let i = 0;
+  for (; i + 1 < length; i += 2) {
+    a = Math.imul(a ^ text.charCodeAt(i), 0x01000193);
+    b = Math.imul(b ^ text.charCodeAt(i + 1), 0x01000193);
+  }
+  if (i < length) a = Math.imul(a ^ text.charCodeAt(i), 0x01000193);
+  let h = a ^ Math.imul(b, 0x9e3779b1);
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
@@ -111,7 +120,7 @@ export class IdIndex {
       if ((this.strings + 1) * LOAD_DENOMINATOR > (this.stringMask + 1) * LOAD_NUMERATOR) {
         this.resizeStrings((this.stringMask + 1) * 2);
       }
-      const h = this.hash(id);
+      const h = this.hashForSet(id);
       if (slot >= this.slotHashes.length) this.growSlotHashes(slot + 1);
       this.slotHashes[slot] = h;
       this.insertString(h, slot);
@@ -191,12 +200,21 @@ export class IdIndex {
     return (this.mask + 1) * 16 + (this.stringMask + 1) * 8 + this.slotHashes.byteLength;
   }
 
+  /** Hashes `text` and remembers it for a following `set` of the same string. */
   private hash(text: string): number {
-    if (text !== this.hashedText) {
-      this.hashedValue = hashString(text);
-      this.hashedText = text;
-    }
-    return this.hashedValue;
+    const h = hashString(text);
+    this.hashedText = text;
+    this.hashedValue = h;
+    return h;
+  }
+
+  /**
+   * The hash of a string about to be added: the engine adds an id right after looking it up, so
+   * it is usually the same object as the last one hashed (=== is then a pointer check; comparing
+   * the memo with every looked-up id instead cost a content comparison per lookup).
+   */
+  private hashForSet(text: string): number {
+    return text === this.hashedText ? this.hashedValue : hashString(text);
   }
 
   private getString(id: string): number {

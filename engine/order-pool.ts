@@ -8,11 +8,15 @@ import type { OrderId } from './types.js';
 
 export const NIL = -1;
 
-/** flags layout: bit 0 side (0 buy, 1 sell), bit 1 postOnly, bits 2-3 stp mode. */
+/**
+ * flags layout: bit 0 side (0 buy, 1 sell), bit 1 postOnly, bits 2-3 stp mode, bit 4 "has an
+ * extra" (iceberg or GTT fields kept by the engine outside the pool).
+ */
 export const FLAG_SELL = 1;
 export const FLAG_POST_ONLY = 2;
 export const STP_SHIFT = 2;
 export const STP_MASK = 3 << STP_SHIFT;
+export const FLAG_EXTRA = 16;
 
 export class OrderPool {
   /** Open quantity. */

@@ -11,12 +11,17 @@ import { EngineError } from './errors.js';
 import { checkInvariants } from './invariants.js';
 import { LevelPool } from './level-pool.js';
 import { OrderPool } from './order-pool.js';
+import type { StopOrder } from './stop-book.js';
 import type { OrderId } from './types.js';
-import { isValidId } from './validate.js';
+import { isValidId, NO_EXPIRY } from './validate.js';
 
 const MAGIC = 'MLSNAP01';
-/** 2: accounts are reference-counted; `accounts` holds null for free indexes, `freeAccounts` their reuse order. */
-const FORMAT_VERSION = 2;
+/**
+ * 2: accounts are reference-counted; `accounts` holds null for free indexes, `freeAccounts` their
+ * reuse order. 3: icebergs and GTT extras, pending stops, last trade prices and dead ids (`extras`,
+ * `books`; absent in older versions, which had none of them).
+ */
+const FORMAT_VERSION = 3;
 const packr = new Packr({ useRecords: false, moreTypes: false });
 
 interface SnapshotHeader {
@@ -32,6 +37,19 @@ interface SnapshotHeader {
   freeAccounts?: number[];
   /** Caller id of each order slot below highWater; null for free slots. */
   ids: Array<OrderId | null>;
+  /** Icebergs' and GTT orders' extras: [slot, display, hidden, expireTime] (version 3). */
+  extras?: Array<[number, number, number, number]>;
+  /** Per instrument, in configuration order (version 3). */
+  books?: BookState[];
+}
+
+interface BookState {
+  lastPrice: number;
+  /** Pending stops, buy queue then sell queue, each in queue order. */
+  stops: StopOrder[];
+  /** Remembered dead ids, oldest first, and the time each died. */
+  deadIds: OrderId[];
+  deadTimes: number[];
 }
 
 type Section = Float64Array | Int32Array | Uint8Array;
@@ -54,6 +72,16 @@ export function encodeSnapshot(engine: Engine): Uint8Array {
     accounts: engine.accounts.names,
     freeAccounts: engine.accounts.freeList(),
     ids: orders.ids.length > oh ? orders.ids.slice(0, oh) : padIds(orders.ids, oh),
+    extras: [...engine.extras].map(([slot, e]) => [slot, e.display, e.hidden, e.expireTime]),
+    books: engine.books.map((book) => {
+      const deadIds: OrderId[] = [];
+      const deadTimes: number[] = [];
+      engine.deadIds.forEach(book.index, (id, time) => {
+        deadIds.push(id);
+        deadTimes.push(time);
+      });
+      return { lastPrice: book.lastPrice, stops: [...book.stops[0].stops, ...book.stops[1].stops], deadIds, deadTimes };
+    }),
   };
   const sections: Section[] = [
     orders.qty.subarray(0, oh),
@@ -171,7 +199,9 @@ export function decodeSnapshot(bytes: Uint8Array, verify: boolean): Engine {
   } catch (error) {
     corrupt(`unreadable header (${(error as Error).message})`);
   }
-  if (header?.version !== FORMAT_VERSION && header?.version !== 1) corrupt(`unsupported version ${String(header?.version)}`);
+  if (header?.version !== FORMAT_VERSION && header?.version !== 2 && header?.version !== 1) {
+    corrupt(`unsupported version ${String(header?.version)}`);
+  }
   let engine: Engine;
   try {
     engine = new Engine(header.options);
@@ -230,6 +260,7 @@ export function decodeSnapshot(bytes: Uint8Array, verify: boolean): Engine {
     else if (isValidId(id) && !engine.idToSlot.has(id)) engine.idToSlot.set(id, slot);
     else corrupt(`bad or repeated id in slot ${slot}`);
   }
+  restoreOrderTypes(engine, header);
   if (verify) {
     try {
       checkInvariants(engine);
@@ -240,4 +271,33 @@ export function decodeSnapshot(bytes: Uint8Array, verify: boolean): Engine {
   // The price → level index is derived state, rebuilt from the (verified) sorted level lists.
   for (const book of engine.books) for (const side of book.sides) side.rebuildIndex();
   return engine;
+}
+
+/** Rebuilds the order-type state (extras, expiry queues, stops, last prices, dead ids). */
+function restoreOrderTypes(engine: Engine, header: SnapshotHeader): void {
+  if (header.version < 3) return;
+  if (!Array.isArray(header.extras) || !Array.isArray(header.books) || header.books.length !== engine.books.length) {
+    corrupt('order-type tables');
+  }
+  for (const [slot, display, hidden, expireTime] of header.extras) {
+    const id = header.ids[slot];
+    if (id === null || id === undefined) corrupt(`extra for free slot ${slot}`);
+    const book = engine.books[engine.levels.book[engine.orders.level[slot]]];
+    if (book === undefined) corrupt(`extra for slot ${slot} without a book`);
+    engine.extras.set(slot, { display, hidden, expireTime });
+    if (display !== 0) book.icebergs++;
+    if (expireTime !== NO_EXPIRY) book.expiries.add(expireTime, id);
+  }
+  header.books.forEach((state, b) => {
+    const book = engine.books[b];
+    book.lastPrice = state.lastPrice;
+    for (const stop of state.stops) {
+      if (stop.instrument !== b || (stop.side !== 0 && stop.side !== 1)) corrupt(`stop ${String(stop.id)} in the wrong book`);
+      book.stops[stop.side].stops.push(stop);
+      engine.stopsById.set(stop.id, stop);
+      if (stop.expireTime !== NO_EXPIRY) book.expiries.add(stop.expireTime, stop.id);
+    }
+    if (state.deadIds.length > engine.deadIds.max || state.deadTimes.length !== state.deadIds.length) corrupt('dead id table');
+    engine.deadIds.load(b, state.deadIds, state.deadTimes);
+  });
 }

@@ -4,7 +4,7 @@
 // engine/SEMANTICS.md and feeds these calls; the byte stream (and so the hash) is the same.
 
 import { createHash, type Hash } from 'node:crypto';
-import type { InstrumentSpec, OrderId, Side, StpMode } from './types.js';
+import type { InstrumentSpec, OrderId, Side, StopOrderType, StpMode, TimeInForce } from './types.js';
 
 const BUFFER_BYTES = 64 * 1024;
 /** Largest single item: a tag, a 64-unit id (≤ 192 UTF-8 bytes) and its length, a number. */
@@ -16,6 +16,15 @@ const TAG_LEVEL = 3;
 const TAG_ORDER = 4;
 const TAG_ID_STRING = 5;
 const TAG_ID_NUMBER = 6;
+const TAG_ORDER_EXTRA = 7;
+const TAG_LAST_PRICE = 8;
+const TAG_STOPS = 9;
+const TAG_STOP = 10;
+const TAG_DEAD_IDS = 11;
+const TAG_DEAD_ID = 12;
+
+const ORDER_TYPE_CODE: Record<StopOrderType, number> = { stop_limit: 2, stop_market: 3 };
+const TIF_CODE: Record<TimeInForce, number> = { GTC: 0, IOC: 1, FOK: 2, GTT: 3 };
 
 const STP_CODE: Record<StpMode, number> = { none: 0, cancel_taker: 1, cancel_maker: 2, cancel_both: 3 };
 
@@ -69,6 +78,79 @@ export class StateHasher {
   order(id: OrderId, account: string, qty: number, postOnly: boolean, stp: StpMode): void {
     this.reserve();
     this.u8(TAG_ORDER);
+    this.id(id);
+    this.str(account);
+    this.f64(qty);
+    this.u8(postOnly ? 1 : 0);
+    this.u8(STP_CODE[stp]);
+  }
+
+  /** After `order`, only for icebergs and GTT orders: display size, hidden reserve, expiry (-1 = none). */
+  orderExtra(displayQty: number, hiddenQty: number, expireTime: number): void {
+    this.reserve();
+    this.u8(TAG_ORDER_EXTRA);
+    this.f64(displayQty);
+    this.f64(hiddenQty);
+    this.f64(expireTime);
+  }
+
+  /** The instrument's last trade price (-1 before the first trade). */
+  lastPrice(price: number): void {
+    this.reserve();
+    this.u8(TAG_LAST_PRICE);
+    this.f64(price);
+  }
+
+  stops(side: Side, count: number): void {
+    this.reserve();
+    this.u8(TAG_STOPS);
+    this.u8(side === 'buy' ? 0 : 1);
+    this.f64(count);
+  }
+
+  /** One pending stop, in queue order (price -1 for a stop-market, expireTime -1 when none). */
+  stop(
+    id: OrderId,
+    account: string,
+    orderType: StopOrderType,
+    stopPrice: number,
+    price: number,
+    qty: number,
+    tif: TimeInForce,
+    stp: StpMode,
+    expireTime: number,
+  ): void {
+    this.reserve();
+    this.u8(TAG_STOP);
+    this.id(id);
+    this.str(account);
+    this.u8(ORDER_TYPE_CODE[orderType]);
+    this.f64(stopPrice);
+    this.f64(price);
+    this.f64(qty);
+    this.u8(TIF_CODE[tif]);
+    this.u8(STP_CODE[stp]);
+    this.f64(expireTime);
+  }
+
+  deadIds(count: number): void {
+    this.reserve();
+    this.u8(TAG_DEAD_IDS);
+    this.f64(count);
+  }
+
+  /**
+   * One remembered dead id, oldest first. Its death time is not hashed: retention is by count, so
+   * the time decides nothing yet (and the exchange stamps wall-clock times that a reference engine
+   * fed the same commands would not share). A retention window by time must add it here.
+   */
+  deadId(id: OrderId): void {
+    this.reserve();
+    this.u8(TAG_DEAD_ID);
+    this.id(id);
+  }
+
+  private id(id: OrderId): void {
     if (typeof id === 'string') {
       this.u8(TAG_ID_STRING);
       this.str(id);
@@ -76,10 +158,6 @@ export class StateHasher {
       this.u8(TAG_ID_NUMBER);
       this.f64(id);
     }
-    this.str(account);
-    this.f64(qty);
-    this.u8(postOnly ? 1 : 0);
-    this.u8(STP_CODE[stp]);
   }
 
   /** The state hash (lowercase hex) of everything fed so far. The hasher cannot be used afterwards. */

@@ -8,8 +8,11 @@ import type { CancelReason, RejectCode } from './codes.js';
 /** Caller-chosen order id: a non-empty string of at most 64 UTF-16 units, or a safe integer. */
 export type OrderId = string | number;
 export type Side = 'buy' | 'sell';
-export type OrderType = 'limit' | 'market';
-export type TimeInForce = 'GTC' | 'IOC' | 'FOK';
+export type OrderType = 'limit' | 'market' | 'stop_limit' | 'stop_market';
+/** Order types that wait for the last trade price before entering the book. */
+export type StopOrderType = 'stop_limit' | 'stop_market';
+/** `GTT` (good till time) needs `expireTime`; it rests like `GTC` until a command's time reaches it. */
+export type TimeInForce = 'GTC' | 'IOC' | 'FOK' | 'GTT';
 /**
  * Self-trade prevention, keyed on account, decided by the taker's mode:
  * - `none`: orders of one account may trade with each other;
@@ -26,13 +29,22 @@ export interface NewOrderCommand {
   symbol: string;
   side: Side;
   type: OrderType;
-  /** Required for limit orders (integer ticks); must be absent for market orders. */
+  /** Required for limit and stop-limit orders (integer ticks); must be absent for market and stop-market. */
   price?: number;
+  /** Required for stop orders: the last trade price that triggers them (buy: at or above; sell: at or below). */
+  stopPrice?: number;
   /** Integer, a positive multiple of the instrument's lot size. */
   qty: number;
-  /** Default `GTC` for limit, `IOC` for market; market accepts `IOC` or `FOK` only. */
+  /**
+   * Default `GTC` for limit and stop-limit, `IOC` for market and stop-market; market and
+   * stop-market accept `IOC` or `FOK` only.
+   */
   tif?: TimeInForce;
-  /** Rejected with POST_ONLY_WOULD_TAKE if it would trade on arrival. Limit GTC only. */
+  /** With tif `GTT` (required there, absent otherwise): same unit as `time`; expires once a command's time reaches it. */
+  expireTime?: number;
+  /** Iceberg: the quantity shown in depth; the rest is a hidden reserve. Limit GTC/GTT only. */
+  displayQty?: number;
+  /** Rejected with POST_ONLY_WOULD_TAKE if it would trade on arrival. Limit GTC/GTT only. */
   postOnly?: boolean;
   /** Default `none`. */
   stp?: StpMode;
@@ -48,16 +60,19 @@ export interface CancelCommand {
 }
 
 /**
- * Replace price and open quantity of a live order. `qty` is the new *open* (remaining) quantity.
+ * Replace price and/or open quantity of a live order. `qty` is the new *open* (remaining) quantity;
+ * an absent `qty` keeps it (price-only amend), an absent `price` keeps the price (size-only amend).
  * Same price and qty not above the current open quantity keeps time priority; anything else
- * loses it, and an order that now crosses trades at once as a taker.
+ * loses it, and an order that now crosses trades at once as a taker. `stopPrice` applies to
+ * pending stops only.
  */
 export interface ModifyCommand {
   op: 'modify';
   id: OrderId;
   account: string;
-  price: number;
-  qty: number;
+  price?: number;
+  qty?: number;
+  stopPrice?: number;
   time: number;
 }
 
@@ -125,9 +140,26 @@ export interface ModifiedEvent {
   oldQty: number;
   /** True when the order kept its place in the queue (same price, quantity not increased). */
   priorityKept: boolean;
+  /** Pending stops only: the stop price after and before the modify. */
+  stopPrice?: number;
+  oldStopPrice?: number;
 }
 
-export type EngineEvent = AcceptedEvent | RejectedEvent | TradeEvent | CancelledEvent | ModifiedEvent;
+/** A pending stop was triggered by the last trade price; its taker events follow. */
+export interface TriggeredEvent {
+  type: 'triggered';
+  id: OrderId;
+  account: string;
+  symbol: string;
+  side: Side;
+  orderType: StopOrderType;
+  stopPrice: number;
+  /** Limit price of a stop-limit, null for a stop-market. */
+  price: number | null;
+  qty: number;
+}
+
+export type EngineEvent = AcceptedEvent | RejectedEvent | TradeEvent | CancelledEvent | ModifiedEvent | TriggeredEvent;
 
 export interface InstrumentSpec {
   /** Non-empty, at most 32 characters, unique within an engine. */
@@ -156,6 +188,11 @@ export interface EngineOptions {
   ordersInitial?: number;
   /** @deprecated Alias of `ordersInitial`. */
   initialOrders?: number;
+  /**
+   * Dead ids each instrument remembers (oldest forgotten first) so that a late cancel or modify
+   * answers TOO_LATE_TO_CANCEL instead of UNKNOWN_ORDER (default 16,384; 0 remembers none).
+   */
+  deadIdsPerInstrumentMax?: number;
 }
 
 /** Aggregated book levels, best first: [price, total open qty]. */
@@ -174,4 +211,11 @@ export interface OrderView {
   qty: number;
   postOnly: boolean;
   stp: StpMode;
+  /** Icebergs: the displayed slice size (qty is the whole open quantity, hidden reserve included). */
+  displayQty?: number;
+  /** GTT orders. */
+  expireTime?: number;
+  /** Pending stops only (a stop-market's `price` is its stop price). */
+  orderType?: StopOrderType;
+  stopPrice?: number;
 }

@@ -13,16 +13,32 @@ export const SIDE_SELL = 1;
 export const TIF_GTC = 0;
 export const TIF_IOC = 1;
 export const TIF_FOK = 2;
-export const TIF_NAMES = ['GTC', 'IOC', 'FOK'] as const;
+export const TIF_GTT = 3;
+export const TIF_NAMES = ['GTC', 'IOC', 'FOK', 'GTT'] as const;
+/** Order type codes (command codec, snapshots): the index in ORDER_TYPE_NAMES. */
+export const ORDER_TYPE_NAMES = ['limit', 'market', 'stop_limit', 'stop_market'] as const;
+/** "None" for expireTime (GTT times are ≥ 0). */
+export const NO_EXPIRY = -1;
 export const STP_NONE = 0;
 export const STP_CANCEL_TAKER = 1;
 export const STP_CANCEL_MAKER = 2;
 export const STP_CANCEL_BOTH = 3;
 
 const ID_LENGTH_MAX = 64;
+/**
+ * An iceberg's quantity is at most this many display slices: each slice is one trade and one
+ * refill, so a huge reserve behind a tiny display would make one taker loop unbounded.
+ */
+export const ICEBERG_SLICES_MAX = 1000;
 const ACCOUNT_LENGTH_MAX = 64;
 
-/** Scratch result of `parseCommand`. Fields past the failing step are unspecified. */
+/**
+ * Scratch result of `parseCommand`. Fields past the failing step are unspecified.
+ *
+ * Every command field the engine reads lives here, in this one place: a log record or wire format
+ * carries exactly these fields. The order-type fields (added with stops, icebergs and GTT) are
+ * `stopPrice`, `expireTime`, `displayQty`, and for modify `hasPrice` / `hasQty` / `hasStopPrice`.
+ */
 export class ParsedCommand {
   op: CommandOp | null = null;
   id: OrderId | null = null;
@@ -36,9 +52,23 @@ export class ParsedCommand {
   tif = TIF_GTC;
   postOnly = false;
   stp = STP_NONE;
-  /** new (limit) and modify. */
+  /** new (limit, stop-limit) and modify. */
   price = 0;
   qty = 0;
+  /** new: stop orders; modify: when hasStopPrice. */
+  stopPrice = 0;
+  /** new: tif GTT only, else NO_EXPIRY. */
+  expireTime = NO_EXPIRY;
+  /** new: iceberg display size, 0 = not an iceberg. */
+  displayQty = 0;
+  /** modify: which of price / qty / stopPrice the command sets (absent ones keep the order's). */
+  hasPrice = true;
+  hasQty = true;
+  hasStopPrice = false;
+}
+
+export function isStopType(type: OrderType): boolean {
+  return type === 'stop_limit' || type === 'stop_market';
 }
 
 /**
@@ -74,12 +104,16 @@ export function stpCode(value: unknown): number {
   return -1;
 }
 
-/** Time-in-force code of a command's `tif` field (absent = GTC for limit, IOC for market), or -1. */
+/**
+ * Time-in-force code of a command's `tif` field (absent = GTC for limit and stop-limit, IOC for
+ * market and stop-market), or -1.
+ */
 export function tifCode(value: unknown, isMarket: boolean): number {
   if (value === undefined) return isMarket ? TIF_IOC : TIF_GTC;
   if (value === 'GTC' && !isMarket) return TIF_GTC;
   if (value === 'IOC') return TIF_IOC;
   if (value === 'FOK') return TIF_FOK;
+  if (value === 'GTT' && !isMarket) return TIF_GTT;
   return -1;
 }
 
@@ -153,16 +187,26 @@ function parseFields(
     out.time = time;
   }
   if (op === 'cancel') return null;
-  if (op === 'modify') {
-    const price = c.price;
-    if (!isSafeInteger(price)) return RejectCode.INVALID_PRICE;
-    const qty = c.qty;
-    if (!isSafeInteger(qty) || qty <= 0) return RejectCode.INVALID_QTY;
-    out.price = price;
-    out.qty = qty;
-    return null;
-  }
+  if (op === 'modify') return parseModify(c, out);
   return parseNew(c, instruments, specs, out);
+}
+
+/** Modify shape steps 6-9: each of price, qty, stopPrice is optional, at least one present. */
+function parseModify(c: Record<string, unknown>, out: ParsedCommand): RejectCode | null {
+  const price = c.price;
+  out.hasPrice = price !== undefined;
+  if (out.hasPrice && !isSafeInteger(price)) return RejectCode.INVALID_PRICE;
+  const qty = c.qty;
+  out.hasQty = qty !== undefined;
+  if (out.hasQty && (!isSafeInteger(qty) || qty <= 0)) return RejectCode.INVALID_QTY;
+  const stopPrice = c.stopPrice;
+  out.hasStopPrice = stopPrice !== undefined;
+  if (out.hasStopPrice && !isSafeInteger(stopPrice)) return RejectCode.INVALID_STOP_PRICE;
+  if (!out.hasPrice && !out.hasQty && !out.hasStopPrice) return RejectCode.INVALID_QTY;
+  out.price = out.hasPrice ? (price as number) : 0;
+  out.qty = out.hasQty ? (qty as number) : 0;
+  out.stopPrice = out.hasStopPrice ? (stopPrice as number) : 0;
+  return null;
 }
 
 function parseNew(
@@ -182,16 +226,28 @@ function parseNew(
   else if (side === 'sell') out.side = SIDE_SELL;
   else return RejectCode.INVALID_SIDE;
   const type = c.type;
-  if (type !== 'limit' && type !== 'market') return RejectCode.INVALID_ORDER_TYPE;
+  if (type !== 'limit' && type !== 'market' && type !== 'stop_limit' && type !== 'stop_market') {
+    return RejectCode.INVALID_ORDER_TYPE;
+  }
   out.orderType = type;
-  const isMarket = type === 'market';
+  const isMarket = type === 'market' || type === 'stop_market';
+  const isStop = type === 'stop_limit' || type === 'stop_market';
   const tif = tifCode(c.tif, isMarket);
   if (tif < 0) return RejectCode.INVALID_TIF;
   out.tif = tif;
+  const expireTime = c.expireTime;
+  if (tif === TIF_GTT) {
+    if (!isSafeInteger(expireTime) || expireTime < 0) return RejectCode.INVALID_EXPIRE_TIME;
+    out.expireTime = expireTime;
+  } else {
+    if (expireTime !== undefined) return RejectCode.INVALID_EXPIRE_TIME;
+    out.expireTime = NO_EXPIRY;
+  }
+  const rests = type === 'limit' && (tif === TIF_GTC || tif === TIF_GTT);
   const postOnly = c.postOnly;
   if (postOnly !== undefined && typeof postOnly !== 'boolean') return RejectCode.INVALID_POST_ONLY;
   out.postOnly = postOnly === true;
-  if (out.postOnly && (isMarket || out.tif !== TIF_GTC)) return RejectCode.INVALID_POST_ONLY;
+  if (out.postOnly && !rests) return RejectCode.INVALID_POST_ONLY;
   const stp = stpCode(c.stp);
   if (stp < 0) return RejectCode.INVALID_STP;
   out.stp = stp;
@@ -206,10 +262,29 @@ function parseNew(
     if (price !== undefined) return RejectCode.INVALID_PRICE;
     out.price = 0;
   }
+  const stopPrice = c.stopPrice;
+  if (isStop) {
+    if (!isSafeInteger(stopPrice)) return RejectCode.INVALID_STOP_PRICE;
+    const reason = checkPrice(spec, stopPrice);
+    if (reason !== null) return reason;
+    out.stopPrice = stopPrice;
+  } else {
+    if (stopPrice !== undefined) return RejectCode.INVALID_STOP_PRICE;
+    out.stopPrice = 0;
+  }
   const qty = c.qty;
   if (!isSafeInteger(qty) || qty <= 0) return RejectCode.INVALID_QTY;
   const reason = checkQty(spec, qty);
   if (reason !== null) return reason;
   out.qty = qty;
+  const displayQty = c.displayQty;
+  if (displayQty === undefined) {
+    out.displayQty = 0;
+  } else {
+    if (!rests || !isSafeInteger(displayQty) || displayQty <= 0 || displayQty > qty) return RejectCode.INVALID_DISPLAY_QTY;
+    if (spec.lotSize !== 1 && displayQty % spec.lotSize !== 0) return RejectCode.INVALID_DISPLAY_QTY;
+    if (qty > displayQty * ICEBERG_SLICES_MAX) return RejectCode.INVALID_DISPLAY_QTY;
+    out.displayQty = displayQty;
+  }
   return null;
 }

@@ -398,4 +398,5 @@ const NULL_SINK = {
   trade(): void {},
   cancelled(): void {},
   modified(): void {},
+  triggered(): void {},
 };

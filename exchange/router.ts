@@ -5,13 +5,20 @@
 // happen before the log, so the log replays exactly whatever the router's timing was:
 // - new X while X may be live on another worker: refused before the log (DUPLICATE_ORDER_ID);
 //   conservative — X may have just died — but never wrong about a live order;
+// - cancel/modify of a recently dead id: sent to the worker where it died, whose engine remembers
+//   it and answers TOO_LATE_TO_CANCEL exactly as a single engine would. The router remembers
+//   dead ids per instrument like the engines do, with twice their capacity, so it forgets an id
+//   only after the engine has (a single command killing more than the engine's capacity on one
+//   instrument is the one way to fall short: then the answer is UNKNOWN_ORDER from worker 0);
 // - cancel/modify of an id it does not know: sent to worker 0, whose engine refuses it exactly as
 //   a single engine would (the id is live nowhere).
 
-import type { OrderId } from '../engine/index.js';
+import { DeadIds, type OrderId } from '../engine/index.js';
 
 interface Route {
   shard: number;
+  /** Instrument of the order (where it will be remembered once dead). */
+  instrument: number;
   /** Sequence number of the last command routed for this id. */
   lastSeq: number;
 }
@@ -20,6 +27,19 @@ export const ROUTE_DUPLICATE = -1;
 
 export class Router {
   private readonly routes = new Map<OrderId, Route>();
+  private readonly deadIds: DeadIds;
+
+  constructor(
+    private readonly shardOfInstrument: Int32Array,
+    deadIdsPerInstrumentMax: number,
+  ) {
+    this.deadIds = new DeadIds(shardOfInstrument.length, 2 * deadIdsPerInstrumentMax);
+  }
+
+  /** Remembers an id that was dead in `instrument` when the exchange opened (recovered state). */
+  recoveredDead(id: OrderId, instrument: number): void {
+    this.deadIds.add(instrument, id, 0);
+  }
 
   /**
    * Worker for a command on `id` (`shard` is the instrument's worker for a new order), or
@@ -28,14 +48,16 @@ export class Router {
   decide(op: 'new' | 'cancel' | 'modify', id: OrderId, shard: number): number {
     const route = this.routes.get(id);
     if (op === 'new') return route !== undefined && route.shard !== shard ? ROUTE_DUPLICATE : shard;
-    return route === undefined ? 0 : route.shard;
+    if (route !== undefined) return route.shard;
+    const instrument = this.deadIds.instrumentOf(id);
+    return instrument < 0 ? 0 : this.shardOfInstrument[instrument];
   }
 
-  /** Records that the command at `seq` on `id` was logged and sent to `shard`. */
-  routed(op: 'new' | 'cancel' | 'modify', id: OrderId, shard: number, seq: number): void {
+  /** Records that the command at `seq` on `id` was logged and sent to `shard` (`instrument`: new orders). */
+  routed(op: 'new' | 'cancel' | 'modify', id: OrderId, shard: number, seq: number, instrument = -1): void {
     const route = this.routes.get(id);
     if (route !== undefined) route.lastSeq = seq;
-    else if (op === 'new') this.routes.set(id, { shard, lastSeq: seq });
+    else if (op === 'new') this.routes.set(id, { shard, instrument, lastSeq: seq });
   }
 
   /**
@@ -45,7 +67,10 @@ export class Router {
    */
   dead(id: OrderId, seq: number): void {
     const route = this.routes.get(id);
-    if (route !== undefined && route.lastSeq <= seq) this.routes.delete(id);
+    if (route !== undefined && route.lastSeq <= seq) {
+      this.routes.delete(id);
+      if (route.instrument >= 0) this.deadIds.add(route.instrument, id, 0);
+    }
   }
 
   has(id: OrderId): boolean {

@@ -13,6 +13,7 @@ import {
   type EngineOptions,
   type OrderId,
   TIF_GTC,
+  TIF_GTT,
   type ParsedCommand,
   type EncodedCommands,
   ShardHost,
@@ -48,6 +49,8 @@ export class Shards {
   private readonly shardOfInstrument: Int32Array;
   private readonly queues: ShardQueue[];
   private readonly router: Router | null;
+  /** Symbol → instrument index (the router remembers where an id lives and dies). */
+  private readonly instrumentIndex: ReadonlyMap<string, number>;
   private listener: ShardListener | null = null;
   /** Set once the workers are being torn down: late answers are dropped. */
   private stopped = false;
@@ -61,11 +64,13 @@ export class Shards {
   ) {
     this.shardOfInstrument = Int32Array.from({ length: instruments }, (_, index) => index % hosts.length);
     this.queues = hosts.map(() => ({ records: [], entries: [], inFlight: 0, batches: 0, commands: 0, busyMs: 0 }));
-    this.router = hosts.length > 1 ? new Router() : null;
-    // Recovered orders are live on the worker that owns their instrument.
+    this.instrumentIndex = recovered.instrumentIndex;
+    this.router = hosts.length > 1 ? new Router(this.shardOfInstrument, recovered.options.deadIdsPerInstrumentMax) : null;
+    // Recovered orders are live on the worker that owns their instrument; recovered dead ids died there.
     const router = this.router;
     if (router !== null) {
-      recovered.forEachLiveOrder((id, instrument) => router.routed('new', id, this.shardOfInstrument[instrument], 0));
+      recovered.forEachDeadId((id, instrument) => router.recoveredDead(id, instrument));
+      recovered.forEachLiveOrder((id, instrument) => router.routed('new', id, this.shardOfInstrument[instrument], 0, instrument));
     }
   }
 
@@ -111,7 +116,10 @@ export class Shards {
       this.refusal = RejectCode.DUPLICATE_ORDER_ID;
       return ROUTE_REFUSED;
     }
-    if (op === 'new' && p.orderType === 'limit' && p.tif === TIF_GTC && !router.has(id) && router.size >= this.maxOrders) {
+    // Orders that can stay live: resting limits (GTC, GTT) and every stop.
+    const canStay =
+      p.orderType === 'stop_limit' || p.orderType === 'stop_market' || (p.orderType === 'limit' && (p.tif === TIF_GTC || p.tif === TIF_GTT));
+    if (op === 'new' && canStay && !router.has(id) && router.size >= this.maxOrders) {
       this.refusal = RejectCode.ORDER_CAPACITY;
       return ROUTE_REFUSED;
     }
@@ -120,7 +128,8 @@ export class Shards {
 
   /** Queues a logged command for `shard` (as returned by `route`). */
   enqueue(shard: number, entry: Pending): void {
-    this.router?.routed(entry.record.op, entry.record.id, shard, entry.seq);
+    const record = entry.record;
+    this.router?.routed(record.op, record.id, shard, entry.seq, record.op === 'new' ? (this.instrumentIndex.get(record.symbol) ?? -1) : -1);
     const queue = this.queues[shard];
     queue.records.push(entry.record);
     queue.entries.push(entry);
@@ -191,9 +200,13 @@ export class Shards {
 function routeOutcome(router: Router, entry: Pending, events: EngineEvent[], live: boolean): void {
   const seq = entry.seq;
   if (!live) router.dead(entry.record.id, seq);
+  const id = entry.record.id;
   for (let j = 0; j < events.length; j++) {
     const e = events[j];
-    if (e.type === 'trade' && e.makerRemaining === 0) router.dead(e.makerId, seq);
-    else if (e.type === 'cancelled' && e.id !== entry.record.id) router.dead(e.id, seq);
+    if (e.type === 'trade') {
+      if (e.makerRemaining === 0) router.dead(e.makerId, seq);
+      // A triggered stop is a taker of another command: it dies when it fills.
+      if (e.takerRemaining === 0 && e.takerId !== id) router.dead(e.takerId, seq);
+    } else if (e.type === 'cancelled' && e.id !== id) router.dead(e.id, seq);
   }
 }

@@ -233,6 +233,10 @@ export class CountingSink implements EventSink {
   modified(): void {
     this.events++;
   }
+
+  triggered(): void {
+    this.events++;
+  }
 }
 
 function timeApply(commands: readonly Command[], count: number, make: EngineFactory): { elapsed_ms: number; live_orders: number } {

@@ -155,7 +155,7 @@ export function generateExperimentWorkload(commandCount: number, seed: number): 
     row[1] = c.id as number;
     row[2] = c.op === 'new' ? (c.side === 'buy' ? 1 : 2) + 4 * specs.findIndex((spec) => spec.symbol === c.symbol) : 0;
     row[3] = c.op === 'cancel' ? 0 : (c.price ?? 0);
-    row[4] = c.op === 'cancel' ? 0 : c.qty;
+    row[4] = c.op === 'cancel' ? 0 : (c.qty ?? 0);
     row[5] = Number(c.account.slice(5));
     fingerprint.update(row);
 

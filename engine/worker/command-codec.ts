@@ -6,16 +6,33 @@
 // caller's thread, the numbers cost ~0.1 µs.
 
 import type { ResolvedInstrument } from '../config.js';
-import type { Command, OrderId } from '../types.js';
-import { ParsedCommand, SIDE_BUY, SIDE_SELL, STP_NAMES, stpCode, TIF_NAMES, tifCode } from '../validate.js';
+import type { Command, NewOrderCommand, OrderId } from '../types.js';
+import {
+  NO_EXPIRY,
+  ORDER_TYPE_NAMES,
+  ParsedCommand,
+  SIDE_BUY,
+  SIDE_SELL,
+  STP_NAMES,
+  stpCode,
+  TIF_NAMES,
+  tifCode,
+} from '../validate.js';
 
 const OP_NEW = 0;
 const OP_CANCEL = 1;
 const OP_MODIFY = 2;
 const ID_NUMBER = 0;
 const ID_STRING = 1;
-/** Numbers per command: op, id kind, id, time, instrument, side, market, tif, postOnly, stp, price, qty. */
-export const COMMAND_WIDTH = 12;
+/**
+ * Numbers per command: op, id kind, id, time, instrument, side, order type, tif, postOnly, stp,
+ * price, qty, stopPrice, expireTime, displayQty, modify field mask.
+ */
+export const COMMAND_WIDTH = 16;
+const HAS_PRICE = 1;
+const HAS_QTY = 2;
+const HAS_STOP_PRICE = 4;
+const ORDER_TYPE_CODE: Record<string, number> = { limit: 0, market: 1, stop_limit: 2, stop_market: 3 };
 
 
 export interface EncodedCommands {
@@ -45,19 +62,25 @@ export function encodeCommands(commands: readonly Command[], instrumentIndex: Re
       nums[p] = OP_CANCEL;
     } else if (c.op === 'modify') {
       nums[p] = OP_MODIFY;
-      nums[p + 10] = c.price;
-      nums[p + 11] = c.qty;
+      nums[p + 10] = c.price ?? 0;
+      nums[p + 11] = c.qty ?? 0;
+      nums[p + 12] = c.stopPrice ?? 0;
+      nums[p + 15] =
+        (c.price !== undefined ? HAS_PRICE : 0) | (c.qty !== undefined ? HAS_QTY : 0) | (c.stopPrice !== undefined ? HAS_STOP_PRICE : 0);
     } else {
       nums[p] = OP_NEW;
       nums[p + 4] = instrumentIndex.get(c.symbol)!;
       nums[p + 5] = c.side === 'buy' ? SIDE_BUY : SIDE_SELL;
-      const market = c.type === 'market';
-      nums[p + 6] = market ? 1 : 0;
+      const market = c.type === 'market' || c.type === 'stop_market';
+      nums[p + 6] = ORDER_TYPE_CODE[c.type];
       nums[p + 7] = tifCode(c.tif, market);
       nums[p + 8] = c.postOnly === true ? 1 : 0;
       nums[p + 9] = stpCode(c.stp);
       nums[p + 10] = market ? 0 : (c.price as number);
       nums[p + 11] = c.qty;
+      nums[p + 12] = c.stopPrice ?? 0;
+      nums[p + 13] = c.expireTime ?? NO_EXPIRY;
+      nums[p + 14] = c.displayQty ?? 0;
     }
   }
   return { nums, refs };
@@ -91,15 +114,24 @@ export class CommandReader {
     if (op === OP_CANCEL) return;
     out.price = nums[p + 10];
     out.qty = nums[p + 11];
-    if (op === OP_MODIFY) return;
+    out.stopPrice = nums[p + 12];
+    if (op === OP_MODIFY) {
+      const mask = nums[p + 15];
+      out.hasPrice = (mask & HAS_PRICE) !== 0;
+      out.hasQty = (mask & HAS_QTY) !== 0;
+      out.hasStopPrice = (mask & HAS_STOP_PRICE) !== 0;
+      return;
+    }
     const instrument = nums[p + 4];
     out.instrument = instrument;
     out.symbol = this.specs[instrument].symbol;
     out.side = nums[p + 5];
-    out.orderType = nums[p + 6] === 1 ? 'market' : 'limit';
+    out.orderType = ORDER_TYPE_NAMES[nums[p + 6]];
     out.tif = nums[p + 7];
     out.postOnly = nums[p + 8] === 1;
     out.stp = nums[p + 9];
+    out.expireTime = nums[p + 13];
+    out.displayQty = nums[p + 14];
   }
 }
 
@@ -120,12 +152,24 @@ export function toCommand(p: ParsedCommand): Command {
   const id = p.id as OrderId;
   const time = p.time;
   if (p.op === 'cancel') return { op: 'cancel', id, account: p.account, time };
-  if (p.op === 'modify') return { op: 'modify', id, account: p.account, price: p.price, qty: p.qty, time };
+  if (p.op === 'modify') {
+    const modify: Command = { op: 'modify', id, account: p.account, time };
+    if (p.hasPrice) modify.price = p.price;
+    if (p.hasQty) modify.qty = p.qty;
+    if (p.hasStopPrice) modify.stopPrice = p.stopPrice;
+    return modify;
+  }
   const side = p.side === SIDE_BUY ? 'buy' : 'sell';
   const tif = TIF_NAMES[p.tif];
   const stp = STP_NAMES[p.stp];
-  if (p.orderType === 'market') {
-    return { op: 'new', id, account: p.account, symbol: p.symbol, side, type: 'market', qty: p.qty, tif, postOnly: false, stp, time };
-  }
-  return { op: 'new', id, account: p.account, symbol: p.symbol, side, type: 'limit', price: p.price, qty: p.qty, tif, postOnly: p.postOnly, stp, time };
+  const type = p.orderType;
+  const command: NewOrderCommand =
+    type === 'market' || type === 'stop_market'
+      ? { op: 'new', id, account: p.account, symbol: p.symbol, side, type, qty: p.qty, tif, postOnly: false, stp, time }
+      : { op: 'new', id, account: p.account, symbol: p.symbol, side, type, price: p.price, qty: p.qty, tif, postOnly: p.postOnly, stp, time };
+  // Optional order-type fields appear only when used, so plain orders keep their logged shape.
+  if (type === 'stop_limit' || type === 'stop_market') command.stopPrice = p.stopPrice;
+  if (p.expireTime !== NO_EXPIRY) command.expireTime = p.expireTime;
+  if (p.displayQty !== 0) command.displayQty = p.displayQty;
+  return command;
 }

@@ -7,13 +7,15 @@
 import { CancelReason, RejectCode } from '../codes.js';
 import type { EventSink } from '../event-sink.js';
 import type { ResolvedInstrument } from '../config.js';
-import type { Command, CommandOp, EngineEvent, OrderId, OrderType, Side } from '../types.js';
+import type { Command, CommandOp, EngineEvent, OrderId, OrderType, Side, StopOrderType } from '../types.js';
 
 const ACCEPTED = 1;
 const REJECTED = 2;
 const TRADE = 3;
 const CANCELLED = 4;
 const MODIFIED = 5;
+const TRIGGERED = 6;
+const STOP_TYPES: readonly StopOrderType[] = ['stop_limit', 'stop_market'];
 
 const REJECT_CODES = Object.values(RejectCode);
 const CANCEL_REASONS = Object.values(CancelReason);
@@ -30,6 +32,7 @@ export class EventEncoder implements EventSink {
   private pos = 0;
   private countAt = 0;
   private commandId: OrderId | null = null;
+  private commandAccount: string | null = null;
   private lastSymbol = '';
   private lastInstrument = 0;
 
@@ -40,9 +43,14 @@ export class EventEncoder implements EventSink {
     this.refs = [];
   }
 
-  /** Starts the events of one command (its id, if it has a valid one). */
-  begin(id: unknown): void {
+  /**
+   * Starts the events of one command (its id and account, if valid). Events about another order —
+   * or about an order of the same id but another account (an expiry swept before the command) —
+   * carry that order's id and account.
+   */
+  begin(id: unknown, account?: unknown): void {
     this.commandId = typeof id === 'string' || typeof id === 'number' ? id : null;
+    this.commandAccount = typeof account === 'string' ? account : null;
     this.reserve(1);
     this.countAt = this.pos;
     this.nums[this.pos++] = 0;
@@ -71,15 +79,17 @@ export class EventEncoder implements EventSink {
     price: number,
     qty: number,
     makerId: OrderId,
-    _takerId: OrderId,
+    takerId: OrderId,
     makerAccount: string,
-    _takerAccount: string,
+    takerAccount: string,
     takerSide: Side,
     makerRemaining: number,
     takerRemaining: number,
   ): void {
-    this.reserve(7);
+    this.reserve(8);
     const n = this.nums;
+    // A triggered stop is a taker that is not the command's own order: then its id and account go too.
+    const own = this.isOwn(takerId, takerAccount);
     n[this.pos++] = TRADE;
     n[this.pos++] = this.instrument(symbol);
     n[this.pos++] = price;
@@ -87,14 +97,16 @@ export class EventEncoder implements EventSink {
     n[this.pos++] = makerRemaining;
     n[this.pos++] = takerRemaining;
     n[this.pos++] = takerSide === 'buy' ? 0 : 1;
+    n[this.pos++] = own ? 1 : 0;
     this.refs.push(makerId, makerAccount);
+    if (!own) this.refs.push(takerId, takerAccount);
     n[this.countAt]++;
   }
 
   cancelled(id: OrderId, account: string, symbol: string, side: Side, reason: CancelReason, qty: number): void {
     this.reserve(6);
     const n = this.nums;
-    const own = id === this.commandId;
+    const own = this.isOwn(id, account);
     n[this.pos++] = CANCELLED;
     n[this.pos++] = this.instrument(symbol);
     n[this.pos++] = side === 'buy' ? 0 : 1;
@@ -115,8 +127,10 @@ export class EventEncoder implements EventSink {
     oldPrice: number,
     oldQty: number,
     priorityKept: boolean,
+    stopPrice: number,
+    oldStopPrice: number,
   ): void {
-    this.reserve(8);
+    this.reserve(10);
     const n = this.nums;
     n[this.pos++] = MODIFIED;
     n[this.pos++] = this.instrument(symbol);
@@ -126,7 +140,28 @@ export class EventEncoder implements EventSink {
     n[this.pos++] = oldPrice;
     n[this.pos++] = oldQty;
     n[this.pos++] = priorityKept ? 1 : 0;
+    n[this.pos++] = stopPrice;
+    n[this.pos++] = oldStopPrice;
     n[this.countAt]++;
+  }
+
+  triggered(id: OrderId, account: string, symbol: string, side: Side, orderType: StopOrderType, stopPrice: number, price: number | null, qty: number): void {
+    this.reserve(7);
+    const n = this.nums;
+    n[this.pos++] = TRIGGERED;
+    n[this.pos++] = this.instrument(symbol);
+    n[this.pos++] = side === 'buy' ? 0 : 1;
+    n[this.pos++] = orderType === 'stop_limit' ? 0 : 1;
+    n[this.pos++] = stopPrice;
+    n[this.pos++] = price === null ? -1 : price;
+    n[this.pos++] = qty;
+    // A stop is never triggered by its own command (it is pending only after that command).
+    this.refs.push(id, account);
+    n[this.countAt]++;
+  }
+
+  private isOwn(id: OrderId, account: string): boolean {
+    return id === this.commandId && (this.commandAccount === null || account === this.commandAccount);
   }
 
   private instrument(symbol: string): number {
@@ -168,7 +203,7 @@ export function decodeEvents(
       switch (code) {
         case ACCEPTED: {
           if (command.op !== 'new') throw new Error('event codec: accepted for a non-new command');
-          const market = command.type === 'market';
+          const market = command.type === 'market' || command.type === 'stop_market';
           events[e] = {
             type: 'accepted',
             id: command.id,
@@ -191,17 +226,20 @@ export function decodeEvents(
           const makerRemaining = nums[p++];
           const takerRemaining = nums[p++];
           const takerSide = SIDES[nums[p++]];
+          const own = nums[p++] === 1;
           const makerId = refs[r++];
           const makerAccount = refs[r++] as string;
+          const takerId = own ? command.id : refs[r++];
+          const takerAccount = own ? command.account : (refs[r++] as string);
           events[e] = {
             type: 'trade',
             symbol,
             price,
             qty,
             makerId,
-            takerId: command.id,
+            takerId,
             makerAccount,
-            takerAccount: command.account,
+            takerAccount,
             takerSide,
             makerRemaining,
             takerRemaining,
@@ -222,7 +260,7 @@ export function decodeEvents(
         case MODIFIED: {
           const symbol = specs[nums[p++]].symbol;
           const side = SIDES[nums[p++]];
-          events[e] = {
+          const modified: EngineEvent = {
             type: 'modified',
             id: command.id,
             account: command.account,
@@ -234,6 +272,25 @@ export function decodeEvents(
             oldQty: nums[p++],
             priorityKept: nums[p++] === 1,
           };
+          const stopPrice = nums[p++];
+          const oldStopPrice = nums[p++];
+          if (stopPrice >= 0) {
+            modified.stopPrice = stopPrice;
+            modified.oldStopPrice = oldStopPrice;
+          }
+          events[e] = modified;
+          break;
+        }
+        case TRIGGERED: {
+          const symbol = specs[nums[p++]].symbol;
+          const side = SIDES[nums[p++]];
+          const orderType = STOP_TYPES[nums[p++]];
+          const stopPrice = nums[p++];
+          const price = nums[p++];
+          const qty = nums[p++];
+          const id = refs[r++];
+          const account = refs[r++] as string;
+          events[e] = { type: 'triggered', id, account, symbol, side, orderType, stopPrice, price: price < 0 ? null : price, qty };
           break;
         }
         default:

@@ -39,7 +39,7 @@ export default function handle(task: ShardTask): InitResult | BatchResult {
       for (let i = 0; i < count; i++) {
         reader.next(parsed);
         const id = parsed.id!;
-        sink.begin(id);
+        sink.begin(id, parsed.account);
         e.executeParsed(parsed, sink);
         live[i] = e.isLive(id) ? 1 : 0;
       }

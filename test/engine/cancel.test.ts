@@ -66,16 +66,23 @@ describe.each(IMPLS)('cancel ($name)', (impl) => {
     ]);
   });
 
-  it('a second cancel of the same id is UNKNOWN_ORDER', () => {
+  it('a second cancel of the same id is TOO_LATE_TO_CANCEL (the dead id is remembered)', () => {
     const e = impl.create(acmeOptions());
     run(e, [limit('o1', 'alice', 'buy', 100, 10), cancel('o1', 'alice')]);
-    expect(e.apply(cancel('o1', 'alice'))).toEqual([rejected('cancel', 'o1', RejectCode.UNKNOWN_ORDER)]);
+    expect(e.apply(cancel('o1', 'alice'))).toEqual([rejected('cancel', 'o1', RejectCode.TOO_LATE_TO_CANCEL)]);
   });
 
-  it('a filled order cannot be cancelled', () => {
+  it('a filled order cannot be cancelled: TOO_LATE_TO_CANCEL, for maker and taker', () => {
     const e = impl.create(acmeOptions());
     run(e, [limit('s', 'bob', 'sell', 100, 1), limit('b', 'alice', 'buy', 100, 1)]);
-    expect(e.apply(cancel('s', 'bob'))).toEqual([rejected('cancel', 's', RejectCode.UNKNOWN_ORDER)]);
+    expect(e.apply(cancel('s', 'bob'))).toEqual([rejected('cancel', 's', RejectCode.TOO_LATE_TO_CANCEL)]);
+    expect(e.apply(cancel('b', 'alice'))).toEqual([rejected('cancel', 'b', RejectCode.TOO_LATE_TO_CANCEL)]);
+  });
+
+  it('a dead id the engine no longer remembers is UNKNOWN_ORDER', () => {
+    const e = impl.create(acmeOptions({ deadIdsPerInstrumentMax: 0 }));
+    run(e, [limit('o1', 'alice', 'buy', 100, 10), cancel('o1', 'alice')]);
+    expect(e.apply(cancel('o1', 'alice'))).toEqual([rejected('cancel', 'o1', RejectCode.UNKNOWN_ORDER)]);
   });
 
   it('another account cannot cancel it (NOT_OWNER), state unchanged', () => {

@@ -185,7 +185,17 @@ const ENGINE_ONLY: Array<{ name: string; options: unknown; message: string }> = 
   {
     name: 'an unknown option (a typo)',
     options: { instruments: [ACME], maxOrder: 5 },
-    message: "unknown option 'maxOrder' (known: instruments, ordersMax, ordersInitial)",
+    message: "unknown option 'maxOrder' (known: instruments, ordersMax, ordersInitial, deadIdsPerInstrumentMax)",
+  },
+  {
+    name: 'a negative deadIdsPerInstrumentMax',
+    options: { instruments: [ACME], deadIdsPerInstrumentMax: -1 },
+    message: 'deadIdsPerInstrumentMax must be an integer from 0 to 4194304 (got -1)',
+  },
+  {
+    name: 'a fractional deadIdsPerInstrumentMax',
+    options: { instruments: [ACME], deadIdsPerInstrumentMax: 1.5 },
+    message: 'deadIdsPerInstrumentMax must be an integer from 0 to 4194304 (got 1.5)',
   },
   {
     name: 'an unknown instrument key',

@@ -61,7 +61,8 @@ describe.each(IMPLS)('fill-or-kill ($name)', (impl) => {
   });
 
   it('counts only crossing levels: liquidity beyond the limit price does not count', () => {
-    const e = impl.create(acmeOptions());
+    // Dead-id memory off: the book must be unchanged, and the dead id would be new state.
+    const e = impl.create(acmeOptions({ deadIdsPerInstrumentMax: 0 }));
     run(e, [limit('s1', 'bob', 'sell', 100, 4), limit('s2', 'bob', 'sell', 102, 100)]);
     const before = e.stateHash();
     const f = limit('f', 'alice', 'buy', 101, 5, { tif: 'FOK' });
@@ -97,7 +98,8 @@ describe.each(IMPLS)('fill-or-kill ($name)', (impl) => {
   });
 
   it('cancel_taker: the walk stops at the first same-account maker', () => {
-    const e = impl.create(acmeOptions());
+    // Dead-id memory off: the book must be unchanged, and the dead id would be new state.
+    const e = impl.create(acmeOptions({ deadIdsPerInstrumentMax: 0 }));
     // bob 3, alice 10, bob 10: only 3 is reachable before alice's own order.
     run(e, [limit('s1', 'bob', 'sell', 100, 3), limit('s2', 'alice', 'sell', 100, 10), limit('s3', 'bob', 'sell', 101, 10)]);
     const before = e.stateHash();
@@ -128,7 +130,8 @@ describe.each(IMPLS)('fill-or-kill ($name)', (impl) => {
   });
 
   it('cancel_both: also stops at the first same-account maker, and no maker is cancelled', () => {
-    const e = impl.create(acmeOptions());
+    // Dead-id memory off: the book must be unchanged, and the dead id would be new state.
+    const e = impl.create(acmeOptions({ deadIdsPerInstrumentMax: 0 }));
     run(e, [limit('s1', 'alice', 'sell', 100, 10), limit('s2', 'bob', 'sell', 100, 10)]);
     const before = e.stateHash();
     const f = limit('f', 'alice', 'buy', 100, 5, { tif: 'FOK', stp: 'cancel_both' });
@@ -177,7 +180,8 @@ describe.each(IMPLS)('fill-or-kill ($name)', (impl) => {
   });
 
   it('cancel_maker: same-account liquidity does not make an FOK fillable, and nothing is cancelled', () => {
-    const e = impl.create(acmeOptions());
+    // Dead-id memory off: the book must be unchanged, and the dead id would be new state.
+    const e = impl.create(acmeOptions({ deadIdsPerInstrumentMax: 0 }));
     run(e, [limit('s1', 'alice', 'sell', 100, 10), limit('s2', 'bob', 'sell', 100, 2)]);
     const before = e.stateHash();
     const f = limit('f', 'alice', 'buy', 100, 5, { tif: 'FOK', stp: 'cancel_maker' });

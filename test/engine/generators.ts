@@ -44,7 +44,13 @@ interface NewPlan {
   account: number;
   instrument: number;
   side: Side;
-  type: 'limit' | 'market';
+  type: 'limit' | 'market' | 'stop_limit' | 'stop_market';
+  /** Stops: stop price in ticks from the centre. */
+  stopTicks?: number;
+  /** Icebergs: display size in lots (may exceed qty: a bad-input case). */
+  displayLots?: number;
+  /** GTT: expireTime = the command's time + this (≤ 0: already expired). */
+  expireIn?: number;
   /** undefined = absent (default). */
   tif: TimeInForce | undefined;
   postOnly: boolean | undefined;
@@ -64,10 +70,12 @@ interface ModifyPlan {
   op: 'modify';
   id: IdRef;
   account: number | undefined;
-  /** 'keep' = the order's current price (exercises the priority-kept path). */
-  priceTicks: number | 'keep';
-  /** Relative to the current open qty, or an absolute number of lots. */
-  qty: 'keep' | 'less' | 'more' | 'max' | number;
+  /** 'keep' = the order's current price (exercises the priority-kept path); 'absent' = size-only amend. */
+  priceTicks: number | 'keep' | 'absent';
+  /** Relative to the current open qty, or an absolute number of lots; 'absent' = price-only amend. */
+  qty: 'keep' | 'less' | 'more' | 'max' | 'absent' | number;
+  /** Stops: a new stop price in ticks from the centre (undefined = absent). */
+  stopTicks?: number;
 }
 
 type ValidPlan = NewPlan | CancelPlan | ModifyPlan;
@@ -156,6 +164,62 @@ const takerArb: fc.Arbitrary<NewPlan> = fc.record({
   lots: newLotsArb,
 });
 
+const stopTicksArb = fc.integer({ min: -5, max: 5 });
+const expireInArb = fc.oneof({ arbitrary: fc.integer({ min: 1, max: 40 }), weight: 8 }, { arbitrary: fc.integer({ min: -2, max: 0 }), weight: 1 });
+
+const stopArb: fc.Arbitrary<NewPlan> = fc
+  .record({
+    op: fc.constant('new' as const),
+    id: freshIdArb,
+    account: accountArb,
+    instrument: instrumentArb,
+    side: sideArb,
+    type: fc.constantFrom<'stop_limit' | 'stop_market'>('stop_limit', 'stop_market'),
+    tif: fc.constantFrom<TimeInForce | undefined>(undefined, undefined, 'IOC', 'FOK', 'GTT'),
+    postOnly: fc.constant(undefined),
+    stp: stpArb,
+    priceTicks: priceTicksArb,
+    lots: newLotsArb,
+    stopTicks: stopTicksArb,
+    expireIn: expireInArb,
+  })
+  .map((plan) => {
+    // GTT only on stop-limits (a stop-market GTT is a bad-input case kept at a low rate).
+    const { expireIn, ...rest } = plan;
+    return plan.tif === 'GTT' && (plan.type === 'stop_limit' || plan.lots === 1) ? { ...rest, expireIn } : { ...rest, tif: plan.tif === 'GTT' ? undefined : plan.tif };
+  });
+
+const icebergArb: fc.Arbitrary<NewPlan> = fc.record({
+  op: fc.constant('new' as const),
+  id: freshIdArb,
+  account: accountArb,
+  instrument: instrumentArb,
+  side: sideArb,
+  type: fc.constant('limit' as const),
+  tif: fc.constant(undefined),
+  postOnly: fc.oneof({ arbitrary: fc.constant(undefined), weight: 4 }, { arbitrary: fc.boolean(), weight: 1 }),
+  stp: stpArb,
+  priceTicks: priceTicksArb,
+  lots: fc.integer({ min: 2, max: 20 }),
+  displayLots: fc.oneof({ arbitrary: fc.integer({ min: 1, max: 4 }), weight: 8 }, { arbitrary: fc.constant(30), weight: 1 }),
+});
+
+const gttArb: fc.Arbitrary<NewPlan> = fc.record({
+  op: fc.constant('new' as const),
+  id: freshIdArb,
+  account: accountArb,
+  instrument: instrumentArb,
+  side: sideArb,
+  type: fc.constant('limit' as const),
+  tif: fc.constant<TimeInForce>('GTT'),
+  postOnly: fc.constantFrom<boolean | undefined>(undefined, undefined, true),
+  stp: stpArb,
+  priceTicks: priceTicksArb,
+  lots: newLotsArb,
+  expireIn: expireInArb,
+  displayLots: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined, freq: 3 }),
+});
+
 const cancelArb: fc.Arbitrary<CancelPlan> = fc.record({
   op: fc.constant('cancel' as const),
   id: idRefArb,
@@ -166,11 +230,16 @@ const modifyArb: fc.Arbitrary<ModifyPlan> = fc.record({
   op: fc.constant('modify' as const),
   id: idRefArb,
   account: fc.oneof({ arbitrary: fc.constant(undefined), weight: 5 }, { arbitrary: accountArb, weight: 1 }),
-  priceTicks: fc.oneof({ arbitrary: fc.constant('keep' as const), weight: 2 }, { arbitrary: priceTicksArb, weight: 3 }),
+  priceTicks: fc.oneof(
+    { arbitrary: fc.constant('keep' as const), weight: 2 },
+    { arbitrary: fc.constant('absent' as const), weight: 1 },
+    { arbitrary: priceTicksArb, weight: 3 },
+  ),
   qty: fc.oneof(
-    { arbitrary: fc.constantFrom<'keep' | 'less' | 'more' | 'max'>('keep', 'less', 'more', 'keep', 'less', 'max'), weight: 3 },
+    { arbitrary: fc.constantFrom<'keep' | 'less' | 'more' | 'max' | 'absent'>('keep', 'less', 'more', 'keep', 'less', 'max', 'absent'), weight: 3 },
     { arbitrary: lotsArb, weight: 2 },
   ),
+  stopTicks: fc.option(stopTicksArb, { nil: undefined, freq: 3 }),
 });
 
 /** Relative weights of the kinds of valid command; the long streams favour resting orders. */
@@ -179,10 +248,13 @@ export interface PlanMix {
   taker: number;
   cancel: number;
   modify: number;
+  stop: number;
+  iceberg: number;
+  gtt: number;
 }
-export const DEFAULT_MIX: PlanMix = { gtc: 9, taker: 5, cancel: 3, modify: 4 };
+export const DEFAULT_MIX: PlanMix = { gtc: 9, taker: 5, cancel: 3, modify: 4, stop: 3, iceberg: 2, gtt: 2 };
 /** More resting orders, fewer takers: books grow to dozens of levels and long FIFOs. */
-export const DEEP_MIX: PlanMix = { gtc: 14, taker: 2, cancel: 2, modify: 4 };
+export const DEEP_MIX: PlanMix = { gtc: 14, taker: 2, cancel: 2, modify: 4, stop: 2, iceberg: 2, gtt: 2 };
 
 function validPlanArb(mix: PlanMix): fc.Arbitrary<ValidPlan> {
   return fc.oneof(
@@ -190,6 +262,9 @@ function validPlanArb(mix: PlanMix): fc.Arbitrary<ValidPlan> {
     { arbitrary: takerArb, weight: mix.taker },
     { arbitrary: cancelArb, weight: mix.cancel },
     { arbitrary: modifyArb, weight: mix.modify },
+    { arbitrary: stopArb, weight: mix.stop },
+    { arbitrary: icebergArb, weight: mix.iceberg },
+    { arbitrary: gttArb, weight: mix.gtt },
   );
 }
 
@@ -220,7 +295,23 @@ export const BAD_VALUES: unknown[] = [
   'toString',
 ];
 
-const FIELDS = ['op', 'id', 'account', 'time', 'symbol', 'side', 'type', 'tif', 'postOnly', 'stp', 'price', 'qty'];
+const FIELDS = [
+  'op',
+  'id',
+  'account',
+  'time',
+  'symbol',
+  'side',
+  'type',
+  'tif',
+  'postOnly',
+  'stp',
+  'price',
+  'qty',
+  'stopPrice',
+  'displayQty',
+  'expireTime',
+];
 
 const corruptionArb: fc.Arbitrary<Corruption> = fc.oneof(
   {
@@ -340,7 +431,10 @@ export class StreamContext {
         qty: plan.lots === 'max' ? spec.maxQty : plan.lots * spec.lotSize,
         time,
       };
-      if (plan.type === 'limit') cmd.price = priceAt(plan.instrument, plan.priceTicks);
+      if (plan.type === 'limit' || plan.type === 'stop_limit') cmd.price = priceAt(plan.instrument, plan.priceTicks);
+      if (plan.stopTicks !== undefined) cmd.stopPrice = priceAt(plan.instrument, plan.stopTicks);
+      if (plan.displayLots !== undefined) cmd.displayQty = plan.displayLots * spec.lotSize;
+      if (plan.expireIn !== undefined) cmd.expireTime = Math.max(0, time + plan.expireIn);
       if (plan.tif !== undefined) cmd.tif = plan.tif;
       if (plan.postOnly !== undefined) cmd.postOnly = plan.postOnly;
       if (plan.stp !== undefined) cmd.stp = plan.stp;
@@ -354,15 +448,23 @@ export class StreamContext {
     const price =
       plan.priceTicks === 'keep' && order !== undefined
         ? order.price
-        : priceAt(index, plan.priceTicks === 'keep' ? 0 : plan.priceTicks);
+        : priceAt(index, plan.priceTicks === 'keep' || plan.priceTicks === 'absent' ? 0 : plan.priceTicks);
     const open = order?.qty ?? spec.lotSize;
-    let qty: number;
+    let qty: number | undefined;
     if (plan.qty === 'keep') qty = open;
+    else if (plan.qty === 'absent') qty = undefined;
     else if (plan.qty === 'less') qty = Math.max(spec.lotSize, open - spec.lotSize);
     else if (plan.qty === 'more') qty = Math.min(spec.maxQty, open + spec.lotSize);
     else if (plan.qty === 'max') qty = spec.maxQty;
     else qty = plan.qty * spec.lotSize;
-    return { op: 'modify', id, account, price, qty, time };
+    const cmd: Record<string, unknown> = { op: 'modify', id, account, time };
+    // A stop-market has no price: 'keep' leaves it out (an explicit price is a bad-input case).
+    const keepOut = plan.priceTicks === 'absent' || (plan.priceTicks === 'keep' && order?.orderType === 'stop_market');
+    if (!keepOut) cmd.price = price;
+    if (qty !== undefined) cmd.qty = qty;
+    if (plan.stopTicks !== undefined && (order === undefined || order.orderType !== undefined)) cmd.stopPrice = priceAt(index, plan.stopTicks);
+    if (cmd.price === undefined && cmd.qty === undefined && cmd.stopPrice === undefined) cmd.qty = open;
+    return cmd;
   }
 }
 

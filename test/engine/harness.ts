@@ -95,7 +95,7 @@ function tick(): number {
   return clock;
 }
 
-type NewExtra = Partial<Pick<NewOrderCommand, 'tif' | 'postOnly' | 'stp' | 'symbol'>>;
+type NewExtra = Partial<Pick<NewOrderCommand, 'tif' | 'postOnly' | 'stp' | 'symbol' | 'displayQty' | 'expireTime' | 'time'>>;
 
 export function limit(
   id: OrderId,
@@ -112,8 +112,37 @@ export function market(id: OrderId, account: string, side: Side, qty: number, ex
   return { op: 'new', id, account, symbol: 'ACME', side, type: 'market', qty, time: tick(), ...extra };
 }
 
-export function cancel(id: OrderId, account: string): CancelCommand {
-  return { op: 'cancel', id, account, time: tick() };
+export function cancel(id: OrderId, account: string, time = tick()): CancelCommand {
+  return { op: 'cancel', id, account, time };
+}
+
+/** A stop-limit (with `price`) or stop-market (price undefined) order. */
+export function stop(
+  id: OrderId,
+  account: string,
+  side: Side,
+  stopPrice: number,
+  price: number | undefined,
+  qty: number,
+  extra: NewExtra = {},
+): NewOrderCommand {
+  const base = { op: 'new' as const, id, account, symbol: 'ACME', side, stopPrice, qty, time: tick(), ...extra };
+  return price === undefined ? { ...base, type: 'stop_market' } : { ...base, type: 'stop_limit', price };
+}
+
+/** The `triggered` event of a stop command. */
+export function triggered(cmd: NewOrderCommand): EngineEvent {
+  return {
+    type: 'triggered',
+    id: cmd.id,
+    account: cmd.account,
+    symbol: cmd.symbol,
+    side: cmd.side,
+    orderType: cmd.type as 'stop_limit' | 'stop_market',
+    stopPrice: cmd.stopPrice as number,
+    price: cmd.type === 'stop_market' ? null : (cmd.price as number),
+    qty: cmd.qty,
+  };
 }
 
 export function modify(id: OrderId, account: string, price: number, qty: number): ModifyCommand {
@@ -131,7 +160,7 @@ export function accepted(cmd: NewOrderCommand): EngineEvent {
     symbol: cmd.symbol,
     side: cmd.side,
     orderType: cmd.type,
-    price: cmd.type === 'market' ? null : (cmd.price as number),
+    price: cmd.type === 'market' || cmd.type === 'stop_market' ? null : (cmd.price as number),
     qty: cmd.qty,
   };
 }

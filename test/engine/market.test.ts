@@ -7,7 +7,8 @@ import { CancelReason, IMPLS, accepted, acmeOptions, cancelled, limit, market, r
 
 describe.each(IMPLS)('market orders ($name)', (impl) => {
   it('on an empty opposite side: accepted (price null), then cancelled MARKET_REMAINDER', () => {
-    const e = impl.create(acmeOptions());
+    // Dead-id memory off: the book must be unchanged, and the dead id would be new state.
+    const e = impl.create(acmeOptions({ deadIdsPerInstrumentMax: 0 }));
     const m = market('m', 'alice', 'buy', 10);
     const before = e.stateHash();
     expect(run(e, [m])).toEqual([
@@ -117,7 +118,8 @@ describe.each(IMPLS)('market orders ($name)', (impl) => {
   });
 
   it('market FOK that the whole side cannot fill is cancelled FOK_UNFILLABLE and changes nothing', () => {
-    const e = impl.create(acmeOptions());
+    // Dead-id memory off: the book must be unchanged, and the dead id would be new state.
+    const e = impl.create(acmeOptions({ deadIdsPerInstrumentMax: 0 }));
     run(e, [limit('s1', 'bob', 'sell', 10, 2), limit('s2', 'bob', 'sell', 20, 2)]);
     const before = e.stateHash();
     const m = market('m', 'alice', 'buy', 5, { tif: 'FOK' });

@@ -3,7 +3,8 @@
 // valid and invalid commands are applied to both; after EVERY command the events must be equal,
 // the depth of every instrument must be equal, live counts and the touched order's view must be
 // equal, and the engine's own invariant checker must pass; state hashes are compared regularly
-// and at the end. A failure prints the seed and the shrunk, concrete command stream.
+// and at the end, and the engine regularly continues from its own snapshot (so a snapshot that
+// drops any state — a pending stop, a hidden reserve, an expiry, a dead id — shows up as a diff). A failure prints the seed and the shrunk, concrete command stream.
 //
 // FC_SEED=<n> replays a seed; FC_RUNS_SCALE=<k> multiplies the number of runs (soak testing).
 
@@ -28,6 +29,8 @@ import {
 
 const DEPTH_LEVELS = 1000;
 const HASH_EVERY = 16;
+/** Every this many commands the engine continues from its own snapshot (stops, icebergs, GTT, dead ids). */
+const RESTORE_EVERY = 37;
 
 /** Cheap structural equality first (the common, passing case); vitest's toEqual as the judge. */
 function same(actual: unknown, expected: unknown): boolean {
@@ -47,7 +50,7 @@ function same(actual: unknown, expected: unknown): boolean {
  */
 function runModel(plans: Plan[], options: EngineOptions, verbose: boolean): void {
   const oracle = new NaiveBookEngine(options);
-  const engine = new Engine(options);
+  let engine = new Engine(options);
   const ctx = new StreamContext();
   const history: unknown[] = [];
 
@@ -97,6 +100,15 @@ function runModel(plans: Plan[], options: EngineOptions, verbose: boolean): void
       }
     }
     if (history.length % HASH_EVERY === 0 && engine.stateHash() !== oracle.stateHash()) fail('stateHash differs', () => '');
+    if (history.length % RESTORE_EVERY === 0) {
+      const hash = engine.stateHash();
+      try {
+        engine = Engine.restore(engine.snapshot());
+      } catch (error) {
+        fail('Engine.restore threw', () => (error instanceof Error ? (error.stack ?? error.message) : String(error)));
+      }
+      if (engine.stateHash() !== hash) fail('stateHash differs after snapshot + restore', () => '');
+    }
   }
   if (engine.stateHash() !== oracle.stateHash()) fail('final stateHash differs', () => '');
 }

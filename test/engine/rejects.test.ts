@@ -29,9 +29,15 @@ const SETUP: Command[] = [
   limit('w', 'alice', 'buy', 500, 20, { symbol: 'WIDE' }),
   limit('po', 'carol', 'sell', 110, 5, { postOnly: true }),
   limit(1, 'dave', 'sell', 120, 1),
+  // A trade on WIDE, so it has a last price (600) for the stop checks; both orders die.
+  limit('ws', 'erin', 'sell', 600, 10, { symbol: 'WIDE' }),
+  limit('wb', 'frank', 'buy', 600, 10, { symbol: 'WIDE' }),
+  // Two pending stops (they count as live orders).
+  { op: 'new', id: 'sm', account: 'erin', symbol: 'ACME', side: 'buy', type: 'stop_market', stopPrice: 130, qty: 5, time: 1 },
+  { op: 'new', id: 'wstop', account: 'erin', symbol: 'WIDE', side: 'sell', type: 'stop_limit', stopPrice: 590, price: 590, qty: 10, time: 1 },
 ];
-/** Live orders after SETUP: live, ask, w, po, 1. */
-const LIVE_AFTER_SETUP = 5;
+/** Live orders after SETUP: live, ask, w, po, 1, and the stops sm, wstop. */
+const LIVE_AFTER_SETUP = 7;
 
 const NEW_BASE = {
   op: 'new',
@@ -171,7 +177,9 @@ const CASES: Record<EngineRaisedCode, RejectCase[]> = {
     { name: '2^53 is not safe (not out-of-range)', cmd: { ...NEW_BASE, price: 2 ** 53 }, expected: newRej(R.INVALID_PRICE) },
     { name: 'market with a price', cmd: { ...MARKET_BASE, price: 100 }, expected: newRej(R.INVALID_PRICE) },
     { name: 'market with price null', cmd: { ...MARKET_BASE, price: null }, expected: newRej(R.INVALID_PRICE) },
-    { name: 'modify without price', cmd: without(MODIFY_BASE, 'price'), expected: rejected('modify', 'live', R.INVALID_PRICE) },
+    { name: 'modify with price null', cmd: { ...MODIFY_BASE, price: null }, expected: rejected('modify', 'live', R.INVALID_PRICE) },
+    { name: 'stop-market with a price', cmd: { ...MARKET_BASE, type: 'stop_market', stopPrice: 110, price: 100 }, expected: newRej(R.INVALID_PRICE) },
+    { name: 'modify a stop-market with a price', cmd: { ...MODIFY_BASE, id: 'sm', account: 'erin', price: 100 }, expected: rejected('modify', 'sm', R.INVALID_PRICE) },
     { name: 'modify fraction', cmd: { ...MODIFY_BASE, price: 99.9 }, expected: rejected('modify', 'live', R.INVALID_PRICE) },
   ],
   [R.PRICE_OUT_OF_RANGE]: [
@@ -195,7 +203,8 @@ const CASES: Record<EngineRaisedCode, RejectCase[]> = {
     { name: 'Infinity', cmd: { ...NEW_BASE, qty: Infinity }, expected: newRej(R.INVALID_QTY) },
     { name: 'market, NaN', cmd: { ...MARKET_BASE, qty: Number.NaN }, expected: newRej(R.INVALID_QTY) },
     { name: 'modify zero', cmd: { ...MODIFY_BASE, qty: 0 }, expected: rejected('modify', 'live', R.INVALID_QTY) },
-    { name: 'modify missing', cmd: without(MODIFY_BASE, 'qty'), expected: rejected('modify', 'live', R.INVALID_QTY) },
+    { name: 'modify with nothing to change', cmd: without(MODIFY_BASE, 'qty', 'price'), expected: rejected('modify', 'live', R.INVALID_QTY) },
+    { name: 'modify qty null', cmd: { ...MODIFY_BASE, qty: null }, expected: rejected('modify', 'live', R.INVALID_QTY) },
   ],
   [R.QTY_OUT_OF_RANGE]: [
     { name: 'above default maxQty', cmd: { ...NEW_BASE, qty: 1_000_000_001 }, expected: newRej(R.QTY_OUT_OF_RANGE) },
@@ -209,9 +218,46 @@ const CASES: Record<EngineRaisedCode, RejectCase[]> = {
   ],
   [R.UNKNOWN_ORDER]: [
     { name: 'cancel of a never-seen id', cmd: { ...CANCEL_BASE, id: 'ghost' }, expected: rejected('cancel', 'ghost', R.UNKNOWN_ORDER) },
-    { name: 'cancel of a dead id', cmd: { ...CANCEL_BASE, id: 'dead' }, expected: rejected('cancel', 'dead', R.UNKNOWN_ORDER) },
+    { name: 'cancel of a dead id the engine no longer remembers', options: acmeOptions({ deadIdsPerInstrumentMax: 0 }), cmd: { ...CANCEL_BASE, id: 'dead' }, expected: rejected('cancel', 'dead', R.UNKNOWN_ORDER) },
     { name: "cancel of '1' while 1 is live", cmd: { ...CANCEL_BASE, id: '1', account: 'dave' }, expected: rejected('cancel', '1', R.UNKNOWN_ORDER) },
     { name: 'modify of a never-seen id', cmd: { ...MODIFY_BASE, id: 77 }, expected: rejected('modify', 77, R.UNKNOWN_ORDER) },
+  ],
+  [R.TOO_LATE_TO_CANCEL]: [
+    { name: 'cancel of a cancelled order', cmd: { ...CANCEL_BASE, id: 'dead' }, expected: rejected('cancel', 'dead', R.TOO_LATE_TO_CANCEL) },
+    { name: 'cancel of a filled order', cmd: { ...CANCEL_BASE, id: 'ws', account: 'erin' }, expected: rejected('cancel', 'ws', R.TOO_LATE_TO_CANCEL) },
+    { name: 'cancel of a filled taker, by another account', cmd: { ...CANCEL_BASE, id: 'wb' }, expected: rejected('cancel', 'wb', R.TOO_LATE_TO_CANCEL) },
+    { name: 'modify of a dead order', cmd: { ...MODIFY_BASE, id: 'dead' }, expected: rejected('modify', 'dead', R.TOO_LATE_TO_CANCEL) },
+  ],
+  [R.INVALID_STOP_PRICE]: [
+    { name: 'stop-limit without stopPrice', cmd: { ...NEW_BASE, type: 'stop_limit' }, expected: newRej(R.INVALID_STOP_PRICE) },
+    { name: 'stop-market with a fractional stopPrice', cmd: { ...MARKET_BASE, type: 'stop_market', stopPrice: 100.5 }, expected: newRej(R.INVALID_STOP_PRICE) },
+    { name: 'stopPrice on a limit order', cmd: { ...NEW_BASE, stopPrice: 100 }, expected: newRej(R.INVALID_STOP_PRICE) },
+    { name: 'stopPrice on a market order', cmd: { ...MARKET_BASE, stopPrice: 100 }, expected: newRej(R.INVALID_STOP_PRICE) },
+    { name: 'modify with a bad stopPrice', cmd: { ...MODIFY_BASE, stopPrice: 'x' }, expected: rejected('modify', 'live', R.INVALID_STOP_PRICE) },
+    { name: 'modify a resting order with a stopPrice', cmd: { ...MODIFY_BASE, stopPrice: 100 }, expected: rejected('modify', 'live', R.INVALID_STOP_PRICE) },
+  ],
+  [R.INVALID_DISPLAY_QTY]: [
+    { name: 'zero', cmd: { ...NEW_BASE, displayQty: 0 }, expected: newRej(R.INVALID_DISPLAY_QTY) },
+    { name: 'above qty', cmd: { ...NEW_BASE, displayQty: 11 }, expected: newRej(R.INVALID_DISPLAY_QTY) },
+    { name: 'fraction', cmd: { ...NEW_BASE, displayQty: 1.5 }, expected: newRej(R.INVALID_DISPLAY_QTY) },
+    { name: 'off lot', cmd: { ...NEW_BASE, symbol: 'WIDE', price: 500, qty: 100, displayQty: 15 }, expected: newRej(R.INVALID_DISPLAY_QTY) },
+    { name: 'on an IOC order', cmd: { ...NEW_BASE, tif: 'IOC', displayQty: 5 }, expected: newRej(R.INVALID_DISPLAY_QTY) },
+    { name: 'on a market order', cmd: { ...MARKET_BASE, displayQty: 5 }, expected: newRej(R.INVALID_DISPLAY_QTY) },
+    { name: 'on a stop-limit order', cmd: { ...NEW_BASE, type: 'stop_limit', stopPrice: 110, displayQty: 5 }, expected: newRej(R.INVALID_DISPLAY_QTY) },
+  ],
+  [R.INVALID_EXPIRE_TIME]: [
+    { name: 'GTT without expireTime', cmd: { ...NEW_BASE, tif: 'GTT' }, expected: newRej(R.INVALID_EXPIRE_TIME) },
+    { name: 'GTT with a negative expireTime', cmd: { ...NEW_BASE, tif: 'GTT', expireTime: -1 }, expected: newRej(R.INVALID_EXPIRE_TIME) },
+    { name: 'expireTime without GTT', cmd: { ...NEW_BASE, expireTime: 100 }, expected: newRej(R.INVALID_EXPIRE_TIME) },
+  ],
+  [R.ALREADY_EXPIRED]: [
+    { name: 'expireTime equal to the command time', cmd: { ...NEW_BASE, tif: 'GTT', expireTime: 1 }, expected: newRej(R.ALREADY_EXPIRED) },
+    { name: 'expireTime before the command time', cmd: { ...NEW_BASE, tif: 'GTT', expireTime: 0, time: 5 }, expected: newRej(R.ALREADY_EXPIRED) },
+  ],
+  [R.STOP_WOULD_TRIGGER]: [
+    { name: 'buy stop at the last price', cmd: { ...MARKET_BASE, symbol: 'WIDE', type: 'stop_market', stopPrice: 600, qty: 10 }, expected: newRej(R.STOP_WOULD_TRIGGER) },
+    { name: 'sell stop above the last price', cmd: { ...NEW_BASE, symbol: 'WIDE', side: 'sell', type: 'stop_limit', price: 600, stopPrice: 605, qty: 10 }, expected: newRej(R.STOP_WOULD_TRIGGER) },
+    { name: 'modify a stop onto the last price', cmd: { op: 'modify', id: 'wstop', account: 'erin', stopPrice: 605, time: 1 }, expected: rejected('modify', 'wstop', R.STOP_WOULD_TRIGGER) },
   ],
   [R.DUPLICATE_ORDER_ID]: [
     { name: 'limit with a live id', cmd: { ...NEW_BASE, id: 'live' }, expected: newRej(R.DUPLICATE_ORDER_ID, 'live') },
@@ -259,6 +305,19 @@ const ORDER_CASES: RejectCase[] = [
   { name: 'qty off lot before duplicate id', cmd: { ...NEW_BASE, symbol: 'WIDE', price: 500, id: 'live', qty: 11 }, expected: newRej(R.QTY_NOT_ON_LOT, 'live') },
   { name: 'duplicate id before capacity', options: acmeOptions({ maxOrders: LIVE_AFTER_SETUP }), cmd: { ...NEW_BASE, id: 'live' }, expected: newRej(R.DUPLICATE_ORDER_ID, 'live') },
   { name: 'capacity before post-only cross', options: acmeOptions({ maxOrders: LIVE_AFTER_SETUP }), cmd: { ...NEW_BASE, price: 105, postOnly: true }, expected: newRej(R.ORDER_CAPACITY) },
+  { name: 'bad tif before bad expireTime', cmd: { ...NEW_BASE, tif: 'x', expireTime: 'x' }, expected: newRej(R.INVALID_TIF) },
+  { name: 'GTT on a market order is a bad tif', cmd: { ...MARKET_BASE, tif: 'GTT', expireTime: 5 }, expected: newRej(R.INVALID_TIF) },
+  { name: 'bad expireTime before bad postOnly', cmd: { ...NEW_BASE, expireTime: 5, postOnly: 'x' }, expected: newRej(R.INVALID_EXPIRE_TIME) },
+  { name: 'bad price before bad stopPrice', cmd: { ...NEW_BASE, type: 'stop_limit', price: 'x' }, expected: newRej(R.INVALID_PRICE) },
+  { name: 'bad stopPrice before bad qty', cmd: { ...NEW_BASE, type: 'stop_limit', qty: 0 }, expected: newRej(R.INVALID_STOP_PRICE) },
+  { name: 'stopPrice off tick before bad qty', cmd: { ...NEW_BASE, symbol: 'WIDE', type: 'stop_limit', price: 500, stopPrice: 502, qty: 0 }, expected: newRej(R.PRICE_NOT_ON_TICK) },
+  { name: 'bad qty before bad displayQty', cmd: { ...NEW_BASE, qty: 0, displayQty: 'x' }, expected: newRej(R.INVALID_QTY) },
+  { name: 'bad displayQty before duplicate id', cmd: { ...NEW_BASE, id: 'live', displayQty: 0 }, expected: newRej(R.INVALID_DISPLAY_QTY, 'live') },
+  { name: 'duplicate id before already expired', cmd: { ...NEW_BASE, id: 'live', tif: 'GTT', expireTime: 0 }, expected: newRej(R.DUPLICATE_ORDER_ID, 'live') },
+  { name: 'already expired before capacity', options: acmeOptions({ maxOrders: LIVE_AFTER_SETUP }), cmd: { ...NEW_BASE, tif: 'GTT', expireTime: 0 }, expected: newRej(R.ALREADY_EXPIRED) },
+  { name: 'a stop at maxOrders', options: acmeOptions({ maxOrders: LIVE_AFTER_SETUP }), cmd: { ...MARKET_BASE, type: 'stop_market', stopPrice: 130 }, expected: newRej(R.ORDER_CAPACITY) },
+  { name: 'capacity before stop would trigger', options: acmeOptions({ maxOrders: LIVE_AFTER_SETUP }), cmd: { ...MARKET_BASE, symbol: 'WIDE', type: 'stop_market', stopPrice: 600, qty: 10 }, expected: newRej(R.ORDER_CAPACITY) },
+  { name: 'modify: bad stopPrice before unknown order', cmd: { op: 'modify', id: 'nope', account: 'alice', stopPrice: 1.5, time: 1 }, expected: rejected('modify', 'nope', R.INVALID_STOP_PRICE) },
   { name: 'cancel: unknown order (no owner check possible)', cmd: { ...CANCEL_BASE, id: 'nope', account: 'bob' }, expected: rejected('cancel', 'nope', R.UNKNOWN_ORDER) },
   { name: 'modify: bad price before bad qty', cmd: { ...MODIFY_BASE, price: 'x', qty: 0 }, expected: rejected('modify', 'live', R.INVALID_PRICE) },
   { name: 'modify: bad qty before unknown order', cmd: { ...MODIFY_BASE, id: 'nope', qty: -1 }, expected: rejected('modify', 'nope', R.INVALID_QTY) },

@@ -1,8 +1,10 @@
 // Why this file exists: the state hash is how replay, checkpoints and the backup follower prove
-// they reached the same state, so it must be canonical: a function of the book alone (levels,
-// FIFO order, open qty, account, postOnly, stp, ids with their type), never of how the book was
-// reached (slots, free lists, pool growth, fills vs. smaller orders). The byte stream is pinned
-// against engine/state-hash.ts fed by hand in the order SEMANTICS.md prescribes.
+// they reached the same state, so it must be canonical: a function of the state alone (levels,
+// FIFO order, open qty, account, postOnly, stp, ids with their type; last trade price, pending
+// stops, remembered dead ids), never of how it was reached (slots, free lists, pool growth, fills
+// vs. smaller orders). The byte stream is pinned against engine/state-hash.ts fed by hand in the
+// order SEMANTICS.md prescribes. Book-only comparisons turn dead-id memory off (the ids that died
+// on the way are state too).
 
 import { describe, expect, it } from 'vitest';
 import { StateHasher } from '../../engine/state-hash.js';
@@ -11,6 +13,16 @@ import { ACME, IMPLS, WIDE, acmeOptions, cancel, engineImpl, limit, modify, orac
 
 const FULL_ACME: Required<InstrumentSpec> = { ...ACME, maxQty: 1_000_000_000 };
 const FULL_WIDE: Required<InstrumentSpec> = { ...WIDE, maxQty: 10_000 };
+/** Dead-id memory off: equal books reached through different deaths hash equal. */
+const BOOK_ONLY = acmeOptions({ deadIdsPerInstrumentMax: 0 });
+
+/** The per-instrument tail of the canonical stream when there are no trades, stops or dead ids. */
+function emptyTail(h: StateHasher): void {
+  h.lastPrice(-1);
+  h.stops('buy', 0);
+  h.stops('sell', 0);
+  h.deadIds(0);
+}
 
 function hashAfter(impl: (typeof IMPLS)[number], cmds: Command[], options: EngineOptions = acmeOptions()): string {
   const e = impl.create(options);
@@ -29,6 +41,7 @@ describe.each(IMPLS)('state hash ($name)', (impl) => {
       h.instrument(spec);
       h.side('buy', 0);
       h.side('sell', 0);
+      emptyTail(h);
     }
     expect(impl.create(acmeOptions()).stateHash()).toBe(h.digest());
   });
@@ -56,25 +69,39 @@ describe.each(IMPLS)('state hash ($name)', (impl) => {
     h.order('o4', 'alice', 3, false, 'none');
     h.level(102, 1);
     h.order('o5', 'bob', 4, true, 'cancel_maker');
+    emptyTail(h);
     h.instrument(FULL_WIDE);
     h.side('buy', 0);
     h.side('sell', 1);
     h.level(700, 1);
     h.order('w', 'dave', 30, false, 'cancel_both');
+    emptyTail(h);
     expect(e.stateHash()).toBe(h.digest());
   });
 
-  it('a partially filled order hashes like a fresh order of its open qty', () => {
-    const direct = hashAfter(impl, [limit('o1', 'alice', 'buy', 100, 10)]);
-    const viaFill = hashAfter(impl, [
-      limit('o1', 'alice', 'buy', 100, 30),
-      limit('t', 'bob', 'sell', 100, 20, { tif: 'IOC' }),
-    ]);
+  it('a partially filled order hashes like a fresh order of its open qty (same last price)', () => {
+    const direct = hashAfter(
+      impl,
+      [limit('x', 'carol', 'buy', 100, 1), limit('y', 'dave', 'sell', 100, 1), limit('o1', 'alice', 'buy', 100, 10)],
+      BOOK_ONLY,
+    );
+    const viaFill = hashAfter(impl, [limit('o1', 'alice', 'buy', 100, 30), limit('t', 'bob', 'sell', 100, 20, { tif: 'IOC' })], BOOK_ONLY);
     expect(viaFill).toBe(direct);
   });
 
+  it('the last trade price is state', () => {
+    const traded = hashAfter(impl, [limit('x', 'carol', 'buy', 100, 1), limit('y', 'dave', 'sell', 100, 1)], BOOK_ONLY);
+    expect(traded).not.toBe(hashAfter(impl, [], BOOK_ONLY));
+  });
+
+  it('remembered dead ids are state', () => {
+    const died = hashAfter(impl, [limit('x', 'carol', 'buy', 100, 1), cancel('x', 'carol')]);
+    expect(died).not.toBe(hashAfter(impl, []));
+    expect(hashAfter(impl, [limit('x', 'carol', 'buy', 100, 1), cancel('x', 'carol')], BOOK_ONLY)).toBe(hashAfter(impl, [], BOOK_ONLY));
+  });
+
   it('noise that leaves the same book (place/cancel, modify round trips, rejects) does not matter', () => {
-    const direct = hashAfter(impl, [limit('a', 'alice', 'buy', 100, 5), limit('b', 'bob', 'sell', 105, 5)]);
+    const direct = hashAfter(impl, [limit('a', 'alice', 'buy', 100, 5), limit('b', 'bob', 'sell', 105, 5)], BOOK_ONLY);
     const noisy = hashAfter(impl, [
       limit('x', 'carol', 'buy', 50, 1),
       limit('a', 'alice', 'buy', 90, 50),
@@ -85,7 +112,7 @@ describe.each(IMPLS)('state hash ($name)', (impl) => {
       limit('b', 'bob', 'sell', 105, 5),
       limit('bad', 'bob', 'sell', 0, 5),
       cancel('y', 'carol'),
-    ]);
+    ], BOOK_ONLY);
     expect(noisy).toBe(direct);
   });
 
@@ -152,8 +179,8 @@ describe('state hash across implementations', () => {
     for (let i = 0; i < 200; i++) churn.push(limit(`c${i}`, 'x', 'buy', 10 + (i % 7), 1));
     for (let i = 0; i < 200; i++) churn.push(cancel(`c${i}`, 'x'));
     const book: Command[] = [limit('a', 'alice', 'buy', 100, 5), limit('b', 'bob', 'sell', 101, 5)];
-    const fresh = hashAfter(engineImpl, book);
-    const churned = hashAfter(engineImpl, [...churn, ...book], acmeOptions({ initialOrders: 1 }));
+    const fresh = hashAfter(engineImpl, book, BOOK_ONLY);
+    const churned = hashAfter(engineImpl, [...churn, ...book], acmeOptions({ initialOrders: 1, deadIdsPerInstrumentMax: 0 }));
     expect(churned).toBe(fresh);
   });
 });

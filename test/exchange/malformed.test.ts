@@ -24,7 +24,11 @@ const MALFORMED: Array<[string, unknown, { op: string | null; id: unknown; reaso
   ['a string price', { ...ok, price: '100' }, { op: 'new', id: 'ok', reason: 'INVALID_PRICE' }],
   ['a market order with a price', { ...ok, type: 'market' }, { op: 'new', id: 'ok', reason: 'INVALID_PRICE' }],
   ['a zero qty', { ...ok, qty: 0 }, { op: 'new', id: 'ok', reason: 'INVALID_QTY' }],
-  ['a modify without price', { op: 'modify', id: 'ok', account: 'alice', qty: 1 }, { op: 'modify', id: 'ok', reason: 'INVALID_PRICE' }],
+  ['a modify with nothing to change', { op: 'modify', id: 'ok', account: 'alice' }, { op: 'modify', id: 'ok', reason: 'INVALID_QTY' }],
+  ['a modify with a fractional price', { op: 'modify', id: 'ok', account: 'alice', price: 1.5 }, { op: 'modify', id: 'ok', reason: 'INVALID_PRICE' }],
+  ['a stop order without stopPrice', { ...ok, type: 'stop_limit' }, { op: 'new', id: 'ok', reason: 'INVALID_STOP_PRICE' }],
+  ['an iceberg on an IOC order', { ...ok, tif: 'IOC', displayQty: 1 }, { op: 'new', id: 'ok', reason: 'INVALID_DISPLAY_QTY' }],
+  ['a GTT order without expireTime', { ...ok, tif: 'GTT' }, { op: 'new', id: 'ok', reason: 'INVALID_EXPIRE_TIME' }],
   ['a modify with qty 0', { op: 'modify', id: 'ok', account: 'alice', price: 1, qty: 0 }, { op: 'modify', id: 'ok', reason: 'INVALID_QTY' }],
   ['a cancel with a long account', { op: 'cancel', id: 'ok', account: 'x'.repeat(65) }, { op: 'cancel', id: 'ok', reason: 'INVALID_ACCOUNT' }],
 ];

@@ -19,6 +19,7 @@ import type {
   OrderType,
   OrderView,
   Side,
+  StopOrderType,
   StpMode,
   TimeInForce,
 } from '../../engine/types.js';
@@ -32,10 +33,15 @@ const MAX_ID_LENGTH = 64;
 const MAX_INSTRUMENTS = 4096;
 const MAX_ORDERS_LIMIT = 2 ** 30;
 
+const DEFAULT_DEAD_IDS = 16_384;
+/** SEMANTICS.md: an iceberg holds at most this many display slices. */
+const ICEBERG_SLICES = 1000;
+const DEAD_IDS_LIMIT = 1 << 22;
+
 const OPS: readonly string[] = ['new', 'cancel', 'modify'];
 const SIDES: readonly string[] = ['buy', 'sell'];
-const ORDER_TYPES: readonly string[] = ['limit', 'market'];
-const TIFS: readonly string[] = ['GTC', 'IOC', 'FOK'];
+const ORDER_TYPES: readonly string[] = ['limit', 'market', 'stop_limit', 'stop_market'];
+const TIFS: readonly string[] = ['GTC', 'IOC', 'FOK', 'GTT'];
 const STP_MODES: readonly string[] = ['none', 'cancel_taker', 'cancel_maker', 'cancel_both'];
 
 interface NaiveOrder {
@@ -44,10 +50,31 @@ interface NaiveOrder {
   symbol: string;
   side: Side;
   price: number;
-  /** Open (remaining) quantity. */
+  /** Open displayed quantity (the whole open quantity unless an iceberg). */
   qty: number;
   postOnly: boolean;
   stp: StpMode;
+  /** Iceberg display size, or null. */
+  display: number | null;
+  /** Iceberg hidden reserve (0 if not an iceberg). */
+  hidden: number;
+  /** GTT expiry, or null. */
+  expireTime: number | null;
+}
+
+interface NaiveStop {
+  id: OrderId;
+  account: string;
+  symbol: string;
+  side: Side;
+  type: StopOrderType;
+  stopPrice: number;
+  /** Limit price of a stop-limit, null for a stop-market. */
+  price: number | null;
+  qty: number;
+  tif: TimeInForce;
+  stp: StpMode;
+  expireTime: number | null;
 }
 
 interface NaiveLevel {
@@ -62,9 +89,17 @@ interface NaiveBook {
   bids: NaiveLevel[];
   /** Sorted by price, lowest first. */
   asks: NaiveLevel[];
+  /** Pending buy stops, queue order (stopPrice ascending, then arrival). */
+  buyStops: NaiveStop[];
+  /** Pending sell stops, queue order (stopPrice descending, then arrival). */
+  sellStops: NaiveStop[];
+  /** Price of the last trade, or null before the first. */
+  lastPrice: number | null;
+  /** Remembered dead ids, oldest first. */
+  dead: Array<{ id: OrderId; time: number }>;
 }
 
-/** The state of an order while it is the taker (a new order, or a modified one). */
+/** An order while it is the taker (a new order, a modified one, or a triggered stop). */
 interface Taker {
   id: OrderId;
   account: string;
@@ -74,6 +109,10 @@ interface Taker {
   price: number | null;
   open: number;
   stp: StpMode;
+  tif: TimeInForce;
+  postOnly: boolean;
+  display: number | null;
+  expireTime: number | null;
 }
 
 /** Result of validating a command: either the reject reason, or the parsed command. */
@@ -86,28 +125,38 @@ interface ParsedNew {
   side: Side;
   type: OrderType;
   tif: TimeInForce;
+  expireTime: number | null;
   postOnly: boolean;
   stp: StpMode;
   price: number | null;
+  stopPrice: number | null;
   qty: number;
+  display: number | null;
 }
 
-interface ParsedCancel {
-  order: NaiveOrder;
+interface ParsedModifyShape {
+  price: number | undefined;
+  qty: number | undefined;
+  stopPrice: number | undefined;
 }
 
-interface ParsedModify {
-  order: NaiveOrder;
-  price: number;
-  qty: number;
-}
+type Live = { kind: 'order'; order: NaiveOrder } | { kind: 'stop'; stop: NaiveStop };
 
 /** The JSON shape of `NaiveBookEngine.snapshot()`. */
 interface NaiveSnapshot {
-  format: 'naive-book-v1';
+  format: 'naive-book-v2';
   instruments: Array<Required<InstrumentSpec>>;
   maxOrders: number;
-  orders: Array<{ symbol: string; side: Side; price: number; fifo: NaiveOrder[] }>;
+  deadIdsPerInstrumentMax: number;
+  books: Array<Omit<NaiveBook, 'spec'>>;
+}
+
+/** SEMANTICS.md expiry tie-break: numbers before strings, numbers ascending, strings by code units. */
+function compareIds(a: OrderId, b: OrderId): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  if (typeof a === 'number') return -1;
+  if (typeof b === 'number') return 1;
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -149,7 +198,11 @@ function sumQty(level: NaiveLevel): number {
   return total;
 }
 
-function validateOptions(options: unknown): { instruments: Array<Required<InstrumentSpec>>; maxOrders: number } {
+function validateOptions(options: unknown): {
+  instruments: Array<Required<InstrumentSpec>>;
+  maxOrders: number;
+  deadIdsPerInstrumentMax: number;
+} {
   if (!isPlainObject(options)) throw new ConfigError('options must be an object');
   const list = options.instruments;
   if (!Array.isArray(list) || list.length === 0) {
@@ -197,32 +250,77 @@ function validateOptions(options: unknown): { instruments: Array<Required<Instru
   for (const spec of instruments) {
     if (spec.maxQty * maxOrders > 2 ** 53) throw new ConfigError(`${spec.symbol}: maxQty × maxOrders must not exceed 2^53`);
   }
-  return { instruments, maxOrders };
+  const deadIds = options.deadIdsPerInstrumentMax === undefined ? DEFAULT_DEAD_IDS : options.deadIdsPerInstrumentMax;
+  if (!Number.isSafeInteger(deadIds) || (deadIds as number) < 0 || (deadIds as number) > DEAD_IDS_LIMIT) {
+    throw new ConfigError(`deadIdsPerInstrumentMax must be an integer from 0 to ${DEAD_IDS_LIMIT}, got ${String(deadIds)}`);
+  }
+  return { instruments, maxOrders, deadIdsPerInstrumentMax: deadIds as number };
 }
 
 /** The reference implementation of engine/SEMANTICS.md. Same public surface as `Engine`. */
 export class NaiveBookEngine {
   private readonly books: NaiveBook[];
   private readonly maxOrders: number;
+  private readonly deadIdsMax: number;
+  /** `time` of the command being applied ("now"). */
+  private now = 0;
 
   constructor(options: EngineOptions) {
     const checked = validateOptions(options);
-    this.books = checked.instruments.map((spec) => ({ spec, bids: [], asks: [] }));
+    this.books = checked.instruments.map((spec) => ({
+      spec,
+      bids: [],
+      asks: [],
+      buyStops: [],
+      sellStops: [],
+      lastPrice: null,
+      dead: [],
+    }));
     this.maxOrders = checked.maxOrders;
+    this.deadIdsMax = checked.deadIdsPerInstrumentMax;
   }
 
   // ---------------------------------------------------------------------------------------------
   // Queries
 
   get liveOrders(): number {
-    return this.allOrders().length;
+    return this.allLive().length;
   }
 
   order(id: OrderId): OrderView | undefined {
-    const found = this.findOrder(id);
-    if (found === undefined) return undefined;
-    const { account, symbol, side, price, qty, postOnly, stp } = found;
-    return { id: found.id, account, symbol, side, price, qty, postOnly, stp };
+    const live = this.findLive(id);
+    if (live === undefined) return undefined;
+    if (live.kind === 'order') {
+      const o = live.order;
+      const view: OrderView = {
+        id: o.id,
+        account: o.account,
+        symbol: o.symbol,
+        side: o.side,
+        price: o.price,
+        qty: o.qty + o.hidden,
+        postOnly: o.postOnly,
+        stp: o.stp,
+      };
+      if (o.display !== null) view.displayQty = o.display;
+      if (o.expireTime !== null) view.expireTime = o.expireTime;
+      return view;
+    }
+    const s = live.stop;
+    const view: OrderView = {
+      id: s.id,
+      account: s.account,
+      symbol: s.symbol,
+      side: s.side,
+      price: s.price ?? s.stopPrice,
+      qty: s.qty,
+      postOnly: false,
+      stp: s.stp,
+    };
+    if (s.expireTime !== null) view.expireTime = s.expireTime;
+    view.orderType = s.type;
+    view.stopPrice = s.stopPrice;
+    return view;
   }
 
   depth(symbol: string, levels: number = 10): Depth {
@@ -247,9 +345,24 @@ export class NaiveBookEngine {
         hasher.side(side, levels.length);
         for (const level of levels) {
           hasher.level(level.price, level.orders.length);
-          for (const o of level.orders) hasher.order(o.id, o.account, o.qty, o.postOnly, o.stp);
+          for (const o of level.orders) {
+            hasher.order(o.id, o.account, o.qty, o.postOnly, o.stp);
+            if (o.display !== null || o.expireTime !== null) hasher.orderExtra(o.display ?? -1, o.hidden, o.expireTime ?? -1);
+          }
         }
       }
+      hasher.lastPrice(book.lastPrice ?? -1);
+      for (const [side, stops] of [
+        ['buy', book.buyStops],
+        ['sell', book.sellStops],
+      ] as const) {
+        hasher.stops(side, stops.length);
+        for (const s of stops) {
+          hasher.stop(s.id, s.account, s.type, s.stopPrice, s.price ?? -1, s.qty, s.tif, s.stp, s.expireTime ?? -1);
+        }
+      }
+      hasher.deadIds(book.dead.length);
+      for (const d of book.dead) hasher.deadId(d.id);
     }
     return hasher.digest();
   }
@@ -273,15 +386,21 @@ export class NaiveBookEngine {
       if (book.bids.length > 0 && book.asks.length > 0 && book.bids[0].price >= book.asks[0].price) {
         throw new Error(`${book.spec.symbol}: book crossed`);
       }
+      if (book.dead.length > this.deadIdsMax) throw new Error(`${book.spec.symbol}: too many dead ids`);
     }
-    const ids = this.allOrders().map((o) => o.id);
+    const ids = this.allLive().map((l) => (l.kind === 'order' ? l.order.id : l.stop.id));
     if (new Set(ids).size !== ids.length) throw new Error('duplicate live id');
     if (ids.length > this.maxOrders) throw new Error('more live orders than maxOrders');
   }
 
-  /** Oracle-only helper for generators: live ids in canonical (hash) order. */
+  /** Oracle-only helper for generators: live ids (resting orders in canonical order, then stops). */
   liveIds(): OrderId[] {
-    return this.allOrders().map((o) => o.id);
+    return this.allLive().map((l) => (l.kind === 'order' ? l.order.id : l.stop.id));
+  }
+
+  /** Oracle-only helper for generators: last trade price of an instrument, or null. */
+  lastPrice(symbol: string): number | null {
+    return this.findBook(symbol)?.lastPrice ?? null;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -289,21 +408,12 @@ export class NaiveBookEngine {
 
   snapshot(): Uint8Array {
     const snap: NaiveSnapshot = {
-      format: 'naive-book-v1',
+      format: 'naive-book-v2',
       instruments: this.books.map((b) => b.spec),
       maxOrders: this.maxOrders,
-      orders: [],
+      deadIdsPerInstrumentMax: this.deadIdsMax,
+      books: this.books.map(({ spec: _spec, ...rest }) => rest),
     };
-    for (const book of this.books) {
-      for (const level of [...book.bids, ...book.asks]) {
-        snap.orders.push({
-          symbol: book.spec.symbol,
-          side: level.orders[0].side,
-          price: level.price,
-          fifo: level.orders.map((o) => ({ ...o })),
-        });
-      }
-    }
     return new TextEncoder().encode(JSON.stringify(snap));
   }
 
@@ -314,16 +424,18 @@ export class NaiveBookEngine {
     } catch {
       throw new EngineError('CORRUPT_SNAPSHOT', 'snapshot is not valid naive-book JSON');
     }
-    if (!isPlainObject(snap) || snap.format !== 'naive-book-v1') {
+    if (!isPlainObject(snap) || snap.format !== 'naive-book-v2') {
       throw new EngineError('CORRUPT_SNAPSHOT', 'snapshot has the wrong format tag');
     }
-    const engine = new NaiveBookEngine({ instruments: snap.instruments, maxOrders: snap.maxOrders });
-    for (const entry of snap.orders) {
-      const book = engine.findBook(entry.symbol);
-      if (book === undefined) throw new EngineError('CORRUPT_SNAPSHOT', 'snapshot names an unknown symbol');
-      const levels = entry.side === 'buy' ? book.bids : book.asks;
-      levels.push({ price: entry.price, orders: entry.fifo.map((o) => ({ ...o })) });
+    const engine = new NaiveBookEngine({
+      instruments: snap.instruments,
+      maxOrders: snap.maxOrders,
+      deadIdsPerInstrumentMax: snap.deadIdsPerInstrumentMax,
+    });
+    if (!Array.isArray(snap.books) || snap.books.length !== engine.books.length) {
+      throw new EngineError('CORRUPT_SNAPSHOT', 'snapshot book count differs from its instruments');
     }
+    snap.books.forEach((b, i) => Object.assign(engine.books[i], b));
     return engine;
   }
 
@@ -350,28 +462,41 @@ export class NaiveBookEngine {
       return [this.reject(op, id, RejectCode.INVALID_TIME)];
     }
     const account = cmd.account;
+    this.now = cmd.time as number;
 
     if (op === 'new') {
-      const checked = this.checkNew(cmd, id, account);
-      if (!checked.ok) return [this.reject(op, id, checked.reason)];
-      return this.executeNew(checked.value);
+      const shape = this.checkNewShape(cmd, id, account);
+      if (!shape.ok) return [this.reject(op, id, shape.reason)];
+      const events = this.sweep(shape.value.book);
+      const reason = this.checkNewState(shape.value);
+      if (reason !== undefined) return [...events, this.reject(op, id, reason)];
+      return [...events, ...this.executeNew(shape.value)];
     }
     if (op === 'cancel') {
-      const checked = this.checkCancel(id, account);
-      if (!checked.ok) return [this.reject(op, id, checked.reason)];
-      return this.executeCancel(checked.value);
+      const events = this.sweepFor(id);
+      const found = this.findLiveOrReason(id);
+      if (!('kind' in found)) return [...events, this.reject(op, id, found.reason)];
+      if (this.accountOf(found) !== account) return [...events, this.reject(op, id, RejectCode.NOT_OWNER)];
+      return [...events, this.executeCancel(found)];
     }
-    const checked = this.checkModify(cmd, id, account);
-    if (!checked.ok) return [this.reject(op, id, checked.reason)];
-    return this.executeModify(checked.value);
+    const shape = this.checkModifyShape(cmd);
+    if (!shape.ok) return [this.reject(op, id, shape.reason)];
+    const events = this.sweepFor(id);
+    const found = this.findLiveOrReason(id);
+    if (!('kind' in found)) return [...events, this.reject(op, id, found.reason)];
+    if (this.accountOf(found) !== account) return [...events, this.reject(op, id, RejectCode.NOT_OWNER)];
+    const reason = this.checkModifyState(found, shape.value);
+    if (reason !== undefined) return [...events, this.reject(op, id, reason)];
+    if (found.kind === 'order') return [...events, ...this.executeModifyOrder(found.order, shape.value)];
+    return [...events, this.executeModifyStop(found.stop, shape.value)];
   }
 
   private reject(op: CommandOp | null, id: OrderId | null, reason: RejectCode): EngineEvent {
     return { type: 'rejected', op, id, reason };
   }
 
-  // `new` steps 6-16, in document order.
-  private checkNew(cmd: Record<string, unknown>, id: OrderId, account: string): Checked<ParsedNew> {
+  // `new` steps 6-16 (stateless), in document order.
+  private checkNewShape(cmd: Record<string, unknown>, id: OrderId, account: string): Checked<ParsedNew> {
     const fail = (reason: RejectCode): Checked<ParsedNew> => ({ ok: false, reason });
     if (typeof cmd.symbol !== 'string') return fail(RejectCode.INVALID_SYMBOL);
     const book = this.findBook(cmd.symbol);
@@ -380,18 +505,29 @@ export class NaiveBookEngine {
     const side = cmd.side;
     if (!oneOf<OrderType>(cmd.type, ORDER_TYPES)) return fail(RejectCode.INVALID_ORDER_TYPE);
     const type = cmd.type;
+    const marketLike = type === 'market' || type === 'stop_market';
+    const stop = type === 'stop_limit' || type === 'stop_market';
 
     let tif: TimeInForce;
-    if (cmd.tif === undefined) tif = type === 'limit' ? 'GTC' : 'IOC';
+    if (cmd.tif === undefined) tif = marketLike ? 'IOC' : 'GTC';
     else if (!oneOf<TimeInForce>(cmd.tif, TIFS)) return fail(RejectCode.INVALID_TIF);
     else tif = cmd.tif;
-    if (type === 'market' && tif === 'GTC') return fail(RejectCode.INVALID_TIF);
+    if (marketLike && (tif === 'GTC' || tif === 'GTT')) return fail(RejectCode.INVALID_TIF);
+
+    let expireTime: number | null = null;
+    if (tif === 'GTT') {
+      if (!Number.isSafeInteger(cmd.expireTime) || (cmd.expireTime as number) < 0) return fail(RejectCode.INVALID_EXPIRE_TIME);
+      expireTime = cmd.expireTime as number;
+    } else if (cmd.expireTime !== undefined) {
+      return fail(RejectCode.INVALID_EXPIRE_TIME);
+    }
+    const rests = type === 'limit' && (tif === 'GTC' || tif === 'GTT');
 
     let postOnly: boolean;
     if (cmd.postOnly === undefined) postOnly = false;
     else if (typeof cmd.postOnly !== 'boolean') return fail(RejectCode.INVALID_POST_ONLY);
     else postOnly = cmd.postOnly;
-    if (postOnly && (type === 'market' || tif !== 'GTC')) return fail(RejectCode.INVALID_POST_ONLY);
+    if (postOnly && !rests) return fail(RejectCode.INVALID_POST_ONLY);
 
     let stp: StpMode;
     if (cmd.stp === undefined) stp = 'none';
@@ -399,7 +535,7 @@ export class NaiveBookEngine {
     else stp = cmd.stp;
 
     let price: number | null;
-    if (type === 'limit') {
+    if (!marketLike) {
       const p = cmd.price;
       if (!Number.isSafeInteger(p)) return fail(RejectCode.INVALID_PRICE);
       const reason = this.priceReason(book, p as number);
@@ -410,44 +546,96 @@ export class NaiveBookEngine {
       price = null;
     }
 
+    let stopPrice: number | null = null;
+    if (stop) {
+      const sp = cmd.stopPrice;
+      if (!Number.isSafeInteger(sp)) return fail(RejectCode.INVALID_STOP_PRICE);
+      const reason = this.priceReason(book, sp as number);
+      if (reason !== undefined) return fail(reason);
+      stopPrice = sp as number;
+    } else if (cmd.stopPrice !== undefined) {
+      return fail(RejectCode.INVALID_STOP_PRICE);
+    }
+
     const q = cmd.qty;
     if (!Number.isSafeInteger(q) || (q as number) <= 0) return fail(RejectCode.INVALID_QTY);
     const qty = q as number;
     const qtyReason = this.qtyReason(book, qty);
     if (qtyReason !== undefined) return fail(qtyReason);
 
-    if (this.findOrder(id) !== undefined) return fail(RejectCode.DUPLICATE_ORDER_ID);
-    if (type === 'limit' && tif === 'GTC' && this.liveOrders === this.maxOrders) {
-      return fail(RejectCode.ORDER_CAPACITY);
+    let display: number | null = null;
+    if (cmd.displayQty !== undefined) {
+      const d = cmd.displayQty;
+      if (
+        !rests ||
+        !Number.isSafeInteger(d) ||
+        (d as number) <= 0 ||
+        (d as number) > qty ||
+        (d as number) % book.spec.lotSize !== 0 ||
+        qty > (d as number) * ICEBERG_SLICES
+      ) {
+        return fail(RejectCode.INVALID_DISPLAY_QTY);
+      }
+      display = d as number;
     }
-    if (postOnly && price !== null && this.crossesOpposite(book, side, price)) {
-      return fail(RejectCode.POST_ONLY_WOULD_TAKE);
-    }
-    return { ok: true, value: { id, account, book, side, type, tif, postOnly, stp, price, qty } };
+    return {
+      ok: true,
+      value: { id, account, book, side, type, tif, expireTime, postOnly, stp, price, stopPrice, qty, display },
+    };
   }
 
-  private checkCancel(id: OrderId, account: string): Checked<ParsedCancel> {
-    const order = this.findOrder(id);
-    if (order === undefined) return { ok: false, reason: RejectCode.UNKNOWN_ORDER };
-    if (order.account !== account) return { ok: false, reason: RejectCode.NOT_OWNER };
-    return { ok: true, value: { order } };
+  // `new` steps 17-21 (read the state; run after the expiry sweep).
+  private checkNewState(cmd: ParsedNew): RejectCode | undefined {
+    if (this.findLive(cmd.id) !== undefined) return RejectCode.DUPLICATE_ORDER_ID;
+    if (cmd.expireTime !== null && cmd.expireTime <= this.now) return RejectCode.ALREADY_EXPIRED;
+    const stop = cmd.type === 'stop_limit' || cmd.type === 'stop_market';
+    const canStay = stop || (cmd.type === 'limit' && (cmd.tif === 'GTC' || cmd.tif === 'GTT'));
+    if (canStay && this.liveOrders === this.maxOrders) return RejectCode.ORDER_CAPACITY;
+    if (cmd.postOnly && cmd.price !== null && this.crossesOpposite(cmd.book, cmd.side, cmd.price)) {
+      return RejectCode.POST_ONLY_WOULD_TAKE;
+    }
+    if (stop && this.stopTriggered(cmd.book, cmd.side, cmd.stopPrice as number)) return RejectCode.STOP_WOULD_TRIGGER;
+    return undefined;
   }
 
-  // `modify` steps 6-11: shape of price and qty first, then the order, then the instrument rules.
-  private checkModify(cmd: Record<string, unknown>, id: OrderId, account: string): Checked<ParsedModify> {
-    const fail = (reason: RejectCode): Checked<ParsedModify> => ({ ok: false, reason });
-    if (!Number.isSafeInteger(cmd.price)) return fail(RejectCode.INVALID_PRICE);
-    const price = cmd.price as number;
-    if (!Number.isSafeInteger(cmd.qty) || (cmd.qty as number) <= 0) return fail(RejectCode.INVALID_QTY);
-    const qty = cmd.qty as number;
-    const order = this.findOrder(id);
-    if (order === undefined) return fail(RejectCode.UNKNOWN_ORDER);
-    if (order.account !== account) return fail(RejectCode.NOT_OWNER);
-    const book = this.bookOf(order);
-    const reason = this.priceReason(book, price) ?? this.qtyReason(book, qty);
-    if (reason !== undefined) return fail(reason);
-    if (order.postOnly && this.crossesOpposite(book, order.side, price)) return fail(RejectCode.POST_ONLY_WOULD_TAKE);
-    return { ok: true, value: { order, price, qty } };
+  // `modify` steps 6-9 (stateless).
+  private checkModifyShape(cmd: Record<string, unknown>): Checked<ParsedModifyShape> {
+    const fail = (reason: RejectCode): Checked<ParsedModifyShape> => ({ ok: false, reason });
+    if (cmd.price !== undefined && !Number.isSafeInteger(cmd.price)) return fail(RejectCode.INVALID_PRICE);
+    if (cmd.qty !== undefined && (!Number.isSafeInteger(cmd.qty) || (cmd.qty as number) <= 0)) return fail(RejectCode.INVALID_QTY);
+    if (cmd.stopPrice !== undefined && !Number.isSafeInteger(cmd.stopPrice)) return fail(RejectCode.INVALID_STOP_PRICE);
+    if (cmd.price === undefined && cmd.qty === undefined && cmd.stopPrice === undefined) return fail(RejectCode.INVALID_QTY);
+    return {
+      ok: true,
+      value: { price: cmd.price as number | undefined, qty: cmd.qty as number | undefined, stopPrice: cmd.stopPrice as number | undefined },
+    };
+  }
+
+  // `modify` steps 12-15.
+  private checkModifyState(found: Live, m: ParsedModifyShape): RejectCode | undefined {
+    if (found.kind === 'order') {
+      const order = found.order;
+      if (m.stopPrice !== undefined) return RejectCode.INVALID_STOP_PRICE;
+      const book = this.bookOf(order.symbol);
+      const price = m.price ?? order.price;
+      const qty = m.qty ?? order.qty + order.hidden;
+      const reason = this.priceReason(book, price) ?? this.qtyReason(book, qty);
+      if (reason !== undefined) return reason;
+      if (order.display !== null && qty > order.display * ICEBERG_SLICES) return RejectCode.QTY_OUT_OF_RANGE;
+      if (order.postOnly && this.crossesOpposite(book, order.side, price)) return RejectCode.POST_ONLY_WOULD_TAKE;
+      return undefined;
+    }
+    const stop = found.stop;
+    if (stop.type === 'stop_market' && m.price !== undefined) return RejectCode.INVALID_PRICE;
+    const book = this.bookOf(stop.symbol);
+    const stopPrice = m.stopPrice ?? stop.stopPrice;
+    const qty = m.qty ?? stop.qty;
+    const price = m.price ?? stop.price;
+    const reason =
+      (price === null ? undefined : this.priceReason(book, price)) ?? this.priceReason(book, stopPrice) ?? this.qtyReason(book, qty);
+    if (reason !== undefined) return reason;
+    if (this.stopTriggered(book, stop.side, stopPrice)) return RejectCode.STOP_WOULD_TRIGGER;
+    return undefined;
   }
 
   private priceReason(book: NaiveBook, price: number): RejectCode | undefined {
@@ -467,6 +655,71 @@ export class NaiveBookEngine {
     return book.bids.length > 0 && price <= book.bids[0].price;
   }
 
+  private stopTriggered(book: NaiveBook, side: Side, stopPrice: number): boolean {
+    if (book.lastPrice === null) return false;
+    return side === 'buy' ? book.lastPrice >= stopPrice : book.lastPrice <= stopPrice;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Expiry sweep and dead ids
+
+  /** Expiry sweep on the instrument of live `id` (none when `id` is not live). */
+  private sweepFor(id: OrderId): EngineEvent[] {
+    const live = this.findLive(id);
+    if (live === undefined) return [];
+    return this.sweep(this.bookOf(live.kind === 'order' ? live.order.symbol : live.stop.symbol));
+  }
+
+  private sweep(book: NaiveBook): EngineEvent[] {
+    const expired: Array<{ id: OrderId; expireTime: number }> = [];
+    for (const level of [...book.bids, ...book.asks]) {
+      for (const o of level.orders) if (o.expireTime !== null && o.expireTime <= this.now) expired.push({ id: o.id, expireTime: o.expireTime });
+    }
+    for (const s of [...book.buyStops, ...book.sellStops]) {
+      if (s.expireTime !== null && s.expireTime <= this.now) expired.push({ id: s.id, expireTime: s.expireTime });
+    }
+    expired.sort((a, b) => a.expireTime - b.expireTime || compareIds(a.id, b.id));
+    return expired.map(({ id }) => {
+      const live = this.findLive(id)!;
+      const event = this.removeLive(live, CancelReason.EXPIRED);
+      return event;
+    });
+  }
+
+  /** Removes a live order or stop and returns its `cancelled` event; the id is remembered dead. */
+  private removeLive(live: Live, reason: CancelReason): EngineEvent {
+    if (live.kind === 'order') {
+      const o = live.order;
+      this.remove(o);
+      this.kill(this.bookOf(o.symbol), o.id);
+      return { type: 'cancelled', id: o.id, account: o.account, symbol: o.symbol, side: o.side, reason, qty: o.qty + o.hidden };
+    }
+    const s = live.stop;
+    const book = this.bookOf(s.symbol);
+    const stops = s.side === 'buy' ? book.buyStops : book.sellStops;
+    stops.splice(stops.indexOf(s), 1);
+    this.kill(book, s.id);
+    return { type: 'cancelled', id: s.id, account: s.account, symbol: s.symbol, side: s.side, reason, qty: s.qty };
+  }
+
+  /** Remember `id` as dead in `book` (SEMANTICS.md "Dead ids"). */
+  private kill(book: NaiveBook, id: OrderId): void {
+    if (this.deadIdsMax === 0) return;
+    book.dead.push({ id, time: this.now });
+    if (book.dead.length > this.deadIdsMax) book.dead.shift();
+  }
+
+  private findLiveOrReason(id: OrderId): Live | { reason: RejectCode } {
+    const live = this.findLive(id);
+    if (live !== undefined) return live;
+    const remembered = this.books.some((book) => book.dead.some((d) => d.id === id));
+    return { reason: remembered ? RejectCode.TOO_LATE_TO_CANCEL : RejectCode.UNKNOWN_ORDER };
+  }
+
+  private accountOf(live: Live): string {
+    return live.kind === 'order' ? live.order.account : live.stop.account;
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Execution
 
@@ -484,67 +737,145 @@ export class NaiveBookEngine {
         qty: cmd.qty,
       },
     ];
-    if (cmd.tif === 'FOK' && this.fillableQty(cmd.book, cmd.side, cmd.price, cmd.account, cmd.stp) < cmd.qty) {
-      events.push({
-        type: 'cancelled',
+    if (cmd.type === 'stop_limit' || cmd.type === 'stop_market') {
+      this.addStop(cmd.book, {
         id: cmd.id,
         account: cmd.account,
         symbol,
         side: cmd.side,
-        reason: CancelReason.FOK_UNFILLABLE,
+        type: cmd.type,
+        stopPrice: cmd.stopPrice as number,
+        price: cmd.price,
         qty: cmd.qty,
+        tif: cmd.tif,
+        stp: cmd.stp,
+        expireTime: cmd.expireTime,
       });
       return events;
     }
-    const taker: Taker = {
-      id: cmd.id,
-      account: cmd.account,
-      symbol,
-      side: cmd.side,
-      price: cmd.price,
-      open: cmd.qty,
-      stp: cmd.stp,
-    };
-    const stpCancelled = this.takerLoop(cmd.book, taker, events);
-    if (taker.open > 0 && !stpCancelled) {
-      if (cmd.type === 'market') {
-        events.push(this.cancelledEvent(taker, CancelReason.MARKET_REMAINDER, taker.open));
-      } else if (cmd.tif === 'IOC') {
-        events.push(this.cancelledEvent(taker, CancelReason.IOC_REMAINDER, taker.open));
-      } else if (cmd.tif === 'GTC') {
-        this.rest(cmd.book, {
-          id: cmd.id,
-          account: cmd.account,
-          symbol,
-          side: cmd.side,
-          price: cmd.price as number,
-          qty: taker.open,
-          postOnly: cmd.postOnly,
-          stp: cmd.stp,
-        });
-      } else {
-        throw new Error('oracle bug: FOK left open quantity after passing its pre-check');
-      }
-    }
+    this.runTaker(
+      cmd.book,
+      {
+        id: cmd.id,
+        account: cmd.account,
+        symbol,
+        side: cmd.side,
+        price: cmd.price,
+        open: cmd.qty,
+        stp: cmd.stp,
+        tif: cmd.tif,
+        postOnly: cmd.postOnly,
+        display: cmd.display,
+        expireTime: cmd.expireTime,
+      },
+      events,
+    );
+    this.runStops(cmd.book, events);
     return events;
   }
 
-  private executeCancel({ order }: ParsedCancel): EngineEvent[] {
-    this.remove(order);
-    return [
-      {
-        type: 'cancelled',
-        id: order.id,
-        account: order.account,
-        symbol: order.symbol,
-        side: order.side,
-        reason: CancelReason.USER,
-        qty: order.qty,
-      },
-    ];
+  /** New-order steps 3-5 for a taker (a new order or a triggered stop). */
+  private runTaker(book: NaiveBook, taker: Taker, events: EngineEvent[]): void {
+    if (taker.tif === 'FOK' && this.fillableQty(book, taker.side, taker.price, taker.account, taker.stp) < taker.open) {
+      events.push(this.cancelledEvent(taker, CancelReason.FOK_UNFILLABLE, taker.open));
+      this.kill(book, taker.id);
+      return;
+    }
+    const stpCancelled = this.takerLoop(book, taker, events);
+    if (taker.open === 0 || stpCancelled) return;
+    if (taker.price === null) {
+      events.push(this.cancelledEvent(taker, CancelReason.MARKET_REMAINDER, taker.open));
+      this.kill(book, taker.id);
+    } else if (taker.tif === 'IOC') {
+      events.push(this.cancelledEvent(taker, CancelReason.IOC_REMAINDER, taker.open));
+      this.kill(book, taker.id);
+    } else if (taker.tif === 'GTC' || taker.tif === 'GTT') {
+      this.rest(book, this.restingOrder(taker, taker.price, taker.open));
+    } else {
+      throw new Error('oracle bug: FOK left open quantity after passing its pre-check');
+    }
   }
 
-  private executeModify({ order, price, qty }: ParsedModify): EngineEvent[] {
+  private restingOrder(taker: Taker, price: number, open: number): NaiveOrder {
+    const shown = taker.display === null ? open : Math.min(taker.display, open);
+    return {
+      id: taker.id,
+      account: taker.account,
+      symbol: taker.symbol,
+      side: taker.side,
+      price,
+      qty: shown,
+      postOnly: taker.postOnly,
+      stp: taker.stp,
+      display: taker.display,
+      hidden: open - shown,
+      expireTime: taker.expireTime,
+    };
+  }
+
+  /** SEMANTICS.md "Stops": trigger rounds until the last price triggers nothing more. */
+  private runStops(book: NaiveBook, events: EngineEvent[]): void {
+    for (;;) {
+      const last = book.lastPrice;
+      if (last === null) return;
+      const round = [
+        ...book.buyStops.filter((s) => last >= s.stopPrice),
+        ...book.sellStops.filter((s) => last <= s.stopPrice),
+      ];
+      if (round.length === 0) return;
+      book.buyStops = book.buyStops.filter((s) => !round.includes(s));
+      book.sellStops = book.sellStops.filter((s) => !round.includes(s));
+      for (const s of round) {
+        events.push({
+          type: 'triggered',
+          id: s.id,
+          account: s.account,
+          symbol: s.symbol,
+          side: s.side,
+          orderType: s.type,
+          stopPrice: s.stopPrice,
+          price: s.price,
+          qty: s.qty,
+        });
+        this.runTaker(
+          book,
+          {
+            id: s.id,
+            account: s.account,
+            symbol: s.symbol,
+            side: s.side,
+            price: s.price,
+            open: s.qty,
+            stp: s.stp,
+            tif: s.tif,
+            postOnly: false,
+            display: null,
+            expireTime: s.expireTime,
+          },
+          events,
+        );
+      }
+    }
+  }
+
+  /** Back of the queue among equal stop prices. */
+  private addStop(book: NaiveBook, stop: NaiveStop): void {
+    const stops = stop.side === 'buy' ? book.buyStops : book.sellStops;
+    const after = (other: NaiveStop): boolean =>
+      stop.side === 'buy' ? other.stopPrice <= stop.stopPrice : other.stopPrice >= stop.stopPrice;
+    let i = 0;
+    while (i < stops.length && after(stops[i])) i++;
+    stops.splice(i, 0, stop);
+  }
+
+  private executeCancel(live: Live): EngineEvent {
+    return this.removeLive(live, CancelReason.USER);
+  }
+
+  private executeModifyOrder(order: NaiveOrder, m: ParsedModifyShape): EngineEvent[] {
+    const price = m.price ?? order.price;
+    const open = order.qty + order.hidden;
+    const qty = m.qty ?? open;
     const base = {
       type: 'modified' as const,
       id: order.id,
@@ -554,13 +885,15 @@ export class NaiveBookEngine {
       price,
       qty,
       oldPrice: order.price,
-      oldQty: order.qty,
+      oldQty: open,
     };
-    if (price === order.price && qty <= order.qty) {
-      order.qty = qty;
+    if (price === order.price && qty <= open) {
+      const shown = Math.min(order.qty, qty);
+      order.qty = shown;
+      order.hidden = qty - shown;
       return [{ ...base, priorityKept: true }];
     }
-    const book = this.bookOf(order);
+    const book = this.bookOf(order.symbol);
     this.remove(order);
     const events: EngineEvent[] = [{ ...base, priorityKept: false }];
     const taker: Taker = {
@@ -571,12 +904,45 @@ export class NaiveBookEngine {
       price,
       open: qty,
       stp: order.stp,
+      tif: 'GTC',
+      postOnly: order.postOnly,
+      display: order.display,
+      expireTime: order.expireTime,
     };
     const stpCancelled = this.takerLoop(book, taker, events);
-    if (taker.open > 0 && !stpCancelled) {
-      this.rest(book, { ...order, price, qty: taker.open });
-    }
+    if (taker.open > 0 && !stpCancelled) this.rest(book, this.restingOrder(taker, price, taker.open));
+    this.runStops(book, events);
     return events;
+  }
+
+  private executeModifyStop(stop: NaiveStop, m: ParsedModifyShape): EngineEvent {
+    const stopPrice = m.stopPrice ?? stop.stopPrice;
+    const price = m.price ?? stop.price;
+    const qty = m.qty ?? stop.qty;
+    const priorityKept = stopPrice === stop.stopPrice && price === stop.price && qty <= stop.qty;
+    const event: EngineEvent = {
+      type: 'modified',
+      id: stop.id,
+      account: stop.account,
+      symbol: stop.symbol,
+      side: stop.side,
+      price: price ?? stopPrice,
+      qty,
+      oldPrice: stop.price ?? stop.stopPrice,
+      oldQty: stop.qty,
+      priorityKept,
+      stopPrice,
+      oldStopPrice: stop.stopPrice,
+    };
+    const book = this.bookOf(stop.symbol);
+    if (!priorityKept) {
+      const stops = stop.side === 'buy' ? book.buyStops : book.sellStops;
+      stops.splice(stops.indexOf(stop), 1);
+      this.addStop(book, { ...stop, stopPrice, price, qty });
+    } else {
+      stop.qty = qty;
+    }
+    return event;
   }
 
   /** FOK pre-check: how much would fill, honouring the taker's STP mode, without changing anything. */
@@ -590,7 +956,7 @@ export class NaiveBookEngine {
           if (stp === 'cancel_maker') continue;
           return fillable; // cancel_taker / cancel_both: matching would stop here
         }
-        fillable += maker.qty;
+        fillable += maker.qty + maker.hidden;
       }
     }
     return fillable;
@@ -605,24 +971,18 @@ export class NaiveBookEngine {
   private takerLoop(book: NaiveBook, taker: Taker, events: EngineEvent[]): boolean {
     const opposite = taker.side === 'buy' ? book.asks : book.bids;
     while (taker.open > 0 && opposite.length > 0 && this.levelCrosses(taker.side, taker.price, opposite[0].price)) {
-      const maker = opposite[0].orders[0];
+      const level = opposite[0];
+      const maker = level.orders[0];
       if (maker.account === taker.account && taker.stp !== 'none') {
         if (taker.stp === 'cancel_taker') {
           events.push(this.cancelledEvent(taker, CancelReason.SELF_TRADE, taker.open));
+          this.kill(book, taker.id);
           return true;
         }
-        this.remove(maker);
-        events.push({
-          type: 'cancelled',
-          id: maker.id,
-          account: maker.account,
-          symbol: maker.symbol,
-          side: maker.side,
-          reason: CancelReason.SELF_TRADE,
-          qty: maker.qty,
-        });
+        events.push(this.removeLive({ kind: 'order', order: maker }, CancelReason.SELF_TRADE));
         if (taker.stp === 'cancel_both') {
           events.push(this.cancelledEvent(taker, CancelReason.SELF_TRADE, taker.open));
+          this.kill(book, taker.id);
           return true;
         }
         continue;
@@ -630,6 +990,7 @@ export class NaiveBookEngine {
       const q = Math.min(taker.open, maker.qty);
       maker.qty -= q;
       taker.open -= q;
+      book.lastPrice = maker.price;
       events.push({
         type: 'trade',
         symbol: book.spec.symbol,
@@ -640,10 +1001,21 @@ export class NaiveBookEngine {
         makerAccount: maker.account,
         takerAccount: taker.account,
         takerSide: taker.side,
-        makerRemaining: maker.qty,
+        makerRemaining: maker.qty + maker.hidden,
         takerRemaining: taker.open,
       });
-      if (maker.qty === 0) this.remove(maker);
+      if (maker.qty === 0 && maker.hidden > 0) {
+        // Iceberg refill: a new displayed slice from the reserve, at the back of the level.
+        const slice = Math.min(maker.display as number, maker.hidden);
+        maker.qty = slice;
+        maker.hidden -= slice;
+        level.orders.shift();
+        level.orders.push(maker);
+      } else if (maker.qty === 0) {
+        this.remove(maker);
+        this.kill(book, maker.id);
+      }
+      if (taker.open === 0) this.kill(book, taker.id);
     }
     return false;
   }
@@ -667,7 +1039,7 @@ export class NaiveBookEngine {
 
   /** Take a live order out of its level; drop the level if it becomes empty. */
   private remove(order: NaiveOrder): void {
-    const book = this.bookOf(order);
+    const book = this.bookOf(order.symbol);
     const levels = order.side === 'buy' ? book.bids : book.asks;
     const li = levels.findIndex((level) => level.price === order.price);
     const oi = li < 0 ? -1 : levels[li].orders.indexOf(order);
@@ -680,23 +1052,23 @@ export class NaiveBookEngine {
     return this.books.find((book) => book.spec.symbol === symbol);
   }
 
-  private bookOf(order: NaiveOrder): NaiveBook {
-    const book = this.findBook(order.symbol);
-    if (book === undefined) throw new Error(`oracle bug: no book ${order.symbol}`);
+  private bookOf(symbol: string): NaiveBook {
+    const book = this.findBook(symbol);
+    if (book === undefined) throw new Error(`oracle bug: no book ${symbol}`);
     return book;
   }
 
-  /** Every live order, in canonical order (instrument, bids best first, asks best first, FIFO). */
-  private allOrders(): NaiveOrder[] {
-    const out: NaiveOrder[] = [];
+  /** Every live order: per instrument, bids best first, asks best first (FIFO), then buy and sell stops. */
+  private allLive(): Live[] {
+    const out: Live[] = [];
     for (const book of this.books) {
-      for (const level of book.bids) out.push(...level.orders);
-      for (const level of book.asks) out.push(...level.orders);
+      for (const level of [...book.bids, ...book.asks]) for (const order of level.orders) out.push({ kind: 'order', order });
+      for (const stop of [...book.buyStops, ...book.sellStops]) out.push({ kind: 'stop', stop });
     }
     return out;
   }
 
-  private findOrder(id: unknown): NaiveOrder | undefined {
-    return this.allOrders().find((order) => order.id === id);
+  private findLive(id: unknown): Live | undefined {
+    return this.allLive().find((l) => (l.kind === 'order' ? l.order.id : l.stop.id) === id);
   }
 }

@@ -78,6 +78,7 @@ describe('command codec', () => {
             trade: (...a: unknown[]) => events.push(['trade', ...a]),
             cancelled: (...a: unknown[]) => events.push(['cancelled', ...a]),
             modified: (...a: unknown[]) => events.push(['modified', ...a]),
+            triggered: (...a: unknown[]) => events.push(['triggered', ...a]),
           };
           byNumbers.executeParsed(p, sink);
           expect(events.map((e) => (e as unknown[])[0])).toEqual(expected.map((e) => e.type));

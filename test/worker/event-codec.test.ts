@@ -63,7 +63,7 @@ describe('event codec', () => {
         const encoder = new EventEncoder(encoded.instrumentIndex);
         encoder.reset();
         for (const command of commands) {
-          encoder.begin(command.id);
+          encoder.begin(command.id, command.account);
           encoded.execute(command, encoder);
         }
         const decoded = decodeEvents(commands, encoder.take(), encoder.refs, encoded.instruments);
