@@ -4,7 +4,7 @@
 // checkpoints with a warning and opened — empty, or at an older seq — and `matchlog verify` said
 // OK. In `sync` mode a valid checkpoint beyond the log's end can only mean the log lost
 // acknowledged data: open refuses with a typed error naming the missing records, every file is
-// kept byte for byte, verify fails, and only the explicit `matchlog tidy --yes` (an operator who
+// kept byte for byte, verify fails, and only the explicit `matchlog tidy --accept-loss` (an operator who
 // accepts the loss) removes them so the directory opens from what the log holds.
 
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
@@ -66,7 +66,7 @@ describe('a log that cannot reach the newest valid checkpoint (sync)', () => {
     }],
   ];
 
-  it.each(cases)('%s: open refuses naming the missing records, keeps every file; verify fails; tidy --yes then opens', async (_what, damage) => {
+  it.each(cases)('%s: open refuses naming the missing records, keeps every file; verify fails; tidy --accept-loss then opens', async (_what, damage) => {
     const dir = scope.dir();
     cpSync(template.path, dir, { recursive: true });
     damage(dir);
@@ -89,12 +89,12 @@ describe('a log that cannot reach the newest valid checkpoint (sync)', () => {
       expect(verified.mismatches.map((m) => m.kind)).toContain('log-lost');
     }
     expect(await run(['verify', '--dir', dir], quiet)).not.toBe(0);
-    // tidy without --yes lists and changes nothing.
+    // tidy without --accept-loss lists and changes nothing.
     await run(['tidy', '--dir', dir], quiet);
     expect(fingerprint(dir)).toEqual(before);
     if (!logPresent) return; // the CLI refuses a directory without its log; restoring it is the fix
     // The operator accepts the loss explicitly: then the directory opens from what the log holds.
-    expect(await run(['tidy', '--dir', dir, '--yes'], quiet)).toBe(0);
+    expect(await run(['tidy', '--dir', dir, '--accept-loss'], quiet)).toBe(0);
     const ex = await scope.open({ dir });
     expect(ex.lastSeq).toBeLessThan(lastSeq);
     await ex.close();

@@ -12,10 +12,8 @@ import { EIO, ENOSPC, processExitHangs, runTrial, tally, type FaultPlan } from '
 import { tempDir } from '../exchange/fixtures/common.js';
 
 const QUICK: FaultPlan[] = [
-  { seed: 1, target: 'log', op: 'write', at: 6, errno: ENOSPC, commands: 200 },
   { seed: 2, target: 'log', op: 'write', at: 14, errno: EIO, commands: 200 },
   { seed: 3, target: 'log', op: 'sync', at: 2, errno: ENOSPC, commands: 200 },
-  { seed: 4, target: 'log', op: 'sync', at: 9, errno: EIO, commands: 200 },
   { seed: 5, target: 'checkpoints', op: 'write', at: 2, errno: ENOSPC, commands: 200 },
   { seed: 6, target: 'checkpoints', op: 'sync', at: 1, errno: EIO, commands: 200 },
 ];
