@@ -262,7 +262,18 @@ export class LmdbStore {
    * close is started, given CLOSE_AFTER_FAILURE_MS to finish, and otherwise left to lmdb-js: the
    * environment may stay mapped in this process, but nothing more is written through it.
    */
-  async close(): Promise<void> {
+  async close(flush_ms_max: number): Promise<void> {
+    if (!this.commit_failed) {
+      // A write outside the batches (a reclaim) may have failed unseen: its flush never settles.
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), flush_ms_max)));
+      const flushed = handled(this.root.flushed).then(
+        () => false,
+        () => true,
+      );
+      if (await Promise.race([flushed, timedOut])) this.commit_failed = true;
+      clearTimeout(timer);
+    }
     if (this.commit_failed) {
       let timer: NodeJS.Timeout | undefined;
       const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_AFTER_FAILURE_MS)));
@@ -270,11 +281,7 @@ export class LmdbStore {
       clearTimeout(timer);
       return;
     }
-    try {
-      await handled(this.root.flushed);
-    } finally {
-      await handled(this.root.close());
-    }
+    await handled(this.root.close());
   }
 }
 

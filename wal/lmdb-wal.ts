@@ -118,7 +118,7 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
       const reserve = Math.max(RESERVE_BYTES_MIN, Math.floor(options.mapSize * RESERVE_FRACTION));
       this.capacity_bytes = options.mapSize - reserve;
     } catch (error) {
-      void this.store.close().catch(() => undefined).finally(releaseLmdbRejectionsSoon);
+      void this.store.close(this.options.commitMsMax).catch(() => undefined).finally(releaseLmdbRejectionsSoon);
       throw error;
     }
   }
@@ -433,6 +433,7 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
       await Promise.all(writes);
       if (this.durability === 'sync') await this.store.flushed();
     } catch (error) {
+      this.store.mark_commit_failed();
       throw to_wal_error(error, `reclaiming records up to ${uptoSeq}`);
     }
   }
@@ -453,7 +454,7 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
       // The batch's callers were told; closing still releases the environment.
     }
     try {
-      await this.store.close();
+      await this.store.close(this.options.commitMsMax);
     } catch (error) {
       throw to_wal_error(error, `closing the WAL at ${this.options.path}`);
     } finally {
