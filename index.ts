@@ -34,9 +34,11 @@ export {
   type RejectedEvent,
   type ResolvedInstrument,
   type Side,
+  type StopOrderType,
   type StpMode,
   type TimeInForce,
   type TradeEvent,
+  type TriggeredEvent,
 } from './engine/index.js';
 export {
   Wal,
@@ -59,7 +61,13 @@ export {
   type WriteAheadLog,
 } from './wal/index.js';
 export {
+  BackupThreadError,
+  DivergenceError,
   Exchange,
+  ExchangeFailedError,
+  MatchingWorkerError,
+  ReclaimError,
+  type ExchangeFailureCode,
   EXCHANGE_ALIASES,
   EXCHANGE_DEFAULTS,
   EXCHANGE_LIMITS,
