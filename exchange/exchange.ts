@@ -20,7 +20,7 @@ import {
   toCommand,
 } from '../engine/index.js';
 import type { LogRecord, MarkRecord, RecoveryStats } from '../replay/index.js';
-import { WalOverloadError, type WriteAheadLog } from '../wal/index.js';
+import { WalOverloadError, type AppendResult, type WriteAheadLog } from '../wal/index.js';
 import { Checkpointer, type AcknowledgedState } from './checkpointing.js';
 import type { DirLock } from './dir-lock.js';
 import { EventStream, type ExchangeEvent } from './event-stream.js';
@@ -57,6 +57,7 @@ export class Exchange {
   private lastTimeMs = 0;
   private flushScheduled = false;
   private durableWatchSeq = 0;
+  private watchedDurable: Promise<void> | null = null;
   private closing: Promise<void> | null = null;
   private failure: Error | null = null;
   /** Settles once a failed exchange has released its workers, log and lock. */
@@ -256,7 +257,7 @@ export class Exchange {
     let seq: number;
     try {
       this.seqReservation?.cover(this.wal.lastSeq + 1);
-      seq = this.wal.append(record).seq;
+      seq = this.watchAppend(this.wal.append(record));
     } catch (error) {
       // Overload is back-pressure on this one record; anything else (a full disk or map, an
       // I/O error) means the log cannot take more: fail closed.
@@ -296,6 +297,20 @@ export class Exchange {
   }
 
   /** One `durable` watch per flush: group commit makes everything before it durable too. */
+  /**
+   * Fails the exchange with the log's own typed error when a batch cannot be written. Watching
+   * only flush() missed a commit that failed before the next flush was watched: the log had
+   * already handed the numbers back, and the pending submits waited for ever (issue 10 item 4).
+   * One handler per log batch (appends in a batch share its promise), not per command.
+   */
+  private watchAppend(result: AppendResult): number {
+    if (result.durable !== this.watchedDurable) {
+      this.watchedDurable = result.durable;
+      result.durable.catch((error: Error) => this.fail(error));
+    }
+    return result.seq;
+  }
+
   private watchDurability(): void {
     const last = this.wal.lastSeq;
     if (last <= this.durableWatchSeq) return;
@@ -358,7 +373,7 @@ export class Exchange {
     if (stateHash !== undefined) mark.stateHash = stateHash;
     try {
       this.seqReservation?.cover(this.wal.lastSeq + 1);
-      const { seq } = this.wal.append(mark);
+      const seq = this.watchAppend(this.wal.append(mark));
       this.counters.marks++;
       this.checkpointer.marked(seq, mark);
       this.scheduleFlush();
