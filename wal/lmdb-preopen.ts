@@ -12,9 +12,9 @@
 //   48  u32 page size (free DB's md_pad)  144 u64 last page used   152 u64 transaction id
 
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { WalCorruptionError, WalFullError, WalIoError } from './errors.js';
 
 const require = createRequire(import.meta.url);
@@ -106,8 +106,25 @@ const root = open({ path: ${JSON.stringify(dir)}, maxDbs: ${maxDbs}, encoding: '
 root.openDB({ name: 'meta', encoding: 'binary' });
 root.close().then(() => process.exit(0), (e) => { process.stderr.write(String(e && e.message)); process.exit(1); });`;
   const result = spawnSync(process.execPath, ['-e', script], { stdio: ['ignore', 'ignore', 'pipe'], timeout: CREATE_MS_MAX, encoding: 'utf8' });
-  if (result.status === 0) return;
+  if (result.status === 0) {
+    // The new file's directory entry (and the log directory's own) must outlive a power loss
+    // before anything is acknowledged: fsyncing data.mdb does not promise it (POSIX), and a crash
+    // image that lost the entry reopened an empty log below acknowledged seqs
+    // (test/faults/crash-images.test.ts). LMDB never fsyncs a directory.
+    syncDirectory(dir);
+    syncDirectory(dirname(dir));
+    return;
+  }
   const why = result.error?.message ?? (result.signal !== null ? `the creating process died with ${result.signal}` : result.stderr.trim().slice(-400));
   const message = `creating the WAL at ${dir} failed: ${why}`;
   throw /ENOSPC|No space left|MDB_MAP_FULL|code: 28\b/i.test(why) ? new WalFullError(message) : new WalIoError(message);
+}
+
+function syncDirectory(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -12,8 +12,10 @@
  *   FAULTFS_AT     the first counted operation that fails (1-based); every later one fails too
  *   FAULTFS_ERRNO  the errno to fail with (28 ENOSPC, 5 EIO)
  *   FAULTFS_TRACE  file to append a binary trace of matching writes, syncs and renames to
- * Trace record: u8 kind (1 write, 2 sync, 3 rename, 4 truncate), u32 path length, path,
+ * Trace record: u8 kind (1 write, 2 sync, 3 rename, 4 truncate, 5 unlink), u32 path length, path,
  *   write: u64 offset, u32 length, bytes; rename: u32 length, new path; truncate: u64 length.
+ *   Unlinks are recorded so crash images (test/faults/fixtures/crash-images.ts) can tell a
+ *   reclaimed checkpoint whose removal no directory fsync made durable.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -197,3 +199,37 @@ int ftruncate64(int fd, off_t length) {
   return r;
 }
 int ftruncate(int fd, off_t length) { return ftruncate64(fd, length); }
+
+typedef int (*unlink_fn)(const char *);
+typedef int (*unlinkat_fn)(int, const char *, int);
+static void trace_unlink(const char *pathname) {
+  char dir[4096], full[4096];
+  /* The name is gone: resolve its directory, then append the base name. */
+  const char *base = strrchr(pathname, '/');
+  if (base == NULL) {
+    if (getcwd(dir, sizeof dir) == NULL) return;
+    base = pathname;
+  } else {
+    char parent[4096];
+    snprintf(parent, sizeof parent, "%.*s", (int)(base - pathname), pathname);
+    if (realpath(parent[0] == 0 ? "/" : parent, dir) == NULL) return;
+    base++;
+  }
+  snprintf(full, sizeof full, "%s/%s", dir, base);
+  if (!matches(full)) return;
+  pthread_mutex_lock(&lock);
+  trace_head(5, full);
+  pthread_mutex_unlock(&lock);
+}
+int unlink(const char *pathname) {
+  REAL(unlink, unlink_fn);
+  int r = real_unlink(pathname);
+  if (r == 0 && trace_fd >= 0) trace_unlink(pathname);
+  return r;
+}
+int unlinkat(int dirfd, const char *pathname, int flags) {
+  REAL(unlinkat, unlinkat_fn);
+  int r = real_unlinkat(dirfd, pathname, flags);
+  if (r == 0 && trace_fd >= 0 && !(flags & AT_REMOVEDIR) && (dirfd == AT_FDCWD || pathname[0] == '/')) trace_unlink(pathname);
+  return r;
+}
