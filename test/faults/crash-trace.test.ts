@@ -1,0 +1,84 @@
+// Why this file exists: the crash images are only as honest as the persistence model that builds
+// them (test/faults/fixtures/crash-trace.ts). These pin it on small hand-written traces: what an
+// fsync makes durable, what may be dropped, and that renames, creations and unlinks need a
+// directory fsync to be kept.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildImage, parseTrace, type TraceOp } from './fixtures/crash-trace.js';
+
+const R = '/run/ex';
+const w = (path: string, offset: number, text: string): TraceOp => ({ kind: 'write', path: `${R}/${path}`, offset, bytes: Buffer.from(text) });
+const sync = (path: string): TraceOp => ({ kind: 'sync', path: path === '' ? R : `${R}/${path}` });
+
+describe('crash-trace persistence model', () => {
+  const out = mkdtempSync(join(tmpdir(), 'matchlog-crash-trace-'));
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+  let n = 0;
+  const image = (ops: TraceOp[], keep: boolean): Record<string, string> => {
+    const dir = join(out, String(n++));
+    buildImage(ops, ops.length - 1, R, dir, () => keep);
+    const files: Record<string, string> = {};
+    for (const name of readdirSync(dir)) files[name] = readFileSync(join(dir, name), 'utf8');
+    return files;
+  };
+
+  it('keeps a file fsynced and its entry after a directory fsync; drops later unsynced writes when told', () => {
+    const ops = [w('a', 0, 'hello'), sync('a'), sync(''), w('a', 5, ' world')];
+    expect(image(ops, false)).toEqual({ a: 'hello' });
+    expect(image(ops, true)).toEqual({ a: 'hello world' });
+  });
+
+  it('a new file whose directory was never fsynced may be missing', () => {
+    const ops = [w('a', 0, 'x'), sync('a')];
+    expect(image(ops, false)).toEqual({});
+    expect(image(ops, true)).toEqual({ a: 'x' });
+  });
+
+  it('a rename without a directory fsync may not have happened; with one it has', () => {
+    const base = [w('a.tmp', 0, 'new'), sync('a.tmp'), sync(''), { kind: 'rename', path: `${R}/a.tmp`, to: `${R}/a` } as TraceOp];
+    expect(image(base, false)).toEqual({ 'a.tmp': 'new' });
+    expect(image([...base, sync('')], false)).toEqual({ a: 'new' });
+  });
+
+  it('an unlink without a directory fsync may not have happened', () => {
+    const ops = [w('a', 0, 'x'), sync('a'), sync(''), { kind: 'unlink', path: `${R}/a` } as TraceOp];
+    expect(image(ops, false)).toEqual({ a: 'x' });
+    expect(image(ops, true)).toEqual({});
+  });
+
+  it('parses the binary records the shim writes', () => {
+    const head = (kind: number, path: string): Buffer => {
+      const b = Buffer.alloc(5);
+      b[0] = kind;
+      b.writeUInt32LE(Buffer.byteLength(path), 1);
+      return Buffer.concat([b, Buffer.from(path)]);
+    };
+    const u64 = (v: number): Buffer => {
+      const b = Buffer.alloc(8);
+      b.writeBigUInt64LE(BigInt(v));
+      return b;
+    };
+    const u32 = (v: number): Buffer => {
+      const b = Buffer.alloc(4);
+      b.writeUInt32LE(v);
+      return b;
+    };
+    const trace = Buffer.concat([
+      head(1, '/f'), u64(7), u32(2), Buffer.from('hi'),
+      head(2, '/f'),
+      head(3, '/f'), u32(2), Buffer.from('/g'),
+      head(4, '/g'), u64(3),
+      head(5, '/g'),
+    ]);
+    expect(parseTrace(trace)).toEqual([
+      { kind: 'write', path: '/f', offset: 7, bytes: Buffer.from('hi') },
+      { kind: 'sync', path: '/f' },
+      { kind: 'rename', path: '/f', to: '/g' },
+      { kind: 'truncate', path: '/g', length: 3 },
+      { kind: 'unlink', path: '/g' },
+    ]);
+    expect(() => parseTrace(Buffer.from([9, 0, 0, 0, 0]))).toThrow(/kind 9/);
+  });
+});
