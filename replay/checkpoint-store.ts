@@ -4,7 +4,7 @@
 // it is skipped (with a warning) and recovery falls back to an older one.
 
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { crc32c } from '../wal/index.js';
 import { fsyncDirectory } from './durable-file.js';
 
@@ -62,7 +62,10 @@ function fileName(seq: number): string {
 
 export class CheckpointStore {
   constructor(readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
+    // A new checkpoints directory's entry must outlive a power loss like the files in it: the
+    // log is reclaimed behind the checkpoints. Only on creation (mkdirSync returns the first
+    // directory it made).
+    if (mkdirSync(dir, { recursive: true }) !== undefined) fsyncDirectory(dirname(dir));
   }
 
   /** Sequence numbers of the checkpoint files present, newest first. */
