@@ -31,7 +31,7 @@ try {
     const r = await runCrashImages({ seed, commands, checkpointEvery: 50, crashPointsMax: points === 0 ? Infinity : points, mixes }, base);
     reports.push(r);
     console.log(
-      `seed ${seed}: ${r.images} images at ${r.crashPoints} of ${r.fsyncs} fsyncs: exact ${r.exact}, refused ${r.refused}, wrong ${r.wrong}, ` +
+      `seed ${seed}: ${r.images} images at ${r.crashPoints} of ${r.fsyncs} fsyncs: exact ${r.exact}, refused ${r.refused} (${r.refusedWithAcks} after an acknowledgement), wrong ${r.wrong}, ` +
         `crashes ${r.crash}, hangs ${r.hang}; trace rebuilds the directory: ${r.rebuildMatches}; ms ${JSON.stringify(r.ms)}`,
     );
     for (const note of r.notes) console.log(`  ${note}`);
@@ -39,9 +39,9 @@ try {
 } finally {
   rmSync(base, { recursive: true, force: true });
 }
-const sum = (k: 'images' | 'exact' | 'refused' | 'wrong' | 'crash' | 'hang'): number => reports.reduce((s, r) => s + r[k], 0);
+const sum = (k: 'images' | 'exact' | 'refused' | 'refusedWithAcks' | 'wrong' | 'crash' | 'hang'): number => reports.reduce((s, r) => s + r[k], 0);
 console.log(
-  `\ncrash images: seeds ${reports.length}, images ${sum('images')}, exact ${sum('exact')}, clean refusals ${sum('refused')}, silent wrong ${sum('wrong')}, ` +
+  `\ncrash images: seeds ${reports.length}, images ${sum('images')}, exact ${sum('exact')}, clean refusals ${sum('refused')} (${sum('refusedWithAcks')} after an acknowledgement), silent wrong ${sum('wrong')}, ` +
     `crashes ${sum('crash')}, hangs ${sum('hang')}; traces that did not rebuild their directory ${reports.filter((r) => !r.rebuildMatches).length}; ` +
     `${((performance.now() - t0) / 1000).toFixed(0)} s, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
 );

@@ -25,6 +25,6 @@ describe('crash images', () => {
     expect(r.hang, message).toBe(0);
     expect(r.exact + r.refused, message).toBe(r.images);
     expect(r.exact, message).toBeGreaterThan(0);
-    console.log(`crash images: ${r.images} images at ${r.crashPoints} of ${r.fsyncs} fsyncs: exact ${r.exact}, refused ${r.refused}, wrong ${r.wrong}, crashes ${r.crash}, hangs ${r.hang}`);
+    console.log(`crash images: ${r.images} images at ${r.crashPoints} of ${r.fsyncs} fsyncs: exact ${r.exact}, refused ${r.refused} (${r.refusedWithAcks} after an acknowledgement), wrong ${r.wrong}, crashes ${r.crash}, hangs ${r.hang}`);
   }, 240_000);
 });
