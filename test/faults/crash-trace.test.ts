@@ -20,7 +20,7 @@ describe('crash-trace persistence model', () => {
     const dir = join(out, String(n++));
     buildImage(ops, ops.length - 1, R, dir, () => keep);
     const files: Record<string, string> = {};
-    for (const name of readdirSync(dir)) files[name] = readFileSync(join(dir, name), 'utf8');
+    for (const d of readdirSync(dir, { withFileTypes: true })) files[d.name] = d.isDirectory() ? 'dir' : readFileSync(join(dir, d.name), 'utf8');
     return files;
   };
 
@@ -48,6 +48,13 @@ describe('crash-trace persistence model', () => {
     expect(image(ops, true)).toEqual({});
   });
 
+  it('a file in a directory whose creation was not made durable may be gone with it', () => {
+    const mk: TraceOp = { kind: 'mkdir', path: `${R}/d` };
+    const ops = [mk, w('d/a', 0, 'x'), sync('d/a'), sync('d')];
+    expect(image(ops, false)).toEqual({});
+    expect(image([...ops, sync('')], false)).toEqual({ d: 'dir' });
+  });
+
   it('parses the binary records the shim writes', () => {
     const head = (kind: number, path: string): Buffer => {
       const b = Buffer.alloc(5);
@@ -71,6 +78,7 @@ describe('crash-trace persistence model', () => {
       head(3, '/f'), u32(2), Buffer.from('/g'),
       head(4, '/g'), u64(3),
       head(5, '/g'),
+      head(6, '/d'),
     ]);
     expect(parseTrace(trace)).toEqual([
       { kind: 'write', path: '/f', offset: 7, bytes: Buffer.from('hi') },
@@ -78,6 +86,7 @@ describe('crash-trace persistence model', () => {
       { kind: 'rename', path: '/f', to: '/g' },
       { kind: 'truncate', path: '/g', length: 3 },
       { kind: 'unlink', path: '/g' },
+      { kind: 'mkdir', path: '/d' },
     ]);
     expect(() => parseTrace(Buffer.from([9, 0, 0, 0, 0]))).toThrow(/kind 9/);
   });

@@ -12,7 +12,7 @@
  *   FAULTFS_AT     the first counted operation that fails (1-based); every later one fails too
  *   FAULTFS_ERRNO  the errno to fail with (28 ENOSPC, 5 EIO)
  *   FAULTFS_TRACE  file to append a binary trace of matching writes, syncs and renames to
- * Trace record: u8 kind (1 write, 2 sync, 3 rename, 4 truncate, 5 unlink), u32 path length, path,
+ * Trace record: u8 kind (1 write, 2 sync, 3 rename, 4 truncate, 5 unlink, 6 mkdir), u32 path length, path,
  *   write: u64 offset, u32 length, bytes; rename: u32 length, new path; truncate: u64 length.
  *   Unlinks are recorded so crash images (test/faults/fixtures/crash-images.ts) can tell a
  *   reclaimed checkpoint whose removal no directory fsync made durable.
@@ -231,5 +231,18 @@ int unlinkat(int dirfd, const char *pathname, int flags) {
   REAL(unlinkat, unlinkat_fn);
   int r = real_unlinkat(dirfd, pathname, flags);
   if (r == 0 && trace_fd >= 0 && !(flags & AT_REMOVEDIR) && (dirfd == AT_FDCWD || pathname[0] == '/')) trace_unlink(pathname);
+  return r;
+}
+
+typedef int (*mkdir_fn)(const char *, mode_t);
+int mkdir(const char *pathname, mode_t mode) {
+  REAL(mkdir, mkdir_fn);
+  int r = real_mkdir(pathname, mode);
+  char full[4096];
+  if (r == 0 && trace_fd >= 0 && realpath(pathname, full) != NULL && matches(full)) {
+    pthread_mutex_lock(&lock);
+    trace_head(6, full);
+    pthread_mutex_unlock(&lock);
+  }
   return r;
 }
