@@ -35,6 +35,7 @@ try {
         `crashes ${r.crash}, hangs ${r.hang}; trace rebuilds the directory: ${r.rebuildMatches}; ms ${JSON.stringify(r.ms)}`,
     );
     for (const note of r.notes) console.log(`  ${note}`);
+    for (const where of r.refusedAt) console.log(`  refused: image ${where}`);
   }
 } finally {
   rmSync(base, { recursive: true, force: true });
