@@ -39,6 +39,7 @@ import {
   TIF_NAMES,
 } from './validate.js';
 import type {
+  Command,
   Depth,
   EngineEvent,
   EngineOptions,
@@ -154,8 +155,12 @@ export class Engine {
     return this.orders.live + this.stopsById.size;
   }
 
-  /** Applies one command; returns its events in order. Never throws for bad input. */
-  apply(command: unknown): EngineEvent[] {
+  /**
+   * Applies one command; returns its events in order. Typed as `Command` so a misspelled field is
+   * a compile error; at run time anything is accepted and validated (a command decoded from the
+   * wire is rejected with a reason code, never throws).
+   */
+  apply(command: Command): EngineEvent[] {
     const sink = this.arraySink;
     const events: EngineEvent[] = [];
     sink.events = events;
@@ -167,7 +172,7 @@ export class Engine {
    * The allocation-free path: applies one command and reports its events to `sink` as typed
    * calls, in the same order `apply` would return them. Never throws for bad input.
    */
-  execute(command: unknown, sink: EventSink): void {
+  execute(command: Command, sink: EventSink): void {
     const p = this.parsed;
     const reason = parseCommand(command, this.instrumentIndex, this.options.instruments, p, true);
     if (reason !== null) return void sink.rejected(p.op, p.id, reason);

@@ -12,6 +12,7 @@ import {
   EventDigest,
   RejectCode,
   type Command,
+  type ExchangeCommand,
   type Depth,
   type OrderId,
   type OrderView,
@@ -136,7 +137,7 @@ export class Exchange {
    * `rejected` event and `seq: null`, and is not logged. Rejects only if the exchange failed or
    * the log refused the record (full disk or map); such a command was not logged.
    */
-  submit(command: unknown): Promise<SubmitResult> {
+  submit(command: ExchangeCommand): Promise<SubmitResult> {
     if (this.failure !== null) return Promise.reject(this.failure);
     if (this.closing !== null) return Promise.resolve(this.refuse(null, null, RejectCode.EXCHANGE_CLOSED));
     this.counters.submitted++;
@@ -152,7 +153,7 @@ export class Exchange {
 
   private refuse(op: Command['op'] | null, id: OrderId | null, reason: RejectCode): SubmitResult {
     this.counters.rejectedBeforeLog++;
-    return { seq: null, events: [{ type: 'rejected', op, id, reason }] };
+    return { seq: null, time: null, events: [{ type: 'rejected', op, id, reason }] };
   }
 
   private refuseCommand(command: unknown, reason: RejectCode): SubmitResult {
@@ -257,13 +258,14 @@ export class Exchange {
     // The view applies acknowledged commands as they are released: queries never show an
     // outcome a crash could erase, and never stall to catch up.
     this.view.execute(entry.record, NULL_SINK);
+    const time = entry.record.time;
     if (this.streams.size > 0) {
       for (let i = 0; i < events.length; i++) {
-        const event = { ...events[i], seq } as ExchangeEvent;
+        const event = { ...events[i], seq, time } as ExchangeEvent;
         for (const stream of this.streams) stream.push(event);
       }
     }
-    entry.resolve({ seq, events });
+    entry.resolve({ seq, time, events });
     if (this.commands % this.options.markEvery === 0) this.appendMark(seq, undefined);
   }
 
