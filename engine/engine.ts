@@ -22,6 +22,7 @@ import { StateHasher } from './state-hash.js';
 import {
   checkPrice,
   checkQty,
+  rejectDetail,
   ICEBERG_SLICES_MAX,
   isSafeInteger,
   NO_EXPIRY,
@@ -40,6 +41,7 @@ import {
 } from './validate.js';
 import type {
   Command,
+  RejectedEvent,
   Depth,
   EngineEvent,
   EngineOptions,
@@ -165,7 +167,23 @@ export class Engine {
     const events: EngineEvent[] = [];
     sink.events = events;
     this.execute(command, sink);
+    // A reject is the command's last event (GTT expiries it swept may come first).
+    const last = events[events.length - 1];
+    if (last !== undefined && last.type === 'rejected') this.addRejectDetail(last);
     return events;
+  }
+
+  /**
+   * Instrument-rule rejects get their detail here, off the hot path: it is a pure function of the
+   * reason and the instrument (of the new order, or of the live order a modify names), so the
+   * sink and the worker codec carry only the code and the exchange rebuilds the same detail.
+   */
+  private addRejectDetail(event: RejectedEvent): void {
+    const p = this.parsed;
+    const symbol = p.op === 'new' ? (p.instrument >= 0 ? this.options.instruments[p.instrument].symbol : undefined) : event.id === null ? undefined : this.order(event.id)?.symbol;
+    const spec = symbol === undefined ? undefined : this.options.instruments[this.instrumentIndex.get(symbol)!];
+    const detail = rejectDetail(event.reason, spec);
+    if (detail !== undefined) event.detail = detail;
   }
 
   /**

@@ -155,6 +155,26 @@ export interface RejectedEvent {
   /** The command's id if it was a valid id, else null. */
   id: OrderId | null;
   reason: RejectCode;
+  /** The rule that was broken, where a number helps the sender fix the command (see RejectDetail). */
+  detail?: RejectDetail;
+}
+
+/**
+ * Machine-readable detail of an instrument-rule reject: the instrument and the rule's values.
+ * - PRICE_NOT_ON_TICK: `tickSize`;
+ * - PRICE_OUT_OF_RANGE: `minPrice`, `maxPrice`;
+ * - QTY_NOT_ON_LOT: `lotSize`;
+ * - QTY_OUT_OF_RANGE: `lotSize`, `maxQty`.
+ * Owner mismatches (NOT_OWNER) carry none on purpose: naming the owner would tell one account
+ * another's orders.
+ */
+export interface RejectDetail {
+  symbol: string;
+  tickSize?: number;
+  lotSize?: number;
+  minPrice?: number;
+  maxPrice?: number;
+  maxQty?: number;
 }
 
 export interface TradeEvent {

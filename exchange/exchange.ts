@@ -18,6 +18,8 @@ import {
   type OrderView,
   ParsedCommand,
   parseCommand,
+  rejectDetail,
+  type RejectedEvent,
   toCommand,
 } from '../engine/index.js';
 import type { CheckpointStore, LogRecord, MarkRecord, RecoveryStats } from '../replay/index.js';
@@ -139,7 +141,8 @@ export class Exchange {
    */
   submit(command: ExchangeCommand): Promise<SubmitResult> {
     if (this.failure !== null) return Promise.reject(this.failure);
-    if (this.closing !== null) return Promise.resolve(this.refuse(null, null, RejectCode.EXCHANGE_CLOSED));
+    // Parsed for its op and id (and nothing else) so the sender can tell which command was refused.
+    if (this.closing !== null) return Promise.resolve(this.refuseCommand(command, RejectCode.EXCHANGE_CLOSED));
     this.counters.submitted++;
     if (this.waiting.length > 0 || this.pending.length >= this.options.maxPending) {
       if (this.options.onFull === 'reject' || this.waiting.length >= this.options.maxWaiting) {
@@ -153,7 +156,14 @@ export class Exchange {
 
   private refuse(op: Command['op'] | null, id: OrderId | null, reason: RejectCode): SubmitResult {
     this.counters.rejectedBeforeLog++;
-    return { seq: null, time: null, events: [{ type: 'rejected', op, id, reason }] };
+    const event: RejectedEvent = { type: 'rejected', op, id, reason };
+    // Instrument-rule rejects (only a new order's are stateless) say which rule, as Engine.apply does.
+    const p = this.parsed;
+    if (op === 'new' && p.op === 'new' && p.instrument >= 0) {
+      const detail = rejectDetail(reason, this.specs[p.instrument]);
+      if (detail !== undefined) event.detail = detail;
+    }
+    return { seq: null, time: null, events: [event] };
   }
 
   private refuseCommand(command: unknown, reason: RejectCode): SubmitResult {
@@ -255,6 +265,8 @@ export class Exchange {
     this.commands++;
     this.lastCommandSeq = seq;
     this.counters.acknowledged++;
+    const last = events[events.length - 1];
+    if (last !== undefined && last.type === 'rejected') this.addRejectDetail(last, entry.record);
     // The view applies acknowledged commands as they are released: queries never show an
     // outcome a crash could erase, and never stall to catch up.
     this.view.execute(entry.record, NULL_SINK);
@@ -267,6 +279,18 @@ export class Exchange {
     }
     entry.resolve({ seq, time, events });
     if (this.commands % this.options.markEvery === 0) this.appendMark(seq, undefined);
+  }
+
+  /**
+   * Workers report reject codes only; the detail is a pure function of the code and the
+   * instrument, rebuilt here from the view (still at the state before this command) exactly as
+   * Engine.apply does.
+   */
+  private addRejectDetail(event: RejectedEvent, record: Command): void {
+    const symbol = record.op === 'new' ? record.symbol : this.view.order(record.id)?.symbol;
+    const index = symbol === undefined ? undefined : this.instrumentIndex.get(symbol);
+    const detail = index === undefined ? undefined : rejectDetail(event.reason, this.specs[index]);
+    if (detail !== undefined) event.detail = detail;
   }
 
   private appendMark(upto: number, stateHash: string | undefined): void {

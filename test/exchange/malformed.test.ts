@@ -7,7 +7,7 @@ import { ACME, Scope, wire } from './fixtures/common.js';
 
 const ok: ExchangeCommand = { op: 'new', id: 'ok', account: 'alice', symbol: 'ACME', side: 'buy', type: 'limit', price: 100, qty: 5 };
 
-const MALFORMED: Array<[string, unknown, { op: string | null; id: unknown; reason: string }]> = [
+const MALFORMED: Array<[string, unknown, { op: string | null; id: unknown; reason: string; detail?: object }]> = [
   ['null', null, { op: null, id: null, reason: 'MALFORMED_COMMAND' }],
   ['an array', [ok], { op: null, id: null, reason: 'MALFORMED_COMMAND' }],
   ['a string', 'new', { op: null, id: null, reason: 'MALFORMED_COMMAND' }],
@@ -21,7 +21,7 @@ const MALFORMED: Array<[string, unknown, { op: string | null; id: unknown; reaso
   ['GTC on a market order', { ...ok, type: 'market', price: undefined, tif: 'GTC' }, { op: 'new', id: 'ok', reason: 'INVALID_TIF' }],
   ['postOnly with IOC', { ...ok, tif: 'IOC', postOnly: true }, { op: 'new', id: 'ok', reason: 'INVALID_POST_ONLY' }],
   ['a bad stp', { ...ok, stp: 'cancel_all' }, { op: 'new', id: 'ok', reason: 'INVALID_STP' }],
-  ['a price off the band', { ...ok, price: 0 }, { op: 'new', id: 'ok', reason: 'PRICE_OUT_OF_RANGE' }],
+  ['a price off the band', { ...ok, price: 0 }, { op: 'new', id: 'ok', reason: 'PRICE_OUT_OF_RANGE', detail: { symbol: 'ACME', minPrice: 1, maxPrice: 1_000_000 } }],
   ['a string price', { ...ok, price: '100' }, { op: 'new', id: 'ok', reason: 'INVALID_PRICE' }],
   ['a market order with a price', { ...ok, type: 'market' }, { op: 'new', id: 'ok', reason: 'INVALID_PRICE' }],
   ['a zero qty', { ...ok, qty: 0 }, { op: 'new', id: 'ok', reason: 'INVALID_QTY' }],

@@ -89,12 +89,12 @@ describe('Exchange.submit', () => {
     expect(result.events[0].type).toBe('accepted');
   });
 
-  it('refuses submits after close with EXCHANGE_CLOSED, unlogged', async () => {
+  it('refuses submits after close with EXCHANGE_CLOSED, unlogged, naming the op and id', async () => {
     const ex = await scope.open({ dir: scope.dir(), instruments: [ACME] });
     await ex.submit({ op: 'new', id: 1, account: 'a', symbol: 'ACME', side: 'buy', type: 'limit', price: 5, qty: 1 });
     const closing = ex.close();
     const late = await ex.submit({ op: 'new', id: 2, account: 'a', symbol: 'ACME', side: 'buy', type: 'limit', price: 5, qty: 1 });
     await closing;
-    expect(late).toEqual({ seq: null, time: null, events: [{ type: 'rejected', op: null, id: null, reason: 'EXCHANGE_CLOSED' }] });
+    expect(late).toEqual({ seq: null, time: null, events: [{ type: 'rejected', op: 'new', id: 2, reason: 'EXCHANGE_CLOSED' }] });
   });
 });
