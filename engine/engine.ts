@@ -41,6 +41,10 @@ import {
 } from './validate.js';
 import type {
   Command,
+  L3Book,
+  L3Level,
+  L3Order,
+  Top,
   RejectedEvent,
   Depth,
   EngineEvent,
@@ -798,15 +802,44 @@ export class Engine {
     return result;
   }
 
-  /** Best bid and ask prices of an instrument (null when a side is empty). */
-  top(symbol: string): { bid: number | null; ask: number | null } {
+  /** Best bid and offer of an instrument: price and displayed quantity (null / 0 when a side is empty). */
+  top(symbol: string): Top {
     const book = this.bookOf(symbol);
     const bid = book.sides[BUY].best();
     const ask = book.sides[SELL].best();
+    const levels = this.levels;
     return {
-      bid: bid === NIL ? null : this.levels.price[bid],
-      ask: ask === NIL ? null : this.levels.price[ask],
+      bid: bid === NIL ? null : levels.price[bid],
+      bidQty: bid === NIL ? 0 : levels.total[bid],
+      ask: ask === NIL ? null : levels.price[ask],
+      askQty: ask === NIL ? 0 : levels.total[ask],
     };
+  }
+
+  /**
+   * L3 book: every resting order of the best `levels` levels per side, in priority order, with its
+   * displayed quantity (the same quantities depth() sums). For a market-data snapshot; allocates.
+   */
+  l3(symbol: string, levels = 10): L3Book {
+    const book = this.bookOf(symbol);
+    if (!isSafeInteger(levels) || levels <= 0) {
+      throw new EngineError('INVALID_ARGUMENT', 'l3 levels must be a positive safe integer');
+    }
+    return { bids: this.sideL3(book.sides[BUY], levels), asks: this.sideL3(book.sides[SELL], levels) };
+  }
+
+  private sideL3(side: BookSide, count: number): L3Level[] {
+    const result: L3Level[] = [];
+    const levels = this.levels;
+    const orders = this.orders;
+    // Bounded by `count` levels and the orders resting on them.
+    for (let i = side.size - 1; i >= 0 && result.length < count; i--) {
+      const level = side.levels[i];
+      const list: L3Order[] = [];
+      for (let o = levels.head[level]; o !== NIL; o = orders.next[o]) list.push({ id: orders.ids[o] as OrderId, qty: orders.qty[o] });
+      result.push({ price: levels.price[level], qty: levels.total[level], orders: list });
+    }
+    return result;
   }
 
   /**

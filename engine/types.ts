@@ -278,6 +278,33 @@ export interface Depth {
   asks: Array<[number, number]>;
 }
 
+/** Best bid and offer of an instrument: price and displayed quantity at the best level (null / 0 when a side is empty). */
+export interface Top {
+  bid: number | null;
+  bidQty: number;
+  ask: number | null;
+  askQty: number;
+}
+
+/** One resting order in an L3 book: its id and displayed quantity (an iceberg's reserve is not shown). */
+export interface L3Order {
+  id: OrderId;
+  qty: number;
+}
+
+/** One price level of an L3 book: its displayed total and every resting order in time priority. */
+export interface L3Level {
+  price: number;
+  qty: number;
+  orders: L3Order[];
+}
+
+/** Every resting order of an instrument, levels best first, orders in priority order (pending stops are not in the book). */
+export interface L3Book {
+  bids: L3Level[];
+  asks: L3Level[];
+}
+
 /** One live order, as reported by `Engine.order(id)`. */
 export interface OrderView {
   id: OrderId;

@@ -14,6 +14,8 @@ import {
   type Command,
   type ExchangeCommand,
   type Depth,
+  type L3Book,
+  type Top,
   type OrderId,
   type OrderView,
   ParsedCommand,
@@ -340,6 +342,16 @@ export class Exchange {
 
   depth(symbol: string, levels = 10): Depth {
     return this.view.depth(symbol, levels);
+  }
+
+  /** Best bid and offer (price and displayed quantity) as of the last acknowledged command. */
+  top(symbol: string): Top {
+    return this.view.top(symbol);
+  }
+
+  /** L3 snapshot: every resting order of the best `levels` levels per side, in priority order. */
+  l3(symbol: string, levels = 10): L3Book {
+    return this.view.l3(symbol, levels);
   }
 
   order(id: OrderId): OrderView | undefined {

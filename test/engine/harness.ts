@@ -18,7 +18,9 @@ import type {
   NewOrderCommand,
   OrderId,
   OrderView,
+  L3Book,
   RejectDetail,
+  Top,
   Side,
 } from '../../engine/types.js';
 import { NaiveBookEngine } from '../oracle/naive-book.js';
@@ -27,6 +29,8 @@ import { NaiveBookEngine } from '../oracle/naive-book.js';
 export interface EngineLike {
   apply(cmd: Command): EngineEvent[];
   depth(symbol: string, levels?: number): Depth;
+  top(symbol: string): Top;
+  l3(symbol: string, levels?: number): L3Book;
   order(id: OrderId): OrderView | undefined;
   readonly liveOrders: number;
   stateHash(): string;

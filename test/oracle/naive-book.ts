@@ -14,6 +14,9 @@ import type {
   EngineEvent,
   EngineOptions,
   InstrumentSpec,
+  L3Book,
+  L3Level,
+  Top,
   OrderId,
   OrderType,
   OrderView,
@@ -320,6 +323,25 @@ export class NaiveBookEngine {
     const aggregate = (side: NaiveLevel[]): Array<[number, number]> =>
       side.slice(0, levels).map((level): [number, number] => [level.price, sumQty(level)]);
     return { bids: aggregate(book.bids), asks: aggregate(book.asks) };
+  }
+
+  /** SEMANTICS.md "Queries": best level price and displayed total per side. */
+  top(symbol: string): Top {
+    const book = this.findBook(symbol);
+    if (book === undefined) throw new EngineError('UNKNOWN_SYMBOL', `unknown symbol ${String(symbol)}`);
+    const bid = book.bids[0];
+    const ask = book.asks[0];
+    return { bid: bid?.price ?? null, bidQty: bid === undefined ? 0 : sumQty(bid), ask: ask?.price ?? null, askQty: ask === undefined ? 0 : sumQty(ask) };
+  }
+
+  /** SEMANTICS.md "Queries": every resting order per level, oldest first, displayed quantity. */
+  l3(symbol: string, levels: number = 10): L3Book {
+    const book = this.findBook(symbol);
+    if (book === undefined) throw new EngineError('UNKNOWN_SYMBOL', `unknown symbol ${String(symbol)}`);
+    if (!isPositiveSafeInteger(levels)) throw new EngineError('INVALID_ARGUMENT', 'levels must be a positive safe integer');
+    const side = (list: NaiveLevel[]): L3Level[] =>
+      list.slice(0, levels).map((level) => ({ price: level.price, qty: sumQty(level), orders: level.orders.map((o) => ({ id: o.id, qty: o.qty })) }));
+    return { bids: side(book.bids), asks: side(book.asks) };
   }
 
   stateHash(): string {
