@@ -72,7 +72,13 @@ export {
   type WriteAheadLog,
 } from './wal/index.js';
 export {
+  BackupThreadError,
+  DivergenceError,
   Exchange,
+  ExchangeFailedError,
+  MatchingWorkerError,
+  ReclaimError,
+  type ExchangeFailureCode,
   EXCHANGE_ALIASES,
   EXCHANGE_DEFAULTS,
   EXCHANGE_LIMITS,

@@ -3,7 +3,8 @@
 // writes it while we read (and none can start meanwhile), read the stored configuration, open the
 // log and the checkpoint store without writing — and map every failure to one exit code and one
 // line of text. Keeping that here makes `recover`, `inspect`, `verify` and `tidy` agree on what
-// "usage error", "in use" and "corruption" mean. Only `tidy` ever deletes, and only when asked.
+// "usage error", "in use" and "corruption" mean. Only `tidy --accept-loss` changes files (it moves
+// them aside; nothing deletes).
 import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EngineOptions } from '../engine/index.js';
@@ -160,7 +161,7 @@ export function checkpointsBeyondLog(store: CheckpointStore | null, lastSeq: num
 export function beyondLogMessage(seq: number, lastSeq: number): string {
   return (
     `checkpoint ${seq} lies beyond the log's end (${lastSeq}): records ${lastSeq + 1}..${seq} are missing from the log ` +
-    `(in a sync directory acknowledged data was lost; after a power loss in async mode, \`matchlog tidy --yes\` accepts the loss)`
+    `(in a sync directory acknowledged data was lost; after a power loss in async mode, \`matchlog tidy --accept-loss\` sets them aside)`
   );
 }
 

@@ -22,7 +22,7 @@ interface VerifyCliOptions extends CommonOptions {
 }
 
 interface TidyCliOptions extends CommonOptions {
-  yes?: boolean;
+  acceptLoss?: boolean;
 }
 
 /** Runs the CLI with user arguments (no `node` or script path); resolves with the exit code. */
@@ -94,14 +94,15 @@ export async function run(args: string[], output: Output = PROCESS_OUTPUT): Prom
 
   withCommon(program.command('tidy'))
     .description(
-      'list (or with --yes remove) files recovery can never use: invalid checkpoints, checkpoints beyond the log (accepting that loss), ' +
-        'unfinished checkpoint writes',
+      'list (or with --accept-loss move aside, never delete) files recovery can never use: checkpoints beyond the log, ' +
+        'invalid checkpoints, unfinished checkpoint writes; exits 1 when it lists something it did not move',
     )
-    .option('--yes', 'remove the listed files (without it nothing is touched)')
+    .option('--accept-loss', 'move the listed files into checkpoints/ahead-of-log/ and checkpoints/invalid/')
     .action(async (options: TidyCliOptions) => {
       await attempt('tidy', options, async () => {
-        printTidy(await runTidy(options.dir, { yes: options.yes === true }), output, options.json === true);
-        return EXIT_OK;
+        const result = await runTidy(options.dir, { acceptLoss: options.acceptLoss === true });
+        printTidy(result, output, options.json === true);
+        return result.items.length === 0 || result.moved ? EXIT_OK : EXIT_FAILURE;
       });
     });
 

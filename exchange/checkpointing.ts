@@ -16,6 +16,7 @@ import {
   type LogRecord,
   type MarkRecord,
 } from '../replay/index.js';
+import { BackupThreadError, DivergenceError, ReclaimError } from './errors.js';
 import type { WriteAheadLog } from '../wal/index.js';
 import { Fifo } from './fifo.js';
 import type { CheckpointMode, ResolvedExchangeOptions } from './options.js';
@@ -52,6 +53,21 @@ export interface CheckpointFigures {
   divergence: string | null;
 }
 
+/**
+ * Records the backup replica may be behind the log (sent or queued, not yet applied) before
+ * admission waits for it: its inbox is bounded, and a backup that cannot keep up slows the
+ * exchange instead of growing memory until the process dies.
+ */
+export const BACKUP_BEHIND_SEQS_MAX = 262_144;
+
+/** What the checkpointer tells the exchange. */
+export interface CheckpointerListener {
+  /** Stop the exchange (typed error): checkpoints can no longer be trusted or written. */
+  fail(error: Error): void;
+  /** `saturated` may have turned false: admit what waits. */
+  room(): void;
+}
+
 /** The seam: what the exchange tells whoever takes checkpoints. */
 export abstract class Checkpointer {
   readonly figures: CheckpointFigures;
@@ -61,7 +77,7 @@ export abstract class Checkpointer {
   protected constructor(
     protected readonly options: ResolvedExchangeOptions,
     private readonly wal: WriteAheadLog<LogRecord>,
-    protected readonly fail: (error: Error) => void,
+    protected readonly listener: CheckpointerListener,
   ) {
     this.figures = {
       mode: options.checkpointMode,
@@ -84,11 +100,16 @@ export abstract class Checkpointer {
     store: CheckpointStore | null,
     start: CheckpointStart,
     state: AcknowledgedState,
-    fail: (error: Error) => void,
+    listener: CheckpointerListener,
   ): Checkpointer {
-    if (store === null) return new NoCheckpointer(options, wal, fail);
-    if (options.checkpointMode === 'pause') return new PausedCheckpointer(options, wal, fail, store, start, state);
-    return new BackupCheckpointer(options, wal, fail, store, start);
+    if (store === null) return new NoCheckpointer(options, wal, listener);
+    if (options.checkpointMode === 'pause') return new PausedCheckpointer(options, wal, listener, store, start, state);
+    return new BackupCheckpointer(options, wal, listener, store, start);
+  }
+
+  /** True while admission must wait for the checkpointer (the backup replica is too far behind). */
+  get saturated(): boolean {
+    return false;
   }
 
   /** Starts whatever runs beside the exchange (the backup thread). */
@@ -135,8 +156,9 @@ export abstract class Checkpointer {
     figures.lastSnapshotMs = info.snapshotMs;
     // Keep the log back to the oldest checkpoint kept, so recovery can fall back to it.
     const oldest = info.kept.length > 0 ? Math.min(...info.kept) : 0;
+    // A log that cannot drop what checkpoints made obsolete would grow until the disk is full.
     if (oldest > 0 && !this.stopped) {
-      this.wal.reclaim(oldest).catch((error: Error) => this.options.onWarning(`reclaim failed: ${error.message}`));
+      this.wal.reclaim(oldest).catch((error: unknown) => this.listener.fail(new ReclaimError(oldest, error)));
     }
   }
 }
@@ -157,12 +179,12 @@ class PausedCheckpointer extends Checkpointer {
   constructor(
     options: ResolvedExchangeOptions,
     wal: WriteAheadLog<LogRecord>,
-    fail: (error: Error) => void,
+    listener: CheckpointerListener,
     private readonly store: CheckpointStore,
     start: CheckpointStart,
     private readonly state: AcknowledgedState,
   ) {
-    super(options, wal, fail);
+    super(options, wal, listener);
     this.from = { seq: start.seq, dueCommands: start.commands + options.checkpointEvery, atMs: performance.now() };
     // Time-based checkpoints also happen when traffic stops; unref: never keeps the process alive.
     this.timer = setInterval(() => this.checkpoint(false), Math.min(options.checkpointIntervalMs, 1000));
@@ -207,7 +229,7 @@ class PausedCheckpointer extends Checkpointer {
       this.figures.pauseMsMax = Math.max(this.figures.pauseMsMax, t2 - t0);
       this.onCheckpoint({ seq, commands, orders: state.view.liveOrders, bytes, snapshotMs: t1 - t0, durationMs: t2 - t0, kept: this.store.list() });
     } catch (error) {
-      this.fail(new CheckpointWriteError(`checkpoint failed: ${(error as Error).message}`, { cause: error }));
+      this.listener.fail(new CheckpointWriteError(`checkpoint failed: ${(error as Error).message}`, { cause: error }));
     }
   }
 }
@@ -224,15 +246,29 @@ type BackupItem =
 class BackupCheckpointer extends Checkpointer {
   private host: BackupHost | null = null;
   private readonly queue = new Fifo<BackupItem>();
+  /** Last seq queued for the backup (sent or not yet durable). */
+  private queuedSeq: number;
+  private wasSaturated = false;
+  /** BACKUP_BEHIND_SEQS_MAX; a field so a test can make a small exchange reach it. */
+  private readonly behindMax = BACKUP_BEHIND_SEQS_MAX;
 
   constructor(
     options: ResolvedExchangeOptions,
     wal: WriteAheadLog<LogRecord>,
-    fail: (error: Error) => void,
+    listener: CheckpointerListener,
     private readonly store: CheckpointStore,
     private readonly start0: CheckpointStart,
   ) {
-    super(options, wal, fail);
+    super(options, wal, listener);
+    this.queuedSeq = start0.seq;
+  }
+
+  override get saturated(): boolean {
+    const host = this.host;
+    if (host === null) return false;
+    const saturated = this.queuedSeq - host.appliedSeq >= this.behindMax;
+    if (saturated) this.wasSaturated = true;
+    return saturated;
   }
 
   override async start(engineOptions: EngineOptions, snapshot: Uint8Array | null): Promise<void> {
@@ -250,7 +286,15 @@ class BackupCheckpointer extends Checkpointer {
       {
         onCheckpoint: (info) => this.onCheckpoint(info),
         onDivergence: (message) => this.onDivergence(message),
-        onError: (error) => this.fail(error),
+        onError: (error) => {
+          if (!this.stopped) this.listener.fail(new BackupThreadError(error.message, { cause: error }));
+        },
+        onProgress: () => {
+          if (this.wasSaturated && !this.saturated) {
+            this.wasSaturated = false;
+            this.listener.room();
+          }
+        },
       },
     );
   }
@@ -261,10 +305,13 @@ class BackupCheckpointer extends Checkpointer {
 
   override sent(shard: number, entries: readonly Pending[], encoded: EncodedCommands): void {
     const seqs = Float64Array.from(entries, (entry) => entry.seq);
-    this.queue.push({ lastSeq: seqs[seqs.length - 1], shard, seqs, commands: encoded });
+    const lastSeq = seqs[seqs.length - 1];
+    if (lastSeq > this.queuedSeq) this.queuedSeq = lastSeq;
+    this.queue.push({ lastSeq, shard, seqs, commands: encoded });
   }
 
   override marked(seq: number, mark: MarkRecord): void {
+    if (seq > this.queuedSeq) this.queuedSeq = seq;
     this.queue.push({ lastSeq: seq, shard: -1, mark });
   }
 
@@ -274,8 +321,11 @@ class BackupCheckpointer extends Checkpointer {
     if (host === null) return;
     for (let item = this.queue.peek(); item !== undefined && item.lastSeq <= durable; item = this.queue.peek()) {
       this.queue.shift();
-      if ('mark' in item) host.mark(item.lastSeq, item.mark);
-      else host.batch(item.seqs, item.commands);
+      // A quarter of the way to the limit, every record asks for a progress report: admission
+      // that waits on the replica always hears when it caught up (the last one is answered).
+      const ack = item.lastSeq - host.appliedSeq >= this.behindMax >> 2;
+      if ('mark' in item) host.mark(item.lastSeq, item.mark, ack);
+      else host.batch(item.seqs, item.commands, ack);
     }
   }
 
@@ -302,8 +352,9 @@ class BackupCheckpointer extends Checkpointer {
     return this.host !== null;
   }
 
+  /** The primary-backup assertion failed: stop acknowledging (issue 10: not a warning). */
   private onDivergence(message: string): void {
     this.figures.divergence = message;
-    this.options.onWarning(`DIVERGENCE: ${message}`);
+    this.listener.fail(new DivergenceError(message));
   }
 }

@@ -1,6 +1,6 @@
 // Why this file exists: the one object a venue embeds, and the sequencing-and-release stage of
 // the pipeline. One command's path, top to bottom in this file:
-//   submit → admit (validate once, route, stamp time) → log append (next seq) → shards.enqueue
+//   submit / submitMany → enter (validate once, route, stamp time) → log append (next seq) → shards.enqueue
 //   → flush (send batches; one durability watch per flush) → release (in seq order, once matched
 //   and durable) → acknowledge (digest, view, subscribers, caller; a mark every markEvery).
 // The other stages live beside it: open.ts (lock, config, recovery), shards.ts (routing and
@@ -24,25 +24,25 @@ import {
   type RejectedEvent,
   toCommand,
 } from '../engine/index.js';
-import type { CheckpointStore, LogRecord, MarkRecord, RecoveryStats } from '../replay/index.js';
-import { WalFullError, WalOverloadError, type WriteAheadLog } from '../wal/index.js';
+import type { LogRecord, MarkRecord, RecoveryStats } from '../replay/index.js';
+import { WalOverloadError, type WriteAheadLog } from '../wal/index.js';
 import { Checkpointer, type AcknowledgedState } from './checkpointing.js';
 import type { DirLock } from './dir-lock.js';
 import { EventStream, type ExchangeEvent } from './event-stream.js';
 import { Fifo } from './fifo.js';
 import { abandon, openState } from './open.js';
 import { resolveExchangeOptions, type ExchangeOptions, type ResolvedExchangeOptions } from './options.js';
-import { Pending, type SubmitResult } from './pending.js';
+import { BatchOutcome, Pending, type SubmitResult } from './pending.js';
 import type { SeqReservation } from './seq-reservation.js';
 import { ROUTE_REFUSED, Shards } from './shards.js';
 import type { ExchangeStats } from './stats.js';
 
 export type { SubmitResult } from './pending.js';
 
-interface Waiting {
-  command: unknown;
-  resolve: (result: Promise<SubmitResult> | SubmitResult) => void;
-}
+/** A submit waiting for room: a lone command, or the rest of a batch (which waits as one). */
+type Waiting =
+  | { batch: null; command: unknown; resolve: (result: Promise<SubmitResult> | SubmitResult) => void }
+  | { batch: BatchOutcome; commands: readonly unknown[]; next: number };
 
 export class Exchange {
   private readonly parsed = new ParsedCommand();
@@ -67,15 +67,13 @@ export class Exchange {
   private failCleanup: Promise<void> = Promise.resolve();
   private idleWaiters: Array<() => void> = [];
   private readonly counters = { submitted: 0, acknowledged: 0, rejectedBeforeLog: 0, queueFullRejects: 0, marks: 0 };
-  private readonly checkpointer: Checkpointer;
-
   private constructor(
     private readonly options: ResolvedExchangeOptions,
     private readonly wal: WriteAheadLog<LogRecord>,
     /** The acknowledged state, for queries and paused checkpoints. */
     private readonly view: Engine,
     private readonly shards: Shards,
-    store: CheckpointStore | null,
+    private readonly checkpointer: Checkpointer,
     private readonly seqReservation: SeqReservation | null,
     start: { seq: number; commands: number; digest: string },
     private readonly recovery: RecoveryStats,
@@ -86,22 +84,6 @@ export class Exchange {
     this.commands = start.commands;
     this.logged = start.commands;
     this.digest = EventDigest.from(start.digest);
-    // The paused checkpointer reads the live acknowledged fields, not copies.
-    const self = this;
-    const acknowledged: AcknowledgedState = {
-      get commands() {
-        return self.commands;
-      },
-      get lastCommandSeq() {
-        return self.lastCommandSeq;
-      },
-      get digestValue() {
-        return self.digest.value;
-      },
-      view,
-    };
-    this.checkpointer = Checkpointer.create(options, wal, store, start, acknowledged, (error) => this.fail(error));
-    const checkpointer = this.checkpointer;
     shards.listen({
       onMatched: () => this.release(),
       onError: (error) => this.fail(error),
@@ -113,21 +95,43 @@ export class Exchange {
   static async open(options: ExchangeOptions): Promise<Exchange> {
     const resolved = resolveExchangeOptions(options);
     const opened = await openState(resolved);
-    let shards: Shards | null = null;
-    try {
-      const { recovered, engineOptions } = opened;
-      const view = recovered.engine;
-      const snapshot = view.liveOrders > 0 ? view.snapshot() : null;
-      shards = await Shards.start(resolved.workers, engineOptions, view, snapshot, resolved.batchMax);
-      const start = { seq: recovered.seq, commands: recovered.commands, digest: recovered.digest };
-      const exchange = new Exchange(resolved, opened.wal, view, shards, opened.store, opened.seqReservation, start, recovered.stats, opened.lock);
-      await exchange.checkpointer.start(engineOptions, snapshot);
-      return exchange;
-    } catch (error) {
-      await shards?.destroy();
+    const { recovered, engineOptions, wal } = opened;
+    const view = recovered.engine;
+    const start = { seq: recovered.seq, commands: recovered.commands, digest: recovered.digest };
+    // Built before the exchange so the backup thread restores its replica while the matching
+    // workers restore theirs; it reaches the exchange through these late-bound handles.
+    let exchange: Exchange | null = null;
+    const acknowledged: AcknowledgedState = {
+      get commands() {
+        return exchange?.commands ?? start.commands;
+      },
+      get lastCommandSeq() {
+        return exchange?.lastCommandSeq ?? 0;
+      },
+      get digestValue() {
+        return exchange?.digest.value ?? start.digest;
+      },
+      view,
+    };
+    let early: Error | null = null;
+    const checkpointer = Checkpointer.create(resolved, wal, opened.store, start, acknowledged, {
+      fail: (error) => (exchange === null ? (early ??= error) : exchange.fail(error)),
+      room: () => exchange?.admitWaiting(),
+    });
+    const snapshot = view.liveOrders > 0 ? view.snapshot() : null;
+    const [shards, backup] = await Promise.allSettled([
+      Shards.start(resolved.workers, engineOptions, view, snapshot, resolved.batchMax),
+      checkpointer.start(engineOptions, snapshot),
+    ]);
+    const failed = shards.status === 'rejected' ? shards.reason : backup.status === 'rejected' ? backup.reason : early;
+    if (failed !== null || shards.status === 'rejected') {
+      if (shards.status === 'fulfilled') await shards.value.destroy();
+      await checkpointer.terminate();
       await abandon(opened);
-      throw error;
+      throw failed;
     }
+    exchange = new Exchange(resolved, wal, view, shards.value, checkpointer, opened.seqReservation, start, recovered.stats, opened.lock);
+    return exchange;
   }
 
   /** Last sequence number that is durable under this exchange's durability mode. */
@@ -146,14 +150,56 @@ export class Exchange {
     // Parsed for its op and id (and nothing else) so the sender can tell which command was refused.
     if (this.closing !== null) return Promise.resolve(this.refuseCommand(command, RejectCode.EXCHANGE_CLOSED));
     this.counters.submitted++;
-    if (this.waiting.length > 0 || this.pending.length >= this.options.maxPending) {
+    if (this.waiting.length > 0 || this.full()) {
       if (this.options.onFull === 'reject' || this.waiting.length >= this.options.maxWaiting) {
         this.counters.queueFullRejects++;
         return Promise.resolve(this.refuseCommand(command, RejectCode.QUEUE_FULL));
       }
-      return new Promise((resolve) => this.waiting.push({ command, resolve }));
+      return new Promise((resolve) => this.waiting.push({ batch: null, command, resolve }));
     }
     return this.admit(command);
+  }
+
+  /**
+   * Submits commands in order with one promise for all of them: resolves with one result per
+   * command, in order, once every one is durable and matched (or refused before the log, in
+   * its place: partial refusal never fails the batch). When the queue is full, the rest of the
+   * batch waits for room as one waiting submit ('wait'), or is refused with QUEUE_FULL
+   * ('reject'). Rejects if the exchange failed or the log refused a record; commands of the
+   * batch admitted before that may still be logged and acknowledged.
+   */
+  submitMany(commands: readonly unknown[]): Promise<SubmitResult[]> {
+    if (!Array.isArray(commands)) return Promise.reject(new TypeError('submitMany takes an array of commands'));
+    if (this.failure !== null) return Promise.reject(this.failure);
+    const batch = new BatchOutcome(commands.length);
+    if (this.closing !== null) {
+      for (let i = 0; i < commands.length; i++) batch.set(i, this.refuse(null, null, RejectCode.EXCHANGE_CLOSED));
+      return batch.promise;
+    }
+    this.counters.submitted += commands.length;
+    let i = 0;
+    if (this.waiting.length === 0) {
+      // Bounded by the batch length.
+      for (; i < commands.length && !this.full(); i++) {
+        if (!this.enterInto(batch, commands[i], i)) return batch.promise;
+      }
+    }
+    if (i < commands.length) {
+      if (this.options.onFull === 'reject' || this.waiting.length >= this.options.maxWaiting) {
+        for (; i < commands.length; i++) {
+          this.counters.queueFullRejects++;
+          batch.set(i, this.refuseCommand(commands[i], RejectCode.QUEUE_FULL));
+        }
+      } else {
+        this.waiting.push({ batch, commands, next: i });
+      }
+    }
+    return batch.promise;
+  }
+
+  /** No room: the pending queue is at maxPending, or the backup replica is too far behind. */
+  private full(): boolean {
+    return this.pending.length >= this.options.maxPending || this.checkpointer.saturated;
   }
 
   private refuse(op: Command['op'] | null, id: OrderId | null, reason: RejectCode): SubmitResult {
@@ -174,28 +220,56 @@ export class Exchange {
     return this.refuse(p.op, p.id, reason);
   }
 
+  /** A lone command: its own promise. */
   private admit(command: unknown): Promise<SubmitResult> {
+    let entered: Pending | SubmitResult;
+    try {
+      entered = this.enter(command, null, 0);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return entered instanceof Pending ? entered.promise! : Promise.resolve(entered);
+  }
+
+  /** Command `index` of a batch; false when the log refused it (the batch was rejected). */
+  private enterInto(batch: BatchOutcome, command: unknown, index: number): boolean {
+    try {
+      const entered = this.enter(command, batch, index);
+      if (!(entered instanceof Pending)) batch.set(index, entered);
+      return true;
+    } catch (error) {
+      batch.fail(error as Error);
+      return false;
+    }
+  }
+
+  /**
+   * Validates once, routes, stamps the time and logs the command; queues it for its worker.
+   * Returns the pending entry, or the refusal (nothing logged). Throws what the log threw.
+   */
+  private enter(command: unknown, batch: BatchOutcome | null, index: number): Pending | SubmitResult {
     const p = this.parsed;
     const reason = parseCommand(command, this.instrumentIndex, this.specs, p, false);
-    if (reason !== null) return Promise.resolve(this.refuse(p.op, p.id, reason));
+    if (reason !== null) return this.refuse(p.op, p.id, reason);
     const shard = this.shards.route(p);
-    if (shard === ROUTE_REFUSED) return Promise.resolve(this.refuse(p.op, p.id, this.shards.refusal));
+    if (shard === ROUTE_REFUSED) return this.refuse(p.op, p.id, this.shards.refusal);
     const record = this.normalize(p);
     let seq: number;
     try {
       this.seqReservation?.cover(this.wal.lastSeq + 1);
       seq = this.wal.append(record).seq;
     } catch (error) {
-      if (error instanceof WalFullError || error instanceof WalOverloadError) return Promise.reject(error);
-      this.fail(error as Error);
-      return Promise.reject(error);
+      // Overload is back-pressure on this one record; anything else (a full disk or map, an
+      // I/O error) means the log cannot take more: fail closed.
+      if (!(error instanceof WalOverloadError)) this.fail(error as Error);
+      throw error;
     }
     this.logged++;
-    const entry = new Pending(seq, record);
+    const entry = new Pending(seq, record, batch, index);
     this.pending.push(entry);
     this.shards.enqueue(shard, entry);
     this.scheduleFlush();
-    return entry.promise;
+    return entry;
   }
 
   /** The logged form: only known fields, defaults made explicit, time stamped here. */
@@ -305,26 +379,47 @@ export class Exchange {
       this.checkpointer.marked(seq, mark);
       this.scheduleFlush();
     } catch (error) {
-      // A full log refuses the mark like any record; marks are checks, not state.
-      if (!(error instanceof WalFullError || error instanceof WalOverloadError)) this.fail(error as Error);
+      // An overloaded log refuses the mark like any record (marks are checks, not state); a full
+      // or failing log stops the exchange, as it would for a command.
+      if (!(error instanceof WalOverloadError)) this.fail(error as Error);
     }
   }
 
+  /** Admits waiting submits, in the order they came, while there is room. */
   private admitWaiting(): void {
-    // Bounded by maxWaiting.
-    while (this.waiting.length > 0 && this.pending.length < this.options.maxPending) {
-      const waiter = this.waiting.shift()!;
-      waiter.resolve(this.failure !== null ? Promise.reject(this.failure) : this.admit(waiter.command));
+    // Bounded by maxWaiting entries, each bounded by its batch length.
+    while (this.waiting.length > 0 && !this.full() && this.failure === null) {
+      const waiter = this.waiting.peek()!;
+      if (waiter.batch === null) {
+        this.waiting.shift();
+        waiter.resolve(this.admit(waiter.command));
+        continue;
+      }
+      const { batch, commands } = waiter;
+      while (waiter.next < commands.length && !this.full()) {
+        const index = waiter.next++;
+        if (!this.enterInto(batch, commands[index], index)) {
+          waiter.next = commands.length;
+          break;
+        }
+      }
+      if (waiter.next === commands.length) this.waiting.shift();
     }
   }
 
-  /** Stops the exchange after an unrecoverable error; reopen the directory to recover. */
+  /**
+   * The one failure policy: stops the exchange after an unrecoverable error (divergence, an
+   * unwritable checkpoint, a failed reclaim, a dead backup thread or matching worker, a log I/O
+   * error or a full log). Every pending and later submit rejects with `error`; close() resolves;
+   * workers, log and lock are released; stats().failed says why. Reopen to recover.
+   */
   private fail(error: Error): void {
     if (this.failure !== null) return;
     this.failure = error;
     for (let entry = this.pending.shift(); entry !== undefined; entry = this.pending.shift()) entry.reject(error);
     for (let waiter = this.waiting.shift(); waiter !== undefined; waiter = this.waiting.shift()) {
-      waiter.resolve(Promise.reject(error));
+      if (waiter.batch === null) waiter.resolve(Promise.reject(error));
+      else waiter.batch.fail(error);
     }
     for (const stream of [...this.streams]) stream.fail(error);
     for (const wake of this.idleWaiters.splice(0)) wake();
@@ -402,13 +497,16 @@ export class Exchange {
     for (const stream of this.streams) stream.end();
     this.streams.clear();
     if (this.failure !== null) return this.failCleanup;
-    if (this.lastCommandSeq > 0) this.appendMark(this.lastCommandSeq, this.view.stateHash());
-    await this.wal.flush();
-    await this.checkpointer.finish(this.wal.durableSeq);
-    if (this.failure !== null) {
-      await this.failCleanup;
-      throw this.failure;
+    try {
+      if (this.lastCommandSeq > 0) this.appendMark(this.lastCommandSeq, this.view.stateHash());
+      await this.wal.flush();
+      if (this.failure === null) await this.checkpointer.finish(this.wal.durableSeq);
+    } catch (error) {
+      this.fail(error as Error);
     }
+    // A failure while closing resolves close() like any other: stats().failed says why, and
+    // everything (workers, log, lock) is released either way.
+    if (this.failure !== null) return this.failCleanup;
     await this.shards.close();
     await this.wal.close();
     this.lock?.release();

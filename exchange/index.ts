@@ -16,3 +16,11 @@ export { EventsOverflowError, type ExchangeEvent } from './event-stream.js';
 export { DirLock, ExchangeLockedError } from './dir-lock.js';
 export type { ExchangeStats } from './stats.js';
 export { readStoredConfig, type StoredConfig } from './stored-config.js';
+export {
+  BackupThreadError,
+  DivergenceError,
+  ExchangeFailedError,
+  MatchingWorkerError,
+  ReclaimError,
+  type ExchangeFailureCode,
+} from './errors.js';

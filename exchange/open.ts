@@ -20,6 +20,7 @@ import { DirLock } from './dir-lock.js';
 import { ExchangeOptionsError, type ResolvedExchangeOptions } from './options.js';
 import { readSeqReservation, SeqReservation } from './seq-reservation.js';
 import { settleConfig } from './stored-config.js';
+import { NumberingLog } from './numbering-log.js';
 
 /** What opening hands to the running exchange. */
 export interface Opened {
@@ -87,7 +88,7 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
         }
         seqReservation = SeqReservation.open(resolved.dir, recovered.seq);
       }
-      wal = await Wal.open<LogRecord>({ durability: 'memory', startSeq: recovered.seq + 1 });
+      wal = new NumberingLog(recovered.seq + 1);
     } else {
       wal = await Wal.open<LogRecord>({
         path: join(resolved.dir!, 'wal'),

@@ -19,6 +19,7 @@ import {
   ShardHost,
   type ShardBatchResult,
 } from '../engine/index.js';
+import { MatchingWorkerError } from './errors.js';
 import type { Pending } from './pending.js';
 import { ROUTE_DUPLICATE, Router } from './router.js';
 
@@ -159,7 +160,7 @@ export class Shards {
       this.listener?.onSent?.(s, entries, encoded);
       result.then(
         (outcome) => this.onBatch(s, entries, outcome),
-        (error: Error) => this.listener?.onError(error),
+        (error: Error) => this.listener?.onError(new MatchingWorkerError(error.message, { cause: error })),
       );
     }
   }

@@ -21,8 +21,9 @@ export interface BackupInit {
 }
 
 export type BackupRequest =
-  | { type: 'batch'; seqs: Float64Array; commands: EncodedCommands }
-  | { type: 'mark'; seq: number; mark: MarkRecord }
+  /** ack: report progress right after this one (the host is pacing admission on it). */
+  | { type: 'batch'; seqs: Float64Array; commands: EncodedCommands; ack: boolean }
+  | { type: 'mark'; seq: number; mark: MarkRecord; ack: boolean }
   | { type: 'checkpoint' }
   | { type: 'stop' };
 
@@ -157,7 +158,8 @@ port.on('message', (request: BackupRequest) => {
         return;
     }
     const now = performance.now();
-    if (now - lastProgressAtMs >= PROGRESS_INTERVAL_MS) {
+    const ack = (request.type === 'batch' || request.type === 'mark') && request.ack;
+    if (ack || now - lastProgressAtMs >= PROGRESS_INTERVAL_MS) {
       lastProgressAtMs = now;
       send({ type: 'progress', seq: replayer.seq });
     }

@@ -22,12 +22,17 @@ export interface BackupListener {
   onCheckpoint(info: CheckpointInfo): void;
   onDivergence(message: string): void;
   onError(error: Error): void;
+  /** The replica reported how far it got (`appliedSeq` moved). */
+  onProgress(): void;
 }
 
 export class BackupHost {
   /** Last sequence number the replica has applied (as last reported). */
   appliedSeq: number;
+  /** Last sequence number sent. */
+  sentSeq: number;
   private forced: Array<() => void> = [];
+  private stopping = false;
 
   private constructor(
     private readonly worker: Worker,
@@ -35,12 +40,17 @@ export class BackupHost {
     private readonly listener: BackupListener,
   ) {
     this.appliedSeq = startSeq;
+    this.sentSeq = startSeq;
     worker.on('message', (reply: BackupReply) => this.onReply(reply));
     worker.on('error', (error) => {
       listener.onError(error);
       this.settleForced();
     });
-    worker.on('exit', () => this.settleForced());
+    worker.on('exit', (code) => {
+      // A thread that goes away unasked would silently stop checkpoints: that is a failure.
+      if (!this.stopping) listener.onError(new Error(`exited unexpectedly with code ${code}`));
+      this.settleForced();
+    });
   }
 
   static async start(init: BackupInit, listener: BackupListener): Promise<BackupHost> {
@@ -61,12 +71,23 @@ export class BackupHost {
     return host;
   }
 
-  batch(seqs: Float64Array, commands: EncodedCommands): void {
-    this.post({ type: 'batch', seqs, commands });
+  /** Records sent and not yet applied by the replica (as far as the host knows). */
+  get behind(): number {
+    return this.sentSeq - this.appliedSeq;
   }
 
-  mark(seq: number, mark: MarkRecord): void {
-    this.post({ type: 'mark', seq, mark });
+  /**
+   * `ack`: the replica reports its progress right after applying this (not only every 50 ms),
+   * for a caller that paces on `appliedSeq` — the last message sent always gets its answer.
+   */
+  batch(seqs: Float64Array, commands: EncodedCommands, ack = false): void {
+    this.sentSeq = Math.max(this.sentSeq, seqs[seqs.length - 1]);
+    this.post({ type: 'batch', seqs, commands, ack });
+  }
+
+  mark(seq: number, mark: MarkRecord, ack = false): void {
+    this.sentSeq = Math.max(this.sentSeq, seq);
+    this.post({ type: 'mark', seq, mark, ack });
   }
 
   /** Takes a checkpoint of everything sent so far (if anything is new); resolves when done. */
@@ -78,6 +99,7 @@ export class BackupHost {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     this.post({ type: 'stop' });
     await new Promise<void>((resolve) => {
       this.worker.once('exit', () => resolve());
@@ -85,6 +107,7 @@ export class BackupHost {
   }
 
   async terminate(): Promise<void> {
+    this.stopping = true;
     this.settleForced();
     await this.worker.terminate();
   }
@@ -102,21 +125,24 @@ export class BackupHost {
     switch (reply.type) {
       case 'progress':
         this.appliedSeq = reply.seq;
+        this.listener.onProgress();
         break;
       case 'checkpoint':
         this.appliedSeq = reply.seq;
         this.listener.onCheckpoint(reply);
         if (reply.forced) this.forced.shift()?.();
+        this.listener.onProgress();
         break;
       case 'checkpoint-skipped':
         this.appliedSeq = reply.seq;
         this.forced.shift()?.();
+        this.listener.onProgress();
         break;
       case 'divergence':
         this.listener.onDivergence(reply.message);
         break;
       case 'error':
-        this.listener.onError(new Error(`backup thread: ${reply.message}`));
+        this.listener.onError(new Error(reply.message));
         this.settleForced();
         break;
       case 'ready':

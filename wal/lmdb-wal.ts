@@ -1,12 +1,17 @@
 // Why this file exists: the log on LMDB with group commit. An append only encodes and frames the record
 // into the open chunk (microseconds, no I/O) and shares the promises of the open batch.
-// At most ONE batch is committing at a time: while it commits and flushes, new appends
-// gather in the next batch, which is issued the moment the previous one is done. So a
-// burst never waits for one fsync per record, an idle log commits a lone record at once
-// (a microtask later), and under load the batch grows to whatever arrived during one
-// commit+flush cycle. One batch in flight is also what keeps the sequence gap-free: if a
-// commit fails, no later record has reached LMDB, so the failed records and everything
-// queued after them are rejected and their sequence numbers are handed out again.
+// At most ONE batch is committing at a time, and the commits are pipelined with the flushes:
+// the next batch is issued the moment the previous one is committed, while that one is still
+// being flushed (lmdb-js's overlappingSync lets a transaction commit during the previous
+// one's sync), with at most FLUSHING_BATCHES_MAX batches committed and not yet flushed. So a
+// burst never waits for one fsync per record, an idle log commits a lone record at once (a
+// microtask later), and a command arriving during a flush no longer waits for that flush to
+// end before its own commit starts. `durable` still resolves only once the record's own batch
+// is flushed, and batches become durable in order. One commit in flight is also what keeps the
+// sequence gap-free: if a commit fails, no later record has reached LMDB, so the failed records
+// and everything queued after them are rejected and their sequence numbers are handed out
+// again. A failed flush is different — later batches may already be committed — so the log
+// refuses everything from then on (WalIoError): the caller must stop and reopen.
 //
 // Each batch's chunks (and any new msgpackr shapes) are put in one event turn, which
 // lmdb-js commits as one transaction on its write thread. `visible` resolves at commit.
@@ -34,6 +39,11 @@ const RESERVE_FRACTION = 1 / 16;
  */
 const READ_STEP_RECORDS = 1024;
 const READ_STEPS_PER_YIELD = 64;
+/**
+ * Batches committed and waiting for their flush while the next one commits. Two: one being
+ * synced and one behind it; more only queues fsyncs that lmdb-js runs one after the other.
+ */
+const FLUSHING_BATCHES_MAX = 2;
 
 interface Chunk {
   readonly segment_first_seq: number;
@@ -51,6 +61,8 @@ class Batch {
   cost_bytes = 0;
   readonly visible = new Deferred();
   readonly durable = new Deferred();
+  /** Its flush finished (it becomes durable once every batch before it is). */
+  flushed = false;
   constructor(first_seq: number) {
     this.first_seq = first_seq;
     this.last_seq = first_seq - 1;
@@ -80,7 +92,12 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
   private segments_pending = 0;
 
   private open_batch: Batch | null = null;
+  /** The batch being committed (at most one). */
   private inflight: Batch | null = null;
+  /** Committed batches waiting for their flush, oldest first (sync mode). */
+  private readonly flushing: Batch[] = [];
+  /** Set when a flush failed: every later append and flush refuses with it. */
+  private broken: WalError | null = null;
   private commit_scheduled = false;
   /** The open chunk being filled; its buffer is replaced when a sealed chunk keeps it. */
   private builder: ChunkBuilder | null = null;
@@ -140,6 +157,7 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
 
   append(command: T): AppendResult {
     if (this.closing !== null) throw new WalClosedError(`append on a closed WAL (${this.options.path})`);
+    if (this.broken !== null) throw this.broken;
     const encoded = this.codec.encode_transient(command);
     const payload_start = this.codec.encoded_start;
     const payload_length = this.codec.encoded_end - payload_start;
@@ -194,6 +212,7 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
   private check_capacity(seq: number, payload_length: number): void {
     const open = this.builder;
     const open_cost = open === null || open.records === 0 ? 0 : this.store.chunk_cost_bytes(open.sealed_bytes());
+    // Committed batches (flushing) already count in used_bytes.
     const queued_cost = (this.open_batch?.cost_bytes ?? 0) + (this.inflight?.cost_bytes ?? 0);
     const chunk_cost = this.store.chunk_cost_bytes(Math.max(this.options.chunkBytesMax, chunk_bytes(1, payload_length)));
     const needed = this.store.used_bytes() + queued_cost + open_cost + chunk_cost;
@@ -246,12 +265,15 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
     this.issue();
   };
 
-  /** Start committing the open batch unless one is already in flight. */
+  /**
+   * Start committing the open batch unless a commit is in flight or FLUSHING_BATCHES_MAX
+   * committed batches wait for their flush.
+   */
   private issue(): void {
-    if (this.inflight !== null) return;
+    if (this.inflight !== null || this.flushing.length >= FLUSHING_BATCHES_MAX || this.broken !== null) return;
     const batch = this.open_batch;
     if (batch === null || batch.last_seq < batch.first_seq) return;
-    if (!(batch.first_seq === this.durable_seq_ + 1)) throw new Error('assertion: batches are issued in order');
+    if (!(batch.first_seq === this.visible_seq_ + 1)) throw new Error('assertion: batches are issued in order');
     this.seal_chunk(batch);
     this.open_batch = null;
     this.inflight = batch;
@@ -288,25 +310,57 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
     }
     batch.cost_bytes = 0;
     this.visible_seq_ = batch.last_seq;
+    this.inflight = null;
     batch.visible.resolve();
     if (flushed === null) {
       this.on_durable(batch);
       return;
     }
+    this.flushing.push(batch);
     flushed.then(
-      () => this.on_durable(batch),
-      (error: unknown) => void this.on_commit_error(batch, error),
+      () => this.on_flushed(batch),
+      (error: unknown) => void this.on_flush_error(batch, error),
     );
+    // The next batch commits while this one flushes.
+    this.issue();
+  }
+
+  /** Batches become durable in order: a flush that finishes early waits for the ones before it. */
+  private on_flushed(batch: Batch): void {
+    if (this.broken !== null) return;
+    batch.flushed = true;
+    const flushing = this.flushing;
+    // Bounded by FLUSHING_BATCHES_MAX.
+    while (flushing.length > 0 && flushing[0].flushed) this.on_durable(flushing.shift()!);
+    this.issue();
   }
 
   private on_durable(batch: Batch): void {
-    if (this.inflight !== batch) return;
     if (!(batch.first_seq === this.durable_seq_ + 1)) throw new Error('assertion: batches become durable in order');
     this.durable_seq_ = batch.last_seq;
     this.queue_bytes -= batch.bytes;
-    this.inflight = null;
     batch.durable.resolve();
-    this.issue();
+    if (this.flushing.length === 0) this.issue();
+  }
+
+  /**
+   * A committed batch could not be flushed. Later batches may be committed already, so
+   * sequence numbers cannot be handed out again: reject it and everything after it, and
+   * refuse every later append (fail closed; reopening finds what reached the disk).
+   */
+  private async on_flush_error(batch: Batch, error: unknown): Promise<void> {
+    if (this.broken !== null || !this.flushing.includes(batch)) return;
+    const cause = to_wal_error(error, `flushing records ${batch.first_seq}..${batch.last_seq}`);
+    this.broken = cause;
+    const failed = this.flushing.splice(this.flushing.indexOf(batch));
+    if (this.inflight !== null) failed.push(this.inflight);
+    if (this.open_batch !== null) failed.push(this.open_batch);
+    this.inflight = null;
+    this.open_batch = null;
+    for (const each of failed) {
+      each.visible.reject(cause);
+      each.durable.reject(cause);
+    }
   }
 
   private async on_commit_error(batch: Batch, error: unknown): Promise<void> {
@@ -323,6 +377,7 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
    */
   private fail(batch: Batch, error: WalError): void {
     if (this.inflight !== batch) return;
+    // Committed batches still flushing are unaffected: they precede this one.
     this.inflight = null;
     const open = this.open_batch;
     this.open_batch = null;
@@ -369,7 +424,8 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
   }
 
   flush(): Promise<void> {
-    const last = this.open_batch ?? this.inflight;
+    if (this.broken !== null) return Promise.reject(this.broken);
+    const last = this.open_batch ?? this.inflight ?? this.flushing[this.flushing.length - 1] ?? null;
     return last === null ? Promise.resolve() : last.durable.promise;
   }
 

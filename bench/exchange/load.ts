@@ -114,11 +114,11 @@ export async function openLoop(exchange: Exchange, commands: readonly Command[],
         }, reject);
       }
       if (next >= commands.length) return;
-      // Sleep when the next command is over a millisecond away, so the generator does not spin a
-      // core the exchange needs (2 cores here); otherwise yield to I/O and come straight back.
+      // Paced by timers (~1 ms ticks, submitting what fell due meanwhile), never a spinning
+      // setImmediate: a generator that spins takes a core the exchange needs (2 cores here), which
+      // distorted the latency it measured (issue 9).
       const wait_ms = t0 + next * interval_ms - performance.now();
-      if (wait_ms > 1) setTimeout(tick, Math.floor(wait_ms));
-      else setImmediate(tick);
+      setTimeout(tick, Math.max(1, Math.floor(wait_ms)));
     };
     tick();
   });

@@ -15,6 +15,7 @@ import { describeEnvironment, markdownTable, writeResults } from '../common/resu
 import { median, summarizeLatencies, type LatencySummary } from '../common/stats.js';
 import { BENCH_INSTRUMENT, generateWorkload } from '../engine/workloads.js';
 import { closedLoop, multiInstrumentMixed, openLoop, passiveBook } from './load.js';
+import { runTargetTable } from './target-table.js';
 
 export interface ExchangeBenchOptions {
   commands: number;
@@ -24,6 +25,10 @@ export interface ExchangeBenchOptions {
   recoveryResting: number;
   recoveryTail: number;
   out: string | null;
+  /** Another checkout whose Exchange is measured beside this one ("now" in the target table). */
+  baseline: string | null;
+  /** Only the issue 9 target table. */
+  targetsOnly: boolean;
   log: (line: string) => void;
 }
 
@@ -164,6 +169,22 @@ async function recovery(o: ExchangeBenchOptions): Promise<Record<string, unknown
 }
 
 export async function runExchangeBench(o: ExchangeBenchOptions): Promise<Record<string, unknown>> {
+  o.log('issue 9 targets:');
+  const targets = await runTargetTable({
+    root: join(import.meta.dirname, '..', '..'),
+    baseline: o.baseline,
+    commands: o.commands,
+    runs: o.runs,
+    rateSeconds: o.rateSeconds,
+    recoveryResting: o.recoveryResting,
+    recoveryTail: o.recoveryTail,
+    log: o.log,
+  });
+  o.log(targets);
+  if (o.targetsOnly) {
+    if (o.out !== null) writeResults(o.out, 'exchange-targets', { environment: describeEnvironment(), options: { ...o, log: undefined } }, targets);
+    return { targets };
+  }
   o.log('throughput (sync, closed loop, window 50,000):');
   const one = await throughput(1, o);
   const two = await throughput(2, o);
@@ -189,6 +210,7 @@ export async function runExchangeBench(o: ExchangeBenchOptions): Promise<Record<
     ['100,000/s', '100,000', ms(at100k.latency_ns_p50), ms(at100k.latency_ns_p99), ms(at100k.latency_ns_p999)],
   ];
   const markdown = [
+    targets,
     '## Durable exchange (sync)',
     '',
     markdownTable(['load', 'commands/s', 'ack p50 ms', 'ack p99 ms', 'ack p99.9 ms'], rows),
@@ -216,6 +238,8 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     .option('--recovery-resting <n>', 'resting orders at the crash', '1000000')
     .option('--recovery-tail <n>', 'commands after the last checkpoint', '990000')
     .option('--out <dir>', 'write exchange-bench.json and .md here')
+    .option('--baseline <dir>', 'also measure the Exchange of this checkout (e.g. /work/main) as "now"')
+    .option('--targets-only', 'only the issue 9 target table')
     .option('--quick', 'small sizes for a smoke run')
     .parse(argv);
   const raw = cli.opts<Record<string, string | boolean | undefined>>();
@@ -227,6 +251,8 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     recoveryResting: Number(raw.recoveryResting),
     recoveryTail: Number(raw.recoveryTail),
     out: typeof raw.out === 'string' ? raw.out : null,
+    baseline: typeof raw.baseline === 'string' ? raw.baseline : null,
+    targetsOnly: raw.targetsOnly === true,
     log: (line) => console.log(line),
     ...(raw.quick === true ? QUICK : {}),
   };

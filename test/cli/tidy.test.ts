@@ -1,6 +1,7 @@
-// Why this file exists: deleting is the one thing the CLI must never do on its own. `tidy` lists
-// the files recovery can never use and removes them only with --yes; afterwards the directory
-// verifies again (the operator has accepted the loss the listing named).
+// Why this file exists: changing files is the one thing the CLI must never do on its own. `tidy`
+// lists the files recovery can never use (exit 1 while there are any) and only with --accept-loss
+// moves them aside — never deletes; afterwards the directory verifies again (the operator has
+// accepted the loss the listing named).
 
 import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -43,32 +44,36 @@ function damagedCopy(name: string): { dir: string; beyond: string; invalid: stri
   return { dir, beyond: join('checkpoints', `checkpoint-${String(info.lastSeq + 5).padStart(16, '0')}.bin`), invalid, temp };
 }
 
-it('without --yes it lists what it would remove and why, and removes nothing', async () => {
+it('without --accept-loss it lists what it would move aside and why, changes nothing, and exits 1', async () => {
   const { dir, beyond, invalid, temp } = damagedCopy('tidy-list');
   const before = readdirSync(join(dir, 'checkpoints')).sort();
   const result = await runTidy(dir);
-  expect(result.removed).toBe(false);
+  expect(result.moved).toBe(false);
   expect(result.items.map((item) => item.file).sort()).toEqual([beyond, invalid, temp].sort());
   expect(result.items.find((item) => item.file === beyond)!.reason).toContain(`records ${info.lastSeq + 1}..${info.lastSeq + 5} are missing`);
   expect(result.items.find((item) => item.file === invalid)!.reason).toBe('invalid: checksum mismatch');
   expect(readdirSync(join(dir, 'checkpoints')).sort()).toEqual(before);
 
   const out: string[] = [];
-  expect(await run(['tidy', '--dir', dir], { out: (t) => void out.push(t), err: () => undefined })).toBe(0);
-  expect(out.join('')).toMatch(/would remove 3 file\(s\)[\s\S]*nothing was removed; run again with --yes/);
+  expect(await run(['tidy', '--dir', dir], { out: (t) => void out.push(t), err: () => undefined })).toBe(1);
+  expect(out.join('')).toMatch(/would move aside 3 file\(s\)[\s\S]*nothing was changed; run again with --accept-loss/);
   expect(readdirSync(join(dir, 'checkpoints')).sort()).toEqual(before);
 });
 
-it('with --yes it removes exactly the listed files, and the directory then verifies', async () => {
+it('with --accept-loss it moves exactly the listed files aside (deleting nothing), and the directory then verifies', async () => {
   const { dir, beyond, invalid, temp } = damagedCopy('tidy-yes');
   expect((await runVerify(dir)).ok).toBe(false);
   const out: string[] = [];
-  expect(await run(['tidy', '--dir', dir, '--yes'], { out: (t) => void out.push(t), err: () => undefined })).toBe(0);
-  expect(out.join('')).toMatch(/removed 3 file\(s\)/);
+  expect(await run(['tidy', '--dir', dir, '--accept-loss'], { out: (t) => void out.push(t), err: () => undefined })).toBe(0);
+  expect(out.join('')).toMatch(/moved aside 3 file\(s\)/);
   for (const file of [beyond, invalid, temp]) expect(existsSync(join(dir, file)), file).toBe(false);
-  expect(readdirSync(join(dir, 'checkpoints'))).toHaveLength(1);
+  expect(existsSync(join(dir, beyond.replace('checkpoints/', 'checkpoints/ahead-of-log/')))).toBe(true);
+  expect(existsSync(join(dir, invalid.replace('checkpoints/', 'checkpoints/invalid/')))).toBe(true);
+  expect(existsSync(join(dir, temp.replace('checkpoints/', 'checkpoints/invalid/')))).toBe(true);
+  expect(readdirSync(join(dir, 'checkpoints')).filter((name) => name.endsWith('.bin'))).toHaveLength(1);
   const verified = await runVerify(dir);
   expect(verified.mismatches).toEqual([]);
   expect(verified.ok).toBe(true);
   expect((await runTidy(dir)).items).toEqual([]);
+  expect(await run(['tidy', '--dir', dir], { out: () => undefined, err: () => undefined })).toBe(0);
 });

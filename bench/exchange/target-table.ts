@@ -1,0 +1,125 @@
+// Why this file exists: `npm run bench:exchange` prints issue 9's target table: each figure for
+// a baseline checkout ("now", e.g. --baseline /work/main) and for this one ("after"), measured in
+// one run, alternating, with the 1-minute load average beside each. Medians over --runs.
+
+import { markdownTable } from '../common/results.js';
+import { median } from '../common/stats.js';
+import { BENCH_INSTRUMENT, generateWorkload } from '../engine/workloads.js';
+import {
+  exchangeLatencyP99Ms,
+  load1m,
+  loadExchange,
+  rawLmdbLatencyP99Ms,
+  rawLmdbThroughput,
+  recoveryFloorMs,
+  recoveryRun,
+  submitManyThroughput,
+  submitThroughput,
+  type ExchangeClass,
+} from './targets.js';
+
+export interface TargetOptions {
+  /** This checkout and, optionally, a baseline checkout to compare with. */
+  root: string;
+  baseline: string | null;
+  commands: number;
+  runs: number;
+  rateSeconds: number;
+  recoveryResting: number;
+  recoveryTail: number;
+  log: (line: string) => void;
+}
+
+/** Commands in flight for plain `submit` ("many in flight"). */
+const SUBMIT_WINDOW = 50_000;
+const MANY_BATCH = 1024;
+const MANY_WINDOW = 32_768;
+
+interface Side {
+  name: string;
+  root: string;
+  impl: ExchangeClass;
+  figures: Map<string, { value: number; load: number }[]>;
+}
+
+function note(side: Side, key: string, value: number): void {
+  const list = side.figures.get(key) ?? [];
+  list.push({ value, load: load1m() });
+  side.figures.set(key, list);
+}
+
+function cell(side: Side | null, key: string, digits: number, suffix = ''): string {
+  const list = side?.figures.get(key);
+  if (list === undefined || list.length === 0) return '—';
+  const value = median(list.map((f) => f.value));
+  const load = median(list.map((f) => f.load));
+  return `${value.toFixed(digits)}${suffix} (load ${load.toFixed(1)})`;
+}
+
+export async function runTargetTable(o: TargetOptions): Promise<string> {
+  const sides: Side[] = [];
+  if (o.baseline !== null) sides.push({ name: 'now', root: o.baseline, impl: await loadExchange(o.baseline), figures: new Map() });
+  sides.push({ name: 'after', root: o.root, impl: await loadExchange(o.root), figures: new Map() });
+  const floors: Side = { name: 'floor', root: o.root, impl: sides[0].impl, figures: new Map() };
+  const commands = generateWorkload('mixed', { commands: o.commands, seed: 1000 });
+  for (let run = 0; run < o.runs; run++) {
+    const raw = await rawLmdbThroughput(commands);
+    note(floors, 'raw_per_s', raw);
+    o.log(`  run ${run + 1}: raw lmdb-js put+flushed ${Math.round(raw).toLocaleString()} records/s (load ${load1m()})`);
+    for (const side of sides) {
+      const plain = await submitThroughput(side.impl, commands, SUBMIT_WINDOW);
+      note(side, 'submit_per_s', plain.commandsPerS);
+      note(side, 'submit_ratio', plain.commandsPerS / raw);
+      note(side, 'submit_cpu_us', plain.cpuMicrosPerCommand);
+      o.log(`  run ${run + 1}: ${side.name} submit ${Math.round(plain.commandsPerS).toLocaleString()}/s, ${plain.cpuMicrosPerCommand.toFixed(1)} µs CPU/command (load ${load1m()})`);
+      const many = await submitManyThroughput(side.impl, commands, MANY_BATCH, MANY_WINDOW).catch(() => null);
+      if (many !== null) {
+        note(side, 'many_per_s', many.commandsPerS);
+        note(side, 'many_ratio', many.commandsPerS / raw);
+        note(side, 'many_cpu_us', many.cpuMicrosPerCommand);
+        o.log(`  run ${run + 1}: ${side.name} submitMany ${Math.round(many.commandsPerS).toLocaleString()}/s, ${many.cpuMicrosPerCommand.toFixed(1)} µs CPU/command (load ${load1m()})`);
+      }
+    }
+  }
+  for (const rate of [5_000, 100_000]) {
+    const count = Math.max(1000, Math.round(rate * o.rateSeconds));
+    const load = generateWorkload('mixed', { commands: count, seed: 77 });
+    const raw = await rawLmdbLatencyP99Ms(load, rate);
+    note(floors, `raw_p99_${rate}`, raw);
+    for (const side of sides) {
+      const p99 = await exchangeLatencyP99Ms(side.impl, load, rate);
+      note(side, `p99_${rate}`, p99);
+      note(side, `p99_ratio_${rate}`, p99 / raw);
+      o.log(`  ${rate}/s: ${side.name} ack p99 ${p99.toFixed(2)} ms vs raw lmdb-js ${raw.toFixed(2)} ms (load ${load1m()})`);
+    }
+  }
+  const floorMs = recoveryFloorMs(o.recoveryResting, o.recoveryTail);
+  note(floors, 'recovery_floor_ms', floorMs);
+  for (const side of sides) {
+    const recovered = await recoveryRun(side.root, side.impl, o.recoveryResting, o.recoveryTail);
+    note(side, 'recovery_ms', recovered.openMs);
+    note(side, 'recovery_ratio', recovered.openMs / floorMs);
+    note(side, 'replay_per_s', recovered.replayCommandsPerS);
+    o.log(`  recovery: ${side.name} ${recovered.openMs.toFixed(0)} ms vs floor ${floorMs.toFixed(0)} ms, state hash ${recovered.hashEqual ? 'equal' : 'DIFFERS'} (load ${load1m()})`);
+  }
+  const now = sides.length > 1 ? sides[0] : null;
+  const after = sides[sides.length - 1];
+  const rows = [
+    ['durable sync throughput, plain submit, vs bare lmdb-js put+flushed', cell(now, 'submit_ratio', 2, '×'), cell(after, 'submit_ratio', 2, '×'), '≥ 0.5×'],
+    ['the same with submitMany', cell(now, 'many_ratio', 2, '×'), cell(after, 'many_ratio', 2, '×'), '≥ 0.8×'],
+    ['commands/s, sync, plain submit', cell(now, 'submit_per_s', 0), cell(after, 'submit_per_s', 0), '≥ 500k (idle)'],
+    ['commands/s, sync, submitMany', cell(now, 'many_per_s', 0), cell(after, 'many_per_s', 0), '≥ 500k (idle)'],
+    ['bare lmdb-js put+flushed, records/s (floor)', cell(floors, 'raw_per_s', 0), cell(floors, 'raw_per_s', 0), '—'],
+    ['ack p99 at 100,000/s vs raw lmdb-js p99 at that rate', cell(now, 'p99_ratio_100000', 1, '×'), cell(after, 'p99_ratio_100000', 1, '×'), '≤ 2×'],
+    ['ack p99 at 100,000/s, ms (raw: ' + cell(floors, 'raw_p99_100000', 2) + ')', cell(now, 'p99_100000', 2), cell(after, 'p99_100000', 2), '—'],
+    ['ack p99 at 5,000/s vs raw lmdb-js p99 at that rate', cell(now, 'p99_ratio_5000', 1, '×'), cell(after, 'p99_ratio_5000', 1, '×'), '≤ 2×'],
+    ['ack p99 at 5,000/s, ms (raw: ' + cell(floors, 'raw_p99_5000', 2) + ')', cell(now, 'p99_5000', 2), cell(after, 'p99_5000', 2), '—'],
+    ['CPU µs per command, all threads, plain submit', cell(now, 'submit_cpu_us', 1), cell(after, 'submit_cpu_us', 1), '≤ 4'],
+    ['CPU µs per command, all threads, submitMany', cell(now, 'many_cpu_us', 1), cell(after, 'many_cpu_us', 1), '≤ 4'],
+    [`recovery of ${o.recoveryResting.toLocaleString()} resting + ${o.recoveryTail.toLocaleString()} tail vs in-process floor (${cell(floors, 'recovery_floor_ms', 0)} ms)`, cell(now, 'recovery_ratio', 2, '×'), cell(after, 'recovery_ratio', 2, '×'), '≤ 1.5×'],
+    ['recovery, ms', cell(now, 'recovery_ms', 0), cell(after, 'recovery_ms', 0), '≤ 1,500 (idle)'],
+    ['replay rate, commands/s', cell(now, 'replay_per_s', 0), cell(after, 'replay_per_s', 0), '≥ 1.5M'],
+  ];
+  const title = `## Issue 9 targets (${o.commands.toLocaleString()} commands, ${o.runs} run(s), median; instrument ${BENCH_INSTRUMENT.symbol})`;
+  return [title, '', markdownTable(['figure', `now${now === null ? '' : ` (${now.root})`}`, 'after (this checkout)', 'target'], rows), ''].join('\n');
+}
