@@ -168,12 +168,12 @@ export class Exchange {
    * ('reject'). Rejects if the exchange failed or the log refused a record; commands of the
    * batch admitted before that may still be logged and acknowledged.
    */
-  submitMany(commands: readonly unknown[]): Promise<SubmitResult[]> {
+  submitMany(commands: readonly ExchangeCommand[]): Promise<SubmitResult[]> {
     if (!Array.isArray(commands)) return Promise.reject(new TypeError('submitMany takes an array of commands'));
     if (this.failure !== null) return Promise.reject(this.failure);
     const batch = new BatchOutcome(commands.length);
     if (this.closing !== null) {
-      for (let i = 0; i < commands.length; i++) batch.set(i, this.refuse(null, null, RejectCode.EXCHANGE_CLOSED));
+      for (let i = 0; i < commands.length; i++) batch.set(i, this.refuseCommand(commands[i], RejectCode.EXCHANGE_CLOSED));
       return batch.promise;
     }
     this.counters.submitted += commands.length;
