@@ -25,7 +25,7 @@ import {
   toCommand,
 } from '../engine/index.js';
 import type { LogRecord, MarkRecord, RecoveryStats } from '../replay/index.js';
-import { WalOverloadError, type WriteAheadLog } from '../wal/index.js';
+import { WalOverloadError, type AppendResult, type WriteAheadLog } from '../wal/index.js';
 import { Checkpointer, type AcknowledgedState } from './checkpointing.js';
 import type { DirLock } from './dir-lock.js';
 import { EventStream, type ExchangeEvent } from './event-stream.js';
@@ -33,6 +33,7 @@ import { Fifo } from './fifo.js';
 import { abandon, openState } from './open.js';
 import { resolveExchangeOptions, type ExchangeOptions, type ResolvedExchangeOptions } from './options.js';
 import { BatchOutcome, Pending, type SubmitResult } from './pending.js';
+import { ReplicatedExchange, type ReplicatedExchangeOptions } from './replicated-member.js';
 import type { SeqReservation } from './seq-reservation.js';
 import { ROUTE_REFUSED, Shards } from './shards.js';
 import type { ExchangeStats } from './stats.js';
@@ -61,6 +62,7 @@ export class Exchange {
   private lastTimeMs = 0;
   private flushScheduled = false;
   private durableWatchSeq = 0;
+  private watchedDurable: Promise<void> | null = null;
   private closing: Promise<void> | null = null;
   private failure: Error | null = null;
   /** Settles once a failed exchange has released its workers, log and lock. */
@@ -91,8 +93,19 @@ export class Exchange {
     });
   }
 
+  /**
+   * With `replication`: joins a venue whose log is a JetStream stream (a member of a
+   * primary-primary venue, see ReplicatedExchange). The one seam between the two paths.
+   */
+  static open(options: ReplicatedExchangeOptions): Promise<ReplicatedExchange>;
   /** Opens (creating, or recovering after a crash) the exchange in `options.dir`. */
-  static async open(options: ExchangeOptions): Promise<Exchange> {
+  static open(options: ExchangeOptions): Promise<Exchange>;
+  static open(options: ExchangeOptions | ReplicatedExchangeOptions): Promise<Exchange | ReplicatedExchange> {
+    if (typeof options === 'object' && options !== null && 'replication' in options) return ReplicatedExchange.open(options);
+    return Exchange.openLocal(options as ExchangeOptions);
+  }
+
+  private static async openLocal(options: ExchangeOptions): Promise<Exchange> {
     const resolved = resolveExchangeOptions(options);
     const opened = await openState(resolved);
     const { recovered, engineOptions, wal } = opened;
@@ -257,7 +270,7 @@ export class Exchange {
     let seq: number;
     try {
       this.seqReservation?.cover(this.wal.lastSeq + 1);
-      seq = this.wal.append(record).seq;
+      seq = this.watchAppend(this.wal.append(record));
     } catch (error) {
       // Overload is back-pressure on this one record; anything else (a full disk or map, an
       // I/O error) means the log cannot take more: fail closed.
@@ -297,6 +310,20 @@ export class Exchange {
   }
 
   /** One `durable` watch per flush: group commit makes everything before it durable too. */
+  /**
+   * Fails the exchange with the log's own typed error when a batch cannot be written. Watching
+   * only flush() missed a commit that failed before the next flush was watched: the log had
+   * already handed the numbers back, and the pending submits waited for ever (issue 10 item 4).
+   * One handler per log batch (appends in a batch share its promise), not per command.
+   */
+  private watchAppend(result: AppendResult): number {
+    if (result.durable !== this.watchedDurable) {
+      this.watchedDurable = result.durable;
+      result.durable.catch((error: Error) => this.fail(error));
+    }
+    return result.seq;
+  }
+
   private watchDurability(): void {
     const last = this.wal.lastSeq;
     if (last <= this.durableWatchSeq) return;
@@ -374,7 +401,7 @@ export class Exchange {
     if (stateHash !== undefined) mark.stateHash = stateHash;
     try {
       this.seqReservation?.cover(this.wal.lastSeq + 1);
-      const { seq } = this.wal.append(mark);
+      const seq = this.watchAppend(this.wal.append(mark));
       this.counters.marks++;
       this.checkpointer.marked(seq, mark);
       this.scheduleFlush();

@@ -9,7 +9,8 @@ export type WalErrorCode =
   | 'WAL_OVERLOAD'
   | 'WAL_RANGE'
   | 'WAL_CLOSED'
-  | 'WAL_IO';
+  | 'WAL_IO'
+  | 'WAL_QUORUM';
 
 export class WalError extends Error {
   readonly code: WalErrorCode;
@@ -80,5 +81,18 @@ export class WalClosedError extends WalError {
 export class WalIoError extends WalError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('WAL_IO', message, options);
+  }
+}
+
+/**
+ * A replicated log could not get a record stored by a quorum of the stream's replicas within
+ * its bound (the member is cut off, or a quorum of servers is down). The record may or may
+ * not be in the stream: it was never acknowledged. The log stops acknowledging (fail closed):
+ * every later append is refused with this error until the log is reopened, which re-reads
+ * the stream to learn what it holds.
+ */
+export class WalQuorumError extends WalError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('WAL_QUORUM', message, options);
   }
 }

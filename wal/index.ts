@@ -3,7 +3,24 @@
 
 export { Wal } from './wal.js';
 export { crc32c } from './crc32c.js';
-export type { AppendResult, Durability, WalRecord, WriteAheadLog } from './types.js';
+export type {
+  AppendResult,
+  Durability,
+  OrderedLog,
+  OrderedReadOptions,
+  RecordCodec,
+  WalRecord,
+  WriteAheadLog,
+} from './types.js';
+export { JetStreamLog, type JetStreamLogStats } from './jetstream-log.js';
+export { LocalOrderedLog } from './local-ordered-log.js';
+export {
+  BYTES_CODEC,
+  JETSTREAM_LOG_DEFAULTS,
+  JETSTREAM_LOG_LIMITS,
+  type JetStreamLogOptions,
+  type JetStreamLogResolvedOptions,
+} from './jetstream-options.js';
 export { WAL_DEFAULTS, WAL_LIMITS, type WalOptions, type WalResolvedOptions } from './options.js';
 export {
   WalError,
@@ -14,5 +31,6 @@ export {
   WalRangeError,
   WalClosedError,
   WalIoError,
+  WalQuorumError,
   type WalErrorCode,
 } from './errors.js';

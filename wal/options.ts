@@ -33,6 +33,13 @@ export interface WalOptions {
    * Only 'memory': an LMDB log continues its own numbering.
    */
   startSeq?: number;
+  /**
+   * Milliseconds a batch may take from the start of its commit until it is durable (committed;
+   * in 'sync' also flushed) before the log fails with WalIoError. lmdb-js 3.5.6 reports a failed
+   * fsync only on its console and settles neither the commit nor the flush (measured with an
+   * injected EIO/ENOSPC): without this bound every submit would hang for ever.
+   */
+  commitMsMax?: number;
 }
 
 export type WalResolvedOptions = Required<WalOptions>;
@@ -47,6 +54,7 @@ export const WAL_DEFAULTS: Readonly<WalResolvedOptions> = Object.freeze({
   recordBytesMax: 1024 * 1024,
   queueBytesMax: 256 * 1024 * 1024,
   startSeq: 1,
+  commitMsMax: 5_000,
 } satisfies WalResolvedOptions);
 
 /** Bounds of every numeric option, inclusive. */
@@ -59,6 +67,7 @@ export const WAL_LIMITS = Object.freeze({
   recordBytesMax: { min: 1, max: 2 ** 24 - 1 },
   queueBytesMax: { min: 1024 * 1024, max: 2 ** 32 },
   startSeq: { min: 1, max: Number.MAX_SAFE_INTEGER },
+  commitMsMax: { min: 1, max: 3_600_000 },
 });
 
 const DURABILITIES: readonly Durability[] = ['sync', 'async', 'memory'];
@@ -112,6 +121,7 @@ export function resolve_options(options: unknown): WalResolvedOptions {
     recordBytesMax: check_integer('recordBytesMax', pick('recordBytesMax')),
     queueBytesMax: check_integer('queueBytesMax', pick('queueBytesMax')),
     startSeq: check_integer('startSeq', pick('startSeq')),
+    commitMsMax: check_integer('commitMsMax', pick('commitMsMax')),
   };
   if (resolved.startSeq !== 1 && resolved.durability !== 'memory') {
     throw new WalOptionsError(`options.startSeq applies only to durability 'memory' (got ${resolved.startSeq} for '${resolved.durability}')`);
