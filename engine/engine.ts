@@ -22,6 +22,7 @@ import { StateHasher } from './state-hash.js';
 import {
   checkPrice,
   checkQty,
+  rejectDetail,
   ICEBERG_SLICES_MAX,
   isSafeInteger,
   NO_EXPIRY,
@@ -39,6 +40,12 @@ import {
   TIF_NAMES,
 } from './validate.js';
 import type {
+  Command,
+  L3Book,
+  L3Level,
+  L3Order,
+  Top,
+  RejectedEvent,
   Depth,
   EngineEvent,
   EngineOptions,
@@ -154,20 +161,40 @@ export class Engine {
     return this.orders.live + this.stopsById.size;
   }
 
-  /** Applies one command; returns its events in order. Never throws for bad input. */
-  apply(command: unknown): EngineEvent[] {
+  /**
+   * Applies one command; returns its events in order. Typed as `Command` so a misspelled field is
+   * a compile error; at run time anything is accepted and validated (a command decoded from the
+   * wire is rejected with a reason code, never throws).
+   */
+  apply(command: Command): EngineEvent[] {
     const sink = this.arraySink;
     const events: EngineEvent[] = [];
     sink.events = events;
     this.execute(command, sink);
+    // A reject is the command's last event (GTT expiries it swept may come first).
+    const last = events[events.length - 1];
+    if (last !== undefined && last.type === 'rejected') this.addRejectDetail(last);
     return events;
+  }
+
+  /**
+   * Instrument-rule rejects get their detail here, off the hot path: it is a pure function of the
+   * reason and the instrument (of the new order, or of the live order a modify names), so the
+   * sink and the worker codec carry only the code and the exchange rebuilds the same detail.
+   */
+  private addRejectDetail(event: RejectedEvent): void {
+    const p = this.parsed;
+    const symbol = p.op === 'new' ? (p.instrument >= 0 ? this.options.instruments[p.instrument].symbol : undefined) : event.id === null ? undefined : this.order(event.id)?.symbol;
+    const spec = symbol === undefined ? undefined : this.options.instruments[this.instrumentIndex.get(symbol)!];
+    const detail = rejectDetail(event.reason, spec);
+    if (detail !== undefined) event.detail = detail;
   }
 
   /**
    * The allocation-free path: applies one command and reports its events to `sink` as typed
    * calls, in the same order `apply` would return them. Never throws for bad input.
    */
-  execute(command: unknown, sink: EventSink): void {
+  execute(command: Command, sink: EventSink): void {
     const p = this.parsed;
     const reason = parseCommand(command, this.instrumentIndex, this.options.instruments, p, true);
     if (reason !== null) return void sink.rejected(p.op, p.id, reason);
@@ -775,15 +802,44 @@ export class Engine {
     return result;
   }
 
-  /** Best bid and ask prices of an instrument (null when a side is empty). */
-  top(symbol: string): { bid: number | null; ask: number | null } {
+  /** Best bid and offer of an instrument: price and displayed quantity (null / 0 when a side is empty). */
+  top(symbol: string): Top {
     const book = this.bookOf(symbol);
     const bid = book.sides[BUY].best();
     const ask = book.sides[SELL].best();
+    const levels = this.levels;
     return {
-      bid: bid === NIL ? null : this.levels.price[bid],
-      ask: ask === NIL ? null : this.levels.price[ask],
+      bid: bid === NIL ? null : levels.price[bid],
+      bidQty: bid === NIL ? 0 : levels.total[bid],
+      ask: ask === NIL ? null : levels.price[ask],
+      askQty: ask === NIL ? 0 : levels.total[ask],
     };
+  }
+
+  /**
+   * L3 book: every resting order of the best `levels` levels per side, in priority order, with its
+   * displayed quantity (the same quantities depth() sums). For a market-data snapshot; allocates.
+   */
+  l3(symbol: string, levels = 10): L3Book {
+    const book = this.bookOf(symbol);
+    if (!isSafeInteger(levels) || levels <= 0) {
+      throw new EngineError('INVALID_ARGUMENT', 'l3 levels must be a positive safe integer');
+    }
+    return { bids: this.sideL3(book.sides[BUY], levels), asks: this.sideL3(book.sides[SELL], levels) };
+  }
+
+  private sideL3(side: BookSide, count: number): L3Level[] {
+    const result: L3Level[] = [];
+    const levels = this.levels;
+    const orders = this.orders;
+    // Bounded by `count` levels and the orders resting on them.
+    for (let i = side.size - 1; i >= 0 && result.length < count; i--) {
+      const level = side.levels[i];
+      const list: L3Order[] = [];
+      for (let o = levels.head[level]; o !== NIL; o = orders.next[o]) list.push({ id: orders.ids[o] as OrderId, qty: orders.qty[o] });
+      result.push({ price: levels.price[level], qty: levels.total[level], orders: list });
+    }
+    return result;
   }
 
   /**

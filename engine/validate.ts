@@ -6,7 +6,7 @@
 import { types } from 'node:util';
 import { RejectCode } from './codes.js';
 import type { ResolvedInstrument } from './config.js';
-import type { CommandOp, OrderId, OrderType } from './types.js';
+import type { CommandOp, OrderId, OrderType, RejectDetail } from './types.js';
 
 export const SIDE_BUY = 0;
 export const SIDE_SELL = 1;
@@ -115,6 +115,23 @@ export function tifCode(value: unknown, isMarket: boolean): number {
   if (value === 'FOK') return TIF_FOK;
   if (value === 'GTT' && !isMarket) return TIF_GTT;
   return -1;
+}
+
+/** The detail of an instrument-rule reject (RejectDetail), or undefined for any other reason. */
+export function rejectDetail(reason: RejectCode, spec: ResolvedInstrument | undefined): RejectDetail | undefined {
+  if (spec === undefined) return undefined;
+  switch (reason) {
+    case RejectCode.PRICE_NOT_ON_TICK:
+      return { symbol: spec.symbol, tickSize: spec.tickSize };
+    case RejectCode.PRICE_OUT_OF_RANGE:
+      return { symbol: spec.symbol, minPrice: spec.minPrice, maxPrice: spec.maxPrice };
+    case RejectCode.QTY_NOT_ON_LOT:
+      return { symbol: spec.symbol, lotSize: spec.lotSize };
+    case RejectCode.QTY_OUT_OF_RANGE:
+      return { symbol: spec.symbol, lotSize: spec.lotSize, maxQty: spec.maxQty };
+    default:
+      return undefined;
+  }
 }
 
 /** Instrument rules for a price (limit) — SEMANTICS.md step 12 after the type check. */

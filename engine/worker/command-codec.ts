@@ -163,10 +163,12 @@ export function toCommand(p: ParsedCommand): Command {
   const tif = TIF_NAMES[p.tif];
   const stp = STP_NAMES[p.stp];
   const type = p.orderType;
-  const command: NewOrderCommand =
+  // Built field by field (stopPrice below), so typed by what it becomes: parseCommand checked it.
+  const command = (
     type === 'market' || type === 'stop_market'
       ? { op: 'new', id, account: p.account, symbol: p.symbol, side, type, qty: p.qty, tif, postOnly: false, stp, time }
-      : { op: 'new', id, account: p.account, symbol: p.symbol, side, type, price: p.price, qty: p.qty, tif, postOnly: p.postOnly, stp, time };
+      : { op: 'new', id, account: p.account, symbol: p.symbol, side, type, price: p.price, qty: p.qty, tif, postOnly: p.postOnly, stp, time }
+  ) as NewOrderCommand;
   // Optional order-type fields appear only when used, so plain orders keep their logged shape.
   if (type === 'stop_limit' || type === 'stop_market') command.stopPrice = p.stopPrice;
   if (p.expireTime !== NO_EXPIRY) command.expireTime = p.expireTime;

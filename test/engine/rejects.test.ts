@@ -5,9 +5,11 @@
 // order of SEMANTICS.md: when several checks fail, the first one in document order decides.
 
 import { describe, expect, it } from 'vitest';
-import type { Command, EngineEvent, EngineOptions } from '../../engine/types.js';
+import type { Command, EngineEvent, EngineOptions, InstrumentSpec } from '../../engine/types.js';
 import {
+  ACME,
   IMPLS,
+  WIDE,
   RejectCode,
   accepted,
   acmeOptions,
@@ -72,7 +74,7 @@ interface RejectCase {
 type EngineRaisedCode = Exclude<RejectCode, RejectCode.QUEUE_FULL | RejectCode.EXCHANGE_CLOSED>;
 
 const R = RejectCode;
-const newRej = (reason: RejectCode, id: string | number | null = 'n1'): EngineEvent => rejected('new', id, reason);
+const newRej = (reason: RejectCode, id: string | number | null = 'n1', on?: InstrumentSpec): EngineEvent => rejected('new', id, reason, on);
 
 /** Record keyed by code: the type system forces a case list for every engine-raised code. */
 const CASES: Record<EngineRaisedCode, RejectCase[]> = {
@@ -183,16 +185,16 @@ const CASES: Record<EngineRaisedCode, RejectCase[]> = {
     { name: 'modify fraction', cmd: { ...MODIFY_BASE, price: 99.9 }, expected: rejected('modify', 'live', R.INVALID_PRICE) },
   ],
   [R.PRICE_OUT_OF_RANGE]: [
-    { name: 'zero', cmd: { ...NEW_BASE, price: 0 }, expected: newRej(R.PRICE_OUT_OF_RANGE) },
-    { name: 'negative', cmd: { ...NEW_BASE, price: -5 }, expected: newRej(R.PRICE_OUT_OF_RANGE) },
-    { name: 'above max', cmd: { ...NEW_BASE, price: 1_000_001 }, expected: newRej(R.PRICE_OUT_OF_RANGE) },
-    { name: 'below min, on tick', cmd: { ...NEW_BASE, symbol: 'WIDE', price: 95, qty: 10 }, expected: newRej(R.PRICE_OUT_OF_RANGE) },
-    { name: 'above max and off tick: range first', cmd: { ...NEW_BASE, symbol: 'WIDE', price: 1003 }, expected: newRej(R.PRICE_OUT_OF_RANGE) },
-    { name: 'modify', cmd: { ...MODIFY_BASE, price: 0 }, expected: rejected('modify', 'live', R.PRICE_OUT_OF_RANGE) },
+    { name: 'zero', cmd: { ...NEW_BASE, price: 0 }, expected: newRej(R.PRICE_OUT_OF_RANGE, 'n1', ACME) },
+    { name: 'negative', cmd: { ...NEW_BASE, price: -5 }, expected: newRej(R.PRICE_OUT_OF_RANGE, 'n1', ACME) },
+    { name: 'above max', cmd: { ...NEW_BASE, price: 1_000_001 }, expected: newRej(R.PRICE_OUT_OF_RANGE, 'n1', ACME) },
+    { name: 'below min, on tick', cmd: { ...NEW_BASE, symbol: 'WIDE', price: 95, qty: 10 }, expected: newRej(R.PRICE_OUT_OF_RANGE, 'n1', WIDE) },
+    { name: 'above max and off tick: range first', cmd: { ...NEW_BASE, symbol: 'WIDE', price: 1003 }, expected: newRej(R.PRICE_OUT_OF_RANGE, 'n1', WIDE) },
+    { name: 'modify', cmd: { ...MODIFY_BASE, price: 0 }, expected: rejected('modify', 'live', R.PRICE_OUT_OF_RANGE, ACME) },
   ],
   [R.PRICE_NOT_ON_TICK]: [
-    { name: 'new', cmd: { ...NEW_BASE, symbol: 'WIDE', price: 502 }, expected: newRej(R.PRICE_NOT_ON_TICK) },
-    { name: 'modify', cmd: { ...MODIFY_BASE, id: 'w', price: 999, qty: 20 }, expected: rejected('modify', 'w', R.PRICE_NOT_ON_TICK) },
+    { name: 'new', cmd: { ...NEW_BASE, symbol: 'WIDE', price: 502 }, expected: newRej(R.PRICE_NOT_ON_TICK, 'n1', WIDE) },
+    { name: 'modify', cmd: { ...MODIFY_BASE, id: 'w', price: 999, qty: 20 }, expected: rejected('modify', 'w', R.PRICE_NOT_ON_TICK, WIDE) },
   ],
   [R.INVALID_QTY]: [
     { name: 'zero', cmd: { ...NEW_BASE, qty: 0 }, expected: newRej(R.INVALID_QTY) },
@@ -207,14 +209,14 @@ const CASES: Record<EngineRaisedCode, RejectCase[]> = {
     { name: 'modify qty null', cmd: { ...MODIFY_BASE, qty: null }, expected: rejected('modify', 'live', R.INVALID_QTY) },
   ],
   [R.QTY_OUT_OF_RANGE]: [
-    { name: 'above default maxQty', cmd: { ...NEW_BASE, qty: 1_000_000_001 }, expected: newRej(R.QTY_OUT_OF_RANGE) },
-    { name: 'above maxQty, on lot', cmd: { ...NEW_BASE, symbol: 'WIDE', price: 500, qty: 10_010 }, expected: newRej(R.QTY_OUT_OF_RANGE) },
-    { name: 'above maxQty and off lot: range first', cmd: { ...NEW_BASE, symbol: 'WIDE', price: 500, qty: 10_001 }, expected: newRej(R.QTY_OUT_OF_RANGE) },
-    { name: 'modify', cmd: { ...MODIFY_BASE, id: 'w', price: 500, qty: 20_000 }, expected: rejected('modify', 'w', R.QTY_OUT_OF_RANGE) },
+    { name: 'above default maxQty', cmd: { ...NEW_BASE, qty: 1_000_000_001 }, expected: newRej(R.QTY_OUT_OF_RANGE, 'n1', ACME) },
+    { name: 'above maxQty, on lot', cmd: { ...NEW_BASE, symbol: 'WIDE', price: 500, qty: 10_010 }, expected: newRej(R.QTY_OUT_OF_RANGE, 'n1', WIDE) },
+    { name: 'above maxQty and off lot: range first', cmd: { ...NEW_BASE, symbol: 'WIDE', price: 500, qty: 10_001 }, expected: newRej(R.QTY_OUT_OF_RANGE, 'n1', WIDE) },
+    { name: 'modify', cmd: { ...MODIFY_BASE, id: 'w', price: 500, qty: 20_000 }, expected: rejected('modify', 'w', R.QTY_OUT_OF_RANGE, WIDE) },
   ],
   [R.QTY_NOT_ON_LOT]: [
-    { name: 'new', cmd: { ...NEW_BASE, symbol: 'WIDE', price: 500, qty: 15 }, expected: newRej(R.QTY_NOT_ON_LOT) },
-    { name: 'modify', cmd: { ...MODIFY_BASE, id: 'w', price: 500, qty: 25 }, expected: rejected('modify', 'w', R.QTY_NOT_ON_LOT) },
+    { name: 'new', cmd: { ...NEW_BASE, symbol: 'WIDE', price: 500, qty: 15 }, expected: newRej(R.QTY_NOT_ON_LOT, 'n1', WIDE) },
+    { name: 'modify', cmd: { ...MODIFY_BASE, id: 'w', price: 500, qty: 25 }, expected: rejected('modify', 'w', R.QTY_NOT_ON_LOT, WIDE) },
   ],
   [R.UNKNOWN_ORDER]: [
     { name: 'cancel of a never-seen id', cmd: { ...CANCEL_BASE, id: 'ghost' }, expected: rejected('cancel', 'ghost', R.UNKNOWN_ORDER) },
@@ -299,10 +301,10 @@ const ORDER_CASES: RejectCase[] = [
   { name: 'bad postOnly before bad stp', cmd: { ...NEW_BASE, postOnly: 1, stp: 'x' }, expected: newRej(R.INVALID_POST_ONLY) },
   { name: 'bad stp before bad price', cmd: { ...NEW_BASE, stp: 'x', price: 'x' }, expected: newRej(R.INVALID_STP) },
   { name: 'bad price before bad qty', cmd: { ...NEW_BASE, price: 1.5, qty: -1 }, expected: newRej(R.INVALID_PRICE) },
-  { name: 'price out of range before bad qty', cmd: { ...NEW_BASE, price: 0, qty: 'x' }, expected: newRej(R.PRICE_OUT_OF_RANGE) },
-  { name: 'price off tick before bad qty', cmd: { ...NEW_BASE, symbol: 'WIDE', price: 501, qty: 0 }, expected: newRej(R.PRICE_NOT_ON_TICK) },
+  { name: 'price out of range before bad qty', cmd: { ...NEW_BASE, price: 0, qty: 'x' }, expected: newRej(R.PRICE_OUT_OF_RANGE, 'n1', ACME) },
+  { name: 'price off tick before bad qty', cmd: { ...NEW_BASE, symbol: 'WIDE', price: 501, qty: 0 }, expected: newRej(R.PRICE_NOT_ON_TICK, 'n1', WIDE) },
   { name: 'bad qty before duplicate id', cmd: { ...NEW_BASE, id: 'live', qty: 0 }, expected: newRej(R.INVALID_QTY, 'live') },
-  { name: 'qty off lot before duplicate id', cmd: { ...NEW_BASE, symbol: 'WIDE', price: 500, id: 'live', qty: 11 }, expected: newRej(R.QTY_NOT_ON_LOT, 'live') },
+  { name: 'qty off lot before duplicate id', cmd: { ...NEW_BASE, symbol: 'WIDE', price: 500, id: 'live', qty: 11 }, expected: newRej(R.QTY_NOT_ON_LOT, 'live', WIDE) },
   { name: 'duplicate id before capacity', options: acmeOptions({ maxOrders: LIVE_AFTER_SETUP }), cmd: { ...NEW_BASE, id: 'live' }, expected: newRej(R.DUPLICATE_ORDER_ID, 'live') },
   { name: 'capacity before post-only cross', options: acmeOptions({ maxOrders: LIVE_AFTER_SETUP }), cmd: { ...NEW_BASE, price: 105, postOnly: true }, expected: newRej(R.ORDER_CAPACITY) },
   { name: 'bad tif before bad expireTime', cmd: { ...NEW_BASE, tif: 'x', expireTime: 'x' }, expected: newRej(R.INVALID_TIF) },
@@ -310,7 +312,7 @@ const ORDER_CASES: RejectCase[] = [
   { name: 'bad expireTime before bad postOnly', cmd: { ...NEW_BASE, expireTime: 5, postOnly: 'x' }, expected: newRej(R.INVALID_EXPIRE_TIME) },
   { name: 'bad price before bad stopPrice', cmd: { ...NEW_BASE, type: 'stop_limit', price: 'x' }, expected: newRej(R.INVALID_PRICE) },
   { name: 'bad stopPrice before bad qty', cmd: { ...NEW_BASE, type: 'stop_limit', qty: 0 }, expected: newRej(R.INVALID_STOP_PRICE) },
-  { name: 'stopPrice off tick before bad qty', cmd: { ...NEW_BASE, symbol: 'WIDE', type: 'stop_limit', price: 500, stopPrice: 502, qty: 0 }, expected: newRej(R.PRICE_NOT_ON_TICK) },
+  { name: 'stopPrice off tick before bad qty', cmd: { ...NEW_BASE, symbol: 'WIDE', type: 'stop_limit', price: 500, stopPrice: 502, qty: 0 }, expected: newRej(R.PRICE_NOT_ON_TICK, 'n1', WIDE) },
   { name: 'bad qty before bad displayQty', cmd: { ...NEW_BASE, qty: 0, displayQty: 'x' }, expected: newRej(R.INVALID_QTY) },
   { name: 'bad displayQty before duplicate id', cmd: { ...NEW_BASE, id: 'live', displayQty: 0 }, expected: newRej(R.INVALID_DISPLAY_QTY, 'live') },
   { name: 'duplicate id before already expired', cmd: { ...NEW_BASE, id: 'live', tif: 'GTT', expireTime: 0 }, expected: newRej(R.DUPLICATE_ORDER_ID, 'live') },
@@ -324,12 +326,12 @@ const ORDER_CASES: RejectCase[] = [
   { name: 'modify: bad price before unknown order', cmd: { ...MODIFY_BASE, id: 'nope', price: Number.NaN }, expected: rejected('modify', 'nope', R.INVALID_PRICE) },
   { name: 'modify: unknown order before instrument rules', cmd: { ...MODIFY_BASE, id: 'nope', price: 0 }, expected: rejected('modify', 'nope', R.UNKNOWN_ORDER) },
   { name: 'modify: not owner before instrument rules', cmd: { ...MODIFY_BASE, account: 'bob', price: 0 }, expected: rejected('modify', 'live', R.NOT_OWNER) },
-  { name: 'modify: price range before tick', cmd: { ...MODIFY_BASE, id: 'w', price: 1003, qty: 20 }, expected: rejected('modify', 'w', R.PRICE_OUT_OF_RANGE) },
-  { name: 'modify: price range before qty range', cmd: { ...MODIFY_BASE, id: 'w', price: 1005, qty: 20_000 }, expected: rejected('modify', 'w', R.PRICE_OUT_OF_RANGE) },
-  { name: 'modify: off tick before qty range', cmd: { ...MODIFY_BASE, id: 'w', price: 502, qty: 20_000 }, expected: rejected('modify', 'w', R.PRICE_NOT_ON_TICK) },
-  { name: 'modify: qty range before lot', cmd: { ...MODIFY_BASE, id: 'w', price: 500, qty: 10_001 }, expected: rejected('modify', 'w', R.QTY_OUT_OF_RANGE) },
+  { name: 'modify: price range before tick', cmd: { ...MODIFY_BASE, id: 'w', price: 1003, qty: 20 }, expected: rejected('modify', 'w', R.PRICE_OUT_OF_RANGE, WIDE) },
+  { name: 'modify: price range before qty range', cmd: { ...MODIFY_BASE, id: 'w', price: 1005, qty: 20_000 }, expected: rejected('modify', 'w', R.PRICE_OUT_OF_RANGE, WIDE) },
+  { name: 'modify: off tick before qty range', cmd: { ...MODIFY_BASE, id: 'w', price: 502, qty: 20_000 }, expected: rejected('modify', 'w', R.PRICE_NOT_ON_TICK, WIDE) },
+  { name: 'modify: qty range before lot', cmd: { ...MODIFY_BASE, id: 'w', price: 500, qty: 10_001 }, expected: rejected('modify', 'w', R.QTY_OUT_OF_RANGE, WIDE) },
   { name: 'modify: lot before post-only cross', cmd: { ...MODIFY_BASE, id: 'po', account: 'carol', price: 100, qty: 5.5 }, expected: rejected('modify', 'po', R.INVALID_QTY) },
-  { name: 'modify: qty range before post-only cross', cmd: { ...MODIFY_BASE, id: 'po', account: 'carol', price: 100, qty: 2_000_000_000 }, expected: rejected('modify', 'po', R.QTY_OUT_OF_RANGE) },
+  { name: 'modify: qty range before post-only cross', cmd: { ...MODIFY_BASE, id: 'po', account: 'carol', price: 100, qty: 2_000_000_000 }, expected: rejected('modify', 'po', R.QTY_OUT_OF_RANGE, ACME) },
 ];
 
 function setUp(impl: { create(o: EngineOptions): EngineLike }, options?: EngineOptions): EngineLike {

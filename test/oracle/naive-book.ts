@@ -15,6 +15,9 @@ import type {
   EngineEvent,
   EngineOptions,
   InstrumentSpec,
+  L3Book,
+  L3Level,
+  Top,
   OrderId,
   OrderType,
   OrderView,
@@ -334,6 +337,25 @@ export class NaiveBookEngine {
     return { bids: aggregate(book.bids), asks: aggregate(book.asks) };
   }
 
+  /** SEMANTICS.md "Queries": best level price and displayed total per side. */
+  top(symbol: string): Top {
+    const book = this.findBook(symbol);
+    if (book === undefined) throw new EngineError('UNKNOWN_SYMBOL', `unknown symbol ${String(symbol)}`);
+    const bid = book.bids[0];
+    const ask = book.asks[0];
+    return { bid: bid?.price ?? null, bidQty: bid === undefined ? 0 : sumQty(bid), ask: ask?.price ?? null, askQty: ask === undefined ? 0 : sumQty(ask) };
+  }
+
+  /** SEMANTICS.md "Queries": every resting order per level, oldest first, displayed quantity. */
+  l3(symbol: string, levels: number = 10): L3Book {
+    const book = this.findBook(symbol);
+    if (book === undefined) throw new EngineError('UNKNOWN_SYMBOL', `unknown symbol ${String(symbol)}`);
+    if (!isPositiveSafeInteger(levels)) throw new EngineError('INVALID_ARGUMENT', 'levels must be a positive safe integer');
+    const side = (list: NaiveLevel[]): L3Level[] =>
+      list.slice(0, levels).map((level) => ({ price: level.price, qty: sumQty(level), orders: level.orders.map((o) => ({ id: o.id, qty: o.qty })) }));
+    return { bids: side(book.bids), asks: side(book.asks) };
+  }
+
   stateHash(): string {
     const hasher = new StateHasher();
     for (const book of this.books) {
@@ -466,10 +488,10 @@ export class NaiveBookEngine {
 
     if (op === 'new') {
       const shape = this.checkNewShape(cmd, id, account);
-      if (!shape.ok) return [this.reject(op, id, shape.reason)];
+      if (!shape.ok) return [this.withDetail(this.reject(op, id, shape.reason), cmd.symbol)];
       const events = this.sweep(shape.value.book);
       const reason = this.checkNewState(shape.value);
-      if (reason !== undefined) return [...events, this.reject(op, id, reason)];
+      if (reason !== undefined) return [...events, this.withDetail(this.reject(op, id, reason), shape.value.book.spec.symbol)];
       return [...events, ...this.executeNew(shape.value)];
     }
     if (op === 'cancel') {
@@ -486,13 +508,26 @@ export class NaiveBookEngine {
     if (!('kind' in found)) return [...events, this.reject(op, id, found.reason)];
     if (this.accountOf(found) !== account) return [...events, this.reject(op, id, RejectCode.NOT_OWNER)];
     const reason = this.checkModifyState(found, shape.value);
-    if (reason !== undefined) return [...events, this.reject(op, id, reason)];
+    if (reason !== undefined) return [...events, this.withDetail(this.reject(op, id, reason), found.kind === 'order' ? found.order.symbol : found.stop.symbol)];
     if (found.kind === 'order') return [...events, ...this.executeModifyOrder(found.order, shape.value)];
     return [...events, this.executeModifyStop(found.stop, shape.value)];
   }
 
   private reject(op: CommandOp | null, id: OrderId | null, reason: RejectCode): EngineEvent {
     return { type: 'rejected', op, id, reason };
+  }
+
+  /** SEMANTICS.md "Reject detail": instrument-rule rejects name the instrument and the rule's values. */
+  private withDetail(event: EngineEvent, symbol: unknown): EngineEvent {
+    if (event.type !== 'rejected') return event;
+    const book = this.books.find((b) => b.spec.symbol === symbol);
+    if (book === undefined) return event;
+    const s = book.spec;
+    if (event.reason === RejectCode.PRICE_NOT_ON_TICK) event.detail = { symbol: s.symbol, tickSize: s.tickSize };
+    else if (event.reason === RejectCode.PRICE_OUT_OF_RANGE) event.detail = { symbol: s.symbol, minPrice: s.minPrice, maxPrice: s.maxPrice };
+    else if (event.reason === RejectCode.QTY_NOT_ON_LOT) event.detail = { symbol: s.symbol, lotSize: s.lotSize };
+    else if (event.reason === RejectCode.QTY_OUT_OF_RANGE) event.detail = { symbol: s.symbol, lotSize: s.lotSize, maxQty: s.maxQty };
+    return event;
   }
 
   // `new` steps 6-16 (stateless), in document order.
