@@ -8,7 +8,8 @@ import type { CancelReason, RejectCode } from './codes.js';
 /** Caller-chosen order id: a non-empty string of at most 64 UTF-16 units, or a safe integer. */
 export type OrderId = string | number;
 export type Side = 'buy' | 'sell';
-export type OrderType = 'limit' | 'market' | 'stop_limit' | 'stop_market';
+/** `oco`: a limit leg and a stop-limit leg sharing one id and quantity (SEMANTICS.md "OCO"). */
+export type OrderType = 'limit' | 'market' | 'stop_limit' | 'stop_market' | 'oco';
 /** Order types that wait for the last trade price before entering the book. */
 export type StopOrderType = 'stop_limit' | 'stop_market';
 /** `GTT` (good till time) needs `expireTime`; it rests like `GTC` until a command's time reaches it. */
@@ -31,8 +32,10 @@ export interface NewOrderCommand {
   type: OrderType;
   /** Required for limit and stop-limit orders (integer ticks); must be absent for market and stop-market. */
   price?: number;
-  /** Required for stop orders: the last trade price that triggers them (buy: at or above; sell: at or below). */
+  /** Required for stop orders and OCO: the last trade price that triggers them (buy: at or above; sell: at or below). */
   stopPrice?: number;
+  /** OCO only (required there): the limit price of the stop leg. */
+  stopLimitPrice?: number;
   /** Integer, a positive multiple of the instrument's lot size. */
   qty: number;
   /**
@@ -215,7 +218,9 @@ export interface OrderView {
   displayQty?: number;
   /** GTT orders. */
   expireTime?: number;
-  /** Pending stops only (a stop-market's `price` is its stop price). */
-  orderType?: StopOrderType;
+  /** Pending stops, and OCOs with both legs live (a stop-market's `price` is its stop price). */
+  orderType?: StopOrderType | 'oco';
   stopPrice?: number;
+  /** OCOs with both legs live: the stop leg's limit price. */
+  stopLimitPrice?: number;
 }
