@@ -34,9 +34,11 @@ export {
   type RejectedEvent,
   type ResolvedInstrument,
   type Side,
+  type StopOrderType,
   type StpMode,
   type TimeInForce,
   type TradeEvent,
+  type TriggeredEvent,
 } from './engine/index.js';
 export {
   Wal,

@@ -19,10 +19,10 @@ const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
  * twins and declarations, no source maps) when the budget was set; ~35% headroom for growth, while
  * shipping source maps again (+258 kB) or a stray folder (bench/, test/) breaks it. The order types
  * of issue 11 (stops, icebergs, GTT, dead-id memory) took it to ~202 kB packed: 220 kB keeps the
- * same guard.
+ * same guard. OCO took the unpacked size to ~1,007 kB: 1,050 kB keeps a stray folder out.
  */
 const PACKED_BYTES_MAX = 220_000;
-const UNPACKED_BYTES_MAX = 1_000_000;
+const UNPACKED_BYTES_MAX = 1_050_000;
 
 interface PackResult {
   filename: string;
