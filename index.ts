@@ -39,6 +39,7 @@ export {
   type ModifiedEvent,
   type ModifyCommand,
   type NewOrderCommand,
+  type OcoOrderCommand,
   type OrderId,
   type OrderType,
   type OrderView,

@@ -8,7 +8,8 @@ import type { CancelReason, RejectCode } from './codes.js';
 /** Caller-chosen order id: a non-empty string of at most 64 UTF-16 units, or a safe integer. */
 export type OrderId = string | number;
 export type Side = 'buy' | 'sell';
-export type OrderType = 'limit' | 'market' | 'stop_limit' | 'stop_market';
+/** `oco`: a limit leg and a stop-limit leg sharing one id and quantity (SEMANTICS.md "OCO"). */
+export type OrderType = 'limit' | 'market' | 'stop_limit' | 'stop_market' | 'oco';
 /** Order types that wait for the last trade price before entering the book. */
 export type StopOrderType = 'stop_limit' | 'stop_market';
 /** `GTT` (good till time) needs `expireTime`; it rests like `GTC` until a command's time reaches it. */
@@ -63,6 +64,8 @@ interface UnpricedOrderFields extends NewOrderFields {
  */
 export interface LimitOrderCommand extends PricedOrderFields {
   type: 'limit';
+  /** OCO only (INVALID_PRICE here). */
+  stopLimitPrice?: number;
   stopPrice?: number;
   /** Iceberg: the quantity shown in depth; the rest is a hidden reserve. GTC/GTT only. */
   displayQty?: number;
@@ -72,6 +75,8 @@ export interface LimitOrderCommand extends PricedOrderFields {
 
 export interface MarketOrderCommand extends UnpricedOrderFields {
   type: 'market';
+  /** OCO only (INVALID_PRICE here). */
+  stopLimitPrice?: number;
   /** Must be absent (INVALID_PRICE): a market order takes whatever the book offers. */
   price?: number;
   stopPrice?: number;
@@ -82,6 +87,8 @@ export interface MarketOrderCommand extends UnpricedOrderFields {
 /** Waits for the last trade price to reach `stopPrice` (buy: at or above; sell: at or below), then enters as a limit. */
 export interface StopLimitOrderCommand extends PricedOrderFields {
   type: 'stop_limit';
+  /** OCO only (INVALID_PRICE here). */
+  stopLimitPrice?: number;
   stopPrice: number;
   displayQty?: number;
   postOnly?: boolean;
@@ -90,6 +97,8 @@ export interface StopLimitOrderCommand extends PricedOrderFields {
 /** Waits for the last trade price to reach `stopPrice`, then enters as a market order. */
 export interface StopMarketOrderCommand extends UnpricedOrderFields {
   type: 'stop_market';
+  /** OCO only (INVALID_PRICE here). */
+  stopLimitPrice?: number;
   stopPrice: number;
   price?: number;
   expireTime?: number;
@@ -97,11 +106,35 @@ export interface StopMarketOrderCommand extends UnpricedOrderFields {
 }
 
 /**
+ * One-cancels-the-other (SEMANTICS.md "OCO"): a GTC limit leg at `price` and a stop-limit leg that
+ * waits for `stopPrice` and then enters at `stopLimitPrice`, sharing one id and one quantity.
+ */
+export interface OcoOrderCommand extends NewOrderFields {
+  type: 'oco';
+  /** The limit leg's price (buy: below the last trade; sell: above it). */
+  price: number;
+  /** The stop leg's trigger (buy: above the last trade; sell: below it). */
+  stopPrice: number;
+  /** The stop leg's limit price once triggered. */
+  stopLimitPrice: number;
+  /** Only `GTC` is accepted (checked at run time). */
+  tif?: TimeInForce;
+  expireTime?: number;
+  displayQty?: number;
+  postOnly?: boolean;
+}
+
+/**
  * A new order: a union discriminated on `type`, so a misspelled side, type or time in force, a
  * price on a market order or a missing stop price is a compile error. Run-time validation stays
  * (commands decoded from the wire are checked field by field and rejected with a reason code).
  */
-export type NewOrderCommand = LimitOrderCommand | MarketOrderCommand | StopLimitOrderCommand | StopMarketOrderCommand;
+export type NewOrderCommand =
+  | LimitOrderCommand
+  | MarketOrderCommand
+  | StopLimitOrderCommand
+  | StopMarketOrderCommand
+  | OcoOrderCommand;
 
 export interface CancelCommand {
   op: 'cancel';
@@ -319,7 +352,9 @@ export interface OrderView {
   displayQty?: number;
   /** GTT orders. */
   expireTime?: number;
-  /** Pending stops only (a stop-market's `price` is its stop price). */
-  orderType?: StopOrderType;
+  /** Pending stops, and OCOs with both legs live (a stop-market's `price` is its stop price). */
+  orderType?: StopOrderType | 'oco';
   stopPrice?: number;
+  /** OCOs with both legs live: the stop leg's limit price. */
+  stopLimitPrice?: number;
 }

@@ -37,9 +37,12 @@ const SETUP: Command[] = [
   // Two pending stops (they count as live orders).
   { op: 'new', id: 'sm', account: 'erin', symbol: 'ACME', side: 'buy', type: 'stop_market', stopPrice: 130, qty: 5, time: 1 },
   { op: 'new', id: 'wstop', account: 'erin', symbol: 'WIDE', side: 'sell', type: 'stop_limit', stopPrice: 590, price: 590, qty: 10, time: 1 },
+  // An OCO with both legs (a sell limit at 700 above the last price 600, a sell stop at 550 below it).
+  { op: 'new', id: 'oco', account: 'erin', symbol: 'WIDE', side: 'sell', type: 'oco', price: 700, stopPrice: 550, stopLimitPrice: 545, qty: 10, time: 1 },
 ];
-/** Live orders after SETUP: live, ask, w, po, 1, and the stops sm, wstop. */
-const LIVE_AFTER_SETUP = 7;
+/** Live orders after SETUP: live, ask, w, po, 1, the stops sm, wstop, and both legs of oco. */
+const LIVE_AFTER_SETUP = 9;
+const OCO_BASE = { ...{ op: 'new', id: 'n1', account: 'alice', symbol: 'WIDE', side: 'buy', type: 'oco', qty: 10, time: 1 }, price: 550, stopPrice: 650, stopLimitPrice: 655 };
 
 const NEW_BASE = {
   op: 'new',
@@ -261,7 +264,18 @@ const CASES: Record<EngineRaisedCode, RejectCase[]> = {
     { name: 'sell stop above the last price', cmd: { ...NEW_BASE, symbol: 'WIDE', side: 'sell', type: 'stop_limit', price: 600, stopPrice: 605, qty: 10 }, expected: newRej(R.STOP_WOULD_TRIGGER) },
     { name: 'modify a stop onto the last price', cmd: { op: 'modify', id: 'wstop', account: 'erin', stopPrice: 605, time: 1 }, expected: rejected('modify', 'wstop', R.STOP_WOULD_TRIGGER) },
   ],
+  [R.OCO_PRICES_INVALID]: [
+    { name: 'no last trade price yet', cmd: { ...OCO_BASE, symbol: 'ACME', price: 100, stopPrice: 130, stopLimitPrice: 131 }, expected: newRej(R.OCO_PRICES_INVALID) },
+    { name: 'buy limit leg at the last price', cmd: { ...OCO_BASE, price: 600 }, expected: newRej(R.OCO_PRICES_INVALID) },
+    { name: 'buy stop leg at the last price', cmd: { ...OCO_BASE, stopPrice: 600 }, expected: newRej(R.OCO_PRICES_INVALID) },
+    { name: 'sell with the legs swapped', cmd: { ...OCO_BASE, side: 'sell', price: 550, stopPrice: 650 }, expected: newRej(R.OCO_PRICES_INVALID) },
+  ],
+  [R.OCO_NOT_MODIFIABLE]: [
+    { name: 'size-only amend with both legs live', cmd: { op: 'modify', id: 'oco', account: 'erin', qty: 5, time: 1 }, expected: rejected('modify', 'oco', R.OCO_NOT_MODIFIABLE) },
+    { name: 'price amend with both legs live', cmd: { op: 'modify', id: 'oco', account: 'erin', price: 705, time: 1 }, expected: rejected('modify', 'oco', R.OCO_NOT_MODIFIABLE) },
+  ],
   [R.DUPLICATE_ORDER_ID]: [
+    { name: 'OCO with a live id', cmd: { ...OCO_BASE, id: 'oco' }, expected: newRej(R.DUPLICATE_ORDER_ID, 'oco') },
     { name: 'limit with a live id', cmd: { ...NEW_BASE, id: 'live' }, expected: newRej(R.DUPLICATE_ORDER_ID, 'live') },
     { name: 'id live in another instrument', cmd: { ...NEW_BASE, id: 'w' }, expected: newRej(R.DUPLICATE_ORDER_ID, 'w') },
     { name: 'numeric id', cmd: { ...NEW_BASE, id: 1 }, expected: newRej(R.DUPLICATE_ORDER_ID, 1) },
@@ -319,6 +333,17 @@ const ORDER_CASES: RejectCase[] = [
   { name: 'already expired before capacity', options: acmeOptions({ maxOrders: LIVE_AFTER_SETUP }), cmd: { ...NEW_BASE, tif: 'GTT', expireTime: 0 }, expected: newRej(R.ALREADY_EXPIRED) },
   { name: 'a stop at maxOrders', options: acmeOptions({ maxOrders: LIVE_AFTER_SETUP }), cmd: { ...MARKET_BASE, type: 'stop_market', stopPrice: 130 }, expected: newRej(R.ORDER_CAPACITY) },
   { name: 'capacity before stop would trigger', options: acmeOptions({ maxOrders: LIVE_AFTER_SETUP }), cmd: { ...MARKET_BASE, symbol: 'WIDE', type: 'stop_market', stopPrice: 600, qty: 10 }, expected: newRej(R.ORDER_CAPACITY) },
+  { name: 'OCO: IOC is a bad tif', cmd: { ...OCO_BASE, tif: 'IOC' }, expected: newRej(R.INVALID_TIF) },
+  { name: 'OCO: postOnly is refused', cmd: { ...OCO_BASE, postOnly: true }, expected: newRej(R.INVALID_POST_ONLY) },
+  { name: 'OCO: missing stopPrice', cmd: { ...OCO_BASE, stopPrice: undefined }, expected: newRej(R.INVALID_STOP_PRICE) },
+  { name: 'OCO: missing stopLimitPrice', cmd: { ...OCO_BASE, stopLimitPrice: undefined }, expected: newRej(R.INVALID_PRICE) },
+  { name: 'OCO: stopLimitPrice off tick before bad qty', cmd: { ...OCO_BASE, stopLimitPrice: 652, qty: 0 }, expected: newRej(R.PRICE_NOT_ON_TICK) },
+  { name: 'OCO: displayQty is refused', cmd: { ...OCO_BASE, displayQty: 10 }, expected: newRej(R.INVALID_DISPLAY_QTY) },
+  { name: 'stopLimitPrice on a limit order', cmd: { ...NEW_BASE, stopLimitPrice: 100 }, expected: newRej(R.INVALID_PRICE) },
+  { name: 'OCO: needs room for both legs', options: acmeOptions({ maxOrders: LIVE_AFTER_SETUP + 1 }), cmd: { ...OCO_BASE }, expected: newRej(R.ORDER_CAPACITY) },
+  { name: 'OCO: capacity before prices', options: acmeOptions({ maxOrders: LIVE_AFTER_SETUP + 1 }), cmd: { ...OCO_BASE, price: 600 }, expected: newRej(R.ORDER_CAPACITY) },
+  { name: 'OCO: duplicate id before prices', cmd: { ...OCO_BASE, id: 'live', price: 600 }, expected: newRej(R.DUPLICATE_ORDER_ID, 'live') },
+  { name: 'modify OCO: not owner first', cmd: { op: 'modify', id: 'oco', account: 'bob', qty: 5, time: 1 }, expected: rejected('modify', 'oco', R.NOT_OWNER) },
   { name: 'modify: bad stopPrice before unknown order', cmd: { op: 'modify', id: 'nope', account: 'alice', stopPrice: 1.5, time: 1 }, expected: rejected('modify', 'nope', R.INVALID_STOP_PRICE) },
   { name: 'cancel: unknown order (no owner check possible)', cmd: { ...CANCEL_BASE, id: 'nope', account: 'bob' }, expected: rejected('cancel', 'nope', R.UNKNOWN_ORDER) },
   { name: 'modify: bad price before bad qty', cmd: { ...MODIFY_BASE, price: 'x', qty: 0 }, expected: rejected('modify', 'live', R.INVALID_PRICE) },

@@ -18,6 +18,7 @@ import {
   type NewOrderCommand,
   type StopLimitOrderCommand,
   type StopMarketOrderCommand,
+  type OcoOrderCommand,
   type SubmitResult,
 } from '../../index.js';
 
@@ -27,8 +28,10 @@ describe('typed commands', () => {
   it('Command is a union discriminated on op, and NewOrderCommand on type', () => {
     expectTypeOf<Command>().toEqualTypeOf<NewOrderCommand | CancelCommand | ModifyCommand>();
     expectTypeOf<Command['op']>().toEqualTypeOf<'new' | 'cancel' | 'modify'>();
-    expectTypeOf<NewOrderCommand>().toEqualTypeOf<LimitOrderCommand | MarketOrderCommand | StopLimitOrderCommand | StopMarketOrderCommand>();
-    expectTypeOf<NewOrderCommand['type']>().toEqualTypeOf<'limit' | 'market' | 'stop_limit' | 'stop_market'>();
+    expectTypeOf<NewOrderCommand>().toEqualTypeOf<
+      LimitOrderCommand | MarketOrderCommand | StopLimitOrderCommand | StopMarketOrderCommand | OcoOrderCommand
+    >();
+    expectTypeOf<NewOrderCommand['type']>().toEqualTypeOf<'limit' | 'market' | 'stop_limit' | 'stop_market' | 'oco'>();
     expectTypeOf<NewOrderCommand['side']>().toEqualTypeOf<'buy' | 'sell'>();
     // Narrowing on the discriminants gives the fields each kind requires.
     const narrow = (c: Command): number => (c.op === 'new' && c.type === 'stop_limit' ? c.stopPrice + c.price : 0);
