@@ -337,7 +337,7 @@ const ORDER_CASES: RejectCase[] = [
   { name: 'OCO: postOnly is refused', cmd: { ...OCO_BASE, postOnly: true }, expected: newRej(R.INVALID_POST_ONLY) },
   { name: 'OCO: missing stopPrice', cmd: { ...OCO_BASE, stopPrice: undefined }, expected: newRej(R.INVALID_STOP_PRICE) },
   { name: 'OCO: missing stopLimitPrice', cmd: { ...OCO_BASE, stopLimitPrice: undefined }, expected: newRej(R.INVALID_PRICE) },
-  { name: 'OCO: stopLimitPrice off tick before bad qty', cmd: { ...OCO_BASE, stopLimitPrice: 652, qty: 0 }, expected: newRej(R.PRICE_NOT_ON_TICK) },
+  { name: 'OCO: stopLimitPrice off tick before bad qty', cmd: { ...OCO_BASE, stopLimitPrice: 652, qty: 0 }, expected: newRej(R.PRICE_NOT_ON_TICK, 'n1', WIDE) },
   { name: 'OCO: displayQty is refused', cmd: { ...OCO_BASE, displayQty: 10 }, expected: newRej(R.INVALID_DISPLAY_QTY) },
   { name: 'stopLimitPrice on a limit order', cmd: { ...NEW_BASE, stopLimitPrice: 100 }, expected: newRej(R.INVALID_PRICE) },
   { name: 'OCO: needs room for both legs', options: acmeOptions({ maxOrders: LIVE_AFTER_SETUP + 1 }), cmd: { ...OCO_BASE }, expected: newRej(R.ORDER_CAPACITY) },

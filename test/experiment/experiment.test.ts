@@ -57,7 +57,8 @@ describe('the recovery experiment (quick)', () => {
     expect(m.recovery.recovered_commands).toBeGreaterThanOrEqual(ORDERS);
     expect(m.loss).toMatchObject({ acked_commands_lost: 0, acked_orders_lost: 0, trades_lost: 0, resting_missing: 0, resting_revived: 0 });
     expect(m.loss.resting_compared).toBeGreaterThan(1_000);
-    expect(m.recovery.checkpoint_seq).not.toBeNull();
+    // Whether the backup thread landed a checkpoint before the kill depends on machine load; either
+    // way the restart replays the log past it (the sweep below restarts from older checkpoints).
     expect(m.recovery.replayed_commands).toBeGreaterThan(0);
     // The older checkpoints were restarted from too, replaying longer tails. How many older ones
     // the backup thread wrote before the kill depends on machine load, so none is possible.
