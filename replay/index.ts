@@ -11,6 +11,15 @@ export {
   type Checkpoint,
   type CheckpointHeader,
 } from './checkpoint-store.js';
+export {
+  CommandRecordDecoder,
+  CommandRecordEncoder,
+  CommandRecordError,
+  COMMAND_RECORD_BYTES_MAX,
+  KIND_MARK,
+  RECORD_VERSION,
+  type CommandRecordErrorCode,
+} from './command-record.js';
 export { fsyncDirectory, writeFileDurably } from './durable-file.js';
 export { isMark, type LogRecord, type MarkRecord } from './records.js';
 export { initialDigest, recover, recoverFromCheckpoint, RecoveryError, type Recovered, type RecoveryStats } from './recovery.js';
