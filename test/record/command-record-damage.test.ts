@@ -1,4 +1,4 @@
-// A damaged record is a typed error naming its seq; a record of an unknown format version is
+// Why this file exists: A damaged record is a typed error naming its seq; a record of an unknown format version is
 // refused as such; a string too long for a record is refused at encode.
 
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// The binary command record gives back every field of every order type exactly, strings as the
+// Why this file exists: The binary command record gives back every field of every order type exactly, strings as the
 // same UTF-16 units (lone surrogates too), and marks with and without a state hash.
 
 import { describe, expect, it } from 'vitest';
