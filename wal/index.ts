@@ -4,7 +4,7 @@
 export { Wal } from './wal.js';
 export { crc32c } from './crc32c.js';
 export type { AppendResult, Durability, WalRecord, WriteAheadLog } from './types.js';
-export { WAL_DEFAULTS, WAL_LIMITS, type WalOptions, type WalResolvedOptions } from './options.js';
+export { WAL_DEFAULTS, WAL_LIMITS, type WalOptions, type WalRecordFormat, type WalResolvedOptions } from './options.js';
 export {
   WalError,
   WalOptionsError,
@@ -14,5 +14,6 @@ export {
   WalRangeError,
   WalClosedError,
   WalIoError,
+  WalFormatError,
   type WalErrorCode,
 } from './errors.js';

@@ -7,7 +7,7 @@
 
 import type { WalRecord } from './types.js';
 import type { LmdbStore, Segment } from './lmdb-store.js';
-import type { PayloadCodec } from './codec.js';
+import type { RecordCodec } from './codec.js';
 import { WalCorruptionError } from './errors.js';
 import { check_chunk, key_seq, seq_key } from './frame.js';
 
@@ -38,7 +38,7 @@ const payload_ends: number[] = [];
  */
 export function read_records<T>(
   store: LmdbStore,
-  codec: PayloadCodec,
+  codec: RecordCodec,
   out: WalRecord<T>[],
   from_seq: number,
   records_max: number,
@@ -103,7 +103,12 @@ export function read_records<T>(
       const end = first + wanted;
       const base = first === 0 ? 0 : payload_ends[first - 1];
       let i = first;
-      if (wanted > 0) codec.decode_many(value.subarray(base, payload_ends[end - 1]), (command, start, stop_offset) => {
+      if (codec.raw) {
+        // Views of the chunk (lmdb-js hands back a fresh buffer per value): no copy, no decode.
+        for (; i < end; i++) {
+          out.push({ seq: chunk_seq + i, command: value.subarray(i === 0 ? 0 : payload_ends[i - 1], payload_ends[i]) as T });
+        }
+      } else if (wanted > 0) codec.decode_many(value.subarray(base, payload_ends[end - 1]), (command, start, stop_offset) => {
         const seq = chunk_seq + i;
         if (stop_offset + base !== payload_ends[i] || start + base !== (i === 0 ? 0 : payload_ends[i - 1])) {
           throw new WalCorruptionError(

@@ -21,13 +21,18 @@
 import type { AppendResult, Durability, WalRecord, WriteAheadLog } from './types.js';
 import type { WalResolvedOptions } from './options.js';
 import { Deferred } from './deferred.js';
-import { PayloadCodec } from './codec.js';
+import { BytesCodec, PayloadCodec, type RecordCodec } from './codec.js';
 import { ChunkBuilder, FRAME_HEADER_BYTES, chunk_bytes } from './frame.js';
-import { LmdbStore, META_RECLAIMED, META_STRUCTURES, to_wal_error, type Segment } from './lmdb-store.js';
+import { LmdbStore, META_FORMAT, META_RECLAIMED, META_STRUCTURES, to_wal_error, type Segment } from './lmdb-store.js';
 import { read_records } from './lmdb-reader.js';
-import { WalClosedError, WalError, WalFullError, WalOverloadError, WalRangeError } from './errors.js';
+import { WalClosedError, WalError, WalFormatError, WalFullError, WalOverloadError, WalRangeError } from './errors.js';
 import { check_range, validate_reclaim } from './read-range.js';
 import { RecordIterator } from './record-iterator.js';
+
+/** Log formats (meta "format"): what a record is. */
+const FORMAT_MSGPACK = 1;
+const FORMAT_BYTES = 2;
+const FORMAT_NAMES: Record<number, string> = { 1: 'msgpack records', 2: 'binary records' };
 
 /** Bytes kept free of records for LMDB's own pages (branch pages, freelist, metas). */
 const RESERVE_BYTES_MIN = 256 * 1024;
@@ -73,7 +78,7 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
   readonly durability: Durability;
   private readonly options: WalResolvedOptions;
   private readonly store: LmdbStore;
-  private readonly codec: PayloadCodec;
+  private readonly codec: RecordCodec;
   private readonly capacity_bytes: number;
   /** Hot-path copies of options (read on every append). */
   private readonly record_bytes_max: number;
@@ -106,6 +111,8 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
   private chunk_segment_first_seq = 0;
   private queue_bytes = 0;
   private closing: Promise<void> | null = null;
+  /** Log format still to be written (with the first batch), or 0. */
+  private format_pending = 0;
 
   constructor(options: WalResolvedOptions) {
     this.options = options;
@@ -117,8 +124,12 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
     try {
       this.store.drop_empty_segments();
       const structures = this.store.read_meta(META_STRUCTURES);
-      this.codec = new PayloadCodec(Array.isArray(structures) ? (structures as string[][]) : undefined);
       const reclaimed = this.store.read_meta(META_RECLAIMED);
+      this.check_format(structures !== undefined || reclaimed !== undefined || this.store.segments.length > 0);
+      this.codec =
+        options.records === 'bytes'
+          ? new BytesCodec()
+          : new PayloadCodec(Array.isArray(structures) ? (structures as string[][]) : undefined);
       this.reclaimed_seq = typeof reclaimed === 'number' ? reclaimed : 0;
       const tail = this.store.find_tail();
       const last_seq = Math.max(tail.last_seq, this.reclaimed_seq);
@@ -133,6 +144,33 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
     } catch (error) {
       void this.store.close();
       throw error;
+    }
+  }
+
+  /**
+   * A log keeps the format it was created with. One that predates the format record and holds
+   * anything is format 1 (msgpack). Refused, not converted: an old log is recovered with the
+   * matchlog that wrote it (or replayed into a fresh one), never half-read.
+   */
+  private check_format(used: boolean): void {
+    const expected = this.options.records === 'bytes' ? FORMAT_BYTES : FORMAT_MSGPACK;
+    const meta = this.store.read_meta(META_FORMAT);
+    const stored = typeof meta === 'number' ? meta : used ? FORMAT_MSGPACK : null;
+    if (stored === null) {
+      // New log: the format goes into the same transaction as the first records.
+      this.format_pending = expected;
+      return;
+    }
+    if (stored !== expected) {
+      throw new WalFormatError(
+        this.store.file,
+        stored,
+        expected,
+        `the log holds ${FORMAT_NAMES[stored] ?? 'an unknown format'}, opened for ${FORMAT_NAMES[expected]}` +
+          (stored === FORMAT_MSGPACK && expected === FORMAT_BYTES
+            ? ' (written by matchlog before binary command records; recover or export it with that version)'
+            : ''),
+      );
     }
   }
 
@@ -281,6 +319,7 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
     try {
       const structures = this.codec.take_structures();
       if (structures !== undefined) this.store.put_meta(META_STRUCTURES, structures);
+      if (this.format_pending !== 0) this.store.put_meta(META_FORMAT, this.format_pending);
       let segment: Segment | undefined = this.store.segments[this.store.segments.length - 1];
       for (const chunk of batch.chunks) {
         if (segment === undefined || segment.first_seq !== chunk.segment_first_seq) {
@@ -310,6 +349,7 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
     }
     batch.cost_bytes = 0;
     this.visible_seq_ = batch.last_seq;
+    this.format_pending = 0;
     this.inflight = null;
     batch.visible.resolve();
     if (flushed === null) {

@@ -26,9 +26,11 @@ export class MemoryWal<T> implements WriteAheadLog<T> {
   private next_seq: number;
   private reclaimed_seq: number;
   private closed = false;
+  private readonly copy_bytes: boolean;
 
   constructor(options: WalResolvedOptions) {
     this.options = options;
+    this.copy_bytes = options.records === 'bytes';
     this.next_seq = options.startSeq;
     this.reclaimed_seq = options.startSeq - 1;
   }
@@ -60,7 +62,8 @@ export class MemoryWal<T> implements WriteAheadLog<T> {
       segment = { first_seq: seq, commands: [] };
       this.segments.push(segment);
     }
-    segment.commands.push(command);
+    // 'bytes' records are usually a caller's reused encode buffer: keep a copy.
+    segment.commands.push(this.copy_bytes ? ((command as unknown as Uint8Array).slice() as unknown as T) : command);
     this.next_seq = seq + 1;
     return { seq, visible: RESOLVED, durable: RESOLVED };
   }
