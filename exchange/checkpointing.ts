@@ -13,7 +13,6 @@ import {
   CheckpointStore,
   CheckpointWriteError,
   nextCheckpointDue,
-  type LogRecord,
   type MarkRecord,
 } from '../replay/index.js';
 import { BackupThreadError, DivergenceError, ReclaimError } from './errors.js';
@@ -76,7 +75,7 @@ export abstract class Checkpointer {
 
   protected constructor(
     protected readonly options: ResolvedExchangeOptions,
-    private readonly wal: WriteAheadLog<LogRecord>,
+    private readonly wal: WriteAheadLog<Uint8Array>,
     protected readonly listener: CheckpointerListener,
   ) {
     this.figures = {
@@ -96,7 +95,7 @@ export abstract class Checkpointer {
   /** Picks the checkpointer for the options: none without a directory. */
   static create(
     options: ResolvedExchangeOptions,
-    wal: WriteAheadLog<LogRecord>,
+    wal: WriteAheadLog<Uint8Array>,
     store: CheckpointStore | null,
     start: CheckpointStart,
     state: AcknowledgedState,
@@ -178,7 +177,7 @@ class PausedCheckpointer extends Checkpointer {
 
   constructor(
     options: ResolvedExchangeOptions,
-    wal: WriteAheadLog<LogRecord>,
+    wal: WriteAheadLog<Uint8Array>,
     listener: CheckpointerListener,
     private readonly store: CheckpointStore,
     start: CheckpointStart,
@@ -254,7 +253,7 @@ class BackupCheckpointer extends Checkpointer {
 
   constructor(
     options: ResolvedExchangeOptions,
-    wal: WriteAheadLog<LogRecord>,
+    wal: WriteAheadLog<Uint8Array>,
     listener: CheckpointerListener,
     private readonly store: CheckpointStore,
     private readonly start0: CheckpointStart,

@@ -19,7 +19,7 @@ import {
   parseCommand,
   toCommand,
 } from '../engine/index.js';
-import type { LogRecord, MarkRecord, RecoveryStats } from '../replay/index.js';
+import { CommandRecordEncoder, type MarkRecord, type RecoveryStats } from '../replay/index.js';
 import { WalOverloadError, type WriteAheadLog } from '../wal/index.js';
 import { Checkpointer, type AcknowledgedState } from './checkpointing.js';
 import type { DirLock } from './dir-lock.js';
@@ -39,8 +39,15 @@ type Waiting =
   | { batch: null; command: unknown; resolve: (result: Promise<SubmitResult> | SubmitResult) => void }
   | { batch: BatchOutcome; commands: readonly unknown[]; next: number };
 
+/** What a log that keeps no records (memory durability) is handed instead of an encoded record. */
+const NO_RECORD = new Uint8Array(0);
+
 export class Exchange {
   private readonly parsed = new ParsedCommand();
+  /** Writes each admitted command once as the binary record the log stores. */
+  private readonly encoder = new CommandRecordEncoder();
+  /** False for memory durability: its log keeps nothing, so nothing is encoded. */
+  private readonly logsRecords: boolean;
   private readonly instrumentIndex = new Map<string, number>();
   private readonly specs;
   /** Commands logged since the log began (acknowledged or not). */
@@ -64,7 +71,7 @@ export class Exchange {
   private readonly counters = { submitted: 0, acknowledged: 0, rejectedBeforeLog: 0, queueFullRejects: 0, marks: 0 };
   private constructor(
     private readonly options: ResolvedExchangeOptions,
-    private readonly wal: WriteAheadLog<LogRecord>,
+    private readonly wal: WriteAheadLog<Uint8Array>,
     /** The acknowledged state, for queries and paused checkpoints. */
     private readonly view: Engine,
     private readonly shards: Shards,
@@ -74,6 +81,7 @@ export class Exchange {
     private readonly recovery: RecoveryStats,
     private readonly lock: DirLock | null,
   ) {
+    this.logsRecords = wal.durability !== 'memory';
     this.specs = view.instruments;
     this.specs.forEach((spec, index) => this.instrumentIndex.set(spec.symbol, index));
     this.commands = start.commands;
@@ -243,8 +251,11 @@ export class Exchange {
     const record = this.normalize(p);
     let seq: number;
     try {
-      this.seqReservation?.cover(this.wal.lastSeq + 1);
-      seq = this.wal.append(record).seq;
+      const next = this.wal.lastSeq + 1;
+      this.seqReservation?.cover(next);
+      seq = this.wal.append(this.logsRecords ? this.encoder.encodeCommand(next, p) : NO_RECORD).seq;
+      // The record carries its seq; the log numbers records lastSeq + 1 (replay checks both).
+      if (seq !== next) throw new Error(`assertion: the log numbered record ${next} as ${seq}`);
     } catch (error) {
       // Overload is back-pressure on this one record; anything else (a full disk or map, an
       // I/O error) means the log cannot take more: fail closed.
@@ -345,8 +356,9 @@ export class Exchange {
     const mark: MarkRecord = { op: 'mark', upto, commands: this.commands, digest: this.digest.value };
     if (stateHash !== undefined) mark.stateHash = stateHash;
     try {
-      this.seqReservation?.cover(this.wal.lastSeq + 1);
-      const { seq } = this.wal.append(mark);
+      const next = this.wal.lastSeq + 1;
+      this.seqReservation?.cover(next);
+      const { seq } = this.wal.append(this.logsRecords ? this.encoder.encodeMark(next, mark) : NO_RECORD);
       this.counters.marks++;
       this.checkpointer.marked(seq, mark);
       this.scheduleFlush();

@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { Engine, type EngineOptions, type InstrumentSpec } from '../engine/index.js';
 import {
   CheckpointStore,
-  type LogRecord,
   recover,
   recoverFromCheckpoint,
   type Recovered,
@@ -25,7 +24,7 @@ import { NumberingLog } from './numbering-log.js';
 /** What opening hands to the running exchange. */
 export interface Opened {
   engineOptions: EngineOptions;
-  wal: WriteAheadLog<LogRecord>;
+  wal: WriteAheadLog<Uint8Array>;
   recovered: Recovered;
   /** Null without a directory. */
   store: CheckpointStore | null;
@@ -70,7 +69,7 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
   const engineOptions: EngineOptions = { instruments, maxOrders };
   const store = resolved.dir === null ? null : new CheckpointStore(join(resolved.dir, 'checkpoints'));
 
-  let wal: WriteAheadLog<LogRecord>;
+  let wal: WriteAheadLog<Uint8Array>;
   let recovered: Recovered;
   let seqReservation: SeqReservation | null = null;
   try {
@@ -90,10 +89,12 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
       }
       wal = new NumberingLog(recovered.seq + 1);
     } else {
-      wal = await Wal.open<LogRecord>({
+      wal = await Wal.open<Uint8Array>({
         path: join(resolved.dir!, 'wal'),
         durability: resolved.durability,
         mapSize: resolved.walMapSizeBytes,
+        // Log format 2: the binary command records admission encodes (replay/command-record.ts).
+        records: 'bytes',
       });
       try {
         recovered = recover(wal, store, engineOptions, resolved.onWarning);

@@ -6,7 +6,6 @@
 import { Engine, type EngineOptions } from '../engine/index.js';
 import type { WriteAheadLog } from '../wal/index.js';
 import type { CheckpointStore } from './checkpoint-store.js';
-import type { LogRecord } from './records.js';
 import { Replayer } from './replayer.js';
 
 /** Records read per synchronous batch during replay: small batches keep decoded records young (8192 read 3x slower). */
@@ -147,7 +146,7 @@ export function recoverFromCheckpoint(
 }
 
 export function recover(
-  wal: WriteAheadLog<LogRecord>,
+  wal: WriteAheadLog<Uint8Array>,
   store: CheckpointStore | null,
   engineOptions: EngineOptions,
   onWarning: (message: string) => void,
@@ -187,7 +186,7 @@ export function recover(
   for (;;) {
     const records = wal.readBatch(replayer.seq + 1, REPLAY_BATCH_RECORDS);
     if (records.length === 0) break;
-    for (const { seq, command } of records) replayer.apply(seq, command);
+    for (const { seq, command } of records) replayer.applyRecord(seq, command);
   }
   if (replayer.seq !== wal.lastSeq) {
     throw new RecoveryError(`replay stopped at ${replayer.seq} but the log ends at ${wal.lastSeq}`);
