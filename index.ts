@@ -45,6 +45,7 @@ export {
   WalClosedError,
   WalCorruptionError,
   WalError,
+  WalFormatError,
   WalFullError,
   WalIoError,
   WalOptionsError,
@@ -55,6 +56,7 @@ export {
   type WalErrorCode,
   type WalOptions,
   type WalRecord,
+  type WalRecordFormat,
   type WalResolvedOptions,
   type WriteAheadLog,
 } from './wal/index.js';
@@ -82,6 +84,8 @@ export {
 export {
   CheckpointCorruptError,
   CheckpointWriteError,
+  CommandRecordError,
+  type CommandRecordErrorCode,
   LogGapError,
   RecoveryError,
   ReplayDivergenceError,
