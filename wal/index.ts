@@ -3,7 +3,7 @@
 
 export { Wal } from './wal.js';
 export { crc32c } from './crc32c.js';
-export type { AppendResult, Durability, WalRecord, WriteAheadLog } from './types.js';
+export type { AppendResult, Durability, RawRecordVisitor, WalRecord, WriteAheadLog } from './types.js';
 export { WAL_DEFAULTS, WAL_LIMITS, type WalOptions, type WalRecordFormat, type WalResolvedOptions } from './options.js';
 export {
   WalError,

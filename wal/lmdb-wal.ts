@@ -18,7 +18,7 @@
 // In `sync` mode `durable` waits for lmdb-js's `flushed` (with overlappingSync the put
 // promise resolves at commit, before the flush); in `async` mode durable = visible.
 
-import type { AppendResult, Durability, WalRecord, WriteAheadLog } from './types.js';
+import type { AppendResult, Durability, RawRecordVisitor, WalRecord, WriteAheadLog } from './types.js';
 import type { WalResolvedOptions } from './options.js';
 import { Deferred } from './deferred.js';
 import { BytesCodec, PayloadCodec, type RecordCodec } from './codec.js';
@@ -478,6 +478,17 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
     const out: WalRecord<T>[] = [];
     read_records(this.store, this.codec, out, fromSeq, maxRecords, this.visible_seq_, false);
     return out;
+  }
+
+  readBytes(fromSeq: number, maxRecords: number, visit: RawRecordVisitor): number {
+    this.check_open('readBytes');
+    if (!this.codec.raw) throw new TypeError(`readBytes needs a log of records: 'bytes' (${this.options.path} holds msgpack records)`);
+    check_range(fromSeq, this.firstSeq, this.lastSeq, this.file);
+    if (!Number.isInteger(maxRecords) || maxRecords < 1) {
+      throw new RangeError(`readBytes maxRecords must be a positive integer (got ${String(maxRecords)})`);
+    }
+    const none: WalRecord<T>[] = [];
+    return read_records(this.store, this.codec, none, fromSeq, maxRecords, this.visible_seq_, false, visit) - fromSeq;
   }
 
   read(fromSeq?: number): AsyncIterable<WalRecord<T>> {

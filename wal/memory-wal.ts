@@ -3,7 +3,7 @@
 // of segmentRecords, and reclaim drops whole segments exactly like the LMDB log. Records
 // are kept by reference, not copied: callers must not mutate a command after appending.
 
-import type { AppendResult, Durability, WalRecord, WriteAheadLog } from './types.js';
+import type { AppendResult, Durability, RawRecordVisitor, WalRecord, WriteAheadLog } from './types.js';
 import type { WalResolvedOptions } from './options.js';
 import { RESOLVED } from './deferred.js';
 import { WalClosedError, WalFullError } from './errors.js';
@@ -81,6 +81,16 @@ export class MemoryWal<T> implements WriteAheadLog<T> {
     const out: WalRecord<T>[] = [];
     this.read_into(out, fromSeq, maxRecords);
     return out;
+  }
+
+  readBytes(fromSeq: number, maxRecords: number, visit: RawRecordVisitor): number {
+    if (!this.copy_bytes) throw new TypeError(`readBytes needs a log of records: 'bytes' (${WHERE} holds values)`);
+    const records = this.readBatch(fromSeq, maxRecords);
+    for (const { seq, command } of records) {
+      const bytes = command as unknown as Uint8Array;
+      visit(seq, bytes, 0, bytes.length);
+    }
+    return records.length;
   }
 
   private read_into(out: WalRecord<T>[], from_seq: number, records_max: number): number {

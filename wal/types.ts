@@ -21,6 +21,9 @@ export interface AppendResult {
   readonly durable: Promise<void>;
 }
 
+/** Gets one raw record: bytes[start, end) at `seq`. */
+export type RawRecordVisitor = (seq: number, bytes: Uint8Array, start: number, end: number) => void;
+
 /** One record as read back. */
 export interface WalRecord<T> {
   readonly seq: number;
@@ -66,6 +69,15 @@ export interface WriteAheadLog<T = unknown> {
    * `fromSeq`, in order. An empty array means `fromSeq` is past the committed tail.
    */
   readBatch(fromSeq: number, maxRecords: number): WalRecord<T>[];
+
+  /**
+   * Recovery's read for a log of raw records (`records: 'bytes'`): hands at most `maxRecords`
+   * committed records from `fromSeq`, in order, to `visit` as bytes[start, end) of the stored
+   * chunk — valid only during the call; no object is made per record. Returns how many it
+   * visited (0 past the committed tail). Same errors as readBatch; a TypeError on a log of
+   * msgpack records. Optional: callers fall back to readBatch.
+   */
+  readBytes?(fromSeq: number, maxRecords: number, visit: RawRecordVisitor): number;
 
   /**
    * Records at or below `uptoSeq` (a checkpoint's sequence) are no longer needed.

@@ -43,6 +43,26 @@ describe('log format 2: binary records', () => {
       n++;
     }
     expect(n).toBe(1001);
+    // readBytes: the same records, as ranges of the stored chunks, in bounded steps.
+    const seen: number[] = [];
+    let from = 1;
+    for (let visited; (visited = wal.readBytes(from, 700, (seq, bytes, start, end) => {
+      expect(Buffer.from(bytes.subarray(start, end)).equals(Buffer.from(record(seq)))).toBe(true);
+      seen.push(seq);
+    })) > 0; ) {
+      expect(visited).toBeLessThanOrEqual(700);
+      from += visited;
+    }
+    expect(seen).toEqual(Array.from({ length: 3000 }, (_, i) => i + 1));
+    await wal.close();
+  });
+
+  it('refuses readBytes on a log of msgpack records', async () => {
+    dir = temp_dir();
+    const wal = await Wal.open({ path: dir.path, durability: 'async' });
+    wal.append(order_command(1));
+    await wal.flush();
+    expect(() => wal.readBytes(1, 1, () => undefined)).toThrow(TypeError);
     await wal.close();
   });
 
