@@ -28,6 +28,7 @@ import { Fifo } from './fifo.js';
 import { abandon, openState } from './open.js';
 import { resolveExchangeOptions, type ExchangeOptions, type ResolvedExchangeOptions } from './options.js';
 import { BatchOutcome, Pending, type SubmitResult } from './pending.js';
+import { ReplicatedExchange, type ReplicatedExchangeOptions } from './replicated-member.js';
 import type { SeqReservation } from './seq-reservation.js';
 import { ROUTE_REFUSED, Shards } from './shards.js';
 import type { ExchangeStats } from './stats.js';
@@ -94,8 +95,19 @@ export class Exchange {
     });
   }
 
+  /**
+   * With `replication`: joins a venue whose log is a JetStream stream (a member of a
+   * primary-primary venue, see ReplicatedExchange). The one seam between the two paths.
+   */
+  static open(options: ReplicatedExchangeOptions): Promise<ReplicatedExchange>;
   /** Opens (creating, or recovering after a crash) the exchange in `options.dir`. */
-  static async open(options: ExchangeOptions): Promise<Exchange> {
+  static open(options: ExchangeOptions): Promise<Exchange>;
+  static open(options: ExchangeOptions | ReplicatedExchangeOptions): Promise<Exchange | ReplicatedExchange> {
+    if (typeof options === 'object' && options !== null && 'replication' in options) return ReplicatedExchange.open(options);
+    return Exchange.openLocal(options as ExchangeOptions);
+  }
+
+  private static async openLocal(options: ExchangeOptions): Promise<Exchange> {
     const resolved = resolveExchangeOptions(options);
     const opened = await openState(resolved);
     const { recovered, engineOptions, wal } = opened;

@@ -24,3 +24,10 @@ export {
   ReclaimError,
   type ExchangeFailureCode,
 } from './errors.js';
+export {
+  ReplicatedExchange,
+  type MemberRecord,
+  type ReplicatedExchangeOptions,
+  type ReplicatedExchangeStats,
+  type ReplicationOptions,
+} from './replicated-member.js';

@@ -10,7 +10,8 @@ export type WalErrorCode =
   | 'WAL_RANGE'
   | 'WAL_CLOSED'
   | 'WAL_IO'
-  | 'WAL_FORMAT';
+  | 'WAL_FORMAT'
+  | 'WAL_QUORUM';
 
 export class WalError extends Error {
   readonly code: WalErrorCode;
@@ -96,5 +97,18 @@ export class WalFormatError extends WalError {
     super('WAL_FORMAT', `WAL at ${file} is in log format ${stored}, this log reads format ${expected}: ${detail}`);
     this.stored = stored;
     this.expected = expected;
+  }
+}
+
+/**
+ * A replicated log could not get a record stored by a quorum of the stream's replicas within
+ * its bound (the member is cut off, or a quorum of servers is down). The record may or may
+ * not be in the stream: it was never acknowledged. The log stops acknowledging (fail closed):
+ * every later append is refused with this error until the log is reopened, which re-reads
+ * the stream to learn what it holds.
+ */
+export class WalQuorumError extends WalError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('WAL_QUORUM', message, options);
   }
 }

@@ -3,7 +3,25 @@
 
 export { Wal } from './wal.js';
 export { crc32c } from './crc32c.js';
-export type { AppendResult, Durability, RawRecordVisitor, WalRecord, WriteAheadLog } from './types.js';
+export type {
+  AppendResult,
+  Durability,
+  OrderedLog,
+  OrderedReadOptions,
+  RawRecordVisitor,
+  RecordCodec,
+  WalRecord,
+  WriteAheadLog,
+} from './types.js';
+export { JetStreamLog, type JetStreamLogStats } from './jetstream-log.js';
+export { LocalOrderedLog } from './local-ordered-log.js';
+export {
+  BYTES_CODEC,
+  JETSTREAM_LOG_DEFAULTS,
+  JETSTREAM_LOG_LIMITS,
+  type JetStreamLogOptions,
+  type JetStreamLogResolvedOptions,
+} from './jetstream-options.js';
 export { WAL_DEFAULTS, WAL_LIMITS, type WalOptions, type WalRecordFormat, type WalResolvedOptions } from './options.js';
 export {
   WalError,
@@ -15,5 +33,6 @@ export {
   WalClosedError,
   WalIoError,
   WalFormatError,
+  WalQuorumError,
   type WalErrorCode,
 } from './errors.js';

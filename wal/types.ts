@@ -1,7 +1,9 @@
-// Why this file exists: the engine and recovery code depend on this interface only, never on LMDB. A
-// replicated log (e.g. NATS JetStream streams, replicated by Raft) can implement the same
-// interface later, and nothing outside wal/ changes. Keep it small and free of storage
-// types: sequence numbers, opaque payloads, promises for "visible" and "durable".
+// Why this file exists: the engine and recovery code depend on these interfaces only, never on
+// LMDB or NATS. WriteAheadLog is the single-writer log (the sequencer assigns seq at append);
+// OrderedLog is the many-writer log of a replicated venue, where the log (a JetStream stream,
+// replicated by Raft) assigns the one total order and a writer learns its seq from the ack. Keep
+// them small and free of storage types: sequence numbers, opaque payloads, promises for
+// "visible" and "durable".
 
 /** How long the caller waits before an outcome may be released (see DESIGN.md). */
 export type Durability = 'sync' | 'async' | 'memory';
@@ -86,5 +88,58 @@ export interface WriteAheadLog<T = unknown> {
   reclaim(uptoSeq: number): Promise<void>;
 
   /** Flush everything appended, then release the storage. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * How records become bytes for a log that ships them elsewhere (the JetStream stream). The
+ * log never looks inside: the binary command record of the durable path plugs in here.
+ */
+export interface RecordCodec<T> {
+  encode(value: T): Uint8Array;
+  decode(bytes: Uint8Array): T;
+}
+
+export interface OrderedReadOptions {
+  /**
+   * false (default): stop at the tail the log held when the read began. true: keep waiting
+   * for records other writers append, until `signal` aborts or the log closes.
+   */
+  follow?: boolean;
+  signal?: AbortSignal;
+}
+
+/**
+ * The log as a member of a replicated venue sees it: many writers, one total order. Unlike
+ * WriteAheadLog, a writer learns its record's sequence number only when the log has stored
+ * it, because the order is assigned by the log (the JetStream stream), not by the writer.
+ * Implemented by JetStreamLog (replicated by Raft) and by LocalOrderedLog over the embedded
+ * LMDB log, so code written against this interface runs on either.
+ */
+export interface OrderedLog<T = unknown> {
+  /** Oldest record held, as last learned (lastSeq + 1 when empty). */
+  readonly firstSeq: number;
+  /** Highest sequence number known stored, by this writer's acks or by reads. */
+  readonly lastSeq: number;
+  /**
+   * Append one record. Resolves with its sequence number once it is safe under the log's
+   * meaning of durable (JetStream: stored by a quorum of replicas; LMDB: flushed). One
+   * writer's records enter the log in the order of its append calls. Rejects with a
+   * WalError (WalQuorumError, WalOverloadError, WalClosedError …); never resolves for a
+   * record the log does not hold.
+   */
+  append(record: T): Promise<number>;
+  /** Records in log order from `fromSeq` (every writer's). WalRangeError below firstSeq. */
+  read(fromSeq: number, options?: OrderedReadOptions): AsyncIterable<WalRecord<T>>;
+  /** Ask the log for its current tail (a round trip for a replicated log). */
+  tail(): Promise<number>;
+  /**
+   * The caller confirms records at or below `uptoSeq` are no longer needed (every reader
+   * holds a checkpoint at or past it): they may be removed. Never trims past the tail.
+   */
+  trim(uptoSeq: number): Promise<void>;
+  /** Resolves when every append made so far has settled. */
+  flush(): Promise<void>;
+  /** Settle pending appends, stop readers, release the connection. Idempotent. */
   close(): Promise<void>;
 }

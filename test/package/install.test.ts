@@ -16,13 +16,13 @@ const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 
 /**
  * Why these numbers: the package was 146 kB packed / 717 kB unpacked (ES modules, their CommonJS
- * twins and declarations, no source maps) when the budget was set; ~35% headroom for growth, while
- * shipping source maps again (+258 kB) or a stray folder (bench/, test/) breaks it. The order types
- * of issue 11 (stops, icebergs, GTT, dead-id memory) took it to ~202 kB packed: 220 kB keeps the
- * same guard.
+ * twins and declarations, no source maps) when the budget was set, and 214 kB / 1,037 kB after the
+ * order types, the failure policy and the pipelined log landed (the replicated log and members add
+ * ~25 kB packed, ~170 kB unpacked); ~30% headroom on that, while
+ * shipping source maps again (+300 kB and more) or a stray folder (bench/, test/) breaks it.
  */
-const PACKED_BYTES_MAX = 220_000;
-const UNPACKED_BYTES_MAX = 1_000_000;
+const PACKED_BYTES_MAX = 310_000;
+const UNPACKED_BYTES_MAX = 1_550_000;
 
 interface PackResult {
   filename: string;

@@ -1,0 +1,290 @@
+// Why this file exists: a replicated ack costs a Raft round trip instead of an fsync, so what it buys must be
+// measured against the embedded LMDB `sync` log on the same machine in the same run (only
+// ratios from one run count on this shared 2-core machine). This starts its own three-node
+// JetStream cluster on loopback (R3 file streams), unless MATCHLOG_NATS_CLUSTER names one, and
+// measures:
+//   - publish throughput: the stock client awaiting each ack, against JetStreamLog's bounded
+//     async-ack pipeline, against LMDB sync through the same OrderedLog interface;
+//   - ack latency p50/p99 at a steady offered rate (due time to ack: a stall counts);
+//   - replay rate of an ordered consumer, and a fresh member's join over --join records;
+//   - failover: the longest time without any ack when the stream leader is SIGKILLed under
+//     load, and acknowledged records lost (goal 0).
+//
+//   tsx bench/replicated/run.ts [--records 50000] [--rate 5000] [--seconds 3] [--join 200000] [--out bench/replicated/results]
+
+import { Command } from 'commander';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { JetStreamLog, LocalOrderedLog, Wal, type OrderedLog } from '../../wal/index.js';
+import {
+  findCluster,
+  killNode,
+  readManifest,
+  restartNode,
+  startCluster,
+  stopCluster,
+  CLUSTER_ENV,
+  type ClusterManifest,
+} from '../../test/support/nats-cluster.js';
+import { describeEnvironment, environmentLine, markdownTable, writeResults } from '../common/results.js';
+import { formatInt, formatNs, formatRate, summarizeLatencies, type LatencySummary } from '../common/stats.js';
+import { isMainModule } from '../common/main.js';
+
+interface Options {
+  records: number;
+  rate: number;
+  seconds: number;
+  join: number;
+  out: string;
+}
+
+interface Row {
+  what: string;
+  log: string;
+  rate_per_s: number | null;
+  p50_ns: number | null;
+  p99_ns: number | null;
+  note: string;
+}
+
+const BASE_PORT = 24_222;
+let streams = 0;
+
+function payload(n: number): Uint8Array {
+  // A record the size of the durable path's binary order record (~64 bytes).
+  const bytes = new Uint8Array(64);
+  new DataView(bytes.buffer).setUint32(0, n);
+  return bytes;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((done) => setTimeout(done, ms));
+}
+
+async function openJs(cluster: ClusterManifest, tag: string, inFlightMax = 512): Promise<JetStreamLog> {
+  return JetStreamLog.open({ servers: cluster.servers, stream: `BENCH_${tag}_${process.pid}_${streams++}`, inFlightMax });
+}
+
+async function deleteStream(cluster: ClusterManifest, stream: string): Promise<void> {
+  const nc = await connect({ servers: [...cluster.servers] });
+  try {
+    await (await jetstreamManager(nc)).streams.delete(stream);
+  } catch {
+    // already gone
+  } finally {
+    await nc.close();
+  }
+}
+
+/** The stock client: one publish, await its ack, next. */
+async function stockPublish(cluster: ClusterManifest, records: number): Promise<{ rate: number; latency: LatencySummary }> {
+  const log = await openJs(cluster, 'stock'); // creates the R3 stream
+  const stream = log.options.stream;
+  await log.close();
+  const nc = await connect({ servers: [...cluster.servers] });
+  const js = jetstream(nc);
+  const samples = new Float64Array(records);
+  const began = process.hrtime.bigint();
+  for (let n = 0; n < records; n++) {
+    const t0 = process.hrtime.bigint();
+    await js.publish(`${stream}.log`, payload(n), { msgID: `stock.${n}` });
+    samples[n] = Number(process.hrtime.bigint() - t0);
+  }
+  const seconds = Number(process.hrtime.bigint() - began) / 1e9;
+  await nc.close();
+  await deleteStream(cluster, stream);
+  return { rate: records / seconds, latency: summarizeLatencies(samples) };
+}
+
+/** Closed loop through an OrderedLog: append everything, await every ack. */
+async function burst(log: OrderedLog<Uint8Array>, records: number): Promise<number> {
+  const chunk = 8_192;
+  const began = process.hrtime.bigint();
+  for (let start = 0; start < records; start += chunk) {
+    const acks: Promise<number>[] = [];
+    for (let n = start; n < Math.min(records, start + chunk); n++) acks.push(log.append(payload(n)));
+    // Keep at most two chunks queued so the queue bound is never the limit measured.
+    if (start >= chunk) await acks[0];
+    await Promise.all(acks);
+  }
+  return records / (Number(process.hrtime.bigint() - began) / 1e9);
+}
+
+/** Steady offered rate; latency from each record's due time to its ack (no coordinated omission). */
+async function steady(
+  log: OrderedLog<Uint8Array>,
+  rate: number,
+  seconds: number,
+  onTick?: (elapsedMs: number) => void,
+): Promise<{ latency: LatencySummary; ackTimesMs: Float64Array; seqs: Float64Array; count: number; failed: number }> {
+  const total = Math.round(rate * seconds);
+  const samples = new Float64Array(total);
+  const ackTimesMs = new Float64Array(total);
+  const seqs = new Float64Array(total);
+  const pending: Promise<void>[] = [];
+  let failed = 0;
+  const began = performance.now();
+  let sent = 0;
+  while (sent < total) {
+    const elapsed = performance.now() - began;
+    onTick?.(elapsed);
+    const due = Math.min(total, Math.floor((elapsed * rate) / 1000));
+    for (; sent < due; sent++) {
+      const n = sent;
+      const dueAt = began + (n * 1000) / rate;
+      pending.push(
+        log.append(payload(n)).then(
+          (seq) => {
+            const now = performance.now();
+            samples[n] = (now - dueAt) * 1e6;
+            ackTimesMs[n] = now - began;
+            seqs[n] = seq;
+          },
+          () => void failed++,
+        ),
+      );
+    }
+    await sleep(1);
+  }
+  await Promise.all(pending);
+  return { latency: summarizeLatencies(samples), ackTimesMs, seqs, count: total, failed };
+}
+
+async function replay(log: OrderedLog<Uint8Array>, from: number): Promise<{ rate: number; records: number; seconds: number }> {
+  const began = process.hrtime.bigint();
+  let records = 0;
+  for await (const _ of log.read(from)) records++;
+  const seconds = Number(process.hrtime.bigint() - began) / 1e9;
+  return { rate: records / seconds, records, seconds };
+}
+
+async function openLmdb(dir: string): Promise<LocalOrderedLog<Uint8Array>> {
+  return new LocalOrderedLog(await Wal.open<Uint8Array>({ path: dir, durability: 'sync' }));
+}
+
+async function failover(cluster: ClusterManifest, rate: number): Promise<{ stallMs: number; lost: number; failed: number; leader: string }> {
+  const log = await openJs(cluster, 'failover', 256);
+  await log.append(payload(0));
+  const nc = await connect({ servers: [...cluster.servers] });
+  const leader = (await (await jetstreamManager(nc)).streams.info(log.options.stream)).cluster?.leader ?? '';
+  await nc.close();
+  let killed = false;
+  const result = await steady(log, rate, 12, (elapsed) => {
+    if (!killed && elapsed > 2_000) {
+      killed = true;
+      void killNode(cluster, leader);
+    }
+  });
+  // Longest time without any ack resolving, over the whole run.
+  const times = Array.from(result.ackTimesMs.subarray(0, result.count)).filter((t) => t > 0).sort((a, b) => a - b);
+  let stallMs = 0;
+  for (let i = 1; i < times.length; i++) stallMs = Math.max(stallMs, times[i] - times[i - 1]);
+  // Every acked record must be at the seq its ack named.
+  const held = new Map<number, number>();
+  for await (const { seq, command } of log.read(1)) held.set(seq, new DataView(command.buffer, command.byteOffset).getUint32(0));
+  let lost = 0;
+  for (let n = 0; n < result.count; n++) if (result.seqs[n] > 0 && held.get(result.seqs[n]) !== n) lost++;
+  const stream = log.options.stream;
+  await log.close();
+  await restartNode(cluster, leader);
+  await deleteStream(cluster, stream);
+  return { stallMs, lost, failed: result.failed, leader };
+}
+
+export async function runReplicatedBench(options: Options): Promise<Row[]> {
+  const env = describeEnvironment();
+  const lookup = process.env[CLUSTER_ENV] ? findCluster() : null;
+  const ownDir = lookup?.manifest ? null : mkdtempSync(join(tmpdir(), 'matchlog-bench-nats-'));
+  const cluster = lookup?.manifest ?? (await startCluster({ dir: ownDir!, basePort: BASE_PORT }));
+  const scratch = mkdtempSync(join(tmpdir(), 'matchlog-bench-lmdb-'));
+  const rows: Row[] = [];
+  const say = (row: Row): void => {
+    rows.push(row);
+    const rate = row.rate_per_s === null ? '' : `${formatRate(row.rate_per_s)}/s`;
+    const lat = row.p50_ns === null ? '' : ` p50 ${formatNs(row.p50_ns)} p99 ${formatNs(row.p99_ns!)}`;
+    process.stdout.write(`${row.what.padEnd(26)} ${row.log.padEnd(22)} ${rate.padEnd(12)}${lat} ${row.note}\n`);
+  };
+  try {
+    process.stdout.write(`${environmentLine(env)}\n`);
+    const stockRecords = Math.min(options.records, 5_000);
+    const stock = await stockPublish(cluster, stockRecords);
+    say({ what: 'publish → ack, closed loop', log: 'JetStream R3 stock', rate_per_s: stock.rate, p50_ns: stock.latency.latency_ns_p50, p99_ns: stock.latency.latency_ns_p99, note: `${stockRecords} records, one ack awaited at a time` });
+
+    const js = await openJs(cluster, 'pipeline');
+    const jsRate = await burst(js, options.records);
+    say({ what: 'publish → ack, closed loop', log: 'JetStreamLog R3', rate_per_s: jsRate, p50_ns: null, p99_ns: null, note: `${options.records} records, inFlightMax ${js.options.inFlightMax}, ${js.stats().retries} retries` });
+
+    const lmdb = await openLmdb(join(scratch, 'burst'));
+    const lmdbRate = await burst(lmdb, options.records);
+    say({ what: 'publish → ack, closed loop', log: 'LMDB sync', rate_per_s: lmdbRate, p50_ns: null, p99_ns: null, note: `${options.records} records, group commit + flush` });
+
+    const jsReplay = await replay(js, 1);
+    say({ what: 'replay (read from seq 1)', log: 'JetStreamLog R3', rate_per_s: jsReplay.rate, p50_ns: null, p99_ns: null, note: `${jsReplay.records} records, ordered consumer` });
+    const lmdbReplay = await replay(lmdb, 1);
+    say({ what: 'replay (read from seq 1)', log: 'LMDB sync', rate_per_s: lmdbReplay.rate, p50_ns: null, p99_ns: null, note: `${lmdbReplay.records} records` });
+    await js.close();
+    await deleteStream(cluster, js.options.stream);
+    await lmdb.close();
+
+    const jsSteady = await openJs(cluster, 'steady');
+    const s1 = await steady(jsSteady, options.rate, options.seconds);
+    say({ what: `ack at ${formatInt(options.rate)}/s offered`, log: 'JetStreamLog R3', rate_per_s: null, p50_ns: s1.latency.latency_ns_p50, p99_ns: s1.latency.latency_ns_p99, note: `${s1.count} records, due time → ack` });
+    await jsSteady.close();
+    await deleteStream(cluster, jsSteady.options.stream);
+    const lmdbSteady = await openLmdb(join(scratch, 'steady'));
+    const s2 = await steady(lmdbSteady, options.rate, options.seconds);
+    say({ what: `ack at ${formatInt(options.rate)}/s offered`, log: 'LMDB sync', rate_per_s: null, p50_ns: s2.latency.latency_ns_p50, p99_ns: s2.latency.latency_ns_p99, note: `${s2.count} records, due time → durable` });
+    await lmdbSteady.close();
+
+    const fo = await failover(cluster, options.rate);
+    say({ what: 'leader SIGKILL under load', log: 'JetStreamLog R3', rate_per_s: null, p50_ns: null, p99_ns: null, note: `longest gap without an ack ${Math.round(fo.stallMs)} ms; acked lost ${fo.lost}; appends failed ${fo.failed} (killed ${fo.leader})` });
+
+    if (options.join > 0) {
+      const venue = await openJs(cluster, 'join');
+      await burst(venue, options.join);
+      const member = await JetStreamLog.open({ servers: cluster.servers, stream: venue.options.stream });
+      const joined = await replay(member, 1);
+      say({ what: `fresh member joins ${formatInt(options.join)}`, log: 'JetStreamLog R3', rate_per_s: joined.rate, p50_ns: null, p99_ns: null, note: `${joined.seconds.toFixed(2)} s to replay the stream` });
+      await member.close();
+      await venue.close();
+      await deleteStream(cluster, venue.options.stream);
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+    if (ownDir !== null) {
+      await stopCluster(readManifest(join(ownDir, 'cluster.json')));
+      rmSync(ownDir, { recursive: true, force: true });
+    }
+  }
+  const table = markdownTable(
+    ['what', 'log', 'rate', 'ack p50', 'ack p99', 'note'],
+    rows.map((r) => [
+      r.what,
+      r.log,
+      r.rate_per_s === null ? '' : `${formatRate(r.rate_per_s)}/s`,
+      r.p50_ns === null ? '' : formatNs(r.p50_ns),
+      r.p99_ns === null ? '' : formatNs(r.p99_ns),
+      r.note,
+    ]),
+  );
+  const written = writeResults(options.out, 'replicated', { environment: env, options, rows }, `# Replicated log (JetStream R3) vs LMDB sync\n\n${environmentLine(env)}\n\n${table}\n`);
+  process.stdout.write(`\n${table}\n\nwrote ${written.markdown_path}\n`);
+  return rows;
+}
+
+if (isMainModule(import.meta.url)) {
+  const program = new Command()
+    .option('--records <n>', 'records per throughput run', (v) => Number(v), 50_000)
+    .option('--rate <n>', 'offered records/s for the latency and failover runs', (v) => Number(v), 5_000)
+    .option('--seconds <n>', 'seconds of the steady latency runs', (v) => Number(v), 3)
+    .option('--join <n>', 'records a fresh member replays (0: skip)', (v) => Number(v), 200_000)
+    .option('--out <dir>', 'results directory', 'bench/replicated/results')
+    .parse();
+  runReplicatedBench(program.opts<Options>()).catch((error: Error) => {
+    process.stderr.write(`${error.stack ?? error.message}\n`);
+    process.exitCode = 1;
+  });
+}

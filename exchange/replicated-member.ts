@@ -1,0 +1,451 @@
+// Why this file exists: the report's primary-primary pair, built on JetStream as the
+// "coupling facility". Every member accepts submits and publishes them to one stream; the
+// stream's order is the one total order; every member applies every record (its own and the
+// others') in that order to its own deterministic engine, so all members hold the same books at
+// every sequence number. A submit resolves once the stream's quorum stored the command AND this
+// member applied it, with seq = its stream sequence. Kept apart from exchange.ts (the local,
+// sequencing pipeline, being restructured for the binary record) behind this one class, so
+// neither path changes the other; engine/ is unchanged.
+//
+// With a `dir`, a member writes checkpoints of its engine there (every checkpointEveryCommands records
+// and at close) and reopens from the newest one that verifies, replaying the stream after it.
+// Not yet here (see README): the binary record (records are msgpack until issue 9's format
+// lands), worker threads and the backup thread (one engine on the caller's thread; a checkpoint
+// is taken on it), trimming the stream behind every member's confirmed checkpoint.
+
+import { pack, unpack } from 'msgpackr';
+import { nuid } from '@nats-io/transport-node';
+import {
+  Engine,
+  ParsedCommand,
+  parseCommand,
+  RejectCode,
+  toCommand,
+  type Command,
+  type Depth,
+  type InstrumentSpec,
+  type OrderId,
+  type OrderView,
+} from '../engine/index.js';
+import { JetStreamLog, WalRangeError, type JetStreamLogOptions, type RecordCodec } from '../wal/index.js';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { CheckpointCorruptError, CheckpointStore, CheckpointWriteError } from '../replay/index.js';
+import { DirLock } from './dir-lock.js';
+import { EventStream, type ExchangeEvent } from './event-stream.js';
+import { ExchangeOptionsError } from './options.js';
+import type { SubmitResult } from './pending.js';
+
+export interface ReplicationOptions {
+  /** nats:// URLs of the JetStream cluster. */
+  servers: string[];
+  /** The venue's stream; every member of the venue names the same one. */
+  stream: string;
+  /** Raft replicas of the stream when this member creates it (default 3). */
+  replicas?: number;
+  /**
+   * This member's stable name in the venue (with a dir): it registers at open (confirming the
+   * seq it restored, 0 when new), confirms each checkpoint's seq, and trims the stream behind the
+   * lowest confirmation of every named member. In a venue that trims, name every member: an
+   * unnamed one is not protected. A dead member's confirmation holds trimming back until
+   * JetStreamLog.forget(name).
+   */
+  member?: string;
+  /** Limits of the log (in flight, timeouts); see JetStreamLogOptions. */
+  log?: Omit<Partial<JetStreamLogOptions<MemberRecord>>, 'servers' | 'stream' | 'replicas' | 'codec'>;
+}
+
+export interface ReplicatedExchangeOptions {
+  /**
+   * This member's own directory, held exclusively (a lock) so two members never share it. Its
+   * checkpoints live in `dir/checkpoints`; without a dir a member replays the stream from seq 1.
+   */
+  dir?: string;
+  /** Records applied between checkpoints (with a dir). */
+  checkpointEveryCommands?: number;
+  /** Checkpoints kept in the dir. */
+  checkpointsKept?: number;
+  instruments: InstrumentSpec[];
+  ordersMax?: number;
+  replication: ReplicationOptions;
+  /** Submits published but not yet applied here at most; more resolve with QUEUE_FULL. */
+  pendingMax?: number;
+  /** Events buffered per `events()` subscriber. */
+  eventsBacklogMax?: number;
+}
+
+/** What the stream holds per command: who submitted it (to resolve its promise) and the command. */
+export interface MemberRecord {
+  /** Submitting member's id (fresh per open). */
+  m: string;
+  /** The member's submit counter. */
+  n: number;
+  c: Command;
+}
+
+const MEMBER_CODEC: RecordCodec<MemberRecord> = {
+  encode: (record) => pack(record),
+  decode: (bytes) => unpack(bytes) as MemberRecord,
+};
+
+const OPTION_NAMES = ['dir', 'instruments', 'ordersMax', 'replication', 'pendingMax', 'eventsBacklogMax', 'checkpointEveryCommands', 'checkpointsKept'];
+const REPLICATION_NAMES = ['servers', 'stream', 'replicas', 'member', 'log'];
+
+/** Checks the shape a replicated open needs; the log and engine check their own values. */
+export function checkReplicatedOptions(options: unknown): ReplicatedExchangeOptions {
+  if (typeof options !== 'object' || options === null) throw new ExchangeOptionsError('options must be an object');
+  const given = options as Record<string, unknown>;
+  for (const key of Object.keys(given)) {
+    if (!OPTION_NAMES.includes(key)) {
+      throw new ExchangeOptionsError(`option '${key}' does not apply to a replicated exchange (known: ${OPTION_NAMES.join(', ')})`);
+    }
+  }
+  const replication = given['replication'];
+  if (typeof replication !== 'object' || replication === null) throw new ExchangeOptionsError('replication must be an object');
+  for (const key of Object.keys(replication)) {
+    if (!REPLICATION_NAMES.includes(key)) {
+      throw new ExchangeOptionsError(`unknown replication option '${key}' (known: ${REPLICATION_NAMES.join(', ')})`);
+    }
+  }
+  if (!Array.isArray(given['instruments'])) throw new ExchangeOptionsError('instruments are required for a replicated exchange');
+  if (given['dir'] !== undefined && (typeof given['dir'] !== 'string' || given['dir'] === '')) {
+    throw new ExchangeOptionsError('dir must be a non-empty string');
+  }
+  for (const key of ['ordersMax', 'pendingMax', 'eventsBacklogMax', 'checkpointEveryCommands', 'checkpointsKept'] as const) {
+    const value = given[key];
+    if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1)) {
+      throw new ExchangeOptionsError(`${key} must be a positive integer (got ${String(value)})`);
+    }
+  }
+  return options as ReplicatedExchangeOptions;
+}
+
+interface MySubmit {
+  resolve(result: SubmitResult): void;
+  reject(error: Error): void;
+}
+
+export interface ReplicatedExchangeStats {
+  /** Last stream seq applied by this member. */
+  lastSeq: number;
+  submitted: number;
+  /** This member's submits acknowledged (stored by the quorum and applied here). */
+  acknowledged: number;
+  /** Records applied here, every member's. */
+  applied: number;
+  pending: number;
+  rejectedBeforeLog: number;
+  /** Seq of the checkpoint this member opened from (0: replayed the stream from seq 1). */
+  restoredFromSeq: number;
+  checkpointsWritten: number;
+  log: ReturnType<JetStreamLog<MemberRecord>['stats']>;
+  failed: string | null;
+}
+
+export class ReplicatedExchange {
+  private readonly engine: Engine;
+  private readonly log: JetStreamLog<MemberRecord>;
+  private readonly memberId = nuid.next();
+  private readonly parsed = new ParsedCommand();
+  private readonly instrumentIndex = new Map<string, number>();
+  private readonly mine = new Map<number, MySubmit>();
+  private readonly streams = new Set<EventStream>();
+  private readonly abort = new AbortController();
+  private readonly maxPending: number;
+  private readonly eventsBacklogMax: number;
+  private next = 0;
+  private applied_seq = 0;
+  private lastTimeMs = 0;
+  private failure: Error | null = null;
+  private closing: Promise<void> | null = null;
+  private reading: Promise<void> = Promise.resolve();
+  private seqWaiters: { seq: number; wake: () => void }[] = [];
+  private readonly counters = { submitted: 0, acknowledged: 0, applied: 0, rejectedBeforeLog: 0, checkpointsWritten: 0 };
+  private readonly checkpointEvery: number;
+  private readonly checkpointsKept: number;
+  private checkpointSeq: number;
+  private readonly memberName: string | undefined;
+  private confirming: Promise<void> = Promise.resolve();
+
+  private constructor(
+    engine: Engine,
+    log: JetStreamLog<MemberRecord>,
+    options: ReplicatedExchangeOptions,
+    private readonly lock: DirLock | null,
+    private readonly store: CheckpointStore | null,
+    private readonly restoredSeq: number,
+  ) {
+    this.engine = engine;
+    this.applied_seq = restoredSeq;
+    this.checkpointEvery = options.checkpointEveryCommands ?? 100_000;
+    this.checkpointsKept = options.checkpointsKept ?? 2;
+    this.checkpointSeq = restoredSeq;
+    this.memberName = options.replication.member;
+    this.log = log;
+    this.maxPending = options.pendingMax ?? 65_536;
+    this.eventsBacklogMax = options.eventsBacklogMax ?? 65_536;
+    engine.instruments.forEach((spec, index) => this.instrumentIndex.set(spec.symbol, index));
+  }
+
+  /**
+   * Join the venue's stream: connect, replay the stream from its first record into a fresh
+   * engine, and resolve once this member has applied everything the stream held at open.
+   * Throws WalQuorumError when the cluster has no quorum, WalRangeError when the stream was
+   * trimmed (a member without a checkpoint cannot join it).
+   */
+  static async open(options: ReplicatedExchangeOptions): Promise<ReplicatedExchange> {
+    checkReplicatedOptions(options);
+    // Bad instruments fail before anything connects or touches the directory.
+    let engine = new Engine({ instruments: options.instruments, ordersMax: options.ordersMax });
+    let lock: DirLock | null = null;
+    let store: CheckpointStore | null = null;
+    let restoredSeq = 0;
+    if (options.dir !== undefined) {
+      mkdirSync(options.dir, { recursive: true });
+      lock = DirLock.acquire(options.dir);
+      try {
+        store = new CheckpointStore(join(options.dir, 'checkpoints'));
+        const restored = restoreNewest(store);
+        if (restored !== null) {
+          engine = restored.engine;
+          restoredSeq = restored.seq;
+        }
+      } catch (error) {
+        lock.release();
+        throw error;
+      }
+    }
+    let log: JetStreamLog<MemberRecord>;
+    try {
+      log = await JetStreamLog.open<MemberRecord>({
+        ...options.replication.log,
+        servers: options.replication.servers,
+        stream: options.replication.stream,
+        replicas: options.replication.replicas ?? 3,
+        codec: MEMBER_CODEC,
+      });
+    } catch (error) {
+      lock?.release();
+      throw error;
+    }
+    const member = new ReplicatedExchange(engine, log, options, lock, store, restoredSeq);
+    try {
+      const tail = await log.tail();
+      if (restoredSeq > tail) {
+        throw new WalRangeError(restoredSeq, `checkpoint at seq ${restoredSeq} is ahead of stream ${options.replication.stream} (last seq ${tail}): a different or recreated stream`);
+      }
+      if (log.firstSeq > restoredSeq + 1) {
+        throw new WalRangeError(
+          restoredSeq + 1,
+          `stream ${options.replication.stream} starts at seq ${log.firstSeq}: this member needs seq ${restoredSeq + 1} (its newest checkpoint is at ${restoredSeq})`,
+        );
+      }
+      // A named member registers before it reads: its confirmation (0 when new) holds trimming
+      // back until it has a checkpoint of its own, so no other member trims what it still needs.
+      if (options.replication.member !== undefined) await log.confirm(options.replication.member, restoredSeq);
+      member.reading = member.follow(restoredSeq + 1);
+      await member.appliedThrough(tail);
+      if (member.failure !== null) throw member.failure;
+      return member;
+    } catch (error) {
+      member.abort.abort();
+      await log.close().catch(() => undefined);
+      lock?.release();
+      throw error;
+    }
+  }
+
+  private async follow(from: number): Promise<void> {
+    try {
+      for await (const { seq, command: record } of this.log.read(from, { follow: true, signal: this.abort.signal })) {
+        this.apply(seq, record);
+      }
+    } catch (error) {
+      if (!this.abort.signal.aborted) this.fail(error as Error);
+    }
+  }
+
+  /** Applies one stream record: the same engine call on every member, in stream order. */
+  private apply(seq: number, record: MemberRecord): void {
+    const events = this.engine.apply(record.c);
+    this.applied_seq = seq;
+    this.counters.applied++;
+    if (record.m === this.memberId) {
+      const submit = this.mine.get(record.n);
+      if (submit !== undefined) {
+        this.mine.delete(record.n);
+        this.counters.acknowledged++;
+        submit.resolve({ seq, events });
+      }
+    }
+    if (this.streams.size > 0) {
+      for (const event of events) {
+        const withSeq = { ...event, seq } as ExchangeEvent;
+        for (const stream of this.streams) stream.push(withSeq);
+      }
+    }
+    if (this.store !== null && seq - this.checkpointSeq >= this.checkpointEvery) this.checkpoint();
+    if (this.seqWaiters.length > 0) {
+      const ready = this.seqWaiters.filter((w) => w.seq <= seq);
+      this.seqWaiters = this.seqWaiters.filter((w) => w.seq > seq);
+      for (const waiter of ready) waiter.wake();
+    }
+  }
+
+  /**
+   * Writes the engine at the last applied seq (on this thread: matching waits for the snapshot
+   * and its write). A failed write stops the member (CheckpointWriteError), never a warning.
+   */
+  private checkpoint(): void {
+    if (this.store === null || this.applied_seq === this.checkpointSeq) return;
+    try {
+      this.store.write(
+        { seq: this.applied_seq, commands: this.applied_seq, digest: '', stateHash: this.engine.stateHash(), writtenAtMs: Date.now() },
+        this.engine.snapshot(),
+      );
+      this.store.prune(this.checkpointsKept);
+    } catch (error) {
+      this.fail(new CheckpointWriteError(`member checkpoint at seq ${this.applied_seq} in ${this.store.dir}: ${(error as Error).message}`));
+      return;
+    }
+    this.checkpointSeq = this.applied_seq;
+    this.counters.checkpointsWritten++;
+    this.confirmCheckpoint(this.applied_seq);
+  }
+
+  /** Housekeeping, off the ack path: a failure only postpones trimming (a warning). */
+  private confirmCheckpoint(seq: number): void {
+    const name = this.memberName;
+    if (name === undefined) return;
+    this.confirming = this.confirming
+      .then(() => this.log.confirm(name, seq))
+      .then(() => this.log.trimConfirmed())
+      .then(
+        () => undefined,
+        (error: Error) => process.emitWarning(`member ${name}: confirming checkpoint ${seq} failed: ${error.message}`),
+      );
+  }
+
+  /** Resolves once this member has applied every record up to `seq`. */
+  appliedThrough(seq: number): Promise<void> {
+    if (seq <= this.applied_seq || this.failure !== null) return Promise.resolve();
+    return new Promise((wake) => this.seqWaiters.push({ seq, wake }));
+  }
+
+  /** The stream's current last seq (a round trip to the cluster). */
+  streamTail(): Promise<number> {
+    return this.log.tail();
+  }
+
+  /** Last stream seq applied here (the state every query reflects). */
+  get lastSeq(): number {
+    return this.applied_seq;
+  }
+
+  submit(command: unknown): Promise<SubmitResult> {
+    if (this.failure !== null) return Promise.reject(this.failure);
+    this.counters.submitted++;
+    const p = this.parsed;
+    const reason = parseCommand(command, this.instrumentIndex, this.engine.instruments, p, false);
+    if (this.closing !== null) return Promise.resolve(this.refuse(p.op, p.id, RejectCode.EXCHANGE_CLOSED));
+    if (reason !== null) return Promise.resolve(this.refuse(p.op, p.id, reason));
+    if (this.mine.size >= this.maxPending) return Promise.resolve(this.refuse(p.op, p.id, RejectCode.QUEUE_FULL));
+    // Time travels in the command, so every member applies the same value.
+    const now = Date.now();
+    p.time = now > this.lastTimeMs ? now : this.lastTimeMs;
+    this.lastTimeMs = p.time;
+    const n = this.next++;
+    const record: MemberRecord = { m: this.memberId, n, c: toCommand(p) };
+    return new Promise<SubmitResult>((resolve, reject) => {
+      this.mine.set(n, { resolve, reject });
+      this.log.append(record).catch((error: Error) => {
+        // Not stored by a quorum: fail closed (the member must be reopened to learn what the
+        // stream holds), never acknowledge.
+        this.fail(error);
+      });
+    });
+  }
+
+  private refuse(op: Command['op'] | null, id: OrderId | null, reason: RejectCode): SubmitResult {
+    this.counters.rejectedBeforeLog++;
+    return { seq: null, events: [{ type: 'rejected', op, id, reason }] };
+  }
+
+  private fail(error: Error): void {
+    if (this.failure !== null) return;
+    this.failure = error;
+    for (const submit of this.mine.values()) submit.reject(error);
+    this.mine.clear();
+    for (const stream of [...this.streams]) stream.fail(error);
+    for (const waiter of this.seqWaiters.splice(0)) waiter.wake();
+    this.abort.abort();
+  }
+
+  depth(symbol: string, levels = 10): Depth {
+    return this.engine.depth(symbol, levels);
+  }
+
+  order(id: OrderId): OrderView | undefined {
+    return this.engine.order(id);
+  }
+
+  stateHash(): string {
+    return this.engine.stateHash();
+  }
+
+  events(): AsyncIterableIterator<ExchangeEvent> {
+    const stream = new EventStream(this.eventsBacklogMax, (s) => this.streams.delete(s));
+    if (this.closing !== null || this.failure !== null) stream.end();
+    else this.streams.add(stream);
+    return stream;
+  }
+
+  stats(): ReplicatedExchangeStats {
+    return {
+      lastSeq: this.applied_seq,
+      ...this.counters,
+      pending: this.mine.size,
+      restoredFromSeq: this.restoredSeq,
+      log: this.log.stats(),
+      failed: this.failure?.message ?? null,
+    };
+  }
+
+  /** Waits for this member's submits to be applied, then leaves the stream. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    await this.log.flush();
+    if (this.failure === null && this.log.lastSeq > this.applied_seq) await this.appliedThrough(this.log.lastSeq);
+    for (const stream of this.streams) stream.end();
+    this.streams.clear();
+    this.abort.abort();
+    await this.reading;
+    if (this.failure === null) this.checkpoint();
+    await this.confirming;
+    await this.log.close();
+    this.lock?.release();
+    if (this.failure !== null) throw this.failure;
+  }
+}
+
+/**
+ * The newest checkpoint that reads back whole and whose restored engine has the state hash it
+ * recorded; older ones are tried when a newer one is corrupt (with a warning).
+ */
+function restoreNewest(store: CheckpointStore): { engine: Engine; seq: number } | null {
+  for (const seq of store.list()) {
+    try {
+      const { header, snapshot } = store.read(seq);
+      const engine = Engine.restore(snapshot);
+      if (engine.stateHash() !== header.stateHash) throw new CheckpointCorruptError(`checkpoint at seq ${seq}: state hash differs after restore`);
+      return { engine, seq };
+    } catch (error) {
+      process.emitWarning(`skipping member checkpoint ${seq}: ${(error as Error).message}`);
+    }
+  }
+  return null;
+}

@@ -1,0 +1,107 @@
+// Why this file exists: every JetStream test needs the cluster .ci/run started (found through
+// MATCHLOG_NATS_CLUSTER; in CI its absence fails the file, locally it skips loudly), a stream of
+// its own, records whose content says who wrote them and in which order (so a read-back can
+// prove nothing was lost, duplicated or reordered), and a way to put every node back after a
+// test killed some.
+
+import { describe } from 'vitest';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { JetStreamLog, type JetStreamLogOptions } from '../../wal/index.js';
+import { findCluster, restartNode, type ClusterManifest } from '../support/nats-cluster.js';
+
+const lookup = findCluster();
+/** The running cluster, or null when running locally without one (tests skip). */
+export const cluster: ClusterManifest | null = lookup.manifest;
+export const describeCluster = cluster === null ? describe.skip : describe;
+
+export function need_cluster(): ClusterManifest {
+  if (cluster === null) throw new Error('no JetStream cluster');
+  return cluster;
+}
+
+let streams = 0;
+/** A stream name no other test (or earlier run) uses. */
+export function stream_name(tag: string): string {
+  return `T_${tag}_${process.pid}_${Date.now().toString(36)}_${streams++}`;
+}
+
+export async function open_log<T = Uint8Array>(
+  stream: string,
+  options: Partial<JetStreamLogOptions<T>> = {},
+): Promise<JetStreamLog<T>> {
+  return JetStreamLog.open<T>({ servers: need_cluster().servers, stream, ...options } as JetStreamLogOptions<T>);
+}
+
+/** Record `n` of writer `writer`: 16 bytes, content a function of both. */
+export function record(writer: number, n: number): Uint8Array {
+  const bytes = new Uint8Array(16);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, writer);
+  view.setUint32(4, n);
+  view.setFloat64(8, writer * 1_000_003 + n);
+  return bytes;
+}
+
+export function parse_record(bytes: Uint8Array): { writer: number; n: number } {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { writer: view.getUint32(0), n: view.getUint32(4) };
+}
+
+/** Run `fn` with a manager connection to the cluster. */
+export async function with_manager<R>(fn: (jsm: Awaited<ReturnType<typeof jetstreamManager>>) => Promise<R>): Promise<R> {
+  const nc = await connect({ servers: [...need_cluster().servers], maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+  try {
+    return await fn(await jetstreamManager(nc, { timeout: 20_000 }));
+  } finally {
+    await nc.close();
+  }
+}
+
+/** server_name of the stream's Raft leader (waits through an election). */
+export async function stream_leader(stream: string, msMax = 20_000): Promise<string> {
+  const deadline = Date.now() + msMax;
+  for (;;) {
+    const leader = await with_manager(async (jsm) => (await jsm.streams.info(stream)).cluster?.leader).catch(() => undefined);
+    if (leader !== undefined && leader !== '') return leader;
+    if (Date.now() > deadline) throw new Error(`stream ${stream} has no leader after ${msMax} ms`);
+    await new Promise((done) => setTimeout(done, 200));
+  }
+}
+
+/** Wait until the stream has a leader and every replica is current (caught up). */
+export async function wait_replicas_current(stream: string, msMax = 30_000): Promise<void> {
+  const deadline = Date.now() + msMax;
+  for (;;) {
+    const ok = await with_manager(async (jsm) => {
+      const info = await jsm.streams.info(stream);
+      const replicas = info.cluster?.replicas ?? [];
+      return info.cluster?.leader !== undefined && replicas.length === info.config.num_replicas - 1 && replicas.every((r) => r.current && !r.offline);
+    }).catch(() => false);
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`stream ${stream}: replicas not current after ${msMax} ms`);
+    await new Promise((done) => setTimeout(done, 200));
+  }
+}
+
+export async function delete_stream(stream: string): Promise<void> {
+  await with_manager((jsm) => jsm.streams.delete(stream)).catch(() => undefined);
+}
+
+/** Restart every node a test killed, so the next test starts with three. */
+export async function all_nodes_up(): Promise<void> {
+  const manifest = need_cluster();
+  for (const node of manifest.nodes) await restartNode(manifest, node.name);
+}
+
+/** Read the whole stream through a fresh log and return every record in order. */
+export async function read_all(stream: string): Promise<{ seq: number; writer: number; n: number }[]> {
+  const log = await open_log(stream);
+  const out: { seq: number; writer: number; n: number }[] = [];
+  try {
+    for await (const { seq, command } of log.read(log.firstSeq)) out.push({ seq, ...parse_record(command) });
+  } finally {
+    await log.close();
+  }
+  return out;
+}
