@@ -12,7 +12,8 @@
 //   [1]       u8   kind: 0 new, 1 cancel, 2 modify, 3 mark
 //   [2, 4)    u16  bit fields (BIT_FIELDS, low bits first) and ID_IS_STRING (bit 15)
 //   [4, 8)    u32  crc32c of bytes [0, 4) then [8, end)
-//   [8, 16)   f64  seq
+//   [8, 16)   f64  seq, or 0 when the log assigns the order after encoding (a replicated
+//                  stream): the record is then numbered by where the log holds it
 // commands (kinds 0-2):
 //   [16, 24)  f64  time
 //   then each NUMBER_FIELDS entry whose kinds include this one, in table order (u32 or f64)
@@ -42,6 +43,8 @@ const KIND_OP = ['new', 'cancel', 'modify'] as const;
 const ORDER_TYPE_CODE: Record<string, number> = { limit: 0, market: 1, stop_limit: 2, stop_market: 3 };
 
 const HEADER_BYTES = 16;
+/** The seq a record is encoded with when its log assigns the order (e.g. a JetStream stream). */
+export const SEQ_BY_LOG = 0;
 const CRC_OFFSET = 4;
 const ID_IS_STRING = 1 << 15;
 /** Longest string a record carries (ids and accounts are ≤ 64 units, digests 16, state hashes 64). */
@@ -274,7 +277,7 @@ export class CommandRecordDecoder {
       this.damaged(`checksum mismatch (stored 0x${stored.toString(16).padStart(8, '0')}, computed 0x${crc.toString(16).padStart(8, '0')})`);
     }
     const recordSeq = readF64(bytes, start + 8);
-    if (recordSeq !== seq) this.damaged(`record carries seq ${recordSeq}`);
+    if (recordSeq !== seq && recordSeq !== SEQ_BY_LOG) this.damaged(`record carries seq ${recordSeq}`);
     const kind = bytes[start + 1];
     if (kind === KIND_MARK) {
       this.need(start + 32);

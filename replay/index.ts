@@ -18,6 +18,7 @@ export {
   COMMAND_RECORD_BYTES_MAX,
   KIND_MARK,
   RECORD_VERSION,
+  SEQ_BY_LOG,
   type CommandRecordErrorCode,
 } from './command-record.js';
 export { fsyncDirectory, writeFileDurably } from './durable-file.js';

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { ParsedCommand } from '../../engine/index.js';
-import { CommandRecordDecoder, CommandRecordEncoder, CommandRecordError, RECORD_VERSION } from '../../replay/command-record.js';
+import { CommandRecordDecoder, CommandRecordEncoder, CommandRecordError, RECORD_VERSION, SEQ_BY_LOG } from '../../replay/command-record.js';
 
 function order(): ParsedCommand {
   const p = new ParsedCommand();
@@ -57,6 +57,13 @@ describe('command record damage', () => {
     const error = decodeError(bytes, 4);
     expect(error.seq).toBe(4);
     expect(error.message).toContain('carries seq 3');
+  });
+
+  it('accepts a record encoded before its log numbered it (seq 0, a replicated stream) at any seq', () => {
+    const bytes = new CommandRecordEncoder().encodeCommand(SEQ_BY_LOG, order());
+    const decoder = new CommandRecordDecoder(['AAA']);
+    expect(() => decoder.decode(bytes, 0, bytes.length, 12345)).not.toThrow();
+    expect(decoder.command.id).toBe('order-1');
   });
 
   it('refuses to encode a string longer than a record carries', () => {
