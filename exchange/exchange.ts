@@ -419,11 +419,13 @@ export class Exchange {
     }
     for (const stream of [...this.streams]) stream.fail(error);
     for (const wake of this.idleWaiters.splice(0)) wake();
+    // Abandon, not close: records not yet committing belong to submits just refused; flushing
+    // them would bring refused commands back on reopen.
+    const wal = this.wal;
     this.failCleanup = Promise.allSettled([
       this.shards.destroy(),
       this.checkpointer.terminate(),
-      this.wal
-        .close()
+      (wal.abandon === undefined ? wal.close() : wal.abandon())
         .catch(() => undefined)
         .finally(() => this.lock?.release()),
     ]).then(() => undefined);

@@ -541,6 +541,22 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
     return this.closing;
   }
 
+  abandon(): Promise<void> {
+    if (this.closing !== null) return this.closing;
+    const open = this.open_batch;
+    if (open !== null) {
+      // Nothing of it reached LMDB: issue() puts a batch's chunks only when it starts its commit.
+      this.open_batch = null;
+      this.builder = null;
+      this.chunk_open = false;
+      this.next_seq = open.first_seq;
+      const error = new WalClosedError(`records ${open.first_seq}..${open.last_seq} were dropped: the WAL was abandoned (${this.options.path})`);
+      open.visible.reject(error);
+      open.durable.reject(error);
+    }
+    return this.close();
+  }
+
   private async close_now(): Promise<void> {
     try {
       await this.flush();

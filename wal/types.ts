@@ -89,6 +89,15 @@ export interface WriteAheadLog<T = unknown> {
 
   /** Flush everything appended, then release the storage. Idempotent. */
   close(): Promise<void>;
+
+  /**
+   * Fail-closed shutdown: records appended but not yet handed to the store are dropped (their
+   * `visible` and `durable` reject with WalClosedError; their numbers were never durable), a
+   * commit already under way finishes, then the storage is released. For a caller that stops
+   * acknowledging and has refused those records' submits, so none of them reappears on reopen.
+   * Optional: callers fall back to close().
+   */
+  abandon?(): Promise<void>;
 }
 
 /**

@@ -66,4 +66,7 @@ export class Wal<T = unknown> implements WriteAheadLog<T> {
   close(): Promise<void> {
     return this.log.close();
   }
+  abandon(): Promise<void> {
+    return this.log.abandon === undefined ? this.log.close() : this.log.abandon();
+  }
 }
