@@ -47,8 +47,10 @@ export class Exchange {
   private readonly parsed = new ParsedCommand();
   /** Writes each admitted command once as the binary record the log stores. */
   private readonly encoder = new CommandRecordEncoder();
-  /** False for memory durability: its log keeps nothing, so nothing is encoded. */
+  /** Whether records are encoded: the log keeps them, or the backup thread follows them. */
   private readonly logsRecords: boolean;
+  /** The backup thread follows the log's bytes (checkpointer.recorded after every append). */
+  private readonly followsRecords: boolean;
   private readonly instrumentIndex = new Map<string, number>();
   private readonly specs;
   /** Commands logged since the log began (acknowledged or not). */
@@ -82,7 +84,9 @@ export class Exchange {
     private readonly recovery: RecoveryStats,
     private readonly lock: DirLock | null,
   ) {
-    this.logsRecords = wal.durability !== 'memory';
+    this.followsRecords = checkpointer.followsRecords;
+    // A memory log keeps nothing: encode only if the backup thread needs the records.
+    this.logsRecords = wal.durability !== 'memory' || this.followsRecords;
     this.specs = view.instruments;
     this.specs.forEach((spec, index) => this.instrumentIndex.set(spec.symbol, index));
     this.commands = start.commands;
@@ -265,9 +269,11 @@ export class Exchange {
     try {
       const next = this.wal.lastSeq + 1;
       this.seqReservation?.cover(next);
-      seq = this.wal.append(this.logsRecords ? this.encoder.encodeCommand(next, p) : NO_RECORD).seq;
+      const bytes = this.logsRecords ? this.encoder.encodeCommand(next, p) : NO_RECORD;
+      seq = this.wal.append(bytes).seq;
       // The record carries its seq; the log numbers records lastSeq + 1 (replay checks both).
       if (seq !== next) throw new Error(`assertion: the log numbered record ${next} as ${seq}`);
+      if (this.followsRecords) this.checkpointer.recorded(seq, bytes);
     } catch (error) {
       // Overload is back-pressure on this one record; anything else (a full disk or map, an
       // I/O error) means the log cannot take more: fail closed.
@@ -370,7 +376,9 @@ export class Exchange {
     try {
       const next = this.wal.lastSeq + 1;
       this.seqReservation?.cover(next);
-      const { seq } = this.wal.append(this.logsRecords ? this.encoder.encodeMark(next, mark) : NO_RECORD);
+      const bytes = this.logsRecords ? this.encoder.encodeMark(next, mark) : NO_RECORD;
+      const { seq } = this.wal.append(bytes);
+      if (this.followsRecords) this.checkpointer.recorded(seq, bytes);
       this.counters.marks++;
       this.checkpointer.marked(seq, mark);
       this.scheduleFlush();
