@@ -127,23 +127,6 @@ export class CommandRecordError extends Error {
   }
 }
 
-// f64 through a scratch: no DataView (and no allocation) per buffer.
-const F64 = new Float64Array(1);
-const F64_BYTES = new Uint8Array(F64.buffer);
-const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-function writeF64(b: Uint8Array, o: number, value: number): void {
-  F64[0] = value;
-  if (LITTLE_ENDIAN_HOST) for (let i = 0; i < 8; i++) b[o + i] = F64_BYTES[i];
-  else for (let i = 0; i < 8; i++) b[o + i] = F64_BYTES[7 - i];
-}
-
-function readF64(b: Uint8Array, o: number): number {
-  if (LITTLE_ENDIAN_HOST) for (let i = 0; i < 8; i++) F64_BYTES[i] = b[o + i];
-  else for (let i = 0; i < 8; i++) F64_BYTES[7 - i] = b[o + i];
-  return F64[0];
-}
-
 function writeU32(b: Uint8Array, o: number, value: number): void {
   b[o] = value & 0xff;
   b[o + 1] = (value >>> 8) & 0xff;
@@ -166,6 +149,7 @@ const UNITS: number[] = [];
  */
 export class CommandRecordEncoder {
   private readonly buffer = new Uint8Array(COMMAND_RECORD_BYTES_MAX);
+  private readonly view = new DataView(this.buffer.buffer);
   private seq = 0;
 
   /** The record of `p` (validated by parseCommand, time stamped) at `seq`. */
@@ -186,19 +170,20 @@ export class CommandRecordEncoder {
     b[1] = kind;
     b[2] = bits & 0xff;
     b[3] = bits >>> 8;
-    writeF64(b, 8, seq);
-    writeF64(b, 16, p.time);
+    const v = this.view;
+    v.setFloat64(8, seq, true);
+    v.setFloat64(16, p.time, true);
     let o = 24;
     const numbers = NUMBERS_BY_KIND[kind];
     for (let i = 0; i < numbers.length; i++) {
       const f = numbers[i];
-      if (f.width === 4) writeU32(b, o, f.get(p));
-      else writeF64(b, o, f.get(p));
+      if (f.width === 4) v.setUint32(o, f.get(p), true);
+      else v.setFloat64(o, f.get(p), true);
       o += f.width;
     }
     if (typeof id === 'string') o = this.writeString(o, id);
     else {
-      writeF64(b, o, id as number);
+      v.setFloat64(o, id as number, true);
       o += 8;
     }
     o = this.writeString(o, p.account);
@@ -213,9 +198,10 @@ export class CommandRecordEncoder {
     b[1] = KIND_MARK;
     b[2] = 0;
     b[3] = 0;
-    writeF64(b, 8, seq);
-    writeF64(b, 16, mark.upto);
-    writeF64(b, 24, mark.commands);
+    const v = this.view;
+    v.setFloat64(8, seq, true);
+    v.setFloat64(16, mark.upto, true);
+    v.setFloat64(24, mark.commands, true);
     let o = this.writeString(32, mark.digest);
     o = this.writeString(o, mark.stateHash ?? '');
     return this.seal(o);
@@ -254,6 +240,9 @@ export class CommandRecordDecoder {
   mark: MarkRecord | null = null;
   private seq = 0;
   private end = 0;
+  /** A view of the last source array (a log chunk holds many records: one view per chunk). */
+  private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(8));
+  private viewOf: Uint8Array | null = null;
 
   /** `symbols[i]`: the symbol of instrument i (configuration order). */
   constructor(private readonly symbols: readonly string[]) {}
@@ -276,13 +265,18 @@ export class CommandRecordDecoder {
     if (crc !== stored) {
       this.damaged(`checksum mismatch (stored 0x${stored.toString(16).padStart(8, '0')}, computed 0x${crc.toString(16).padStart(8, '0')})`);
     }
-    const recordSeq = readF64(bytes, start + 8);
+    if (bytes !== this.viewOf) {
+      this.viewOf = bytes;
+      this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    }
+    const v = this.view;
+    const recordSeq = v.getFloat64(start + 8, true);
     if (recordSeq !== seq && recordSeq !== SEQ_BY_LOG) this.damaged(`record carries seq ${recordSeq}`);
     const kind = bytes[start + 1];
     if (kind === KIND_MARK) {
       this.need(start + 32);
-      const upto = readF64(bytes, start + 16);
-      const commands = readF64(bytes, start + 24);
+      const upto = v.getFloat64(start + 16, true);
+      const commands = v.getFloat64(start + 24, true);
       let o = this.readString(bytes, start + 32);
       const digest = this.lastString;
       o = this.readString(bytes, o);
@@ -297,7 +291,7 @@ export class CommandRecordDecoder {
     const bits = bytes[start + 2] | (bytes[start + 3] << 8);
     p.op = KIND_OP[kind];
     this.need(start + 24);
-    p.time = readF64(bytes, start + 16);
+    p.time = v.getFloat64(start + 16, true);
     const bitFields = BITS_BY_KIND[kind];
     for (let i = 0; i < bitFields.length; i++) {
       const f = bitFields[i];
@@ -308,7 +302,7 @@ export class CommandRecordDecoder {
     for (let i = 0; i < numbers.length; i++) {
       const f = numbers[i];
       this.need(o + f.width);
-      f.set(p, f.width === 4 ? readU32(bytes, o) : readF64(bytes, o));
+      f.set(p, f.width === 4 ? v.getUint32(o, true) : v.getFloat64(o, true));
       o += f.width;
     }
     if ((bits & ID_IS_STRING) !== 0) {
@@ -316,7 +310,7 @@ export class CommandRecordDecoder {
       p.id = this.lastString;
     } else {
       this.need(o + 8);
-      p.id = readF64(bytes, o);
+      p.id = v.getFloat64(o, true);
       o += 8;
     }
     o = this.readString(bytes, o);
