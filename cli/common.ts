@@ -80,6 +80,10 @@ export function locateDataDir(dir: string): DataDir {
   if (hasLog && !existsSync(join(walDir, 'data.mdb'))) {
     throw new CliError(`${dir} has no write-ahead log (${join(walDir, 'data.mdb')} is missing)`, EXIT_FAILURE);
   }
+  // LMDB would initialise an empty file as a fresh log: the evidence of a lost log would go.
+  if (hasLog && statSync(join(walDir, 'data.mdb')).size === 0) {
+    throw new CliError(`${dir} has an empty write-ahead log (${join(walDir, 'data.mdb')} is 0 bytes)`, EXIT_FAILURE);
+  }
   return {
     dir,
     hasLog,
@@ -128,15 +132,13 @@ export async function withDataDir<T>(dir: string, body: (data: DataDir) => Promi
 }
 
 /**
- * The checkpoint store as the read-only commands see it: it lists and reads, and a recovery that
- * would delete a checkpoint (one ahead of the log) only records the request in `removalsRefused`.
- * Writing or pruning through it is a programming error.
+ * The checkpoint store as the read-only commands see it: it lists and reads. Recovery deletes
+ * nothing and, called with `onLogBehind: 'skip'`, moves nothing; writing, pruning or setting a
+ * checkpoint aside through it is a programming error.
  */
 export class ReadOnlyCheckpointStore extends CheckpointStore {
-  readonly removalsRefused: number[] = [];
-
-  override remove(seq: number): void {
-    this.removalsRefused.push(seq);
+  override setAside(): string {
+    throw new Error('the matchlog CLI never moves checkpoints (see `matchlog tidy`)');
   }
 
   override write(): number {

@@ -95,7 +95,7 @@ export async function runRecover(dir: string, options: RecoverOptions = {}): Pro
       const progress = startProgress(options.progress ?? null, 'recover: replaying the log', wal.lastSeq - wal.firstSeq + 1, 'records');
       let recovered: Recovered;
       try {
-        recovered = recover(readsReported(wal, wal.firstSeq, progress), store, data.engineOptions, onWarning);
+        recovered = recover(readsReported(wal, wal.firstSeq, progress), store, data.engineOptions, onWarning, { onLogBehind: 'skip' });
       } finally {
         progress.stop();
       }

@@ -20,7 +20,7 @@ import {
   toCommand,
 } from '../engine/index.js';
 import { CommandRecordEncoder, type MarkRecord, type RecoveryStats } from '../replay/index.js';
-import { WalOverloadError, type WriteAheadLog } from '../wal/index.js';
+import { WalOverloadError, type AppendResult, type WriteAheadLog } from '../wal/index.js';
 import { Checkpointer, type AcknowledgedState } from './checkpointing.js';
 import type { DirLock } from './dir-lock.js';
 import { EventStream, type ExchangeEvent } from './event-stream.js';
@@ -66,6 +66,7 @@ export class Exchange {
   private lastTimeMs = 0;
   private flushScheduled = false;
   private durableWatchSeq = 0;
+  private watchedDurable: Promise<void> | null = null;
   private closing: Promise<void> | null = null;
   private failure: Error | null = null;
   /** Settles once a failed exchange has released its workers, log and lock. */
@@ -270,7 +271,7 @@ export class Exchange {
       const next = this.wal.lastSeq + 1;
       this.seqReservation?.cover(next);
       const bytes = this.logsRecords ? this.encoder.encodeCommand(next, p) : NO_RECORD;
-      seq = this.wal.append(bytes).seq;
+      seq = this.watchAppend(this.wal.append(bytes));
       // The record carries its seq; the log numbers records lastSeq + 1 (replay checks both).
       if (seq !== next) throw new Error(`assertion: the log numbered record ${next} as ${seq}`);
       if (this.followsRecords) this.checkpointer.recorded(seq, bytes);
@@ -313,6 +314,20 @@ export class Exchange {
   }
 
   /** One `durable` watch per flush: group commit makes everything before it durable too. */
+  /**
+   * Fails the exchange with the log's own typed error when a batch cannot be written. Watching
+   * only flush() missed a commit that failed before the next flush was watched: the log had
+   * already handed the numbers back, and the pending submits waited for ever (issue 10 item 4).
+   * One handler per log batch (appends in a batch share its promise), not per command.
+   */
+  private watchAppend(result: AppendResult): number {
+    if (result.durable !== this.watchedDurable) {
+      this.watchedDurable = result.durable;
+      result.durable.catch((error: Error) => this.fail(error));
+    }
+    return result.seq;
+  }
+
   private watchDurability(): void {
     const last = this.wal.lastSeq;
     if (last <= this.durableWatchSeq) return;
@@ -377,7 +392,7 @@ export class Exchange {
       const next = this.wal.lastSeq + 1;
       this.seqReservation?.cover(next);
       const bytes = this.logsRecords ? this.encoder.encodeMark(next, mark) : NO_RECORD;
-      const { seq } = this.wal.append(bytes);
+      const seq = this.watchAppend(this.wal.append(bytes));
       if (this.followsRecords) this.checkpointer.recorded(seq, bytes);
       this.counters.marks++;
       this.checkpointer.marked(seq, mark);

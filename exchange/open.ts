@@ -11,6 +11,7 @@ import {
   CheckpointStore,
   recover,
   recoverFromCheckpoint,
+  refuseLostLog,
   type Recovered,
   DIGEST_RING_SIZE,
 } from '../replay/index.js';
@@ -53,6 +54,7 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
     mkdirSync(resolved.dir, { recursive: true });
     lock = DirLock.acquire(resolved.dir);
   }
+  let store: CheckpointStore | null = null;
   try {
     if (resolved.dir === null) {
       if (resolved.instruments === null) throw new ExchangeOptionsError('instruments are required');
@@ -61,13 +63,14 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
       const config = settleConfig(resolved.dir, resolved.instruments, resolved.maxOrders, !memory);
       instruments = config.instruments;
       maxOrders = config.maxOrders;
+      // Inside the guarded block: a failure here (a read-only disk) must release the lock too.
+      store = new CheckpointStore(join(resolved.dir, 'checkpoints'));
     }
   } catch (error) {
     lock?.release();
     throw error;
   }
   const engineOptions: EngineOptions = { instruments, maxOrders };
-  const store = resolved.dir === null ? null : new CheckpointStore(join(resolved.dir, 'checkpoints'));
 
   let wal: WriteAheadLog<Uint8Array>;
   let recovered: Recovered;
@@ -89,6 +92,8 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
       }
       wal = new NumberingLog(recovered.seq + 1);
     } else {
+      // LMDB would silently create an empty log where data.mdb is missing or empty.
+      refuseLostLog(join(resolved.dir!, 'wal'), store);
       wal = await Wal.open<Uint8Array>({
         path: join(resolved.dir!, 'wal'),
         durability: resolved.durability,
@@ -97,7 +102,11 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
         records: 'bytes',
       });
       try {
-        recovered = recover(wal, store, engineOptions, resolved.onWarning);
+        // 'sync' refuses a valid checkpoint beyond the log's end; 'async' (power loss may undo
+        // acknowledged commits) moves it aside, kept (replay/recovery.ts).
+        recovered = recover(wal, store, engineOptions, resolved.onWarning, {
+          onLogBehind: resolved.durability === 'async' ? 'set-aside' : 'refuse',
+        });
       } catch (error) {
         await wal.close().catch(() => undefined);
         throw error;

@@ -7,7 +7,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InstrumentSpec } from '../engine/index.js';
-import { writeFileDurably } from '../replay/index.js';
+import { RecoveryError, writeFileDurably } from '../replay/index.js';
+import { crc32c } from '../wal/index.js';
 import { ExchangeOptionsError } from './options.js';
 
 const FILE = 'matchlog.json';
@@ -19,6 +20,16 @@ export interface StoredConfig {
   maxOrders: number;
   /** False for a checkpoints-only directory ('memory' durability). Absent in older files: true. */
   log?: boolean;
+  /**
+   * CRC-32C (hex) of this object's JSON without the field: a changed digit would silently change
+   * instrument limits (issue 10 item 6). Absent in files written before it: not checked.
+   */
+  checksum?: string;
+}
+
+function checksumOf(config: StoredConfig): string {
+  const { checksum: _ignored, ...rest } = config;
+  return (crc32c(Buffer.from(JSON.stringify(rest), 'utf8')) >>> 0).toString(16).padStart(8, '0');
 }
 
 function canonical(instruments: InstrumentSpec[]): string {
@@ -30,8 +41,17 @@ function canonical(instruments: InstrumentSpec[]): string {
 export function readStoredConfig(dir: string): StoredConfig | null {
   const file = join(dir, FILE);
   if (!existsSync(file)) return null;
-  const stored = JSON.parse(readFileSync(file, 'utf8')) as StoredConfig;
+  let stored: StoredConfig;
+  try {
+    stored = JSON.parse(readFileSync(file, 'utf8')) as StoredConfig;
+  } catch (error) {
+    throw new RecoveryError(`${file} is unreadable: ${(error as Error).message}`, 'STATE_FILE_DAMAGED');
+  }
+  if (typeof stored !== 'object' || stored === null) throw new RecoveryError(`${file} holds no configuration`, 'STATE_FILE_DAMAGED');
   if (stored.format !== FORMAT) throw new ExchangeOptionsError(`${file}: unsupported format ${stored.format}`);
+  if (stored.checksum !== undefined && stored.checksum !== checksumOf(stored)) {
+    throw new RecoveryError(`${file} fails its checksum (edited or damaged): refusing to run with instrument limits it may not have been written with`, 'STATE_FILE_DAMAGED');
+  }
   return stored;
 }
 
@@ -59,6 +79,7 @@ export function settleConfig(
   }
   if (instruments === null) throw new ExchangeOptionsError(`instruments are required for a new data directory (${dir})`);
   const config: StoredConfig = { format: FORMAT, instruments, maxOrders, log };
+  config.checksum = checksumOf(config);
   writeFileDurably(join(dir, FILE), JSON.stringify(config, null, 2));
   return config;
 }

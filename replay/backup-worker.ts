@@ -45,7 +45,7 @@ export type BackupReply =
     }
   | { type: 'checkpoint-skipped'; seq: number }
   | { type: 'divergence'; message: string }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string; /** The error class's name, so the host can rebuild a typed error. */ name?: string };
 
 /** Records parked while waiting for an earlier one (batches of other shards arrive unordered). */
 const PARKED_RECORDS_MAX = 16 * 1024 * 1024;
@@ -193,7 +193,7 @@ port.on('message', (request: BackupRequest) => {
       send({ type: 'progress', seq: replayer.seq });
     }
   } catch (error) {
-    send({ type: 'error', message: (error as Error).stack ?? String(error) });
+    send({ type: 'error', name: (error as Error).name, message: (error as Error).stack ?? String(error) });
   }
 });
 
@@ -203,7 +203,7 @@ setInterval(() => {
     applyParked();
     checkpoint(false);
   } catch (error) {
-    send({ type: 'error', message: (error as Error).message });
+    send({ type: 'error', name: (error as Error).name, message: (error as Error).message });
   }
 }, Math.min(init.checkpointIntervalMs, 1000)).unref();
 

@@ -2,6 +2,7 @@
 // state, feed it durable records in the order they became durable, and hear back about
 // checkpoints (so the log behind them can be reclaimed) and divergences.
 
+import { CheckpointWriteError } from './checkpoint-store.js';
 import { Worker } from 'node:worker_threads';
 import { workerEntry, type EncodedCommands } from '../engine/index.js';
 import type { MarkRecord } from './records.js';
@@ -151,7 +152,8 @@ export class BackupHost {
         this.listener.onDivergence(reply.message);
         break;
       case 'error':
-        this.listener.onError(new Error(reply.message));
+        // A checkpoint the disk refused stays a CheckpointWriteError across the thread boundary.
+        this.listener.onError(reply.name === 'CheckpointWriteError' ? new CheckpointWriteError(reply.message) : new Error(reply.message));
         this.settleForced();
         break;
       case 'ready':

@@ -88,17 +88,26 @@ export class CheckpointStore {
     fixed.writeUInt32LE(crc >>> 0, 12);
     const final = join(this.dir, fileName(header.seq));
     const temp = final + TEMP_SUFFIX;
-    const fd = openSync(temp, 'w');
     try {
-      writeAll(fd, fixed);
-      writeAll(fd, headerBytes);
-      writeAll(fd, snapshot);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      const fd = openSync(temp, 'w');
+      try {
+        writeAll(fd, fixed);
+        writeAll(fd, headerBytes);
+        writeAll(fd, snapshot);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(temp, final);
+      fsyncDirectory(this.dir);
+    } catch (error) {
+      // A full disk must not also leave a half-written temporary file behind.
+      rmSync(temp, { force: true });
+      const code = (error as NodeJS.ErrnoException).code ?? 'error';
+      throw new CheckpointWriteError(`checkpoint ${header.seq} could not be written to ${this.dir} (${code}): ${(error as Error).message}`, {
+        cause: error,
+      });
     }
-    renameSync(temp, final);
-    fsyncDirectory(this.dir);
     return FIXED_BYTES + headerBytes.length + snapshot.length;
   }
 
@@ -127,10 +136,18 @@ export class CheckpointStore {
     return { header, snapshot, file };
   }
 
-  /** Deletes one checkpoint (one that can never be valid again, e.g. ahead of its log). */
-  remove(seq: number): void {
-    rmSync(join(this.dir, fileName(seq)), { force: true });
+  /**
+   * Moves one checkpoint into the subdirectory `aside` (kept for the operator, never read by
+   * recovery again); returns its new path. Recovery deletes nothing it has not proven obsolete.
+   */
+  setAside(seq: number, aside: string): string {
+    const dir = join(this.dir, aside);
+    mkdirSync(dir, { recursive: true });
+    const to = join(dir, fileName(seq));
+    renameSync(join(this.dir, fileName(seq)), to);
+    fsyncDirectory(dir);
     fsyncDirectory(this.dir);
+    return to;
   }
 
   /** Keeps the newest `keep` checkpoints; removes older ones and stray temporary files. */

@@ -23,5 +23,19 @@ export {
 } from './command-record.js';
 export { fsyncDirectory, writeFileDurably } from './durable-file.js';
 export { isMark, type LogRecord, type MarkRecord } from './records.js';
-export { initialDigest, recover, recoverFromCheckpoint, RecoveryError, type Recovered, type RecoveryStats } from './recovery.js';
+export {
+  AHEAD_OF_LOG_DIR,
+  findLogBehindCheckpoint,
+  initialDigest,
+  recover,
+  recoverFromCheckpoint,
+  RecoveryError,
+  refuseLostLog,
+  setAsideCheckpointsAheadOfLog,
+  type LogBehindCheckpoint,
+  type RecoverOptions,
+  type Recovered,
+  type RecoveryErrorCode,
+  type RecoveryStats,
+} from './recovery.js';
 export { DIGEST_RING_SIZE, LogGapError, Replayer, ReplayDivergenceError } from './replayer.js';

@@ -3,6 +3,8 @@
 // to the beginning of the log), replay every later record, check the primary's marks on the way,
 // and report how long each phase took.
 
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { Engine, type EngineOptions } from '../engine/index.js';
 import type { WriteAheadLog } from '../wal/index.js';
 import type { CheckpointStore } from './checkpoint-store.js';
@@ -54,8 +56,112 @@ const NOTHING_REPLAYED = Object.freeze({
   marksUnverifiable: 0,
 });
 
+export type RecoveryErrorCode =
+  /** Checkpoints exist and none verifies. */
+  | 'NO_VALID_CHECKPOINT'
+  /** The log cannot reach the newest valid checkpoint: acknowledged records are missing. */
+  | 'LOG_BEHIND_CHECKPOINT'
+  /** Records were reclaimed and nothing left can rebuild the state before them. */
+  | 'LOG_RECLAIMED'
+  /** Replay or its final check failed. */
+  | 'REPLAY_FAILED'
+  /** A small state file (configuration, reservation) is unreadable or fails its checksum. */
+  | 'STATE_FILE_DAMAGED';
+
 export class RecoveryError extends Error {
   override readonly name = 'RecoveryError';
+  readonly code: RecoveryErrorCode;
+  /** LOG_BEHIND_CHECKPOINT: the sequence numbers the log lacks (inclusive). */
+  readonly missing: { from: number; to: number } | null;
+  constructor(message: string, code: RecoveryErrorCode = 'REPLAY_FAILED', missing: { from: number; to: number } | null = null) {
+    super(message);
+    this.code = code;
+    this.missing = missing;
+  }
+}
+
+/** What recovery does with a valid checkpoint beyond the log's end. */
+export interface RecoverOptions {
+  /**
+   * 'refuse' (default; 'sync' exchanges): every acknowledged record was flushed before it was
+   * acknowledged, so such a checkpoint means the log lost acknowledged data: RecoveryError
+   * LOG_BEHIND_CHECKPOINT naming the missing records.
+   * 'set-aside' ('async' exchanges): a power loss may undo the last commits, so the checkpoint
+   * describes a history that will not happen; it is moved into checkpoints/ahead-of-log/ (kept,
+   * never deleted) — unless the log is empty, which no power loss explains: refuse then too.
+   * 'skip' (read-only tools): recover from what the log reaches and touch nothing; the caller
+   * reports the loss (findLogBehindCheckpoint).
+   */
+  onLogBehind: 'refuse' | 'set-aside' | 'skip';
+}
+
+/** Where checkpoints that the log can no longer reach are moved (kept for the operator). */
+export const AHEAD_OF_LOG_DIR = 'ahead-of-log';
+
+/** The newest checkpoint that verifies lies beyond the end of the log. */
+export interface LogBehindCheckpoint {
+  checkpointSeq: number;
+  logLastSeq: number;
+  /** The sequence numbers the log lacks to reach the checkpoint (inclusive). */
+  missing: { from: number; to: number };
+}
+
+/**
+ * For tools (`matchlog verify`, the explicit tidy): the newest checkpoint that verifies, if the
+ * log ends before it. Reads only; deletes and moves nothing.
+ */
+export function findLogBehindCheckpoint(logLastSeq: number, store: CheckpointStore | null): LogBehindCheckpoint | null {
+  for (const seq of store?.list() ?? []) {
+    if (seq <= logLastSeq) return null;
+    if (!verifies(store!, seq)) continue;
+    return { checkpointSeq: seq, logLastSeq, missing: { from: logLastSeq + 1, to: seq } };
+  }
+  return null;
+}
+
+/**
+ * Before the log is opened: LMDB silently creates a fresh, empty log where `data.mdb` is missing
+ * or empty, which would erase the evidence. With a valid checkpoint present that is a lost log:
+ * refuse (in every mode: no power loss empties a log) and leave every file as it is.
+ */
+export function refuseLostLog(walDir: string, store: CheckpointStore | null): void {
+  const file = join(walDir, 'data.mdb');
+  if (existsSync(file) && statSync(file).size > 0) return;
+  const gap = findLogBehindCheckpoint(0, store);
+  if (gap !== null) throw new RecoveryError(missingMessage(gap, store!.dir), 'LOG_BEHIND_CHECKPOINT', gap.missing);
+}
+
+function verifies(store: CheckpointStore, seq: number): boolean {
+  try {
+    const checkpoint = store.read(seq);
+    return Engine.restore(checkpoint.snapshot).stateHash() === checkpoint.header.stateHash;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The explicit tidy an operator runs after accepting a loss: moves every checkpoint beyond the
+ * log's end into `checkpoints/ahead-of-log/` (nothing is deleted), so the directory opens from
+ * what the log holds. Returns the files moved.
+ */
+export function setAsideCheckpointsAheadOfLog(logLastSeq: number, store: CheckpointStore): string[] {
+  const moved: string[] = [];
+  for (const seq of store.list()) {
+    if (seq <= logLastSeq) break;
+    moved.push(store.setAside(seq, AHEAD_OF_LOG_DIR));
+  }
+  return moved;
+}
+
+function missingMessage(gap: LogBehindCheckpoint, dir: string): string {
+  const { from, to } = gap.missing;
+  return (
+    `the log ends at ${gap.logLastSeq} but checkpoint ${gap.checkpointSeq} verifies: records ${from}..${to} ` +
+    `(acknowledged before that checkpoint) are missing from the log. Nothing was deleted. Restore the log ` +
+    `(wal/data.mdb) from a copy, or accept the loss explicitly (matchlog tidy) to move checkpoints ` +
+    `after ${gap.logLastSeq} into ${dir}/${AHEAD_OF_LOG_DIR}/`
+  );
 }
 
 interface Start {
@@ -70,10 +176,28 @@ export function initialDigest(): string {
 }
 
 /** The newest checkpoint that verifies and that `unusable` does not rule out, or null. */
+/**
+ * A checkpoint that verifies but was made with other instruments or capacity than matchlog.json
+ * says: the configuration file changed (or the checkpoint belongs elsewhere). Refuse, naming it.
+ */
+function refuseOtherConfiguration(engine: Engine, options: EngineOptions, seq: number): void {
+  const mine = engine.instruments.map((s) => [s.symbol, s.tickSize, s.lotSize, s.minPrice, s.maxPrice]);
+  const theirs = options.instruments.map((s) => [s.symbol, s.tickSize, s.lotSize, s.minPrice, s.maxPrice]);
+  const qtyDiffers = options.instruments.some((s, i) => s.maxQty !== undefined && engine.instruments[i]?.maxQty !== s.maxQty);
+  const ordersDiffer = options.maxOrders !== undefined && options.maxOrders !== engine.options.maxOrders;
+  if (JSON.stringify(mine) !== JSON.stringify(theirs) || qtyDiffers || ordersDiffer) {
+    throw new RecoveryError(
+      `checkpoint ${seq} verifies but was written with other instruments or maxOrders than the stored configuration (matchlog.json): refusing; nothing was changed`,
+      'STATE_FILE_DAMAGED',
+    );
+  }
+}
+
 function newestUsableCheckpoint(
   store: CheckpointStore | null,
   unusable: (seq: number) => string | null,
   warn: (message: string) => void,
+  engineOptions: EngineOptions | null = null,
 ): { start: Start | null; skipped: number; verifyMs: number } {
   let skipped = 0;
   let verifyMs = 0;
@@ -83,12 +207,14 @@ function newestUsableCheckpoint(
       if (why !== null) throw new Error(why);
       const checkpoint = store!.read(seq);
       const engine = Engine.restore(checkpoint.snapshot);
+      if (engineOptions !== null) refuseOtherConfiguration(engine, engineOptions, seq);
       const tv = performance.now();
       const hash = engine.stateHash();
       verifyMs += performance.now() - tv;
       if (hash !== checkpoint.header.stateHash) throw new Error('its state hash does not match its snapshot');
       return { start: { engine, seq, commands: checkpoint.header.commands, digest: checkpoint.header.digest }, skipped, verifyMs };
     } catch (error) {
+      if (error instanceof RecoveryError) throw error;
       skipped++;
       warn(`recovery: skipping checkpoint ${seq}: ${(error as Error).message}`);
     }
@@ -121,9 +247,9 @@ export function recoverFromCheckpoint(
 ): Recovered {
   const t0 = performance.now();
   const { warnings, warn } = collector(onWarning);
-  const found = newestUsableCheckpoint(store, () => null, warn);
+  const found = newestUsableCheckpoint(store, () => null, warn, engineOptions);
   if (found.start === null && found.skipped > 0) {
-    throw new RecoveryError(`none of the ${found.skipped} checkpoints in ${store!.dir} verifies; nothing was deleted`);
+    throw new RecoveryError(`none of the ${found.skipped} checkpoints in ${store!.dir} verifies; nothing was deleted`, 'NO_VALID_CHECKPOINT');
   }
   const start = found.start ?? { engine: new Engine(engineOptions), seq: 0, commands: 0, digest: INITIAL_DIGEST };
   const totalMs = performance.now() - t0;
@@ -150,22 +276,31 @@ export function recover(
   store: CheckpointStore | null,
   engineOptions: EngineOptions,
   onWarning: (message: string) => void,
+  options: RecoverOptions = { onLogBehind: 'refuse' },
 ): Recovered {
   const t0 = performance.now();
   const { warnings, warn } = collector(onWarning);
+  // A valid checkpoint beyond the log's end: refuse (sync, or an empty log), or move it aside
+  // ('async' power loss: once the log grows past it with other commands it would describe a
+  // history that never happened). Never deleted.
+  const gap = options.onLogBehind === 'skip' ? null : findLogBehindCheckpoint(wal.lastSeq, store);
+  if (gap !== null) {
+    if (options.onLogBehind === 'refuse' || wal.lastSeq === 0) {
+      throw new RecoveryError(missingMessage(gap, store!.dir), 'LOG_BEHIND_CHECKPOINT', gap.missing);
+    }
+    for (const file of setAsideCheckpointsAheadOfLog(wal.lastSeq, store!)) {
+      warn(`recovery: the log ends at ${wal.lastSeq} ('async' power loss); moved ${file} aside`);
+    }
+  }
   const found = newestUsableCheckpoint(
     store,
     (seq) => {
-      if (seq > wal.lastSeq) {
-        // Its log tail was lost ('async' mode on power loss). Once the log grows past `seq` again
-        // with other commands, this state belongs to a history that never happened: delete it.
-        store!.remove(seq);
-        return `it is ahead of the log, which ends at ${wal.lastSeq}`;
-      }
+      if (seq > wal.lastSeq) return `it is ahead of the log, which ends at ${wal.lastSeq}`;
       if (seq + 1 < wal.firstSeq) return `the log no longer holds the records after it (first ${wal.firstSeq})`;
       return null;
     },
     warn,
+    engineOptions,
   );
   const skipped = found.skipped;
   let verifyMs = found.verifyMs;
@@ -174,6 +309,7 @@ export function recover(
     if (wal.firstSeq > 1) {
       throw new RecoveryError(
         `no usable checkpoint and the log starts at ${wal.firstSeq}: records 1..${wal.firstSeq - 1} were reclaimed`,
+        'LOG_RECLAIMED',
       );
     }
     if (skipped > 0) warn('recovery: falling back to a full replay of the log');

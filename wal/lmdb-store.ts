@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { crc32c } from './crc32c.js';
 import { WalCorruptionError, WalError, WalFullError, WalIoError } from './errors.js';
 import { check_chunk, key_seq, seq_key } from './frame.js';
+import { checkLmdbFile, createLmdbDirOutOfProcess } from './lmdb-preopen.js';
 
 export const SEGMENT_PREFIX = 'seg.';
 export const META_DB_NAME = 'meta';
@@ -96,6 +97,9 @@ export class LmdbStore {
    * corrupt the file; a killed process loses nothing (the OS has every write).
    */
   static open(path: string, map_bytes: number, segments_max: number, meta_sync: boolean): LmdbStore {
+    // Before LMDB maps it: a file its meta pages do not describe is refused, not a SIGBUS.
+    checkLmdbFile(path);
+    createLmdbDirOutOfProcess(path, segments_max + EXTRA_DBS);
     try {
       return new LmdbStore(path, map_bytes, segments_max, meta_sync);
     } catch (error) {
@@ -176,7 +180,7 @@ export class LmdbStore {
 
   /** Queue a meta write into the current event turn's transaction. */
   put_meta(key: string, value: unknown): Promise<boolean> {
-    return this.meta.put(key, encode_meta(value));
+    return handled(this.meta.put(key, encode_meta(value)));
   }
 
   /**
@@ -227,7 +231,7 @@ export class LmdbStore {
 
   /** Queue a chunk write into the current event turn's transaction. */
   put_chunk(segment: Segment, first_seq: number, chunk: Buffer): Promise<boolean> {
-    return segment.db.put(seq_key(first_seq), chunk);
+    return handled(segment.db.put(seq_key(first_seq), chunk));
   }
 
   /** Resolves when every write queued so far is committed and flushed. */
@@ -235,7 +239,7 @@ export class LmdbStore {
     // Call then() now, not in a later microtask: lmdb-js binds `flushed` to the
     // transaction of the writes queued so far at the moment then() is called.
     return new Promise((resolve, reject) => {
-      this.root.flushed.then(resolve, reject);
+      handled(this.root.flushed).then(resolve, reject);
     });
   }
 
@@ -245,13 +249,66 @@ export class LmdbStore {
     if (index < 0) throw new Error(`assertion: segment ${segment.name} is live`);
     this.segments.splice(index, 1);
     this.used_bytes_total -= segment.bytes;
-    return segment.db.drop();
+    return handled(segment.db.drop());
   }
 
-  async close(): Promise<void> {
-    await this.root.flushed;
-    await this.root.close();
+  /** Set once a commit failed: lmdb-js then never settles `flushed` (nor `close()`, which waits on it). */
+  private commit_failed = false;
+
+  mark_commit_failed(): void {
+    this.commit_failed = true;
   }
+
+  /**
+   * Always settles. After a failed commit lmdb-js 3.5.6 leaves its flush promise pending for
+   * ever and its close() waits on it (measured: both hang under an injected ENOSPC/EIO), so the
+   * close is started, given CLOSE_AFTER_FAILURE_MS to finish, and otherwise left to lmdb-js: the
+   * environment may stay mapped in this process, but nothing more is written through it.
+   */
+  async close(flush_ms_max: number): Promise<void> {
+    if (!this.commit_failed) {
+      // A write outside the batches (a reclaim) may have failed unseen: its flush never settles.
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), flush_ms_max)));
+      const flushed = handled(this.root.flushed).then(
+        () => false,
+        () => true,
+      );
+      if (await Promise.race([flushed, timedOut])) this.commit_failed = true;
+      clearTimeout(timer);
+    }
+    if (this.commit_failed) {
+      let timer: NodeJS.Timeout | undefined;
+      const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_AFTER_FAILURE_MS)));
+      await Promise.race([handled(this.root.close()).catch(() => undefined), waited]);
+      clearTimeout(timer);
+      return;
+    }
+    await handled(this.root.close());
+  }
+}
+
+/** How long a close after a failed commit waits for lmdb-js before giving up on it. */
+const CLOSE_AFTER_FAILURE_MS = 200;
+
+/**
+ * lmdb-js rejects the promise of every write in a failed transaction (and a shared `commitError`
+ * promise they carry). Callers observe some of them; an unobserved one is an unhandled rejection
+ * that kills the host process under Node's default policy (issue 10 item 4). Mark each handled
+ * here, once, and hand the same promise on: whoever awaits it still sees the error.
+ */
+function handled<T>(promise: PromiseLike<T>): Promise<T> {
+  // lmdb-js may hand out thenables (no catch()): use then() and return a native promise that
+  // is itself marked handled (some callers, e.g. a meta put, never await theirs).
+  const out = new Promise<T>((resolve, reject) => {
+    promise.then(resolve, (error: unknown) => {
+      const carried = (error as { commitError?: unknown } | null)?.commitError;
+      if (carried instanceof Promise) carried.catch(() => undefined);
+      reject(error);
+    });
+  });
+  out.catch(() => undefined);
+  return out;
 }
 
 /** Map an LMDB/OS error to a typed WAL error: no space becomes WalFullError. */

@@ -25,7 +25,8 @@ import { BytesCodec, PayloadCodec, type RecordCodec } from './codec.js';
 import { ChunkBuilder, FRAME_HEADER_BYTES, chunk_bytes } from './frame.js';
 import { LmdbStore, META_FORMAT, META_RECLAIMED, META_STRUCTURES, to_wal_error, type Segment } from './lmdb-store.js';
 import { read_records } from './lmdb-reader.js';
-import { WalClosedError, WalError, WalFormatError, WalFullError, WalOverloadError, WalRangeError } from './errors.js';
+import { absorbLmdbRejections, releaseLmdbRejections } from './lmdb-rejections.js';
+import { WalClosedError, WalError, WalFormatError, WalFullError, WalIoError, WalOverloadError, WalRangeError } from './errors.js';
 import { check_range, validate_reclaim } from './read-range.js';
 import { RecordIterator } from './record-iterator.js';
 
@@ -66,6 +67,8 @@ class Batch {
   cost_bytes = 0;
   readonly visible = new Deferred();
   readonly durable = new Deferred();
+  /** Fails the batch if lmdb-js never settles its commit or flush. */
+  timer: NodeJS.Timeout | null = null;
   /** Its flush finished (it becomes durable once every batch before it is). */
   flushed = false;
   constructor(first_seq: number) {
@@ -121,6 +124,7 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
     this.queue_bytes_max = options.queueBytesMax;
     this.segment_records_max = options.segmentRecords;
     this.store = LmdbStore.open(options.path, options.mapSize, options.segmentsMax, options.durability === 'sync');
+    absorbLmdbRejections();
     try {
       this.store.drop_empty_segments();
       const structures = this.store.read_meta(META_STRUCTURES);
@@ -142,7 +146,7 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
       const reserve = Math.max(RESERVE_BYTES_MIN, Math.floor(options.mapSize * RESERVE_FRACTION));
       this.capacity_bytes = options.mapSize - reserve;
     } catch (error) {
-      void this.store.close();
+      void this.store.close(this.options.commitMsMax).catch(() => undefined).finally(releaseLmdbRejectionsSoon);
       throw error;
     }
   }
@@ -339,6 +343,14 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
       () => this.on_visible(batch, flushed),
       (error: unknown) => void this.on_commit_error(batch, error),
     );
+    // lmdb-js settles neither promise when an fsync fails: bound the wait (options.commitMsMax).
+    batch.timer = setTimeout(() => {
+      const what = `records ${batch.first_seq}..${batch.last_seq} were not durable within ${this.options.commitMsMax} ms`;
+      const error = new WalIoError(`${what} (${this.store.file}): treated as an I/O error (a failed fsync?)`);
+      // Still committing: hand its numbers back; committed but not flushed: fail closed.
+      if (this.inflight === batch) this.fail(batch, error);
+      else void this.on_flush_error(batch, error);
+    }, this.options.commitMsMax);
   }
 
   private on_visible(batch: Batch, flushed: Promise<unknown> | null): void {
@@ -377,6 +389,7 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
 
   private on_durable(batch: Batch): void {
     if (!(batch.first_seq === this.durable_seq_ + 1)) throw new Error('assertion: batches become durable in order');
+    if (batch.timer !== null) clearTimeout(batch.timer);
     this.durable_seq_ = batch.last_seq;
     this.queue_bytes -= batch.bytes;
     batch.durable.resolve();
@@ -392,12 +405,14 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
     if (this.broken !== null || !this.flushing.includes(batch)) return;
     const cause = to_wal_error(error, `flushing records ${batch.first_seq}..${batch.last_seq}`);
     this.broken = cause;
+    this.store.mark_commit_failed();
     const failed = this.flushing.splice(this.flushing.indexOf(batch));
     if (this.inflight !== null) failed.push(this.inflight);
     if (this.open_batch !== null) failed.push(this.open_batch);
     this.inflight = null;
     this.open_batch = null;
     for (const each of failed) {
+      if (each.timer !== null) clearTimeout(each.timer);
       each.visible.reject(cause);
       each.durable.reject(cause);
     }
@@ -417,6 +432,8 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
    */
   private fail(batch: Batch, error: WalError): void {
     if (this.inflight !== batch) return;
+    if (batch.timer !== null) clearTimeout(batch.timer);
+    this.store.mark_commit_failed();
     // Committed batches still flushing are unaffected: they precede this one.
     this.inflight = null;
     const open = this.open_batch;
@@ -528,6 +545,7 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
       await Promise.all(writes);
       if (this.durability === 'sync') await this.store.flushed();
     } catch (error) {
+      this.store.mark_commit_failed();
       throw to_wal_error(error, `reclaiming records up to ${uptoSeq}`);
     }
   }
@@ -563,6 +581,17 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
     } catch {
       // The batch's callers were told; closing still releases the environment.
     }
-    await this.store.close();
+    try {
+      await this.store.close(this.options.commitMsMax);
+    } catch (error) {
+      throw to_wal_error(error, `closing the WAL at ${this.options.path}`);
+    } finally {
+      releaseLmdbRejectionsSoon();
+    }
   }
+}
+
+/** After the turn in which a failed commit's orphaned promise may still be reported. */
+function releaseLmdbRejectionsSoon(): void {
+  setTimeout(releaseLmdbRejections, 50).unref();
 }

@@ -34,6 +34,13 @@ export interface WalOptions {
    */
   startSeq?: number;
   /**
+   * Milliseconds a batch may take from the start of its commit until it is durable (committed;
+   * in 'sync' also flushed) before the log fails with WalIoError. lmdb-js 3.5.6 reports a failed
+   * fsync only on its console and settles neither the commit nor the flush (measured with an
+   * injected EIO/ENOSPC): without this bound every submit would hang for ever.
+   */
+  commitMsMax?: number;
+  /**
    * What a record is: 'msgpack' (any value, serialized by the log; log format 1) or 'bytes'
    * (a Uint8Array the caller encoded, stored and read back as is; log format 2). A log keeps
    * the format it was created with: opening it as the other throws WalFormatError.
@@ -55,6 +62,7 @@ export const WAL_DEFAULTS: Readonly<WalResolvedOptions> = Object.freeze({
   recordBytesMax: 1024 * 1024,
   queueBytesMax: 256 * 1024 * 1024,
   startSeq: 1,
+  commitMsMax: 5_000,
   records: 'msgpack',
 } satisfies WalResolvedOptions);
 
@@ -68,6 +76,7 @@ export const WAL_LIMITS = Object.freeze({
   recordBytesMax: { min: 1, max: 2 ** 24 - 1 },
   queueBytesMax: { min: 1024 * 1024, max: 2 ** 32 },
   startSeq: { min: 1, max: Number.MAX_SAFE_INTEGER },
+  commitMsMax: { min: 1, max: 3_600_000 },
 });
 
 const DURABILITIES: readonly Durability[] = ['sync', 'async', 'memory'];
@@ -126,6 +135,7 @@ export function resolve_options(options: unknown): WalResolvedOptions {
     recordBytesMax: check_integer('recordBytesMax', pick('recordBytesMax')),
     queueBytesMax: check_integer('queueBytesMax', pick('queueBytesMax')),
     startSeq: check_integer('startSeq', pick('startSeq')),
+    commitMsMax: check_integer('commitMsMax', pick('commitMsMax')),
     records: records as WalRecordFormat,
   };
   if (resolved.startSeq !== 1 && resolved.durability !== 'memory') {

@@ -205,7 +205,7 @@ function copyWithOlderCheckpoints(dir: string): string[] {
     // The dead child's lock file stays behind: a copy must not look locked by it.
     cpSync(dir, copy, { recursive: true, filter: (source) => basename(source) !== LOCK_FILE });
     const store = new CheckpointStore(join(copy, 'checkpoints'));
-    for (const newer of store.list()) if (newer > seq) store.remove(newer);
+    for (const newer of store.list()) if (newer > seq) store.setAside(newer, 'newer-than-sweep');
     copies.push(copy);
   }
   return copies;

@@ -176,7 +176,9 @@ describe('a checkpoint ahead of the log', () => {
   // 'async' durability allows on power loss; simulated here by copying files) was skipped with a
   // warning but left in place. Once the log grew past its seq again, with other commands, the
   // next recovery took it as the newest checkpoint: a state from a history that never happened.
-  it('is skipped, and still never used once the log has grown past it with other commands', async () => {
+  // Issue 10 item 2: it was deleted with a warning, in every mode. Now only 'async' (where a power
+  // loss may undo acknowledged commits) moves it aside, kept; 'sync' refuses (test/faults).
+  it("async: is moved aside (kept), and never used once the log has grown past it with other commands", async () => {
     const dir = scope.dir();
     const early = scope.dir();
     const a = generate(61, MULTI, 300);
@@ -192,8 +194,9 @@ describe('a checkpoint ahead of the log', () => {
 
     // The log ends at 101; the future checkpoint is skipped.
     const warnings: string[] = [];
-    const ex = await scope.open({ dir: early, onWarning: (m) => warnings.push(m) });
-    expect(warnings).toEqual([expect.stringMatching(/^recovery: skipping checkpoint 302: it is ahead of the log, which ends at 101$/)]);
+    const ex = await scope.open({ dir: early, durability: 'async', onWarning: (m) => warnings.push(m) });
+    expect(warnings).toEqual([expect.stringMatching(/^recovery: the log ends at 101 \('async' power loss\); moved .*ahead-of-log\/checkpoint-0+302\.bin aside$/)]);
+    expect(readdirSync(join(early, 'checkpoints', 'ahead-of-log'))).toEqual([future]);
     const reference = new Reference(MULTI);
     for (const c of a.slice(0, 100)) reference.apply(c);
     const b = generate(62, MULTI, 400).map((c) => ({ ...c, id: `b${String(c.id)}` }));

@@ -5,6 +5,7 @@
 // matter here, clarity does: every rule of SEMANTICS.md appears once, in the order the document
 // states it.
 
+import { types } from 'node:util';
 import { CancelReason, RejectCode } from '../../engine/codes.js';
 import { ConfigError, EngineError } from '../../engine/errors.js';
 import { StateHasher } from '../../engine/state-hash.js';
@@ -159,13 +160,24 @@ function compareIds(a: OrderId, b: OrderId): number {
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || types.isProxy(value)) return false;
   const proto: unknown = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
 }
 
 function isShortString(value: unknown, max: number): value is string {
-  return typeof value === 'string' && value.length >= 1 && value.length <= max;
+  if (typeof value !== 'string' || value.length < 1 || value.length > max) return false;
+  // No lone surrogate (SEMANTICS.md steps 3-4): written out by hand, independent of the engine's regex.
+  for (let i = 0; i < value.length; i++) {
+    const unit = value.charCodeAt(i);
+    if (unit >= 0xdc00 && unit <= 0xdfff) return false;
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      const next = value.charCodeAt(i + 1);
+      if (!(next >= 0xdc00 && next <= 0xdfff)) return false;
+      i++;
+    }
+  }
+  return true;
 }
 
 function isValidId(value: unknown): value is OrderId {
@@ -430,9 +442,16 @@ export class NaiveBookEngine {
   // ---------------------------------------------------------------------------------------------
   // Commands
 
-  apply(cmd: unknown): EngineEvent[] {
+  apply(command: unknown): EngineEvent[] {
     // Common steps 1-5. `op` and `id` are echoed in the reject only once their step has passed.
-    if (!isPlainObject(cmd)) return [this.reject(null, null, RejectCode.MALFORMED_COMMAND)];
+    if (!isPlainObject(command)) return [this.reject(null, null, RejectCode.MALFORMED_COMMAND)];
+    // Every field is read once (a copy); a getter that throws makes the command malformed.
+    let cmd: Record<string, unknown>;
+    try {
+      cmd = { ...command };
+    } catch {
+      return [this.reject(null, null, RejectCode.MALFORMED_COMMAND)];
+    }
     if (!oneOf<CommandOp>(cmd.op, OPS)) return [this.reject(null, null, RejectCode.UNKNOWN_OP)];
     const op = cmd.op;
     if (!isValidId(cmd.id)) return [this.reject(op, null, RejectCode.INVALID_ID)];
