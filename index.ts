@@ -71,6 +71,7 @@ export {
   type WalOptions,
   type WalRecord,
   type WalRecordFormat,
+  type RawRecordVisitor,
   type WalResolvedOptions,
   type WriteAheadLog,
 } from './wal/index.js';
@@ -86,6 +87,7 @@ export {
   EXCHANGE_DEFAULTS,
   EXCHANGE_LIMITS,
   ExchangeLockedError,
+  type ExchangeLockedCode,
   ExchangeOptionsError,
   EventsOverflowError,
   type CheckpointMode,
@@ -105,6 +107,7 @@ export {
   CheckpointWriteError,
   CommandRecordError,
   type CommandRecordErrorCode,
+  type RecoveryErrorCode,
   LogGapError,
   RecoveryError,
   ReplayDivergenceError,

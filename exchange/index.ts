@@ -13,7 +13,7 @@ export {
   type OnFull,
 } from './options.js';
 export { EventsOverflowError, type ExchangeEvent } from './event-stream.js';
-export { DirLock, ExchangeLockedError } from './dir-lock.js';
+export { DirLock, ExchangeLockedError, type ExchangeLockedCode } from './dir-lock.js';
 export type { ExchangeStats } from './stats.js';
 export { readStoredConfig, type StoredConfig } from './stored-config.js';
 export {
