@@ -43,6 +43,10 @@ export enum RejectCode {
   POST_ONLY_WOULD_TAKE = 'POST_ONLY_WOULD_TAKE',
   /** A stop whose stop price the instrument's last trade price has already reached. */
   STOP_WOULD_TRIGGER = 'STOP_WOULD_TRIGGER',
+  /** An OCO whose prices are not on both sides of the last trade price (or there is none yet). */
+  OCO_PRICES_INVALID = 'OCO_PRICES_INVALID',
+  /** A modify of an OCO that still has both legs. */
+  OCO_NOT_MODIFIABLE = 'OCO_NOT_MODIFIABLE',
 
   // --- capacity (5xx): explicit limits of the engine ---
   ORDER_CAPACITY = 'ORDER_CAPACITY',

@@ -16,12 +16,14 @@ import { IdIndex } from './id-index.js';
 import { ArraySink, type EventSink } from './event-sink.js';
 import { checkInvariants } from './invariants.js';
 import { LevelPool } from './level-pool.js';
-import { FLAG_EXTRA, FLAG_POST_ONLY, FLAG_SELL, NIL, OrderPool, STP_MASK, STP_SHIFT } from './order-pool.js';
+import { FLAG_EXTRA, FLAG_OCO, FLAG_POST_ONLY, FLAG_SELL, NIL, OrderPool, STP_MASK, STP_SHIFT } from './order-pool.js';
+import { checkOcoPrices, dropStopLeg } from './oco.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot.js';
 import { StateHasher } from './state-hash.js';
 import {
   checkPrice,
   checkQty,
+  rejectDetail,
   ICEBERG_SLICES_MAX,
   isSafeInteger,
   NO_EXPIRY,
@@ -39,6 +41,12 @@ import {
   TIF_NAMES,
 } from './validate.js';
 import type {
+  Command,
+  L3Book,
+  L3Level,
+  L3Order,
+  Top,
+  RejectedEvent,
   Depth,
   EngineEvent,
   EngineOptions,
@@ -154,20 +162,40 @@ export class Engine {
     return this.orders.live + this.stopsById.size;
   }
 
-  /** Applies one command; returns its events in order. Never throws for bad input. */
-  apply(command: unknown): EngineEvent[] {
+  /**
+   * Applies one command; returns its events in order. Typed as `Command` so a misspelled field is
+   * a compile error; at run time anything is accepted and validated (a command decoded from the
+   * wire is rejected with a reason code, never throws).
+   */
+  apply(command: Command): EngineEvent[] {
     const sink = this.arraySink;
     const events: EngineEvent[] = [];
     sink.events = events;
     this.execute(command, sink);
+    // A reject is the command's last event (GTT expiries it swept may come first).
+    const last = events[events.length - 1];
+    if (last !== undefined && last.type === 'rejected') this.addRejectDetail(last);
     return events;
+  }
+
+  /**
+   * Instrument-rule rejects get their detail here, off the hot path: it is a pure function of the
+   * reason and the instrument (of the new order, or of the live order a modify names), so the
+   * sink and the worker codec carry only the code and the exchange rebuilds the same detail.
+   */
+  private addRejectDetail(event: RejectedEvent): void {
+    const p = this.parsed;
+    const symbol = p.op === 'new' ? (p.instrument >= 0 ? this.options.instruments[p.instrument].symbol : undefined) : event.id === null ? undefined : this.order(event.id)?.symbol;
+    const spec = symbol === undefined ? undefined : this.options.instruments[this.instrumentIndex.get(symbol)!];
+    const detail = rejectDetail(event.reason, spec);
+    if (detail !== undefined) event.detail = detail;
   }
 
   /**
    * The allocation-free path: applies one command and reports its events to `sink` as typed
    * calls, in the same order `apply` would return them. Never throws for bad input.
    */
-  execute(command: unknown, sink: EventSink): void {
+  execute(command: Command, sink: EventSink): void {
     const p = this.parsed;
     const reason = parseCommand(command, this.instrumentIndex, this.options.instruments, p, true);
     if (reason !== null) return void sink.rejected(p.op, p.id, reason);
@@ -198,7 +226,8 @@ export class Engine {
     const isMarket = type === 'market' || type === 'stop_market';
     const tif = p.tif;
     if (tif === TIF_GTT && p.expireTime <= this.now) return void sink.rejected('new', id, RejectCode.ALREADY_EXPIRED);
-    if ((isStop || (!isMarket && (tif === TIF_GTC || tif === TIF_GTT))) && this.liveOrders >= this.options.maxOrders) {
+    const isOco = type === 'oco';
+    if ((isStop || (!isMarket && (tif === TIF_GTC || tif === TIF_GTT))) && this.liveOrders + (isOco ? 1 : 0) >= this.options.maxOrders) {
       return void sink.rejected('new', id, RejectCode.ORDER_CAPACITY);
     }
     const side = p.side;
@@ -208,6 +237,10 @@ export class Engine {
     }
     if (isStop && book.lastPrice !== NO_PRICE && book.stops[side].triggers(p.stopPrice, book.lastPrice)) {
       return void sink.rejected('new', id, RejectCode.STOP_WOULD_TRIGGER);
+    }
+    if (isOco) {
+      const reason = checkOcoPrices(side, price, p.stopPrice, book.lastPrice, NO_PRICE);
+      if (reason !== null) return void sink.rejected('new', id, reason);
     }
     const account = p.account;
     const qty = p.qty;
@@ -225,6 +258,7 @@ export class Engine {
         tif,
         stp: p.stp,
         expireTime: p.expireTime,
+        oco: false,
       };
       book.stops[side].insert(stop);
       this.stopsById.set(id, stop);
@@ -232,6 +266,7 @@ export class Engine {
       return;
     }
     this.take(book, id, account, side, isMarket, price, qty, tif, p.stp, p.postOnly, p.displayQty, p.expireTime);
+    if (isOco && !this.traded) this.placeStopLeg(book, id, p);
     if (this.traded && (book.stops[0].size > 0 || book.stops[1].size > 0)) this.runStops(book);
   }
 
@@ -289,6 +324,38 @@ export class Engine {
     }
   }
 
+  /**
+   * SEMANTICS.md "OCO": the limit leg of `id` went through the taker loop without trading; if it
+   * rests (STP may have cancelled it), its stop leg becomes a pending stop and the two are linked.
+   */
+  private placeStopLeg(book: Book, id: OrderId, p: ParsedCommand): void {
+    const slot = this.idToSlot.get(id);
+    if (slot === NIL) return;
+    this.orders.flags[slot] |= FLAG_OCO;
+    const leg: StopOrder = {
+      id,
+      account: p.account,
+      instrument: book.index,
+      side: p.side,
+      type: 'stop_limit',
+      stopPrice: p.stopPrice,
+      price: p.stopLimitPrice,
+      qty: p.qty,
+      tif: TIF_GTC,
+      stp: p.stp,
+      expireTime: NO_EXPIRY,
+      oco: true,
+    };
+    book.stops[p.side].insert(leg);
+    this.stopsById.set(id, leg);
+  }
+
+  /** An OCO's limit leg traded or died: its stop leg goes, without an event. */
+  private dropOcoStop(slot: number, book: Book): void {
+    this.orders.flags[slot] &= ~FLAG_OCO;
+    dropStopLeg(this, book.stops, this.orders.ids[slot] as OrderId);
+  }
+
   /** Rests an iceberg or GTT order: its displayed slice in the book, the rest in its extra. */
   private restWithExtra(book: Book, side: number, price: number, open: number, slot: number, display: number, expireTime: number): void {
     const shown = display === 0 || display >= open ? open : display;
@@ -312,13 +379,26 @@ export class Engine {
       if (round.length === 0) return;
       for (let i = 0; i < round.length; i++) {
         const s = round[i];
+        // An OCO leg whose limit leg traded earlier in this round is gone (SEMANTICS.md "OCO").
+        if (s.oco && this.stopsById.get(s.id) !== s) continue;
         this.stopsById.delete(s.id);
+        if (s.oco) this.removeLimitLeg(s.id);
         if (s.expireTime !== NO_EXPIRY) this.expiryDied(book);
         const isMarket = s.type === 'stop_market';
         this.sink.triggered(s.id, s.account, book.spec.symbol, SIDE_NAMES[s.side], s.type, s.stopPrice, isMarket ? null : s.price, s.qty);
         this.take(book, s.id, s.account, s.side, isMarket, s.price, s.qty, s.tif, s.stp, false, 0, s.expireTime);
       }
     }
+  }
+
+  /** An OCO's stop leg triggered: its limit leg leaves the book (no event; the id stays live). */
+  private removeLimitLeg(id: OrderId): void {
+    const slot = this.idToSlot.get(id);
+    assert(slot !== NIL && (this.orders.flags[slot] & FLAG_OCO) !== 0, 'a pending OCO stop leg has its limit leg');
+    this.orders.flags[slot] &= ~FLAG_OCO;
+    const book = this.books[this.levels.book[this.orders.level[slot]]];
+    this.unlink(slot);
+    this.release(slot, book);
   }
 
   /**
@@ -430,6 +510,7 @@ export class Engine {
     const levels = this.levels;
     const accountIdx = orders.account[slot];
     if (this.accountNames[accountIdx] !== account) return void sink.rejected('modify', id, RejectCode.NOT_OWNER);
+    if ((orders.flags[slot] & FLAG_OCO) !== 0) return void sink.rejected('modify', id, RejectCode.OCO_NOT_MODIFIABLE);
     if (p.hasStopPrice) return void sink.rejected('modify', id, RejectCode.INVALID_STOP_PRICE);
     const level = orders.level[slot];
     const book = this.books[levels.book[level]];
@@ -628,6 +709,7 @@ export class Engine {
           makerRemaining + hidden,
           remaining,
         );
+        if ((orders.flags[maker] & FLAG_OCO) !== 0) this.dropOcoStop(maker, book);
         if (makerRemaining !== 0) {
           orders.qty[maker] = makerRemaining;
           levels.total[level] -= tradeQty;
@@ -720,6 +802,7 @@ export class Engine {
 
   /** An order died (already unlinked): its id is remembered dead, then its slot is released. */
   private kill(slot: number, book: Book): void {
+    if ((this.orders.flags[slot] & FLAG_OCO) !== 0) this.dropOcoStop(slot, book);
     this.deadIds.add(book.index, this.orders.ids[slot] as OrderId, this.now);
     this.release(slot, book);
   }
@@ -775,15 +858,44 @@ export class Engine {
     return result;
   }
 
-  /** Best bid and ask prices of an instrument (null when a side is empty). */
-  top(symbol: string): { bid: number | null; ask: number | null } {
+  /** Best bid and offer of an instrument: price and displayed quantity (null / 0 when a side is empty). */
+  top(symbol: string): Top {
     const book = this.bookOf(symbol);
     const bid = book.sides[BUY].best();
     const ask = book.sides[SELL].best();
+    const levels = this.levels;
     return {
-      bid: bid === NIL ? null : this.levels.price[bid],
-      ask: ask === NIL ? null : this.levels.price[ask],
+      bid: bid === NIL ? null : levels.price[bid],
+      bidQty: bid === NIL ? 0 : levels.total[bid],
+      ask: ask === NIL ? null : levels.price[ask],
+      askQty: ask === NIL ? 0 : levels.total[ask],
     };
+  }
+
+  /**
+   * L3 book: every resting order of the best `levels` levels per side, in priority order, with its
+   * displayed quantity (the same quantities depth() sums). For a market-data snapshot; allocates.
+   */
+  l3(symbol: string, levels = 10): L3Book {
+    const book = this.bookOf(symbol);
+    if (!isSafeInteger(levels) || levels <= 0) {
+      throw new EngineError('INVALID_ARGUMENT', 'l3 levels must be a positive safe integer');
+    }
+    return { bids: this.sideL3(book.sides[BUY], levels), asks: this.sideL3(book.sides[SELL], levels) };
+  }
+
+  private sideL3(side: BookSide, count: number): L3Level[] {
+    const result: L3Level[] = [];
+    const levels = this.levels;
+    const orders = this.orders;
+    // Bounded by `count` levels and the orders resting on them.
+    for (let i = side.size - 1; i >= 0 && result.length < count; i--) {
+      const level = side.levels[i];
+      const list: L3Order[] = [];
+      for (let o = levels.head[level]; o !== NIL; o = orders.next[o]) list.push({ id: orders.ids[o] as OrderId, qty: orders.qty[o] });
+      result.push({ price: levels.price[level], qty: levels.total[level], orders: list });
+    }
+    return result;
   }
 
   /**
@@ -797,7 +909,8 @@ export class Engine {
       if (id !== null && id !== undefined) visit(id, this.levels.book[orders.level[slot]]);
     }
     for (const book of this.books) {
-      for (const queue of book.stops) for (const stop of queue.stops) visit(stop.id, book.index);
+      // An OCO's stop leg shares its id with the limit leg visited above.
+      for (const queue of book.stops) for (const stop of queue.stops) if (!stop.oco) visit(stop.id, book.index);
     }
   }
 
@@ -858,6 +971,12 @@ export class Engine {
       const extra = this.extras.get(slot)!;
       if (extra.display !== 0) view.displayQty = extra.display;
       if (extra.expireTime !== NO_EXPIRY) view.expireTime = extra.expireTime;
+    }
+    if ((flags & FLAG_OCO) !== 0) {
+      const leg = this.stopsById.get(id)!;
+      view.orderType = 'oco';
+      view.stopPrice = leg.stopPrice;
+      view.stopLimitPrice = leg.price;
     }
     return view;
   }
@@ -935,6 +1054,7 @@ export class Engine {
             STP_NAMES[stop.stp],
             stop.expireTime,
           );
+          if (stop.oco) hasher.stopOco();
         }
       }
       hasher.deadIds(this.deadIds.count(book.index));

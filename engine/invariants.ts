@@ -4,7 +4,7 @@
 
 import { AssertionError } from './assert.js';
 import type { Engine } from './engine.js';
-import { FLAG_SELL, NIL } from './order-pool.js';
+import { FLAG_OCO, FLAG_SELL, NIL } from './order-pool.js';
 
 function fail(message: string): never {
   throw new AssertionError(`matchlog invariant violated: ${message}`);
@@ -45,6 +45,14 @@ export function checkInvariants(engine: Engine): void {
           if (!(qty > 0 && qty % book.spec.lotSize === 0)) fail(`${symbol}: order qty ${qty} not a positive lot multiple`);
           const id = orders.ids[o];
           if (!(id !== null && engine.idToSlot.get(id) === o)) fail(`${symbol}: live order ${String(id)} not in the id map`);
+          const leg = engine.stopsById.size === 0 ? undefined : engine.stopsById.get(id);
+          if ((orders.flags[o] & FLAG_OCO) !== 0) {
+            if (!(leg !== undefined && leg.oco && leg.instrument === book.index && leg.side === s && leg.qty === qty)) {
+              fail(`${symbol}: OCO ${String(id)} has no matching stop leg`);
+            }
+          } else if (leg !== undefined) {
+            fail(`${symbol}: resting order ${String(id)} shares its id with a pending stop`);
+          }
           total += qty;
           count++;
           prev = o;
@@ -59,6 +67,16 @@ export function checkInvariants(engine: Engine): void {
     const ask = book.sides[1].best();
     if (bid !== NIL && ask !== NIL) {
       if (!(levels.price[bid] < levels.price[ask])) fail(`${symbol}: book crossed (${levels.price[bid]} ≥ ${levels.price[ask]})`);
+    }
+  }
+  for (const book of engine.books) {
+    for (const queue of book.stops) {
+      for (const stop of queue.stops) {
+        if (!(engine.stopsById.get(stop.id) === stop)) fail(`stop ${String(stop.id)} not in the stop map`);
+        if (!stop.oco) continue;
+        const slot = engine.idToSlot.get(stop.id);
+        if (!(slot !== NIL && (orders.flags[slot] & FLAG_OCO) !== 0)) fail(`OCO stop leg ${String(stop.id)} without its limit leg`);
+      }
     }
   }
   if (!(ordersSeen === orders.live)) fail(`${ordersSeen} orders reachable from levels but ${orders.live} live`);

@@ -10,13 +10,15 @@ export const NIL = -1;
 
 /**
  * flags layout: bit 0 side (0 buy, 1 sell), bit 1 postOnly, bits 2-3 stp mode, bit 4 "has an
- * extra" (iceberg or GTT fields kept by the engine outside the pool).
+ * extra" (iceberg or GTT fields kept by the engine outside the pool), bit 5 "limit leg of an OCO
+ * whose stop leg is still pending" (engine/oco.ts).
  */
 export const FLAG_SELL = 1;
 export const FLAG_POST_ONLY = 2;
 export const STP_SHIFT = 2;
 export const STP_MASK = 3 << STP_SHIFT;
 export const FLAG_EXTRA = 16;
+export const FLAG_OCO = 32;
 
 export class OrderPool {
   /** Open quantity. */

@@ -293,6 +293,8 @@ function restoreOrderTypes(engine: Engine, header: SnapshotHeader): void {
     book.lastPrice = state.lastPrice;
     for (const stop of state.stops) {
       if (stop.instrument !== b || (stop.side !== 0 && stop.side !== 1)) corrupt(`stop ${String(stop.id)} in the wrong book`);
+      // Snapshots before OCO had no `oco` field: every stop was a plain one.
+      stop.oco = stop.oco === true;
       book.stops[stop.side].stops.push(stop);
       engine.stopsById.set(stop.id, stop);
       if (stop.expireTime !== NO_EXPIRY) book.expiries.add(stop.expireTime, stop.id);

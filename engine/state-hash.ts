@@ -22,6 +22,7 @@ const TAG_STOPS = 9;
 const TAG_STOP = 10;
 const TAG_DEAD_IDS = 11;
 const TAG_DEAD_ID = 12;
+const TAG_STOP_OCO = 13;
 
 const ORDER_TYPE_CODE: Record<StopOrderType, number> = { stop_limit: 2, stop_market: 3 };
 const TIF_CODE: Record<TimeInForce, number> = { GTC: 0, IOC: 1, FOK: 2, GTT: 3 };
@@ -131,6 +132,12 @@ export class StateHasher {
     this.u8(TIF_CODE[tif]);
     this.u8(STP_CODE[stp]);
     this.f64(expireTime);
+  }
+
+  /** Follows `stop` for an OCO's stop leg: the link to the resting limit leg of the same id. */
+  stopOco(): void {
+    this.reserve();
+    this.u8(TAG_STOP_OCO);
   }
 
   deadIds(count: number): void {

@@ -26,6 +26,8 @@ export interface StopOrder {
   stp: number;
   /** NO_EXPIRY or the GTT expiry. */
   expireTime: number;
+  /** The stop leg of an OCO: its limit leg rests under the same id (engine/oco.ts). */
+  oco: boolean;
 }
 
 export class StopQueue {

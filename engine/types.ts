@@ -8,7 +8,8 @@ import type { CancelReason, RejectCode } from './codes.js';
 /** Caller-chosen order id: a non-empty string of at most 64 UTF-16 units, or a safe integer. */
 export type OrderId = string | number;
 export type Side = 'buy' | 'sell';
-export type OrderType = 'limit' | 'market' | 'stop_limit' | 'stop_market';
+/** `oco`: a limit leg and a stop-limit leg sharing one id and quantity (SEMANTICS.md "OCO"). */
+export type OrderType = 'limit' | 'market' | 'stop_limit' | 'stop_market' | 'oco';
 /** Order types that wait for the last trade price before entering the book. */
 export type StopOrderType = 'stop_limit' | 'stop_market';
 /** `GTT` (good till time) needs `expireTime`; it rests like `GTC` until a command's time reaches it. */
@@ -22,35 +23,118 @@ export type TimeInForce = 'GTC' | 'IOC' | 'FOK' | 'GTT';
  */
 export type StpMode = 'none' | 'cancel_taker' | 'cancel_maker' | 'cancel_both';
 
-export interface NewOrderCommand {
+/** Fields every new order has, whatever its type. */
+interface NewOrderFields {
   op: 'new';
   id: OrderId;
   account: string;
   symbol: string;
   side: Side;
-  type: OrderType;
-  /** Required for limit and stop-limit orders (integer ticks); must be absent for market and stop-market. */
-  price?: number;
-  /** Required for stop orders: the last trade price that triggers them (buy: at or above; sell: at or below). */
-  stopPrice?: number;
   /** Integer, a positive multiple of the instrument's lot size. */
   qty: number;
-  /**
-   * Default `GTC` for limit and stop-limit, `IOC` for market and stop-market; market and
-   * stop-market accept `IOC` or `FOK` only.
-   */
-  tif?: TimeInForce;
-  /** With tif `GTT` (required there, absent otherwise): same unit as `time`; expires once a command's time reaches it. */
-  expireTime?: number;
-  /** Iceberg: the quantity shown in depth; the rest is a hidden reserve. Limit GTC/GTT only. */
-  displayQty?: number;
-  /** Rejected with POST_ONLY_WOULD_TAKE if it would trade on arrival. Limit GTC/GTT only. */
-  postOnly?: boolean;
   /** Default `none`. */
   stp?: StpMode;
   /** Caller-supplied time (integer, e.g. ns or µs since epoch); the engine never reads a clock. */
   time: number;
 }
+
+/** Fields of the order types that carry a limit price and may rest (limit, stop-limit). */
+interface PricedOrderFields extends NewOrderFields {
+  /** Integer ticks, a multiple of the instrument's tick size within its price band. */
+  price: number;
+  /** Default `GTC`. `GTT` (good till time) needs `expireTime`. */
+  tif?: TimeInForce;
+  /** With tif `GTT` (required there, absent otherwise): same unit as `time`; expires once a command's time reaches it. */
+  expireTime?: number;
+}
+
+/** Fields of the order types that never rest (market, stop-market). */
+interface UnpricedOrderFields extends NewOrderFields {
+  /** Default `IOC`; only `IOC` or `FOK` are accepted (checked at run time: the logged form is generic). */
+  tif?: TimeInForce;
+  /** Always false when present (the logged form spells it out). */
+  postOnly?: boolean;
+}
+
+/**
+ * Why the optional fields below are not `never` where a type forbids them: test generators and
+ * replay tools build commands field by field and rely on the run-time reject (INVALID_PRICE,
+ * INVALID_DISPLAY_QTY...) with its reason code; the compile-time union pins what is most often
+ * misspelled (op, type, side, tif, stp) and what each type requires (price, stopPrice).
+ */
+export interface LimitOrderCommand extends PricedOrderFields {
+  type: 'limit';
+  /** OCO only (INVALID_PRICE here). */
+  stopLimitPrice?: number;
+  stopPrice?: number;
+  /** Iceberg: the quantity shown in depth; the rest is a hidden reserve. GTC/GTT only. */
+  displayQty?: number;
+  /** Rejected with POST_ONLY_WOULD_TAKE if it would trade on arrival. GTC/GTT only. */
+  postOnly?: boolean;
+}
+
+export interface MarketOrderCommand extends UnpricedOrderFields {
+  type: 'market';
+  /** OCO only (INVALID_PRICE here). */
+  stopLimitPrice?: number;
+  /** Must be absent (INVALID_PRICE): a market order takes whatever the book offers. */
+  price?: number;
+  stopPrice?: number;
+  expireTime?: number;
+  displayQty?: number;
+}
+
+/** Waits for the last trade price to reach `stopPrice` (buy: at or above; sell: at or below), then enters as a limit. */
+export interface StopLimitOrderCommand extends PricedOrderFields {
+  type: 'stop_limit';
+  /** OCO only (INVALID_PRICE here). */
+  stopLimitPrice?: number;
+  stopPrice: number;
+  displayQty?: number;
+  postOnly?: boolean;
+}
+
+/** Waits for the last trade price to reach `stopPrice`, then enters as a market order. */
+export interface StopMarketOrderCommand extends UnpricedOrderFields {
+  type: 'stop_market';
+  /** OCO only (INVALID_PRICE here). */
+  stopLimitPrice?: number;
+  stopPrice: number;
+  price?: number;
+  expireTime?: number;
+  displayQty?: number;
+}
+
+/**
+ * One-cancels-the-other (SEMANTICS.md "OCO"): a GTC limit leg at `price` and a stop-limit leg that
+ * waits for `stopPrice` and then enters at `stopLimitPrice`, sharing one id and one quantity.
+ */
+export interface OcoOrderCommand extends NewOrderFields {
+  type: 'oco';
+  /** The limit leg's price (buy: below the last trade; sell: above it). */
+  price: number;
+  /** The stop leg's trigger (buy: above the last trade; sell: below it). */
+  stopPrice: number;
+  /** The stop leg's limit price once triggered. */
+  stopLimitPrice: number;
+  /** Only `GTC` is accepted (checked at run time). */
+  tif?: TimeInForce;
+  expireTime?: number;
+  displayQty?: number;
+  postOnly?: boolean;
+}
+
+/**
+ * A new order: a union discriminated on `type`, so a misspelled side, type or time in force, a
+ * price on a market order or a missing stop price is a compile error. Run-time validation stays
+ * (commands decoded from the wire are checked field by field and rejected with a reason code).
+ */
+export type NewOrderCommand =
+  | LimitOrderCommand
+  | MarketOrderCommand
+  | StopLimitOrderCommand
+  | StopMarketOrderCommand
+  | OcoOrderCommand;
 
 export interface CancelCommand {
   op: 'cancel';
@@ -76,8 +160,14 @@ export interface ModifyCommand {
   time: number;
 }
 
+/** What `Engine.apply` / `execute` take: a union discriminated on `op` (and on `type` for new orders). */
 export type Command = NewOrderCommand | CancelCommand | ModifyCommand;
 export type CommandOp = Command['op'];
+
+/** `C` with `time` optional: the exchange stamps time itself (a caller's `time` is ignored). */
+export type WithOptionalTime<C> = C extends unknown ? Omit<C, 'time'> & { time?: number } : never;
+/** What `Exchange.submit` takes: a `Command` whose `time` may be left out (the exchange stamps it). */
+export type ExchangeCommand = WithOptionalTime<Command>;
 
 export interface AcceptedEvent {
   type: 'accepted';
@@ -98,6 +188,26 @@ export interface RejectedEvent {
   /** The command's id if it was a valid id, else null. */
   id: OrderId | null;
   reason: RejectCode;
+  /** The rule that was broken, where a number helps the sender fix the command (see RejectDetail). */
+  detail?: RejectDetail;
+}
+
+/**
+ * Machine-readable detail of an instrument-rule reject: the instrument and the rule's values.
+ * - PRICE_NOT_ON_TICK: `tickSize`;
+ * - PRICE_OUT_OF_RANGE: `minPrice`, `maxPrice`;
+ * - QTY_NOT_ON_LOT: `lotSize`;
+ * - QTY_OUT_OF_RANGE: `lotSize`, `maxQty`.
+ * Owner mismatches (NOT_OWNER) carry none on purpose: naming the owner would tell one account
+ * another's orders.
+ */
+export interface RejectDetail {
+  symbol: string;
+  tickSize?: number;
+  lotSize?: number;
+  minPrice?: number;
+  maxPrice?: number;
+  maxQty?: number;
 }
 
 export interface TradeEvent {
@@ -201,6 +311,33 @@ export interface Depth {
   asks: Array<[number, number]>;
 }
 
+/** Best bid and offer of an instrument: price and displayed quantity at the best level (null / 0 when a side is empty). */
+export interface Top {
+  bid: number | null;
+  bidQty: number;
+  ask: number | null;
+  askQty: number;
+}
+
+/** One resting order in an L3 book: its id and displayed quantity (an iceberg's reserve is not shown). */
+export interface L3Order {
+  id: OrderId;
+  qty: number;
+}
+
+/** One price level of an L3 book: its displayed total and every resting order in time priority. */
+export interface L3Level {
+  price: number;
+  qty: number;
+  orders: L3Order[];
+}
+
+/** Every resting order of an instrument, levels best first, orders in priority order (pending stops are not in the book). */
+export interface L3Book {
+  bids: L3Level[];
+  asks: L3Level[];
+}
+
 /** One live order, as reported by `Engine.order(id)`. */
 export interface OrderView {
   id: OrderId;
@@ -215,7 +352,9 @@ export interface OrderView {
   displayQty?: number;
   /** GTT orders. */
   expireTime?: number;
-  /** Pending stops only (a stop-market's `price` is its stop price). */
-  orderType?: StopOrderType;
+  /** Pending stops, and OCOs with both legs live (a stop-market's `price` is its stop price). */
+  orderType?: StopOrderType | 'oco';
   stopPrice?: number;
+  /** OCOs with both legs live: the stop leg's limit price. */
+  stopLimitPrice?: number;
 }

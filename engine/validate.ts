@@ -6,7 +6,7 @@
 import { types } from 'node:util';
 import { RejectCode } from './codes.js';
 import type { ResolvedInstrument } from './config.js';
-import type { CommandOp, OrderId, OrderType } from './types.js';
+import type { CommandOp, OrderId, OrderType, RejectDetail } from './types.js';
 
 export const SIDE_BUY = 0;
 export const SIDE_SELL = 1;
@@ -16,7 +16,7 @@ export const TIF_FOK = 2;
 export const TIF_GTT = 3;
 export const TIF_NAMES = ['GTC', 'IOC', 'FOK', 'GTT'] as const;
 /** Order type codes (command codec, snapshots): the index in ORDER_TYPE_NAMES. */
-export const ORDER_TYPE_NAMES = ['limit', 'market', 'stop_limit', 'stop_market'] as const;
+export const ORDER_TYPE_NAMES = ['limit', 'market', 'stop_limit', 'stop_market', 'oco'] as const;
 /** "None" for expireTime (GTT times are ≥ 0). */
 export const NO_EXPIRY = -1;
 export const STP_NONE = 0;
@@ -55,8 +55,10 @@ export class ParsedCommand {
   /** new (limit, stop-limit) and modify. */
   price = 0;
   qty = 0;
-  /** new: stop orders; modify: when hasStopPrice. */
+  /** new: stop orders and OCO; modify: when hasStopPrice. */
   stopPrice = 0;
+  /** new: OCO only (the stop leg's limit price), else 0. */
+  stopLimitPrice = 0;
   /** new: tif GTT only, else NO_EXPIRY. */
   expireTime = NO_EXPIRY;
   /** new: iceberg display size, 0 = not an iceberg. */
@@ -115,6 +117,23 @@ export function tifCode(value: unknown, isMarket: boolean): number {
   if (value === 'FOK') return TIF_FOK;
   if (value === 'GTT' && !isMarket) return TIF_GTT;
   return -1;
+}
+
+/** The detail of an instrument-rule reject (RejectDetail), or undefined for any other reason. */
+export function rejectDetail(reason: RejectCode, spec: ResolvedInstrument | undefined): RejectDetail | undefined {
+  if (spec === undefined) return undefined;
+  switch (reason) {
+    case RejectCode.PRICE_NOT_ON_TICK:
+      return { symbol: spec.symbol, tickSize: spec.tickSize };
+    case RejectCode.PRICE_OUT_OF_RANGE:
+      return { symbol: spec.symbol, minPrice: spec.minPrice, maxPrice: spec.maxPrice };
+    case RejectCode.QTY_NOT_ON_LOT:
+      return { symbol: spec.symbol, lotSize: spec.lotSize };
+    case RejectCode.QTY_OUT_OF_RANGE:
+      return { symbol: spec.symbol, lotSize: spec.lotSize, maxQty: spec.maxQty };
+    default:
+      return undefined;
+  }
 }
 
 /** Instrument rules for a price (limit) — SEMANTICS.md step 12 after the type check. */
@@ -226,14 +245,15 @@ function parseNew(
   else if (side === 'sell') out.side = SIDE_SELL;
   else return RejectCode.INVALID_SIDE;
   const type = c.type;
-  if (type !== 'limit' && type !== 'market' && type !== 'stop_limit' && type !== 'stop_market') {
+  if (type !== 'limit' && type !== 'market' && type !== 'stop_limit' && type !== 'stop_market' && type !== 'oco') {
     return RejectCode.INVALID_ORDER_TYPE;
   }
   out.orderType = type;
   const isMarket = type === 'market' || type === 'stop_market';
-  const isStop = type === 'stop_limit' || type === 'stop_market';
+  const isOco = type === 'oco';
+  const isStop = type === 'stop_limit' || type === 'stop_market' || isOco;
   const tif = tifCode(c.tif, isMarket);
-  if (tif < 0) return RejectCode.INVALID_TIF;
+  if (tif < 0 || (isOco && tif !== TIF_GTC)) return RejectCode.INVALID_TIF;
   out.tif = tif;
   const expireTime = c.expireTime;
   if (tif === TIF_GTT) {
@@ -271,6 +291,16 @@ function parseNew(
   } else {
     if (stopPrice !== undefined) return RejectCode.INVALID_STOP_PRICE;
     out.stopPrice = 0;
+  }
+  const stopLimitPrice = c.stopLimitPrice;
+  if (isOco) {
+    if (!isSafeInteger(stopLimitPrice)) return RejectCode.INVALID_PRICE;
+    const reason = checkPrice(spec, stopLimitPrice);
+    if (reason !== null) return reason;
+    out.stopLimitPrice = stopLimitPrice;
+  } else {
+    if (stopLimitPrice !== undefined) return RejectCode.INVALID_PRICE;
+    out.stopLimitPrice = 0;
   }
   const qty = c.qty;
   if (!isSafeInteger(qty) || qty <= 0) return RejectCode.INVALID_QTY;

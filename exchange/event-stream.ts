@@ -5,8 +5,11 @@
 
 import type { EngineEvent } from '../engine/index.js';
 
-/** An acknowledged event with the log sequence number of the command that produced it. */
-export type ExchangeEvent = EngineEvent & { seq: number };
+/**
+ * An acknowledged event with the log sequence number and the stamped time (as logged: ms since
+ * epoch, never decreasing) of the command that produced it.
+ */
+export type ExchangeEvent = EngineEvent & { seq: number; time: number };
 
 export class EventsOverflowError extends Error {
   override readonly name = 'EventsOverflowError';

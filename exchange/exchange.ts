@@ -12,11 +12,16 @@ import {
   EventDigest,
   RejectCode,
   type Command,
+  type ExchangeCommand,
   type Depth,
+  type L3Book,
+  type Top,
   type OrderId,
   type OrderView,
   ParsedCommand,
   parseCommand,
+  rejectDetail,
+  type RejectedEvent,
   toCommand,
 } from '../engine/index.js';
 import { CommandRecordEncoder, type MarkRecord, type RecoveryStats } from '../replay/index.js';
@@ -165,9 +170,10 @@ export class Exchange {
    * `rejected` event and `seq: null`, and is not logged. Rejects only if the exchange failed or
    * the log refused the record (full disk or map); such a command was not logged.
    */
-  submit(command: unknown): Promise<SubmitResult> {
+  submit(command: ExchangeCommand): Promise<SubmitResult> {
     if (this.failure !== null) return Promise.reject(this.failure);
-    if (this.closing !== null) return Promise.resolve(this.refuse(null, null, RejectCode.EXCHANGE_CLOSED));
+    // Parsed for its op and id (and nothing else) so the sender can tell which command was refused.
+    if (this.closing !== null) return Promise.resolve(this.refuseCommand(command, RejectCode.EXCHANGE_CLOSED));
     this.counters.submitted++;
     if (this.waiting.length > 0 || this.full()) {
       if (this.options.onFull === 'reject' || this.waiting.length >= this.options.maxWaiting) {
@@ -187,12 +193,12 @@ export class Exchange {
    * ('reject'). Rejects if the exchange failed or the log refused a record; commands of the
    * batch admitted before that may still be logged and acknowledged.
    */
-  submitMany(commands: readonly unknown[]): Promise<SubmitResult[]> {
+  submitMany(commands: readonly ExchangeCommand[]): Promise<SubmitResult[]> {
     if (!Array.isArray(commands)) return Promise.reject(new TypeError('submitMany takes an array of commands'));
     if (this.failure !== null) return Promise.reject(this.failure);
     const batch = new BatchOutcome(commands.length);
     if (this.closing !== null) {
-      for (let i = 0; i < commands.length; i++) batch.set(i, this.refuse(null, null, RejectCode.EXCHANGE_CLOSED));
+      for (let i = 0; i < commands.length; i++) batch.set(i, this.refuseCommand(commands[i], RejectCode.EXCHANGE_CLOSED));
       return batch.promise;
     }
     this.counters.submitted += commands.length;
@@ -223,7 +229,14 @@ export class Exchange {
 
   private refuse(op: Command['op'] | null, id: OrderId | null, reason: RejectCode): SubmitResult {
     this.counters.rejectedBeforeLog++;
-    return { seq: null, events: [{ type: 'rejected', op, id, reason }] };
+    const event: RejectedEvent = { type: 'rejected', op, id, reason };
+    // Instrument-rule rejects (only a new order's are stateless) say which rule, as Engine.apply does.
+    const p = this.parsed;
+    if (op === 'new' && p.op === 'new' && p.instrument >= 0) {
+      const detail = rejectDetail(reason, this.specs[p.instrument]);
+      if (detail !== undefined) event.detail = detail;
+    }
+    return { seq: null, time: null, events: [event] };
   }
 
   private refuseCommand(command: unknown, reason: RejectCode): SubmitResult {
@@ -372,17 +385,32 @@ export class Exchange {
     this.commands++;
     this.lastCommandSeq = seq;
     this.counters.acknowledged++;
+    const last = events[events.length - 1];
+    if (last !== undefined && last.type === 'rejected') this.addRejectDetail(last, entry.record);
     // The view applies acknowledged commands as they are released: queries never show an
     // outcome a crash could erase, and never stall to catch up.
     this.view.execute(entry.record, NULL_SINK);
+    const time = entry.record.time;
     if (this.streams.size > 0) {
       for (let i = 0; i < events.length; i++) {
-        const event = { ...events[i], seq } as ExchangeEvent;
+        const event = { ...events[i], seq, time } as ExchangeEvent;
         for (const stream of this.streams) stream.push(event);
       }
     }
-    entry.resolve({ seq, events });
+    entry.resolve({ seq, time, events });
     if (this.commands % this.options.markEvery === 0) this.appendMark(seq, undefined);
+  }
+
+  /**
+   * Workers report reject codes only; the detail is a pure function of the code and the
+   * instrument, rebuilt here from the view (still at the state before this command) exactly as
+   * Engine.apply does.
+   */
+  private addRejectDetail(event: RejectedEvent, record: Command): void {
+    const symbol = record.op === 'new' ? record.symbol : this.view.order(record.id)?.symbol;
+    const index = symbol === undefined ? undefined : this.instrumentIndex.get(symbol);
+    const detail = index === undefined ? undefined : rejectDetail(event.reason, this.specs[index]);
+    if (detail !== undefined) event.detail = detail;
   }
 
   private appendMark(upto: number, stateHash: string | undefined): void {
@@ -458,6 +486,16 @@ export class Exchange {
 
   depth(symbol: string, levels = 10): Depth {
     return this.view.depth(symbol, levels);
+  }
+
+  /** Best bid and offer (price and displayed quantity) as of the last acknowledged command. */
+  top(symbol: string): Top {
+    return this.view.top(symbol);
+  }
+
+  /** L3 snapshot: every resting order of the best `levels` levels per side, in priority order. */
+  l3(symbol: string, levels = 10): L3Book {
+    return this.view.l3(symbol, levels);
   }
 
   order(id: OrderId): OrderView | undefined {

@@ -6,9 +6,14 @@
 
 import type { Command, EngineEvent } from '../engine/index.js';
 
-/** What `submit` resolves with. `seq` is null when the command was refused before the log. */
+/**
+ * What `submit` resolves with. `seq` and `time` (the time the exchange stamped on the command,
+ * logged with it, ms since epoch, never decreasing) are null when the command was refused before
+ * the log.
+ */
 export interface SubmitResult {
   seq: number | null;
+  time: number | null;
   events: EngineEvent[];
 }
 

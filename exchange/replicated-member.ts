@@ -22,6 +22,7 @@ import {
   RejectCode,
   toCommand,
   type Command,
+  type ExchangeCommand,
   type Depth,
   type InstrumentSpec,
   type OrderId,
@@ -275,12 +276,12 @@ export class ReplicatedExchange {
       if (submit !== undefined) {
         this.mine.delete(record.n);
         this.counters.acknowledged++;
-        submit.resolve({ seq, events });
+        submit.resolve({ seq, time: record.c.time, events });
       }
     }
     if (this.streams.size > 0) {
       for (const event of events) {
-        const withSeq = { ...event, seq } as ExchangeEvent;
+        const withSeq = { ...event, seq, time: record.c.time } as ExchangeEvent;
         for (const stream of this.streams) stream.push(withSeq);
       }
     }
@@ -342,7 +343,7 @@ export class ReplicatedExchange {
     return this.applied_seq;
   }
 
-  submit(command: unknown): Promise<SubmitResult> {
+  submit(command: ExchangeCommand): Promise<SubmitResult> {
     if (this.failure !== null) return Promise.reject(this.failure);
     this.counters.submitted++;
     const p = this.parsed;
@@ -368,7 +369,7 @@ export class ReplicatedExchange {
 
   private refuse(op: Command['op'] | null, id: OrderId | null, reason: RejectCode): SubmitResult {
     this.counters.rejectedBeforeLog++;
-    return { seq: null, events: [{ type: 'rejected', op, id, reason }] };
+    return { seq: null, time: null, events: [{ type: 'rejected', op, id, reason }] };
   }
 
   private fail(error: Error): void {

@@ -117,9 +117,12 @@ export class Shards {
       this.refusal = RejectCode.DUPLICATE_ORDER_ID;
       return ROUTE_REFUSED;
     }
-    // Orders that can stay live: resting limits (GTC, GTT) and every stop.
+    // Orders that can stay live: resting limits (GTC, GTT), every stop and OCO.
     const canStay =
-      p.orderType === 'stop_limit' || p.orderType === 'stop_market' || (p.orderType === 'limit' && (p.tif === TIF_GTC || p.tif === TIF_GTT));
+      p.orderType === 'stop_limit' ||
+      p.orderType === 'stop_market' ||
+      p.orderType === 'oco' ||
+      (p.orderType === 'limit' && (p.tif === TIF_GTC || p.tif === TIF_GTT));
     if (op === 'new' && canStay && !router.has(id) && router.size >= this.maxOrders) {
       this.refusal = RejectCode.ORDER_CAPACITY;
       return ROUTE_REFUSED;

@@ -38,6 +38,29 @@ function canonical(instruments: InstrumentSpec[]): string {
   );
 }
 
+const FIELDS = ['tickSize', 'lotSize', 'minPrice', 'maxPrice', 'maxQty'] as const;
+
+/** Says exactly which instrument differs and how: the first difference, in configuration order. */
+export function difference(stored: readonly InstrumentSpec[], given: readonly InstrumentSpec[]): string {
+  const storedSymbols = stored.map((s) => s.symbol);
+  const givenSymbols = given.map((s) => s.symbol);
+  const missing = storedSymbols.filter((symbol) => !givenSymbols.includes(symbol));
+  if (missing.length > 0) return `stored instrument${missing.length > 1 ? 's' : ''} ${missing.join(', ')} missing from the given list`;
+  const added = givenSymbols.filter((symbol) => !storedSymbols.includes(symbol));
+  if (added.length > 0) return `instrument${added.length > 1 ? 's' : ''} ${added.join(', ')} not in the stored list`;
+  for (let i = 0; i < stored.length; i++) {
+    if (stored[i].symbol !== given[i].symbol) {
+      return `instrument ${i} is ${stored[i].symbol} in the stored list but ${given[i].symbol} in the given one (the order is part of the configuration)`;
+    }
+    for (const field of FIELDS) {
+      const was = stored[i][field] ?? null;
+      const now = given[i][field] ?? null;
+      if (was !== now) return `${stored[i].symbol} has ${field} ${String(was)} stored but ${String(now)} given`;
+    }
+  }
+  return 'the lists differ';
+}
+
 export function readStoredConfig(dir: string): StoredConfig | null {
   const file = join(dir, FILE);
   if (!existsSync(file)) return null;
@@ -65,7 +88,11 @@ export function settleConfig(
   const stored = readStoredConfig(dir);
   if (stored !== null) {
     if (instruments !== null && canonical(instruments) !== canonical(stored.instruments)) {
-      throw new ExchangeOptionsError(`instruments differ from those stored in ${join(dir, FILE)}`);
+      throw new ExchangeOptionsError(
+        `instruments differ from those stored in ${join(dir, FILE)}: ${difference(stored.instruments, instruments)}. ` +
+          'Open with the stored list (or without instruments: the directory remembers them); ' +
+          'an existing directory cannot list a new instrument yet (start a new directory for it)',
+      );
     }
     const storedLog = stored.log ?? true;
     if (storedLog !== log) {

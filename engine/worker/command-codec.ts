@@ -26,13 +26,13 @@ const ID_NUMBER = 0;
 const ID_STRING = 1;
 /**
  * Numbers per command: op, id kind, id, time, instrument, side, order type, tif, postOnly, stp,
- * price, qty, stopPrice, expireTime, displayQty, modify field mask.
+ * price, qty, stopPrice, expireTime, displayQty, then modify's field mask or new's stopLimitPrice (OCO).
  */
 export const COMMAND_WIDTH = 16;
 const HAS_PRICE = 1;
 const HAS_QTY = 2;
 const HAS_STOP_PRICE = 4;
-const ORDER_TYPE_CODE: Record<string, number> = { limit: 0, market: 1, stop_limit: 2, stop_market: 3 };
+const ORDER_TYPE_CODE: Record<string, number> = { limit: 0, market: 1, stop_limit: 2, stop_market: 3, oco: 4 };
 
 
 export interface EncodedCommands {
@@ -81,6 +81,7 @@ export function encodeCommands(commands: readonly Command[], instrumentIndex: Re
       nums[p + 12] = c.stopPrice ?? 0;
       nums[p + 13] = c.expireTime ?? NO_EXPIRY;
       nums[p + 14] = c.displayQty ?? 0;
+      nums[p + 15] = c.stopLimitPrice ?? 0;
     }
   }
   return { nums, refs };
@@ -132,6 +133,7 @@ export class CommandReader {
     out.stp = nums[p + 9];
     out.expireTime = nums[p + 13];
     out.displayQty = nums[p + 14];
+    out.stopLimitPrice = nums[p + 15];
   }
 }
 
@@ -163,12 +165,15 @@ export function toCommand(p: ParsedCommand): Command {
   const tif = TIF_NAMES[p.tif];
   const stp = STP_NAMES[p.stp];
   const type = p.orderType;
-  const command: NewOrderCommand =
+  // Built field by field (stopPrice below), so typed by what it becomes: parseCommand checked it.
+  const command = (
     type === 'market' || type === 'stop_market'
       ? { op: 'new', id, account: p.account, symbol: p.symbol, side, type, qty: p.qty, tif, postOnly: false, stp, time }
-      : { op: 'new', id, account: p.account, symbol: p.symbol, side, type, price: p.price, qty: p.qty, tif, postOnly: p.postOnly, stp, time };
+      : { op: 'new', id, account: p.account, symbol: p.symbol, side, type, price: p.price, qty: p.qty, tif, postOnly: p.postOnly, stp, time }
+  ) as NewOrderCommand;
   // Optional order-type fields appear only when used, so plain orders keep their logged shape.
-  if (type === 'stop_limit' || type === 'stop_market') command.stopPrice = p.stopPrice;
+  if (type === 'stop_limit' || type === 'stop_market' || type === 'oco') command.stopPrice = p.stopPrice;
+  if (type === 'oco') command.stopLimitPrice = p.stopLimitPrice;
   if (p.expireTime !== NO_EXPIRY) command.expireTime = p.expireTime;
   if (p.displayQty !== 0) command.displayQty = p.displayQty;
   return command;

@@ -44,9 +44,13 @@ interface NewPlan {
   account: number;
   instrument: number;
   side: Side;
-  type: 'limit' | 'market' | 'stop_limit' | 'stop_market';
-  /** Stops: stop price in ticks from the centre. */
+  type: 'limit' | 'market' | 'stop_limit' | 'stop_market' | 'oco';
+  /** Stops: stop price in ticks from the centre. OCO: ticks from the last trade price (or the centre). */
   stopTicks?: number;
+  /** OCO: the stop leg's limit price, in ticks from its stop price. */
+  stopLimitTicks?: number;
+  /** OCO: place the legs around the last trade price (mostly valid) rather than around the centre. */
+  aroundLast?: boolean;
   /** Icebergs: display size in lots (may exceed qty: a bad-input case). */
   displayLots?: number;
   /** GTT: expireTime = the command's time + this (≤ 0: already expired). */
@@ -189,6 +193,27 @@ const stopArb: fc.Arbitrary<NewPlan> = fc
     return plan.tif === 'GTT' && (plan.type === 'stop_limit' || plan.lots === 1) ? { ...rest, expireIn } : { ...rest, tif: plan.tif === 'GTT' ? undefined : plan.tif };
   });
 
+/**
+ * OCO: mostly legs on both sides of the last trade price (limit leg 1-4 ticks on the passive side,
+ * stop leg 1-4 ticks on the other, sometimes 0: OCO_PRICES_INVALID), sometimes around the centre.
+ */
+const ocoArb: fc.Arbitrary<NewPlan> = fc.record({
+  op: fc.constant('new' as const),
+  id: freshIdArb,
+  account: accountArb,
+  instrument: instrumentArb,
+  side: sideArb,
+  type: fc.constant('oco' as const),
+  tif: fc.constantFrom<TimeInForce | undefined>(undefined, undefined, undefined, 'GTC', 'IOC'),
+  postOnly: fc.constant(undefined),
+  stp: stpArb,
+  priceTicks: fc.integer({ min: 0, max: 4 }),
+  lots: newLotsArb,
+  stopTicks: fc.integer({ min: 0, max: 4 }),
+  stopLimitTicks: fc.integer({ min: -2, max: 2 }),
+  aroundLast: fc.oneof({ arbitrary: fc.constant(true), weight: 6 }, { arbitrary: fc.constant(false), weight: 1 }),
+});
+
 const icebergArb: fc.Arbitrary<NewPlan> = fc.record({
   op: fc.constant('new' as const),
   id: freshIdArb,
@@ -251,10 +276,11 @@ export interface PlanMix {
   stop: number;
   iceberg: number;
   gtt: number;
+  oco: number;
 }
-export const DEFAULT_MIX: PlanMix = { gtc: 9, taker: 5, cancel: 3, modify: 4, stop: 3, iceberg: 2, gtt: 2 };
+export const DEFAULT_MIX: PlanMix = { gtc: 9, taker: 5, cancel: 3, modify: 4, stop: 3, iceberg: 2, gtt: 2, oco: 3 };
 /** More resting orders, fewer takers: books grow to dozens of levels and long FIFOs. */
-export const DEEP_MIX: PlanMix = { gtc: 14, taker: 2, cancel: 2, modify: 4, stop: 2, iceberg: 2, gtt: 2 };
+export const DEEP_MIX: PlanMix = { gtc: 14, taker: 2, cancel: 2, modify: 4, stop: 2, iceberg: 2, gtt: 2, oco: 2 };
 
 function validPlanArb(mix: PlanMix): fc.Arbitrary<ValidPlan> {
   return fc.oneof(
@@ -265,6 +291,7 @@ function validPlanArb(mix: PlanMix): fc.Arbitrary<ValidPlan> {
     { arbitrary: stopArb, weight: mix.stop },
     { arbitrary: icebergArb, weight: mix.iceberg },
     { arbitrary: gttArb, weight: mix.gtt },
+    { arbitrary: ocoArb, weight: mix.oco },
   );
 }
 
@@ -309,6 +336,7 @@ const FIELDS = [
   'price',
   'qty',
   'stopPrice',
+  'stopLimitPrice',
   'displayQty',
   'expireTime',
 ];
@@ -431,8 +459,19 @@ export class StreamContext {
         qty: plan.lots === 'max' ? spec.maxQty : plan.lots * spec.lotSize,
         time,
       };
-      if (plan.type === 'limit' || plan.type === 'stop_limit') cmd.price = priceAt(plan.instrument, plan.priceTicks);
-      if (plan.stopTicks !== undefined) cmd.stopPrice = priceAt(plan.instrument, plan.stopTicks);
+      if (plan.type === 'oco') {
+        // Limit leg on the passive side of the reference price, stop leg on the other side.
+        const last = plan.aroundLast === true ? oracle.lastPrice(spec.symbol) : null;
+        const ref = last ?? priceAt(plan.instrument, 0);
+        const dir = plan.side === 'buy' ? 1 : -1;
+        const at = (ticks: number): number => Math.max(spec.minPrice, Math.min(spec.maxPrice, ref + ticks * spec.tickSize));
+        cmd.price = at(-dir * plan.priceTicks);
+        cmd.stopPrice = at(dir * (plan.stopTicks ?? 1));
+        cmd.stopLimitPrice = Math.max(spec.minPrice, Math.min(spec.maxPrice, (cmd.stopPrice as number) + (plan.stopLimitTicks ?? 0) * spec.tickSize));
+      } else {
+        if (plan.type === 'limit' || plan.type === 'stop_limit') cmd.price = priceAt(plan.instrument, plan.priceTicks);
+        if (plan.stopTicks !== undefined) cmd.stopPrice = priceAt(plan.instrument, plan.stopTicks);
+      }
       if (plan.displayLots !== undefined) cmd.displayQty = plan.displayLots * spec.lotSize;
       if (plan.expireIn !== undefined) cmd.expireTime = Math.max(0, time + plan.expireIn);
       if (plan.tif !== undefined) cmd.tif = plan.tif;

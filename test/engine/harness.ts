@@ -18,6 +18,9 @@ import type {
   NewOrderCommand,
   OrderId,
   OrderView,
+  L3Book,
+  RejectDetail,
+  Top,
   Side,
 } from '../../engine/types.js';
 import { NaiveBookEngine } from '../oracle/naive-book.js';
@@ -26,6 +29,8 @@ import { NaiveBookEngine } from '../oracle/naive-book.js';
 export interface EngineLike {
   apply(cmd: Command): EngineEvent[];
   depth(symbol: string, levels?: number): Depth;
+  top(symbol: string): Top;
+  l3(symbol: string, levels?: number): L3Book;
   order(id: OrderId): OrderView | undefined;
   readonly liveOrders: number;
   stateHash(): string;
@@ -165,8 +170,19 @@ export function accepted(cmd: NewOrderCommand): EngineEvent {
   };
 }
 
-export function rejected(op: CommandOp | null, id: OrderId | null, reason: RejectCode): EngineEvent {
+export function rejected(op: CommandOp | null, id: OrderId | null, reason: RejectCode, on?: InstrumentSpec): EngineEvent {
+  if (on !== undefined) return { type: 'rejected', op, id, reason, detail: ruleDetail(reason, on) };
   return { type: 'rejected', op, id, reason };
+}
+
+/** The detail an instrument-rule reject carries (SEMANTICS.md "Reject detail"), written out from the test's own specs. */
+function ruleDetail(reason: RejectCode, on: InstrumentSpec): RejectDetail {
+  const symbol = on.symbol;
+  if (reason === RejectCode.PRICE_NOT_ON_TICK) return { symbol, tickSize: on.tickSize };
+  if (reason === RejectCode.PRICE_OUT_OF_RANGE) return { symbol, minPrice: on.minPrice, maxPrice: on.maxPrice };
+  if (reason === RejectCode.QTY_NOT_ON_LOT) return { symbol, lotSize: on.lotSize };
+  if (reason === RejectCode.QTY_OUT_OF_RANGE) return { symbol, lotSize: on.lotSize, maxQty: on.maxQty ?? 1_000_000_000 };
+  throw new Error(`${reason} carries no detail`);
 }
 
 export interface TradeSpec {

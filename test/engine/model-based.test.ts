@@ -87,6 +87,12 @@ function runModel(plans: Plan[], options: EngineOptions, verbose: boolean): void
       const want = oracle.depth(symbol, DEPTH_LEVELS);
       const got = engine.depth(symbol, DEPTH_LEVELS);
       if (!same(got, want)) fail(`depth(${symbol}) differs`, () => `expected: ${show(want)}\nactual: ${show(got)}`);
+      const l3Want = oracle.l3(symbol, DEPTH_LEVELS);
+      const l3Got = engine.l3(symbol, DEPTH_LEVELS);
+      if (!same(l3Got, l3Want)) fail(`l3(${symbol}) differs`, () => `expected: ${show(l3Want)}\nactual: ${show(l3Got)}`);
+      const topWant = oracle.top(symbol);
+      const topGot = engine.top(symbol);
+      if (!same(topGot, topWant)) fail(`top(${symbol}) differs`, () => `expected: ${show(topWant)}\nactual: ${show(topGot)}`);
     }
     if (engine.liveOrders !== oracle.liveOrders) {
       fail('liveOrders differs', () => `expected ${oracle.liveOrders}, actual ${engine.liveOrders}`);

@@ -17,6 +17,7 @@ import {
   rejected,
   run,
   trade,
+  WIDE,
 } from './harness.js';
 
 describe.each(IMPLS)('modify ($name)', (impl) => {
@@ -275,8 +276,8 @@ describe.each(IMPLS)('modify ($name)', (impl) => {
   it('is validated against the order\'s own instrument and reports its symbol', () => {
     const e = impl.create(acmeOptions());
     run(e, [limit('w', 'alice', 'buy', 500, 20, { symbol: 'WIDE' })]);
-    expect(e.apply(modify('w', 'alice', 502, 20))).toEqual([rejected('modify', 'w', RejectCode.PRICE_NOT_ON_TICK)]);
-    expect(e.apply(modify('w', 'alice', 505, 25))).toEqual([rejected('modify', 'w', RejectCode.QTY_NOT_ON_LOT)]);
+    expect(e.apply(modify('w', 'alice', 502, 20))).toEqual([rejected('modify', 'w', RejectCode.PRICE_NOT_ON_TICK, WIDE)]);
+    expect(e.apply(modify('w', 'alice', 505, 25))).toEqual([rejected('modify', 'w', RejectCode.QTY_NOT_ON_LOT, WIDE)]);
     expect(e.apply(modify('w', 'alice', 505, 30))).toEqual([
       modified({
         id: 'w',

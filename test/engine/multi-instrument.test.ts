@@ -95,13 +95,13 @@ describe.each(IMPLS)('several instruments ($name)', (impl) => {
     // 101 × 7 is fine on ACME (tick 1, lot 1) but not on WIDE (tick 5, lot 10).
     expect(e.apply(limit('a', 'alice', 'buy', 101, 7))[0]?.type).toBe('accepted');
     expect(e.apply(limit('b', 'alice', 'buy', 101, 10, { symbol: 'WIDE' }))).toEqual([
-      rejected('new', 'b', RejectCode.PRICE_NOT_ON_TICK),
+      rejected('new', 'b', RejectCode.PRICE_NOT_ON_TICK, WIDE),
     ]);
     expect(e.apply(limit('c', 'alice', 'buy', 50, 10, { symbol: 'WIDE' }))).toEqual([
-      rejected('new', 'c', RejectCode.PRICE_OUT_OF_RANGE),
+      rejected('new', 'c', RejectCode.PRICE_OUT_OF_RANGE, WIDE),
     ]);
     expect(e.apply(limit('d', 'alice', 'buy', 500, 7, { symbol: 'WIDE' }))).toEqual([
-      rejected('new', 'd', RejectCode.QTY_NOT_ON_LOT),
+      rejected('new', 'd', RejectCode.QTY_NOT_ON_LOT, WIDE),
     ]);
   });
 

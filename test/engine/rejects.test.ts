@@ -5,9 +5,11 @@
 // order of SEMANTICS.md: when several checks fail, the first one in document order decides.
 
 import { describe, expect, it } from 'vitest';
-import type { Command, EngineEvent, EngineOptions } from '../../engine/types.js';
+import type { Command, EngineEvent, EngineOptions, InstrumentSpec } from '../../engine/types.js';
 import {
+  ACME,
   IMPLS,
+  WIDE,
   RejectCode,
   accepted,
   acmeOptions,
@@ -35,9 +37,12 @@ const SETUP: Command[] = [
   // Two pending stops (they count as live orders).
   { op: 'new', id: 'sm', account: 'erin', symbol: 'ACME', side: 'buy', type: 'stop_market', stopPrice: 130, qty: 5, time: 1 },
   { op: 'new', id: 'wstop', account: 'erin', symbol: 'WIDE', side: 'sell', type: 'stop_limit', stopPrice: 590, price: 590, qty: 10, time: 1 },
+  // An OCO with both legs (a sell limit at 700 above the last price 600, a sell stop at 550 below it).
+  { op: 'new', id: 'oco', account: 'erin', symbol: 'WIDE', side: 'sell', type: 'oco', price: 700, stopPrice: 550, stopLimitPrice: 545, qty: 10, time: 1 },
 ];
-/** Live orders after SETUP: live, ask, w, po, 1, and the stops sm, wstop. */
-const LIVE_AFTER_SETUP = 7;
+/** Live orders after SETUP: live, ask, w, po, 1, the stops sm, wstop, and both legs of oco. */
+const LIVE_AFTER_SETUP = 9;
+const OCO_BASE = { ...{ op: 'new', id: 'n1', account: 'alice', symbol: 'WIDE', side: 'buy', type: 'oco', qty: 10, time: 1 }, price: 550, stopPrice: 650, stopLimitPrice: 655 };
 
 const NEW_BASE = {
   op: 'new',
@@ -72,7 +77,7 @@ interface RejectCase {
 type EngineRaisedCode = Exclude<RejectCode, RejectCode.QUEUE_FULL | RejectCode.EXCHANGE_CLOSED>;
 
 const R = RejectCode;
-const newRej = (reason: RejectCode, id: string | number | null = 'n1'): EngineEvent => rejected('new', id, reason);
+const newRej = (reason: RejectCode, id: string | number | null = 'n1', on?: InstrumentSpec): EngineEvent => rejected('new', id, reason, on);
 
 /** Record keyed by code: the type system forces a case list for every engine-raised code. */
 const CASES: Record<EngineRaisedCode, RejectCase[]> = {
@@ -183,16 +188,16 @@ const CASES: Record<EngineRaisedCode, RejectCase[]> = {
     { name: 'modify fraction', cmd: { ...MODIFY_BASE, price: 99.9 }, expected: rejected('modify', 'live', R.INVALID_PRICE) },
   ],
   [R.PRICE_OUT_OF_RANGE]: [
-    { name: 'zero', cmd: { ...NEW_BASE, price: 0 }, expected: newRej(R.PRICE_OUT_OF_RANGE) },
-    { name: 'negative', cmd: { ...NEW_BASE, price: -5 }, expected: newRej(R.PRICE_OUT_OF_RANGE) },
-    { name: 'above max', cmd: { ...NEW_BASE, price: 1_000_001 }, expected: newRej(R.PRICE_OUT_OF_RANGE) },
-    { name: 'below min, on tick', cmd: { ...NEW_BASE, symbol: 'WIDE', price: 95, qty: 10 }, expected: newRej(R.PRICE_OUT_OF_RANGE) },
-    { name: 'above max and off tick: range first', cmd: { ...NEW_BASE, symbol: 'WIDE', price: 1003 }, expected: newRej(R.PRICE_OUT_OF_RANGE) },
-    { name: 'modify', cmd: { ...MODIFY_BASE, price: 0 }, expected: rejected('modify', 'live', R.PRICE_OUT_OF_RANGE) },
+    { name: 'zero', cmd: { ...NEW_BASE, price: 0 }, expected: newRej(R.PRICE_OUT_OF_RANGE, 'n1', ACME) },
+    { name: 'negative', cmd: { ...NEW_BASE, price: -5 }, expected: newRej(R.PRICE_OUT_OF_RANGE, 'n1', ACME) },
+    { name: 'above max', cmd: { ...NEW_BASE, price: 1_000_001 }, expected: newRej(R.PRICE_OUT_OF_RANGE, 'n1', ACME) },
+    { name: 'below min, on tick', cmd: { ...NEW_BASE, symbol: 'WIDE', price: 95, qty: 10 }, expected: newRej(R.PRICE_OUT_OF_RANGE, 'n1', WIDE) },
+    { name: 'above max and off tick: range first', cmd: { ...NEW_BASE, symbol: 'WIDE', price: 1003 }, expected: newRej(R.PRICE_OUT_OF_RANGE, 'n1', WIDE) },
+    { name: 'modify', cmd: { ...MODIFY_BASE, price: 0 }, expected: rejected('modify', 'live', R.PRICE_OUT_OF_RANGE, ACME) },
   ],
   [R.PRICE_NOT_ON_TICK]: [
-    { name: 'new', cmd: { ...NEW_BASE, symbol: 'WIDE', price: 502 }, expected: newRej(R.PRICE_NOT_ON_TICK) },
-    { name: 'modify', cmd: { ...MODIFY_BASE, id: 'w', price: 999, qty: 20 }, expected: rejected('modify', 'w', R.PRICE_NOT_ON_TICK) },
+    { name: 'new', cmd: { ...NEW_BASE, symbol: 'WIDE', price: 502 }, expected: newRej(R.PRICE_NOT_ON_TICK, 'n1', WIDE) },
+    { name: 'modify', cmd: { ...MODIFY_BASE, id: 'w', price: 999, qty: 20 }, expected: rejected('modify', 'w', R.PRICE_NOT_ON_TICK, WIDE) },
   ],
   [R.INVALID_QTY]: [
     { name: 'zero', cmd: { ...NEW_BASE, qty: 0 }, expected: newRej(R.INVALID_QTY) },
@@ -207,14 +212,14 @@ const CASES: Record<EngineRaisedCode, RejectCase[]> = {
     { name: 'modify qty null', cmd: { ...MODIFY_BASE, qty: null }, expected: rejected('modify', 'live', R.INVALID_QTY) },
   ],
   [R.QTY_OUT_OF_RANGE]: [
-    { name: 'above default maxQty', cmd: { ...NEW_BASE, qty: 1_000_000_001 }, expected: newRej(R.QTY_OUT_OF_RANGE) },
-    { name: 'above maxQty, on lot', cmd: { ...NEW_BASE, symbol: 'WIDE', price: 500, qty: 10_010 }, expected: newRej(R.QTY_OUT_OF_RANGE) },
-    { name: 'above maxQty and off lot: range first', cmd: { ...NEW_BASE, symbol: 'WIDE', price: 500, qty: 10_001 }, expected: newRej(R.QTY_OUT_OF_RANGE) },
-    { name: 'modify', cmd: { ...MODIFY_BASE, id: 'w', price: 500, qty: 20_000 }, expected: rejected('modify', 'w', R.QTY_OUT_OF_RANGE) },
+    { name: 'above default maxQty', cmd: { ...NEW_BASE, qty: 1_000_000_001 }, expected: newRej(R.QTY_OUT_OF_RANGE, 'n1', ACME) },
+    { name: 'above maxQty, on lot', cmd: { ...NEW_BASE, symbol: 'WIDE', price: 500, qty: 10_010 }, expected: newRej(R.QTY_OUT_OF_RANGE, 'n1', WIDE) },
+    { name: 'above maxQty and off lot: range first', cmd: { ...NEW_BASE, symbol: 'WIDE', price: 500, qty: 10_001 }, expected: newRej(R.QTY_OUT_OF_RANGE, 'n1', WIDE) },
+    { name: 'modify', cmd: { ...MODIFY_BASE, id: 'w', price: 500, qty: 20_000 }, expected: rejected('modify', 'w', R.QTY_OUT_OF_RANGE, WIDE) },
   ],
   [R.QTY_NOT_ON_LOT]: [
-    { name: 'new', cmd: { ...NEW_BASE, symbol: 'WIDE', price: 500, qty: 15 }, expected: newRej(R.QTY_NOT_ON_LOT) },
-    { name: 'modify', cmd: { ...MODIFY_BASE, id: 'w', price: 500, qty: 25 }, expected: rejected('modify', 'w', R.QTY_NOT_ON_LOT) },
+    { name: 'new', cmd: { ...NEW_BASE, symbol: 'WIDE', price: 500, qty: 15 }, expected: newRej(R.QTY_NOT_ON_LOT, 'n1', WIDE) },
+    { name: 'modify', cmd: { ...MODIFY_BASE, id: 'w', price: 500, qty: 25 }, expected: rejected('modify', 'w', R.QTY_NOT_ON_LOT, WIDE) },
   ],
   [R.UNKNOWN_ORDER]: [
     { name: 'cancel of a never-seen id', cmd: { ...CANCEL_BASE, id: 'ghost' }, expected: rejected('cancel', 'ghost', R.UNKNOWN_ORDER) },
@@ -259,7 +264,18 @@ const CASES: Record<EngineRaisedCode, RejectCase[]> = {
     { name: 'sell stop above the last price', cmd: { ...NEW_BASE, symbol: 'WIDE', side: 'sell', type: 'stop_limit', price: 600, stopPrice: 605, qty: 10 }, expected: newRej(R.STOP_WOULD_TRIGGER) },
     { name: 'modify a stop onto the last price', cmd: { op: 'modify', id: 'wstop', account: 'erin', stopPrice: 605, time: 1 }, expected: rejected('modify', 'wstop', R.STOP_WOULD_TRIGGER) },
   ],
+  [R.OCO_PRICES_INVALID]: [
+    { name: 'no last trade price yet', cmd: { ...OCO_BASE, symbol: 'ACME', price: 100, stopPrice: 130, stopLimitPrice: 131 }, expected: newRej(R.OCO_PRICES_INVALID) },
+    { name: 'buy limit leg at the last price', cmd: { ...OCO_BASE, price: 600 }, expected: newRej(R.OCO_PRICES_INVALID) },
+    { name: 'buy stop leg at the last price', cmd: { ...OCO_BASE, stopPrice: 600 }, expected: newRej(R.OCO_PRICES_INVALID) },
+    { name: 'sell with the legs swapped', cmd: { ...OCO_BASE, side: 'sell', price: 550, stopPrice: 650 }, expected: newRej(R.OCO_PRICES_INVALID) },
+  ],
+  [R.OCO_NOT_MODIFIABLE]: [
+    { name: 'size-only amend with both legs live', cmd: { op: 'modify', id: 'oco', account: 'erin', qty: 5, time: 1 }, expected: rejected('modify', 'oco', R.OCO_NOT_MODIFIABLE) },
+    { name: 'price amend with both legs live', cmd: { op: 'modify', id: 'oco', account: 'erin', price: 705, time: 1 }, expected: rejected('modify', 'oco', R.OCO_NOT_MODIFIABLE) },
+  ],
   [R.DUPLICATE_ORDER_ID]: [
+    { name: 'OCO with a live id', cmd: { ...OCO_BASE, id: 'oco' }, expected: newRej(R.DUPLICATE_ORDER_ID, 'oco') },
     { name: 'limit with a live id', cmd: { ...NEW_BASE, id: 'live' }, expected: newRej(R.DUPLICATE_ORDER_ID, 'live') },
     { name: 'id live in another instrument', cmd: { ...NEW_BASE, id: 'w' }, expected: newRej(R.DUPLICATE_ORDER_ID, 'w') },
     { name: 'numeric id', cmd: { ...NEW_BASE, id: 1 }, expected: newRej(R.DUPLICATE_ORDER_ID, 1) },
@@ -299,10 +315,10 @@ const ORDER_CASES: RejectCase[] = [
   { name: 'bad postOnly before bad stp', cmd: { ...NEW_BASE, postOnly: 1, stp: 'x' }, expected: newRej(R.INVALID_POST_ONLY) },
   { name: 'bad stp before bad price', cmd: { ...NEW_BASE, stp: 'x', price: 'x' }, expected: newRej(R.INVALID_STP) },
   { name: 'bad price before bad qty', cmd: { ...NEW_BASE, price: 1.5, qty: -1 }, expected: newRej(R.INVALID_PRICE) },
-  { name: 'price out of range before bad qty', cmd: { ...NEW_BASE, price: 0, qty: 'x' }, expected: newRej(R.PRICE_OUT_OF_RANGE) },
-  { name: 'price off tick before bad qty', cmd: { ...NEW_BASE, symbol: 'WIDE', price: 501, qty: 0 }, expected: newRej(R.PRICE_NOT_ON_TICK) },
+  { name: 'price out of range before bad qty', cmd: { ...NEW_BASE, price: 0, qty: 'x' }, expected: newRej(R.PRICE_OUT_OF_RANGE, 'n1', ACME) },
+  { name: 'price off tick before bad qty', cmd: { ...NEW_BASE, symbol: 'WIDE', price: 501, qty: 0 }, expected: newRej(R.PRICE_NOT_ON_TICK, 'n1', WIDE) },
   { name: 'bad qty before duplicate id', cmd: { ...NEW_BASE, id: 'live', qty: 0 }, expected: newRej(R.INVALID_QTY, 'live') },
-  { name: 'qty off lot before duplicate id', cmd: { ...NEW_BASE, symbol: 'WIDE', price: 500, id: 'live', qty: 11 }, expected: newRej(R.QTY_NOT_ON_LOT, 'live') },
+  { name: 'qty off lot before duplicate id', cmd: { ...NEW_BASE, symbol: 'WIDE', price: 500, id: 'live', qty: 11 }, expected: newRej(R.QTY_NOT_ON_LOT, 'live', WIDE) },
   { name: 'duplicate id before capacity', options: acmeOptions({ maxOrders: LIVE_AFTER_SETUP }), cmd: { ...NEW_BASE, id: 'live' }, expected: newRej(R.DUPLICATE_ORDER_ID, 'live') },
   { name: 'capacity before post-only cross', options: acmeOptions({ maxOrders: LIVE_AFTER_SETUP }), cmd: { ...NEW_BASE, price: 105, postOnly: true }, expected: newRej(R.ORDER_CAPACITY) },
   { name: 'bad tif before bad expireTime', cmd: { ...NEW_BASE, tif: 'x', expireTime: 'x' }, expected: newRej(R.INVALID_TIF) },
@@ -310,13 +326,24 @@ const ORDER_CASES: RejectCase[] = [
   { name: 'bad expireTime before bad postOnly', cmd: { ...NEW_BASE, expireTime: 5, postOnly: 'x' }, expected: newRej(R.INVALID_EXPIRE_TIME) },
   { name: 'bad price before bad stopPrice', cmd: { ...NEW_BASE, type: 'stop_limit', price: 'x' }, expected: newRej(R.INVALID_PRICE) },
   { name: 'bad stopPrice before bad qty', cmd: { ...NEW_BASE, type: 'stop_limit', qty: 0 }, expected: newRej(R.INVALID_STOP_PRICE) },
-  { name: 'stopPrice off tick before bad qty', cmd: { ...NEW_BASE, symbol: 'WIDE', type: 'stop_limit', price: 500, stopPrice: 502, qty: 0 }, expected: newRej(R.PRICE_NOT_ON_TICK) },
+  { name: 'stopPrice off tick before bad qty', cmd: { ...NEW_BASE, symbol: 'WIDE', type: 'stop_limit', price: 500, stopPrice: 502, qty: 0 }, expected: newRej(R.PRICE_NOT_ON_TICK, 'n1', WIDE) },
   { name: 'bad qty before bad displayQty', cmd: { ...NEW_BASE, qty: 0, displayQty: 'x' }, expected: newRej(R.INVALID_QTY) },
   { name: 'bad displayQty before duplicate id', cmd: { ...NEW_BASE, id: 'live', displayQty: 0 }, expected: newRej(R.INVALID_DISPLAY_QTY, 'live') },
   { name: 'duplicate id before already expired', cmd: { ...NEW_BASE, id: 'live', tif: 'GTT', expireTime: 0 }, expected: newRej(R.DUPLICATE_ORDER_ID, 'live') },
   { name: 'already expired before capacity', options: acmeOptions({ maxOrders: LIVE_AFTER_SETUP }), cmd: { ...NEW_BASE, tif: 'GTT', expireTime: 0 }, expected: newRej(R.ALREADY_EXPIRED) },
   { name: 'a stop at maxOrders', options: acmeOptions({ maxOrders: LIVE_AFTER_SETUP }), cmd: { ...MARKET_BASE, type: 'stop_market', stopPrice: 130 }, expected: newRej(R.ORDER_CAPACITY) },
   { name: 'capacity before stop would trigger', options: acmeOptions({ maxOrders: LIVE_AFTER_SETUP }), cmd: { ...MARKET_BASE, symbol: 'WIDE', type: 'stop_market', stopPrice: 600, qty: 10 }, expected: newRej(R.ORDER_CAPACITY) },
+  { name: 'OCO: IOC is a bad tif', cmd: { ...OCO_BASE, tif: 'IOC' }, expected: newRej(R.INVALID_TIF) },
+  { name: 'OCO: postOnly is refused', cmd: { ...OCO_BASE, postOnly: true }, expected: newRej(R.INVALID_POST_ONLY) },
+  { name: 'OCO: missing stopPrice', cmd: { ...OCO_BASE, stopPrice: undefined }, expected: newRej(R.INVALID_STOP_PRICE) },
+  { name: 'OCO: missing stopLimitPrice', cmd: { ...OCO_BASE, stopLimitPrice: undefined }, expected: newRej(R.INVALID_PRICE) },
+  { name: 'OCO: stopLimitPrice off tick before bad qty', cmd: { ...OCO_BASE, stopLimitPrice: 652, qty: 0 }, expected: newRej(R.PRICE_NOT_ON_TICK) },
+  { name: 'OCO: displayQty is refused', cmd: { ...OCO_BASE, displayQty: 10 }, expected: newRej(R.INVALID_DISPLAY_QTY) },
+  { name: 'stopLimitPrice on a limit order', cmd: { ...NEW_BASE, stopLimitPrice: 100 }, expected: newRej(R.INVALID_PRICE) },
+  { name: 'OCO: needs room for both legs', options: acmeOptions({ maxOrders: LIVE_AFTER_SETUP + 1 }), cmd: { ...OCO_BASE }, expected: newRej(R.ORDER_CAPACITY) },
+  { name: 'OCO: capacity before prices', options: acmeOptions({ maxOrders: LIVE_AFTER_SETUP + 1 }), cmd: { ...OCO_BASE, price: 600 }, expected: newRej(R.ORDER_CAPACITY) },
+  { name: 'OCO: duplicate id before prices', cmd: { ...OCO_BASE, id: 'live', price: 600 }, expected: newRej(R.DUPLICATE_ORDER_ID, 'live') },
+  { name: 'modify OCO: not owner first', cmd: { op: 'modify', id: 'oco', account: 'bob', qty: 5, time: 1 }, expected: rejected('modify', 'oco', R.NOT_OWNER) },
   { name: 'modify: bad stopPrice before unknown order', cmd: { op: 'modify', id: 'nope', account: 'alice', stopPrice: 1.5, time: 1 }, expected: rejected('modify', 'nope', R.INVALID_STOP_PRICE) },
   { name: 'cancel: unknown order (no owner check possible)', cmd: { ...CANCEL_BASE, id: 'nope', account: 'bob' }, expected: rejected('cancel', 'nope', R.UNKNOWN_ORDER) },
   { name: 'modify: bad price before bad qty', cmd: { ...MODIFY_BASE, price: 'x', qty: 0 }, expected: rejected('modify', 'live', R.INVALID_PRICE) },
@@ -324,12 +351,12 @@ const ORDER_CASES: RejectCase[] = [
   { name: 'modify: bad price before unknown order', cmd: { ...MODIFY_BASE, id: 'nope', price: Number.NaN }, expected: rejected('modify', 'nope', R.INVALID_PRICE) },
   { name: 'modify: unknown order before instrument rules', cmd: { ...MODIFY_BASE, id: 'nope', price: 0 }, expected: rejected('modify', 'nope', R.UNKNOWN_ORDER) },
   { name: 'modify: not owner before instrument rules', cmd: { ...MODIFY_BASE, account: 'bob', price: 0 }, expected: rejected('modify', 'live', R.NOT_OWNER) },
-  { name: 'modify: price range before tick', cmd: { ...MODIFY_BASE, id: 'w', price: 1003, qty: 20 }, expected: rejected('modify', 'w', R.PRICE_OUT_OF_RANGE) },
-  { name: 'modify: price range before qty range', cmd: { ...MODIFY_BASE, id: 'w', price: 1005, qty: 20_000 }, expected: rejected('modify', 'w', R.PRICE_OUT_OF_RANGE) },
-  { name: 'modify: off tick before qty range', cmd: { ...MODIFY_BASE, id: 'w', price: 502, qty: 20_000 }, expected: rejected('modify', 'w', R.PRICE_NOT_ON_TICK) },
-  { name: 'modify: qty range before lot', cmd: { ...MODIFY_BASE, id: 'w', price: 500, qty: 10_001 }, expected: rejected('modify', 'w', R.QTY_OUT_OF_RANGE) },
+  { name: 'modify: price range before tick', cmd: { ...MODIFY_BASE, id: 'w', price: 1003, qty: 20 }, expected: rejected('modify', 'w', R.PRICE_OUT_OF_RANGE, WIDE) },
+  { name: 'modify: price range before qty range', cmd: { ...MODIFY_BASE, id: 'w', price: 1005, qty: 20_000 }, expected: rejected('modify', 'w', R.PRICE_OUT_OF_RANGE, WIDE) },
+  { name: 'modify: off tick before qty range', cmd: { ...MODIFY_BASE, id: 'w', price: 502, qty: 20_000 }, expected: rejected('modify', 'w', R.PRICE_NOT_ON_TICK, WIDE) },
+  { name: 'modify: qty range before lot', cmd: { ...MODIFY_BASE, id: 'w', price: 500, qty: 10_001 }, expected: rejected('modify', 'w', R.QTY_OUT_OF_RANGE, WIDE) },
   { name: 'modify: lot before post-only cross', cmd: { ...MODIFY_BASE, id: 'po', account: 'carol', price: 100, qty: 5.5 }, expected: rejected('modify', 'po', R.INVALID_QTY) },
-  { name: 'modify: qty range before post-only cross', cmd: { ...MODIFY_BASE, id: 'po', account: 'carol', price: 100, qty: 2_000_000_000 }, expected: rejected('modify', 'po', R.QTY_OUT_OF_RANGE) },
+  { name: 'modify: qty range before post-only cross', cmd: { ...MODIFY_BASE, id: 'po', account: 'carol', price: 100, qty: 2_000_000_000 }, expected: rejected('modify', 'po', R.QTY_OUT_OF_RANGE, ACME) },
 ];
 
 function setUp(impl: { create(o: EngineOptions): EngineLike }, options?: EngineOptions): EngineLike {

@@ -16,6 +16,7 @@ import {
   modify,
   rejected,
   run,
+  WIDE,
   type EngineLike,
 } from './harness.js';
 
@@ -122,10 +123,10 @@ describe.each(IMPLS)('snapshot and restore ($name)', (impl) => {
     expect(copy.apply(limit('c', 'alice', 'buy', 98, 1))).toEqual([rejected('new', 'c', RejectCode.ORDER_CAPACITY)]);
     run(copy, [cancel('a', 'alice')]);
     expect(copy.apply(limit('d', 'alice', 'buy', 502, 10, { symbol: 'WIDE' }))).toEqual([
-      rejected('new', 'd', RejectCode.PRICE_NOT_ON_TICK),
+      rejected('new', 'd', RejectCode.PRICE_NOT_ON_TICK, WIDE),
     ]);
     expect(copy.apply(limit('d', 'alice', 'buy', 500, 10_010, { symbol: 'WIDE' }))).toEqual([
-      rejected('new', 'd', RejectCode.QTY_OUT_OF_RANGE),
+      rejected('new', 'd', RejectCode.QTY_OUT_OF_RANGE, WIDE),
     ]);
     expect(copy.apply(limit('d', 'alice', 'buy', 500, 10, { symbol: 'WIDE' }))[0]?.type).toBe('accepted');
   });

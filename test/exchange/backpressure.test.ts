@@ -3,15 +3,15 @@
 // and past maxWaiting parked submits even 'wait' refuses with QUEUE_FULL.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SubmitResult } from '../../index.js';
-import { ACME, Reference, Scope } from './fixtures/common.js';
+import type { ExchangeCommand, SubmitResult } from '../../index.js';
+import { ACME, Reference, Scope, wire } from './fixtures/common.js';
 
-function order(i: number): Record<string, unknown> {
+function order(i: number): ExchangeCommand {
   const side = i % 2 === 0 ? 'buy' : 'sell';
   return { op: 'new', id: i, account: `acct${i % 4}`, symbol: 'ACME', side, type: 'limit', price: side === 'buy' ? 99 : 101, qty: 3 };
 }
 
-const queueFull = (i: number): SubmitResult => ({ seq: null, events: [{ type: 'rejected', op: 'new', id: i, reason: 'QUEUE_FULL' as never }] });
+const queueFull = (i: number): SubmitResult => ({ seq: null, time: null, events: [{ type: 'rejected', op: 'new', id: i, reason: 'QUEUE_FULL' as never }] });
 
 describe('backpressure', () => {
   const scope = new Scope();
@@ -80,7 +80,7 @@ describe('backpressure', () => {
 
   it('a malformed command refused while waiting does not take a seq', async () => {
     const ex = await scope.open({ dir: scope.dir(), instruments: [ACME], maxPending: 1 });
-    const results = await Promise.all([ex.submit(order(0)), ex.submit({ op: 'new', id: 'bad' }), ex.submit(order(2))]);
+    const results = await Promise.all([ex.submit(order(0)), ex.submit(wire({ op: 'new', id: 'bad' })), ex.submit(order(2))]);
     expect(results.map((r) => r.seq)).toEqual([1, null, 2]);
     expect(results[1].events).toEqual([{ type: 'rejected', op: 'new', id: 'bad', reason: 'INVALID_ACCOUNT' }]);
   });

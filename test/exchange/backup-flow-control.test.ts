@@ -4,10 +4,10 @@
 // The replica is held back here by freezing the progress the host sees, with a small limit.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Exchange } from '../../index.js';
+import type { Exchange, ExchangeCommand } from '../../index.js';
 import { ACME, Scope, eventually } from './fixtures/common.js';
 
-function order(i: number): Record<string, unknown> {
+function order(i: number): ExchangeCommand {
   const side = i % 2 === 0 ? 'buy' : 'sell';
   return { op: 'new', id: i, account: `acct${i % 4}`, symbol: 'ACME', side, type: 'limit', price: side === 'buy' ? 99 : 101, qty: 3 };
 }
@@ -64,7 +64,7 @@ describe('backup flow control', () => {
     holdBackup(ex, 50);
     await Promise.all(Array.from({ length: 60 }, (_, i) => ex.submit(order(i))));
     const refused = await ex.submit(order(60));
-    expect(refused).toEqual({ seq: null, events: [{ type: 'rejected', op: 'new', id: 60, reason: 'QUEUE_FULL' }] });
+    expect(refused).toEqual({ seq: null, time: null, events: [{ type: 'rejected', op: 'new', id: 60, reason: 'QUEUE_FULL' }] });
     expect(ex.lastSeq).toBe(60);
   });
 });

@@ -4,7 +4,7 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import type { InstrumentSpec, OrderId } from '../../index.js';
-import { Reference, Scope } from './fixtures/common.js';
+import { Reference, Scope, wire } from './fixtures/common.js';
 
 const WIDE: InstrumentSpec[] = [
   { symbol: 'A', tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 2 ** 48, maxQty: 2 ** 32 - 1 },
@@ -62,10 +62,10 @@ describe('edge values', () => {
     const reference = new Reference(WIDE, 1_000);
     const commands = commandsFor();
     // Place every order first, then check the live views, then the rest.
-    const placed = await Promise.all(commands.slice(0, IDS.length).map((c) => ex.submit(c)));
+    const placed = await Promise.all(commands.slice(0, IDS.length).map((c) => ex.submit(wire(c))));
     placed.forEach((r, i) => expect(r.events, JSON.stringify(commands[i])).toEqual(reference.apply(commands[i])));
     for (const id of IDS) expect(ex.order(id), String(id)).toEqual(reference.engine.order(id));
-    const rest = await Promise.all(commands.slice(IDS.length).map((c) => ex.submit(c)));
+    const rest = await Promise.all(commands.slice(IDS.length).map((c) => ex.submit(wire(c))));
     rest.forEach((r, i) => expect(r.events, JSON.stringify(commands[IDS.length + i])).toEqual(reference.apply(commands[IDS.length + i])));
     for (const spec of WIDE) expect(ex.depth(spec.symbol, 100)).toEqual(reference.engine.depth(spec.symbol, 100));
     expect(ex.stateHash()).toBe(reference.stateHash());

@@ -3,7 +3,7 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventsOverflowError, type ExchangeEvent } from '../../index.js';
-import { MULTI, Scope } from './fixtures/common.js';
+import { MULTI, Scope, wire } from './fixtures/common.js';
 import { generate } from './fixtures/load.js';
 
 async function collect(stream: AsyncIterable<ExchangeEvent>): Promise<ExchangeEvent[]> {
@@ -22,12 +22,12 @@ describe('Exchange.events()', () => {
     const commands = generate(7, MULTI, 1_500);
     const results = await Promise.all([
       ...commands.slice(0, 700).map((c) => ex.submit(c)),
-      ex.submit({ op: 'bogus' }), // refused before the log: no event on the stream
+      ex.submit(wire({ op: 'bogus' })), // refused before the log: no event on the stream
       ...commands.slice(700).map((c) => ex.submit(c)),
     ]);
     await ex.close();
     const events = await streamed;
-    const expected = results.filter((r) => r.seq !== null).flatMap((r) => r.events.map((e) => ({ ...e, seq: r.seq })));
+    const expected = results.filter((r) => r.seq !== null).flatMap((r) => r.events.map((e) => ({ ...e, seq: r.seq, time: r.time })));
     expect(events.length).toBe(expected.length);
     expect(events).toEqual(expected);
     for (let i = 1; i < events.length; i++) expect(events[i].seq).toBeGreaterThanOrEqual(events[i - 1].seq);
@@ -40,7 +40,7 @@ describe('Exchange.events()', () => {
     const commands = generate(8, MULTI, 300);
     const first = await ex.submit(commands[0]);
     const one = await quitter.next();
-    expect(one.value).toEqual({ ...first.events[0], seq: first.seq });
+    expect(one.value).toEqual({ ...first.events[0], seq: first.seq, time: first.time });
     await quitter.return!();
     await Promise.all(commands.slice(1).map((c) => ex.submit(c)));
     await ex.close();

@@ -4,12 +4,12 @@
 
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Exchange } from '../../index.js';
+import { Exchange, type ExchangeCommand } from '../../index.js';
 import { MULTI, Scope } from './fixtures/common.js';
 import { REPO_ROOT } from './fixtures/crash-harness.js';
 import type { ChildConfig } from './fixtures/crash-plan.js';
 
-const order = (id: string) => ({ op: 'new', id, account: 'a', symbol: 'ACME', side: 'buy', type: 'limit', price: 5, qty: 1 });
+const order = (id: string): ExchangeCommand => ({ op: 'new', id, account: 'a', symbol: 'ACME', side: 'buy', type: 'limit', price: 5, qty: 1 });
 
 describe('one writer per directory', () => {
   const scope = new Scope();

@@ -2,11 +2,12 @@
 // logged: lastSeq, stats().commands and the books do not move.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { ACME, Scope } from './fixtures/common.js';
+import type { ExchangeCommand } from '../../index.js';
+import { ACME, Scope, wire } from './fixtures/common.js';
 
-const ok = { op: 'new', id: 'ok', account: 'alice', symbol: 'ACME', side: 'buy', type: 'limit', price: 100, qty: 5 };
+const ok: ExchangeCommand = { op: 'new', id: 'ok', account: 'alice', symbol: 'ACME', side: 'buy', type: 'limit', price: 100, qty: 5 };
 
-const MALFORMED: Array<[string, unknown, { op: string | null; id: unknown; reason: string }]> = [
+const MALFORMED: Array<[string, unknown, { op: string | null; id: unknown; reason: string; detail?: object }]> = [
   ['null', null, { op: null, id: null, reason: 'MALFORMED_COMMAND' }],
   ['an array', [ok], { op: null, id: null, reason: 'MALFORMED_COMMAND' }],
   ['a string', 'new', { op: null, id: null, reason: 'MALFORMED_COMMAND' }],
@@ -20,7 +21,7 @@ const MALFORMED: Array<[string, unknown, { op: string | null; id: unknown; reaso
   ['GTC on a market order', { ...ok, type: 'market', price: undefined, tif: 'GTC' }, { op: 'new', id: 'ok', reason: 'INVALID_TIF' }],
   ['postOnly with IOC', { ...ok, tif: 'IOC', postOnly: true }, { op: 'new', id: 'ok', reason: 'INVALID_POST_ONLY' }],
   ['a bad stp', { ...ok, stp: 'cancel_all' }, { op: 'new', id: 'ok', reason: 'INVALID_STP' }],
-  ['a price off the band', { ...ok, price: 0 }, { op: 'new', id: 'ok', reason: 'PRICE_OUT_OF_RANGE' }],
+  ['a price off the band', { ...ok, price: 0 }, { op: 'new', id: 'ok', reason: 'PRICE_OUT_OF_RANGE', detail: { symbol: 'ACME', minPrice: 1, maxPrice: 1_000_000 } }],
   ['a string price', { ...ok, price: '100' }, { op: 'new', id: 'ok', reason: 'INVALID_PRICE' }],
   ['a market order with a price', { ...ok, type: 'market' }, { op: 'new', id: 'ok', reason: 'INVALID_PRICE' }],
   ['a zero qty', { ...ok, qty: 0 }, { op: 'new', id: 'ok', reason: 'INVALID_QTY' }],
@@ -43,8 +44,8 @@ describe('malformed commands', () => {
     expect(first.seq).toBe(1);
     const hash = ex.stateHash();
     for (const [what, command, rejected] of MALFORMED) {
-      const result = await ex.submit(command);
-      expect(result, what).toEqual({ seq: null, events: [{ type: 'rejected', ...rejected }] });
+      const result = await ex.submit(wire(command));
+      expect(result, what).toEqual({ seq: null, time: null, events: [{ type: 'rejected', ...rejected }] });
       expect(ex.lastSeq, what).toBe(1);
     }
     expect(ex.stats().commands).toBe(1);
@@ -58,7 +59,7 @@ describe('malformed commands', () => {
   it('are not in the log after a reopen either', async () => {
     const dir = scope.dir();
     const ex = await scope.open({ dir, instruments: [ACME] });
-    const results = await Promise.all([ex.submit(ok), ...MALFORMED.map(([, c]) => ex.submit(c)), ex.submit({ ...ok, id: 'ok2' })]);
+    const results = await Promise.all([ex.submit(ok), ...MALFORMED.map(([, c]) => ex.submit(wire(c))), ex.submit({ ...ok, id: 'ok2' })]);
     expect(results.filter((r) => r.seq !== null).map((r) => r.seq)).toEqual([1, 2]);
     const hash = ex.stateHash();
     await ex.close();

@@ -1,7 +1,7 @@
 // Why this file exists: durability: 'memory' — no directory, no log on disk, no backup thread; the same results.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { MULTI, Reference, Scope } from './fixtures/common.js';
+import { MULTI, Reference, Scope, wire } from './fixtures/common.js';
 import { generate } from './fixtures/load.js';
 
 describe("durability: 'memory'", () => {
@@ -21,7 +21,7 @@ describe("durability: 'memory'", () => {
     expect(stats.durability).toBe('memory');
     expect(stats.backup.running).toBe(false);
     expect(stats.commands).toBe(800);
-    expect((await ex.submit({ op: 'nope' })).seq).toBeNull();
+    expect((await ex.submit(wire({ op: 'nope' }))).seq).toBeNull();
     expect(ex.lastSeq).toBe(800);
     await ex.close();
   });

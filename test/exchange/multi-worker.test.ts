@@ -4,11 +4,11 @@
 // the other worker (refused before the log, since neither worker alone could tell).
 
 import { afterEach, describe, expect, it } from 'vitest';
-import type { OrderId } from '../../index.js';
-import { MULTI, Reference, Scope, within } from './fixtures/common.js';
+import type { ExchangeCommand, OrderId } from '../../index.js';
+import { MULTI, Reference, Scope, within, wire } from './fixtures/common.js';
 import { generate } from './fixtures/load.js';
 
-const limit = (id: OrderId, account: string, symbol: string, side: 'buy' | 'sell', price: number, qty: number) => ({
+const limit = (id: OrderId, account: string, symbol: string, side: 'buy' | 'sell', price: number, qty: number): ExchangeCommand => ({
   op: 'new',
   id,
   account,
@@ -28,7 +28,7 @@ describe('workers: 2', () => {
     expect(ex.stats().workers).toHaveLength(2);
     const reference = new Reference(MULTI);
     const commands = generate(21, MULTI, 3_000);
-    const results = await Promise.all(commands.map((c) => ex.submit(c)));
+    const results = await Promise.all(commands.map((c) => ex.submit(wire(c))));
     for (let i = 0; i < commands.length; i++) {
       expect(results[i].seq, `command ${i}`).toBe(i + 1);
       expect(results[i].events, `command ${i}: ${JSON.stringify(commands[i])}`).toEqual(reference.apply(commands[i]));
@@ -61,7 +61,7 @@ describe('workers: 2', () => {
     commands.push({ op: 'cancel', id: 'never-seen', account: 'x' }); // UNKNOWN_ORDER
     commands.push({ op: 'modify', id: 'bid-BETA', account: 'alice', price: 500, qty: 10 }); // dead now: UNKNOWN_ORDER
     for (const c of commands) {
-      const result = await ex.submit(c);
+      const result = await ex.submit(wire(c));
       expect(result.seq, JSON.stringify(c)).not.toBeNull();
       expect(result.events, JSON.stringify(c)).toEqual(reference.apply(c));
     }
@@ -73,11 +73,11 @@ describe('workers: 2', () => {
     const placed = await ex.submit(limit('x', 'alice', 'ACME', 'buy', 100, 5)); // worker 0
     expect(placed.seq).toBe(1);
     const other = await ex.submit(limit('x', 'bob', 'BETA', 'sell', 500, 10)); // worker 1
-    expect(other).toEqual({ seq: null, events: [{ type: 'rejected', op: 'new', id: 'x', reason: 'DUPLICATE_ORDER_ID' }] });
+    expect(other).toEqual({ seq: null, time: null, events: [{ type: 'rejected', op: 'new', id: 'x', reason: 'DUPLICATE_ORDER_ID' }] });
     expect(ex.lastSeq).toBe(1);
     // On the same worker the engine itself refuses it — a logged command.
     const same = await ex.submit(limit('x', 'bob', 'GAMA', 'sell', 500, 10));
-    expect(same).toEqual({ seq: 2, events: [{ type: 'rejected', op: 'new', id: 'x', reason: 'DUPLICATE_ORDER_ID' }] });
+    expect(same).toEqual({ seq: 2, time: expect.any(Number), events: [{ type: 'rejected', op: 'new', id: 'x', reason: 'DUPLICATE_ORDER_ID' }] });
     // Numeric and string ids are different ids.
     expect((await ex.submit(limit(7, 'a', 'BETA', 'buy', 50, 10))).seq).toBe(3);
     expect((await ex.submit(limit('7', 'a', 'ACME', 'buy', 50, 10))).seq).toBe(4);
@@ -112,7 +112,7 @@ describe('workers: 2 and maxOrders', () => {
       limit('b2', 'b', 'BETA', 'buy', 505, 10), // the fifth live order: ORDER_CAPACITY
       limit('b3', 'b', 'BETA', 'sell', 505, 10), // trades with b2 only if b2 rests
     ];
-    for (const c of commands) expect((await ex.submit(c)).events, JSON.stringify(c)).toEqual(reference.apply(c));
+    for (const c of commands) expect((await ex.submit(wire(c))).events, JSON.stringify(c)).toEqual(reference.apply(c));
     expect(ex.stateHash()).toBe(reference.stateHash());
   });
 });
@@ -134,7 +134,7 @@ describe('workers: 2 after a reopen', () => {
     const reference = new Reference(MULTI);
     reference.apply(limit('x', 'alice', 'BETA', 'sell', 100, 10));
     const commands = [{ op: 'cancel', id: 'x', account: 'alice' }, limit('y', 'bob', 'BETA', 'buy', 100, 10)];
-    for (const c of commands) expect((await ex.submit(c)).events, JSON.stringify(c)).toEqual(reference.apply(c));
+    for (const c of commands) expect((await ex.submit(wire(c))).events, JSON.stringify(c)).toEqual(reference.apply(c));
     expect(ex.stateHash()).toBe(reference.stateHash());
   });
 
@@ -151,7 +151,7 @@ describe('workers: 2 after a reopen', () => {
       limit('t', 'bob', 'DELT', 'buy', 2_500, 100), // must not trade: 'm' moved to 2600
       limit('u', 'bob', 'DELT', 'buy', 2_600, 200),
     ];
-    for (const c of commands) expect((await ex.submit(c)).events, JSON.stringify(c)).toEqual(reference.apply(c));
+    for (const c of commands) expect((await ex.submit(wire(c))).events, JSON.stringify(c)).toEqual(reference.apply(c));
   });
 
   it('an id freed after the reopen can be reused on the other worker', async () => {
@@ -163,7 +163,7 @@ describe('workers: 2 after a reopen', () => {
     const reference = new Reference(MULTI);
     reference.apply(limit('r', 'alice', 'BETA', 'sell', 100, 10));
     const commands = [{ op: 'cancel', id: 'r', account: 'alice' }, limit('r', 'bob', 'ACME', 'buy', 50, 1)]; // ACME: worker 0
-    for (const c of commands) expect((await ex.submit(c)).events, JSON.stringify(c)).toEqual(reference.apply(c));
+    for (const c of commands) expect((await ex.submit(wire(c))).events, JSON.stringify(c)).toEqual(reference.apply(c));
     expect(ex.stateHash()).toBe(reference.stateHash());
   });
 

@@ -94,10 +94,19 @@ describe('Exchange.open options', () => {
     await ex.submit({ op: 'new', id: 1, account: 'a', symbol: 'BETA', side: 'buy', type: 'limit', price: 100, qty: 10 });
     await ex.close();
     const changed = [MULTI[0], { ...MULTI[1], tickSize: 1 }, MULTI[2], MULTI[3]];
-    for (const instruments of [[ACME], changed, [...MULTI].reverse()]) {
+    const added = [...MULTI, { ...ACME, symbol: 'NEWX' }];
+    const cases: Array<[typeof MULTI, string]> = [
+      [[ACME], 'stored instruments BETA, GAMA, DELT missing from the given list'],
+      [changed, 'BETA has tickSize 5 stored but 1 given'],
+      [[...MULTI].reverse(), 'instrument 0 is ACME in the stored list but DELT in the given one (the order is part of the configuration)'],
+      [added, 'instrument NEWX not in the stored list'],
+    ];
+    for (const [instruments, which] of cases) {
       const error = await Exchange.open({ dir, instruments }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ExchangeOptionsError);
-      expect((error as Error).message).toBe(`instruments differ from those stored in ${join(dir, 'matchlog.json')}`);
+      const message = (error as Error).message;
+      expect(message).toContain(`instruments differ from those stored in ${join(dir, 'matchlog.json')}: ${which}.`);
+      expect(message).toContain('Open with the stored list (or without instruments');
     }
     const same = await scope.open({ dir, instruments: MULTI.map((s) => ({ ...s })) });
     expect(same.order(1)?.symbol).toBe('BETA');

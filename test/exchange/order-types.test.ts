@@ -5,7 +5,7 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { RejectCode } from '../../index.js';
-import { MULTI, Reference, Scope, sleep } from './fixtures/common.js';
+import { MULTI, Reference, Scope, sleep, wire } from './fixtures/common.js';
 
 const [ACME, BETA] = [MULTI[0], MULTI[1]];
 
@@ -41,7 +41,7 @@ describe('order types through the exchange', () => {
     const ex = await scope.open({ dir, instruments: MULTI, workers });
     const reference = new Reference(MULTI);
     const commands = script();
-    const results = await Promise.all(commands.map((c) => ex.submit(c)));
+    const results = await Promise.all(commands.map((c) => ex.submit(wire(c))));
     for (let i = 0; i < commands.length; i++) {
       expect(results[i].events, `command ${i}: ${JSON.stringify(commands[i])}`).toEqual(reference.apply(commands[i]));
     }

@@ -3,10 +3,11 @@
 // same bounded queue as `submit` — the rest of a batch waits for room in order, or is refused.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { MULTI, ACME, Reference, Scope } from './fixtures/common.js';
+import type { ExchangeCommand } from '../../index.js';
+import { MULTI, ACME, Reference, Scope, wire } from './fixtures/common.js';
 import { generate } from './fixtures/load.js';
 
-function order(i: number): Record<string, unknown> {
+function order(i: number): ExchangeCommand {
   const side = i % 2 === 0 ? 'buy' : 'sell';
   return { op: 'new', id: i, account: `acct${i % 4}`, symbol: 'ACME', side, type: 'limit', price: side === 'buy' ? 99 : 101, qty: 3 };
 }
@@ -34,7 +35,7 @@ describe('submitMany', () => {
 
   it('answers malformed commands in place (not logged) and logs the rest', async () => {
     const ex = await scope.open({ dir: scope.dir(), instruments: [ACME] });
-    const results = await ex.submitMany([order(0), { op: 'nope' }, order(1), { ...order(2), qty: -1 }, order(3)]);
+    const results = await ex.submitMany([order(0), wire({ op: 'nope' }), order(1), wire({ ...order(2), qty: -1 }), order(3)]);
     expect(results.map((r) => r.seq)).toEqual([1, null, 2, null, 3]);
     expect(results[1].events).toEqual([{ type: 'rejected', op: null, id: null, reason: 'UNKNOWN_OP' }]);
     expect(results[3].events[0]).toMatchObject({ type: 'rejected', id: 2, reason: 'INVALID_QTY' });
@@ -66,14 +67,14 @@ describe('submitMany', () => {
     expect(ex.stats().queueFullRejects).toBe(7);
   });
 
-  it('after close, every command is refused with EXCHANGE_CLOSED; a non-array is a TypeError', async () => {
+  it('after close, every command is refused with EXCHANGE_CLOSED naming its op and id; a non-array is a TypeError', async () => {
     const ex = await scope.open({ durability: 'memory', instruments: [ACME] });
-    await expect(ex.submitMany('x' as unknown as unknown[])).rejects.toBeInstanceOf(TypeError);
+    await expect(ex.submitMany('x' as unknown as ExchangeCommand[])).rejects.toBeInstanceOf(TypeError);
     await ex.close();
     const results = await ex.submitMany([order(0), order(1)]);
     expect(results.map((r) => r.events[0])).toEqual([
-      { type: 'rejected', op: null, id: null, reason: 'EXCHANGE_CLOSED' },
-      { type: 'rejected', op: null, id: null, reason: 'EXCHANGE_CLOSED' },
+      { type: 'rejected', op: 'new', id: 0, reason: 'EXCHANGE_CLOSED' },
+      { type: 'rejected', op: 'new', id: 1, reason: 'EXCHANGE_CLOSED' },
     ]);
   });
 });

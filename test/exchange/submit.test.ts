@@ -63,10 +63,10 @@ describe('Exchange.submit', () => {
   it('logs commands the engine refuses (they are well-formed), with a seq', async () => {
     const ex = await scope.open({ dir: scope.dir(), instruments: [ACME] });
     const unknown = await ex.submit({ op: 'cancel', id: 'nope', account: 'alice' });
-    expect(unknown).toEqual({ seq: 1, events: [{ type: 'rejected', op: 'cancel', id: 'nope', reason: 'UNKNOWN_ORDER' }] });
+    expect(unknown).toEqual({ seq: 1, time: expect.any(Number), events: [{ type: 'rejected', op: 'cancel', id: 'nope', reason: 'UNKNOWN_ORDER' }] });
     await ex.submit({ op: 'new', id: 'x', account: 'alice', symbol: 'ACME', side: 'buy', type: 'limit', price: 10, qty: 1 });
     const duplicate = await ex.submit({ op: 'new', id: 'x', account: 'bob', symbol: 'ACME', side: 'sell', type: 'limit', price: 20, qty: 1 });
-    expect(duplicate).toEqual({ seq: 3, events: [{ type: 'rejected', op: 'new', id: 'x', reason: 'DUPLICATE_ORDER_ID' }] });
+    expect(duplicate).toEqual({ seq: 3, time: expect.any(Number), events: [{ type: 'rejected', op: 'new', id: 'x', reason: 'DUPLICATE_ORDER_ID' }] });
     expect(ex.stats().commands).toBe(3);
   });
 
@@ -89,12 +89,12 @@ describe('Exchange.submit', () => {
     expect(result.events[0].type).toBe('accepted');
   });
 
-  it('refuses submits after close with EXCHANGE_CLOSED, unlogged', async () => {
+  it('refuses submits after close with EXCHANGE_CLOSED, unlogged, naming the op and id', async () => {
     const ex = await scope.open({ dir: scope.dir(), instruments: [ACME] });
     await ex.submit({ op: 'new', id: 1, account: 'a', symbol: 'ACME', side: 'buy', type: 'limit', price: 5, qty: 1 });
     const closing = ex.close();
     const late = await ex.submit({ op: 'new', id: 2, account: 'a', symbol: 'ACME', side: 'buy', type: 'limit', price: 5, qty: 1 });
     await closing;
-    expect(late).toEqual({ seq: null, events: [{ type: 'rejected', op: null, id: null, reason: 'EXCHANGE_CLOSED' }] });
+    expect(late).toEqual({ seq: null, time: null, events: [{ type: 'rejected', op: 'new', id: 2, reason: 'EXCHANGE_CLOSED' }] });
   });
 });

@@ -8,7 +8,7 @@
 // agrees with the naive oracle on every command of a seeded mixed stream.
 
 import { describe, expect, it } from 'vitest';
-import { Engine, Exchange, RejectCode, type EngineEvent } from '../../index.js';
+import { Engine, Exchange, RejectCode, type Command, type EngineEvent, type ExchangeCommand } from '../../index.js';
 import { NaiveBookEngine } from '../oracle/naive-book.js';
 import { ACME } from '../exchange/fixtures/common.js';
 
@@ -99,7 +99,7 @@ describe('hostile commands', () => {
       for (const [i, cmd] of stream(seed).entries()) {
         const before = engine.stateHash();
         let events: EngineEvent[] = [];
-        expect(() => (events = engine.apply(cmd)), `seed ${seed}`).not.toThrow();
+        expect(() => (events = engine.apply(cmd as Command)), `seed ${seed}`).not.toThrow();
         expect(oracle.apply(twin[i]), `seed ${seed} command ${i}`).toEqual(events);
         if (events.length === 1 && events[0].type === 'rejected') {
           rejects++;
@@ -115,7 +115,7 @@ describe('hostile commands', () => {
 
   it('lone surrogates are refused with INVALID_ID / INVALID_ACCOUNT; valid pairs are carried and hash apart', () => {
     const engine = new Engine({ instruments: [ACME], maxOrders: 64 });
-    const order = (id: string, account = 'a') => ({ op: 'new', id, account, time: 1, symbol: 'ACME', side: 'buy', type: 'limit', price: 5, qty: 1 });
+    const order = (id: string, account = 'a'): Command => ({ op: 'new', id, account, time: 1, symbol: 'ACME', side: 'buy', type: 'limit', price: 5, qty: 1 });
     const empty = engine.stateHash();
     for (const id of ['\uD800', 'a\uDBFF', '\uDC00b', '\uDE00\uD83D']) {
       expect(engine.apply(order(id))).toEqual([{ type: 'rejected', op: 'new', id: null, reason: RejectCode.INVALID_ID }]);
@@ -145,14 +145,14 @@ describe('hostile commands', () => {
         const cmd = n % 2 === 0 ? hostile(base, r) : base;
         if (n % 2 === 0) hostiles.push(cmd);
         // Many at once: most wait behind maxPending and are parsed in the release path.
-        results.push(ex.submit(cmd));
+        results.push(ex.submit(cmd as ExchangeCommand));
       }
       const settled = await Promise.allSettled(results);
       expect(settled.filter((s) => s.status === 'rejected')).toEqual([]);
       // After the queue drained: each hostile command alone leaves the state hash as it was.
       for (const cmd of hostiles) {
         const before = ex.stateHash();
-        const result = await ex.submit(cmd);
+        const result = await ex.submit(cmd as ExchangeCommand);
         if (result.seq === null) expect(ex.stateHash()).toBe(before);
       }
       const next = await ex.submit({ op: 'new', id: 'after', account: 'a', symbol: 'ACME', side: 'buy', type: 'limit', price: 1, qty: 1 });

@@ -7,12 +7,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RecoveryError } from '../../index.js';
+import { RecoveryError, type ExchangeCommand } from '../../index.js';
 import { crc32c } from '../../wal/crc32c.js';
 import { MULTI, Scope } from '../exchange/fixtures/common.js';
 import { generate } from '../exchange/fixtures/load.js';
 
-const order = { op: 'new', id: 'x', account: 'a', symbol: 'ACME', side: 'buy', type: 'limit', price: 5, qty: 1 };
+const order: ExchangeCommand = { op: 'new', id: 'x', account: 'a', symbol: 'ACME', side: 'buy', type: 'limit', price: 5, qty: 1 };
 
 describe('stored configuration', () => {
   const scope = new Scope();

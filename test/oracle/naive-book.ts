@@ -15,6 +15,9 @@ import type {
   EngineEvent,
   EngineOptions,
   InstrumentSpec,
+  L3Book,
+  L3Level,
+  Top,
   OrderId,
   OrderType,
   OrderView,
@@ -40,7 +43,7 @@ const DEAD_IDS_LIMIT = 1 << 22;
 
 const OPS: readonly string[] = ['new', 'cancel', 'modify'];
 const SIDES: readonly string[] = ['buy', 'sell'];
-const ORDER_TYPES: readonly string[] = ['limit', 'market', 'stop_limit', 'stop_market'];
+const ORDER_TYPES: readonly string[] = ['limit', 'market', 'stop_limit', 'stop_market', 'oco'];
 const TIFS: readonly string[] = ['GTC', 'IOC', 'FOK', 'GTT'];
 const STP_MODES: readonly string[] = ['none', 'cancel_taker', 'cancel_maker', 'cancel_both'];
 
@@ -60,6 +63,8 @@ interface NaiveOrder {
   hidden: number;
   /** GTT expiry, or null. */
   expireTime: number | null;
+  /** The limit leg of an OCO whose stop leg (same id) is still pending. */
+  oco?: boolean;
 }
 
 interface NaiveStop {
@@ -75,6 +80,8 @@ interface NaiveStop {
   tif: TimeInForce;
   stp: StpMode;
   expireTime: number | null;
+  /** The stop leg of an OCO (its limit leg rests under the same id). */
+  oco?: boolean;
 }
 
 interface NaiveLevel {
@@ -130,6 +137,8 @@ interface ParsedNew {
   stp: StpMode;
   price: number | null;
   stopPrice: number | null;
+  /** OCO: the stop leg's limit price. */
+  stopLimitPrice: number | null;
   qty: number;
   display: number | null;
 }
@@ -304,6 +313,12 @@ export class NaiveBookEngine {
       };
       if (o.display !== null) view.displayQty = o.display;
       if (o.expireTime !== null) view.expireTime = o.expireTime;
+      if (o.oco === true) {
+        const leg = this.ocoLeg(o.id)!;
+        view.orderType = 'oco';
+        view.stopPrice = leg.stopPrice;
+        view.stopLimitPrice = leg.price as number;
+      }
       return view;
     }
     const s = live.stop;
@@ -334,6 +349,25 @@ export class NaiveBookEngine {
     return { bids: aggregate(book.bids), asks: aggregate(book.asks) };
   }
 
+  /** SEMANTICS.md "Queries": best level price and displayed total per side. */
+  top(symbol: string): Top {
+    const book = this.findBook(symbol);
+    if (book === undefined) throw new EngineError('UNKNOWN_SYMBOL', `unknown symbol ${String(symbol)}`);
+    const bid = book.bids[0];
+    const ask = book.asks[0];
+    return { bid: bid?.price ?? null, bidQty: bid === undefined ? 0 : sumQty(bid), ask: ask?.price ?? null, askQty: ask === undefined ? 0 : sumQty(ask) };
+  }
+
+  /** SEMANTICS.md "Queries": every resting order per level, oldest first, displayed quantity. */
+  l3(symbol: string, levels: number = 10): L3Book {
+    const book = this.findBook(symbol);
+    if (book === undefined) throw new EngineError('UNKNOWN_SYMBOL', `unknown symbol ${String(symbol)}`);
+    if (!isPositiveSafeInteger(levels)) throw new EngineError('INVALID_ARGUMENT', 'levels must be a positive safe integer');
+    const side = (list: NaiveLevel[]): L3Level[] =>
+      list.slice(0, levels).map((level) => ({ price: level.price, qty: sumQty(level), orders: level.orders.map((o) => ({ id: o.id, qty: o.qty })) }));
+    return { bids: side(book.bids), asks: side(book.asks) };
+  }
+
   stateHash(): string {
     const hasher = new StateHasher();
     for (const book of this.books) {
@@ -359,6 +393,7 @@ export class NaiveBookEngine {
         hasher.stops(side, stops.length);
         for (const s of stops) {
           hasher.stop(s.id, s.account, s.type, s.stopPrice, s.price ?? -1, s.qty, s.tif, s.stp, s.expireTime ?? -1);
+          if (s.oco === true) hasher.stopOco();
         }
       }
       hasher.deadIds(book.dead.length);
@@ -388,14 +423,24 @@ export class NaiveBookEngine {
       }
       if (book.dead.length > this.deadIdsMax) throw new Error(`${book.spec.symbol}: too many dead ids`);
     }
-    const ids = this.allLive().map((l) => (l.kind === 'order' ? l.order.id : l.stop.id));
+    const ids = this.liveIds();
     if (new Set(ids).size !== ids.length) throw new Error('duplicate live id');
-    if (ids.length > this.maxOrders) throw new Error('more live orders than maxOrders');
+    if (this.liveOrders > this.maxOrders) throw new Error('more live orders than maxOrders');
+    for (const l of this.allLive()) {
+      // A limit leg marked OCO ⇔ a pending stop leg of the same id marked OCO.
+      const linked =
+        l.kind === 'order'
+          ? (l.order.oco === true) === (this.ocoLeg(l.order.id) !== undefined)
+          : l.stop.oco !== true || (this.findLive(l.stop.id) as { kind: string; order?: NaiveOrder }).order?.oco === true;
+      if (!linked) throw new Error(`OCO ${String(l.kind === 'order' ? l.order.id : l.stop.id)} lost a leg`);
+    }
   }
 
-  /** Oracle-only helper for generators: live ids (resting orders in canonical order, then stops). */
+  /** Oracle-only helper for generators: live ids (resting orders in canonical order, then stops; an OCO once). */
   liveIds(): OrderId[] {
-    return this.allLive().map((l) => (l.kind === 'order' ? l.order.id : l.stop.id));
+    return this.allLive()
+      .filter((l) => l.kind === 'order' || l.stop.oco !== true)
+      .map((l) => (l.kind === 'order' ? l.order.id : l.stop.id));
   }
 
   /** Oracle-only helper for generators: last trade price of an instrument, or null. */
@@ -466,10 +511,10 @@ export class NaiveBookEngine {
 
     if (op === 'new') {
       const shape = this.checkNewShape(cmd, id, account);
-      if (!shape.ok) return [this.reject(op, id, shape.reason)];
+      if (!shape.ok) return [this.withDetail(this.reject(op, id, shape.reason), cmd.symbol)];
       const events = this.sweep(shape.value.book);
       const reason = this.checkNewState(shape.value);
-      if (reason !== undefined) return [...events, this.reject(op, id, reason)];
+      if (reason !== undefined) return [...events, this.withDetail(this.reject(op, id, reason), shape.value.book.spec.symbol)];
       return [...events, ...this.executeNew(shape.value)];
     }
     if (op === 'cancel') {
@@ -486,13 +531,26 @@ export class NaiveBookEngine {
     if (!('kind' in found)) return [...events, this.reject(op, id, found.reason)];
     if (this.accountOf(found) !== account) return [...events, this.reject(op, id, RejectCode.NOT_OWNER)];
     const reason = this.checkModifyState(found, shape.value);
-    if (reason !== undefined) return [...events, this.reject(op, id, reason)];
+    if (reason !== undefined) return [...events, this.withDetail(this.reject(op, id, reason), found.kind === 'order' ? found.order.symbol : found.stop.symbol)];
     if (found.kind === 'order') return [...events, ...this.executeModifyOrder(found.order, shape.value)];
     return [...events, this.executeModifyStop(found.stop, shape.value)];
   }
 
   private reject(op: CommandOp | null, id: OrderId | null, reason: RejectCode): EngineEvent {
     return { type: 'rejected', op, id, reason };
+  }
+
+  /** SEMANTICS.md "Reject detail": instrument-rule rejects name the instrument and the rule's values. */
+  private withDetail(event: EngineEvent, symbol: unknown): EngineEvent {
+    if (event.type !== 'rejected') return event;
+    const book = this.books.find((b) => b.spec.symbol === symbol);
+    if (book === undefined) return event;
+    const s = book.spec;
+    if (event.reason === RejectCode.PRICE_NOT_ON_TICK) event.detail = { symbol: s.symbol, tickSize: s.tickSize };
+    else if (event.reason === RejectCode.PRICE_OUT_OF_RANGE) event.detail = { symbol: s.symbol, minPrice: s.minPrice, maxPrice: s.maxPrice };
+    else if (event.reason === RejectCode.QTY_NOT_ON_LOT) event.detail = { symbol: s.symbol, lotSize: s.lotSize };
+    else if (event.reason === RejectCode.QTY_OUT_OF_RANGE) event.detail = { symbol: s.symbol, lotSize: s.lotSize, maxQty: s.maxQty };
+    return event;
   }
 
   // `new` steps 6-16 (stateless), in document order.
@@ -506,13 +564,15 @@ export class NaiveBookEngine {
     if (!oneOf<OrderType>(cmd.type, ORDER_TYPES)) return fail(RejectCode.INVALID_ORDER_TYPE);
     const type = cmd.type;
     const marketLike = type === 'market' || type === 'stop_market';
-    const stop = type === 'stop_limit' || type === 'stop_market';
+    const isOco = type === 'oco';
+    const stop = type === 'stop_limit' || type === 'stop_market' || isOco;
 
     let tif: TimeInForce;
     if (cmd.tif === undefined) tif = marketLike ? 'IOC' : 'GTC';
     else if (!oneOf<TimeInForce>(cmd.tif, TIFS)) return fail(RejectCode.INVALID_TIF);
     else tif = cmd.tif;
     if (marketLike && (tif === 'GTC' || tif === 'GTT')) return fail(RejectCode.INVALID_TIF);
+    if (isOco && tif !== 'GTC') return fail(RejectCode.INVALID_TIF);
 
     let expireTime: number | null = null;
     if (tif === 'GTT') {
@@ -556,6 +616,16 @@ export class NaiveBookEngine {
     } else if (cmd.stopPrice !== undefined) {
       return fail(RejectCode.INVALID_STOP_PRICE);
     }
+    let stopLimitPrice: number | null = null;
+    if (isOco) {
+      const slp = cmd.stopLimitPrice;
+      if (!Number.isSafeInteger(slp)) return fail(RejectCode.INVALID_PRICE);
+      const reason = this.priceReason(book, slp as number);
+      if (reason !== undefined) return fail(reason);
+      stopLimitPrice = slp as number;
+    } else if (cmd.stopLimitPrice !== undefined) {
+      return fail(RejectCode.INVALID_PRICE);
+    }
 
     const q = cmd.qty;
     if (!Number.isSafeInteger(q) || (q as number) <= 0) return fail(RejectCode.INVALID_QTY);
@@ -580,7 +650,7 @@ export class NaiveBookEngine {
     }
     return {
       ok: true,
-      value: { id, account, book, side, type, tif, expireTime, postOnly, stp, price, stopPrice, qty, display },
+      value: { id, account, book, side, type, tif, expireTime, postOnly, stp, price, stopPrice, stopLimitPrice, qty, display },
     };
   }
 
@@ -589,12 +659,20 @@ export class NaiveBookEngine {
     if (this.findLive(cmd.id) !== undefined) return RejectCode.DUPLICATE_ORDER_ID;
     if (cmd.expireTime !== null && cmd.expireTime <= this.now) return RejectCode.ALREADY_EXPIRED;
     const stop = cmd.type === 'stop_limit' || cmd.type === 'stop_market';
-    const canStay = stop || (cmd.type === 'limit' && (cmd.tif === 'GTC' || cmd.tif === 'GTT'));
-    if (canStay && this.liveOrders === this.maxOrders) return RejectCode.ORDER_CAPACITY;
+    const isOco = cmd.type === 'oco';
+    const canStay = stop || isOco || (cmd.type === 'limit' && (cmd.tif === 'GTC' || cmd.tif === 'GTT'));
+    if (canStay && this.liveOrders + (isOco ? 2 : 1) > this.maxOrders) return RejectCode.ORDER_CAPACITY;
     if (cmd.postOnly && cmd.price !== null && this.crossesOpposite(cmd.book, cmd.side, cmd.price)) {
       return RejectCode.POST_ONLY_WOULD_TAKE;
     }
     if (stop && this.stopTriggered(cmd.book, cmd.side, cmd.stopPrice as number)) return RejectCode.STOP_WOULD_TRIGGER;
+    if (isOco) {
+      const last = cmd.book.lastPrice;
+      const price = cmd.price as number;
+      const stopPrice = cmd.stopPrice as number;
+      if (last === null) return RejectCode.OCO_PRICES_INVALID;
+      if (cmd.side === 'buy' ? !(price < last && last < stopPrice) : !(price > last && last > stopPrice)) return RejectCode.OCO_PRICES_INVALID;
+    }
     return undefined;
   }
 
@@ -615,6 +693,7 @@ export class NaiveBookEngine {
   private checkModifyState(found: Live, m: ParsedModifyShape): RejectCode | undefined {
     if (found.kind === 'order') {
       const order = found.order;
+      if (order.oco === true) return RejectCode.OCO_NOT_MODIFIABLE;
       if (m.stopPrice !== undefined) return RejectCode.INVALID_STOP_PRICE;
       const book = this.bookOf(order.symbol);
       const price = m.price ?? order.price;
@@ -691,6 +770,7 @@ export class NaiveBookEngine {
     if (live.kind === 'order') {
       const o = live.order;
       this.remove(o);
+      this.dropOcoLeg(o);
       this.kill(this.bookOf(o.symbol), o.id);
       return { type: 'cancelled', id: o.id, account: o.account, symbol: o.symbol, side: o.side, reason, qty: o.qty + o.hidden };
     }
@@ -770,8 +850,49 @@ export class NaiveBookEngine {
       },
       events,
     );
+    if (cmd.type === 'oco') this.placeOcoLeg(cmd, events);
     this.runStops(cmd.book, events);
     return events;
+  }
+
+  /** SEMANTICS.md "OCO": the stop leg is placed only if the limit leg rests without having traded. */
+  private placeOcoLeg(cmd: ParsedNew, events: EngineEvent[]): void {
+    if (events.some((e) => e.type === 'trade')) return;
+    const live = this.findLive(cmd.id);
+    if (live === undefined || live.kind !== 'order') return;
+    live.order.oco = true;
+    this.addStop(cmd.book, {
+      id: cmd.id,
+      account: cmd.account,
+      symbol: cmd.book.spec.symbol,
+      side: cmd.side,
+      type: 'stop_limit',
+      stopPrice: cmd.stopPrice as number,
+      price: cmd.stopLimitPrice,
+      qty: cmd.qty,
+      tif: 'GTC',
+      stp: cmd.stp,
+      expireTime: null,
+      oco: true,
+    });
+  }
+
+  /** The pending OCO stop leg of `id`, if any. */
+  private ocoLeg(id: OrderId): NaiveStop | undefined {
+    for (const book of this.books) {
+      const leg = [...book.buyStops, ...book.sellStops].find((s) => s.id === id && s.oco === true);
+      if (leg !== undefined) return leg;
+    }
+    return undefined;
+  }
+
+  /** The limit leg `order` traded or died: its OCO stop leg goes, without an event. */
+  private dropOcoLeg(order: NaiveOrder): void {
+    if (order.oco !== true) return;
+    order.oco = false;
+    const book = this.bookOf(order.symbol);
+    book.buyStops = book.buyStops.filter((s) => !(s.id === order.id && s.oco === true));
+    book.sellStops = book.sellStops.filter((s) => !(s.id === order.id && s.oco === true));
   }
 
   /** New-order steps 3-5 for a taker (a new order or a triggered stop). */
@@ -826,6 +947,13 @@ export class NaiveBookEngine {
       book.buyStops = book.buyStops.filter((s) => !round.includes(s));
       book.sellStops = book.sellStops.filter((s) => !round.includes(s));
       for (const s of round) {
+        if (s.oco === true) {
+          // Activate only while the limit leg is still linked (it may have traded earlier in this round).
+          const leg = this.findLive(s.id);
+          if (leg === undefined || leg.kind !== 'order' || leg.order.oco !== true) continue;
+          leg.order.oco = false;
+          this.remove(leg.order);
+        }
         events.push({
           type: 'triggered',
           id: s.id,
@@ -988,6 +1116,7 @@ export class NaiveBookEngine {
         continue;
       }
       const q = Math.min(taker.open, maker.qty);
+      this.dropOcoLeg(maker);
       maker.qty -= q;
       taker.open -= q;
       book.lastPrice = maker.price;
