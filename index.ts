@@ -119,7 +119,6 @@ export {
   CheckpointWriteError,
   CommandRecordError,
   type CommandRecordErrorCode,
-  type RecoveryErrorCode,
   LogGapError,
   RecoveryError,
   ReplayDivergenceError,

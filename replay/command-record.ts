@@ -40,7 +40,7 @@ export const KIND_MARK = 3;
 const KINDS = 4;
 const OP_KIND: Record<string, number> = { new: KIND_NEW, cancel: KIND_CANCEL, modify: KIND_MODIFY };
 const KIND_OP = ['new', 'cancel', 'modify'] as const;
-const ORDER_TYPE_CODE: Record<string, number> = { limit: 0, market: 1, stop_limit: 2, stop_market: 3 };
+const ORDER_TYPE_CODE: Record<string, number> = { limit: 0, market: 1, stop_limit: 2, stop_market: 3, oco: 4 };
 
 const HEADER_BYTES = 16;
 /** The seq a record is encoded with when its log assigns the order (e.g. a JetStream stream). */
@@ -75,6 +75,7 @@ const NUMBER_FIELDS: readonly NumberField[] = [
   { name: 'price', width: 8, kinds: NEW | MODIFY, get: (p) => p.price, set: (p, v) => void (p.price = v) },
   { name: 'qty', width: 8, kinds: NEW | MODIFY, get: (p) => p.qty, set: (p, v) => void (p.qty = v) },
   { name: 'stopPrice', width: 8, kinds: NEW | MODIFY, get: (p) => p.stopPrice, set: (p, v) => void (p.stopPrice = v) },
+  { name: 'stopLimitPrice', width: 8, kinds: NEW, get: (p) => p.stopLimitPrice, set: (p, v) => void (p.stopLimitPrice = v) },
   { name: 'expireTime', width: 8, kinds: NEW, get: (p) => p.expireTime, set: (p, v) => void (p.expireTime = v) },
   { name: 'displayQty', width: 4, kinds: NEW, get: (p) => p.displayQty, set: (p, v) => void (p.displayQty = v) },
 ];
@@ -82,7 +83,7 @@ const NUMBER_FIELDS: readonly NumberField[] = [
 /** The small enumerations and flags, packed into the u16 at [2, 4) from bit 0 up. One line each. */
 const BIT_FIELDS: readonly BitField[] = [
   { name: 'side', bits: 1, kinds: NEW, get: (p) => p.side, set: (p, v) => void (p.side = v) },
-  { name: 'orderType', bits: 2, kinds: NEW, get: (p) => ORDER_TYPE_CODE[p.orderType], set: (p, v) => void (p.orderType = ORDER_TYPE_NAMES[v]) },
+  { name: 'orderType', bits: 3, kinds: NEW, get: (p) => ORDER_TYPE_CODE[p.orderType], set: (p, v) => void (p.orderType = ORDER_TYPE_NAMES[v]) },
   { name: 'tif', bits: 2, kinds: NEW, get: (p) => p.tif, set: (p, v) => void (p.tif = v) },
   { name: 'stp', bits: 2, kinds: NEW, get: (p) => p.stp, set: (p, v) => void (p.stp = v) },
   { name: 'postOnly', bits: 1, kinds: NEW, get: (p) => (p.postOnly ? 1 : 0), set: (p, v) => void (p.postOnly = v === 1) },

@@ -32,6 +32,7 @@ const command = fc.record({
   price: safe,
   qty: safe,
   stopPrice: safe,
+  stopLimitPrice: safe,
   expireTime: fc.integer({ min: -1, max: Number.MAX_SAFE_INTEGER }),
   displayQty: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
   hasPrice: fc.boolean(),
@@ -67,6 +68,7 @@ function carried(p: ParsedCommand): Record<string, unknown> {
     price: p.price,
     qty: p.qty,
     stopPrice: p.stopPrice,
+    stopLimitPrice: p.stopLimitPrice,
     expireTime: p.expireTime,
     displayQty: p.displayQty,
   };
@@ -99,7 +101,7 @@ describe('command record round trip', () => {
     const p = parsed({
       op: 'new', id: Number.MAX_SAFE_INTEGER, account: 'a', time: Number.MAX_SAFE_INTEGER, instrument: 2, side: 1,
       orderType: 'stop_limit', tif: 3, postOnly: false, stp: 3, price: Number.MIN_SAFE_INTEGER, qty: 2 ** 53 - 1,
-      stopPrice: 1, expireTime: 2 ** 53 - 2, displayQty: 2 ** 32 - 1, hasPrice: true, hasQty: true, hasStopPrice: false,
+      stopPrice: 1, stopLimitPrice: 7, expireTime: 2 ** 53 - 2, displayQty: 2 ** 32 - 1, hasPrice: true, hasQty: true, hasStopPrice: false,
     });
     const bytes = encoder.encodeCommand(9, p);
     decoder.decode(bytes, 0, bytes.length, 9);
@@ -125,7 +127,7 @@ describe('command record round trip', () => {
     const first = decoder.command;
     const p = parsed({
       op: 'cancel', id: 'x', account: 'a', time: 1, instrument: 0, side: 0, orderType: 'limit', tif: 0, postOnly: false,
-      stp: 0, price: 0, qty: 0, stopPrice: 0, expireTime: -1, displayQty: 0, hasPrice: true, hasQty: true, hasStopPrice: false,
+      stp: 0, price: 0, qty: 0, stopPrice: 0, stopLimitPrice: 0, expireTime: -1, displayQty: 0, hasPrice: true, hasQty: true, hasStopPrice: false,
     });
     const bytes = encoder.encodeCommand(1, p);
     decoder.decode(bytes, 0, bytes.length, 1);
