@@ -136,7 +136,18 @@ function checkpoint(force: boolean): void {
   });
 }
 
+// Fail closed: after the first error this thread does nothing more. Before, a failed checkpoint
+// was retried on the next batch, and the host's terminate() could cut that retry between creating
+// its temporary file and removing it (a stray .tmp the fault tests found on one run in ten).
+let failed = false;
+const fail = (error: unknown, withStack: boolean): void => {
+  failed = true;
+  const e = error as Error;
+  send({ type: 'error', name: e.name, message: withStack ? (e.stack ?? String(error)) : e.message });
+};
+
 port.on('message', (request: BackupRequest) => {
+  if (failed) return;
   try {
     switch (request.type) {
       case 'batch': {
@@ -164,17 +175,18 @@ port.on('message', (request: BackupRequest) => {
       send({ type: 'progress', seq: replayer.seq });
     }
   } catch (error) {
-    send({ type: 'error', name: (error as Error).name, message: (error as Error).stack ?? String(error) });
+    fail(error, true);
   }
 });
 
 // Time-based checkpoints also happen when traffic stops. unref: never keeps the thread alive.
 setInterval(() => {
+  if (failed) return;
   try {
     applyParked();
     checkpoint(false);
   } catch (error) {
-    send({ type: 'error', name: (error as Error).name, message: (error as Error).message });
+    fail(error, false);
   }
 }, Math.min(init.checkpointIntervalMs, 1000)).unref();
 
