@@ -59,6 +59,7 @@ export {
   WalClosedError,
   WalCorruptionError,
   WalError,
+  WalFormatError,
   WalFullError,
   WalIoError,
   WalOptionsError,
@@ -81,6 +82,8 @@ export {
   type WalErrorCode,
   type WalOptions,
   type WalRecord,
+  type WalRecordFormat,
+  type RawRecordVisitor,
   type WalResolvedOptions,
   type WriteAheadLog,
 } from './wal/index.js';
@@ -114,6 +117,8 @@ export {
 export {
   CheckpointCorruptError,
   CheckpointWriteError,
+  CommandRecordError,
+  type CommandRecordErrorCode,
   LogGapError,
   RecoveryError,
   ReplayDivergenceError,

@@ -9,7 +9,7 @@ import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EngineOptions } from '../engine/index.js';
 import { DirLock, ExchangeLockedError, readStoredConfig, type StoredConfig } from '../exchange/index.js';
-import { CheckpointStore, type LogRecord } from '../replay/index.js';
+import { CheckpointStore } from '../replay/index.js';
 import { Wal, type WriteAheadLog } from '../wal/index.js';
 import type { ProgressStream } from './progress.js';
 
@@ -99,8 +99,9 @@ export function locateDataDir(dir: string): DataDir {
  * makes; 'async' avoids the synchronous meta flush. Note: lmdb-js creates its lock file, and the
  * log drops empty segments left by a crash during segment creation (the one write an open does).
  */
-export async function openLog(data: DataDir): Promise<WriteAheadLog<LogRecord>> {
-  return Wal.open<LogRecord>({ path: data.walDir, durability: 'async' });
+export async function openLog(data: DataDir): Promise<WriteAheadLog<Uint8Array>> {
+  // Log format 2 (binary command records); an older log is refused with WalFormatError.
+  return Wal.open<Uint8Array>({ path: data.walDir, durability: 'async', records: 'bytes' });
 }
 
 /**

@@ -11,7 +11,7 @@
 
 import Table from 'cli-table3';
 import { Engine } from '../engine/index.js';
-import { type CheckpointStore, isMark, type LogRecord, type MarkRecord, initialDigest, Replayer } from '../replay/index.js';
+import { type CheckpointStore, CommandRecordError, KIND_MARK, type MarkRecord, initialDigest, Replayer } from '../replay/index.js';
 import { WalCorruptionError, type WalRecord, type WriteAheadLog } from '../wal/index.js';
 import {
   beyondLogMessage,
@@ -166,7 +166,7 @@ function verifyCheckpointsOnly(dir: string, store: CheckpointStore | null, t0: n
 
 function verifyLog(
   dir: string,
-  wal: WriteAheadLog<LogRecord>,
+  wal: WriteAheadLog<Uint8Array>,
   store: CheckpointStore | null,
   emptyEngine: Engine,
   progressStream: ProgressStream | null,
@@ -201,7 +201,7 @@ function verifyLog(
     try {
       // Bounded: each pass consumes at least one record or ends; the log is finite.
       for (;;) {
-        let records: WalRecord<LogRecord>[];
+        let records: WalRecord<Uint8Array>[];
         let damage: unknown = null;
         try {
           records = wal.readBatch(r.seq + 1, REPLAY_BATCH_RECORDS);
@@ -215,8 +215,8 @@ function verifyLog(
         if (records.length === 0 && damage === null) break;
         progress.update(r.seq - startSeq);
         for (const { seq, command } of records) {
-          r.apply(seq, command);
-          if (isMark(command) && command.stateHash !== undefined) checkHashMark(r, seq, command, hashMarks, found);
+          const kind = r.applyRecord(seq, command);
+          if (kind === KIND_MARK && r.lastMark!.stateHash !== undefined) checkHashMark(r, seq, r.lastMark!, hashMarks, found);
           if (next < targets.length && targets[next] === seq) {
             compareCheckpoint(store!, r, seq, compared, found);
             next++;
@@ -228,7 +228,7 @@ function verifyLog(
     } catch (error) {
       // A divergence is found at the mark just applied; a gap or a damaged record at the next seq.
       const divergence = error instanceof Error && error.name === 'ReplayDivergenceError';
-      const seq = divergence ? r.seq : error instanceof WalCorruptionError ? error.seq : r.seq + 1;
+      const seq = divergence ? r.seq : error instanceof WalCorruptionError || error instanceof CommandRecordError ? error.seq : r.seq + 1;
       found.add(divergence ? 'mark-digest' : 'log', seq, messageOf(error));
     } finally {
       progress.stop();
@@ -275,7 +275,7 @@ function verifyLog(
 }
 
 /** Records [from, damagedSeq) if they can be read on their own (a chunk shared with the damage cannot). */
-function readIntactPrefix(wal: WriteAheadLog<LogRecord>, from: number, damagedSeq: number): WalRecord<LogRecord>[] {
+function readIntactPrefix(wal: WriteAheadLog<Uint8Array>, from: number, damagedSeq: number): WalRecord<Uint8Array>[] {
   try {
     return wal.readBatch(from, damagedSeq - from);
   } catch {

@@ -13,7 +13,6 @@ import {
   CheckpointStore,
   CheckpointWriteError,
   nextCheckpointDue,
-  type LogRecord,
   type MarkRecord,
 } from '../replay/index.js';
 import { BackupThreadError, DivergenceError, ReclaimError } from './errors.js';
@@ -76,7 +75,7 @@ export abstract class Checkpointer {
 
   protected constructor(
     protected readonly options: ResolvedExchangeOptions,
-    private readonly wal: WriteAheadLog<LogRecord>,
+    private readonly wal: WriteAheadLog<Uint8Array>,
     protected readonly listener: CheckpointerListener,
   ) {
     this.figures = {
@@ -96,7 +95,7 @@ export abstract class Checkpointer {
   /** Picks the checkpointer for the options: none without a directory. */
   static create(
     options: ResolvedExchangeOptions,
-    wal: WriteAheadLog<LogRecord>,
+    wal: WriteAheadLog<Uint8Array>,
     store: CheckpointStore | null,
     start: CheckpointStart,
     state: AcknowledgedState,
@@ -125,6 +124,14 @@ export abstract class Checkpointer {
 
   /** A mark was logged at `seq`. */
   marked(_seq: number, _mark: MarkRecord): void {}
+
+  /** Whether `recorded` must be called with every record logged (the backup follows the log's bytes). */
+  get followsRecords(): boolean {
+    return false;
+  }
+
+  /** The log took `bytes` (a binary record, valid during the call only) at `seq`. */
+  recorded(_seq: number, _bytes: Uint8Array): void {}
 
   /** Every command up to `durable` was released. */
   released(_durable: number): void {}
@@ -178,7 +185,7 @@ class PausedCheckpointer extends Checkpointer {
 
   constructor(
     options: ResolvedExchangeOptions,
-    wal: WriteAheadLog<LogRecord>,
+    wal: WriteAheadLog<Uint8Array>,
     listener: CheckpointerListener,
     private readonly store: CheckpointStore,
     start: CheckpointStart,
@@ -234,18 +241,34 @@ class PausedCheckpointer extends Checkpointer {
   }
 }
 
-type BackupItem =
-  | { lastSeq: number; shard: number; seqs: Float64Array; commands: EncodedCommands }
-  | { lastSeq: number; shard: -1; mark: MarkRecord };
+/** Consecutive log records for the backup thread: record i is bytes[ends[i - 1] (or 0), ends[i]). */
+interface RecordsItem {
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+  readonly bytes: Uint8Array;
+  readonly ends: Uint32Array;
+}
+
+/**
+ * Bytes of log records gathered before they are handed to the backup thread as one message (and
+ * the size of the reused gathering buffer). A binary record is ~50-130 bytes.
+ */
+const BACKUP_RECORDS_BYTES = 64 * 1024;
 
 /**
  * 'backup' mode: the backup thread follows the durable records with its own replica, checks the
- * marks, and writes checkpoints on its schedule; matching never waits for it. Records are queued
- * here as they are sent and forwarded once durable, in the order they were logged.
+ * marks, and writes checkpoints on its schedule; matching never waits for it. It gets the very
+ * bytes the log stores, in log order (copied here as they are logged, forwarded once durable),
+ * and replays them as recovery does: no command object, no parking of out-of-order batches.
  */
 class BackupCheckpointer extends Checkpointer {
   private host: BackupHost | null = null;
-  private readonly queue = new Fifo<BackupItem>();
+  private readonly queue = new Fifo<RecordsItem>();
+  /** Records logged since the last sealed item, gathered in this reused buffer. */
+  private readonly gather = new Uint8Array(BACKUP_RECORDS_BYTES);
+  private gatherBytes = 0;
+  private readonly gatherEnds: number[] = [];
+  private gatherFirstSeq = 0;
   /** Last seq queued for the backup (sent or not yet durable). */
   private queuedSeq: number;
   private wasSaturated = false;
@@ -254,7 +277,7 @@ class BackupCheckpointer extends Checkpointer {
 
   constructor(
     options: ResolvedExchangeOptions,
-    wal: WriteAheadLog<LogRecord>,
+    wal: WriteAheadLog<Uint8Array>,
     listener: CheckpointerListener,
     private readonly store: CheckpointStore,
     private readonly start0: CheckpointStart,
@@ -299,33 +322,64 @@ class BackupCheckpointer extends Checkpointer {
     );
   }
 
+  override get followsRecords(): boolean {
+    return true;
+  }
+
+  override recorded(seq: number, bytes: Uint8Array): void {
+    if (this.gatherBytes + bytes.length > this.gather.length) this.seal();
+    const ends = this.gatherEnds;
+    if (ends.length === 0) this.gatherFirstSeq = seq;
+    else if (seq !== this.gatherFirstSeq + ends.length) throw new Error('assertion: records reach the backup in log order');
+    this.gather.set(bytes, this.gatherBytes);
+    this.gatherBytes += bytes.length;
+    ends.push(this.gatherBytes);
+  }
+
+  /**
+   * Moves the first `count` gathered records (default all) into an item of their own (copied:
+   * the buffer is reused); the rest move to the front of the buffer.
+   */
+  private seal(count = this.gatherEnds.length): void {
+    const ends = this.gatherEnds;
+    if (count <= 0) return;
+    const firstSeq = this.gatherFirstSeq;
+    const bytes = ends[count - 1];
+    this.queue.push({ firstSeq, lastSeq: firstSeq + count - 1, bytes: this.gather.slice(0, bytes), ends: Uint32Array.from(ends.slice(0, count)) });
+    // Bounded by the records gathered (what follows the durable tail: a few marks, usually).
+    this.gather.copyWithin(0, bytes, this.gatherBytes);
+    this.gatherBytes -= bytes;
+    ends.splice(0, count);
+    for (let i = 0; i < ends.length; i++) ends[i] -= bytes;
+    this.gatherFirstSeq = firstSeq + count;
+  }
+
+  /** Which records are queued for the backup is counted as before: when sent to the workers. */
   override get followsBatches(): boolean {
     return true;
   }
 
-  override sent(shard: number, entries: readonly Pending[], encoded: EncodedCommands): void {
-    const seqs = Float64Array.from(entries, (entry) => entry.seq);
-    const lastSeq = seqs[seqs.length - 1];
+  override sent(_shard: number, entries: readonly Pending[]): void {
+    const lastSeq = entries[entries.length - 1].seq;
     if (lastSeq > this.queuedSeq) this.queuedSeq = lastSeq;
-    this.queue.push({ lastSeq, shard, seqs, commands: encoded });
   }
 
-  override marked(seq: number, mark: MarkRecord): void {
+  override marked(seq: number): void {
     if (seq > this.queuedSeq) this.queuedSeq = seq;
-    this.queue.push({ lastSeq: seq, shard: -1, mark });
   }
 
-  /** Sends the backup thread every queued record that is now durable, in the order queued. */
+  /** Sends the backup thread every record that is now durable, in log order. */
   override released(durable: number): void {
     const host = this.host;
     if (host === null) return;
+    // Records up to `durable` go; those after it (marks logged while releasing) wait.
+    this.seal(Math.min(this.gatherEnds.length, durable - this.gatherFirstSeq + 1));
     for (let item = this.queue.peek(); item !== undefined && item.lastSeq <= durable; item = this.queue.peek()) {
       this.queue.shift();
-      // A quarter of the way to the limit, every record asks for a progress report: admission
+      // A quarter of the way to the limit, every message asks for a progress report: admission
       // that waits on the replica always hears when it caught up (the last one is answered).
       const ack = item.lastSeq - host.appliedSeq >= this.behindMax >> 2;
-      if ('mark' in item) host.mark(item.lastSeq, item.mark, ack);
-      else host.batch(item.seqs, item.commands, ack);
+      host.records(item.firstSeq, item.bytes, item.ends, ack);
     }
   }
 

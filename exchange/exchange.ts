@@ -24,7 +24,7 @@ import {
   type RejectedEvent,
   toCommand,
 } from '../engine/index.js';
-import type { LogRecord, MarkRecord, RecoveryStats } from '../replay/index.js';
+import { CommandRecordEncoder, type MarkRecord, type RecoveryStats } from '../replay/index.js';
 import { WalOverloadError, type AppendResult, type WriteAheadLog } from '../wal/index.js';
 import { Checkpointer, type AcknowledgedState } from './checkpointing.js';
 import type { DirLock } from './dir-lock.js';
@@ -45,8 +45,17 @@ type Waiting =
   | { batch: null; command: unknown; resolve: (result: Promise<SubmitResult> | SubmitResult) => void }
   | { batch: BatchOutcome; commands: readonly unknown[]; next: number };
 
+/** What a log that keeps no records (memory durability) is handed instead of an encoded record. */
+const NO_RECORD = new Uint8Array(0);
+
 export class Exchange {
   private readonly parsed = new ParsedCommand();
+  /** Writes each admitted command once as the binary record the log stores. */
+  private readonly encoder = new CommandRecordEncoder();
+  /** Whether records are encoded: the log keeps them, or the backup thread follows them. */
+  private readonly logsRecords: boolean;
+  /** The backup thread follows the log's bytes (checkpointer.recorded after every append). */
+  private readonly followsRecords: boolean;
   private readonly instrumentIndex = new Map<string, number>();
   private readonly specs;
   /** Commands logged since the log began (acknowledged or not). */
@@ -71,7 +80,7 @@ export class Exchange {
   private readonly counters = { submitted: 0, acknowledged: 0, rejectedBeforeLog: 0, queueFullRejects: 0, marks: 0 };
   private constructor(
     private readonly options: ResolvedExchangeOptions,
-    private readonly wal: WriteAheadLog<LogRecord>,
+    private readonly wal: WriteAheadLog<Uint8Array>,
     /** The acknowledged state, for queries and paused checkpoints. */
     private readonly view: Engine,
     private readonly shards: Shards,
@@ -81,6 +90,9 @@ export class Exchange {
     private readonly recovery: RecoveryStats,
     private readonly lock: DirLock | null,
   ) {
+    this.followsRecords = checkpointer.followsRecords;
+    // A memory log keeps nothing: encode only if the backup thread needs the records.
+    this.logsRecords = wal.durability !== 'memory' || this.followsRecords;
     this.specs = view.instruments;
     this.specs.forEach((spec, index) => this.instrumentIndex.set(spec.symbol, index));
     this.commands = start.commands;
@@ -269,8 +281,13 @@ export class Exchange {
     const record = this.normalize(p);
     let seq: number;
     try {
-      this.seqReservation?.cover(this.wal.lastSeq + 1);
-      seq = this.watchAppend(this.wal.append(record));
+      const next = this.wal.lastSeq + 1;
+      this.seqReservation?.cover(next);
+      const bytes = this.logsRecords ? this.encoder.encodeCommand(next, p) : NO_RECORD;
+      seq = this.watchAppend(this.wal.append(bytes));
+      // The record carries its seq; the log numbers records lastSeq + 1 (replay checks both).
+      if (seq !== next) throw new Error(`assertion: the log numbered record ${next} as ${seq}`);
+      if (this.followsRecords) this.checkpointer.recorded(seq, bytes);
     } catch (error) {
       // Overload is back-pressure on this one record; anything else (a full disk or map, an
       // I/O error) means the log cannot take more: fail closed.
@@ -400,8 +417,11 @@ export class Exchange {
     const mark: MarkRecord = { op: 'mark', upto, commands: this.commands, digest: this.digest.value };
     if (stateHash !== undefined) mark.stateHash = stateHash;
     try {
-      this.seqReservation?.cover(this.wal.lastSeq + 1);
-      const seq = this.watchAppend(this.wal.append(mark));
+      const next = this.wal.lastSeq + 1;
+      this.seqReservation?.cover(next);
+      const bytes = this.logsRecords ? this.encoder.encodeMark(next, mark) : NO_RECORD;
+      const seq = this.watchAppend(this.wal.append(bytes));
+      if (this.followsRecords) this.checkpointer.recorded(seq, bytes);
       this.counters.marks++;
       this.checkpointer.marked(seq, mark);
       this.scheduleFlush();
@@ -450,11 +470,13 @@ export class Exchange {
     }
     for (const stream of [...this.streams]) stream.fail(error);
     for (const wake of this.idleWaiters.splice(0)) wake();
+    // Abandon, not close: records not yet committing belong to submits just refused; flushing
+    // them would bring refused commands back on reopen.
+    const wal = this.wal;
     this.failCleanup = Promise.allSettled([
       this.shards.destroy(),
       this.checkpointer.terminate(),
-      this.wal
-        .close()
+      (wal.abandon === undefined ? wal.close() : wal.abandon())
         .catch(() => undefined)
         .finally(() => this.lock?.release()),
     ]).then(() => undefined);

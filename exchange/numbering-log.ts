@@ -4,13 +4,12 @@
 // record for readers that never come (issue 10: a memory exchange without a directory grew
 // without bound). This log hands out sequence numbers and keeps nothing.
 
-import type { LogRecord } from '../replay/index.js';
 import { WalClosedError, WalRangeError, type AppendResult, type Durability, type WalRecord, type WriteAheadLog } from '../wal/index.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
 const WHERE = 'memory exchange (records are not kept)';
 
-export class NumberingLog implements WriteAheadLog<LogRecord> {
+export class NumberingLog implements WriteAheadLog<Uint8Array> {
   readonly durability: Durability = 'memory';
   private next: number;
   private closed = false;
@@ -32,7 +31,7 @@ export class NumberingLog implements WriteAheadLog<LogRecord> {
     return this.next - 1;
   }
 
-  append(_record: LogRecord): AppendResult {
+  append(_record: Uint8Array): AppendResult {
     if (this.closed) throw new WalClosedError(`append on a closed log (${WHERE})`);
     return { seq: this.next++, visible: RESOLVED, durable: RESOLVED };
   }
@@ -41,16 +40,16 @@ export class NumberingLog implements WriteAheadLog<LogRecord> {
     return RESOLVED;
   }
 
-  read(fromSeq?: number): AsyncIterable<WalRecord<LogRecord>> {
+  read(fromSeq?: number): AsyncIterable<WalRecord<Uint8Array>> {
     return this.nothing(fromSeq ?? this.next);
   }
 
-  readBatch(fromSeq: number): WalRecord<LogRecord>[] {
+  readBatch(fromSeq: number): WalRecord<Uint8Array>[] {
     this.nothing(fromSeq);
     return [];
   }
 
-  private nothing(fromSeq: number): AsyncIterable<WalRecord<LogRecord>> {
+  private nothing(fromSeq: number): AsyncIterable<WalRecord<Uint8Array>> {
     if (fromSeq !== this.next) throw new WalRangeError(fromSeq, `read from seq ${fromSeq}: ${WHERE}`);
     return { [Symbol.asyncIterator]: async function* () {} };
   }

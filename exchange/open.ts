@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { Engine, type EngineOptions, type InstrumentSpec } from '../engine/index.js';
 import {
   CheckpointStore,
-  type LogRecord,
   recover,
   recoverFromCheckpoint,
   refuseLostLog,
@@ -26,7 +25,7 @@ import { NumberingLog } from './numbering-log.js';
 /** What opening hands to the running exchange. */
 export interface Opened {
   engineOptions: EngineOptions;
-  wal: WriteAheadLog<LogRecord>;
+  wal: WriteAheadLog<Uint8Array>;
   recovered: Recovered;
   /** Null without a directory. */
   store: CheckpointStore | null;
@@ -73,7 +72,7 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
   }
   const engineOptions: EngineOptions = { instruments, maxOrders };
 
-  let wal: WriteAheadLog<LogRecord>;
+  let wal: WriteAheadLog<Uint8Array>;
   let recovered: Recovered;
   let seqReservation: SeqReservation | null = null;
   try {
@@ -95,10 +94,12 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
     } else {
       // LMDB would silently create an empty log where data.mdb is missing or empty.
       refuseLostLog(join(resolved.dir!, 'wal'), store);
-      wal = await Wal.open<LogRecord>({
+      wal = await Wal.open<Uint8Array>({
         path: join(resolved.dir!, 'wal'),
         durability: resolved.durability,
         mapSize: resolved.walMapSizeBytes,
+        // Log format 2: the binary command records admission encodes (replay/command-record.ts).
+        records: 'bytes',
       });
       try {
         // 'sync' refuses a valid checkpoint beyond the log's end; 'async' (power loss may undo

@@ -24,6 +24,8 @@ export type BackupRequest =
   /** ack: report progress right after this one (the host is pacing admission on it). */
   | { type: 'batch'; seqs: Float64Array; commands: EncodedCommands; ack: boolean }
   | { type: 'mark'; seq: number; mark: MarkRecord; ack: boolean }
+  /** Consecutive binary log records from firstSeq: record i is bytes[ends[i - 1] (or 0), ends[i]). */
+  | { type: 'records'; firstSeq: number; bytes: Uint8Array; ends: Uint32Array; ack: boolean }
   | { type: 'checkpoint' }
   | { type: 'stop' };
 
@@ -81,6 +83,27 @@ function applyParked(): void {
       if (record === undefined) break;
       parked.delete(next);
       replayer.apply(next, record);
+    }
+  } catch (error) {
+    if (error instanceof ReplayDivergenceError) {
+      diverged = true;
+      send({ type: 'divergence', message: error.message });
+      return;
+    }
+    throw error;
+  }
+}
+
+/** Replays log records as recovery does: decoded into one ParsedCommand, no object per record. */
+function applyRecords(firstSeq: number, bytes: Uint8Array, ends: Uint32Array): void {
+  if (diverged) return;
+  try {
+    let start = 0;
+    for (let i = 0; i < ends.length; i++) {
+      const seq = firstSeq + i;
+      // A record at or below what was applied came in another way (a parked test mark).
+      if (seq > replayer.seq) replayer.applyRecord(seq, bytes, start, ends[i]);
+      start = ends[i];
     }
   } catch (error) {
     if (error instanceof ReplayDivergenceError) {
@@ -161,6 +184,12 @@ port.on('message', (request: BackupRequest) => {
         park(request.seq, request.mark);
         applyParked();
         break;
+      case 'records':
+        applyParked();
+        applyRecords(request.firstSeq, request.bytes, request.ends);
+        applyParked();
+        checkpoint(false);
+        break;
       case 'checkpoint':
         checkpoint(true);
         break;
@@ -169,7 +198,7 @@ port.on('message', (request: BackupRequest) => {
         return;
     }
     const now = performance.now();
-    const ack = (request.type === 'batch' || request.type === 'mark') && request.ack;
+    const ack = (request.type === 'batch' || request.type === 'mark' || request.type === 'records') && request.ack;
     if (ack || now - lastProgressAtMs >= PROGRESS_INTERVAL_MS) {
       lastProgressAtMs = now;
       send({ type: 'progress', seq: replayer.seq });

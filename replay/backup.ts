@@ -86,6 +86,15 @@ export class BackupHost {
     this.post({ type: 'batch', seqs, commands, ack });
   }
 
+  /**
+   * Consecutive log records from `firstSeq`: record i is bytes[ends[i - 1] (or 0), ends[i]).
+   * Both arrays are transferred to the thread (the caller must not use them again).
+   */
+  records(firstSeq: number, bytes: Uint8Array, ends: Uint32Array, ack = false): void {
+    this.sentSeq = Math.max(this.sentSeq, firstSeq + ends.length - 1);
+    this.worker.postMessage({ type: 'records', firstSeq, bytes, ends, ack } satisfies BackupRequest, [bytes.buffer as ArrayBuffer, ends.buffer as ArrayBuffer]);
+  }
+
   mark(seq: number, mark: MarkRecord, ack = false): void {
     this.sentSeq = Math.max(this.sentSeq, seq);
     this.post({ type: 'mark', seq, mark, ack });

@@ -11,6 +11,16 @@ export {
   type Checkpoint,
   type CheckpointHeader,
 } from './checkpoint-store.js';
+export {
+  CommandRecordDecoder,
+  CommandRecordEncoder,
+  CommandRecordError,
+  COMMAND_RECORD_BYTES_MAX,
+  KIND_MARK,
+  RECORD_VERSION,
+  SEQ_BY_LOG,
+  type CommandRecordErrorCode,
+} from './command-record.js';
 export { fsyncDirectory, writeFileDurably } from './durable-file.js';
 export { isMark, type LogRecord, type MarkRecord } from './records.js';
 export {

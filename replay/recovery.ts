@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { Engine, type EngineOptions } from '../engine/index.js';
 import type { WriteAheadLog } from '../wal/index.js';
 import type { CheckpointStore } from './checkpoint-store.js';
-import type { LogRecord } from './records.js';
 import { Replayer } from './replayer.js';
 
 /** Records read per synchronous batch during replay: small batches keep decoded records young (8192 read 3x slower). */
@@ -273,7 +272,7 @@ export function recoverFromCheckpoint(
 }
 
 export function recover(
-  wal: WriteAheadLog<LogRecord>,
+  wal: WriteAheadLog<Uint8Array>,
   store: CheckpointStore | null,
   engineOptions: EngineOptions,
   onWarning: (message: string) => void,
@@ -320,10 +319,16 @@ export function recover(
 
   const replayer = new Replayer(start.engine, start);
   // Bounded: each pass consumes at least one record or ends; the log is finite.
-  for (;;) {
-    const records = wal.readBatch(replayer.seq + 1, REPLAY_BATCH_RECORDS);
-    if (records.length === 0) break;
-    for (const { seq, command } of records) replayer.apply(seq, command);
+  if (wal.readBytes !== undefined) {
+    // Straight from the stored chunks into the engine: no object per record.
+    const visit = (seq: number, bytes: Uint8Array, from: number, to: number): void => void replayer.applyRecord(seq, bytes, from, to);
+    while (wal.readBytes(replayer.seq + 1, REPLAY_BATCH_RECORDS, visit) > 0);
+  } else {
+    for (;;) {
+      const records = wal.readBatch(replayer.seq + 1, REPLAY_BATCH_RECORDS);
+      if (records.length === 0) break;
+      for (const { seq, command } of records) replayer.applyRecord(seq, command);
+    }
   }
   if (replayer.seq !== wal.lastSeq) {
     throw new RecoveryError(`replay stopped at ${replayer.seq} but the log ends at ${wal.lastSeq}`);

@@ -5,6 +5,7 @@
 
 import { Engine, EventDigest } from '../engine/index.js';
 import { isMark, type LogRecord, type MarkRecord } from './records.js';
+import { CommandRecordDecoder, KIND_MARK } from './command-record.js';
 
 /**
  * Digest lanes after each of the last RING_SIZE commands, by seq. A mark is written when its
@@ -45,6 +46,8 @@ export class Replayer {
   private readonly startDigest: string;
   private readonly ringA = new Int32Array(DIGEST_RING_SIZE);
   private readonly ringB = new Int32Array(DIGEST_RING_SIZE);
+  /** Binary log records decode into its one reused ParsedCommand. */
+  private readonly decoder: CommandRecordDecoder;
 
   constructor(
     readonly engine: Engine,
@@ -56,6 +59,35 @@ export class Replayer {
     this.startDigest = start.digest;
     this.commands = start.commands;
     this.digest = EventDigest.from(start.digest);
+    this.decoder = new CommandRecordDecoder(engine.instruments.map((spec) => spec.symbol));
+  }
+
+  /**
+   * Applies the binary log record bytes[start, end) at `seq` (the next one): the command goes
+   * straight from the record to the engine's execute path (no command object, no second
+   * validation). Returns the record's kind; a mark is then `lastMark`. Throws LogGapError,
+   * ReplayDivergenceError, and CommandRecordError (naming `seq`) for a damaged record.
+   */
+  applyRecord(seq: number, bytes: Uint8Array, start = 0, end = bytes.length): number {
+    if (seq !== this.seq + 1) {
+      throw new LogGapError(`log gap: expected record ${this.seq + 1}, found ${seq}`);
+    }
+    const decoder = this.decoder;
+    const kind = decoder.decode(bytes, start, end, seq);
+    this.seq = seq;
+    if (kind === KIND_MARK) {
+      this.lastMarkSeq = seq;
+      this.checkMark(decoder.mark!);
+      return kind;
+    }
+    const digest = this.digest;
+    digest.command(seq);
+    this.engine.executeParsed(decoder.command, digest);
+    this.commands++;
+    this.lastCommandSeq = seq;
+    this.ringA[seq & RING_MASK] = digest.a;
+    this.ringB[seq & RING_MASK] = digest.b;
+    return kind;
   }
 
   /**

@@ -13,7 +13,52 @@ type Structures = string[][] & { sharedLength?: number };
 /** msgpackr's default number of shared shapes; more shapes are written inline. */
 const SHARED_STRUCTURES_MAX = 32;
 
-export class PayloadCodec {
+/**
+ * How the log turns a record into the bytes it frames and back. `raw` codecs store the caller's
+ * bytes as they are and hand back views of the stored chunk (the reader skips decode_many).
+ */
+export interface RecordCodec {
+  readonly raw: boolean;
+  encoded_start: number;
+  encoded_end: number;
+  encode_transient(value: unknown): Uint8Array;
+  decode_many(bytes: Uint8Array, each: (value: unknown, start: number, end: number) => boolean): void;
+  take_structures(): string[][] | undefined;
+  restore_structures_dirty(): void;
+}
+
+/**
+ * Records that are already bytes (log format 2: e.g. the exchange's binary command records,
+ * encoded once by admission). The log copies them into its chunk and checksums them; nothing
+ * is serialized here.
+ */
+export class BytesCodec implements RecordCodec {
+  readonly raw = true;
+  encoded_start = 0;
+  encoded_end = 0;
+
+  encode_transient(value: unknown): Uint8Array {
+    if (!(value instanceof Uint8Array)) {
+      throw new TypeError(`a log of records: 'bytes' appends Uint8Arrays (got ${value === null ? 'null' : typeof value})`);
+    }
+    this.encoded_start = 0;
+    this.encoded_end = value.length;
+    return value;
+  }
+
+  decode_many(): void {
+    throw new Error('assertion: raw records are read as views, not decoded');
+  }
+
+  take_structures(): undefined {
+    return undefined;
+  }
+
+  restore_structures_dirty(): void {}
+}
+
+export class PayloadCodec implements RecordCodec {
+  readonly raw = false;
   private readonly packr: Packr;
   private structures: Structures;
   private structures_dirty = false;

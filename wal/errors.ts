@@ -10,6 +10,7 @@ export type WalErrorCode =
   | 'WAL_RANGE'
   | 'WAL_CLOSED'
   | 'WAL_IO'
+  | 'WAL_FORMAT'
   | 'WAL_QUORUM';
 
 export class WalError extends Error {
@@ -81,6 +82,21 @@ export class WalClosedError extends WalError {
 export class WalIoError extends WalError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('WAL_IO', message, options);
+  }
+}
+
+/**
+ * The log on disk was written in another format than the one it is opened as (e.g. a format 1
+ * log of msgpack records, written by an older matchlog, opened for binary records). Nothing
+ * was changed; `stored` and `expected` are the format numbers.
+ */
+export class WalFormatError extends WalError {
+  readonly stored: number;
+  readonly expected: number;
+  constructor(file: string, stored: number, expected: number, detail: string) {
+    super('WAL_FORMAT', `WAL at ${file} is in log format ${stored}, this log reads format ${expected}: ${detail}`);
+    this.stored = stored;
+    this.expected = expected;
   }
 }
 

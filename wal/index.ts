@@ -8,6 +8,7 @@ export type {
   Durability,
   OrderedLog,
   OrderedReadOptions,
+  RawRecordVisitor,
   RecordCodec,
   WalRecord,
   WriteAheadLog,
@@ -21,7 +22,7 @@ export {
   type JetStreamLogOptions,
   type JetStreamLogResolvedOptions,
 } from './jetstream-options.js';
-export { WAL_DEFAULTS, WAL_LIMITS, type WalOptions, type WalResolvedOptions } from './options.js';
+export { WAL_DEFAULTS, WAL_LIMITS, type WalOptions, type WalRecordFormat, type WalResolvedOptions } from './options.js';
 export {
   WalError,
   WalOptionsError,
@@ -31,6 +32,7 @@ export {
   WalRangeError,
   WalClosedError,
   WalIoError,
+  WalFormatError,
   WalQuorumError,
   type WalErrorCode,
 } from './errors.js';

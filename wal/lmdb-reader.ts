@@ -5,9 +5,9 @@
 // tail reports the missing records. Reads are synchronous and hold no LMDB cursor between
 // calls, so a reclaim that drops a segment can never pull pages from under a reader.
 
-import type { WalRecord } from './types.js';
+import type { RawRecordVisitor, WalRecord } from './types.js';
 import type { LmdbStore, Segment } from './lmdb-store.js';
-import type { PayloadCodec } from './codec.js';
+import type { RecordCodec } from './codec.js';
 import { WalCorruptionError } from './errors.js';
 import { check_chunk, key_seq, seq_key } from './frame.js';
 
@@ -26,6 +26,7 @@ function find_segment(segments: readonly Segment[], seq: number): number {
   return found;
 }
 
+
 /** Reused between calls: payload end offsets of the chunk being decoded. */
 const payload_ends: number[] = [];
 
@@ -38,12 +39,13 @@ const payload_ends: number[] = [];
  */
 export function read_records<T>(
   store: LmdbStore,
-  codec: PayloadCodec,
+  codec: RecordCodec,
   out: WalRecord<T>[],
   from_seq: number,
   records_max: number,
   tail_seq: number,
   whole_chunks: boolean,
+  visit: RawRecordVisitor | null = null,
 ): number {
   if (!(records_max > 0)) return from_seq;
   const file = store.file;
@@ -54,7 +56,9 @@ export function read_records<T>(
     if (from_seq <= tail_seq) throw new WalCorruptionError(from_seq, file, 'no segment holds this record');
     return from_seq;
   }
-  const stop = out.length + records_max;
+  // Records taken: pushed to `out`, or handed to `visit` (raw records, no object per record).
+  let taken = out.length;
+  const stop = taken + records_max;
   let first_chunk = true;
   for (; index < segments.length; index++) {
     const segment = segments[index];
@@ -99,11 +103,18 @@ export function read_records<T>(
       // Decode only the records wanted, [first, end), with one unpackMultiple call over
       // their payloads (contiguous): no record is decoded twice by consecutive batch reads.
       const first = Math.max(0, expected - chunk_seq);
-      const wanted = whole_chunks ? records - first : Math.min(records - first, stop - out.length);
+      const wanted = whole_chunks ? records - first : Math.min(records - first, stop - taken);
       const end = first + wanted;
       const base = first === 0 ? 0 : payload_ends[first - 1];
       let i = first;
-      if (wanted > 0) codec.decode_many(value.subarray(base, payload_ends[end - 1]), (command, start, stop_offset) => {
+      if (visit !== null) {
+        for (; i < end; i++) visit(chunk_seq + i, value, i === 0 ? 0 : payload_ends[i - 1], payload_ends[i]);
+      } else if (codec.raw) {
+        // Views of the chunk (lmdb-js hands back a fresh buffer per value): no copy, no decode.
+        for (; i < end; i++) {
+          out.push({ seq: chunk_seq + i, command: value.subarray(i === 0 ? 0 : payload_ends[i - 1], payload_ends[i]) as T });
+        }
+      } else if (wanted > 0) codec.decode_many(value.subarray(base, payload_ends[end - 1]), (command, start, stop_offset) => {
         const seq = chunk_seq + i;
         if (stop_offset + base !== payload_ends[i] || start + base !== (i === 0 ? 0 : payload_ends[i - 1])) {
           throw new WalCorruptionError(
@@ -119,12 +130,13 @@ export function read_records<T>(
       if (i !== end) {
         throw new WalCorruptionError(chunk_seq + i, file, `chunk decodes to ${i - first} of ${wanted} records`);
       }
+      taken += end - first;
       expected = chunk_seq + end;
       const stopped = end < records;
       if (stopped) return expected;
       first_chunk = false;
       expected = chunk_end_seq;
-      if (out.length >= stop) return expected;
+      if (taken >= stop) return expected;
     }
     if (first_chunk) {
       throw new WalCorruptionError(expected, file, `segment ${segment.name} lost the chunk holding this record`);

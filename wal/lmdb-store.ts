@@ -4,7 +4,9 @@
 // Layout of the environment (one directory, one data.mdb):
 //   named db "meta"             small records with their own checksum envelope:
 //                                 "structures" msgpackr shared structures (JSON),
-//                                 "reclaimed"  highest seq handed to reclaim().
+//                                 "reclaimed"  highest seq handed to reclaim(),
+//                                 "format"     log format: 1 msgpack records (absent in
+//                                              logs written before formats were named), 2 bytes.
 //   named db "seg.<16 hex>"     one segment: the records from the seq in its name up to
 //                                 (not including) the next segment's first seq. Keys are
 //                                 8-byte big-endian seqs of the first frame of a chunk,
@@ -23,6 +25,7 @@ export const SEGMENT_PREFIX = 'seg.';
 export const META_DB_NAME = 'meta';
 export const META_STRUCTURES = 'structures';
 export const META_RECLAIMED = 'reclaimed';
+export const META_FORMAT = 'format';
 const META_VERSION = 1;
 /** Named databases besides the segments: meta, plus headroom for a segment being created. */
 const EXTRA_DBS = 4;

@@ -18,17 +18,22 @@
 // In `sync` mode `durable` waits for lmdb-js's `flushed` (with overlappingSync the put
 // promise resolves at commit, before the flush); in `async` mode durable = visible.
 
-import type { AppendResult, Durability, WalRecord, WriteAheadLog } from './types.js';
+import type { AppendResult, Durability, RawRecordVisitor, WalRecord, WriteAheadLog } from './types.js';
 import type { WalResolvedOptions } from './options.js';
 import { Deferred } from './deferred.js';
-import { PayloadCodec } from './codec.js';
+import { BytesCodec, PayloadCodec, type RecordCodec } from './codec.js';
 import { ChunkBuilder, FRAME_HEADER_BYTES, chunk_bytes } from './frame.js';
-import { LmdbStore, META_RECLAIMED, META_STRUCTURES, to_wal_error, type Segment } from './lmdb-store.js';
+import { LmdbStore, META_FORMAT, META_RECLAIMED, META_STRUCTURES, to_wal_error, type Segment } from './lmdb-store.js';
 import { read_records } from './lmdb-reader.js';
 import { absorbLmdbRejections, releaseLmdbRejections } from './lmdb-rejections.js';
-import { WalClosedError, WalError, WalFullError, WalIoError, WalOverloadError, WalRangeError } from './errors.js';
+import { WalClosedError, WalError, WalFormatError, WalFullError, WalIoError, WalOverloadError, WalRangeError } from './errors.js';
 import { check_range, validate_reclaim } from './read-range.js';
 import { RecordIterator } from './record-iterator.js';
+
+/** Log formats (meta "format"): what a record is. */
+const FORMAT_MSGPACK = 1;
+const FORMAT_BYTES = 2;
+const FORMAT_NAMES: Record<number, string> = { 1: 'msgpack records', 2: 'binary records' };
 
 /** Bytes kept free of records for LMDB's own pages (branch pages, freelist, metas). */
 const RESERVE_BYTES_MIN = 256 * 1024;
@@ -76,7 +81,7 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
   readonly durability: Durability;
   private readonly options: WalResolvedOptions;
   private readonly store: LmdbStore;
-  private readonly codec: PayloadCodec;
+  private readonly codec: RecordCodec;
   private readonly capacity_bytes: number;
   /** Hot-path copies of options (read on every append). */
   private readonly record_bytes_max: number;
@@ -109,6 +114,8 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
   private chunk_segment_first_seq = 0;
   private queue_bytes = 0;
   private closing: Promise<void> | null = null;
+  /** Log format still to be written (with the first batch), or 0. */
+  private format_pending = 0;
 
   constructor(options: WalResolvedOptions) {
     this.options = options;
@@ -121,8 +128,12 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
     try {
       this.store.drop_empty_segments();
       const structures = this.store.read_meta(META_STRUCTURES);
-      this.codec = new PayloadCodec(Array.isArray(structures) ? (structures as string[][]) : undefined);
       const reclaimed = this.store.read_meta(META_RECLAIMED);
+      this.check_format(structures !== undefined || reclaimed !== undefined || this.store.segments.length > 0);
+      this.codec =
+        options.records === 'bytes'
+          ? new BytesCodec()
+          : new PayloadCodec(Array.isArray(structures) ? (structures as string[][]) : undefined);
       this.reclaimed_seq = typeof reclaimed === 'number' ? reclaimed : 0;
       const tail = this.store.find_tail();
       const last_seq = Math.max(tail.last_seq, this.reclaimed_seq);
@@ -137,6 +148,33 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
     } catch (error) {
       void this.store.close(this.options.commitMsMax).catch(() => undefined).finally(releaseLmdbRejectionsSoon);
       throw error;
+    }
+  }
+
+  /**
+   * A log keeps the format it was created with. One that predates the format record and holds
+   * anything is format 1 (msgpack). Refused, not converted: an old log is recovered with the
+   * matchlog that wrote it (or replayed into a fresh one), never half-read.
+   */
+  private check_format(used: boolean): void {
+    const expected = this.options.records === 'bytes' ? FORMAT_BYTES : FORMAT_MSGPACK;
+    const meta = this.store.read_meta(META_FORMAT);
+    const stored = typeof meta === 'number' ? meta : used ? FORMAT_MSGPACK : null;
+    if (stored === null) {
+      // New log: the format goes into the same transaction as the first records.
+      this.format_pending = expected;
+      return;
+    }
+    if (stored !== expected) {
+      throw new WalFormatError(
+        this.store.file,
+        stored,
+        expected,
+        `the log holds ${FORMAT_NAMES[stored] ?? 'an unknown format'}, opened for ${FORMAT_NAMES[expected]}` +
+          (stored === FORMAT_MSGPACK && expected === FORMAT_BYTES
+            ? ' (written by matchlog before binary command records; recover or export it with that version)'
+            : ''),
+      );
     }
   }
 
@@ -285,6 +323,7 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
     try {
       const structures = this.codec.take_structures();
       if (structures !== undefined) this.store.put_meta(META_STRUCTURES, structures);
+      if (this.format_pending !== 0) this.store.put_meta(META_FORMAT, this.format_pending);
       let segment: Segment | undefined = this.store.segments[this.store.segments.length - 1];
       for (const chunk of batch.chunks) {
         if (segment === undefined || segment.first_seq !== chunk.segment_first_seq) {
@@ -322,6 +361,7 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
     }
     batch.cost_bytes = 0;
     this.visible_seq_ = batch.last_seq;
+    this.format_pending = 0;
     this.inflight = null;
     batch.visible.resolve();
     if (flushed === null) {
@@ -457,6 +497,17 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
     return out;
   }
 
+  readBytes(fromSeq: number, maxRecords: number, visit: RawRecordVisitor): number {
+    this.check_open('readBytes');
+    if (!this.codec.raw) throw new TypeError(`readBytes needs a log of records: 'bytes' (${this.options.path} holds msgpack records)`);
+    check_range(fromSeq, this.firstSeq, this.lastSeq, this.file);
+    if (!Number.isInteger(maxRecords) || maxRecords < 1) {
+      throw new RangeError(`readBytes maxRecords must be a positive integer (got ${String(maxRecords)})`);
+    }
+    const none: WalRecord<T>[] = [];
+    return read_records(this.store, this.codec, none, fromSeq, maxRecords, this.visible_seq_, false, visit) - fromSeq;
+  }
+
   read(fromSeq?: number): AsyncIterable<WalRecord<T>> {
     this.check_open('read');
     const start = fromSeq ?? this.firstSeq;
@@ -506,6 +557,22 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
   close(): Promise<void> {
     if (this.closing === null) this.closing = this.close_now();
     return this.closing;
+  }
+
+  abandon(): Promise<void> {
+    if (this.closing !== null) return this.closing;
+    const open = this.open_batch;
+    if (open !== null) {
+      // Nothing of it reached LMDB: issue() puts a batch's chunks only when it starts its commit.
+      this.open_batch = null;
+      this.builder = null;
+      this.chunk_open = false;
+      this.next_seq = open.first_seq;
+      const error = new WalClosedError(`records ${open.first_seq}..${open.last_seq} were dropped: the WAL was abandoned (${this.options.path})`);
+      open.visible.reject(error);
+      open.durable.reject(error);
+    }
+    return this.close();
   }
 
   private async close_now(): Promise<void> {

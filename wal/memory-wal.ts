@@ -3,7 +3,7 @@
 // of segmentRecords, and reclaim drops whole segments exactly like the LMDB log. Records
 // are kept by reference, not copied: callers must not mutate a command after appending.
 
-import type { AppendResult, Durability, WalRecord, WriteAheadLog } from './types.js';
+import type { AppendResult, Durability, RawRecordVisitor, WalRecord, WriteAheadLog } from './types.js';
 import type { WalResolvedOptions } from './options.js';
 import { RESOLVED } from './deferred.js';
 import { WalClosedError, WalFullError } from './errors.js';
@@ -26,9 +26,11 @@ export class MemoryWal<T> implements WriteAheadLog<T> {
   private next_seq: number;
   private reclaimed_seq: number;
   private closed = false;
+  private readonly copy_bytes: boolean;
 
   constructor(options: WalResolvedOptions) {
     this.options = options;
+    this.copy_bytes = options.records === 'bytes';
     this.next_seq = options.startSeq;
     this.reclaimed_seq = options.startSeq - 1;
   }
@@ -60,7 +62,8 @@ export class MemoryWal<T> implements WriteAheadLog<T> {
       segment = { first_seq: seq, commands: [] };
       this.segments.push(segment);
     }
-    segment.commands.push(command);
+    // 'bytes' records are usually a caller's reused encode buffer: keep a copy.
+    segment.commands.push(this.copy_bytes ? ((command as unknown as Uint8Array).slice() as unknown as T) : command);
     this.next_seq = seq + 1;
     return { seq, visible: RESOLVED, durable: RESOLVED };
   }
@@ -78,6 +81,16 @@ export class MemoryWal<T> implements WriteAheadLog<T> {
     const out: WalRecord<T>[] = [];
     this.read_into(out, fromSeq, maxRecords);
     return out;
+  }
+
+  readBytes(fromSeq: number, maxRecords: number, visit: RawRecordVisitor): number {
+    if (!this.copy_bytes) throw new TypeError(`readBytes needs a log of records: 'bytes' (${WHERE} holds values)`);
+    const records = this.readBatch(fromSeq, maxRecords);
+    for (const { seq, command } of records) {
+      const bytes = command as unknown as Uint8Array;
+      visit(seq, bytes, 0, bytes.length);
+    }
+    return records.length;
   }
 
   private read_into(out: WalRecord<T>[], from_seq: number, records_max: number): number {

@@ -40,7 +40,15 @@ export interface WalOptions {
    * injected EIO/ENOSPC): without this bound every submit would hang for ever.
    */
   commitMsMax?: number;
+  /**
+   * What a record is: 'msgpack' (any value, serialized by the log; log format 1) or 'bytes'
+   * (a Uint8Array the caller encoded, stored and read back as is; log format 2). A log keeps
+   * the format it was created with: opening it as the other throws WalFormatError.
+   */
+  records?: WalRecordFormat;
 }
+
+export type WalRecordFormat = 'msgpack' | 'bytes';
 
 export type WalResolvedOptions = Required<WalOptions>;
 
@@ -55,6 +63,7 @@ export const WAL_DEFAULTS: Readonly<WalResolvedOptions> = Object.freeze({
   queueBytesMax: 256 * 1024 * 1024,
   startSeq: 1,
   commitMsMax: 5_000,
+  records: 'msgpack',
 } satisfies WalResolvedOptions);
 
 /** Bounds of every numeric option, inclusive. */
@@ -71,6 +80,7 @@ export const WAL_LIMITS = Object.freeze({
 });
 
 const DURABILITIES: readonly Durability[] = ['sync', 'async', 'memory'];
+const RECORD_FORMATS: readonly WalRecordFormat[] = ['msgpack', 'bytes'];
 const OPTION_NAMES = Object.keys(WAL_DEFAULTS);
 
 function describe(value: unknown): string {
@@ -111,6 +121,10 @@ export function resolve_options(options: unknown): WalResolvedOptions {
   if (typeof durability !== 'string' || !DURABILITIES.includes(durability as Durability)) {
     throw new WalOptionsError(`options.durability must be one of 'sync', 'async', 'memory' (got ${describe(durability)})`);
   }
+  const records = pick('records');
+  if (typeof records !== 'string' || !RECORD_FORMATS.includes(records as WalRecordFormat)) {
+    throw new WalOptionsError(`options.records must be one of 'msgpack', 'bytes' (got ${describe(records)})`);
+  }
   const resolved: WalResolvedOptions = {
     path,
     durability: durability as Durability,
@@ -122,6 +136,7 @@ export function resolve_options(options: unknown): WalResolvedOptions {
     queueBytesMax: check_integer('queueBytesMax', pick('queueBytesMax')),
     startSeq: check_integer('startSeq', pick('startSeq')),
     commitMsMax: check_integer('commitMsMax', pick('commitMsMax')),
+    records: records as WalRecordFormat,
   };
   if (resolved.startSeq !== 1 && resolved.durability !== 'memory') {
     throw new WalOptionsError(`options.startSeq applies only to durability 'memory' (got ${resolved.startSeq} for '${resolved.durability}')`);

@@ -23,6 +23,9 @@ export interface AppendResult {
   readonly durable: Promise<void>;
 }
 
+/** Gets one raw record: bytes[start, end) at `seq`. */
+export type RawRecordVisitor = (seq: number, bytes: Uint8Array, start: number, end: number) => void;
+
 /** One record as read back. */
 export interface WalRecord<T> {
   readonly seq: number;
@@ -70,6 +73,15 @@ export interface WriteAheadLog<T = unknown> {
   readBatch(fromSeq: number, maxRecords: number): WalRecord<T>[];
 
   /**
+   * Recovery's read for a log of raw records (`records: 'bytes'`): hands at most `maxRecords`
+   * committed records from `fromSeq`, in order, to `visit` as bytes[start, end) of the stored
+   * chunk — valid only during the call; no object is made per record. Returns how many it
+   * visited (0 past the committed tail). Same errors as readBatch; a TypeError on a log of
+   * msgpack records. Optional: callers fall back to readBatch.
+   */
+  readBytes?(fromSeq: number, maxRecords: number, visit: RawRecordVisitor): number;
+
+  /**
    * Records at or below `uptoSeq` (a checkpoint's sequence) are no longer needed.
    * firstSeq becomes uptoSeq + 1 at once; storage is freed in whole segments.
    */
@@ -77,6 +89,15 @@ export interface WriteAheadLog<T = unknown> {
 
   /** Flush everything appended, then release the storage. Idempotent. */
   close(): Promise<void>;
+
+  /**
+   * Fail-closed shutdown: records appended but not yet handed to the store are dropped (their
+   * `visible` and `durable` reject with WalClosedError; their numbers were never durable), a
+   * commit already under way finishes, then the storage is released. For a caller that stops
+   * acknowledging and has refused those records' submits, so none of them reappears on reopen.
+   * Optional: callers fall back to close().
+   */
+  abandon?(): Promise<void>;
 }
 
 /**

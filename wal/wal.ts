@@ -2,7 +2,7 @@
 // implementation for the durability mode (LMDB with group commit, or memory) and hands
 // back an object with the WriteAheadLog interface and nothing of LMDB in it.
 
-import type { AppendResult, Durability, WalRecord, WriteAheadLog } from './types.js';
+import type { AppendResult, Durability, RawRecordVisitor, WalRecord, WriteAheadLog } from './types.js';
 import { resolve_options, type WalOptions, type WalResolvedOptions } from './options.js';
 import { LmdbWal } from './lmdb-wal.js';
 import { MemoryWal } from './memory-wal.js';
@@ -55,10 +55,18 @@ export class Wal<T = unknown> implements WriteAheadLog<T> {
   readBatch(fromSeq: number, maxRecords: number): WalRecord<T>[] {
     return this.log.readBatch(fromSeq, maxRecords);
   }
+  readBytes(fromSeq: number, maxRecords: number, visit: RawRecordVisitor): number {
+    const log = this.log;
+    if (log.readBytes === undefined) throw new TypeError('this log has no readBytes');
+    return log.readBytes(fromSeq, maxRecords, visit);
+  }
   reclaim(uptoSeq: number): Promise<void> {
     return this.log.reclaim(uptoSeq);
   }
   close(): Promise<void> {
     return this.log.close();
+  }
+  abandon(): Promise<void> {
+    return this.log.abandon === undefined ? this.log.close() : this.log.abandon();
   }
 }

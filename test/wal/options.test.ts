@@ -21,6 +21,7 @@ describe('Wal options', () => {
       queueBytesMax: 256 * 1024 * 1024,
       startSeq: 1,
       commitMsMax: 5_000,
+      records: 'msgpack',
     });
     expect(Object.isFrozen(WAL_DEFAULTS)).toBe(true);
   });
@@ -35,7 +36,7 @@ describe('Wal options', () => {
   const rejected: [string, unknown, string][] = [
     ['options', 42, 'options must be an object (got 42)'],
     ['options', null, 'options must be an object (got null)'],
-    ['unknown', { pathh: 'x' }, "unknown option 'pathh' (known: path, durability, mapSize, segmentRecords, segmentsMax, chunkBytesMax, recordBytesMax, queueBytesMax, startSeq, commitMsMax)"],
+    ['unknown', { pathh: 'x' }, "unknown option 'pathh' (known: path, durability, mapSize, segmentRecords, segmentsMax, chunkBytesMax, recordBytesMax, queueBytesMax, startSeq, commitMsMax, records)"],
     ['path', { path: '' }, "options.path must be a non-empty string (got '')"],
     ['path', { path: 7 }, 'options.path must be a non-empty string (got 7)'],
     ['durability', { durability: 'fast' }, "options.durability must be one of 'sync', 'async', 'memory' (got 'fast')"],
@@ -48,6 +49,7 @@ describe('Wal options', () => {
     ['queueBytesMax', { queueBytesMax: '1mb' }, "options.queueBytesMax must be an integer from 1048576 to 4294967296 (got '1mb')"],
     ['startSeq', { durability: 'memory', startSeq: 0 }, 'options.startSeq must be an integer from 1 to 9007199254740991 (got 0)'],
     ['commitMsMax', { commitMsMax: 0 }, 'options.commitMsMax must be an integer from 1 to 3600000 (got 0)'],
+    ['records', { records: 'json' }, "options.records must be one of 'msgpack', 'bytes' (got 'json')"],
     ['startSeq on disk', { startSeq: 5 }, "options.startSeq applies only to durability 'memory' (got 5 for 'sync')"],
     [
       'recordBytesMax > queueBytesMax',
