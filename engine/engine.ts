@@ -314,8 +314,8 @@ export class Engine {
       const orders = this.orders;
       this.idToSlot.set(id, slot); // also orders.ids[slot] = id (shared array)
       // By name, not accountIdx: self-trade prevention may have just released the account's entry.
-      orders.setAccount(slot, this.accounts.acquire(account));
-      orders.setFlags(slot, side | (postOnly ? FLAG_POST_ONLY : 0) | (stp << STP_SHIFT));
+      orders.account[slot] = this.accounts.acquire(account);
+      orders.flags[slot] = side | (postOnly ? FLAG_POST_ONLY : 0) | (stp << STP_SHIFT);
       if (display === 0 && expireTime === NO_EXPIRY) {
         this.rest(book, side, price, remaining, slot);
       } else {
@@ -331,7 +331,7 @@ export class Engine {
   private placeStopLeg(book: Book, id: OrderId, p: ParsedCommand): void {
     const slot = this.idToSlot.get(id);
     if (slot === NIL) return;
-    this.orders.setFlags(slot, this.orders.flagsOf(slot) | FLAG_OCO);
+    this.orders.flags[slot] |= FLAG_OCO;
     const leg: StopOrder = {
       id,
       account: p.account,
@@ -352,14 +352,14 @@ export class Engine {
 
   /** An OCO's limit leg traded or died: its stop leg goes, without an event. */
   private dropOcoStop(slot: number, book: Book): void {
-    this.orders.setFlags(slot, this.orders.flagsOf(slot) & ~FLAG_OCO);
+    this.orders.flags[slot] &= ~FLAG_OCO;
     dropStopLeg(this, book.stops, this.orders.ids[slot] as OrderId);
   }
 
   /** Rests an iceberg or GTT order: its displayed slice in the book, the rest in its extra. */
   private restWithExtra(book: Book, side: number, price: number, open: number, slot: number, display: number, expireTime: number): void {
     const shown = display === 0 || display >= open ? open : display;
-    this.orders.setFlags(slot, this.orders.flagsOf(slot) | FLAG_EXTRA);
+    this.orders.flags[slot] |= FLAG_EXTRA;
     this.extras.set(slot, { display, hidden: open - shown, expireTime });
     if (display !== 0) book.icebergs++;
     if (expireTime !== NO_EXPIRY) book.expiries.add(expireTime, this.orders.ids[slot] as OrderId);
@@ -394,9 +394,9 @@ export class Engine {
   /** An OCO's stop leg triggered: its limit leg leaves the book (no event; the id stays live). */
   private removeLimitLeg(id: OrderId): void {
     const slot = this.idToSlot.get(id);
-    assert(slot !== NIL && (this.orders.flagsOf(slot) & FLAG_OCO) !== 0, 'a pending OCO stop leg has its limit leg');
-    this.orders.setFlags(slot, this.orders.flagsOf(slot) & ~FLAG_OCO);
-    const book = this.books[this.levels.book[this.orders.levelOf(slot)]];
+    assert(slot !== NIL && (this.orders.flags[slot] & FLAG_OCO) !== 0, 'a pending OCO stop leg has its limit leg');
+    this.orders.flags[slot] &= ~FLAG_OCO;
+    const book = this.books[this.levels.book[this.orders.level[slot]]];
     this.unlink(slot);
     this.release(slot, book);
   }
@@ -413,10 +413,10 @@ export class Engine {
       const id = ids[i];
       const slot = this.idToSlot.get(id);
       if (slot !== NIL) {
-        const extra = (this.orders.flagsOf(slot) & FLAG_EXTRA) !== 0 ? this.extras.get(slot) : undefined;
-        if (extra === undefined || extra.expireTime !== times[i] || this.levels.book[this.orders.levelOf(slot)] !== book.index) continue;
+        const extra = (this.orders.flags[slot] & FLAG_EXTRA) !== 0 ? this.extras.get(slot) : undefined;
+        if (extra === undefined || extra.expireTime !== times[i] || this.levels.book[this.orders.level[slot]] !== book.index) continue;
         const orders = this.orders;
-        this.cancelledEvent(id, this.accountNames[orders.accountOf(slot)], book.spec.symbol, orders.flagsOf(slot) & FLAG_SELL, CancelReason.EXPIRED, orders.qtyOf(slot) + extra.hidden);
+        this.cancelledEvent(id, this.accountNames[orders.account[slot]], book.spec.symbol, orders.flags[slot] & FLAG_SELL, CancelReason.EXPIRED, orders.qty[slot] + extra.hidden);
         this.unlink(slot);
         this.kill(slot, book);
         continue;
@@ -453,7 +453,7 @@ export class Engine {
   private sweepAndFind(id: OrderId): number {
     const slot = this.idToSlot.get(id);
     if (slot !== NIL) {
-      const book = this.books[this.levels.book[this.orders.levelOf(slot)]];
+      const book = this.books[this.levels.book[this.orders.level[slot]]];
       if (book.expiries.next > this.now) return slot;
       this.sweep(book);
       return this.idToSlot.get(id);
@@ -476,11 +476,11 @@ export class Engine {
     const slot = this.sweepAndFind(id);
     if (slot === NIL) return this.cancelStop(id, account);
     const orders = this.orders;
-    if (this.accountNames[orders.accountOf(slot)] !== account) {
+    if (this.accountNames[orders.account[slot]] !== account) {
       return void this.sink.rejected('cancel', id, RejectCode.NOT_OWNER);
     }
-    const book = this.books[this.levels.book[orders.levelOf(slot)]];
-    this.cancelledEvent(id, account, book.spec.symbol, orders.flagsOf(slot) & FLAG_SELL, CancelReason.USER, this.openQty(slot));
+    const book = this.books[this.levels.book[orders.level[slot]]];
+    this.cancelledEvent(id, account, book.spec.symbol, orders.flags[slot] & FLAG_SELL, CancelReason.USER, this.openQty(slot));
     this.unlink(slot);
     this.kill(slot, book);
   }
@@ -496,8 +496,8 @@ export class Engine {
 
   /** Open quantity of a resting order: displayed plus an iceberg's hidden reserve. */
   private openQty(slot: number): number {
-    const qty = this.orders.qtyOf(slot);
-    if ((this.orders.flagsOf(slot) & FLAG_EXTRA) === 0) return qty;
+    const qty = this.orders.qty[slot];
+    if ((this.orders.flags[slot] & FLAG_EXTRA) === 0) return qty;
     return qty + this.extras.get(slot)!.hidden;
   }
 
@@ -508,11 +508,11 @@ export class Engine {
     const account = p.account;
     const orders = this.orders;
     const levels = this.levels;
-    const accountIdx = orders.accountOf(slot);
+    const accountIdx = orders.account[slot];
     if (this.accountNames[accountIdx] !== account) return void sink.rejected('modify', id, RejectCode.NOT_OWNER);
-    if ((orders.flagsOf(slot) & FLAG_OCO) !== 0) return void sink.rejected('modify', id, RejectCode.OCO_NOT_MODIFIABLE);
+    if ((orders.flags[slot] & FLAG_OCO) !== 0) return void sink.rejected('modify', id, RejectCode.OCO_NOT_MODIFIABLE);
     if (p.hasStopPrice) return void sink.rejected('modify', id, RejectCode.INVALID_STOP_PRICE);
-    const level = orders.levelOf(slot);
+    const level = orders.level[slot];
     const book = this.books[levels.book[level]];
     const spec = book.spec;
     const oldPrice = levels.price[level];
@@ -521,7 +521,7 @@ export class Engine {
     const qty = p.hasQty ? p.qty : oldQty;
     const reason = checkPrice(spec, price) ?? checkQty(spec, qty);
     if (reason !== null) return void sink.rejected('modify', id, reason);
-    const flags = orders.flagsOf(slot);
+    const flags = orders.flags[slot];
     const extra = (flags & FLAG_EXTRA) !== 0 ? this.extras.get(slot)! : undefined;
     if (extra !== undefined && extra.display !== 0 && qty > extra.display * ICEBERG_SLICES_MAX) {
       return void sink.rejected('modify', id, RejectCode.QTY_OUT_OF_RANGE);
@@ -534,9 +534,9 @@ export class Engine {
     const priorityKept = price === oldPrice && qty <= oldQty;
     sink.modified(id, account, spec.symbol, SIDE_NAMES[side], price, qty, oldPrice, oldQty, priorityKept, -1, -1);
     if (priorityKept) {
-      const shown = orders.qtyOf(slot);
+      const shown = orders.qty[slot];
       const newShown = shown < qty ? shown : qty;
-      orders.setQty(slot, newShown);
+      orders.qty[slot] = newShown;
       levels.total[level] -= shown - newShown;
       if (extra !== undefined) extra.hidden = qty - newShown;
       return;
@@ -623,8 +623,8 @@ export class Engine {
         if (needed <= 0) return true;
         continue;
       }
-      for (let o = levels.head[level]; o !== NIL; o = orders.nextOf(o)) {
-        if (stp !== STP_NONE && orders.accountOf(o) === accountIdx) {
+      for (let o = levels.head[level]; o !== NIL; o = orders.next[o]) {
+        if (stp !== STP_NONE && orders.account[o] === accountIdx) {
           if (stp === STP_CANCEL_MAKER) continue;
           return false;
         }
@@ -663,9 +663,9 @@ export class Engine {
       let maker = levels.head[level];
       // Each pass removes or fills a maker, or ends the taker: bounded by the level's count.
       while (maker !== NIL && remaining > 0) {
-        const next = orders.nextOf(maker);
-        const makerQty = orders.qtyOf(maker);
-        if (stp !== STP_NONE && orders.accountOf(maker) === takerAccountIdx) {
+        const next = orders.next[maker];
+        const makerQty = orders.qty[maker];
+        if (stp !== STP_NONE && orders.account[maker] === takerAccountIdx) {
           if (stp === STP_CANCEL_TAKER) {
             this.cancelledEvent(takerId, takerAccount, symbol, side, CancelReason.SELF_TRADE, remaining);
             this.takerCancelled = true;
@@ -673,7 +673,7 @@ export class Engine {
           }
           this.cancelledEvent(
             orders.ids[maker] as OrderId,
-            this.accountNames[orders.accountOf(maker)],
+            this.accountNames[orders.account[maker]],
             symbol,
             side ^ 1,
             CancelReason.SELF_TRADE,
@@ -691,7 +691,7 @@ export class Engine {
         }
         const tradeQty = remaining < makerQty ? remaining : makerQty;
         remaining -= tradeQty;
-        const extra = (orders.flagsOf(maker) & FLAG_EXTRA) !== 0 ? this.extras.get(maker)! : undefined;
+        const extra = (orders.flags[maker] & FLAG_EXTRA) !== 0 ? this.extras.get(maker)! : undefined;
         const hidden = extra === undefined ? 0 : extra.hidden;
         const makerRemaining = makerQty - tradeQty;
         const makerId = orders.ids[maker] as OrderId;
@@ -703,15 +703,15 @@ export class Engine {
           tradeQty,
           makerId,
           takerId,
-          this.accountNames[orders.accountOf(maker)],
+          this.accountNames[orders.account[maker]],
           takerAccount,
           takerSide,
           makerRemaining + hidden,
           remaining,
         );
-        if ((orders.flagsOf(maker) & FLAG_OCO) !== 0) this.dropOcoStop(maker, book);
+        if ((orders.flags[maker] & FLAG_OCO) !== 0) this.dropOcoStop(maker, book);
         if (makerRemaining !== 0) {
-          orders.setQty(maker, makerRemaining);
+          orders.qty[maker] = makerRemaining;
           levels.total[level] -= tradeQty;
         } else if (hidden === 0) {
           this.unlink(maker);
@@ -720,7 +720,7 @@ export class Engine {
           // Iceberg refill: a new displayed slice from the reserve, at the back of the level.
           const slice = extra!.display < hidden ? extra!.display : hidden;
           extra!.hidden = hidden - slice;
-          orders.setQty(maker, slice);
+          orders.qty[maker] = slice;
           levels.total[level] += slice - tradeQty;
           this.moveToBack(maker, level);
         }
@@ -736,14 +736,14 @@ export class Engine {
     const levels = this.levels;
     const tail = levels.tail[level];
     if (tail === slot) return;
-    const prev = orders.prevOf(slot);
-    const next = orders.nextOf(slot);
+    const prev = orders.prev[slot];
+    const next = orders.next[slot];
     if (prev === NIL) levels.head[level] = next;
-    else orders.setNext(prev, next);
-    orders.setPrev(next, prev);
-    orders.setPrev(slot, tail);
-    orders.setNext(slot, NIL);
-    orders.setNext(tail, slot);
+    else orders.next[prev] = next;
+    orders.prev[next] = prev;
+    orders.prev[slot] = tail;
+    orders.next[slot] = NIL;
+    orders.next[tail] = slot;
     levels.tail[level] = slot;
   }
 
@@ -758,32 +758,32 @@ export class Engine {
       bookSide.insert(price, level);
     }
     const tail = levels.tail[level];
-    orders.setPrev(slot, tail);
-    orders.setNext(slot, NIL);
+    orders.prev[slot] = tail;
+    orders.next[slot] = NIL;
     if (tail === NIL) levels.head[level] = slot;
-    else orders.setNext(tail, slot);
+    else orders.next[tail] = slot;
     levels.tail[level] = slot;
     levels.total[level] += qty;
     levels.count[level]++;
-    orders.setLevel(slot, level);
-    orders.setQty(slot, qty);
+    orders.level[slot] = level;
+    orders.qty[slot] = qty;
   }
 
   /** Takes `slot` out of its level (removing the level when it empties); the slot stays allocated. */
   private unlink(slot: number): void {
     const orders = this.orders;
     const levels = this.levels;
-    const level = orders.levelOf(slot);
-    const prev = orders.prevOf(slot);
-    const next = orders.nextOf(slot);
+    const level = orders.level[slot];
+    const prev = orders.prev[slot];
+    const next = orders.next[slot];
     if (prev === NIL) levels.head[level] = next;
-    else orders.setNext(prev, next);
+    else orders.next[prev] = next;
     if (next === NIL) levels.tail[level] = prev;
-    else orders.setPrev(next, prev);
-    levels.total[level] -= orders.qtyOf(slot);
+    else orders.prev[next] = prev;
+    levels.total[level] -= orders.qty[slot];
     if (--levels.count[level] === 0) {
       const book = this.books[levels.book[level]];
-      book.sides[orders.flagsOf(slot) & FLAG_SELL].remove(levels.price[level]);
+      book.sides[orders.flags[slot] & FLAG_SELL].remove(levels.price[level]);
       levels.free(level);
     }
   }
@@ -794,15 +794,15 @@ export class Engine {
    */
   private release(slot: number, book: Book): void {
     const orders = this.orders;
-    if ((orders.flagsOf(slot) & FLAG_EXTRA) !== 0) this.releaseExtra(slot, book);
+    if ((orders.flags[slot] & FLAG_EXTRA) !== 0) this.releaseExtra(slot, book);
     this.idToSlot.deleteSlot(slot);
-    this.accounts.release(orders.accountOf(slot));
+    this.accounts.release(orders.account[slot]);
     orders.free(slot);
   }
 
   /** An order died (already unlinked): its id is remembered dead, then its slot is released. */
   private kill(slot: number, book: Book): void {
-    if ((this.orders.flagsOf(slot) & FLAG_OCO) !== 0) this.dropOcoStop(slot, book);
+    if ((this.orders.flags[slot] & FLAG_OCO) !== 0) this.dropOcoStop(slot, book);
     this.deadIds.add(book.index, this.orders.ids[slot] as OrderId, this.now);
     this.release(slot, book);
   }
@@ -810,7 +810,7 @@ export class Engine {
   private releaseExtra(slot: number, book: Book): void {
     const extra = this.extras.get(slot)!;
     this.extras.delete(slot);
-    this.orders.setFlags(slot, this.orders.flagsOf(slot) & ~FLAG_EXTRA);
+    this.orders.flags[slot] &= ~FLAG_EXTRA;
     if (extra.display !== 0) book.icebergs--;
     if (extra.expireTime !== NO_EXPIRY) this.expiryDied(book);
   }
@@ -892,7 +892,7 @@ export class Engine {
     for (let i = side.size - 1; i >= 0 && result.length < count; i--) {
       const level = side.levels[i];
       const list: L3Order[] = [];
-      for (let o = levels.head[level]; o !== NIL; o = orders.nextOf(o)) list.push({ id: orders.ids[o] as OrderId, qty: orders.qtyOf(o) });
+      for (let o = levels.head[level]; o !== NIL; o = orders.next[o]) list.push({ id: orders.ids[o] as OrderId, qty: orders.qty[o] });
       result.push({ price: levels.price[level], qty: levels.total[level], orders: list });
     }
     return result;
@@ -906,7 +906,7 @@ export class Engine {
     const orders = this.orders;
     for (let slot = 0; slot < orders.highWater; slot++) {
       const id = orders.ids[slot];
-      if (id !== null && id !== undefined) visit(id, this.levels.book[orders.levelOf(slot)]);
+      if (id !== null && id !== undefined) visit(id, this.levels.book[orders.level[slot]]);
     }
     for (const book of this.books) {
       // An OCO's stop leg shares its id with the limit leg visited above.
@@ -955,11 +955,11 @@ export class Engine {
     const slot = this.idToSlot.get(id);
     if (slot === NIL) return this.stopView(id);
     const orders = this.orders;
-    const flags = orders.flagsOf(slot);
-    const level = orders.levelOf(slot);
+    const flags = orders.flags[slot];
+    const level = orders.level[slot];
     const view: OrderView = {
       id,
-      account: this.accountNames[orders.accountOf(slot)],
+      account: this.accountNames[orders.account[slot]],
       symbol: this.books[this.levels.book[level]].spec.symbol,
       side: SIDE_NAMES[flags & FLAG_SELL],
       price: this.levels.price[level],
@@ -1022,12 +1022,12 @@ export class Engine {
         for (let i = side.size - 1; i >= 0; i--) {
           const level = side.levels[i];
           hasher.level(levels.price[level], levels.count[level]);
-          for (let o = levels.head[level]; o !== NIL; o = orders.nextOf(o)) {
-            const flags = orders.flagsOf(o);
+          for (let o = levels.head[level]; o !== NIL; o = orders.next[o]) {
+            const flags = orders.flags[o];
             hasher.order(
               orders.ids[o] as OrderId,
-              this.accountNames[orders.accountOf(o)],
-              orders.qtyOf(o),
+              this.accountNames[orders.account[o]],
+              orders.qty[o],
               (flags & FLAG_POST_ONLY) !== 0,
               STP_NAMES[(flags & STP_MASK) >>> STP_SHIFT],
             );

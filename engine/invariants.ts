@@ -36,17 +36,17 @@ export function checkInvariants(engine: Engine): void {
         let count = 0;
         let prev = NIL;
         // Bounded walk: a level cannot hold more orders than are live.
-        for (let o = levels.head[level]; o !== NIL; o = orders.nextOf(o)) {
+        for (let o = levels.head[level]; o !== NIL; o = orders.next[o]) {
           if (!(count < orders.live)) fail(`${symbol}: cycle in the FIFO of level ${price}`);
-          if (!(orders.prevOf(o) === prev)) fail(`${symbol}: broken prev link at level ${price}`);
-          if (!(orders.levelOf(o) === level)) fail(`${symbol}: order on level ${price} points at another level`);
-          if (!((orders.flagsOf(o) & FLAG_SELL) === s)) fail(`${symbol}: order on the wrong side at ${price}`);
-          const qty = orders.qtyOf(o);
+          if (!(orders.prev[o] === prev)) fail(`${symbol}: broken prev link at level ${price}`);
+          if (!(orders.level[o] === level)) fail(`${symbol}: order on level ${price} points at another level`);
+          if (!((orders.flags[o] & FLAG_SELL) === s)) fail(`${symbol}: order on the wrong side at ${price}`);
+          const qty = orders.qty[o];
           if (!(qty > 0 && qty % book.spec.lotSize === 0)) fail(`${symbol}: order qty ${qty} not a positive lot multiple`);
           const id = orders.ids[o];
           if (!(id !== null && engine.idToSlot.get(id) === o)) fail(`${symbol}: live order ${String(id)} not in the id map`);
           const leg = engine.stopsById.size === 0 ? undefined : engine.stopsById.get(id);
-          if ((orders.flagsOf(o) & FLAG_OCO) !== 0) {
+          if ((orders.flags[o] & FLAG_OCO) !== 0) {
             if (!(leg !== undefined && leg.oco && leg.instrument === book.index && leg.side === s && leg.qty === qty)) {
               fail(`${symbol}: OCO ${String(id)} has no matching stop leg`);
             }
@@ -75,7 +75,7 @@ export function checkInvariants(engine: Engine): void {
         if (!(engine.stopsById.get(stop.id) === stop)) fail(`stop ${String(stop.id)} not in the stop map`);
         if (!stop.oco) continue;
         const slot = engine.idToSlot.get(stop.id);
-        if (!(slot !== NIL && (orders.flagsOf(slot) & FLAG_OCO) !== 0)) fail(`OCO stop leg ${String(stop.id)} without its limit leg`);
+        if (!(slot !== NIL && (orders.flags[slot] & FLAG_OCO) !== 0)) fail(`OCO stop leg ${String(stop.id)} without its limit leg`);
       }
     }
   }
@@ -83,7 +83,7 @@ export function checkInvariants(engine: Engine): void {
   if (!(engine.idToSlot.size === orders.live)) fail(`id map holds ${engine.idToSlot.size} ids for ${orders.live} live orders`);
   if (!(levelsSeen === levels.live)) fail(`${levelsSeen} levels in books but ${levels.live} allocated`);
   let free = 0;
-  for (let slot = orders.freeHead; slot !== NIL; slot = orders.nextOf(slot)) {
+  for (let slot = orders.freeHead; slot !== NIL; slot = orders.next[slot]) {
     if (!(free < orders.highWater)) fail('cycle in the order free list');
     if (!(orders.ids[slot] === null)) fail(`free slot ${slot} still holds an id`);
     free++;
@@ -99,7 +99,7 @@ function checkAccounts(engine: Engine): void {
   const counted = new Int32Array(accounts.highWater);
   for (let slot = 0; slot < orders.highWater; slot++) {
     if (orders.ids[slot] === null || orders.ids[slot] === undefined) continue;
-    const account = orders.accountOf(slot);
+    const account = orders.account[slot];
     if (!(account >= 0 && account < accounts.highWater && accounts.names[account] !== null)) {
       fail(`live order in slot ${slot} holds a free account index ${account}`);
     }

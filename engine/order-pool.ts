@@ -1,21 +1,7 @@
 // Why this file exists: resting orders are the bulk of engine memory and the hot path touches
-// them constantly, so they live in typed arrays indexed by slot, with a free list, instead of one
-// JS object per order (no GC pressure, raw snapshots). Slots are an implementation detail: nothing
-// observable (events, hash) depends on them.
-// Each slot is ONE 32-byte record (array of structs), not a column per field: a cancel or modify of
-// a random order of a large book reads and writes qty, links, level, account and flags of its slot
-// and the links of its two neighbours; as six separate columns that was six cache misses per slot
-// (the wide workload's profile: misses on the slot's fields and the id cell were most of its time),
-// as one record it is one. Snapshots still store one column per field (see columns()/loadColumns).
-//
-// Record layout (little-endian, 32 bytes; f64 lane = byte offset / 8, i32 lane = byte offset / 4):
-//   bytes  0..8   qty      float64  open (displayed) quantity
-//   bytes  8..12  next     int32    next slot in the level's FIFO; also chains the free list
-//   bytes 12..16  prev     int32    previous slot in the level's FIFO
-//   bytes 16..20  level    int32    level slot the order rests on
-//   bytes 20..24  account  int32    interned account index
-//   bytes 24..28  flags    int32    see FLAG_* below
-//   bytes 28..32  (spare)
+// them constantly, so they live as a struct of typed arrays indexed by slot, with a free list,
+// instead of one JS object per order (no GC pressure, ~30 bytes per order, raw snapshots).
+// Slots are an implementation detail: nothing observable (events, hash) depends on them.
 
 import { assert } from './assert.js';
 import type { OrderId } from './types.js';
@@ -34,30 +20,17 @@ export const STP_MASK = 3 << STP_SHIFT;
 export const FLAG_EXTRA = 16;
 export const FLAG_OCO = 32;
 
-/** Bytes per slot record. */
-export const ORDER_RECORD_BYTES = 32;
-const F64_PER_RECORD = ORDER_RECORD_BYTES / 8;
-const I32_PER_RECORD = ORDER_RECORD_BYTES / 4;
-const NEXT = 2;
-const PREV = 3;
-const LEVEL = 4;
-const ACCOUNT = 5;
-const FLAGS = 6;
-
-/** One column per record field, `highWater` entries each (the snapshot sections). */
-export interface OrderColumns {
+export class OrderPool {
+  /** Open quantity. */
   qty: Float64Array;
+  /** Intrusive FIFO links within the order's level; `next` also chains the free list. */
   next: Int32Array;
   prev: Int32Array;
+  /** Level slot the order rests on. */
   level: Int32Array;
+  /** Interned account index. */
   account: Int32Array;
   flags: Uint8Array;
-}
-
-export class OrderPool {
-  /** The records as float64 lanes (qty) and as int32 lanes (everything else): one buffer. */
-  private f64: Float64Array;
-  private i32: Int32Array;
   /** Caller ids by slot; null for free slots so dead ids are not retained. The engine shares this
    * array with its IdIndex (`keys`), which compares string ids against it instead of storing them. */
   ids: Array<OrderId | null>;
@@ -74,9 +47,12 @@ export class OrderPool {
   ) {
     assert(initialCapacity > 0 && initialCapacity <= maxCapacity, 'order pool capacity');
     this.capacity = initialCapacity;
-    const buffer = new ArrayBuffer(initialCapacity * ORDER_RECORD_BYTES);
-    this.f64 = new Float64Array(buffer);
-    this.i32 = new Int32Array(buffer);
+    this.qty = new Float64Array(initialCapacity);
+    this.next = new Int32Array(initialCapacity);
+    this.prev = new Int32Array(initialCapacity);
+    this.level = new Int32Array(initialCapacity);
+    this.account = new Int32Array(initialCapacity);
+    this.flags = new Uint8Array(initialCapacity);
     this.ids = [];
   }
 
@@ -84,59 +60,11 @@ export class OrderPool {
     return this.live >= this.maxCapacity;
   }
 
-  qtyOf(slot: number): number {
-    return this.f64[slot * F64_PER_RECORD];
-  }
-
-  setQty(slot: number, qty: number): void {
-    this.f64[slot * F64_PER_RECORD] = qty;
-  }
-
-  nextOf(slot: number): number {
-    return this.i32[slot * I32_PER_RECORD + NEXT];
-  }
-
-  setNext(slot: number, next: number): void {
-    this.i32[slot * I32_PER_RECORD + NEXT] = next;
-  }
-
-  prevOf(slot: number): number {
-    return this.i32[slot * I32_PER_RECORD + PREV];
-  }
-
-  setPrev(slot: number, prev: number): void {
-    this.i32[slot * I32_PER_RECORD + PREV] = prev;
-  }
-
-  levelOf(slot: number): number {
-    return this.i32[slot * I32_PER_RECORD + LEVEL];
-  }
-
-  setLevel(slot: number, level: number): void {
-    this.i32[slot * I32_PER_RECORD + LEVEL] = level;
-  }
-
-  accountOf(slot: number): number {
-    return this.i32[slot * I32_PER_RECORD + ACCOUNT];
-  }
-
-  setAccount(slot: number, account: number): void {
-    this.i32[slot * I32_PER_RECORD + ACCOUNT] = account;
-  }
-
-  flagsOf(slot: number): number {
-    return this.i32[slot * I32_PER_RECORD + FLAGS];
-  }
-
-  setFlags(slot: number, flags: number): void {
-    this.i32[slot * I32_PER_RECORD + FLAGS] = flags;
-  }
-
   /** Takes a slot; the caller checked `full` first. */
   alloc(): number {
     let slot = this.freeHead;
     if (slot !== NIL) {
-      this.freeHead = this.nextOf(slot);
+      this.freeHead = this.next[slot];
     } else {
       if (this.highWater === this.capacity) this.grow(this.capacity * 2);
       slot = this.highWater++;
@@ -147,62 +75,30 @@ export class OrderPool {
 
   free(slot: number): void {
     this.ids[slot] = null;
-    this.setNext(slot, this.freeHead);
+    this.next[slot] = this.freeHead;
     this.freeHead = slot;
     this.live--;
   }
 
-  /** Grows the records to at least `wanted` slots (bounded by maxCapacity). */
+  /** Grows every array to at least `wanted` slots (bounded by maxCapacity). */
   grow(wanted: number): void {
     const capacity = Math.min(Math.max(wanted, this.capacity), this.maxCapacity);
     assert(capacity > this.highWater, 'order pool exhausted past maxOrders');
     if (capacity === this.capacity) return;
-    const buffer = new ArrayBuffer(capacity * ORDER_RECORD_BYTES);
-    new Uint8Array(buffer).set(new Uint8Array(this.f64.buffer, 0, this.capacity * ORDER_RECORD_BYTES));
-    this.f64 = new Float64Array(buffer);
-    this.i32 = new Int32Array(buffer);
+    this.qty = growF64(this.qty, capacity);
+    this.next = growI32(this.next, capacity);
+    this.prev = growI32(this.prev, capacity);
+    this.level = growI32(this.level, capacity);
+    this.account = growI32(this.account, capacity);
+    const flags = new Uint8Array(capacity);
+    flags.set(this.flags);
+    this.flags = flags;
     this.capacity = capacity;
   }
 
-  /** The fields of slots [0, highWater) as one column each (fresh arrays: snapshots). */
-  columns(): OrderColumns {
-    const n = this.highWater;
-    const c: OrderColumns = {
-      qty: new Float64Array(n),
-      next: new Int32Array(n),
-      prev: new Int32Array(n),
-      level: new Int32Array(n),
-      account: new Int32Array(n),
-      flags: new Uint8Array(n),
-    };
-    for (let slot = 0; slot < n; slot++) {
-      c.qty[slot] = this.qtyOf(slot);
-      c.next[slot] = this.nextOf(slot);
-      c.prev[slot] = this.prevOf(slot);
-      c.level[slot] = this.levelOf(slot);
-      c.account[slot] = this.accountOf(slot);
-      c.flags[slot] = this.flagsOf(slot);
-    }
-    return c;
-  }
-
-  /** Fills slots [0, highWater) from columns (restore); the pool must have the capacity. */
-  loadColumns(c: OrderColumns, highWater: number): void {
-    assert(highWater <= this.capacity, 'order pool too small for the snapshot');
-    for (let slot = 0; slot < highWater; slot++) {
-      this.setQty(slot, c.qty[slot]);
-      this.setNext(slot, c.next[slot]);
-      this.setPrev(slot, c.prev[slot]);
-      this.setLevel(slot, c.level[slot]);
-      this.setAccount(slot, c.account[slot]);
-      this.setFlags(slot, c.flags[slot]);
-    }
-    this.highWater = highWater;
-  }
-
   memoryBytes(): number {
-    // The record, plus 8 for the id reference in a JS array.
-    return this.capacity * (ORDER_RECORD_BYTES + 8);
+    // 8 (qty) + 4 × 4 (links, level, account) + 1 (flags) + 8 (id reference in a JS array).
+    return this.capacity * (8 + 16 + 1 + 8);
   }
 }
 

@@ -83,15 +83,13 @@ export function encodeSnapshot(engine: Engine): Uint8Array {
       return { lastPrice: book.lastPrice, stops: [...book.stops[0].stops, ...book.stops[1].stops], deadIds, deadTimes };
     }),
   };
-  // One column per order field (the pool keeps records: order-pool.ts), as every version wrote them.
-  const columns = orders.columns();
   const sections: Section[] = [
-    columns.qty,
-    columns.next,
-    columns.prev,
-    columns.level,
-    columns.account,
-    columns.flags,
+    orders.qty.subarray(0, oh),
+    orders.next.subarray(0, oh),
+    orders.prev.subarray(0, oh),
+    orders.level.subarray(0, oh),
+    orders.account.subarray(0, oh),
+    orders.flags.subarray(0, oh),
     levels.price.subarray(0, lh),
     levels.head.subarray(0, lh),
     levels.tail.subarray(0, lh),
@@ -125,7 +123,7 @@ function loadAccounts(engine: Engine, header: SnapshotHeader, orders: OrderPool)
   const refs = new Int32Array(names.length);
   for (let slot = 0; slot < orders.highWater; slot++) {
     if (header.ids[slot] === null) continue;
-    const account = orders.accountOf(slot);
+    const account = orders.account[slot];
     if (!(account >= 0 && account < names.length)) corrupt(`order slot ${slot} has no account`);
     refs[account]++;
   }
@@ -219,17 +217,13 @@ export function decodeSnapshot(bytes: Uint8Array, verify: boolean): Engine {
   const reader = new SectionReader(bytes, align8(12 + headerLength));
   const capacity = Math.max(engine.options.initialOrders, oh);
   const orders = new OrderPool(Math.min(capacity, engine.options.maxOrders), engine.options.maxOrders);
-  orders.loadColumns(
-    {
-      qty: reader.f64(oh, oh),
-      next: reader.i32(oh, oh),
-      prev: reader.i32(oh, oh),
-      level: reader.i32(oh, oh),
-      account: reader.i32(oh, oh),
-      flags: reader.u8(oh, oh),
-    },
-    oh,
-  );
+  orders.qty = reader.f64(oh, orders.capacity);
+  orders.next = reader.i32(oh, orders.capacity);
+  orders.prev = reader.i32(oh, orders.capacity);
+  orders.level = reader.i32(oh, orders.capacity);
+  orders.account = reader.i32(oh, orders.capacity);
+  orders.flags = reader.u8(oh, orders.capacity);
+  orders.highWater = oh;
   orders.freeHead = header.orders.freeHead;
   orders.live = header.orders.live;
   // The pool's slot → id array is the id index's (filled below, null for free slots).
@@ -288,7 +282,7 @@ function restoreOrderTypes(engine: Engine, header: SnapshotHeader): void {
   for (const [slot, display, hidden, expireTime] of header.extras) {
     const id = header.ids[slot];
     if (id === null || id === undefined) corrupt(`extra for free slot ${slot}`);
-    const book = engine.books[engine.levels.book[engine.orders.levelOf(slot)]];
+    const book = engine.books[engine.levels.book[engine.orders.level[slot]]];
     if (book === undefined) corrupt(`extra for slot ${slot} without a book`);
     engine.extras.set(slot, { display, hidden, expireTime });
     if (display !== 0) book.icebergs++;
