@@ -162,6 +162,14 @@ export class CheckpointStore {
     }
   }
 
+  /**
+   * Removes one checkpoint (no-op if already gone). Leaves temporary files alone: another thread
+   * may be writing one.
+   */
+  remove(seq: number): void {
+    rmSync(join(this.dir, fileName(seq)), { force: true });
+  }
+
   /** Bytes on disk of each checkpoint, newest first (for tools). */
   sizes(): Array<{ seq: number; bytes: number }> {
     return this.list().map((seq) => ({ seq, bytes: statSync(join(this.dir, fileName(seq))).size }));

@@ -3,7 +3,19 @@
 // without building event objects (the event digest is the sink), remember the digest after each
 // recent command, and check every mark the primary wrote against it.
 
-import { Engine, EventDigest } from '../engine/index.js';
+import {
+  Engine,
+  EventDigest,
+  type CancelReason,
+  type CommandOp,
+  type EventSink,
+  type OrderId,
+  type OrderType,
+  type ParsedCommand,
+  type RejectCode,
+  type Side,
+  type StopOrderType,
+} from '../engine/index.js';
 import { isMark, type LogRecord, type MarkRecord } from './records.js';
 import { CommandRecordDecoder, KIND_MARK } from './command-record.js';
 
@@ -48,6 +60,7 @@ export class Replayer {
   private readonly ringB = new Int32Array(DIGEST_RING_SIZE);
   /** Binary log records decode into its one reused ParsedCommand. */
   private readonly decoder: CommandRecordDecoder;
+  private readonly tee: TeeSink;
 
   constructor(
     readonly engine: Engine,
@@ -60,6 +73,12 @@ export class Replayer {
     this.commands = start.commands;
     this.digest = EventDigest.from(start.digest);
     this.decoder = new CommandRecordDecoder(engine.instruments.map((spec) => spec.symbol));
+    this.tee = new TeeSink(this.digest);
+  }
+
+  /** The command of the last record `applyRecord` applied (reused: valid until the next call). */
+  get command(): ParsedCommand {
+    return this.decoder.command;
   }
 
   /**
@@ -67,8 +86,10 @@ export class Replayer {
    * straight from the record to the engine's execute path (no command object, no second
    * validation). Returns the record's kind; a mark is then `lastMark`. Throws LogGapError,
    * ReplayDivergenceError, and CommandRecordError (naming `seq`) for a damaged record.
+   * `events`, when given, also receives the command's events (the feed regenerates them here, so
+   * the digest and the marks check the very events it hands out).
    */
-  applyRecord(seq: number, bytes: Uint8Array, start = 0, end = bytes.length): number {
+  applyRecord(seq: number, bytes: Uint8Array, start = 0, end = bytes.length, events: EventSink | null = null): number {
     if (seq !== this.seq + 1) {
       throw new LogGapError(`log gap: expected record ${this.seq + 1}, found ${seq}`);
     }
@@ -82,7 +103,7 @@ export class Replayer {
     }
     const digest = this.digest;
     digest.command(seq);
-    this.engine.executeParsed(decoder.command, digest);
+    this.engine.executeParsed(decoder.command, events === null ? digest : this.tee.to(events));
     this.commands++;
     this.lastCommandSeq = seq;
     this.ringA[seq & RING_MASK] = digest.a;
@@ -139,5 +160,74 @@ export class Replayer {
       );
     }
     this.marks.verified++;
+  }
+}
+
+/**
+ * Hands every event to the digest and to one other sink (reused: `to` swaps the other). Explicit
+ * parameters, not rest arguments: a rest array would be one allocation per event.
+ */
+class TeeSink implements EventSink {
+  private other: EventSink;
+  constructor(private readonly digest: EventDigest) {
+    this.other = digest;
+  }
+
+  to(other: EventSink): this {
+    this.other = other;
+    return this;
+  }
+
+  accepted(id: OrderId, account: string, symbol: string, side: Side, orderType: OrderType, price: number | null, qty: number): void {
+    this.digest.accepted(id, account, symbol, side, orderType, price, qty);
+    this.other.accepted(id, account, symbol, side, orderType, price, qty);
+  }
+
+  rejected(op: CommandOp | null, id: OrderId | null, reason: RejectCode): void {
+    this.digest.rejected(op, id, reason);
+    this.other.rejected(op, id, reason);
+  }
+
+  trade(
+    symbol: string,
+    price: number,
+    qty: number,
+    makerId: OrderId,
+    takerId: OrderId,
+    makerAccount: string,
+    takerAccount: string,
+    takerSide: Side,
+    makerRemaining: number,
+    takerRemaining: number,
+  ): void {
+    this.digest.trade(symbol, price, qty, makerId, takerId, makerAccount, takerAccount, takerSide, makerRemaining, takerRemaining);
+    this.other.trade(symbol, price, qty, makerId, takerId, makerAccount, takerAccount, takerSide, makerRemaining, takerRemaining);
+  }
+
+  cancelled(id: OrderId, account: string, symbol: string, side: Side, reason: CancelReason, qty: number): void {
+    this.digest.cancelled(id, account, symbol, side, reason, qty);
+    this.other.cancelled(id, account, symbol, side, reason, qty);
+  }
+
+  modified(
+    id: OrderId,
+    account: string,
+    symbol: string,
+    side: Side,
+    price: number,
+    qty: number,
+    oldPrice: number,
+    oldQty: number,
+    priorityKept: boolean,
+    stopPrice: number,
+    oldStopPrice: number,
+  ): void {
+    this.digest.modified(id, account, symbol, side, price, qty, oldPrice, oldQty, priorityKept, stopPrice, oldStopPrice);
+    this.other.modified(id, account, symbol, side, price, qty, oldPrice, oldQty, priorityKept, stopPrice, oldStopPrice);
+  }
+
+  triggered(id: OrderId, account: string, symbol: string, side: Side, orderType: StopOrderType, stopPrice: number, price: number | null, qty: number): void {
+    this.digest.triggered(id, account, symbol, side, orderType, stopPrice, price, qty);
+    this.other.triggered(id, account, symbol, side, orderType, stopPrice, price, qty);
   }
 }
