@@ -551,11 +551,14 @@ export class Exchange {
       else this.streams.add(stream);
       return stream;
     }
-    // Every command up to the live point has been published to subscribers, none after it.
-    const livePoint = Math.max(this.lastCommandSeq, this.startSeq);
-    const stream = this.feed.subscribe(fromSeq, livePoint, this.options.eventsBacklogMax, (s) => this.streams.delete(s));
+    const stream = this.feed.subscribe(fromSeq, this.livePoint, this.options.eventsBacklogMax, (s) => this.streams.delete(s));
     this.streams.add(stream);
     return stream;
+  }
+
+  /** Every command up to here has been published to subscribers, none after it. */
+  private get livePoint(): number {
+    return Math.max(this.lastCommandSeq, this.startSeq);
   }
 
   stats(): ExchangeStats {
@@ -572,6 +575,7 @@ export class Exchange {
       ...this.counters,
       checkpoints: { ...this.checkpointer.figures },
       backup: { appliedSeq: this.checkpointer.appliedSeq, running: this.checkpointer.running },
+      feed: { oldestSeq: this.feed.oldestSeq(this.livePoint), catchingUp: this.feed.catchingUp },
       recovery: this.recovery,
       failed: this.failure?.message ?? null,
     };

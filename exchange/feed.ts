@@ -144,10 +144,14 @@ export class Feed {
     const remove: number[] = [];
     const retention = this.retention;
     if (retention !== null) {
-      const windowStart = retention.windowStart(lastSeq, nowMs);
-      // The window may reach back before every checkpoint: then keep the oldest (and the log after it).
-      const anchor = kept.find((seq) => seq <= windowStart - 1) ?? kept[kept.length - 1];
-      keepSeq = Math.min(keepSeq, anchor);
+      // What the log no longer holds cannot be retained (retention raised on reopen).
+      const first = this.wal.firstSeq;
+      const windowStart = Math.max(retention.windowStart(lastSeq, nowMs), first);
+      // The newest checkpoint to regenerate the window's first seq from. None: a log that still
+      // starts at 1 regenerates from the empty engine (keep it all); otherwise keep the oldest.
+      let anchor: number | undefined = kept.find((seq) => seq <= windowStart - 1);
+      if (anchor === undefined && first > 1) anchor = kept[kept.length - 1];
+      keepSeq = anchor === undefined ? 0 : Math.min(keepSeq, anchor);
       for (let i = this.checkpointsKept; i < kept.length; i++) if (kept[i] !== anchor) remove.push(kept[i]);
     }
     const reclaimUpto = Math.max(0, Math.min(keepSeq, this.readFloor - 1));
