@@ -157,7 +157,7 @@ export class Exchange {
       await abandon(opened);
       throw error;
     }
-    const feed = new Feed(wal, opened.store, engineOptions, retention, resolved.checkpointsKept);
+    const feed = new Feed(wal, opened.store, engineOptions, retention, resolved.checkpointsKept, resolved.maxPending);
     const checkpointer = Checkpointer.create(
       resolved,
       wal,

@@ -36,8 +36,11 @@ export class FeedReplay {
     readonly fromSeq: number,
     readonly toSeq: number,
     private readonly wal: WriteAheadLog<Uint8Array>,
+    pendingMax: number,
   ) {
-    this.replayer = new Replayer(start.engine, start);
+    // A mark trails its command by at most pendingMax records: a ring just above that checks every
+    // mark (1 MiB at the default pendingMax, not recovery's 16 MiB, per subscription catching up).
+    this.replayer = new Replayer(start.engine, start, 2 ** Math.ceil(Math.log2(pendingMax + 1)) * 2);
     this.specs = start.engine.instruments;
     this.specs.forEach((spec, index) => this.instrumentIndex.set(spec.symbol, index));
   }

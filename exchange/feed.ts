@@ -12,7 +12,7 @@
 // thread that acknowledges, so nothing can slip between them.
 //
 // Limits: FEED_CATCH_UPS_MAX subscriptions catching up at once (each holds an engine and a replay's
-// digest ring, ~16 MiB plus the books); FEED_STEP_RECORDS records regenerated per event-loop turn,
+// digest ring, ~1 MiB at the default pendingMax, plus the books); FEED_STEP_RECORDS records regenerated per event-loop turn,
 // and only while the reader waits for more (a slow reader slows regeneration, it does not buffer it).
 
 import { Engine, type EngineOptions } from '../engine/index.js';
@@ -74,6 +74,7 @@ export class Feed {
     private readonly engineOptions: EngineOptions,
     readonly retention: FeedRetention | null,
     private readonly checkpointsKept: number,
+    private readonly pendingMax: number,
   ) {}
 
   /** The oldest seq a subscription can start from, when `livePoint` is the last published command. */
@@ -126,7 +127,7 @@ export class Feed {
         `${FEED_CATCH_UPS_MAX} subscriptions are already regenerating old events (FEED_CATCH_UPS_MAX); retry when one caught up`,
       );
     }
-    const replay = new FeedReplay(this.startAt(fromSeq, oldest), fromSeq, livePoint, this.wal);
+    const replay = new FeedReplay(this.startAt(fromSeq, oldest), fromSeq, livePoint, this.wal, this.pendingMax);
     const stream = new FeedStream(replay, fromSeq, backlogMax, onDetach, (s) => this.catchUps.delete(s));
     this.catchUps.add(stream);
     return stream;

@@ -25,7 +25,6 @@ import { CommandRecordDecoder, KIND_MARK } from './command-record.js';
  * exchange ran with maxPending below RING_SIZE (enforced by the exchange's options).
  */
 export const DIGEST_RING_SIZE = 2 ** 21;
-const RING_MASK = DIGEST_RING_SIZE - 1;
 
 export class ReplayDivergenceError extends Error {
   override readonly name = 'ReplayDivergenceError';
@@ -56,16 +55,27 @@ export class Replayer {
   private readonly startSeq: number;
   private readonly startCommands: number;
   private readonly startDigest: string;
-  private readonly ringA = new Int32Array(DIGEST_RING_SIZE);
-  private readonly ringB = new Int32Array(DIGEST_RING_SIZE);
+  private readonly ringA: Int32Array;
+  private readonly ringB: Int32Array;
+  private readonly ringMask: number;
   /** Binary log records decode into its one reused ParsedCommand. */
   private readonly decoder: CommandRecordDecoder;
   private readonly tee: TeeSink;
 
+  /**
+   * `ringSize` (a power of two, default DIGEST_RING_SIZE): digests remembered for checking marks;
+   * it must exceed the exchange's maxPending. The feed, which runs many replays, passes a smaller one
+   * (two Int32Arrays of this size: 16 MiB at the default).
+   */
   constructor(
     readonly engine: Engine,
     start: { seq: number; commands: number; digest: string },
+    ringSize = DIGEST_RING_SIZE,
   ) {
+    if (!(ringSize > 0 && (ringSize & (ringSize - 1)) === 0 && ringSize <= DIGEST_RING_SIZE)) throw new Error('assertion: ringSize is a power of two');
+    this.ringA = new Int32Array(ringSize);
+    this.ringB = new Int32Array(ringSize);
+    this.ringMask = ringSize - 1;
     this.seq = start.seq;
     this.startSeq = start.seq;
     this.startCommands = start.commands;
@@ -106,8 +116,8 @@ export class Replayer {
     this.engine.executeParsed(decoder.command, events === null ? digest : this.tee.to(events));
     this.commands++;
     this.lastCommandSeq = seq;
-    this.ringA[seq & RING_MASK] = digest.a;
-    this.ringB[seq & RING_MASK] = digest.b;
+    this.ringA[seq & this.ringMask] = digest.a;
+    this.ringB[seq & this.ringMask] = digest.b;
     return kind;
   }
 
@@ -130,8 +140,8 @@ export class Replayer {
     this.engine.execute(record, digest);
     this.commands++;
     this.lastCommandSeq = seq;
-    this.ringA[seq & RING_MASK] = digest.a;
-    this.ringB[seq & RING_MASK] = digest.b;
+    this.ringA[seq & this.ringMask] = digest.a;
+    this.ringB[seq & this.ringMask] = digest.b;
   }
 
   private checkMark(mark: MarkRecord): void {
@@ -147,12 +157,12 @@ export class Replayer {
       this.marks.verified++;
       return;
     }
-    if (upto <= this.startSeq || upto > this.lastCommandSeq || this.seq - upto >= DIGEST_RING_SIZE) {
+    if (upto <= this.startSeq || upto > this.lastCommandSeq || this.seq - upto > this.ringMask) {
       this.marks.unverifiable++;
       return;
     }
-    const a = this.ringA[upto & RING_MASK] >>> 0;
-    const b = this.ringB[upto & RING_MASK] >>> 0;
+    const a = this.ringA[upto & this.ringMask] >>> 0;
+    const b = this.ringB[upto & this.ringMask] >>> 0;
     const mine = a.toString(16).padStart(8, '0') + b.toString(16).padStart(8, '0');
     if (mine !== mark.digest) {
       throw new ReplayDivergenceError(

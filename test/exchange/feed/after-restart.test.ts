@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Exchange } from '../../../index.js';
 import { MULTI, Scope } from '../fixtures/common.js';
-import { Recorder, take } from '../fixtures/feed.js';
+import { reached, Recorder, take } from '../fixtures/feed.js';
 import { generate } from '../fixtures/load.js';
 
 describe('events({ fromSeq }) after a restart', () => {
@@ -28,7 +28,7 @@ describe('events({ fromSeq }) after a restart', () => {
     const liveAgain = new Recorder(again.events());
     const after = await Promise.all(commands.slice(600).map((c) => again.submit(c)));
     const lastSeq = after[after.length - 1].seq!;
-    while ((resumed.events[resumed.events.length - 1]?.seq ?? 0) < lastSeq) await new Promise((r) => setTimeout(r, 5));
+    await reached(resumed, lastSeq);
     await again.close();
     const expected = [...before.filter((e) => e.seq > consumerLast), ...(await liveAgain.done)];
     expect(await resumed.done).toEqual(expected);

@@ -3,7 +3,7 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { MULTI, Scope } from '../fixtures/common.js';
-import { Recorder, take } from '../fixtures/feed.js';
+import { reached, Recorder, take } from '../fixtures/feed.js';
 import { generate } from '../fixtures/load.js';
 
 describe('events({ fromSeq }) on a running exchange', () => {
@@ -14,7 +14,8 @@ describe('events({ fromSeq }) on a running exchange', () => {
     const ex = await scope.open({ dir: scope.dir(), instruments: MULTI, markEveryCommands: 50 });
     const live = new Recorder(ex.events());
     const commands = generate(21, MULTI, 600);
-    await Promise.all(commands.slice(0, 400).map((c) => ex.submit(c)));
+    const results = await Promise.all(commands.slice(0, 400).map((c) => ex.submit(c)));
+    await reached(live, results[results.length - 1].seq!);
     for (const fromSeq of [1, 2, 137, 399, 400]) {
       const expected = live.events.filter((e) => e.seq >= fromSeq);
       const feed = ex.events({ fromSeq });
@@ -26,7 +27,7 @@ describe('events({ fromSeq }) on a running exchange', () => {
     const tail = await Promise.all(commands.slice(400).map((c) => ex.submit(c)));
     const lastSeq = tail[tail.length - 1].seq!;
     // Wait until it caught up (a subscription still catching up at close ends where it got to).
-    while (resumed.events.length === 0 || resumed.events[resumed.events.length - 1].seq < lastSeq) await new Promise((r) => setTimeout(r, 5));
+    await reached(resumed, lastSeq);
     await ex.close();
     const all = await live.done;
     const got = await resumed.done;

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FeedError, type Exchange } from '../../../index.js';
 import { eventually, MULTI, Scope } from '../fixtures/common.js';
-import { Recorder, take } from '../fixtures/feed.js';
+import { reached, Recorder, take } from '../fixtures/feed.js';
 import { generate } from '../fixtures/load.js';
 
 async function feedFrom(ex: Exchange, fromSeq: number, count: number) {
@@ -29,12 +29,15 @@ describe('events({ fromSeq }) at the edges of what is retained', () => {
     });
     const live = new Recorder(ex.events());
     const commands = generate(41, MULTI, 1_200);
+    let last = 0;
     for (let i = 0; i < commands.length; i += 100) {
-      await Promise.all(commands.slice(i, i + 100).map((c) => ex.submit(c)));
+      const results = await Promise.all(commands.slice(i, i + 100).map((c) => ex.submit(c)));
+      last = results[results.length - 1].seq!;
       // Let the backup thread checkpoint (and the log be reclaimed) as it goes.
       await eventually(() => (ex.stats().checkpoints.lastSeq ?? 0) >= ex.lastSeq - 100, 5_000);
     }
     expect(await eventually(() => ex.stats().firstSeq > 1, 5_000)).toBe(true);
+    await reached(live, last);
     const oldest = ex.stats().feed.oldestSeq;
     expect(oldest).toBe(ex.stats().firstSeq);
     const expected = (fromSeq: number) => live.events.filter((e) => e.seq >= fromSeq);
