@@ -24,6 +24,12 @@ import type { FeedRetention } from './feed-retention.js';
 
 /** Subscriptions regenerating old events at once; one more is refused with FEED_CATCH_UPS_FULL. */
 export const FEED_CATCH_UPS_MAX = 16;
+/**
+ * Checkpoints kept inside a retention window (besides recovery's newest `checkpointsKept` and the
+ * one the window starts from): the window's start moves onto them, so what is kept beyond the
+ * window is at most window / 8 plus one checkpoint interval.
+ */
+export const FEED_WINDOW_CHECKPOINTS_MAX = 8;
 /** Records regenerated per event-loop turn (≈1-3 ms of replay): other work is not starved. */
 export const FEED_STEP_RECORDS = 4096;
 
@@ -153,7 +159,18 @@ export class Feed {
       let anchor: number | undefined = kept.find((seq) => seq <= windowStart - 1);
       if (anchor === undefined && first > 1) anchor = kept[kept.length - 1];
       keepSeq = anchor === undefined ? 0 : Math.min(keepSeq, anchor);
-      for (let i = this.checkpointsKept; i < kept.length; i++) if (kept[i] !== anchor) remove.push(kept[i]);
+      // Checkpoints inside the window become the anchor as the window moves on: keep a few, spread
+      // over it (at most FEED_WINDOW_CHECKPOINTS_MAX, `spacing` apart), so what is kept beyond the
+      // window stays within one spacing plus one checkpoint interval. Older ones go.
+      const spacing = Math.max(1, Math.ceil((lastSeq - windowStart + 1) / FEED_WINDOW_CHECKPOINTS_MAX));
+      let previous = anchor ?? Number.NEGATIVE_INFINITY;
+      for (let i = kept.length - 1; i >= this.checkpointsKept; i--) {
+        const seq = kept[i];
+        if (seq === anchor) continue;
+        if (anchor !== undefined && seq < anchor) remove.push(seq);
+        else if (seq - previous >= spacing) previous = seq;
+        else remove.push(seq);
+      }
     }
     const reclaimUpto = Math.max(0, Math.min(keepSeq, this.readFloor - 1));
     retention?.forget(reclaimUpto + 1);
