@@ -174,7 +174,22 @@ export class Engine {
     this.execute(command, sink);
     // A reject is the command's last event (GTT expiries it swept may come first).
     const last = events[events.length - 1];
-    if (last !== undefined && last.type === 'rejected') this.addRejectDetail(last);
+    if (last !== undefined && last.type === 'rejected') this.addRejectDetail(last, this.parsed);
+    return events;
+  }
+
+  /**
+   * @internal `apply` for a command that already passed `parseCommand` (a replicated member
+   * applies the binary records it reads from the stream): the same events, without rebuilding
+   * and re-validating a command object. `p` is only read.
+   */
+  applyParsed(p: ParsedCommand): EngineEvent[] {
+    const sink = this.arraySink;
+    const events: EngineEvent[] = [];
+    sink.events = events;
+    this.executeParsed(p, sink);
+    const last = events[events.length - 1];
+    if (last !== undefined && last.type === 'rejected') this.addRejectDetail(last, p);
     return events;
   }
 
@@ -183,8 +198,7 @@ export class Engine {
    * reason and the instrument (of the new order, or of the live order a modify names), so the
    * sink and the worker codec carry only the code and the exchange rebuilds the same detail.
    */
-  private addRejectDetail(event: RejectedEvent): void {
-    const p = this.parsed;
+  private addRejectDetail(event: RejectedEvent, p: ParsedCommand): void {
     const symbol = p.op === 'new' ? (p.instrument >= 0 ? this.options.instruments[p.instrument].symbol : undefined) : event.id === null ? undefined : this.order(event.id)?.symbol;
     const spec = symbol === undefined ? undefined : this.options.instruments[this.instrumentIndex.get(symbol)!];
     const detail = rejectDetail(event.reason, spec);
