@@ -30,9 +30,9 @@ describe('feed retention and reclaim', () => {
   afterEach(() => scope.dispose());
   const base = (dir: string): ExchangeOptions => ({ dir, instruments: MULTI, checkpointEveryCommands: 100, checkpointsKept: 1 });
 
-  it('feedRetentionCommands keeps the window re-readable and reclaims behind it', async () => {
+  it.each(['backup', 'pause'] as const)('feedRetentionCommands keeps the window re-readable and reclaims behind it (checkpointMode %s)', async (checkpointMode) => {
     const dir = scope.dir();
-    const ex = await scope.open({ ...base(dir), feedRetentionCommands: 500 });
+    const ex = await scope.open({ ...base(dir), checkpointMode, feedRetentionCommands: 500 });
     const live = new Recorder(ex.events());
     const last = await run(ex, generate(61, MULTI, 2_000), 100);
     await eventually(() => ex.stats().feed.oldestSeq > 1, 5_000);
