@@ -2,7 +2,8 @@
 // from a checkpoint plus the log. This measures what that costs, in the same run: (1) a
 // subscription from seq 1 over N logged records (restore + replay + event objects stamped with seq
 // and time, handed out one by one through the async iterator), against (2) a silent replay of the
-// same records (what recovery does: no event objects). Reported as events/s and records/s of CPU
+// same records (what recovery does: no event objects), and (3) the ledger rebuild a bytes or age
+// retention bound costs at open. Reported as events/s and records/s of CPU
 // time (process.cpuUsage: the machine is shared, wall time is mostly waiting for a core), medians of
 // --runs, with the 1-minute load average beside each figure.
 //
@@ -14,6 +15,7 @@ import { Exchange, type ExchangeCommand } from '../../index.js';
 import { Engine } from '../../engine/index.js';
 import { initialDigest } from '../../replay/index.js';
 import { FeedReplay } from '../../exchange/feed-replay.js';
+import { FeedRetention } from '../../exchange/feed-retention.js';
 import { Wal } from '../../wal/index.js';
 import { BENCH_INSTRUMENT, generateWorkload } from '../engine/workloads.js';
 import { median, scratch_dir } from '../wal/common.js';
@@ -72,12 +74,20 @@ try {
     while (replay.step(4096, sink) > 0);
     silent.push((wal.lastSeq / (cpuUs() - t0)) * 1e6);
   }
+  // (3) what a bytes or age bound costs at open: the ledger is rebuilt by reading the retained log.
+  const ledger: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    const t0 = cpuUs();
+    new FeedRetention({ commands: 0, bytes: 1, ms: 0 }).scan(wal, instruments.map((spec) => spec.symbol));
+    ledger.push((wal.lastSeq / (cpuUs() - t0)) * 1e6);
+  }
   await wal.close();
   const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
   console.log(`feed regeneration over ${fmt(lastSeq)} records (${fmt(events)} events), medians of ${runs} runs, CPU time, load ${load()}`);
   console.log(`  events({ fromSeq: 1 }) : ${fmt(median(regen))} events/s = ${fmt(median(regenRecords))} records/s`);
   console.log(`  silent replay (recovery): ${fmt(median(silent))} records/s`);
   console.log(`  ratio regeneration / silent replay (records/s): ${(median(regenRecords) / median(silent)).toFixed(2)}`);
+  console.log(`  ledger rebuild at open (bytes/age retention): ${fmt(median(ledger))} records/s`);
 } finally {
   dir.cleanup();
 }
