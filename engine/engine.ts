@@ -168,14 +168,7 @@ export class Engine {
    * wire is rejected with a reason code, never throws).
    */
   apply(command: Command): EngineEvent[] {
-    const sink = this.arraySink;
-    const events: EngineEvent[] = [];
-    sink.events = events;
-    this.execute(command, sink);
-    // A reject is the command's last event (GTT expiries it swept may come first).
-    const last = events[events.length - 1];
-    if (last !== undefined && last.type === 'rejected') this.addRejectDetail(last, this.parsed);
-    return events;
+    return this.collectEvents(false, command, this.parsed);
   }
 
   /**
@@ -184,10 +177,17 @@ export class Engine {
    * and re-validating a command object. `p` is only read.
    */
   applyParsed(p: ParsedCommand): EngineEvent[] {
+    return this.collectEvents(true, null, p);
+  }
+
+  /** Runs `p` itself when `parsed`, else `command` (parsing it into `p`); returns its events. */
+  private collectEvents(parsed: boolean, command: unknown, p: ParsedCommand): EngineEvent[] {
     const sink = this.arraySink;
     const events: EngineEvent[] = [];
     sink.events = events;
-    this.executeParsed(p, sink);
+    if (parsed) this.executeParsed(p, sink);
+    else this.execute(command as Command, sink);
+    // A reject is the command's last event (GTT expiries it swept may come first).
     const last = events[events.length - 1];
     if (last !== undefined && last.type === 'rejected') this.addRejectDetail(last, p);
     return events;
