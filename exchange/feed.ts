@@ -29,7 +29,7 @@ export const FEED_CATCH_UPS_MAX = 16;
  * one the window starts from): the window's start moves onto them, so what is kept beyond the
  * window is at most window / 8 plus one checkpoint interval.
  */
-export const FEED_WINDOW_CHECKPOINTS_MAX = 8;
+export const FEED_WINDOW_CHECKPOINTS_MAX = 16;
 /** Records regenerated per event-loop turn (≈1-3 ms of replay): other work is not starved. */
 export const FEED_STEP_RECORDS = 4096;
 
@@ -159,17 +159,20 @@ export class Feed {
       let anchor: number | undefined = kept.find((seq) => seq <= windowStart - 1);
       if (anchor === undefined && first > 1) anchor = kept[kept.length - 1];
       keepSeq = anchor === undefined ? 0 : Math.min(keepSeq, anchor);
-      // Checkpoints inside the window become the anchor as the window moves on: keep a few, spread
-      // over it (at most FEED_WINDOW_CHECKPOINTS_MAX, `spacing` apart), so what is kept beyond the
-      // window stays within one spacing plus one checkpoint interval. Older ones go.
-      const spacing = Math.max(1, Math.ceil((lastSeq - windowStart + 1) / FEED_WINDOW_CHECKPOINTS_MAX));
+      // Checkpoints inside the window become the anchor as the window moves on: keep a few, so
+      // that consecutive ones kept are at most `spacing` apart where the checkpoints written allow
+      // it. One is dropped only if the next still lies within `spacing` of the last one kept, so any
+      // two kept in a row span more than `spacing`: at most FEED_WINDOW_CHECKPOINTS_MAX in the
+      // window, and what is kept beyond it is at most one spacing (window / 8) plus one interval.
+      const spacing = Math.max(1, Math.ceil((lastSeq - windowStart + 1) / (FEED_WINDOW_CHECKPOINTS_MAX / 2)));
       let previous = anchor ?? Number.NEGATIVE_INFINITY;
+      // Ascending; the newest checkpointsKept are recovery's and always stay.
       for (let i = kept.length - 1; i >= this.checkpointsKept; i--) {
         const seq = kept[i];
         if (seq === anchor) continue;
         if (anchor !== undefined && seq < anchor) remove.push(seq);
-        else if (seq - previous >= spacing) previous = seq;
-        else remove.push(seq);
+        else if (previous !== Number.NEGATIVE_INFINITY && i > 0 && kept[i - 1] - previous <= spacing) remove.push(seq);
+        else previous = seq;
       }
     }
     const reclaimUpto = Math.max(0, Math.min(keepSeq, this.readFloor - 1));
