@@ -543,7 +543,7 @@ export class Exchange {
    * FeedError (`code` FEED_SEQ_NOT_RETAINED, naming `oldestSeq`) for a seq no longer retained.
    */
   events(options: EventsOptions = {}): AsyncIterableIterator<ExchangeEvent> {
-    const fromSeq = options.fromSeq;
+    const fromSeq = (options as EventsOptions | null)?.fromSeq;
     const closed = this.closing !== null || this.failure !== null;
     if (fromSeq === undefined || closed) {
       const stream = new EventStream(this.options.eventsBacklogMax, (s) => this.streams.delete(s));
