@@ -268,7 +268,8 @@ export class ReplicatedExchange {
 
   /** Applies one stream record: the same engine call on every member, in stream order. */
   private apply(seq: number, record: MemberRecord): void {
-    const events = this.engine.apply(record.c);
+    // The stream seq numbers the command: originalSeq and a window by commands agree on every member.
+    const events = this.engine.apply(record.c, seq);
     this.applied_seq = seq;
     this.counters.applied++;
     if (record.m === this.memberId) {

@@ -82,6 +82,7 @@ export class Replayer {
     }
     const digest = this.digest;
     digest.command(seq);
+    decoder.command.seq = seq;
     this.engine.executeParsed(decoder.command, digest);
     this.commands++;
     this.lastCommandSeq = seq;
@@ -106,7 +107,7 @@ export class Replayer {
     }
     const digest = this.digest;
     digest.command(seq);
-    this.engine.execute(record, digest);
+    this.engine.execute(record, digest, seq);
     this.commands++;
     this.lastCommandSeq = seq;
     this.ringA[seq & RING_MASK] = digest.a;
