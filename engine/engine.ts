@@ -184,13 +184,35 @@ export class Engine {
    * sequence number, above `lastSeq`); without it the command is `lastSeq + 1`.
    */
   apply(command: Command, seq?: number): EngineEvent[] {
+    return this.collectEvents(false, command, this.parsed, seq);
+  }
+
+  /**
+   * @internal `apply` for a command that already passed `parseCommand` (a replicated member
+   * applies the binary records it reads from the stream): the same events, without rebuilding
+   * and re-validating a command object. `p` is only read, except that `seq` (the stream's) is
+   * written into `p.seq` when given.
+   */
+  applyParsed(p: ParsedCommand, seq?: number): EngineEvent[] {
+    if (seq !== undefined) {
+      if (!isSafeInteger(seq) || seq <= this.lastSeq) {
+        throw new EngineError('INVALID_ARGUMENT', `seq must be a safe integer above the last seq ${this.lastSeq} (got ${String(seq)})`);
+      }
+      p.seq = seq;
+    }
+    return this.collectEvents(true, null, p, seq);
+  }
+
+  /** Runs `p` itself when `parsed`, else `command` (parsing it into `p`); returns its events. */
+  private collectEvents(parsed: boolean, command: unknown, p: ParsedCommand, seq: number | undefined): EngineEvent[] {
     const sink = this.arraySink;
     const events: EngineEvent[] = [];
     sink.events = events;
-    this.execute(command, sink, seq);
+    if (parsed) this.executeParsed(p, sink);
+    else this.execute(command as Command, sink, seq);
     // A reject is the command's last event (GTT expiries it swept may come first).
     const last = events[events.length - 1];
-    if (last !== undefined && last.type === 'rejected') this.addRejectDetail(last);
+    if (last !== undefined && last.type === 'rejected') this.addRejectDetail(last, p);
     return events;
   }
 
@@ -199,8 +221,7 @@ export class Engine {
    * reason and the instrument (of the new order, or of the live order a modify names), so the
    * sink and the worker codec carry only the code and the exchange rebuilds the same detail.
    */
-  private addRejectDetail(event: RejectedEvent): void {
-    const p = this.parsed;
+  private addRejectDetail(event: RejectedEvent, p: ParsedCommand): void {
     if (event.reason === RejectCode.DUPLICATE_ID || event.reason === RejectCode.DUPLICATE_ORDER_ID) {
       if (this.duplicateOf >= 0) event.detail = { symbol: this.duplicateSymbol, originalSeq: this.duplicateOf };
       return;
