@@ -382,7 +382,8 @@ export class Engine {
       this.ended(id, STATUS_CANCELLED, CancelReason.FOK_UNFILLABLE);
       return;
     }
-    const remaining = this.match(book, side, limit, qty, id, account, accountIdx, stp);
+    const takerEntry = this.orderIds.find(id);
+    const remaining = this.match(book, side, limit, qty, id, account, accountIdx, stp, takerEntry);
     if (remaining === 0 || this.takerCancelled) {
       if (this.takerCancelled) this.ended(id, STATUS_CANCELLED, CancelReason.SELF_TRADE);
       else this.ended(id, STATUS_FILLED, null);
@@ -399,6 +400,7 @@ export class Engine {
       const slot = this.orders.alloc();
       const orders = this.orders;
       this.idToSlot.set(id, slot); // also orders.ids[slot] = id (shared array)
+      orders.entry[slot] = takerEntry;
       // By name, not accountIdx: self-trade prevention may have just released the account's entry.
       orders.account[slot] = this.accounts.acquire(account);
       orders.flags[slot] = side | (postOnly ? FLAG_POST_ONLY : 0) | (stp << STP_SHIFT);
@@ -628,7 +630,7 @@ export class Engine {
 
     const priorityKept = price === oldPrice && qty <= oldQty;
     sink.modified(id, account, spec.symbol, SIDE_NAMES[side], price, qty, oldPrice, oldQty, priorityKept, -1, -1);
-    this.orderIds.touch(this.orderIds.find(id), this.seq);
+    this.orderIds.touch(orders.entry[slot], this.seq);
     if (priorityKept) {
       const shown = orders.qty[slot];
       const newShown = shown < qty ? shown : qty;
@@ -639,7 +641,7 @@ export class Engine {
     }
     this.unlink(slot);
     const stp = (flags & STP_MASK) >>> STP_SHIFT;
-    const remaining = this.match(book, side, price, qty, id, account, accountIdx, stp);
+    const remaining = this.match(book, side, price, qty, id, account, accountIdx, stp, orders.entry[slot]);
     if (remaining === 0 || this.takerCancelled) {
       if (this.takerCancelled) this.kill(slot, book, STATUS_CANCELLED, CancelReason.SELF_TRADE);
       else this.kill(slot, book, STATUS_FILLED, null);
@@ -746,10 +748,10 @@ export class Engine {
     takerAccount: string,
     takerAccountIdx: number,
     stp: number,
+    takerEntry: number,
   ): number {
     this.takerCancelled = false;
     const ids = this.orderIds;
-    const takerEntry = ids.find(takerId);
     const opposite = book.sides[side ^ 1];
     const levels = this.levels;
     const orders = this.orders;
@@ -809,7 +811,7 @@ export class Engine {
           makerRemaining + hidden,
           remaining,
         );
-        ids.fill(ids.find(makerId), tradeQty, this.seq);
+        ids.fill(orders.entry[maker], tradeQty, this.seq);
         ids.fill(takerEntry, tradeQty, this.seq);
         if ((orders.flags[maker] & FLAG_OCO) !== 0) this.dropOcoStop(maker, book);
         if (makerRemaining !== 0) {
@@ -905,7 +907,7 @@ export class Engine {
   /** An order died (already unlinked): its id's entry says how, then its slot is released. */
   private kill(slot: number, book: Book, status: number, reason: string | null): void {
     if ((this.orders.flags[slot] & FLAG_OCO) !== 0) this.dropOcoStop(slot, book);
-    this.ended(this.orders.ids[slot] as OrderId, status, reason);
+    this.orderIds.close(this.orders.entry[slot], status, reason, this.seq);
     this.release(slot, book);
   }
 

@@ -273,6 +273,11 @@ export function decodeSnapshot(bytes: Uint8Array, verify: boolean): Engine {
     else corrupt(`bad or repeated id in slot ${slot}`);
   }
   restoreOrderTypes(engine, header);
+  // Each resting order's id entry (derived: the entry answering for its id, its own while live).
+  for (let slot = 0; slot < orders.highWater; slot++) {
+    const id = orders.ids[slot];
+    orders.entry[slot] = id === null || id === undefined ? -1 : engine.orderIds.find(id);
+  }
   if (verify) {
     try {
       checkInvariants(engine);
