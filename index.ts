@@ -42,6 +42,8 @@ export {
   type OcoOrderCommand,
   type OrderId,
   type OrderType,
+  type OrderStatus,
+  type OrderStatusView,
   type OrderView,
   type RejectedEvent,
   type ResolvedInstrument,

@@ -289,7 +289,8 @@ export class ReplicatedExchange {
     decoder.decode(record, seq);
     const command = decoder.command;
     const time = command.time;
-    const events = this.engine.applyParsed(command);
+    // The stream seq numbers the command: originalSeq and a window by commands agree on every member.
+    const events = this.engine.applyParsed(command, seq);
     this.applied_seq = seq;
     this.counters.applied++;
     if (decoder.memberId === this.memberId) {
