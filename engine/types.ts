@@ -197,7 +197,9 @@ export interface RejectedEvent {
  * - PRICE_NOT_ON_TICK: `tickSize`;
  * - PRICE_OUT_OF_RANGE: `minPrice`, `maxPrice`;
  * - QTY_NOT_ON_LOT: `lotSize`;
- * - QTY_OUT_OF_RANGE: `lotSize`, `maxQty`.
+ * - QTY_OUT_OF_RANGE: `lotSize`, `maxQty`;
+ * - DUPLICATE_ID, DUPLICATE_ORDER_ID: `originalSeq`, the seq of the `new` that created the id
+ *   (and `symbol` is that order's instrument).
  * Owner mismatches (NOT_OWNER) carry none on purpose: naming the owner would tell one account
  * another's orders.
  */
@@ -208,6 +210,7 @@ export interface RejectDetail {
   minPrice?: number;
   maxPrice?: number;
   maxQty?: number;
+  originalSeq?: number;
 }
 
 export interface TradeEvent {
@@ -303,6 +306,45 @@ export interface EngineOptions {
    * answers TOO_LATE_TO_CANCEL instead of UNKNOWN_ORDER (default 16,384; 0 remembers none).
    */
   deadIdsPerInstrumentMax?: number;
+  /**
+   * Order ids each instrument remembers (SEMANTICS.md "Order ids"): a `new` reusing one is
+   * rejected DUPLICATE_ID / DUPLICATE_ORDER_ID. Default 16,384; 0 remembers none. The current name
+   * of `deadIdsPerInstrumentMax` (give one of the two).
+   */
+  idsRememberedPerInstrumentMax?: number;
+  /** An id is remembered for this many commands (seqs) after the one that created it; 0 (default): no bound by commands. */
+  idRetentionCommands?: number;
+  /** An id is remembered while a command's `time` is less than this many ms after its creation; 0 (default): no bound by time. */
+  idRetentionMs?: number;
+  /**
+   * An instrument's memory is full and a new id arrives: 'forget-oldest' (default: the oldest
+   * entry is forgotten, the guarantee shrinks to the cap) or 'reject' (the new order is rejected
+   * ID_MEMORY_FULL until the window frees room; needs idRetentionCommands or idRetentionMs).
+   */
+  idsRememberedFull?: 'forget-oldest' | 'reject';
+}
+
+/**
+ * Where an order stands (`orderStatus`): live (`resting`, `partially_filled`, `pending` for a stop
+ * not yet triggered) or ended (`filled`, `cancelled`, `expired`, `rejected`).
+ */
+export type OrderStatus = 'resting' | 'partially_filled' | 'pending' | 'filled' | 'cancelled' | 'expired' | 'rejected';
+
+/** What the engine remembers of an order id: a live order, or a dead one inside the retention window. */
+export interface OrderStatusView {
+  id: OrderId;
+  symbol: string;
+  status: OrderStatus;
+  /** Quantity traded so far. */
+  filledQty: number;
+  /** Open quantity (hidden reserve included); 0 once the order ended. */
+  remainingQty: number;
+  /** Seq of the `new` that created the order (null for a live order restored from a snapshot older than this field). */
+  createdSeq: number | null;
+  /** Seq of the last command that changed it: created, traded, modified, triggered, ended. */
+  lastSeq: number | null;
+  /** `cancelled`: the CancelReason; `rejected`: the RejectCode. */
+  reason?: string;
 }
 
 /** Aggregated book levels, best first: [price, total open qty]. */

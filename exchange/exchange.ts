@@ -17,6 +17,7 @@ import {
   type L3Book,
   type Top,
   type OrderId,
+  type OrderStatusView,
   type OrderView,
   ParsedCommand,
   parseCommand,
@@ -29,6 +30,8 @@ import { WalOverloadError, type AppendResult, type WriteAheadLog } from '../wal/
 import { Checkpointer, type AcknowledgedState } from './checkpointing.js';
 import type { DirLock } from './dir-lock.js';
 import { EventStream, type ExchangeEvent } from './event-stream.js';
+import { Feed, type EventsOptions, type FeedStream } from './feed.js';
+import { FeedRetention } from './feed-retention.js';
 import { Fifo } from './fifo.js';
 import { abandon, openState } from './open.js';
 import { resolveExchangeOptions, type ExchangeOptions, type ResolvedExchangeOptions } from './options.js';
@@ -62,7 +65,9 @@ export class Exchange {
   private logged: number;
   private readonly pending = new Fifo<Pending>();
   private readonly waiting = new Fifo<Waiting>();
-  private readonly streams = new Set<EventStream>();
+  private readonly streams = new Set<EventStream | FeedStream>();
+  /** Seq of the last record recovery applied: its events count as published (the live point's floor). */
+  private readonly startSeq: number;
   private readonly digest: EventDigest;
   /** Commands acknowledged since the log began. */
   private commands: number;
@@ -89,7 +94,9 @@ export class Exchange {
     start: { seq: number; commands: number; digest: string },
     private readonly recovery: RecoveryStats,
     private readonly lock: DirLock | null,
+    private readonly feed: Feed,
   ) {
+    this.startSeq = start.seq;
     this.followsRecords = checkpointer.followsRecords;
     // A memory log keeps nothing: encode only if the backup thread needs the records.
     this.logsRecords = wal.durability !== 'memory' || this.followsRecords;
@@ -139,10 +146,31 @@ export class Exchange {
       view,
     };
     let early: Error | null = null;
-    const checkpointer = Checkpointer.create(resolved, wal, opened.store, start, acknowledged, {
-      fail: (error) => (exchange === null ? (early ??= error) : exchange.fail(error)),
-      room: () => exchange?.admitWaiting(),
+    const retention = FeedRetention.from({
+      commands: resolved.feedRetentionCommands,
+      bytes: resolved.feedRetentionBytes,
+      ms: resolved.feedRetentionMs,
     });
+    try {
+      // Bytes and age retention need the sizes and times of the records already logged.
+      retention?.scan(wal, view.instruments.map((spec) => spec.symbol));
+    } catch (error) {
+      await abandon(opened);
+      throw error;
+    }
+    const feed = new Feed(wal, opened.store, engineOptions, retention, resolved.checkpointsKept, resolved.maxPending);
+    const checkpointer = Checkpointer.create(
+      resolved,
+      wal,
+      opened.store,
+      start,
+      acknowledged,
+      {
+        fail: (error) => (exchange === null ? (early ??= error) : exchange.fail(error)),
+        room: () => exchange?.admitWaiting(),
+      },
+      feed,
+    );
     const snapshot = view.liveOrders > 0 ? view.snapshot() : null;
     const [shards, backup] = await Promise.allSettled([
       Shards.start(resolved.workers, engineOptions, view, snapshot, resolved.batchMax),
@@ -155,7 +183,7 @@ export class Exchange {
       await abandon(opened);
       throw failed;
     }
-    exchange = new Exchange(resolved, wal, view, shards.value, checkpointer, opened.seqReservation, start, recovered.stats, opened.lock);
+    exchange = new Exchange(resolved, wal, view, shards.value, checkpointer, opened.seqReservation, start, recovered.stats, opened.lock, feed);
     return exchange;
   }
 
@@ -276,9 +304,11 @@ export class Exchange {
     const p = this.parsed;
     const reason = parseCommand(command, this.instrumentIndex, this.specs, p, false);
     if (reason !== null) return this.refuse(p.op, p.id, reason);
-    const shard = this.shards.route(p);
+    // Time stamped and seq known before routing: the router decides duplicates as the engine will.
+    this.stampTime(p);
+    const shard = this.shards.route(p, this.wal.lastSeq + 1);
     if (shard === ROUTE_REFUSED) return this.refuse(p.op, p.id, this.shards.refusal);
-    const record = this.normalize(p);
+    const record = toCommand(p);
     let seq: number;
     try {
       const next = this.wal.lastSeq + 1;
@@ -288,6 +318,7 @@ export class Exchange {
       // The record carries its seq; the log numbers records lastSeq + 1 (replay checks both).
       if (seq !== next) throw new Error(`assertion: the log numbered record ${next} as ${seq}`);
       if (this.followsRecords) this.checkpointer.recorded(seq, bytes);
+      this.feed.retention?.note(seq, bytes.length, p.time);
     } catch (error) {
       // Overload is back-pressure on this one record; anything else (a full disk or map, an
       // I/O error) means the log cannot take more: fail closed.
@@ -302,12 +333,11 @@ export class Exchange {
     return entry;
   }
 
-  /** The logged form: only known fields, defaults made explicit, time stamped here. */
-  private normalize(p: ParsedCommand): Command {
+  /** The command's time: the wall clock, never going back (the logged form is `toCommand(p)`). */
+  private stampTime(p: ParsedCommand): void {
     const now = Date.now();
     p.time = now > this.lastTimeMs ? now : this.lastTimeMs;
     this.lastTimeMs = p.time;
-    return toCommand(p);
   }
 
   private scheduleFlush(): void {
@@ -389,7 +419,7 @@ export class Exchange {
     if (last !== undefined && last.type === 'rejected') this.addRejectDetail(last, entry.record);
     // The view applies acknowledged commands as they are released: queries never show an
     // outcome a crash could erase, and never stall to catch up.
-    this.view.execute(entry.record, NULL_SINK);
+    this.view.execute(entry.record, NULL_SINK, seq);
     const time = entry.record.time;
     if (this.streams.size > 0) {
       for (let i = 0; i < events.length; i++) {
@@ -407,6 +437,11 @@ export class Exchange {
    * Engine.apply does.
    */
   private addRejectDetail(event: RejectedEvent, record: Command): void {
+    if (event.reason === RejectCode.DUPLICATE_ID || event.reason === RejectCode.DUPLICATE_ORDER_ID) {
+      const original = this.view.orderStatus(record.id);
+      if (original?.createdSeq != null) event.detail = { symbol: original.symbol, originalSeq: original.createdSeq };
+      return;
+    }
     const symbol = record.op === 'new' ? record.symbol : this.view.order(record.id)?.symbol;
     const index = symbol === undefined ? undefined : this.instrumentIndex.get(symbol);
     const detail = index === undefined ? undefined : rejectDetail(event.reason, this.specs[index]);
@@ -422,6 +457,7 @@ export class Exchange {
       const bytes = this.logsRecords ? this.encoder.encodeMark(next, mark) : NO_RECORD;
       const seq = this.watchAppend(this.wal.append(bytes));
       if (this.followsRecords) this.checkpointer.recorded(seq, bytes);
+      this.feed.retention?.note(seq, bytes.length, this.lastTimeMs);
       this.counters.marks++;
       this.checkpointer.marked(seq, mark);
       this.scheduleFlush();
@@ -498,6 +534,17 @@ export class Exchange {
     return this.view.l3(symbol, levels);
   }
 
+  /**
+   * Where order `id` stands, for a client that lost its acknowledgement: a live order (`resting`,
+   * `partially_filled`, `pending`), or one that ended or was rejected while its id is remembered
+   * (`filled`, `cancelled`, `expired`, `rejected`), with filled and remaining quantity, the seq that
+   * created it and the seq of its last change (SEMANTICS.md "Order ids"). Acknowledged state only;
+   * undefined for an id never seen or forgotten.
+   */
+  orderStatus(id: OrderId): OrderStatusView | undefined {
+    return this.view.orderStatus(id);
+  }
+
   order(id: OrderId): OrderView | undefined {
     return this.view.order(id);
   }
@@ -506,12 +553,30 @@ export class Exchange {
     return this.view.stateHash();
   }
 
-  /** Every acknowledged event, in sequence order, from now until close. */
-  events(): AsyncIterableIterator<ExchangeEvent> {
-    const stream = new EventStream(this.options.eventsBacklogMax, (s) => this.streams.delete(s));
-    if (this.closing !== null || this.failure !== null) stream.end();
-    else this.streams.add(stream);
+  /**
+   * Every acknowledged event, in sequence order, until close: from now, or with `fromSeq` from that
+   * seq on — events the exchange still retains are regenerated exactly from a checkpoint and the
+   * log (the same objects, `seq` and `time` a live subscriber got), then the subscription goes on
+   * live with no gap and no duplicate. A drop-copy consumer resumes with its last seq + 1. Throws
+   * FeedError (`code` FEED_SEQ_NOT_RETAINED, naming `oldestSeq`) for a seq no longer retained.
+   */
+  events(options: EventsOptions = {}): AsyncIterableIterator<ExchangeEvent> {
+    const fromSeq = (options as EventsOptions | null)?.fromSeq;
+    const closed = this.closing !== null || this.failure !== null;
+    if (fromSeq === undefined || closed) {
+      const stream = new EventStream(this.options.eventsBacklogMax, (s) => this.streams.delete(s));
+      if (closed) stream.end();
+      else this.streams.add(stream);
+      return stream;
+    }
+    const stream = this.feed.subscribe(fromSeq, this.livePoint, this.options.eventsBacklogMax, (s) => this.streams.delete(s));
+    this.streams.add(stream);
     return stream;
+  }
+
+  /** Every command up to here has been published to subscribers, none after it. */
+  private get livePoint(): number {
+    return Math.max(this.lastCommandSeq, this.startSeq);
   }
 
   stats(): ExchangeStats {
@@ -528,6 +593,7 @@ export class Exchange {
       ...this.counters,
       checkpoints: { ...this.checkpointer.figures },
       backup: { appliedSeq: this.checkpointer.appliedSeq, running: this.checkpointer.running },
+      feed: { oldestSeq: this.feed.oldestSeq(this.livePoint), catchingUp: this.feed.catchingUp },
       recovery: this.recovery,
       failed: this.failure?.message ?? null,
     };

@@ -45,10 +45,12 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
     throw new ExchangeOptionsError(`maxPending must be below ${DIGEST_RING_SIZE / 2}`);
   }
   // Bad instruments fail before anything touches the directory.
-  if (resolved.instruments !== null) new Engine({ instruments: resolved.instruments, maxOrders: resolved.maxOrders });
+  if (resolved.instruments !== null) new Engine({ instruments: resolved.instruments, maxOrders: resolved.maxOrders, ...resolved.ids });
+  else if (Object.keys(resolved.ids).length > 0) new Engine({ instruments: [{ symbol: 'CHECK', tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 1 }], ...resolved.ids });
   const memory = resolved.durability === 'memory';
   let instruments: InstrumentSpec[];
   let maxOrders = resolved.maxOrders;
+  let ids = resolved.ids;
   let lock: DirLock | null = null;
   if (resolved.dir !== null) {
     mkdirSync(resolved.dir, { recursive: true });
@@ -60,9 +62,10 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
       if (resolved.instruments === null) throw new ExchangeOptionsError('instruments are required');
       instruments = resolved.instruments;
     } else {
-      const config = settleConfig(resolved.dir, resolved.instruments, resolved.maxOrders, !memory);
+      const config = settleConfig(resolved.dir, resolved.instruments, resolved.maxOrders, !memory, resolved.ids);
       instruments = config.instruments;
       maxOrders = config.maxOrders;
+      ids = config.ids ?? {};
       // Inside the guarded block: a failure here (a read-only disk) must release the lock too.
       store = new CheckpointStore(join(resolved.dir, 'checkpoints'));
     }
@@ -70,7 +73,7 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
     lock?.release();
     throw error;
   }
-  const engineOptions: EngineOptions = { instruments, maxOrders };
+  const engineOptions: EngineOptions = { instruments, maxOrders, ...ids };
 
   let wal: WriteAheadLog<Uint8Array>;
   let recovered: Recovered;

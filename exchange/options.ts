@@ -35,6 +35,18 @@ export interface ExchangeOptions {
   workers?: number;
   /** Live orders across all instruments (engine limit). */
   ordersMax?: number;
+  /**
+   * Order ids remembered per instrument (engine option, SEMANTICS.md "Order ids"): a retried `new`
+   * with the id of an order the venue remembers is rejected DUPLICATE_ID / DUPLICATE_ORDER_ID with
+   * the original seq, never executed twice. Like ordersMax, pinned by a new data directory.
+   */
+  idsRememberedPerInstrumentMax?: number;
+  /** Commands (seqs) an id stays remembered after its `new`; 0 (default): no bound by commands. */
+  idRetentionCommands?: number;
+  /** Milliseconds of command time an id stays remembered after its `new`; 0 (default): no bound by time. */
+  idRetentionMs?: number;
+  /** A full memory: 'forget-oldest' (default) or 'reject' (ID_MEMORY_FULL; needs a window). */
+  idsRememberedFull?: 'forget-oldest' | 'reject';
   /** @deprecated Alias of `ordersMax`. */
   maxOrders?: number;
   /** Commands accepted but not yet acknowledged; the bounded queue in front of matching. */
@@ -67,6 +79,17 @@ export interface ExchangeOptions {
   eventsBacklogMax?: number;
   /** LMDB map size of the write-ahead log. */
   walMapSizeBytes?: number;
+  /**
+   * `events({ fromSeq })` retention: the newest this-many sequence numbers stay re-readable (0, the
+   * default: not bounded by count). With several feedRetention* bounds the shortest window wins;
+   * retention starts at a checkpoint, so up to one checkpoint interval more is kept; the log is
+   * never kept less far back than recovery's `checkpointsKept` checkpoints need.
+   */
+  feedRetentionCommands?: number;
+  /** `events({ fromSeq })` retention: the newest log records totalling this many bytes stay re-readable (0: not bounded by size). */
+  feedRetentionBytes?: number;
+  /** `events({ fromSeq })` retention: records stamped within this many ms of now stay re-readable (0: not bounded by age). */
+  feedRetentionMs?: number;
   /** Called with recovery and backup warnings (default: process.emitWarning). */
   onWarning?: (message: string) => void;
 }
@@ -89,6 +112,11 @@ export const EXCHANGE_DEFAULTS = Object.freeze({
   checkpointsKept: 3,
   eventsBacklogMax: 1_000_000,
   walMapSizeBytes: 64 * 1024 ** 3,
+  // No feed retention bound: events({ fromSeq }) reaches back as far as recovery keeps the log
+  // (the oldest of `checkpointsKept` checkpoints), as before the feed could be resumed.
+  feedRetentionCommands: 0,
+  feedRetentionBytes: 0,
+  feedRetentionMs: 0,
 });
 
 export const WORKERS_MAX = 64;
@@ -108,6 +136,10 @@ export const EXCHANGE_LIMITS = Object.freeze({
   checkpointsKept: { min: 1, max: 100 },
   eventsBacklogMax: { min: 1, max: 2 ** 30 },
   walMapSizeBytes: { min: 1024 * 1024, max: 2 ** 44 },
+  // 0 = not bounded by this measure. Bytes and age reach back at most 2^30 records (feed-retention.ts).
+  feedRetentionCommands: { min: 0, max: 2 ** 40 },
+  feedRetentionBytes: { min: 0, max: 2 ** 50 },
+  feedRetentionMs: { min: 0, max: 2 ** 40 },
 });
 
 type NumericOption = keyof typeof EXCHANGE_LIMITS;
@@ -121,7 +153,9 @@ export const EXCHANGE_ALIASES = Object.freeze({
   checkpointEvery: 'checkpointEveryCommands',
 } satisfies Record<string, NumericOption>);
 
-const OPTION_NAMES: readonly string[] = ['dir', 'instruments', ...Object.keys(EXCHANGE_DEFAULTS), 'onWarning'];
+/** The id-memory options, passed to the engine, which validates them (engine/config.ts). */
+export const ID_OPTION_NAMES = ['idsRememberedPerInstrumentMax', 'idRetentionCommands', 'idRetentionMs', 'idsRememberedFull'] as const;
+const OPTION_NAMES: readonly string[] = ['dir', 'instruments', ...Object.keys(EXCHANGE_DEFAULTS), ...ID_OPTION_NAMES, 'onWarning'];
 const KNOWN_NAMES: readonly string[] = [...OPTION_NAMES, ...Object.keys(EXCHANGE_ALIASES)];
 const DURABILITIES: readonly Durability[] = ['sync', 'async', 'memory'];
 
@@ -142,8 +176,15 @@ export interface ResolvedExchangeOptions {
   checkpointsKept: number;
   eventsBacklogMax: number;
   walMapSizeBytes: number;
+  feedRetentionCommands: number;
+  feedRetentionBytes: number;
+  feedRetentionMs: number;
+  /** The id-memory options given (only those given; the engine fills and checks them). */
+  ids: IdOptions;
   onWarning: (message: string) => void;
 }
+
+export type IdOptions = Partial<Pick<ExchangeOptions, (typeof ID_OPTION_NAMES)[number]>>;
 
 export class ExchangeOptionsError extends Error {
   override readonly name = 'ExchangeOptionsError';
@@ -236,6 +277,10 @@ export function resolveExchangeOptions(options: ExchangeOptions): ResolvedExchan
     checkpointsKept: integer('checkpointsKept'),
     eventsBacklogMax: integer('eventsBacklogMax'),
     walMapSizeBytes: integer('walMapSizeBytes'),
+    feedRetentionCommands: integer('feedRetentionCommands'),
+    feedRetentionBytes: integer('feedRetentionBytes'),
+    feedRetentionMs: integer('feedRetentionMs'),
+    ids: Object.fromEntries(ID_OPTION_NAMES.filter((name) => given[name] !== undefined).map((name) => [name, given[name]])) as IdOptions,
     onWarning: onWarning as (message: string) => void,
   };
 }

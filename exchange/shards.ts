@@ -49,7 +49,7 @@ export interface ShardListener {
 export class Shards {
   private readonly shardOfInstrument: Int32Array;
   private readonly queues: ShardQueue[];
-  private readonly router: Router | null;
+  private readonly router: Router;
   /** Symbol → instrument index (the router remembers where an id lives and dies). */
   private readonly instrumentIndex: ReadonlyMap<string, number>;
   private listener: ShardListener | null = null;
@@ -66,13 +66,18 @@ export class Shards {
     this.shardOfInstrument = Int32Array.from({ length: instruments }, (_, index) => index % hosts.length);
     this.queues = hosts.map(() => ({ records: [], entries: [], inFlight: 0, batches: 0, commands: 0, busyMs: 0 }));
     this.instrumentIndex = recovered.instrumentIndex;
-    this.router = hosts.length > 1 ? new Router(this.shardOfInstrument, recovered.options.deadIdsPerInstrumentMax) : null;
-    // Recovered orders are live on the worker that owns their instrument; recovered dead ids died there.
-    const router = this.router;
-    if (router !== null) {
-      recovered.forEachDeadId((id, instrument) => router.recoveredDead(id, instrument));
-      recovered.forEachLiveOrder((id, instrument) => router.routed('new', id, this.shardOfInstrument[instrument], 0, instrument));
-    }
+    const o = recovered.options;
+    // With one worker too: the same rule decides what is refused before the log (router.ts).
+    const router = new Router(this.shardOfInstrument, {
+      perInstrumentMax: o.deadIdsPerInstrumentMax,
+      retentionCommands: o.idRetentionCommands,
+      retentionMs: o.idRetentionMs,
+      full: o.idsRememberedFull,
+    });
+    this.router = router;
+    // The recovered rings, and recovered orders live on the worker that owns their instrument.
+    recovered.forEachRememberedId((id, instrument, seq, time, indexed) => router.recoveredId(id, instrument, seq, time, indexed));
+    recovered.forEachLiveOrder((id, instrument) => router.recoveredLive(id, this.shardOfInstrument[instrument]));
   }
 
   /** Starts min(workers, instruments) matching workers from the recovered state. */
@@ -101,18 +106,19 @@ export class Shards {
   refusal: RejectCode = RejectCode.DUPLICATE_ORDER_ID;
 
   /**
-   * The worker for a validated command, or ROUTE_REFUSED (reason in `refusal`) when it must be
-   * refused before the log: a new id that may be live on another worker, or (maxOrders is one
-   * limit across all workers, each of which sees only its own orders) a resting order past the
-   * router's conservative count. Changes nothing: `enqueue` records the route.
+   * The worker for a validated command that will be logged at `seq` (its time stamped in `p`), or
+   * ROUTE_REFUSED (reason in `refusal`) when it must be refused before the log: a new id whose
+   * remembered entry left its window while its order may still be live, or (maxOrders is one
+   * limit across all workers, each of which sees only its own orders) an order that can stay live
+   * past the router's upper bound of live orders (an OCO counts twice, as in the engine). Same
+   * rule for any number of workers. Changes nothing: `enqueue` records the route.
    */
-  route(p: ParsedCommand): number {
+  route(p: ParsedCommand, seq: number): number {
     const op = p.op!;
     const shard = op === 'new' ? this.shardOfInstrument[p.instrument] : 0;
     const router = this.router;
-    if (router === null) return shard;
     const id = p.id as OrderId;
-    const routed = router.decide(op, id, shard);
+    const routed = router.decide(op, id, shard, seq, p.time);
     if (routed === ROUTE_DUPLICATE) {
       this.refusal = RejectCode.DUPLICATE_ORDER_ID;
       return ROUTE_REFUSED;
@@ -123,7 +129,7 @@ export class Shards {
       p.orderType === 'stop_market' ||
       p.orderType === 'oco' ||
       (p.orderType === 'limit' && (p.tif === TIF_GTC || p.tif === TIF_GTT));
-    if (op === 'new' && canStay && !router.has(id) && router.size >= this.maxOrders) {
+    if (op === 'new' && canStay && !router.has(id) && router.size + (p.orderType === 'oco' ? 1 : 0) >= this.maxOrders) {
       this.refusal = RejectCode.ORDER_CAPACITY;
       return ROUTE_REFUSED;
     }
@@ -133,7 +139,7 @@ export class Shards {
   /** Queues a logged command for `shard` (as returned by `route`). */
   enqueue(shard: number, entry: Pending): void {
     const record = entry.record;
-    this.router?.routed(record.op, record.id, shard, entry.seq, record.op === 'new' ? (this.instrumentIndex.get(record.symbol) ?? -1) : -1);
+    this.router.routed(record.op, record.id, shard, entry.seq, record.time, record.op === 'new' ? (this.instrumentIndex.get(record.symbol) ?? -1) : -1);
     const queue = this.queues[shard];
     queue.records.push(entry.record);
     queue.entries.push(entry);
@@ -159,7 +165,9 @@ export class Shards {
         queue.entries = queue.entries.slice(take);
       }
       queue.inFlight++;
-      const { encoded, result } = this.hosts[s].batch(records);
+      const seqs = new Float64Array(entries.length);
+      for (let i = 0; i < entries.length; i++) seqs[i] = entries[i].seq;
+      const { encoded, result } = this.hosts[s].batch(records, seqs);
       this.listener?.onSent?.(s, entries, encoded);
       result.then(
         (outcome) => this.onBatch(s, entries, outcome),
@@ -180,7 +188,7 @@ export class Shards {
       const entry = entries[i];
       const events = outcome.events[i];
       entry.events = events;
-      if (router !== null) routeOutcome(router, entry, events, outcome.live[i] === 1);
+      routeOutcome(router, entry, events, outcome.live[i] === 1);
     }
     this.sendBatches(s);
     this.listener?.onMatched();

@@ -9,7 +9,8 @@ import { ACME, MULTI, Scope } from './fixtures/common.js';
 
 const KNOWN =
   'dir, instruments, durability, workers, ordersMax, pendingMax, onFull, waitingMax, batchMax, markEveryCommands, checkpointMode, ' +
-  'checkpointEveryCommands, checkpointIntervalMs, checkpointsKept, eventsBacklogMax, walMapSizeBytes, onWarning';
+  'checkpointEveryCommands, checkpointIntervalMs, checkpointsKept, eventsBacklogMax, walMapSizeBytes, feedRetentionCommands, ' +
+  'feedRetentionBytes, feedRetentionMs, idsRememberedPerInstrumentMax, idRetentionCommands, idRetentionMs, idsRememberedFull, onWarning';
 
 const REJECTED: Array<[string, Record<string, unknown>, string]> = [
   ['an unknown key (a typo)', { checkpointEvry: 10 }, `unknown option 'checkpointEvry' (known: ${KNOWN})`],
@@ -42,6 +43,10 @@ const REJECTED: Array<[string, Record<string, unknown>, string]> = [
   ['checkpointsKept (101)', { checkpointsKept: 101 }, 'options.checkpointsKept must be an integer from 1 to 100 (got 101)'],
   ['eventsBacklogMax', { eventsBacklogMax: 0 }, 'options.eventsBacklogMax must be an integer from 1 to 1073741824 (got 0)'],
   ['walMapSizeBytes', { walMapSizeBytes: 1024 }, 'options.walMapSizeBytes must be an integer from 1048576 to 17592186044416 (got 1024)'],
+  ['feedRetentionCommands (-1)', { feedRetentionCommands: -1 }, 'options.feedRetentionCommands must be an integer from 0 to 1099511627776 (got -1)'],
+  ['feedRetentionCommands (1.5)', { feedRetentionCommands: 1.5 }, 'options.feedRetentionCommands must be an integer from 0 to 1099511627776 (got 1.5)'],
+  ['feedRetentionBytes', { feedRetentionBytes: 2 ** 50 + 1 }, 'options.feedRetentionBytes must be an integer from 0 to 1125899906842624 (got 1125899906842625)'],
+  ['feedRetentionMs', { feedRetentionMs: '1d' }, "options.feedRetentionMs must be an integer from 0 to 1099511627776 (got '1d')"],
   ['an alias and its name disagreeing', { maxOrders: 10, ordersMax: 20 }, 'options.maxOrders is the earlier name of options.ordersMax; give one (got 10 and 20)'],
 ];
 
