@@ -76,14 +76,25 @@ export class LmdbStore {
     this.file = join(path, 'data.mdb');
     // overlappingSync (lmdb-js default off Windows) keeps the integrity of the file across
     // power loss while letting the flush run after the commit; `sync` mode waits for it.
-    this.root = open<Buffer, string>({
+    // safeRestore in `sync` mode: never trust a meta page whose pages were not flushed, even on
+    // the boot that wrote it (lmdb-js trusts it then: right after a kill -9, whose page cache
+    // holds every page, wrong after a write-back error dropped dirty pages or when a disk image
+    // is reopened on the same boot). `sync` acknowledges only flushed transactions, so the
+    // rollback to the last flushed one never loses an acknowledged record; checkpoints hold
+    // only acknowledged (flushed) records, so it never leaves the log behind one either. Not in
+    // `async` mode, which acknowledges at commit: there a kill -9 must keep what the page cache has.
+    // It only changes which meta is picked at open (mdb.c: mdb_pick_meta): no cost per commit.
+    // `safeRestore` is honoured by lmdb-js (open.js: MDB_SAFE_RESTORE) but missing from its typings.
+    const options: Parameters<typeof open<Buffer, string>>[0] & { safeRestore: boolean } = {
       path,
       mapSize: map_bytes,
       maxDbs: segments_max + EXTRA_DBS,
       encoding: 'binary',
       overlappingSync: true,
       noMetaSync: !meta_sync,
-    });
+      safeRestore: meta_sync,
+    };
+    this.root = open<Buffer, string>(options);
     this.meta = this.root.openDB<Buffer, string>({ name: META_DB_NAME, encoding: 'binary' });
     const stats = this.root.getStats() as { pageSize?: number };
     this.page_bytes = typeof stats.pageSize === 'number' ? stats.pageSize : 4096;
@@ -97,8 +108,8 @@ export class LmdbStore {
    * corrupt the file; a killed process loses nothing (the OS has every write).
    */
   static open(path: string, map_bytes: number, segments_max: number, meta_sync: boolean): LmdbStore {
-    // Before LMDB maps it: a file its meta pages do not describe is refused, not a SIGBUS.
-    checkLmdbFile(path);
+    // Before LMDB maps it: a file the meta it will use does not describe is refused, not a signal.
+    checkLmdbFile(path, { safeRestore: meta_sync });
     createLmdbDirOutOfProcess(path, segments_max + EXTRA_DBS);
     try {
       return new LmdbStore(path, map_bytes, segments_max, meta_sync);

@@ -32,7 +32,8 @@ try {
     reports.push(r);
     console.log(
       `seed ${seed}: ${r.images} images at ${r.crashPoints} of ${r.fsyncs} fsyncs: exact ${r.exact}, refused ${r.refused} (${r.refusedWithAcks} after an acknowledgement), wrong ${r.wrong}, ` +
-        `crashes ${r.crash}, hangs ${r.hang}; trace rebuilds the directory: ${r.rebuildMatches}; ms ${JSON.stringify(r.ms)}`,
+        `crashes ${r.crash}, hangs ${r.hang}; trace rebuilds the directory: ${r.rebuildMatches}; ` +
+        `images whose same-boot (unflushed) meta names lost pages: ${r.sameBootUnsound}; ms ${JSON.stringify(r.ms)}`,
     );
     for (const note of r.notes) console.log(`  ${note}`);
     for (const where of r.refusedAt) console.log(`  refused: image ${where}`);
@@ -43,7 +44,7 @@ try {
 const sum = (k: 'images' | 'exact' | 'refused' | 'refusedWithAcks' | 'wrong' | 'crash' | 'hang'): number => reports.reduce((s, r) => s + r[k], 0);
 console.log(
   `\ncrash images: seeds ${reports.length}, images ${sum('images')}, exact ${sum('exact')}, clean refusals ${sum('refused')} (${sum('refusedWithAcks')} after an acknowledgement), silent wrong ${sum('wrong')}, ` +
-    `crashes ${sum('crash')}, hangs ${sum('hang')}; traces that did not rebuild their directory ${reports.filter((r) => !r.rebuildMatches).length}; ` +
+    `crashes ${sum('crash')}, hangs ${sum('hang')}; images whose same-boot meta names lost pages ${reports.reduce((s, r) => s + r.sameBootUnsound, 0)}; traces that did not rebuild their directory ${reports.filter((r) => !r.rebuildMatches).length}; ` +
     `${((performance.now() - t0) / 1000).toFixed(0)} s, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
 );
 if (sum('wrong') + sum('crash') + sum('hang') > 0 || reports.some((r) => !r.rebuildMatches)) process.exitCode = 1;
