@@ -3,8 +3,9 @@
 // seeded sample: --points), the images a weak persistence model allows (all unsynced operations
 // dropped, all kept, and --mixes seeded mixes), each reopened in a child and compared with the
 // journal of acknowledgements and a reference engine. Prints the counts the README's reliability
-// section quotes. Usage: npm run bench:crash-images -- [--seeds N] [--from S] [--commands N] [--points N] [--mixes N] [--diagnose]
-// (--points 0: every fsync; --diagnose: no reopen, only which meta LMDB would use in each image and
+// section quotes. Usage: npm run bench:crash-images -- [--seeds N] [--from S] [--commands N] [--points N] [--mixes N] [--torn N] [--diagnose]
+// (--torn N: N more mixes per point whose kept unsynced writes are torn at 512-byte sectors, default 1;
+// --points 0: every fsync; --diagnose: no reopen, only which meta LMDB would use in each image and
 // whether its pages survived, with and without safeRestore: fast, so many more seeds)
 
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -25,6 +26,7 @@ const from = arg('from', 1);
 const commands = arg('commands', 400);
 const points = arg('points', 30);
 const mixes = arg('mixes', 2);
+const torn = arg('torn', 1);
 // --diagnose: build the images and check which meta LMDB would use in each, without reopening them.
 const recover = !process.argv.includes('--diagnose');
 const base = mkdtempSync(join(tmpdir(), 'matchlog-bench-crash-images-'));
@@ -32,12 +34,12 @@ const reports: CrashImageReport[] = [];
 const t0 = performance.now();
 try {
   for (let seed = from; seed < from + seeds; seed++) {
-    const r = await runCrashImages({ seed, commands, checkpointEvery: 50, crashPointsMax: points === 0 ? Infinity : points, mixes, recover }, base);
+    const r = await runCrashImages({ seed, commands, checkpointEvery: 50, crashPointsMax: points === 0 ? Infinity : points, mixes, torn, recover }, base);
     reports.push(r);
     console.log(
       `seed ${seed}: ${r.images} images at ${r.crashPoints} of ${r.fsyncs} fsyncs: exact ${r.exact}, refused ${r.refused} (${r.refusedWithAcks} after an acknowledgement), wrong ${r.wrong}, ` +
         `crashes ${r.crash}, hangs ${r.hang}; trace rebuilds the directory: ${r.rebuildMatches}; ` +
-        `images whose same-boot (unflushed) meta names lost pages: ${r.sameBootUnsound}, whose safeRestore meta does: ${r.safeUnsound}; ms ${JSON.stringify(r.ms)}`,
+        `torn-write images ${r.tornImages} (exact ${r.tornExact}); images whose same-boot (unflushed) meta names lost pages: ${r.sameBootUnsound}, whose safeRestore meta does: ${r.safeUnsound}; ms ${JSON.stringify(r.ms)}`,
     );
     for (const note of r.notes) console.log(`  ${note}`);
     for (const where of r.refusedAt) console.log(`  refused: image ${where}`);
@@ -48,7 +50,7 @@ try {
 const sum = (k: 'images' | 'exact' | 'refused' | 'refusedWithAcks' | 'wrong' | 'crash' | 'hang'): number => reports.reduce((s, r) => s + r[k], 0);
 console.log(
   `\ncrash images: seeds ${reports.length}, images ${sum('images')}, exact ${sum('exact')}, clean refusals ${sum('refused')} (${sum('refusedWithAcks')} after an acknowledgement), silent wrong ${sum('wrong')}, ` +
-    `crashes ${sum('crash')}, hangs ${sum('hang')}; images whose same-boot meta names lost pages ${reports.reduce((s, r) => s + r.sameBootUnsound, 0)}, ` +
+    `crashes ${sum('crash')}, hangs ${sum('hang')}; torn-write images ${reports.reduce((s, r) => s + r.tornImages, 0)} (exact ${reports.reduce((s, r) => s + r.tornExact, 0)}); images whose same-boot meta names lost pages ${reports.reduce((s, r) => s + r.sameBootUnsound, 0)}, ` +
     `whose safeRestore meta does ${reports.reduce((s, r) => s + r.safeUnsound, 0)}; traces that did not rebuild their directory ${reports.filter((r) => !r.rebuildMatches).length}; ` +
     `${((performance.now() - t0) / 1000).toFixed(0)} s, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
 );

@@ -63,6 +63,20 @@ describe('crash-trace persistence model', () => {
     expect(image(ops, true)).toEqual({ a: 'HELLOMETA!' });
   });
 
+  it('a torn write keeps some of its 512-byte sectors, lost ones read as zeros; a synced or O_DSYNC write is never torn', () => {
+    const big = 'a'.repeat(1024);
+    const ops = [w('f', 0, 'x'.repeat(600)), sync('f'), sync(''), w('f', 100, big), { kind: 'write', path: `${R}/f`, offset: 1200, bytes: Buffer.from('D'), durable: true } as TraceOp];
+    const dir = join(out, String(n++));
+    // Keep everything, but of the torn write only sector 1 (bytes 512..1023).
+    buildImage(ops, ops.length - 1, R, dir, () => true, (_i, sector) => sector === 1);
+    const got = readFileSync(join(dir, 'f'));
+    expect(got.length).toBe(1201);
+    expect(got.toString('latin1', 0, 512)).toBe('x'.repeat(512)); // sector 0 of the torn write lost: the synced bytes stay
+    expect(got.toString('latin1', 512, 1024)).toBe('a'.repeat(512));
+    expect(got.subarray(1024, 1124).every((b) => b === 0)).toBe(true); // lost sector, file grew: zeros
+    expect(got.toString('latin1', 1200)).toBe('D');
+  });
+
   it('parses the binary records the shim writes', () => {
     const head = (kind: number, path: string): Buffer => {
       const b = Buffer.alloc(5);
