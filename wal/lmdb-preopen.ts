@@ -18,8 +18,8 @@
 //   `safeRestore` (MDB_SAFE_RESTORE) is off; otherwise the older snapshot is used, and the file's
 //   two meta pages are rewritten to it (a rollback to the last flushed transaction).
 // On the same boot an unflushed meta is trusted: after a kill -9 the page cache holds every page it
-// names. After a power loss the boot id differs and LMDB falls back. matchlog's `sync` logs open
-// with `safeRestore` (lmdb-store.ts), so this model must use the same flag to check the same tree.
+// names. After a power loss the boot id differs and LMDB falls back. matchlog keeps lmdb-js's
+// default `safeRestore` (lmdb-store.ts says why) and this model uses the same flag and boot id.
 //
 // Byte layout (little-endian, lmdb-js 3.x; a page header is 24 bytes: u64 pgno, u64 txnid,
 // u16 pad, u16 flags, u16 lower + u16 upper or u32 overflow pages):
@@ -153,6 +153,11 @@ export function currentBootId(): bigint {
   } catch {
     return 0n; // not Linux: lmdb-js then never trusts an unflushed meta either
   }
+}
+
+/** lmdb-js's default `safeRestore` (open.js): on only with the environment variable LMDB_RESTORE=safe. */
+export function lmdbSafeRestoreDefault(): boolean {
+  return process.env.LMDB_RESTORE === 'safe';
 }
 
 /** mdb_pick_meta with MDB_PREVSNAPSHOT and MDB_OVERLAPPINGSYNC set (lmdb-js 3.5.6, mdb.c). */

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { crc32c } from './crc32c.js';
 import { WalCorruptionError, WalError, WalFullError, WalIoError } from './errors.js';
 import { check_chunk, key_seq, seq_key } from './frame.js';
-import { checkLmdbFile, createLmdbDirOutOfProcess } from './lmdb-preopen.js';
+import { checkLmdbFile, createLmdbDirOutOfProcess, lmdbSafeRestoreDefault } from './lmdb-preopen.js';
 
 export const SEGMENT_PREFIX = 'seg.';
 export const META_DB_NAME = 'meta';
@@ -71,19 +71,19 @@ export class LmdbStore {
   /** Sum of the live segments' `bytes`, kept current by add_bytes and drop_segment. */
   private used_bytes_total = 0;
 
-  private constructor(path: string, map_bytes: number, segments_max: number, meta_sync: boolean) {
+  private constructor(path: string, map_bytes: number, segments_max: number, meta_sync: boolean, safeRestore: boolean) {
     this.path = path;
     this.file = join(path, 'data.mdb');
     // overlappingSync (lmdb-js default off Windows) keeps the integrity of the file across
     // power loss while letting the flush run after the commit; `sync` mode waits for it.
-    // safeRestore in `sync` mode: never trust a meta page whose pages were not flushed, even on
-    // the boot that wrote it (lmdb-js trusts it then: right after a kill -9, whose page cache
-    // holds every page, wrong after a write-back error dropped dirty pages or when a disk image
-    // is reopened on the same boot). `sync` acknowledges only flushed transactions, so the
-    // rollback to the last flushed one never loses an acknowledged record; checkpoints hold
-    // only acknowledged (flushed) records, so it never leaves the log behind one either. Not in
-    // `async` mode, which acknowledges at commit: there a kill -9 must keep what the page cache has.
-    // It only changes which meta is picked at open (mdb.c: mdb_pick_meta): no cost per commit.
+    // safeRestore stays lmdb-js's default (off unless LMDB_RESTORE=safe): on the boot that wrote
+    // it, an unflushed meta page is trusted (after a kill -9 the page cache holds every page it
+    // names); after a power loss the boot id differs and LMDB falls back to the flushed one.
+    // Turning it on for `sync` logs was measured and rejected: lmdb-js ignores a failed write of
+    // the flushed meta (mdb.c, mdb_txn_commit) and reports the commit flushed, so an EIO there
+    // acknowledged records that a safeRestore reopen then rolled back (storage-faults.test.ts,
+    // seed 2: reopened at 32 below the acknowledged 48). Passed explicitly so that the pre-open
+    // check (lmdb-preopen.ts) models the very flag LMDB gets.
     // `safeRestore` is honoured by lmdb-js (open.js: MDB_SAFE_RESTORE) but missing from its typings.
     const options: Parameters<typeof open<Buffer, string>>[0] & { safeRestore: boolean } = {
       path,
@@ -92,7 +92,7 @@ export class LmdbStore {
       encoding: 'binary',
       overlappingSync: true,
       noMetaSync: !meta_sync,
-      safeRestore: meta_sync,
+      safeRestore,
     };
     this.root = open<Buffer, string>(options);
     this.meta = this.root.openDB<Buffer, string>({ name: META_DB_NAME, encoding: 'binary' });
@@ -109,10 +109,11 @@ export class LmdbStore {
    */
   static open(path: string, map_bytes: number, segments_max: number, meta_sync: boolean): LmdbStore {
     // Before LMDB maps it: a file the meta it will use does not describe is refused, not a signal.
-    checkLmdbFile(path, { safeRestore: meta_sync });
+    const safeRestore = lmdbSafeRestoreDefault();
+    checkLmdbFile(path, { safeRestore });
     createLmdbDirOutOfProcess(path, segments_max + EXTRA_DBS);
     try {
-      return new LmdbStore(path, map_bytes, segments_max, meta_sync);
+      return new LmdbStore(path, map_bytes, segments_max, meta_sync, safeRestore);
     } catch (error) {
       throw to_wal_error(error, `opening the WAL at ${path}`);
     }

@@ -6,7 +6,7 @@
 // section quotes. Usage: npm run bench:crash-images -- [--seeds N] [--from S] [--commands N] [--points N] [--mixes N] [--torn N] [--diagnose]
 // (--torn N: N more mixes per point whose kept unsynced writes are torn at 512-byte sectors, default 1;
 // --points 0: every fsync; --diagnose: no reopen, only which meta LMDB would use in each image and
-// whether its pages survived, with and without safeRestore: fast, so many more seeds)
+// whether its pages survived, on the same boot and after the reboot every image simulates: fast, so many more seeds)
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -39,7 +39,7 @@ try {
     console.log(
       `seed ${seed}: ${r.images} images at ${r.crashPoints} of ${r.fsyncs} fsyncs: exact ${r.exact}, refused ${r.refused} (${r.refusedWithAcks} after an acknowledgement), wrong ${r.wrong}, ` +
         `crashes ${r.crash}, hangs ${r.hang}; trace rebuilds the directory: ${r.rebuildMatches}; ` +
-        `torn-write images ${r.tornImages} (exact ${r.tornExact}); images whose same-boot (unflushed) meta names lost pages: ${r.sameBootUnsound}, whose safeRestore meta does: ${r.safeUnsound}; ms ${JSON.stringify(r.ms)}`,
+        `torn-write images ${r.tornImages} (exact ${r.tornExact}); images whose meta names lost pages on the same boot: ${r.sameBootUnsound}, after the reboot: ${r.rebootUnsound}; ms ${JSON.stringify(r.ms)}`,
     );
     for (const note of r.notes) console.log(`  ${note}`);
     for (const where of r.refusedAt) console.log(`  refused: image ${where}`);
@@ -50,8 +50,8 @@ try {
 const sum = (k: 'images' | 'exact' | 'refused' | 'refusedWithAcks' | 'wrong' | 'crash' | 'hang'): number => reports.reduce((s, r) => s + r[k], 0);
 console.log(
   `\ncrash images: seeds ${reports.length}, images ${sum('images')}, exact ${sum('exact')}, clean refusals ${sum('refused')} (${sum('refusedWithAcks')} after an acknowledgement), silent wrong ${sum('wrong')}, ` +
-    `crashes ${sum('crash')}, hangs ${sum('hang')}; torn-write images ${reports.reduce((s, r) => s + r.tornImages, 0)} (exact ${reports.reduce((s, r) => s + r.tornExact, 0)}); images whose same-boot meta names lost pages ${reports.reduce((s, r) => s + r.sameBootUnsound, 0)}, ` +
-    `whose safeRestore meta does ${reports.reduce((s, r) => s + r.safeUnsound, 0)}; traces that did not rebuild their directory ${reports.filter((r) => !r.rebuildMatches).length}; ` +
+    `crashes ${sum('crash')}, hangs ${sum('hang')}; torn-write images ${reports.reduce((s, r) => s + r.tornImages, 0)} (exact ${reports.reduce((s, r) => s + r.tornExact, 0)}); images whose meta names lost pages on the same boot ${reports.reduce((s, r) => s + r.sameBootUnsound, 0)}, ` +
+    `after the reboot ${reports.reduce((s, r) => s + r.rebootUnsound, 0)}; traces that did not rebuild their directory ${reports.filter((r) => !r.rebuildMatches).length}; ` +
     `${((performance.now() - t0) / 1000).toFixed(0)} s, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
 );
-if (sum('wrong') + sum('crash') + sum('hang') + reports.reduce((s, r) => s + r.safeUnsound, 0) > 0 || reports.some((r) => !r.rebuildMatches)) process.exitCode = 1;
+if (sum('wrong') + sum('crash') + sum('hang') + reports.reduce((s, r) => s + r.rebootUnsound, 0) > 0 || reports.some((r) => !r.rebuildMatches)) process.exitCode = 1;

@@ -22,7 +22,7 @@ describe('crash images', () => {
     expect(r.rebuildMatches, message).toBe(true);
     expect(r.images, message).toBe(16);
     expect(r.tornImages, message).toBe(4);
-    expect(r.safeUnsound, message).toBe(0);
+    expect(r.rebootUnsound, message).toBe(0);
     expect(r.wrong, message).toBe(0);
     expect(r.crash, message).toBe(0);
     expect(r.hang, message).toBe(0);

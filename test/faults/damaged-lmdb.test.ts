@@ -115,12 +115,12 @@ describe('damaged LMDB files', () => {
 
   it('zeroed and garbage data pages (tree roots, branches, leaves, overflow runs): a typed refusal, never a signal', async () => {
     const file = (dir: string): string => join(dir, 'wal', 'data.mdb');
-    // The pages LMDB will read, from the meta it will use (the template is a `sync` log).
+    // The pages LMDB will read, from the meta it will use.
     const reached: { kind: string; page: number; pages: number; tree: string }[] = [];
     const fd = openSync(file(template), 'r');
     let pageBytes = 4096;
     try {
-      const { used } = readLmdbMetas(fd, file(template), { safeRestore: true });
+      const { used } = readLmdbMetas(fd, file(template), { safeRestore: false });
       pageBytes = used.pageBytes;
       const figures: LmdbWalkFigures = { branch: 0, leaf: 0, overflowRuns: 0, trees: 0, visit: (kind, page, pages, tree) => reached.push({ kind, page, pages, tree }) };
       expect(walkLmdbPages(fd, used, figures)).toBeNull();
