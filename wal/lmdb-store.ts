@@ -15,6 +15,7 @@
 // LMDB reuses the pages, so the file stops growing once reclaim keeps up.
 
 import { open, type Database, type RootDatabase } from 'lmdb';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32c } from './crc32c.js';
 import { WalCorruptionError, WalError, WalFullError, WalIoError } from './errors.js';
@@ -95,6 +96,9 @@ export class LmdbStore {
       safeRestore,
     };
     this.root = open<Buffer, string>(options);
+    this.root.on('aftercommit', (event: { txnId?: unknown }) => {
+      if (typeof event?.txnId === 'number' && event.txnId > this.committed_txn_) this.committed_txn_ = event.txnId;
+    });
     this.meta = this.root.openDB<Buffer, string>({ name: META_DB_NAME, encoding: 'binary' });
     const stats = this.root.getStats() as { pageSize?: number };
     this.page_bytes = typeof stats.pageSize === 'number' ? stats.pageSize : 4096;
@@ -264,6 +268,45 @@ export class LmdbStore {
     return handled(segment.db.drop());
   }
 
+  /** Highest transaction id lmdb-js reported committed ('aftercommit'). */
+  private committed_txn_ = 0;
+  /** A read-only descriptor of data.mdb for `flushed_txn` (opened on first use). */
+  private read_fd: number | null = null;
+  private readonly txn_bytes = Buffer.alloc(8);
+
+  /** The id of the last transaction lmdb-js reported committed (0 before the first). */
+  committed_txn(): number {
+    return this.committed_txn_;
+  }
+
+  /**
+   * The transaction id in lmdb-js's flushed meta (the unflagged copy it writes in the second half
+   * of page 0 once a transaction's pages are fdatasynced; layout in lmdb-preopen.ts), read
+   * through the page cache: one 8-byte read.
+   *
+   * Why: lmdb-js 3.5.6 ignores a failed write of that meta (mdb_txn_commit returns success when
+   * mdb_env_write_meta fails after the sync), so `flushed` resolves although only the flagged
+   * meta is on disk, which lmdb-js trusts on the same boot but not after a power loss: an EIO
+   * there acknowledged records a reboot would lose. The log checks this after each flush.
+   */
+  flushed_txn(): number {
+    if (this.read_fd === null) this.read_fd = openSync(this.file, 'r');
+    const at = (this.page_bytes >> 1) + FLUSHED_META_TXNID_OFFSET;
+    if (readSync(this.read_fd, this.txn_bytes, 0, 8, at) !== 8) return 0;
+    const txn = this.txn_bytes.readBigUInt64LE(0);
+    return txn > BigInt(Number.MAX_SAFE_INTEGER) ? 0 : Number(txn);
+  }
+
+  private close_read_fd(): void {
+    if (this.read_fd === null) return;
+    try {
+      closeSync(this.read_fd);
+    } catch {
+      // already gone: nothing to release
+    }
+    this.read_fd = null;
+  }
+
   /** Set once a commit failed: lmdb-js then never settles `flushed` (nor `close()`, which waits on it). */
   private commit_failed = false;
 
@@ -278,6 +321,7 @@ export class LmdbStore {
    * environment may stay mapped in this process, but nothing more is written through it.
    */
   async close(flush_ms_max: number): Promise<void> {
+    this.close_read_fd();
     if (!this.commit_failed) {
       // A write outside the batches (a reclaim) may have failed unseen: its flush never settles.
       let timer: NodeJS.Timeout | undefined;
@@ -299,6 +343,9 @@ export class LmdbStore {
     await handled(this.root.close());
   }
 }
+
+/** Where the txnid sits in a meta (page offset 152, lmdb-preopen.ts), from the start of its page. */
+const FLUSHED_META_TXNID_OFFSET = 152;
 
 /** How long a close after a failed commit waits for lmdb-js before giving up on it. */
 const CLOSE_AFTER_FAILURE_MS = 200;
