@@ -9,18 +9,17 @@
 //
 // With a `dir`, a member writes checkpoints of its engine there (every checkpointEveryCommands records
 // and at close) and reopens from the newest one that verifies, replaying the stream after it.
-// Not yet here (see README): the binary record (records are msgpack until issue 9's format
-// lands), worker threads and the backup thread (one engine on the caller's thread; a checkpoint
-// is taken on it), trimming the stream behind every member's confirmed checkpoint.
+// The stream carries the local log's binary command record in a member envelope
+// (member-record.ts): validated once at submit, applied by every member without re-validation.
+// Not yet here (see README): worker threads and the backup thread (one engine on the caller's
+// thread; a checkpoint is taken on it).
 
-import { pack, unpack } from 'msgpackr';
 import { nuid } from '@nats-io/transport-node';
 import {
   Engine,
   ParsedCommand,
   parseCommand,
   RejectCode,
-  toCommand,
   type Command,
   type ExchangeCommand,
   type Depth,
@@ -31,11 +30,12 @@ import {
 import { JetStreamLog, WalRangeError, type JetStreamLogOptions, type RecordCodec } from '../wal/index.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CheckpointCorruptError, CheckpointStore, CheckpointWriteError } from '../replay/index.js';
+import { CheckpointCorruptError, CheckpointStore, CheckpointWriteError, parseCheckpoint } from '../replay/index.js';
 import { DirLock } from './dir-lock.js';
 import { EventStream, type ExchangeEvent } from './event-stream.js';
 import { ExchangeOptionsError } from './options.js';
 import type { SubmitResult } from './pending.js';
+import { MemberRecordDecoder, MemberRecordEncoder } from './member-record.js';
 
 export interface ReplicationOptions {
   /** nats:// URLs of the JetStream cluster. */
@@ -75,18 +75,16 @@ export interface ReplicatedExchangeOptions {
   eventsBacklogMax?: number;
 }
 
-/** What the stream holds per command: who submitted it (to resolve its promise) and the command. */
-export interface MemberRecord {
-  /** Submitting member's id (fresh per open). */
-  m: string;
-  /** The member's submit counter. */
-  n: number;
-  c: Command;
-}
+/**
+ * What the stream holds per command: the binary envelope of exchange/member-record.ts (who
+ * submitted it, their counter, and the command's binary record). The log passes the bytes
+ * through; the member decodes each one as it applies it.
+ */
+export type MemberRecord = Uint8Array;
 
 const MEMBER_CODEC: RecordCodec<MemberRecord> = {
-  encode: (record) => pack(record),
-  decode: (bytes) => unpack(bytes) as MemberRecord,
+  encode: (record) => record,
+  decode: (bytes) => bytes,
 };
 
 const OPTION_NAMES = ['dir', 'instruments', 'ordersMax', 'replication', 'pendingMax', 'eventsBacklogMax', 'checkpointEveryCommands', 'checkpointsKept'];
@@ -144,10 +142,12 @@ export interface ReplicatedExchangeStats {
 }
 
 export class ReplicatedExchange {
-  private readonly engine: Engine;
+  private engine: Engine;
   private readonly log: JetStreamLog<MemberRecord>;
   private readonly memberId = nuid.next();
   private readonly parsed = new ParsedCommand();
+  private readonly encoder = new MemberRecordEncoder(this.memberId);
+  private readonly decoder: MemberRecordDecoder;
   private readonly instrumentIndex = new Map<string, number>();
   private readonly mine = new Map<number, MySubmit>();
   private readonly streams = new Set<EventStream>();
@@ -167,6 +167,8 @@ export class ReplicatedExchange {
   private checkpointSeq: number;
   private readonly memberName: string | undefined;
   private confirming: Promise<void> = Promise.resolve();
+  /** Seq of the checkpoint this member started from (local or published; 0: none). */
+  private restoredFrom = 0;
 
   private constructor(
     engine: Engine,
@@ -174,10 +176,11 @@ export class ReplicatedExchange {
     options: ReplicatedExchangeOptions,
     private readonly lock: DirLock | null,
     private readonly store: CheckpointStore | null,
-    private readonly restoredSeq: number,
+    restoredSeq: number,
   ) {
     this.engine = engine;
     this.applied_seq = restoredSeq;
+    this.restoredFrom = restoredSeq;
     this.checkpointEvery = options.checkpointEveryCommands ?? 100_000;
     this.checkpointsKept = options.checkpointsKept ?? 2;
     this.checkpointSeq = restoredSeq;
@@ -186,6 +189,7 @@ export class ReplicatedExchange {
     this.maxPending = options.pendingMax ?? 65_536;
     this.eventsBacklogMax = options.eventsBacklogMax ?? 65_536;
     engine.instruments.forEach((spec, index) => this.instrumentIndex.set(spec.symbol, index));
+    this.decoder = new MemberRecordDecoder(engine.instruments);
   }
 
   /**
@@ -236,15 +240,20 @@ export class ReplicatedExchange {
         throw new WalRangeError(restoredSeq, `checkpoint at seq ${restoredSeq} is ahead of stream ${options.replication.stream} (last seq ${tail}): a different or recreated stream`);
       }
       if (log.firstSeq > restoredSeq + 1) {
-        throw new WalRangeError(
-          restoredSeq + 1,
-          `stream ${options.replication.stream} starts at seq ${log.firstSeq}: this member needs seq ${restoredSeq + 1} (its newest checkpoint is at ${restoredSeq})`,
-        );
+        // Trimmed past what this member holds: start from the newest checkpoint a member published.
+        const joined = await joinFromPublished(log, restoredSeq, tail, store);
+        if (joined === null) {
+          throw new WalRangeError(
+            restoredSeq + 1,
+            `stream ${options.replication.stream} starts at seq ${log.firstSeq}: this member needs seq ${restoredSeq + 1} (its newest checkpoint is at ${restoredSeq}) and no published checkpoint covers it`,
+          );
+        }
+        member.adopt(joined.engine, joined.seq);
       }
       // A named member registers before it reads: its confirmation (0 when new) holds trimming
       // back until it has a checkpoint of its own, so no other member trims what it still needs.
-      if (options.replication.member !== undefined) await log.confirm(options.replication.member, restoredSeq);
-      member.reading = member.follow(restoredSeq + 1);
+      if (options.replication.member !== undefined) await log.confirm(options.replication.member, member.applied_seq);
+      member.reading = member.follow(member.applied_seq + 1);
       await member.appliedThrough(tail);
       if (member.failure !== null) throw member.failure;
       return member;
@@ -254,6 +263,14 @@ export class ReplicatedExchange {
       lock?.release();
       throw error;
     }
+  }
+
+  /** Starts from a published checkpoint instead (at open, before anything is read or submitted). */
+  private adopt(engine: Engine, seq: number): void {
+    this.engine = engine;
+    this.applied_seq = seq;
+    this.checkpointSeq = seq;
+    this.restoredFrom = seq;
   }
 
   private async follow(from: number): Promise<void> {
@@ -268,20 +285,24 @@ export class ReplicatedExchange {
 
   /** Applies one stream record: the same engine call on every member, in stream order. */
   private apply(seq: number, record: MemberRecord): void {
-    const events = this.engine.apply(record.c);
+    const decoder = this.decoder;
+    decoder.decode(record, seq);
+    const command = decoder.command;
+    const time = command.time;
+    const events = this.engine.applyParsed(command);
     this.applied_seq = seq;
     this.counters.applied++;
-    if (record.m === this.memberId) {
-      const submit = this.mine.get(record.n);
+    if (decoder.memberId === this.memberId) {
+      const submit = this.mine.get(decoder.n);
       if (submit !== undefined) {
-        this.mine.delete(record.n);
+        this.mine.delete(decoder.n);
         this.counters.acknowledged++;
-        submit.resolve({ seq, time: record.c.time, events });
+        submit.resolve({ seq, time, events });
       }
     }
     if (this.streams.size > 0) {
       for (const event of events) {
-        const withSeq = { ...event, seq, time: record.c.time } as ExchangeEvent;
+        const withSeq = { ...event, seq, time } as ExchangeEvent;
         for (const stream of this.streams) stream.push(withSeq);
       }
     }
@@ -314,11 +335,17 @@ export class ReplicatedExchange {
     this.confirmCheckpoint(this.applied_seq);
   }
 
-  /** Housekeeping, off the ack path: a failure only postpones trimming (a warning). */
+  /**
+   * Housekeeping, off the ack path: publish the checkpoint for members that join later, then
+   * confirm it and trim. Published BEFORE confirmed, so the newest published checkpoint is never
+   * older than what trimming removes. A failure only postpones trimming (a warning).
+   */
   private confirmCheckpoint(seq: number): void {
     const name = this.memberName;
-    if (name === undefined) return;
+    const store = this.store;
+    if (name === undefined || store === null) return;
     this.confirming = this.confirming
+      .then(() => this.log.checkpoints().put(seq, store.bytes(seq)))
       .then(() => this.log.confirm(name, seq))
       .then(() => this.log.trimConfirmed())
       .then(
@@ -356,7 +383,7 @@ export class ReplicatedExchange {
     p.time = now > this.lastTimeMs ? now : this.lastTimeMs;
     this.lastTimeMs = p.time;
     const n = this.next++;
-    const record: MemberRecord = { m: this.memberId, n, c: toCommand(p) };
+    const record = this.encoder.encode(n, p);
     return new Promise<SubmitResult>((resolve, reject) => {
       this.mine.set(n, { resolve, reject });
       this.log.append(record).catch((error: Error) => {
@@ -406,7 +433,7 @@ export class ReplicatedExchange {
       lastSeq: this.applied_seq,
       ...this.counters,
       pending: this.mine.size,
-      restoredFromSeq: this.restoredSeq,
+      restoredFromSeq: this.restoredFrom,
       log: this.log.stats(),
       failed: this.failure?.message ?? null,
     };
@@ -449,4 +476,27 @@ function restoreNewest(store: CheckpointStore): { engine: Engine; seq: number } 
     }
   }
   return null;
+}
+
+/**
+ * The newest checkpoint members published to the venue's object store, verified (CRC, then the
+ * restored engine's state hash) and usable here: no older than what this member holds, with the
+ * stream still holding every record after it. Saved to the member's own directory too, so a
+ * restart does not fetch it again. null when none qualifies.
+ */
+async function joinFromPublished(
+  log: JetStreamLog<MemberRecord>,
+  restoredSeq: number,
+  tail: number,
+  store: CheckpointStore | null,
+): Promise<{ engine: Engine; seq: number } | null> {
+  const published = await log.checkpoints().newest();
+  if (published === null || published.seq <= restoredSeq || published.seq > tail || log.firstSeq > published.seq + 1) return null;
+  const { header, snapshot } = parseCheckpoint(published.bytes, `${log.checkpoints().bucket}/${published.seq}`, published.seq);
+  const engine = Engine.restore(snapshot);
+  if (engine.stateHash() !== header.stateHash) {
+    throw new CheckpointCorruptError(`published checkpoint at seq ${published.seq}: state hash differs after restore`);
+  }
+  store?.write(header, snapshot);
+  return { engine, seq: published.seq };
 }

@@ -21,6 +21,7 @@
 // in append order. (A leader change between two in-flight publishes can still store the later
 // one first; README says so.)
 
+import { JetStreamCheckpoints } from './jetstream-checkpoints.js';
 import { connect, createInbox, headers, nanos, nuid, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import {
   DeliverPolicy,
@@ -177,7 +178,10 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
       throw new WalQuorumError(`cannot reach any of ${resolved.servers.join(', ')}: ${(error as Error).message}`, { cause: error });
     }
     try {
-      const jsm = await jetstreamManager(nc, { timeout: resolved.ackTimeoutMs });
+      // jetstreamManager asks for the account's info: during a meta-leader election (the killed
+      // node led it) that request times out like any other control request, so it waits for a
+      // quorum the same way instead of escaping as the client's untyped TimeoutError.
+      const jsm = await retry_control(resolved.quorumWaitMsMax, 'reach JetStream', () => jetstreamManager(nc, { timeout: resolved.ackTimeoutMs }));
       const info = await retry_control(resolved.quorumWaitMsMax, `open stream ${resolved.stream}`, () =>
         JetStreamLog.ensure_stream(jsm, resolved),
       );
@@ -587,6 +591,14 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
     await retry_control(this.options.quorumWaitMsMax, `forget ${name}`, () =>
       this.jsm.streams.purge(this.readers_stream, { filter: `${this.readers_stream}.${name}` }),
     );
+  }
+
+  private published: JetStreamCheckpoints | null = null;
+
+  /** The venue's published checkpoints (an object store beside the stream), for joining a trimmed stream. */
+  checkpoints(): JetStreamCheckpoints {
+    this.published ??= new JetStreamCheckpoints(this.nc, { stream: this.options.stream, replicas: this.options.replicas, storage: this.options.storage });
+    return this.published;
   }
 
   /** Trims the log behind the lowest confirmation of every reader; returns that seq (0: none). */
