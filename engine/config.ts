@@ -17,6 +17,8 @@ export const ENGINE_DEFAULTS = Object.freeze({
   maxQty: 1_000_000_000,
   /** Dead ids remembered per instrument for TOO_LATE_TO_CANCEL (SEMANTICS.md "Dead ids"). */
   deadIdsPerInstrumentMax: 16_384,
+  /** Instruments configured plus added (add_instrument); INSTRUMENTS_MAX is also the ceiling. */
+  instrumentsMax: 4096,
 });
 /** Upper bound of deadIdsPerInstrumentMax: keeps snapshots and memory bounded. */
 const DEAD_IDS_PER_INSTRUMENT_LIMIT = 1 << 22;
@@ -39,6 +41,7 @@ export const ENGINE_LIMITS = Object.freeze({
   price: { min: 1, max: PRICE_MAX },
   maxQty: { min: 1, max: QTY_MAX },
   deadIdsPerInstrumentMax: { min: 0, max: DEAD_IDS_PER_INSTRUMENT_LIMIT },
+  instrumentsMax: { min: 1, max: INSTRUMENTS_MAX },
 });
 
 /** Earlier names, still accepted: alias → current name. */
@@ -56,6 +59,7 @@ export interface ResolvedEngineOptions {
   maxOrders: number;
   initialOrders: number;
   deadIdsPerInstrumentMax: number;
+  instrumentsMax: number;
 }
 
 function describe(value: unknown): string {
@@ -70,8 +74,11 @@ function isPositiveSafeInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
 }
 
-function resolveInstrument(spec: unknown, index: number): ResolvedInstrument {
-  const where = `options.instruments[${index}]`;
+/**
+ * Validates one instrument spec and fills its defaults; throws ConfigError naming `where` (an
+ * add_instrument command reuses it, so a listed and an added instrument obey the same rules).
+ */
+export function resolveInstrument(spec: unknown, where: string): ResolvedInstrument {
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
     throw new ConfigError(`${where} must be an object (got ${describe(spec)})`);
   }
@@ -127,8 +134,14 @@ export function resolveEngineOptions(options: EngineOptions): ResolvedEngineOpti
   if (!Array.isArray(list) || list.length === 0) {
     throw new ConfigError(`options.instruments must be a non-empty array (got ${Array.isArray(list) ? 'an empty array' : describe(list)})`);
   }
-  if (list.length > INSTRUMENTS_MAX) throw new ConfigError(`options.instruments must hold at most ${INSTRUMENTS_MAX} entries (got ${list.length})`);
-  const instruments = list.map(resolveInstrument);
+  const instrumentsMax = options.instrumentsMax === undefined ? ENGINE_DEFAULTS.instrumentsMax : options.instrumentsMax;
+  if (!isPositiveSafeInteger(instrumentsMax) || instrumentsMax > INSTRUMENTS_MAX) {
+    throw new ConfigError(`options.instrumentsMax must be an integer from 1 to ${INSTRUMENTS_MAX} (got ${describe(instrumentsMax)})`);
+  }
+  if (list.length > instrumentsMax) {
+    throw new ConfigError(`options.instruments must hold at most instrumentsMax ${instrumentsMax} entries (got ${list.length})`);
+  }
+  const instruments = list.map((spec, index) => resolveInstrument(spec, `options.instruments[${index}]`));
   const seen = new Set<string>();
   for (const instrument of instruments) {
     if (seen.has(instrument.symbol)) throw new ConfigError(`options.instruments: duplicate symbol ${instrument.symbol}`);
@@ -144,18 +157,20 @@ export function resolveEngineOptions(options: EngineOptions): ResolvedEngineOpti
   if (!isPositiveSafeInteger(initialOrders) || initialOrders > maxOrders) {
     throw new ConfigError(`${ordersInitial.label} must be a positive integer not above ordersMax ${maxOrders} (got ${describe(initialOrders)})`);
   }
-  for (const instrument of instruments) {
-    if (instrument.maxQty * maxOrders > EXACT_SUM_MAX) {
-      throw new ConfigError(
-        `options.instruments (${instrument.symbol}): maxQty × ordersMax must not exceed 2^53 so level totals stay exact ` +
-          `(got ${instrument.maxQty} × ${maxOrders})`,
-      );
-    }
-  }
+  for (const instrument of instruments) checkExactSums(instrument, maxOrders, `options.instruments (${instrument.symbol})`);
   const deadIds =
     options.deadIdsPerInstrumentMax === undefined ? ENGINE_DEFAULTS.deadIdsPerInstrumentMax : options.deadIdsPerInstrumentMax;
   if (typeof deadIds !== 'number' || !Number.isSafeInteger(deadIds) || deadIds < 0 || deadIds > DEAD_IDS_PER_INSTRUMENT_LIMIT) {
     throw new ConfigError(`deadIdsPerInstrumentMax must be an integer from 0 to ${DEAD_IDS_PER_INSTRUMENT_LIMIT} (got ${describe(deadIds)})`);
   }
-  return { instruments, maxOrders, initialOrders, deadIdsPerInstrumentMax: deadIds };
+  return { instruments, maxOrders, initialOrders, deadIdsPerInstrumentMax: deadIds, instrumentsMax };
+}
+
+/** Level totals are float64 sums: maxQty × maxOrders must stay within 2^53. */
+export function checkExactSums(instrument: ResolvedInstrument, maxOrders: number, where: string): void {
+  if (instrument.maxQty * maxOrders > EXACT_SUM_MAX) {
+    throw new ConfigError(
+      `${where}: maxQty × ordersMax must not exceed 2^53 so level totals stay exact (got ${instrument.maxQty} × ${maxOrders})`,
+    );
+  }
 }

@@ -68,6 +68,11 @@ export class DeadIds {
     this.rings = Array.from({ length: instruments }, () => new Ring());
   }
 
+  /** A ring for one more instrument (add_instrument): it takes the next index. */
+  addInstrument(): void {
+    this.rings.push(new Ring());
+  }
+
   /** Remembers `id` as dead in `instrument` at `time`, forgetting that ring's oldest entry if full. */
   add(instrument: number, id: OrderId, time: number): void {
     const max = this.max;

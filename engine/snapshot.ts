@@ -19,9 +19,10 @@ const MAGIC = 'MLSNAP01';
 /**
  * 2: accounts are reference-counted; `accounts` holds null for free indexes, `freeAccounts` their
  * reuse order. 3: icebergs and GTT extras, pending stops, last trade prices and dead ids (`extras`,
- * `books`; absent in older versions, which had none of them).
+ * `books`; absent in older versions, which had none of them). 4: instruments added at run time are
+ * in `options.instruments` (with `instrumentsMax`), and each book says whether it is `halted`.
  */
-const FORMAT_VERSION = 3;
+const FORMAT_VERSION = 4;
 const packr = new Packr({ useRecords: false, moreTypes: false });
 
 interface SnapshotHeader {
@@ -50,6 +51,8 @@ interface BookState {
   /** Remembered dead ids, oldest first, and the time each died. */
   deadIds: OrderId[];
   deadTimes: number[];
+  /** Version 4: the instrument is halted (absent before: none was). */
+  halted?: boolean;
 }
 
 type Section = Float64Array | Int32Array | Uint8Array;
@@ -80,7 +83,7 @@ export function encodeSnapshot(engine: Engine): Uint8Array {
         deadIds.push(id);
         deadTimes.push(time);
       });
-      return { lastPrice: book.lastPrice, stops: [...book.stops[0].stops, ...book.stops[1].stops], deadIds, deadTimes };
+      return { lastPrice: book.lastPrice, stops: [...book.stops[0].stops, ...book.stops[1].stops], deadIds, deadTimes, halted: book.halted };
     }),
   };
   const sections: Section[] = [
@@ -199,7 +202,7 @@ export function decodeSnapshot(bytes: Uint8Array, verify: boolean): Engine {
   } catch (error) {
     corrupt(`unreadable header (${(error as Error).message})`);
   }
-  if (header?.version !== FORMAT_VERSION && header?.version !== 2 && header?.version !== 1) {
+  if (header?.version !== FORMAT_VERSION && header?.version !== 3 && header?.version !== 2 && header?.version !== 1) {
     corrupt(`unsupported version ${String(header?.version)}`);
   }
   let engine: Engine;
@@ -291,6 +294,7 @@ function restoreOrderTypes(engine: Engine, header: SnapshotHeader): void {
   header.books.forEach((state, b) => {
     const book = engine.books[b];
     book.lastPrice = state.lastPrice;
+    book.halted = state.halted === true;
     for (const stop of state.stops) {
       if (stop.instrument !== b || (stop.side !== 0 && stop.side !== 1)) corrupt(`stop ${String(stop.id)} in the wrong book`);
       // Snapshots before OCO had no `oco` field: every stop was a plain one.

@@ -23,6 +23,7 @@ const TAG_STOP = 10;
 const TAG_DEAD_IDS = 11;
 const TAG_DEAD_ID = 12;
 const TAG_STOP_OCO = 13;
+const TAG_HALTED = 14;
 
 const ORDER_TYPE_CODE: Record<StopOrderType, number> = { stop_limit: 2, stop_market: 3 };
 const TIF_CODE: Record<TimeInForce, number> = { GTC: 0, IOC: 1, FOK: 2, GTT: 3 };
@@ -155,6 +156,12 @@ export class StateHasher {
     this.reserve();
     this.u8(TAG_DEAD_ID);
     this.id(id);
+  }
+
+  /** Last of an instrument's stream, only when it is halted (so hashes of running books are unchanged). */
+  halted(): void {
+    this.reserve();
+    this.u8(TAG_HALTED);
   }
 
   private id(id: OrderId): void {

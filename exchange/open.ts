@@ -19,7 +19,7 @@ import { Wal, type WriteAheadLog } from '../wal/index.js';
 import { DirLock } from './dir-lock.js';
 import { ExchangeOptionsError, type ResolvedExchangeOptions } from './options.js';
 import { readSeqReservation, SeqReservation } from './seq-reservation.js';
-import { settleConfig } from './stored-config.js';
+import { checkGivenInstruments, settleConfig } from './stored-config.js';
 import { NumberingLog } from './numbering-log.js';
 
 /** What opening hands to the running exchange. */
@@ -45,10 +45,12 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
     throw new ExchangeOptionsError(`maxPending must be below ${DIGEST_RING_SIZE / 2}`);
   }
   // Bad instruments fail before anything touches the directory.
-  if (resolved.instruments !== null) new Engine({ instruments: resolved.instruments, maxOrders: resolved.maxOrders });
+  const limits = resolved.instrumentsMax === null ? {} : { instrumentsMax: resolved.instrumentsMax };
+  if (resolved.instruments !== null) new Engine({ instruments: resolved.instruments, maxOrders: resolved.maxOrders, ...limits });
   const memory = resolved.durability === 'memory';
   let instruments: InstrumentSpec[];
   let maxOrders = resolved.maxOrders;
+  let instrumentsMax = resolved.instrumentsMax;
   let lock: DirLock | null = null;
   if (resolved.dir !== null) {
     mkdirSync(resolved.dir, { recursive: true });
@@ -60,9 +62,10 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
       if (resolved.instruments === null) throw new ExchangeOptionsError('instruments are required');
       instruments = resolved.instruments;
     } else {
-      const config = settleConfig(resolved.dir, resolved.instruments, resolved.maxOrders, !memory);
+      const config = settleConfig(resolved.dir, resolved.instruments, resolved.maxOrders, !memory, resolved.instrumentsMax);
       instruments = config.instruments;
       maxOrders = config.maxOrders;
+      instrumentsMax = config.instrumentsMax ?? null;
       // Inside the guarded block: a failure here (a read-only disk) must release the lock too.
       store = new CheckpointStore(join(resolved.dir, 'checkpoints'));
     }
@@ -70,7 +73,9 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
     lock?.release();
     throw error;
   }
-  const engineOptions: EngineOptions = { instruments, maxOrders };
+  // The configuration at seq 0: recovery replays add_instrument records (or restores a checkpoint
+  // that has them) on top of it.
+  const initialOptions: EngineOptions = { instruments, maxOrders, ...(instrumentsMax === null ? {} : { instrumentsMax }) };
 
   let wal: WriteAheadLog<Uint8Array>;
   let recovered: Recovered;
@@ -79,7 +84,7 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
     if (memory) {
       // No log: the newest checkpoint (if any) is the whole state; the memory log continues
       // its numbering so sequence numbers and checkpoint names never go back.
-      recovered = recoverFromCheckpoint(store, engineOptions, resolved.onWarning);
+      recovered = recoverFromCheckpoint(store, initialOptions, resolved.onWarning);
       if (resolved.dir !== null) {
         // Numbers handed out after the checkpoint were lost with the crash: continue above
         // every number ever reserved, so none is reused (a gap shows the loss instead).
@@ -104,7 +109,7 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
       try {
         // 'sync' refuses a valid checkpoint beyond the log's end; 'async' (power loss may undo
         // acknowledged commits) moves it aside, kept (replay/recovery.ts).
-        recovered = recover(wal, store, engineOptions, resolved.onWarning, {
+        recovered = recover(wal, store, initialOptions, resolved.onWarning, {
           onLogBehind: resolved.durability === 'async' ? 'set-aside' : 'refuse',
         });
       } catch (error) {
@@ -116,5 +121,15 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
     lock?.release();
     throw error;
   }
+  // The venue's instruments as of the recovered seq; the caller's list must be exactly that.
+  const engine = recovered.engine;
+  try {
+    checkGivenInstruments(resolved.dir, engine.instruments, resolved.dir === null ? null : resolved.instruments);
+  } catch (error) {
+    await wal.close().catch(() => undefined);
+    lock?.release();
+    throw error;
+  }
+  const engineOptions: EngineOptions = { instruments: engine.instruments, maxOrders: engine.options.maxOrders, instrumentsMax: engine.options.instrumentsMax };
   return { engineOptions, wal, recovered, store, lock, seqReservation };
 }

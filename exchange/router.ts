@@ -30,10 +30,16 @@ export class Router {
   private readonly deadIds: DeadIds;
 
   constructor(
-    private readonly shardOfInstrument: Int32Array,
+    /** Worker of each instrument; grows (shared with the shards) as instruments are added. */
+    private readonly shardOfInstrument: readonly number[],
     deadIdsPerInstrumentMax: number,
   ) {
     this.deadIds = new DeadIds(shardOfInstrument.length, 2 * deadIdsPerInstrumentMax);
+  }
+
+  /** An instrument was added (it took the next index): its dead ids get a ring too. */
+  addInstrument(): void {
+    this.deadIds.addInstrument();
   }
 
   /** Remembers an id that was dead in `instrument` when the exchange opened (recovered state). */

@@ -15,12 +15,13 @@ import {
   TIF_GTC,
   TIF_GTT,
   type ParsedCommand,
+  type ResolvedInstrument,
   type EncodedCommands,
   ShardHost,
   type ShardBatchResult,
 } from '../engine/index.js';
 import { MatchingWorkerError } from './errors.js';
-import type { Pending } from './pending.js';
+import { Pending } from './pending.js';
 import { ROUTE_DUPLICATE, Router } from './router.js';
 
 export const ROUTE_REFUSED = -1;
@@ -47,7 +48,8 @@ export interface ShardListener {
 }
 
 export class Shards {
-  private readonly shardOfInstrument: Int32Array;
+  /** Worker of each instrument, by index in configuration order (grows with add_instrument). */
+  private readonly shardOfInstrument: number[];
   private readonly queues: ShardQueue[];
   private readonly router: Router | null;
   /** Symbol → instrument index (the router remembers where an id lives and dies). */
@@ -63,7 +65,7 @@ export class Shards {
     private readonly maxOrders: number,
     recovered: Engine,
   ) {
-    this.shardOfInstrument = Int32Array.from({ length: instruments }, (_, index) => index % hosts.length);
+    this.shardOfInstrument = Array.from({ length: instruments }, (_, index) => index % hosts.length);
     this.queues = hosts.map(() => ({ records: [], entries: [], inFlight: 0, batches: 0, commands: 0, busyMs: 0 }));
     this.instrumentIndex = recovered.instrumentIndex;
     this.router = hosts.length > 1 ? new Router(this.shardOfInstrument, recovered.options.deadIdsPerInstrumentMax) : null;
@@ -108,6 +110,10 @@ export class Shards {
    */
   route(p: ParsedCommand): number {
     const op = p.op!;
+    // An added instrument goes where round-robin puts its index over the running workers
+    // (deterministic; a restart re-shards every instrument the same way). Admin commands have no id.
+    if (op === 'add_instrument') return p.instrument % this.hosts.length;
+    if (op === 'halt' || op === 'resume') return this.shardOfInstrument[p.instrument];
     const shard = op === 'new' ? this.shardOfInstrument[p.instrument] : 0;
     const router = this.router;
     if (router === null) return shard;
@@ -133,10 +139,33 @@ export class Shards {
   /** Queues a logged command for `shard` (as returned by `route`). */
   enqueue(shard: number, entry: Pending): void {
     const record = entry.record;
-    this.router?.routed(record.op, record.id, shard, entry.seq, record.op === 'new' ? (this.instrumentIndex.get(record.symbol) ?? -1) : -1);
+    if (record.op === 'add_instrument') return this.enqueueAdd(shard, entry);
+    if (record.op !== 'halt' && record.op !== 'resume') {
+      this.router?.routed(record.op, record.id, shard, entry.seq, record.op === 'new' ? (this.instrumentIndex.get(record.symbol) ?? -1) : -1);
+    }
     const queue = this.queues[shard];
     queue.records.push(entry.record);
     queue.entries.push(entry);
+  }
+
+  /**
+   * add_instrument goes to every worker, in log order with everything else, so each engine gives
+   * the instrument the same index (later records name it by index); only `shard`'s events count.
+   * The others get a shadow entry whose events nobody reads.
+   */
+  private enqueueAdd(shard: number, entry: Pending): void {
+    const record = entry.record;
+    if (record.op !== 'add_instrument') return;
+    // The logged form carries the resolved spec (defaults filled: toCommand).
+    const spec = record.spec as ResolvedInstrument;
+    this.shardOfInstrument.push(shard);
+    this.router?.addInstrument();
+    for (const host of this.hosts) host.addInstrument(spec);
+    for (let s = 0; s < this.queues.length; s++) {
+      const queue = this.queues[s];
+      queue.records.push(record);
+      queue.entries.push(s === shard ? entry : new Pending(entry.seq, record, null, 0));
+    }
   }
 
   /** Sends what is queued, at most SHARD_BATCHES_IN_FLIGHT_MAX batches per worker. */
@@ -203,8 +232,10 @@ export class Shards {
 /** Tells the router which ids this command left dead. */
 function routeOutcome(router: Router, entry: Pending, events: EngineEvent[], live: boolean): void {
   const seq = entry.seq;
-  if (!live) router.dead(entry.record.id, seq);
-  const id = entry.record.id;
+  const record = entry.record;
+  if (record.op !== 'new' && record.op !== 'cancel' && record.op !== 'modify') return;
+  if (!live) router.dead(record.id, seq);
+  const id = record.id;
   for (let j = 0; j < events.length; j++) {
     const e = events[j];
     if (e.type === 'trade') {

@@ -59,7 +59,8 @@ export class Replayer {
     this.startDigest = start.digest;
     this.commands = start.commands;
     this.digest = EventDigest.from(start.digest);
-    this.decoder = new CommandRecordDecoder(engine.instruments.map((spec) => spec.symbol));
+    // The engine's own symbol table: an add_instrument applied here extends it for the next record.
+    this.decoder = new CommandRecordDecoder(engine.symbols);
   }
 
   /**

@@ -7,7 +7,7 @@
 // `execute` (allocation-free, typed sink calls) and `apply` (returns event objects).
 
 import { performance } from 'node:perf_hooks';
-import type { Command, Depth, Engine, EventSink } from '../../engine/index.js';
+import type { OrderCommand as Command, Depth, Engine, EventSink } from '../../engine/index.js';
 import { findGc, readHeapAfterGc, type GcFunction, type HeapReading } from '../common/memory.js';
 import { describeEnvironment, type BenchEnvironment } from '../common/results.js';
 import { type LatencySummary, max, median, medianLatency, min, summarizeLatencies } from '../common/stats.js';
@@ -235,6 +235,18 @@ export class CountingSink implements EventSink {
   }
 
   triggered(): void {
+    this.events++;
+  }
+
+  instrumentAdded(): void {
+    this.events++;
+  }
+
+  halted(): void {
+    this.events++;
+  }
+
+  resumed(): void {
     this.events++;
   }
 }

@@ -12,7 +12,7 @@ import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../engine/index.js';
-import type { Command, EngineEvent, EngineOptions, OrderId } from '../../engine/types.js';
+import type { OrderCommand as Command, EngineEvent, EngineOptions, OrderId } from '../../engine/types.js';
 import { NaiveBookEngine } from '../oracle/naive-book.js';
 import {
   DEEP_MIX,
