@@ -8,7 +8,7 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Engine, RejectCode, type ExchangeEvent } from '../../index.js';
+import { Engine, Exchange, ExchangeOptionsError, RejectCode, type ExchangeEvent } from '../../index.js';
 import { ACME, MULTI, Scope, wire } from './fixtures/common.js';
 import { NEWX, NEWY, replayOn, runOn, STEPS } from './fixtures/instruments-scenario.js';
 
@@ -117,6 +117,43 @@ describe('addInstrument, halt, resume (Exchange)', () => {
     ]);
     expect(added.events[0]).toMatchObject({ type: 'instrument_added', index: 4 });
     expect(order.events[0]).toMatchObject({ type: 'accepted', symbol: 'NEWY' });
+  });
+});
+
+describe('reopening after an instrument was added at run time', () => {
+  const scope = new Scope();
+  afterEach(() => scope.dispose());
+
+  it("the venue's list is matchlog.json plus the added ones: the given list must be that, and the error says which differs", async () => {
+    const dir = scope.dir();
+    const ex = await scope.open({ dir, instruments: MULTI });
+    await ex.addInstrument(NEWX);
+    await ex.close();
+    const refused = async (instruments: typeof MULTI): Promise<string> => {
+      const error = await Exchange.open({ dir, instruments }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ExchangeOptionsError);
+      return (error as Error).message;
+    };
+    expect(await refused(MULTI)).toContain('plus instruments added at run time: venue instrument NEWX missing from the given list.');
+    expect(await refused([...MULTI, { ...NEWX, tickSize: 1 }])).toContain(': NEWX changed tickSize 5 → 1.');
+    expect(await refused([...MULTI, NEWX, NEWY])).toContain(': instrument NEWY not listed on the venue (added: list it with addInstrument).');
+    const same = await scope.open({ dir, instruments: [...MULTI, NEWX] });
+    expect(same.instruments().map((i) => i.symbol)).toEqual(['ACME', 'BETA', 'GAMA', 'DELT', 'NEWX']);
+    await same.close();
+    const none = await scope.open({ dir });
+    expect(none.instruments().length).toBe(5);
+  });
+
+  it("'memory' with a directory: the checkpoint carries the added instrument and the halt", async () => {
+    const dir = scope.dir();
+    const ex = await scope.open({ dir, durability: 'memory', instruments: [ACME] });
+    await ex.addInstrument(NEWX);
+    await ex.halt('NEWX');
+    const hash = ex.stateHash();
+    await ex.close();
+    const again = await scope.open({ dir, durability: 'memory' });
+    expect(again.stateHash()).toBe(hash);
+    expect(again.stats().instruments.halted).toEqual(['NEWX']);
   });
 });
 
