@@ -191,6 +191,8 @@ export function parseCommand(
 ): RejectCode | null {
   out.op = null;
   out.id = null;
+  // A reject's detail reads the instrument: never one left over from an earlier command.
+  out.instrument = -1;
   try {
     return parseFields(command, instruments, specs, out, requireTime, admin);
   } catch {
