@@ -77,8 +77,9 @@ describe('addInstrument, halt, resume (Exchange)', () => {
 
   it.each([1, 2])('every recovery path reaches the same state hash (workers %i)', async (workers) => {
     const dir = scope.dir();
-    // A checkpoint every 3 commands: recovery can start from several points of the story.
-    const options = { dir, workers, checkpointEveryCommands: 3, checkpointsKept: 3 };
+    // A checkpoint every 3 commands: recovery can start from several points of the story. A mark
+    // after every command: the backup replica checks its digest (admin events included) each time.
+    const options = { dir, workers, checkpointEveryCommands: 3, checkpointsKept: 3, markEveryCommands: 1 };
     const ex = await scope.open({ ...options, instruments: MULTI });
     await runOn(ex);
     const hash = reference().stateHash();
@@ -106,6 +107,8 @@ describe('addInstrument, halt, resume (Exchange)', () => {
     const older = await scope.open(options);
     expect(older.stats().recovery.replayedCommands).toBeGreaterThan(0);
     expect(older.stateHash()).toBe(after);
+    expect(older.stats().recovery.marksVerified).toBeGreaterThan(0);
+    expect(older.stats().checkpoints.divergence).toBeNull();
     await older.close();
   });
 
