@@ -13,7 +13,6 @@ import {
   EventDigest,
   RejectCode,
   type Command,
-  type AdminCommand,
   type InstrumentSpec,
   parsedSpec,
   type ResolvedInstrument,
