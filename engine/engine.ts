@@ -187,13 +187,28 @@ export class Engine {
    * wire is rejected with a reason code, never throws).
    */
   apply(command: Command): EngineEvent[] {
+    return this.collectEvents(false, command, this.parsed);
+  }
+
+  /**
+   * @internal `apply` for a command that already passed `parseCommand` (a replicated member
+   * applies the binary records it reads from the stream): the same events, without rebuilding
+   * and re-validating a command object. `p` is only read.
+   */
+  applyParsed(p: ParsedCommand): EngineEvent[] {
+    return this.collectEvents(true, null, p);
+  }
+
+  /** Runs `p` itself when `parsed`, else `command` (parsing it into `p`); returns its events. */
+  private collectEvents(parsed: boolean, command: unknown, p: ParsedCommand): EngineEvent[] {
     const sink = this.arraySink;
     const events: EngineEvent[] = [];
     sink.events = events;
-    this.execute(command, sink);
+    if (parsed) this.executeParsed(p, sink);
+    else this.execute(command as Command, sink);
     // A reject is the command's last event (GTT expiries it swept may come first).
     const last = events[events.length - 1];
-    if (last !== undefined && last.type === 'rejected') this.addRejectDetail(last);
+    if (last !== undefined && last.type === 'rejected') this.addRejectDetail(last, p);
     return events;
   }
 
@@ -202,8 +217,7 @@ export class Engine {
    * reason and the instrument (of the new order, or of the live order a modify names), so the
    * sink and the worker codec carry only the code and the exchange rebuilds the same detail.
    */
-  private addRejectDetail(event: RejectedEvent): void {
-    const p = this.parsed;
+  private addRejectDetail(event: RejectedEvent, p: ParsedCommand): void {
     if (event.reason === RejectCode.INVALID_INSTRUMENT) return void (event.detail = { symbol: p.symbol, problem: p.problem });
     const symbol = p.op === 'new' ? (p.instrument >= 0 ? this.options.instruments[p.instrument].symbol : undefined) : event.id === null ? undefined : this.order(event.id)?.symbol;
     const spec = symbol === undefined ? undefined : this.options.instruments[this.instrumentIndex.get(symbol)!];

@@ -31,3 +31,4 @@ export {
   type ReplicatedExchangeStats,
   type ReplicationOptions,
 } from './replicated-member.js';
+export { MemberRecordDecoder, MemberRecordEncoder, MemberRecordError } from './member-record.js';

@@ -9,18 +9,17 @@
 //
 // With a `dir`, a member writes checkpoints of its engine there (every checkpointEveryCommands records
 // and at close) and reopens from the newest one that verifies, replaying the stream after it.
-// Not yet here (see README): the binary record (records are msgpack until issue 9's format
-// lands), worker threads and the backup thread (one engine on the caller's thread; a checkpoint
-// is taken on it), trimming the stream behind every member's confirmed checkpoint.
+// The stream carries the local log's binary command record in a member envelope
+// (member-record.ts): validated once at submit, applied by every member without re-validation.
+// Not yet here (see README): worker threads and the backup thread (one engine on the caller's
+// thread; a checkpoint is taken on it).
 
-import { pack, unpack } from 'msgpackr';
 import { nuid } from '@nats-io/transport-node';
 import {
   Engine,
   ParsedCommand,
   parseCommand,
   RejectCode,
-  toCommand,
   type Command,
   type ExchangeCommand,
   type Depth,
@@ -36,6 +35,7 @@ import { DirLock } from './dir-lock.js';
 import { EventStream, type ExchangeEvent } from './event-stream.js';
 import { ExchangeOptionsError } from './options.js';
 import type { SubmitResult } from './pending.js';
+import { MemberRecordDecoder, MemberRecordEncoder } from './member-record.js';
 
 export interface ReplicationOptions {
   /** nats:// URLs of the JetStream cluster. */
@@ -75,18 +75,16 @@ export interface ReplicatedExchangeOptions {
   eventsBacklogMax?: number;
 }
 
-/** What the stream holds per command: who submitted it (to resolve its promise) and the command. */
-export interface MemberRecord {
-  /** Submitting member's id (fresh per open). */
-  m: string;
-  /** The member's submit counter. */
-  n: number;
-  c: Command;
-}
+/**
+ * What the stream holds per command: the binary envelope of exchange/member-record.ts (who
+ * submitted it, their counter, and the command's binary record). The log passes the bytes
+ * through; the member decodes each one as it applies it.
+ */
+export type MemberRecord = Uint8Array;
 
 const MEMBER_CODEC: RecordCodec<MemberRecord> = {
-  encode: (record) => pack(record),
-  decode: (bytes) => unpack(bytes) as MemberRecord,
+  encode: (record) => record,
+  decode: (bytes) => bytes,
 };
 
 const OPTION_NAMES = ['dir', 'instruments', 'ordersMax', 'replication', 'pendingMax', 'eventsBacklogMax', 'checkpointEveryCommands', 'checkpointsKept'];
@@ -148,6 +146,8 @@ export class ReplicatedExchange {
   private readonly log: JetStreamLog<MemberRecord>;
   private readonly memberId = nuid.next();
   private readonly parsed = new ParsedCommand();
+  private readonly encoder = new MemberRecordEncoder(this.memberId);
+  private readonly decoder: MemberRecordDecoder;
   /** Instruments as this member has applied them (an add_instrument extends it when applied). */
   private readonly instrumentIndex = new Map<string, number>();
   private readonly mine = new Map<number, MySubmit>();
@@ -187,6 +187,8 @@ export class ReplicatedExchange {
     this.maxPending = options.pendingMax ?? 65_536;
     this.eventsBacklogMax = options.eventsBacklogMax ?? 65_536;
     engine.instruments.forEach((spec, index) => this.instrumentIndex.set(spec.symbol, index));
+    // The engine's own (live) tables: an add_instrument record extends them for the records after it.
+    this.decoder = new MemberRecordDecoder(engine.options.instruments, engine.symbols);
   }
 
   /**
@@ -269,22 +271,26 @@ export class ReplicatedExchange {
 
   /** Applies one stream record: the same engine call on every member, in stream order. */
   private apply(seq: number, record: MemberRecord): void {
-    const events = this.engine.apply(record.c);
+    const decoder = this.decoder;
+    decoder.decode(record, seq);
+    const command = decoder.command;
+    const time = command.time;
+    const events = this.engine.applyParsed(command);
     const first = events[0];
     if (first !== undefined && first.type === 'instrument_added') this.instrumentIndex.set(first.symbol, first.index);
     this.applied_seq = seq;
     this.counters.applied++;
-    if (record.m === this.memberId) {
-      const submit = this.mine.get(record.n);
+    if (decoder.memberId === this.memberId) {
+      const submit = this.mine.get(decoder.n);
       if (submit !== undefined) {
-        this.mine.delete(record.n);
+        this.mine.delete(decoder.n);
         this.counters.acknowledged++;
-        submit.resolve({ seq, time: record.c.time, events });
+        submit.resolve({ seq, time, events });
       }
     }
     if (this.streams.size > 0) {
       for (const event of events) {
-        const withSeq = { ...event, seq, time: record.c.time } as ExchangeEvent;
+        const withSeq = { ...event, seq, time } as ExchangeEvent;
         for (const stream of this.streams) stream.push(withSeq);
       }
     }
@@ -383,7 +389,7 @@ export class ReplicatedExchange {
     p.time = now > this.lastTimeMs ? now : this.lastTimeMs;
     this.lastTimeMs = p.time;
     const n = this.next++;
-    const record: MemberRecord = { m: this.memberId, n, c: toCommand(p) };
+    const record = this.encoder.encode(n, p);
     return new Promise<SubmitResult>((resolve, reject) => {
       this.mine.set(n, { resolve, reject });
       this.log.append(record).catch((error: Error) => {

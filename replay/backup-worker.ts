@@ -85,13 +85,15 @@ function applyParked(): void {
       replayer.apply(next, record);
     }
   } catch (error) {
-    if (error instanceof ReplayDivergenceError) {
-      diverged = true;
-      send({ type: 'divergence', message: error.message });
-      return;
-    }
-    throw error;
+    divergedOrThrow(error);
   }
+}
+
+/** A divergence stops checkpointing and is reported (the host fails the exchange); anything else is thrown. */
+function divergedOrThrow(error: unknown): void {
+  if (!(error instanceof ReplayDivergenceError)) throw error;
+  diverged = true;
+  send({ type: 'divergence', message: error.message });
 }
 
 /** Replays log records as recovery does: decoded into one ParsedCommand, no object per record. */
@@ -106,12 +108,7 @@ function applyRecords(firstSeq: number, bytes: Uint8Array, ends: Uint32Array): v
       start = ends[i];
     }
   } catch (error) {
-    if (error instanceof ReplayDivergenceError) {
-      diverged = true;
-      send({ type: 'divergence', message: error.message });
-      return;
-    }
-    throw error;
+    divergedOrThrow(error);
   }
 }
 

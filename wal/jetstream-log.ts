@@ -177,7 +177,10 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
       throw new WalQuorumError(`cannot reach any of ${resolved.servers.join(', ')}: ${(error as Error).message}`, { cause: error });
     }
     try {
-      const jsm = await jetstreamManager(nc, { timeout: resolved.ackTimeoutMs });
+      // jetstreamManager asks for the account's info: during a meta-leader election (the killed
+      // node led it) that request times out like any other control request, so it waits for a
+      // quorum the same way instead of escaping as the client's untyped TimeoutError.
+      const jsm = await retry_control(resolved.quorumWaitMsMax, 'reach JetStream', () => jetstreamManager(nc, { timeout: resolved.ackTimeoutMs }));
       const info = await retry_control(resolved.quorumWaitMsMax, `open stream ${resolved.stream}`, () =>
         JetStreamLog.ensure_stream(jsm, resolved),
       );

@@ -24,6 +24,7 @@ import type {
   WindowLine,
 } from './protocol.js';
 import type { LossCount } from './reference.js';
+import type { ReplicatedExperimentResult } from './replicated.js';
 import { generateExperimentWorkload, type ExperimentWorkload } from './workload.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -97,6 +98,8 @@ export interface ExperimentResult {
   workload: ExperimentWorkload['stats'] & { instruments: number };
   modes: ModeResult[];
   elapsed_ms: number;
+  /** The primary-primary row (two members on JetStream), when it was run; see replicated.ts. */
+  replicated?: ReplicatedExperimentResult;
 }
 
 export interface ExperimentUi {

@@ -10,7 +10,7 @@ import { renderCharts, type Chart } from './charts.js';
 import type { ExperimentResult } from './experiment.js';
 import { EXPERIMENT_MIX } from './workload.js';
 import { REPORT_VM } from './modes.js';
-import { crashTable, dumpTable, headlineTable, protectingTable, type TableData } from './tables.js';
+import { crashTable, dumpTable, headlineTable, protectingTable, replicatedTable, type TableData } from './tables.js';
 
 export interface WrittenReport {
   dir: string;
@@ -106,6 +106,7 @@ function markdown(result: ExperimentResult, charts: Chart[]): string {
       '',
     );
   }
+  if (result.replicated !== undefined) lines.push(section(replicatedTable(result.replicated)));
   lines.push('## Charts', '');
   for (const chart of charts) lines.push(`### ${chart.title}`, '', `![${chart.title}](charts/${chart.file})`, '');
   lines.push('Raw figures: `experiment.json` (every window, checkpoint and restart of every mode).', '');

@@ -11,7 +11,8 @@ import { isMainModule } from '../common/main.js';
 import { EXPERIMENT_DEFAULTS, EXPERIMENT_QUICK, runExperiment, type ExperimentOptions, type ExperimentUi } from './experiment.js';
 import { MODE_NAMES, type ModeName } from './modes.js';
 import { writeReport } from './report.js';
-import { crashTable, dumpTable, headlineTable, protectingTable, type TableData } from './tables.js';
+import { crashTable, dumpTable, headlineTable, protectingTable, replicatedTable, type TableData } from './tables.js';
+import { runReplicatedExperiment } from './replicated.js';
 import { EXPERIMENT_COMMANDS_MAX } from './workload.js';
 import { SEED_MAX, SEED_MIN } from '../common/rng.js';
 
@@ -90,9 +91,10 @@ export async function main(argv: string[]): Promise<void> {
     .option('--report <DIR>', 'report folder', REPORT_DIR_DEFAULT)
     .option('--modes <list>', `modes to run, comma-separated (default: ${MODE_NAMES.join(',')})`, modeList)
     .option('--quick', `a small run for CI and first tries (${EXPERIMENT_QUICK.orders.toLocaleString('en-US')} commands)`)
+    .option('--no-replicated', 'skip the replicated row (two members on a JetStream cluster; needs nats-server)')
     .exitOverride();
   cli.parse(argv, { from: 'user' });
-  const o = cli.opts<{ orders?: number; seed?: number; rate?: number; dir: string; report: string; modes?: ModeName[]; quick?: boolean }>();
+  const o = cli.opts<{ orders?: number; seed?: number; rate?: number; dir: string; report: string; modes?: ModeName[]; quick?: boolean; replicated: boolean }>();
   const base = o.quick ? { ...EXPERIMENT_DEFAULTS, ...EXPERIMENT_QUICK } : EXPERIMENT_DEFAULTS;
   const options: ExperimentOptions = {
     orders: o.orders ?? base.orders,
@@ -114,7 +116,16 @@ export async function main(argv: string[]): Promise<void> {
   } finally {
     progress.stop();
   }
-  for (const table of [headlineTable(result), protectingTable(result), crashTable(result), dumpTable(result)]) printTable(table);
+  if (o.replicated) {
+    // A Raft round trip per acknowledgement: the row runs at a rate a loopback R3 stream sustains
+    // on this machine (bench:replicated measures its ceiling), on a share of the run's commands.
+    const replicated = { commands: Math.min(options.orders, o.quick ? 6_000 : 30_000), rate_per_s: Math.min(options.rate_per_s, o.quick ? 2_000 : 4_000), seed: options.seed, dir: options.dir };
+    process.stdout.write(`replicated: ${replicated.commands.toLocaleString('en-US')} commands at ${replicated.rate_per_s.toLocaleString('en-US')}/s over two members\n`);
+    result.replicated = await runReplicatedExperiment(replicated, (what) => process.stdout.write(`replicated: ${what}\n`));
+  }
+  const tables = [headlineTable(result), protectingTable(result), crashTable(result), dumpTable(result)];
+  if (result.replicated !== undefined) tables.push(replicatedTable(result.replicated));
+  for (const table of tables) printTable(table);
   const written = await writeReport(o.report, result);
   process.stdout.write(`\nReport: ${written.markdown}\nCharts: ${written.charts.join(', ')}\nRaw:    ${written.json}\n`);
   process.stdout.write(`Finished in ${(result.elapsed_ms / 1000).toFixed(0)} s.\n`);

@@ -4,6 +4,7 @@
 import { formatInt } from '../common/stats.js';
 import type { ExperimentResult, ModeResult } from './experiment.js';
 import { REPORT_DUMP, REPORT_VM } from './modes.js';
+import type { ReplicatedExperimentResult } from './replicated.js';
 
 export interface TableData {
   title: string;
@@ -119,5 +120,28 @@ export function dumpTable(result: ExperimentResult): TableData {
     title: 'Writing the whole book',
     head: ['what', 'resting orders', 'bytes', 'time', 'orders/s'],
     rows,
+  };
+}
+
+/** The primary-primary row: two members on one JetStream R3 stream, one SIGKILLed halfway. */
+export function replicatedTable(r: ReplicatedExperimentResult): TableData {
+  const title = 'replicated (primary-primary): two members on a JetStream R3 stream, member a SIGKILLed halfway through its share';
+  if (r.skipped !== null) return { title, head: ['replicated'], rows: [[`skipped: ${r.skipped}`]] };
+  const same = r.hash_b === r.hash_reference && r.hash_a_rejoined === r.hash_reference;
+  return {
+    title,
+    head: ['commands', 'acked by a (killed)', 'acked by b', "b's longest ack gap across the kill", "b's longest gap elsewhere", 'acked lost', 'a rejoins in', 'state hashes (b, reference, a rejoined)'],
+    rows: [
+      [
+        `${formatInt(r.commands)} at ${formatInt(r.rate_per_s)}/s`,
+        formatInt(r.acked_a),
+        formatInt(r.acked_b),
+        ms(r.survivor_gap_ms_at_kill),
+        ms(r.survivor_gap_ms_max_elsewhere),
+        formatInt(r.acked_lost),
+        `${ms(r.rejoin_ms)} (checkpoint ${formatInt(r.rejoin_from_checkpoint)} + ${formatInt(r.rejoin_replayed)} records)`,
+        same ? `equal at seq ${formatInt(r.stream_last_seq)}` : 'DIFFER',
+      ],
+    ],
   };
 }

@@ -86,3 +86,28 @@ describe('admin records (format 2)', () => {
     expect(error.message).toBe('command record at seq 2: unknown record kind 6');
   });
 });
+
+describe('admin records in a replicated member envelope', () => {
+  it('an add decodes, and the next record can name the new instrument (the decoder reads the engine tables live)', async () => {
+    const { Engine, parseCommand: parse } = await import('../../engine/index.js');
+    const { MemberRecordDecoder, MemberRecordEncoder } = await import('../../exchange/member-record.js');
+    const engine = new Engine({ instruments: [{ symbol: 'AAA', tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 100 }] });
+    const encoder = new MemberRecordEncoder('member-1');
+    const decoder = new MemberRecordDecoder(engine.options.instruments, engine.symbols);
+    const commands = [
+      { op: 'add_instrument', spec: { symbol: 'NEW', tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 50 }, time: 1 },
+      { op: 'halt', symbol: 'NEW', time: 2 },
+      { op: 'new', id: 'o', account: 'a', symbol: 'NEW', side: 'buy', type: 'limit', price: 5, qty: 1, time: 3 },
+    ];
+    const seen: string[] = [];
+    commands.forEach((command, i) => {
+      const p = new ParsedCommand();
+      // Parsed against the engine as it stands (the add applied before the orders behind it).
+      expect(parse(command, engine.instrumentIndex, engine.options.instruments, p, true, true)).toBeNull();
+      decoder.decode(encoder.encode(i + 1, p), i + 1);
+      expect(decoder.memberId).toBe('member-1');
+      seen.push(...engine.applyParsed(decoder.command).map((e) => (e.type === 'rejected' ? e.reason : e.type)));
+    });
+    expect(seen).toEqual(['instrument_added', 'halted', 'INSTRUMENT_HALTED']);
+  });
+});

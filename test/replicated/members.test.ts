@@ -12,7 +12,11 @@ import { delete_stream, describeCluster, need_cluster, stream_name } from './hel
 
 const PER_MEMBER = 1_500;
 const stream = stream_name('members');
-afterAll(() => delete_stream(stream));
+const stream3 = stream_name('members3');
+afterAll(async () => {
+  await delete_stream(stream);
+  await delete_stream(stream3);
+});
 
 describeCluster('replicated members (primary-primary on JetStream)', () => {
   it('two members in child processes reach the same state hash; a fresh member converges', async () => {
@@ -30,5 +34,19 @@ describeCluster('replicated members (primary-primary on JetStream)', () => {
     expect(fresh.lastSeq).toBe(total);
     expect(fresh.stateHash()).toBe(a.stateHash);
     await fresh.close();
+  });
+
+  it('three members submitting at once agree on every seq and on the state hash', async () => {
+    const each = 1_000;
+    const total = 3 * each;
+    const reports = await Promise.all([33, 44, 55].map((seed) => spawnMember(stream3, seed, each, total).report));
+    for (const r of reports) {
+      expect(r.lastSeq).toBe(total);
+      expect(r.stateHash).toBe(reports[0].stateHash);
+      expect(r.acked.length).toBe(each);
+    }
+    const seqs = reports.flatMap((r) => r.acked).sort((x, y) => x - y);
+    expect(seqs).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    expect((await referenceHashes(stream3, [total])).get(total)).toBe(reports[0].stateHash);
   });
 });
