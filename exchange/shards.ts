@@ -53,7 +53,7 @@ export class Shards {
   private readonly queues: ShardQueue[];
   private readonly router: Router | null;
   /** Symbol → instrument index (the router remembers where an id lives and dies). */
-  private readonly instrumentIndex: ReadonlyMap<string, number>;
+  private readonly instrumentIndex: Map<string, number>;
   private listener: ShardListener | null = null;
   /** Set once the workers are being torn down: late answers are dropped. */
   private stopped = false;
@@ -67,7 +67,9 @@ export class Shards {
   ) {
     this.shardOfInstrument = Array.from({ length: instruments }, (_, index) => index % hosts.length);
     this.queues = hosts.map(() => ({ records: [], entries: [], inFlight: 0, batches: 0, commands: 0, busyMs: 0 }));
-    this.instrumentIndex = recovered.instrumentIndex;
+    // A copy, extended as adds are logged: the view learns an instrument only once its add is
+    // acknowledged, but orders on it may be routed before that.
+    this.instrumentIndex = new Map(recovered.instrumentIndex);
     this.router = hosts.length > 1 ? new Router(this.shardOfInstrument, recovered.options.deadIdsPerInstrumentMax) : null;
     // Recovered orders are live on the worker that owns their instrument; recovered dead ids died there.
     const router = this.router;
@@ -158,6 +160,7 @@ export class Shards {
     if (record.op !== 'add_instrument') return;
     // The logged form carries the resolved spec (defaults filled: toCommand).
     const spec = record.spec as ResolvedInstrument;
+    this.instrumentIndex.set(spec.symbol, this.shardOfInstrument.length);
     this.shardOfInstrument.push(shard);
     this.router?.addInstrument();
     for (const host of this.hosts) host.addInstrument(spec);

@@ -112,6 +112,22 @@ describe('addInstrument, halt, resume (Exchange)', () => {
     await older.close();
   });
 
+  it('with workers 2, an order on an instrument added moments before is remembered dead on its worker (TOO_LATE_TO_CANCEL)', async () => {
+    const ex = await scope.open({ dir: scope.dir(), instruments: MULTI, workers: 2 });
+    // NEWX takes index 4 (worker 0), NEWY index 5 (worker 1); nothing awaited in between.
+    const all = await Promise.all([
+      ex.addInstrument(NEWX),
+      ex.addInstrument(NEWY),
+      ex.submit({ op: 'new', id: 'y-maker', account: 'a', symbol: 'NEWY', side: 'buy', type: 'limit', price: 10, qty: 5 }),
+      ex.submit({ op: 'new', id: 'y-taker', account: 'b', symbol: 'NEWY', side: 'sell', type: 'limit', price: 10, qty: 5 }),
+    ]);
+    expect(all[3].events.map((e) => e.type)).toEqual(['accepted', 'trade']);
+    // The router sends the cancel of the dead maker to NEWY's worker, whose engine remembers it.
+    expect((await ex.submit({ op: 'cancel', id: 'y-maker', account: 'a' })).events).toEqual([
+      { type: 'rejected', op: 'cancel', id: 'y-maker', reason: R.TOO_LATE_TO_CANCEL },
+    ]);
+  });
+
   it('an order right behind an add is admitted and matched on the new instrument (no await in between)', async () => {
     const ex = await scope.open({ dir: scope.dir(), instruments: MULTI, workers: 2 });
     const [added, order] = await Promise.all([
