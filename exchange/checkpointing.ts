@@ -4,7 +4,8 @@
 // left for a worker, a mark was logged, records up to a seq were released. This file owns the
 // schedule (every `checkpointEvery` commands from the start, or `checkpointIntervalMs`), the
 // checkpoint figures in stats(), and the reclaim rule: the log is kept back to the oldest
-// checkpoint kept, so recovery can fall back to it.
+// checkpoint kept, so recovery can fall back to it, and as far as the feed's retention needs
+// (feed.ts `plan`: with a retention bound the checkpoints are pruned here, not by their writer).
 
 import type { Engine, EngineOptions, EncodedCommands } from '../engine/index.js';
 import {
@@ -17,6 +18,7 @@ import {
 } from '../replay/index.js';
 import { BackupThreadError, DivergenceError, ReclaimError } from './errors.js';
 import type { WriteAheadLog } from '../wal/index.js';
+import type { Feed } from './feed.js';
 import { Fifo } from './fifo.js';
 import type { CheckpointMode, ResolvedExchangeOptions } from './options.js';
 import type { Pending } from './pending.js';
@@ -77,6 +79,8 @@ export abstract class Checkpointer {
     protected readonly options: ResolvedExchangeOptions,
     private readonly wal: WriteAheadLog<Uint8Array>,
     protected readonly listener: CheckpointerListener,
+    private readonly feed: Feed,
+    private readonly checkpoints: CheckpointStore | null,
   ) {
     this.figures = {
       mode: options.checkpointMode,
@@ -100,10 +104,16 @@ export abstract class Checkpointer {
     start: CheckpointStart,
     state: AcknowledgedState,
     listener: CheckpointerListener,
+    feed: Feed,
   ): Checkpointer {
-    if (store === null) return new NoCheckpointer(options, wal, listener);
-    if (options.checkpointMode === 'pause') return new PausedCheckpointer(options, wal, listener, store, start, state);
-    return new BackupCheckpointer(options, wal, listener, store, start);
+    if (store === null) return new NoCheckpointer(options, wal, listener, feed, null);
+    if (options.checkpointMode === 'pause') return new PausedCheckpointer(options, wal, listener, feed, store, start, state);
+    return new BackupCheckpointer(options, wal, listener, feed, store, start);
+  }
+
+  /** How many checkpoints their writer keeps: all of them when feed retention decides (in onCheckpoint). */
+  protected get writerKeeps(): number {
+    return this.feed.retention === null ? this.options.checkpointsKept : Number.MAX_SAFE_INTEGER;
   }
 
   /** True while admission must wait for the checkpointer (the backup replica is too far behind). */
@@ -161,11 +171,21 @@ export abstract class Checkpointer {
     figures.lastOrders = info.orders;
     figures.lastDurationMs = info.durationMs;
     figures.lastSnapshotMs = info.snapshotMs;
-    // Keep the log back to the oldest checkpoint kept, so recovery can fall back to it.
-    const oldest = info.kept.length > 0 ? Math.min(...info.kept) : 0;
+    if (this.stopped) return;
+    // Keep the log back to the oldest checkpoint recovery keeps and to the feed's retention
+    // checkpoint, and never past what a catching-up feed subscription still reads.
+    const kept = [...info.kept].sort((a, b) => b - a);
+    const { reclaimUpto, remove } = this.feed.plan(kept, this.wal.lastSeq, Date.now());
+    try {
+      for (const seq of remove) this.checkpoints?.remove(seq);
+    } catch (error) {
+      // Like a failed reclaim: checkpoints nobody needs would pile up until the disk is full.
+      this.listener.fail(new ReclaimError(reclaimUpto, error));
+      return;
+    }
     // A log that cannot drop what checkpoints made obsolete would grow until the disk is full.
-    if (oldest > 0 && !this.stopped) {
-      this.wal.reclaim(oldest).catch((error: unknown) => this.listener.fail(new ReclaimError(oldest, error)));
+    if (reclaimUpto > 0) {
+      this.wal.reclaim(reclaimUpto).catch((error: unknown) => this.listener.fail(new ReclaimError(reclaimUpto, error)));
     }
   }
 }
@@ -187,11 +207,12 @@ class PausedCheckpointer extends Checkpointer {
     options: ResolvedExchangeOptions,
     wal: WriteAheadLog<Uint8Array>,
     listener: CheckpointerListener,
+    feed: Feed,
     private readonly store: CheckpointStore,
     start: CheckpointStart,
     private readonly state: AcknowledgedState,
   ) {
-    super(options, wal, listener);
+    super(options, wal, listener, feed, store);
     this.from = { seq: start.seq, dueCommands: start.commands + options.checkpointEvery, atMs: performance.now() };
     // Time-based checkpoints also happen when traffic stops; unref: never keeps the process alive.
     this.timer = setInterval(() => this.checkpoint(false), Math.min(options.checkpointIntervalMs, 1000));
@@ -227,7 +248,7 @@ class PausedCheckpointer extends Checkpointer {
       const t1 = performance.now();
       const header = { seq, commands, digest: state.digestValue, stateHash, writtenAtMs: Date.now() };
       const bytes = this.store.write(header, snapshot);
-      this.store.prune(this.options.checkpointsKept);
+      this.store.prune(this.writerKeeps);
       const t2 = performance.now();
       // Due every checkpointEvery commands from the start, not from whenever the last one landed.
       const dueCommands = nextCheckpointDue(from.dueCommands, commands, this.options.checkpointEvery);
@@ -279,10 +300,11 @@ class BackupCheckpointer extends Checkpointer {
     options: ResolvedExchangeOptions,
     wal: WriteAheadLog<Uint8Array>,
     listener: CheckpointerListener,
+    feed: Feed,
     private readonly store: CheckpointStore,
     private readonly start0: CheckpointStart,
   ) {
-    super(options, wal, listener);
+    super(options, wal, listener, feed, store);
     this.queuedSeq = start0.seq;
   }
 
@@ -304,7 +326,7 @@ class BackupCheckpointer extends Checkpointer {
         checkpointDir: this.store.dir,
         checkpointEvery: options.checkpointEvery,
         checkpointIntervalMs: options.checkpointIntervalMs,
-        checkpointsKept: options.checkpointsKept,
+        checkpointsKept: this.writerKeeps,
       },
       {
         onCheckpoint: (info) => this.onCheckpoint(info),

@@ -1,7 +1,7 @@
 // Why this file exists: `exchange.events()` hands every acknowledged event to a subscriber in
 // sequence order. A subscriber that stops reading must not make the exchange grow without limit,
 // so each one has a bounded backlog; past it the subscription fails with a typed error (the
-// subscriber can re-read what it missed from the log) and the exchange carries on.
+// subscriber resumes with `events({ fromSeq: lastSeq + 1 })`, feed.ts) and the exchange carries on.
 
 import type { EngineEvent } from '../engine/index.js';
 

@@ -33,6 +33,8 @@ import { WalOverloadError, type AppendResult, type WriteAheadLog } from '../wal/
 import { Checkpointer, type AcknowledgedState } from './checkpointing.js';
 import type { DirLock } from './dir-lock.js';
 import { EventStream, type ExchangeEvent } from './event-stream.js';
+import { Feed, type EventsOptions, type FeedStream } from './feed.js';
+import { FeedRetention } from './feed-retention.js';
 import { Fifo } from './fifo.js';
 import { abandon, openState } from './open.js';
 import { resolveExchangeOptions, type ExchangeOptions, type ResolvedExchangeOptions } from './options.js';
@@ -70,7 +72,9 @@ export class Exchange {
   private logged: number;
   private readonly pending = new Fifo<Pending>();
   private readonly waiting = new Fifo<Waiting>();
-  private readonly streams = new Set<EventStream>();
+  private readonly streams = new Set<EventStream | FeedStream>();
+  /** Seq of the last record recovery applied: its events count as published (the live point's floor). */
+  private readonly startSeq: number;
   private readonly digest: EventDigest;
   /** Commands acknowledged since the log began. */
   private commands: number;
@@ -97,7 +101,9 @@ export class Exchange {
     start: { seq: number; commands: number; digest: string },
     private readonly recovery: RecoveryStats,
     private readonly lock: DirLock | null,
+    private readonly feed: Feed,
   ) {
+    this.startSeq = start.seq;
     this.followsRecords = checkpointer.followsRecords;
     // A memory log keeps nothing: encode only if the backup thread needs the records.
     this.logsRecords = wal.durability !== 'memory' || this.followsRecords;
@@ -147,10 +153,31 @@ export class Exchange {
       view,
     };
     let early: Error | null = null;
-    const checkpointer = Checkpointer.create(resolved, wal, opened.store, start, acknowledged, {
-      fail: (error) => (exchange === null ? (early ??= error) : exchange.fail(error)),
-      room: () => exchange?.admitWaiting(),
+    const retention = FeedRetention.from({
+      commands: resolved.feedRetentionCommands,
+      bytes: resolved.feedRetentionBytes,
+      ms: resolved.feedRetentionMs,
     });
+    try {
+      // Bytes and age retention need the sizes and times of the records already logged.
+      retention?.scan(wal, view.instruments.map((spec) => spec.symbol));
+    } catch (error) {
+      await abandon(opened);
+      throw error;
+    }
+    const feed = new Feed(wal, opened.store, opened.initialOptions, retention, resolved.checkpointsKept, resolved.maxPending);
+    const checkpointer = Checkpointer.create(
+      resolved,
+      wal,
+      opened.store,
+      start,
+      acknowledged,
+      {
+        fail: (error) => (exchange === null ? (early ??= error) : exchange.fail(error)),
+        room: () => exchange?.admitWaiting(),
+      },
+      feed,
+    );
     // Always the recovered state (not the options): halted flags, added instruments, last prices
     // and dead ids must reach the workers and the backup even when no order is live.
     const snapshot = view.snapshot();
@@ -165,7 +192,7 @@ export class Exchange {
       await abandon(opened);
       throw failed;
     }
-    exchange = new Exchange(resolved, wal, view, shards.value, checkpointer, opened.seqReservation, start, recovered.stats, opened.lock);
+    exchange = new Exchange(resolved, wal, view, shards.value, checkpointer, opened.seqReservation, start, recovered.stats, opened.lock, feed);
     return exchange;
   }
 
@@ -329,6 +356,7 @@ export class Exchange {
       // The record carries its seq; the log numbers records lastSeq + 1 (replay checks both).
       if (seq !== next) throw new Error(`assertion: the log numbered record ${next} as ${seq}`);
       if (this.followsRecords) this.checkpointer.recorded(seq, bytes);
+      this.feed.retention?.note(seq, bytes.length, p.time);
     } catch (error) {
       // Overload is back-pressure on this one record; anything else (a full disk or map, an
       // I/O error) means the log cannot take more: fail closed.
@@ -486,6 +514,7 @@ export class Exchange {
       const bytes = this.logsRecords ? this.encoder.encodeMark(next, mark) : NO_RECORD;
       const seq = this.watchAppend(this.wal.append(bytes));
       if (this.followsRecords) this.checkpointer.recorded(seq, bytes);
+      this.feed.retention?.note(seq, bytes.length, this.lastTimeMs);
       this.counters.marks++;
       this.checkpointer.marked(seq, mark);
       this.scheduleFlush();
@@ -575,12 +604,30 @@ export class Exchange {
     return this.view.stateHash();
   }
 
-  /** Every acknowledged event, in sequence order, from now until close. */
-  events(): AsyncIterableIterator<ExchangeEvent> {
-    const stream = new EventStream(this.options.eventsBacklogMax, (s) => this.streams.delete(s));
-    if (this.closing !== null || this.failure !== null) stream.end();
-    else this.streams.add(stream);
+  /**
+   * Every acknowledged event, in sequence order, until close: from now, or with `fromSeq` from that
+   * seq on — events the exchange still retains are regenerated exactly from a checkpoint and the
+   * log (the same objects, `seq` and `time` a live subscriber got), then the subscription goes on
+   * live with no gap and no duplicate. A drop-copy consumer resumes with its last seq + 1. Throws
+   * FeedError (`code` FEED_SEQ_NOT_RETAINED, naming `oldestSeq`) for a seq no longer retained.
+   */
+  events(options: EventsOptions = {}): AsyncIterableIterator<ExchangeEvent> {
+    const fromSeq = (options as EventsOptions | null)?.fromSeq;
+    const closed = this.closing !== null || this.failure !== null;
+    if (fromSeq === undefined || closed) {
+      const stream = new EventStream(this.options.eventsBacklogMax, (s) => this.streams.delete(s));
+      if (closed) stream.end();
+      else this.streams.add(stream);
+      return stream;
+    }
+    const stream = this.feed.subscribe(fromSeq, this.livePoint, this.options.eventsBacklogMax, (s) => this.streams.delete(s));
+    this.streams.add(stream);
     return stream;
+  }
+
+  /** Every command up to here has been published to subscribers, none after it. */
+  private get livePoint(): number {
+    return Math.max(this.lastCommandSeq, this.startSeq);
   }
 
   stats(): ExchangeStats {
@@ -602,6 +649,7 @@ export class Exchange {
       ...this.counters,
       checkpoints: { ...this.checkpointer.figures },
       backup: { appliedSeq: this.checkpointer.appliedSeq, running: this.checkpointer.running },
+      feed: { oldestSeq: this.feed.oldestSeq(this.livePoint), catchingUp: this.feed.catchingUp },
       recovery: this.recovery,
       failed: this.failure?.message ?? null,
     };

@@ -13,6 +13,8 @@ export {
   type OnFull,
 } from './options.js';
 export { EventsOverflowError, type ExchangeEvent } from './event-stream.js';
+export { FEED_CATCH_UPS_MAX, FEED_STEP_RECORDS, FeedError, type EventsOptions, type FeedErrorCode } from './feed.js';
+export { LEDGER_SAMPLES_MAX, LEDGER_SAMPLE_SEQS } from './feed-retention.js';
 export { DirLock, ExchangeLockedError, type ExchangeLockedCode } from './dir-lock.js';
 export type { ExchangeStats } from './stats.js';
 export { readStoredConfig, type StoredConfig } from './stored-config.js';

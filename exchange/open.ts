@@ -24,7 +24,10 @@ import { NumberingLog } from './numbering-log.js';
 
 /** What opening hands to the running exchange. */
 export interface Opened {
+  /** The configuration as of the recovered seq (instruments added at run time included). */
   engineOptions: EngineOptions;
+  /** The configuration at seq 0 (what a replay from the start of the log begins with). */
+  initialOptions: EngineOptions;
   wal: WriteAheadLog<Uint8Array>;
   recovered: Recovered;
   /** Null without a directory. */
@@ -131,5 +134,5 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
     throw error;
   }
   const engineOptions: EngineOptions = { instruments: engine.instruments, maxOrders: engine.options.maxOrders, instrumentsMax: engine.options.instrumentsMax };
-  return { engineOptions, wal, recovered, store, lock, seqReservation };
+  return { engineOptions, initialOptions, wal, recovered, store, lock, seqReservation };
 }

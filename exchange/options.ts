@@ -72,6 +72,17 @@ export interface ExchangeOptions {
   eventsBacklogMax?: number;
   /** LMDB map size of the write-ahead log. */
   walMapSizeBytes?: number;
+  /**
+   * `events({ fromSeq })` retention: the newest this-many sequence numbers stay re-readable (0, the
+   * default: not bounded by count). With several feedRetention* bounds the shortest window wins;
+   * retention starts at a checkpoint, so up to one checkpoint interval more is kept; the log is
+   * never kept less far back than recovery's `checkpointsKept` checkpoints need.
+   */
+  feedRetentionCommands?: number;
+  /** `events({ fromSeq })` retention: the newest log records totalling this many bytes stay re-readable (0: not bounded by size). */
+  feedRetentionBytes?: number;
+  /** `events({ fromSeq })` retention: records stamped within this many ms of now stay re-readable (0: not bounded by age). */
+  feedRetentionMs?: number;
   /** Called with recovery and backup warnings (default: process.emitWarning). */
   onWarning?: (message: string) => void;
 }
@@ -94,6 +105,11 @@ export const EXCHANGE_DEFAULTS = Object.freeze({
   checkpointsKept: 3,
   eventsBacklogMax: 1_000_000,
   walMapSizeBytes: 64 * 1024 ** 3,
+  // No feed retention bound: events({ fromSeq }) reaches back as far as recovery keeps the log
+  // (the oldest of `checkpointsKept` checkpoints), as before the feed could be resumed.
+  feedRetentionCommands: 0,
+  feedRetentionBytes: 0,
+  feedRetentionMs: 0,
 });
 
 export const WORKERS_MAX = 64;
@@ -113,6 +129,10 @@ export const EXCHANGE_LIMITS = Object.freeze({
   checkpointsKept: { min: 1, max: 100 },
   eventsBacklogMax: { min: 1, max: 2 ** 30 },
   walMapSizeBytes: { min: 1024 * 1024, max: 2 ** 44 },
+  // 0 = not bounded by this measure. Bytes and age reach back at most 2^30 records (feed-retention.ts).
+  feedRetentionCommands: { min: 0, max: 2 ** 40 },
+  feedRetentionBytes: { min: 0, max: 2 ** 50 },
+  feedRetentionMs: { min: 0, max: 2 ** 40 },
 });
 
 type NumericOption = keyof typeof EXCHANGE_LIMITS;
@@ -152,6 +172,9 @@ export interface ResolvedExchangeOptions {
   checkpointsKept: number;
   eventsBacklogMax: number;
   walMapSizeBytes: number;
+  feedRetentionCommands: number;
+  feedRetentionBytes: number;
+  feedRetentionMs: number;
   onWarning: (message: string) => void;
 }
 
@@ -262,6 +285,9 @@ export function resolveExchangeOptions(options: ExchangeOptions): ResolvedExchan
     checkpointsKept: integer('checkpointsKept'),
     eventsBacklogMax: integer('eventsBacklogMax'),
     walMapSizeBytes: integer('walMapSizeBytes'),
+    feedRetentionCommands: integer('feedRetentionCommands'),
+    feedRetentionBytes: integer('feedRetentionBytes'),
+    feedRetentionMs: integer('feedRetentionMs'),
     onWarning: onWarning as (message: string) => void,
   };
 }

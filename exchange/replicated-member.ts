@@ -30,7 +30,7 @@ import {
 import { JetStreamLog, WalRangeError, type JetStreamLogOptions, type RecordCodec } from '../wal/index.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CheckpointCorruptError, CheckpointStore, CheckpointWriteError } from '../replay/index.js';
+import { CheckpointCorruptError, CheckpointStore, CheckpointWriteError, parseCheckpoint } from '../replay/index.js';
 import { DirLock } from './dir-lock.js';
 import { EventStream, type ExchangeEvent } from './event-stream.js';
 import { ExchangeOptionsError } from './options.js';
@@ -142,7 +142,7 @@ export interface ReplicatedExchangeStats {
 }
 
 export class ReplicatedExchange {
-  private readonly engine: Engine;
+  private engine: Engine;
   private readonly log: JetStreamLog<MemberRecord>;
   private readonly memberId = nuid.next();
   private readonly parsed = new ParsedCommand();
@@ -168,6 +168,8 @@ export class ReplicatedExchange {
   private checkpointSeq: number;
   private readonly memberName: string | undefined;
   private confirming: Promise<void> = Promise.resolve();
+  /** Seq of the checkpoint this member started from (local or published; 0: none). */
+  private restoredFrom = 0;
 
   private constructor(
     engine: Engine,
@@ -175,10 +177,11 @@ export class ReplicatedExchange {
     options: ReplicatedExchangeOptions,
     private readonly lock: DirLock | null,
     private readonly store: CheckpointStore | null,
-    private readonly restoredSeq: number,
+    restoredSeq: number,
   ) {
     this.engine = engine;
     this.applied_seq = restoredSeq;
+    this.restoredFrom = restoredSeq;
     this.checkpointEvery = options.checkpointEveryCommands ?? 100_000;
     this.checkpointsKept = options.checkpointsKept ?? 2;
     this.checkpointSeq = restoredSeq;
@@ -239,15 +242,20 @@ export class ReplicatedExchange {
         throw new WalRangeError(restoredSeq, `checkpoint at seq ${restoredSeq} is ahead of stream ${options.replication.stream} (last seq ${tail}): a different or recreated stream`);
       }
       if (log.firstSeq > restoredSeq + 1) {
-        throw new WalRangeError(
-          restoredSeq + 1,
-          `stream ${options.replication.stream} starts at seq ${log.firstSeq}: this member needs seq ${restoredSeq + 1} (its newest checkpoint is at ${restoredSeq})`,
-        );
+        // Trimmed past what this member holds: start from the newest checkpoint a member published.
+        const joined = await joinFromPublished(log, restoredSeq, tail, store);
+        if (joined === null) {
+          throw new WalRangeError(
+            restoredSeq + 1,
+            `stream ${options.replication.stream} starts at seq ${log.firstSeq}: this member needs seq ${restoredSeq + 1} (its newest checkpoint is at ${restoredSeq}) and no published checkpoint covers it`,
+          );
+        }
+        member.adopt(joined.engine, joined.seq);
       }
       // A named member registers before it reads: its confirmation (0 when new) holds trimming
       // back until it has a checkpoint of its own, so no other member trims what it still needs.
-      if (options.replication.member !== undefined) await log.confirm(options.replication.member, restoredSeq);
-      member.reading = member.follow(restoredSeq + 1);
+      if (options.replication.member !== undefined) await log.confirm(options.replication.member, member.applied_seq);
+      member.reading = member.follow(member.applied_seq + 1);
       await member.appliedThrough(tail);
       if (member.failure !== null) throw member.failure;
       return member;
@@ -257,6 +265,14 @@ export class ReplicatedExchange {
       lock?.release();
       throw error;
     }
+  }
+
+  /** Starts from a published checkpoint instead (at open, before anything is read or submitted). */
+  private adopt(engine: Engine, seq: number): void {
+    this.engine = engine;
+    this.applied_seq = seq;
+    this.checkpointSeq = seq;
+    this.restoredFrom = seq;
   }
 
   private async follow(from: number): Promise<void> {
@@ -323,11 +339,17 @@ export class ReplicatedExchange {
     this.confirmCheckpoint(this.applied_seq);
   }
 
-  /** Housekeeping, off the ack path: a failure only postpones trimming (a warning). */
+  /**
+   * Housekeeping, off the ack path: publish the checkpoint for members that join later, then
+   * confirm it and trim. Published BEFORE confirmed, so the newest published checkpoint is never
+   * older than what trimming removes. A failure only postpones trimming (a warning).
+   */
   private confirmCheckpoint(seq: number): void {
     const name = this.memberName;
-    if (name === undefined) return;
+    const store = this.store;
+    if (name === undefined || store === null) return;
     this.confirming = this.confirming
+      .then(() => this.log.checkpoints().put(seq, store.bytes(seq)))
       .then(() => this.log.confirm(name, seq))
       .then(() => this.log.trimConfirmed())
       .then(
@@ -442,7 +464,7 @@ export class ReplicatedExchange {
       lastSeq: this.applied_seq,
       ...this.counters,
       pending: this.mine.size,
-      restoredFromSeq: this.restoredSeq,
+      restoredFromSeq: this.restoredFrom,
       log: this.log.stats(),
       failed: this.failure?.message ?? null,
     };
@@ -485,4 +507,27 @@ function restoreNewest(store: CheckpointStore): { engine: Engine; seq: number } 
     }
   }
   return null;
+}
+
+/**
+ * The newest checkpoint members published to the venue's object store, verified (CRC, then the
+ * restored engine's state hash) and usable here: no older than what this member holds, with the
+ * stream still holding every record after it. Saved to the member's own directory too, so a
+ * restart does not fetch it again. null when none qualifies.
+ */
+async function joinFromPublished(
+  log: JetStreamLog<MemberRecord>,
+  restoredSeq: number,
+  tail: number,
+  store: CheckpointStore | null,
+): Promise<{ engine: Engine; seq: number } | null> {
+  const published = await log.checkpoints().newest();
+  if (published === null || published.seq <= restoredSeq || published.seq > tail || log.firstSeq > published.seq + 1) return null;
+  const { header, snapshot } = parseCheckpoint(published.bytes, `${log.checkpoints().bucket}/${published.seq}`, published.seq);
+  const engine = Engine.restore(snapshot);
+  if (engine.stateHash() !== header.stateHash) {
+    throw new CheckpointCorruptError(`published checkpoint at seq ${published.seq}: state hash differs after restore`);
+  }
+  store?.write(header, snapshot);
+  return { engine, seq: published.seq };
 }

@@ -49,6 +49,8 @@ export interface ExchangeStats {
     divergence: string | null;
   };
   backup: { appliedSeq: number | null; running: boolean };
+  /** The replayable feed: the oldest seq `events({ fromSeq })` can start from now, and subscriptions catching up. */
+  feed: { oldestSeq: number; catchingUp: number };
   recovery: RecoveryStats;
   failed: string | null;
 }

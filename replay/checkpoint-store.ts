@@ -117,26 +117,12 @@ export class CheckpointStore {
   /** Reads and verifies one checkpoint; throws CheckpointCorruptError naming the file. */
   read(seq: number): Checkpoint {
     const file = join(this.dir, fileName(seq));
-    const bytes = readFileSync(file);
-    const fail = (why: string): never => {
-      throw new CheckpointCorruptError(`checkpoint ${file} is unusable: ${why}`);
-    };
-    if (bytes.length < FIXED_BYTES || bytes.toString('latin1', 0, 8) !== MAGIC) fail('bad magic');
-    const headerLength = bytes.readUInt32LE(8);
-    if (headerLength > HEADER_BYTES_MAX || FIXED_BYTES + headerLength > bytes.length) fail('truncated header');
-    const headerBytes = bytes.subarray(FIXED_BYTES, FIXED_BYTES + headerLength);
-    const snapshot = bytes.subarray(FIXED_BYTES + headerLength);
-    const crc = crc32c(snapshot, 0, snapshot.length, crc32c(headerBytes)) >>> 0;
-    if (crc !== bytes.readUInt32LE(12)) fail('checksum mismatch');
-    let header: CheckpointHeader;
-    try {
-      header = JSON.parse(headerBytes.toString('utf8')) as CheckpointHeader;
-    } catch {
-      return fail('unreadable header');
-    }
-    if (header.seq !== seq) fail(`header says seq ${header.seq}`);
-    if (header.snapshotBytes !== snapshot.length) fail('truncated snapshot');
-    return { header, snapshot, file };
+    return { ...parseCheckpoint(readFileSync(file), file, seq), file };
+  }
+
+  /** The checkpoint file's bytes exactly as written (to publish it elsewhere, e.g. an object store). */
+  bytes(seq: number): Uint8Array {
+    return readFileSync(join(this.dir, fileName(seq)));
   }
 
   /**
@@ -162,6 +148,14 @@ export class CheckpointStore {
     }
   }
 
+  /**
+   * Removes one checkpoint (no-op if already gone). Leaves temporary files alone: another thread
+   * may be writing one.
+   */
+  remove(seq: number): void {
+    rmSync(join(this.dir, fileName(seq)), { force: true });
+  }
+
   /** Bytes on disk of each checkpoint, newest first (for tools). */
   sizes(): Array<{ seq: number; bytes: number }> {
     return this.list().map((seq) => ({ seq, bytes: statSync(join(this.dir, fileName(seq))).size }));
@@ -172,4 +166,31 @@ function writeAll(fd: number, bytes: Uint8Array): void {
   let offset = 0;
   // Bounded: each write makes progress or throws.
   while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+}
+
+/**
+ * Verifies the bytes of one checkpoint file (magic, lengths, CRC, header) wherever they came from;
+ * `label` names them in the CheckpointCorruptError; `seq`, when given, must be the header's.
+ */
+export function parseCheckpoint(bytes: Uint8Array, label: string, seq?: number): { header: CheckpointHeader; snapshot: Uint8Array } {
+  const fail = (why: string): never => {
+    throw new CheckpointCorruptError(`checkpoint ${label} is unusable: ${why}`);
+  };
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (b.length < FIXED_BYTES || b.toString('latin1', 0, 8) !== MAGIC) fail('bad magic');
+  const headerLength = b.readUInt32LE(8);
+  if (headerLength > HEADER_BYTES_MAX || FIXED_BYTES + headerLength > b.length) fail('truncated header');
+  const headerBytes = b.subarray(FIXED_BYTES, FIXED_BYTES + headerLength);
+  const snapshot = b.subarray(FIXED_BYTES + headerLength);
+  const crc = crc32c(snapshot, 0, snapshot.length, crc32c(headerBytes)) >>> 0;
+  if (crc !== b.readUInt32LE(12)) fail('checksum mismatch');
+  let header: CheckpointHeader;
+  try {
+    header = JSON.parse(headerBytes.toString('utf8')) as CheckpointHeader;
+  } catch {
+    return fail('unreadable header');
+  }
+  if (seq !== undefined && header.seq !== seq) fail(`header says seq ${header.seq}`);
+  if (header.snapshotBytes !== snapshot.length) fail('truncated snapshot');
+  return { header, snapshot };
 }

@@ -8,6 +8,7 @@ export {
   CheckpointStore,
   CheckpointWriteError,
   nextCheckpointDue,
+  parseCheckpoint,
   type Checkpoint,
   type CheckpointHeader,
 } from './checkpoint-store.js';

@@ -3,7 +3,20 @@
 // without building event objects (the event digest is the sink), remember the digest after each
 // recent command, and check every mark the primary wrote against it.
 
-import { Engine, EventDigest } from '../engine/index.js';
+import {
+  Engine,
+  EventDigest,
+  type CancelReason,
+  type CommandOp,
+  type EventSink,
+  type OrderId,
+  type OrderType,
+  type ParsedCommand,
+  type RejectCode,
+  type Side,
+  type StopOrderType,
+  type ResolvedInstrument,
+} from '../engine/index.js';
 import { isMark, type LogRecord, type MarkRecord } from './records.js';
 import { CommandRecordDecoder, KIND_MARK } from './command-record.js';
 
@@ -13,7 +26,6 @@ import { CommandRecordDecoder, KIND_MARK } from './command-record.js';
  * exchange ran with maxPending below RING_SIZE (enforced by the exchange's options).
  */
 export const DIGEST_RING_SIZE = 2 ** 21;
-const RING_MASK = DIGEST_RING_SIZE - 1;
 
 export class ReplayDivergenceError extends Error {
   override readonly name = 'ReplayDivergenceError';
@@ -44,15 +56,27 @@ export class Replayer {
   private readonly startSeq: number;
   private readonly startCommands: number;
   private readonly startDigest: string;
-  private readonly ringA = new Int32Array(DIGEST_RING_SIZE);
-  private readonly ringB = new Int32Array(DIGEST_RING_SIZE);
+  private readonly ringA: Int32Array;
+  private readonly ringB: Int32Array;
+  private readonly ringMask: number;
   /** Binary log records decode into its one reused ParsedCommand. */
   private readonly decoder: CommandRecordDecoder;
+  private readonly tee: TeeSink;
 
+  /**
+   * `ringSize` (a power of two, default DIGEST_RING_SIZE): digests remembered for checking marks;
+   * it must exceed the exchange's maxPending. The feed, which runs many replays, passes a smaller one
+   * (two Int32Arrays of this size: 16 MiB at the default).
+   */
   constructor(
     readonly engine: Engine,
     start: { seq: number; commands: number; digest: string },
+    ringSize = DIGEST_RING_SIZE,
   ) {
+    if (!(ringSize > 0 && (ringSize & (ringSize - 1)) === 0 && ringSize <= DIGEST_RING_SIZE)) throw new Error('assertion: ringSize is a power of two');
+    this.ringA = new Int32Array(ringSize);
+    this.ringB = new Int32Array(ringSize);
+    this.ringMask = ringSize - 1;
     this.seq = start.seq;
     this.startSeq = start.seq;
     this.startCommands = start.commands;
@@ -61,6 +85,12 @@ export class Replayer {
     this.digest = EventDigest.from(start.digest);
     // The engine's own symbol table: an add_instrument applied here extends it for the next record.
     this.decoder = new CommandRecordDecoder(engine.symbols);
+    this.tee = new TeeSink(this.digest);
+  }
+
+  /** The command of the last record `applyRecord` applied (reused: valid until the next call). */
+  get command(): ParsedCommand {
+    return this.decoder.command;
   }
 
   /**
@@ -68,8 +98,10 @@ export class Replayer {
    * straight from the record to the engine's execute path (no command object, no second
    * validation). Returns the record's kind; a mark is then `lastMark`. Throws LogGapError,
    * ReplayDivergenceError, and CommandRecordError (naming `seq`) for a damaged record.
+   * `events`, when given, also receives the command's events (the feed regenerates them here, so
+   * the digest and the marks check the very events it hands out).
    */
-  applyRecord(seq: number, bytes: Uint8Array, start = 0, end = bytes.length): number {
+  applyRecord(seq: number, bytes: Uint8Array, start = 0, end = bytes.length, events: EventSink | null = null): number {
     if (seq !== this.seq + 1) {
       throw new LogGapError(`log gap: expected record ${this.seq + 1}, found ${seq}`);
     }
@@ -83,11 +115,11 @@ export class Replayer {
     }
     const digest = this.digest;
     digest.command(seq);
-    this.engine.executeParsed(decoder.command, digest);
+    this.engine.executeParsed(decoder.command, events === null ? digest : this.tee.to(events));
     this.commands++;
     this.lastCommandSeq = seq;
-    this.ringA[seq & RING_MASK] = digest.a;
-    this.ringB[seq & RING_MASK] = digest.b;
+    this.ringA[seq & this.ringMask] = digest.a;
+    this.ringB[seq & this.ringMask] = digest.b;
     return kind;
   }
 
@@ -110,8 +142,8 @@ export class Replayer {
     this.engine.execute(record, digest);
     this.commands++;
     this.lastCommandSeq = seq;
-    this.ringA[seq & RING_MASK] = digest.a;
-    this.ringB[seq & RING_MASK] = digest.b;
+    this.ringA[seq & this.ringMask] = digest.a;
+    this.ringB[seq & this.ringMask] = digest.b;
   }
 
   private checkMark(mark: MarkRecord): void {
@@ -127,12 +159,12 @@ export class Replayer {
       this.marks.verified++;
       return;
     }
-    if (upto <= this.startSeq || upto > this.lastCommandSeq || this.seq - upto >= DIGEST_RING_SIZE) {
+    if (upto <= this.startSeq || upto > this.lastCommandSeq || this.seq - upto > this.ringMask) {
       this.marks.unverifiable++;
       return;
     }
-    const a = this.ringA[upto & RING_MASK] >>> 0;
-    const b = this.ringB[upto & RING_MASK] >>> 0;
+    const a = this.ringA[upto & this.ringMask] >>> 0;
+    const b = this.ringB[upto & this.ringMask] >>> 0;
     const mine = a.toString(16).padStart(8, '0') + b.toString(16).padStart(8, '0');
     if (mine !== mark.digest) {
       throw new ReplayDivergenceError(
@@ -140,5 +172,89 @@ export class Replayer {
       );
     }
     this.marks.verified++;
+  }
+}
+
+/**
+ * Hands every event to the digest and to one other sink (reused: `to` swaps the other). Explicit
+ * parameters, not rest arguments: a rest array would be one allocation per event.
+ */
+class TeeSink implements EventSink {
+  private other: EventSink;
+  constructor(private readonly digest: EventDigest) {
+    this.other = digest;
+  }
+
+  to(other: EventSink): this {
+    this.other = other;
+    return this;
+  }
+
+  accepted(id: OrderId, account: string, symbol: string, side: Side, orderType: OrderType, price: number | null, qty: number): void {
+    this.digest.accepted(id, account, symbol, side, orderType, price, qty);
+    this.other.accepted(id, account, symbol, side, orderType, price, qty);
+  }
+
+  rejected(op: CommandOp | null, id: OrderId | null, reason: RejectCode): void {
+    this.digest.rejected(op, id, reason);
+    this.other.rejected(op, id, reason);
+  }
+
+  trade(
+    symbol: string,
+    price: number,
+    qty: number,
+    makerId: OrderId,
+    takerId: OrderId,
+    makerAccount: string,
+    takerAccount: string,
+    takerSide: Side,
+    makerRemaining: number,
+    takerRemaining: number,
+  ): void {
+    this.digest.trade(symbol, price, qty, makerId, takerId, makerAccount, takerAccount, takerSide, makerRemaining, takerRemaining);
+    this.other.trade(symbol, price, qty, makerId, takerId, makerAccount, takerAccount, takerSide, makerRemaining, takerRemaining);
+  }
+
+  cancelled(id: OrderId, account: string, symbol: string, side: Side, reason: CancelReason, qty: number): void {
+    this.digest.cancelled(id, account, symbol, side, reason, qty);
+    this.other.cancelled(id, account, symbol, side, reason, qty);
+  }
+
+  modified(
+    id: OrderId,
+    account: string,
+    symbol: string,
+    side: Side,
+    price: number,
+    qty: number,
+    oldPrice: number,
+    oldQty: number,
+    priorityKept: boolean,
+    stopPrice: number,
+    oldStopPrice: number,
+  ): void {
+    this.digest.modified(id, account, symbol, side, price, qty, oldPrice, oldQty, priorityKept, stopPrice, oldStopPrice);
+    this.other.modified(id, account, symbol, side, price, qty, oldPrice, oldQty, priorityKept, stopPrice, oldStopPrice);
+  }
+
+  triggered(id: OrderId, account: string, symbol: string, side: Side, orderType: StopOrderType, stopPrice: number, price: number | null, qty: number): void {
+    this.digest.triggered(id, account, symbol, side, orderType, stopPrice, price, qty);
+    this.other.triggered(id, account, symbol, side, orderType, stopPrice, price, qty);
+  }
+
+  instrumentAdded(index: number, spec: ResolvedInstrument): void {
+    this.digest.instrumentAdded(index, spec);
+    this.other.instrumentAdded(index, spec);
+  }
+
+  halted(symbol: string): void {
+    this.digest.halted(symbol);
+    this.other.halted(symbol);
+  }
+
+  resumed(symbol: string): void {
+    this.digest.resumed(symbol);
+    this.other.resumed(symbol);
   }
 }

@@ -14,6 +14,7 @@ export type {
   WriteAheadLog,
 } from './types.js';
 export { JetStreamLog, type JetStreamLogStats } from './jetstream-log.js';
+export { JetStreamCheckpoints, PUBLISHED_CHECKPOINTS_KEPT, type JetStreamCheckpointsOptions, type PublishedCheckpoint } from './jetstream-checkpoints.js';
 export { LocalOrderedLog } from './local-ordered-log.js';
 export {
   BYTES_CODEC,

@@ -21,6 +21,7 @@
 // in append order. (A leader change between two in-flight publishes can still store the later
 // one first; README says so.)
 
+import { JetStreamCheckpoints } from './jetstream-checkpoints.js';
 import { connect, createInbox, headers, nanos, nuid, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import {
   DeliverPolicy,
@@ -590,6 +591,14 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
     await retry_control(this.options.quorumWaitMsMax, `forget ${name}`, () =>
       this.jsm.streams.purge(this.readers_stream, { filter: `${this.readers_stream}.${name}` }),
     );
+  }
+
+  private published: JetStreamCheckpoints | null = null;
+
+  /** The venue's published checkpoints (an object store beside the stream), for joining a trimmed stream. */
+  checkpoints(): JetStreamCheckpoints {
+    this.published ??= new JetStreamCheckpoints(this.nc, { stream: this.options.stream, replicas: this.options.replicas, storage: this.options.storage });
+    return this.published;
   }
 
   /** Trims the log behind the lowest confirmation of every reader; returns that seq (0: none). */

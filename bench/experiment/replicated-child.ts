@@ -8,7 +8,7 @@
 //
 //   node --import tsx bench/experiment/replicated-child.ts '<ReplicatedChildConfig as JSON>'
 
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import { Exchange } from '../../exchange/exchange.js';
 import type { SubmitResult } from '../../exchange/exchange.js';
 import { regenerateExperimentWorkload } from './workload.js';
@@ -32,6 +32,8 @@ export interface ReplicatedChildConfig {
   killAtAcked: number | null;
   /** Journal: one line per batch of acks, "seq epochMs" pairs; then a final JSON line. */
   out: string;
+  /** Written by the parent once every member is open: load starts at the same moment in all. */
+  go: string;
 }
 
 /** What the last journal line says about a member that ran to the end. */
@@ -62,6 +64,9 @@ async function main(): Promise<void> {
     checkpointEveryCommands: config.checkpointEveryCommands,
     replication: { servers: config.servers, stream: config.stream, replicas: 3 },
   });
+  // Opened: say so, then wait for the parent's go (bounded by the parent's own timeout).
+  writeSync(out, `${JSON.stringify({ type: 'ready' })}\n`);
+  while (!existsSync(config.go)) await new Promise((wake) => setTimeout(wake, 10));
   const interval_ms = 1000 / config.rate_per_s;
   let next = 0;
   let acked = 0;

@@ -12,7 +12,7 @@
 import { spawn } from 'node:child_process';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Exchange } from '../../exchange/exchange.js';
@@ -52,7 +52,11 @@ export type ReplicatedExperimentResult =
       /** Acknowledged seqs (A's or B's) the stream does not hold, or holding another member's command. */
       acked_lost: number;
       stream_last_seq: number;
+      /** B's state hash at the last seq it had applied when it finished, and B's that seq. */
       hash_b: string;
+      b_last_seq: number;
+      /** A plain engine fed the stream: at B's last seq, and at the stream's end. */
+      hash_reference_at_b: string;
       hash_reference: string;
       hash_a_rejoined: string;
       rejoin_ms: number;
@@ -74,6 +78,7 @@ function readJournal(file: string): Journal {
     if (line.startsWith('{')) {
       const value = JSON.parse(line) as { type: string; message?: string };
       if (value.type === 'end') journal.end = value as ReplicatedChildEnd;
+      else if (value.type === 'ready') continue;
       else journal.error = value.message ?? 'error';
       continue;
     }
@@ -96,6 +101,21 @@ function runChild(config: ReplicatedChildConfig): Promise<number | null> {
       else reject(new Error(`member ${config.member} exited ${code ?? signal}: ${stderr}`));
     });
   });
+}
+
+const READY_MS_MAX = 120_000;
+
+/** Writes the go file once every journal says its member is open (or a child already failed). */
+async function startTogether(journals: string[], go: string, children: Promise<unknown>): Promise<void> {
+  let failed = false;
+  children.catch(() => (failed = true));
+  const deadline = performance.now() + READY_MS_MAX;
+  const ready = (file: string): boolean => existsSync(file) && readFileSync(file, 'utf8').includes('"ready"');
+  while (!failed && !journals.every(ready)) {
+    if (performance.now() > deadline) throw new Error(`members did not open within ${READY_MS_MAX} ms`);
+    await new Promise((wake) => setTimeout(wake, 20));
+  }
+  writeFileSync(go, '');
 }
 
 /** A cluster to run on: the one MATCHLOG_NATS_CLUSTER names, or one started here; null when nats-server is absent. */
@@ -131,10 +151,14 @@ export async function runReplicatedExperiment(options: ReplicatedExperimentOptio
       checkpointEveryCommands: Math.max(1_000, Math.floor(options.commands / 5)),
     };
     const shareA = Math.ceil(options.commands / 2);
-    const a: ReplicatedChildConfig = { ...base, member: 'a', dir: join(root, 'a'), part: 0, killAtAcked: Math.floor(shareA / 2), out: join(root, 'a.journal') };
-    const b: ReplicatedChildConfig = { ...base, member: 'b', dir: join(root, 'b'), part: 1, killAtAcked: null, out: join(root, 'b.journal') };
+    const go = join(root, 'go');
+    const a: ReplicatedChildConfig = { ...base, member: 'a', dir: join(root, 'a'), part: 0, killAtAcked: Math.floor(shareA / 2), out: join(root, 'a.journal'), go };
+    const b: ReplicatedChildConfig = { ...base, member: 'b', dir: join(root, 'b'), part: 1, killAtAcked: null, out: join(root, 'b.journal'), go };
     phase('two members under load; member a is SIGKILLed halfway');
-    await Promise.all([runChild(a), runChild(b)]);
+    const children = Promise.all([runChild(a), runChild(b)]);
+    // Both members open before either offers load, so the kill lands while both are busy.
+    await startTogether([a.out, b.out], go, children);
+    await children;
     const ja = readJournal(a.out);
     const jb = readJournal(b.out);
     if (jb.error !== null || jb.end === null) throw new Error(`member b did not finish: ${jb.error ?? 'no end line'}`);
@@ -145,10 +169,14 @@ export async function runReplicatedExperiment(options: ReplicatedExperimentOptio
     const decoder = new MemberRecordDecoder(engine.instruments);
     const memberOf = new Map<number, string>();
     let last = 0;
+    // A's publishes still in flight when it died may be stored after B took its hash (they were
+    // sent, never acknowledged): B is compared with the reference at the seq B had reached.
+    let atB = jb.end.lastSeq === 0 ? engine.stateHash() : '';
     for await (const { seq, command } of log.read(1)) {
       decoder.decode(command, seq);
       memberOf.set(seq, decoder.memberId);
       engine.apply(toCommand(decoder.command));
+      if (seq === jb.end.lastSeq) atB = engine.stateHash();
       last = seq;
     }
     await log.close();
@@ -193,6 +221,8 @@ export async function runReplicatedExperiment(options: ReplicatedExperimentOptio
       acked_lost: lost,
       stream_last_seq: last,
       hash_b: jb.end.stateHash,
+      b_last_seq: jb.end.lastSeq,
+      hash_reference_at_b: atB,
       hash_reference: engine.stateHash(),
       hash_a_rejoined: hashA,
       rejoin_ms,

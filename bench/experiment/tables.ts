@@ -127,10 +127,10 @@ export function dumpTable(result: ExperimentResult): TableData {
 export function replicatedTable(r: ReplicatedExperimentResult): TableData {
   const title = 'replicated (primary-primary): two members on a JetStream R3 stream, member a SIGKILLed halfway through its share';
   if (r.skipped !== null) return { title, head: ['replicated'], rows: [[`skipped: ${r.skipped}`]] };
-  const same = r.hash_b === r.hash_reference && r.hash_a_rejoined === r.hash_reference;
+  const same = r.hash_b === r.hash_reference_at_b && r.hash_a_rejoined === r.hash_reference;
   return {
     title,
-    head: ['commands', 'acked by a (killed)', 'acked by b', "b's longest ack gap across the kill", "b's longest gap elsewhere", 'acked lost', 'a rejoins in', 'state hashes (b, reference, a rejoined)'],
+    head: ['commands', 'acked by a (killed)', 'acked by b', "b's longest ack gap across the kill", "b's longest gap elsewhere", 'acked lost', 'a rejoins in', 'state hashes = a plain engine fed the stream'],
     rows: [
       [
         `${formatInt(r.commands)} at ${formatInt(r.rate_per_s)}/s`,
@@ -140,7 +140,7 @@ export function replicatedTable(r: ReplicatedExperimentResult): TableData {
         ms(r.survivor_gap_ms_max_elsewhere),
         formatInt(r.acked_lost),
         `${ms(r.rejoin_ms)} (checkpoint ${formatInt(r.rejoin_from_checkpoint)} + ${formatInt(r.rejoin_replayed)} records)`,
-        same ? `equal at seq ${formatInt(r.stream_last_seq)}` : 'DIFFER',
+        same ? `equal (b at seq ${formatInt(r.b_last_seq)}, a at ${formatInt(r.stream_last_seq)})` : 'DIFFER',
       ],
     ],
   };

@@ -9,7 +9,8 @@ import { ACME, MULTI, Scope } from './fixtures/common.js';
 
 const KNOWN =
   'dir, instruments, durability, workers, ordersMax, pendingMax, onFull, waitingMax, batchMax, markEveryCommands, checkpointMode, ' +
-  'checkpointEveryCommands, checkpointIntervalMs, checkpointsKept, eventsBacklogMax, walMapSizeBytes, instrumentsMax, onWarning';
+  'checkpointEveryCommands, checkpointIntervalMs, checkpointsKept, eventsBacklogMax, walMapSizeBytes, feedRetentionCommands, ' +
+  'feedRetentionBytes, feedRetentionMs, instrumentsMax, onWarning';
 
 const REJECTED: Array<[string, Record<string, unknown>, string]> = [
   ['an unknown key (a typo)', { checkpointEvry: 10 }, `unknown option 'checkpointEvry' (known: ${KNOWN})`],
@@ -46,6 +47,10 @@ const REJECTED: Array<[string, Record<string, unknown>, string]> = [
   ['instrumentsMax (4097)', { instrumentsMax: 4097 }, 'options.instrumentsMax must be an integer from 1 to 4096 (got 4097)'],
   ['instrumentsMax (a string)', { instrumentsMax: '8' }, "options.instrumentsMax must be an integer from 1 to 4096 (got '8')"],
   ['instrumentsMax below the instruments given', { instruments: MULTI, instrumentsMax: 3 }, 'options.instruments holds 4 instruments, more than options.instrumentsMax 3'],
+  ['feedRetentionCommands (-1)', { feedRetentionCommands: -1 }, 'options.feedRetentionCommands must be an integer from 0 to 1099511627776 (got -1)'],
+  ['feedRetentionCommands (1.5)', { feedRetentionCommands: 1.5 }, 'options.feedRetentionCommands must be an integer from 0 to 1099511627776 (got 1.5)'],
+  ['feedRetentionBytes', { feedRetentionBytes: 2 ** 50 + 1 }, 'options.feedRetentionBytes must be an integer from 0 to 1125899906842624 (got 1125899906842625)'],
+  ['feedRetentionMs', { feedRetentionMs: '1d' }, "options.feedRetentionMs must be an integer from 0 to 1099511627776 (got '1d')"],
   ['an alias and its name disagreeing', { maxOrders: 10, ordersMax: 20 }, 'options.maxOrders is the earlier name of options.ordersMax; give one (got 10 and 20)'],
 ];
 

@@ -29,6 +29,8 @@ it('the README embedding snippet runs and recovers the same state', () => {
     const lines = output.trim().split('\n');
     expect(lines[0]).toContain("1 accepted { bids: [ [ 10000, 100 ] ], asks: [] }");
     expect(lines[lines.length - 1]).toMatch(/^true \d+(\.\d+)?$/);
+    // The resumed feed regenerated the first event of the previous run, with its seq and time.
+    expect(output).toMatch(/type: 'accepted',[\s\S]*id: 'o1',[\s\S]*seq: 1,\s*time: \d+/);
   } finally {
     rmSync(script, { force: true });
     rmSync(dir, { recursive: true, force: true });

@@ -22,11 +22,12 @@ describeCluster('the experiment: replicated row', () => {
     expect(r.acked_b).toBe(1_500);
     expect(r.acked_lost).toBe(0);
     expect(r.stream_last_seq).toBeGreaterThanOrEqual(r.acked_a + r.acked_b);
-    expect(r.hash_b).toBe(r.hash_reference);
+    expect(r.b_last_seq).toBeGreaterThanOrEqual(r.acked_a + r.acked_b);
+    expect(r.hash_b).toBe(r.hash_reference_at_b);
     expect(r.hash_a_rejoined).toBe(r.hash_reference);
     expect(r.rejoin_from_checkpoint + r.rejoin_replayed).toBe(r.stream_last_seq);
     const table = replicatedTable(r);
     expect(table.rows[0][5]).toBe('0');
-    expect(table.rows[0][7]).toBe(`equal at seq ${r.stream_last_seq.toLocaleString('en-US')}`);
+    expect(table.rows[0][7]).toBe(`equal (b at seq ${r.b_last_seq.toLocaleString('en-US')}, a at ${r.stream_last_seq.toLocaleString('en-US')})`);
   }, 180_000);
 });

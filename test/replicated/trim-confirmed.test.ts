@@ -1,13 +1,14 @@
 // Why this file exists: it pins one behaviour: the stream is trimmed only behind the lowest checkpoint every named reader
 // confirmed. A dead reader's confirmation holds trimming back until it is forgotten. Members with
-// a name and a dir confirm each checkpoint and trim; a member that needs what was trimmed (no
-// checkpoint) is refused with a WalRangeError that says which seq it needs.
+// a name and a dir publish each checkpoint to the venue's object store, then confirm it and trim;
+// a brand-new member joins from the newest published checkpoint, and one that needs trimmed
+// records no published checkpoint covers is refused with a WalRangeError naming the seq.
 
 import { afterAll, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Exchange, WalRangeError } from '../../index.js';
+import { Exchange, PUBLISHED_CHECKPOINTS_KEPT, WalRangeError } from '../../index.js';
 import { MULTI } from '../exchange/fixtures/common.js';
 import { LoadGenerator } from '../exchange/fixtures/load.js';
 import { delete_stream, describeCluster, need_cluster, open_log, record, stream_name } from './helpers.js';
@@ -16,7 +17,7 @@ const logStream = stream_name('trimlog');
 const venue = stream_name('trimvenue');
 const dir = mkdtempSync(join(tmpdir(), 'matchlog-member-trim-'));
 afterAll(async () => {
-  for (const stream of [logStream, `${logStream}_READERS`, venue, `${venue}_READERS`]) await delete_stream(stream);
+  for (const stream of [logStream, `${logStream}_READERS`, venue, `${venue}_READERS`, `OBJ_${venue}_CHECKPOINTS`]) await delete_stream(stream);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -41,7 +42,7 @@ describeCluster('trim behind confirmed checkpoints', () => {
     await log.close();
   });
 
-  it('named members trim the venue behind their checkpoints; a member without one is refused', async () => {
+  it('named members trim the venue behind their checkpoints; a brand-new member joins from the published one', async () => {
     const servers = [...need_cluster().servers];
     const open = (name: string) =>
       Exchange.open({ dir: join(dir, name), instruments: MULTI, checkpointEveryCommands: 200, replication: { servers, stream: venue, member: name } });
@@ -64,6 +65,11 @@ describeCluster('trim behind confirmed checkpoints', () => {
     expect([...confirmed.keys()]).toEqual(['a', 'b']);
     expect(log.firstSeq).toBe(Math.min(...confirmed.values()) + 1);
     expect(log.firstSeq).toBeGreaterThan(1);
+    // Every confirmed checkpoint was published first: the newest is at least the stream's head - 1.
+    const published = await log.checkpoints().list();
+    expect(published.length).toBeGreaterThan(0);
+    expect(published.length).toBeLessThanOrEqual(PUBLISHED_CHECKPOINTS_KEPT);
+    expect(published[0]).toBeGreaterThanOrEqual(log.firstSeq - 1);
     await log.close();
 
     // A member restarting from its checkpoint replays what follows it and converges.
@@ -72,9 +78,37 @@ describeCluster('trim behind confirmed checkpoints', () => {
     expect(back.lastSeq).toBe(final);
     expect(back.stateHash()).toBe(finalHash);
     await back.close();
-    // …but a brand-new member without a checkpoint cannot join a trimmed stream.
-    await expect(Exchange.open({ instruments: MULTI, replication: { servers, stream: venue } })).rejects.toThrow(
-      /starts at seq \d+: this member needs seq 1/,
+    // A brand-new member (no directory at all) loads the newest published checkpoint and replays the rest.
+    const fresh = await Exchange.open({ instruments: MULTI, replication: { servers, stream: venue } });
+    expect(fresh.stats().restoredFromSeq).toBe(published[0]);
+    expect(fresh.lastSeq).toBe(final);
+    expect(fresh.stateHash()).toBe(finalHash);
+    await fresh.close();
+    // A new named member with a directory keeps the published checkpoint as its own.
+    const c = await open('c');
+    expect(c.stats().restoredFromSeq).toBe(published[0]);
+    expect(c.stateHash()).toBe(finalHash);
+    await c.close();
+    const again = await open('c');
+    expect(again.stats().restoredFromSeq).toBeGreaterThanOrEqual(published[0]);
+    expect(again.stateHash()).toBe(finalHash);
+    await again.close();
+  });
+
+  it('a member that needs trimmed records no published checkpoint covers is refused, naming the seq', async () => {
+    const servers = [...need_cluster().servers];
+    const stream = `${venue}_BARE`;
+    const log = await open_log(stream);
+    const g = new LoadGenerator(63, MULTI);
+    const writer = await Exchange.open({ instruments: MULTI, replication: { servers, stream } });
+    await Promise.all(Array.from({ length: 100 }, () => writer.submit(g.next())));
+    await writer.close();
+    // Trimmed by hand (no member published anything): nothing can rebuild seqs 1..50.
+    await log.trim(50);
+    await log.close();
+    await expect(Exchange.open({ instruments: MULTI, replication: { servers, stream } })).rejects.toThrow(
+      /starts at seq 51: this member needs seq 1 \(its newest checkpoint is at 0\) and no published checkpoint covers it/,
     );
+    await delete_stream(stream);
   });
 });
