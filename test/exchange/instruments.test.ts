@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Engine, Exchange, ExchangeOptionsError, RejectCode, type ExchangeEvent } from '../../index.js';
 import { ACME, MULTI, Scope, wire } from './fixtures/common.js';
+import { feedOf, take } from './fixtures/feed.js';
 import { NEWX, NEWY, replayOn, runOn, STEPS } from './fixtures/instruments-scenario.js';
 
 const R = RejectCode;
@@ -73,6 +74,18 @@ describe('addInstrument, halt, resume (Exchange)', () => {
       ['halted', 2],
       ['resumed', 3],
     ]);
+  });
+
+  it('events({ fromSeq: 1 }) regenerates the admin events exactly as they were delivered live (from seq 0 config, also after reopen)', async () => {
+    const dir = scope.dir();
+    const ex = await scope.open({ dir, instruments: MULTI, workers: 2, feedRetentionCommands: 1_000 });
+    const results = await runOn(ex);
+    const live = feedOf(results);
+    expect(live.some((e) => e.type === 'instrument_added')).toBe(true);
+    expect(await take(ex.events({ fromSeq: 1 }), live.length)).toEqual(live);
+    await ex.close();
+    const again = await scope.open({ dir, feedRetentionCommands: 1_000 });
+    expect(await take(again.events({ fromSeq: 1 }), live.length)).toEqual(live);
   });
 
   it.each([1, 2])('every recovery path reaches the same state hash (workers %i)', async (workers) => {
