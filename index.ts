@@ -51,6 +51,8 @@ export {
   type OcoOrderCommand,
   type OrderId,
   type OrderType,
+  type OrderStatus,
+  type OrderStatusView,
   type OrderView,
   type RejectedEvent,
   type ResolvedInstrument,

@@ -34,7 +34,10 @@ export enum RejectCode {
 
   // --- order state (3xx): refers to orders that do or do not exist ---
   UNKNOWN_ORDER = 'UNKNOWN_ORDER',
+  /** A new order whose id is a live order's; `detail.originalSeq` is the seq that created it. */
   DUPLICATE_ORDER_ID = 'DUPLICATE_ORDER_ID',
+  /** A new order whose id the engine remembers from an order that ended (SEMANTICS.md "Order ids"); `detail.originalSeq`. */
+  DUPLICATE_ID = 'DUPLICATE_ID',
   NOT_OWNER = 'NOT_OWNER',
   /** The id belonged to an order that is no longer live (filled, cancelled, expired) and is remembered. */
   TOO_LATE_TO_CANCEL = 'TOO_LATE_TO_CANCEL',
@@ -54,6 +57,8 @@ export enum RejectCode {
   ORDER_CAPACITY = 'ORDER_CAPACITY',
   /** An add_instrument past the engine's instrumentsMax. */
   INSTRUMENT_CAPACITY = 'INSTRUMENT_CAPACITY',
+  /** The instrument remembers idsRememberedPerInstrumentMax ids inside the window ('reject' policy). */
+  ID_MEMORY_FULL = 'ID_MEMORY_FULL',
 
   // --- instrument administration (7xx): add_instrument, halt, resume ---
   /** An add_instrument whose spec breaks a rule of the instrument configuration. */

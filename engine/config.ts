@@ -15,12 +15,18 @@ export const ENGINE_DEFAULTS = Object.freeze({
   ordersInitial: 65_536,
   /** Per-instrument largest order quantity when the spec does not set one. */
   maxQty: 1_000_000_000,
-  /** Dead ids remembered per instrument for TOO_LATE_TO_CANCEL (SEMANTICS.md "Dead ids"). */
-  deadIdsPerInstrumentMax: 16_384,
   /** Instruments configured plus added (add_instrument); INSTRUMENTS_MAX is also the ceiling. */
   instrumentsMax: 4096,
+  /** Order ids remembered per instrument (SEMANTICS.md "Order ids"). */
+  idsRememberedPerInstrumentMax: 16_384,
+  /** Commands an id stays remembered after its creation; 0 = no bound by commands. */
+  idRetentionCommands: 0,
+  /** Milliseconds (command time) an id stays remembered after its creation; 0 = no bound by time. */
+  idRetentionMs: 0,
+  /** What a full memory does with a new id. */
+  idsRememberedFull: 'forget-oldest' as 'forget-oldest' | 'reject',
 });
-/** Upper bound of deadIdsPerInstrumentMax: keeps snapshots and memory bounded. */
+/** Upper bound of idsRememberedPerInstrumentMax: keeps snapshots and memory bounded. */
 const DEAD_IDS_PER_INSTRUMENT_LIMIT = 1 << 22;
 
 /** Instruments of one engine. A fixed limit keeps the symbol table and snapshots bounded. */
@@ -40,12 +46,18 @@ export const ENGINE_LIMITS = Object.freeze({
   symbolLength: { min: 1, max: SYMBOL_LENGTH_MAX },
   price: { min: 1, max: PRICE_MAX },
   maxQty: { min: 1, max: QTY_MAX },
-  deadIdsPerInstrumentMax: { min: 0, max: DEAD_IDS_PER_INSTRUMENT_LIMIT },
   instrumentsMax: { min: 1, max: INSTRUMENTS_MAX },
+  idsRememberedPerInstrumentMax: { min: 0, max: DEAD_IDS_PER_INSTRUMENT_LIMIT },
+  idRetentionCommands: { min: 0, max: Number.MAX_SAFE_INTEGER },
+  idRetentionMs: { min: 0, max: Number.MAX_SAFE_INTEGER },
 });
 
 /** Earlier names, still accepted: alias → current name. */
-export const ENGINE_ALIASES = Object.freeze({ maxOrders: 'ordersMax', initialOrders: 'ordersInitial' });
+export const ENGINE_ALIASES = Object.freeze({
+  maxOrders: 'ordersMax',
+  initialOrders: 'ordersInitial',
+  deadIdsPerInstrumentMax: 'idsRememberedPerInstrumentMax',
+});
 
 /** Every engine option has a default, except the instruments (maxQty is an instrument's default). */
 const OPTION_NAMES: readonly string[] = ['instruments', ...Object.keys(ENGINE_DEFAULTS).filter((name) => name !== 'maxQty')];
@@ -58,8 +70,12 @@ export interface ResolvedEngineOptions {
   instruments: ResolvedInstrument[];
   maxOrders: number;
   initialOrders: number;
+  /** Resolved idsRememberedPerInstrumentMax (the earlier name kept: snapshots store it). */
   deadIdsPerInstrumentMax: number;
   instrumentsMax: number;
+  idRetentionCommands: number;
+  idRetentionMs: number;
+  idsRememberedFull: 'forget-oldest' | 'reject';
 }
 
 function describe(value: unknown): string {
@@ -112,8 +128,8 @@ export function resolveInstrument(spec: unknown, where: string): ResolvedInstrum
 }
 
 /** The value under the current name, else its earlier name; throws when both are given and differ. */
-function aliased(given: Record<string, unknown>, name: 'ordersMax' | 'ordersInitial'): { value: unknown; label: string } {
-  const alias = name === 'ordersMax' ? 'maxOrders' : 'initialOrders';
+function aliased(given: Record<string, unknown>, name: 'ordersMax' | 'ordersInitial' | 'idsRememberedPerInstrumentMax'): { value: unknown; label: string } {
+  const alias = name === 'ordersMax' ? 'maxOrders' : name === 'ordersInitial' ? 'initialOrders' : 'deadIdsPerInstrumentMax';
   if (given[name] !== undefined && given[alias] !== undefined && given[name] !== given[alias]) {
     throw new ConfigError(`options.${alias} is the earlier name of options.${name}; give one (got ${describe(given[alias])} and ${describe(given[name])})`);
   }
@@ -158,12 +174,40 @@ export function resolveEngineOptions(options: EngineOptions): ResolvedEngineOpti
     throw new ConfigError(`${ordersInitial.label} must be a positive integer not above ordersMax ${maxOrders} (got ${describe(initialOrders)})`);
   }
   for (const instrument of instruments) checkExactSums(instrument, maxOrders, `options.instruments (${instrument.symbol})`);
-  const deadIds =
-    options.deadIdsPerInstrumentMax === undefined ? ENGINE_DEFAULTS.deadIdsPerInstrumentMax : options.deadIdsPerInstrumentMax;
+  const remembered = aliased(given, 'idsRememberedPerInstrumentMax');
+  const deadIds = remembered.value === undefined ? ENGINE_DEFAULTS.idsRememberedPerInstrumentMax : remembered.value;
   if (typeof deadIds !== 'number' || !Number.isSafeInteger(deadIds) || deadIds < 0 || deadIds > DEAD_IDS_PER_INSTRUMENT_LIMIT) {
-    throw new ConfigError(`deadIdsPerInstrumentMax must be an integer from 0 to ${DEAD_IDS_PER_INSTRUMENT_LIMIT} (got ${describe(deadIds)})`);
+    throw new ConfigError(`${remembered.label} must be an integer from 0 to ${DEAD_IDS_PER_INSTRUMENT_LIMIT} (got ${describe(deadIds)})`);
   }
-  return { instruments, maxOrders, initialOrders, deadIdsPerInstrumentMax: deadIds, instrumentsMax };
+  const window = (name: 'idRetentionCommands' | 'idRetentionMs'): number => {
+    const value = given[name] === undefined ? ENGINE_DEFAULTS[name] : given[name];
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+      throw new ConfigError(`options.${name} must be a safe integer >= 0, 0 for no bound (got ${describe(value)})`);
+    }
+    return value;
+  };
+  const idRetentionCommands = window('idRetentionCommands');
+  const idRetentionMs = window('idRetentionMs');
+  const full = given.idsRememberedFull === undefined ? ENGINE_DEFAULTS.idsRememberedFull : given.idsRememberedFull;
+  if (full !== 'forget-oldest' && full !== 'reject') {
+    throw new ConfigError(`options.idsRememberedFull must be 'forget-oldest' or 'reject' (got ${describe(full)})`);
+  }
+  if (full === 'reject' && idRetentionCommands === 0 && idRetentionMs === 0) {
+    throw new ConfigError(
+      `options.idsRememberedFull 'reject' needs a retention window (idRetentionCommands or idRetentionMs above 0): ` +
+        `without one a full memory would refuse every new order for ever`,
+    );
+  }
+  return {
+    instruments,
+    maxOrders,
+    initialOrders,
+    deadIdsPerInstrumentMax: deadIds,
+    instrumentsMax,
+    idRetentionCommands,
+    idRetentionMs,
+    idsRememberedFull: full,
+  };
 }
 
 /** Level totals are float64 sums: maxQty × maxOrders must stay within 2^53. */

@@ -6,7 +6,7 @@
 import { AccountTable } from './account-table.js';
 import { assert } from './assert.js';
 import { BookSide } from './book-side.js';
-import { DeadIds } from './dead-ids.js';
+import { OrderIds, STATUS_CANCELLED, STATUS_EXPIRED, STATUS_FILLED, STATUS_NAMES, STATUS_OPEN, STATUS_REJECTED } from './order-ids.js';
 import { ExpiryQueue } from './expiry-queue.js';
 import { StopQueue, type StopOrder } from './stop-book.js';
 import { CancelReason, RejectCode } from './codes.js';
@@ -52,6 +52,7 @@ import type {
   EngineEvent,
   EngineOptions,
   OrderId,
+  OrderStatusView,
   OrderView,
   Side,
 } from './types.js';
@@ -137,8 +138,12 @@ export class Engine {
   readonly extras = new Map<number, SlotExtra>();
   /** @internal Pending stops by id (few next to resting orders). */
   readonly stopsById = new Map<OrderId, StopOrder>();
-  /** @internal Recently dead ids (TOO_LATE_TO_CANCEL). */
-  deadIds: DeadIds;
+  /** @internal Remembered order ids (SEMANTICS.md "Order ids"): duplicates, TOO_LATE_TO_CANCEL, orderStatus. */
+  orderIds: OrderIds;
+  /** Seq of the last command applied (the log's, or the engine's own count). */
+  lastSeq = 0;
+  /** `time` of the last command applied (orderStatus judges the window at lastSeq and lastTime). */
+  lastTime = 0;
 
   /** Where the events of the command being executed go. */
   private sink: EventSink;
@@ -150,11 +155,21 @@ export class Engine {
   private traded = false;
   /** `time` of the command being executed ("now"; the engine has no clock). */
   private now = 0;
+  /** Seq of the command being executed. */
+  private seq = 0;
+  /** Seq that created the id of the last DUPLICATE_* reject (its detail), or -1. */
+  private duplicateOf = -1;
+  private readonly liveCheck = (id: OrderId): boolean => this.isLive(id);
 
   constructor(options: EngineOptions) {
     this.options = resolveEngineOptions(options);
     this.books = this.options.instruments.map((spec, index) => newBook(index, spec));
-    this.deadIds = new DeadIds(this.books.length, this.options.deadIdsPerInstrumentMax);
+    this.orderIds = new OrderIds(this.books.length, {
+      perInstrumentMax: this.options.deadIdsPerInstrumentMax,
+      retentionCommands: this.options.idRetentionCommands,
+      retentionMs: this.options.idRetentionMs,
+      full: this.options.idsRememberedFull,
+    });
     for (const book of this.books) {
       this.bookBySymbol.set(book.spec.symbol, book);
       this.instrumentIndex.set(book.spec.symbol, book.index);
@@ -184,28 +199,36 @@ export class Engine {
   /**
    * Applies one command; returns its events in order. Typed as `Command` so a misspelled field is
    * a compile error; at run time anything is accepted and validated (a command decoded from the
-   * wire is rejected with a reason code, never throws).
+   * wire is rejected with a reason code, never throws). `seq` numbers the command (a log's
+   * sequence number, above `lastSeq`); without it the command is `lastSeq + 1`.
    */
-  apply(command: Command): EngineEvent[] {
-    return this.collectEvents(false, command, this.parsed);
+  apply(command: Command, seq?: number): EngineEvent[] {
+    return this.collectEvents(false, command, this.parsed, seq);
   }
 
   /**
    * @internal `apply` for a command that already passed `parseCommand` (a replicated member
    * applies the binary records it reads from the stream): the same events, without rebuilding
-   * and re-validating a command object. `p` is only read.
+   * and re-validating a command object. `p` is only read, except that `seq` (the stream's) is
+   * written into `p.seq` when given.
    */
-  applyParsed(p: ParsedCommand): EngineEvent[] {
-    return this.collectEvents(true, null, p);
+  applyParsed(p: ParsedCommand, seq?: number): EngineEvent[] {
+    if (seq !== undefined) {
+      if (!isSafeInteger(seq) || seq <= this.lastSeq) {
+        throw new EngineError('INVALID_ARGUMENT', `seq must be a safe integer above the last seq ${this.lastSeq} (got ${String(seq)})`);
+      }
+      p.seq = seq;
+    }
+    return this.collectEvents(true, null, p, seq);
   }
 
   /** Runs `p` itself when `parsed`, else `command` (parsing it into `p`); returns its events. */
-  private collectEvents(parsed: boolean, command: unknown, p: ParsedCommand): EngineEvent[] {
+  private collectEvents(parsed: boolean, command: unknown, p: ParsedCommand, seq: number | undefined): EngineEvent[] {
     const sink = this.arraySink;
     const events: EngineEvent[] = [];
     sink.events = events;
     if (parsed) this.executeParsed(p, sink);
-    else this.execute(command as Command, sink);
+    else this.execute(command as Command, sink, seq);
     // A reject is the command's last event (GTT expiries it swept may come first).
     const last = events[events.length - 1];
     if (last !== undefined && last.type === 'rejected') this.addRejectDetail(last, p);
@@ -219,6 +242,10 @@ export class Engine {
    */
   private addRejectDetail(event: RejectedEvent, p: ParsedCommand): void {
     if (event.reason === RejectCode.INVALID_INSTRUMENT) return void (event.detail = { symbol: p.symbol, problem: p.problem });
+    if (event.reason === RejectCode.DUPLICATE_ID || event.reason === RejectCode.DUPLICATE_ORDER_ID) {
+      if (this.duplicateOf >= 0) event.detail = { symbol: this.duplicateSymbol, originalSeq: this.duplicateOf };
+      return;
+    }
     const symbol = p.op === 'new' ? (p.instrument >= 0 ? this.options.instruments[p.instrument].symbol : undefined) : event.id === null ? undefined : this.order(event.id)?.symbol;
     const spec = symbol === undefined ? undefined : this.options.instruments[this.instrumentIndex.get(symbol)!];
     const detail = rejectDetail(event.reason, spec);
@@ -229,10 +256,17 @@ export class Engine {
    * The allocation-free path: applies one command and reports its events to `sink` as typed
    * calls, in the same order `apply` would return them. Never throws for bad input.
    */
-  execute(command: Command, sink: EventSink): void {
+  execute(command: Command, sink: EventSink, seq?: number): void {
     const p = this.parsed;
+    if (seq !== undefined && (!isSafeInteger(seq) || seq <= this.lastSeq)) {
+      throw new EngineError('INVALID_ARGUMENT', `seq must be a safe integer above the last seq ${this.lastSeq} (got ${String(seq)})`);
+    }
     const reason = parseCommand(command, this.instrumentIndex, this.options.instruments, p, true, true);
-    if (reason !== null) return void sink.rejected(p.op, p.id, reason);
+    p.seq = seq ?? 0;
+    if (reason !== null) {
+      // Refused before any state is read: it does not use up a seq (as the exchange does not log it).
+      return void sink.rejected(p.op, p.id, reason);
+    }
     this.executeParsed(p, sink);
   }
 
@@ -243,6 +277,10 @@ export class Engine {
   executeParsed(p: ParsedCommand, sink: EventSink): void {
     this.sink = sink;
     this.now = p.time;
+    const seq = p.seq > 0 ? p.seq : this.lastSeq + 1;
+    this.seq = seq;
+    this.lastSeq = seq;
+    this.lastTime = p.time;
     this.traded = false;
     const id = p.id as OrderId;
     const op = p.op;
@@ -275,7 +313,7 @@ export class Engine {
     this.bookBySymbol.set(spec.symbol, book);
     this.instrumentIndex.set(spec.symbol, index);
     this.symbols.push(spec.symbol);
-    this.deadIds.addInstrument();
+    this.orderIds.addInstrument();
     sink.instrumentAdded(index, spec);
   }
 
@@ -291,29 +329,42 @@ export class Engine {
   private newOrder(p: ParsedCommand, id: OrderId): void {
     const sink = this.sink;
     const book = this.books[p.instrument];
-    if (book.expiries.next <= this.now) this.sweep(book);
+    // SEMANTICS.md "Instruments": a halted instrument refuses a `new` before the id step, so the
+    // refused `new` does not use up its id (its retry after resume is not DUPLICATE_ID) and no
+    // expiry sweep runs on the halted book.
     if (book.halted) return void sink.rejected('new', id, RejectCode.INSTRUMENT_HALTED);
-    if (this.isLive(id)) return void sink.rejected('new', id, RejectCode.DUPLICATE_ORDER_ID);
+    // SEMANTICS.md "Order ids": duplicates are decided before the sweep, from the id memory (a
+    // function of the log) and liveness, so the worker that remembers the id can answer for
+    // another instrument's order without touching that instrument's book.
+    const ids = this.orderIds;
+    const known = ids.find(id);
+    this.duplicateOf = -1;
+    if (this.isLive(id)) return this.rejectDuplicate(id, known, RejectCode.DUPLICATE_ORDER_ID);
+    if (known !== -1 && ids.remembered(known, this.seq, this.now)) return this.rejectDuplicate(id, known, RejectCode.DUPLICATE_ID);
+    ids.evict(book.index, this.seq, this.now, this.liveCheck);
+    if (!ids.makeRoom(book.index, this.liveCheck)) return void sink.rejected('new', id, RejectCode.ID_MEMORY_FULL);
+    const entry = ids.add(book.index, id, this.seq, this.now);
+    if (book.expiries.next <= this.now) this.sweep(book);
     const type = p.orderType;
     const isStop = type === 'stop_limit' || type === 'stop_market';
     const isMarket = type === 'market' || type === 'stop_market';
     const tif = p.tif;
-    if (tif === TIF_GTT && p.expireTime <= this.now) return void sink.rejected('new', id, RejectCode.ALREADY_EXPIRED);
+    if (tif === TIF_GTT && p.expireTime <= this.now) return this.rejectNew(id, entry, RejectCode.ALREADY_EXPIRED);
     const isOco = type === 'oco';
     if ((isStop || (!isMarket && (tif === TIF_GTC || tif === TIF_GTT))) && this.liveOrders + (isOco ? 1 : 0) >= this.options.maxOrders) {
-      return void sink.rejected('new', id, RejectCode.ORDER_CAPACITY);
+      return this.rejectNew(id, entry, RejectCode.ORDER_CAPACITY);
     }
     const side = p.side;
     const price = p.price;
     if (p.postOnly && this.crossesOpposite(book, side, price)) {
-      return void sink.rejected('new', id, RejectCode.POST_ONLY_WOULD_TAKE);
+      return this.rejectNew(id, entry, RejectCode.POST_ONLY_WOULD_TAKE);
     }
     if (isStop && book.lastPrice !== NO_PRICE && book.stops[side].triggers(p.stopPrice, book.lastPrice)) {
-      return void sink.rejected('new', id, RejectCode.STOP_WOULD_TRIGGER);
+      return this.rejectNew(id, entry, RejectCode.STOP_WOULD_TRIGGER);
     }
     if (isOco) {
       const reason = checkOcoPrices(side, price, p.stopPrice, book.lastPrice, NO_PRICE);
-      if (reason !== null) return void sink.rejected('new', id, reason);
+      if (reason !== null) return this.rejectNew(id, entry, reason);
     }
     const account = p.account;
     const qty = p.qty;
@@ -343,6 +394,29 @@ export class Engine {
     if (this.traded && (book.stops[0].size > 0 || book.stops[1].size > 0)) this.runStops(book);
   }
 
+  /** Symbol of the order a DUPLICATE_* reject names. */
+  private duplicateSymbol = '';
+
+  private rejectDuplicate(id: OrderId, known: number, reason: RejectCode): void {
+    if (known !== -1) {
+      this.duplicateOf = this.orderIds.seqs[known];
+      this.duplicateSymbol = this.books[this.orderIds.instruments[known]].spec.symbol;
+    }
+    this.sink.rejected('new', id, reason);
+  }
+
+  /** A stateful reject of a `new` that consumed its id: the entry says why. */
+  private rejectNew(id: OrderId, entry: number, reason: RejectCode): void {
+    this.orderIds.close(entry, STATUS_REJECTED, reason, this.seq);
+    this.sink.rejected('new', id, reason);
+  }
+
+  /** The order `id` ended now (its id stays remembered with why). */
+  private ended(id: OrderId, status: number, reason: string | null): void {
+    const ids = this.orderIds;
+    ids.close(ids.find(id), status, reason, this.seq);
+  }
+
   /**
    * New-order steps 3-5 of SEMANTICS.md for a taker that holds no slot yet (a new order or a
    * triggered stop): FOK pre-check, the taker loop, then rest or cancel the remainder.
@@ -367,25 +441,28 @@ export class Engine {
     const accountIdx = stp === STP_NONE ? ACCOUNT_NONE : this.takerAccount(account);
     if (tif === TIF_FOK && !this.fillable(book, side, limit, qty, accountIdx, stp)) {
       this.cancelledEvent(id, account, symbol, side, CancelReason.FOK_UNFILLABLE, qty);
-      this.deadIds.add(book.index, id, this.now);
+      this.ended(id, STATUS_CANCELLED, CancelReason.FOK_UNFILLABLE);
       return;
     }
-    const remaining = this.match(book, side, limit, qty, id, account, accountIdx, stp);
+    const takerEntry = this.orderIds.find(id);
+    const remaining = this.match(book, side, limit, qty, id, account, accountIdx, stp, takerEntry);
     if (remaining === 0 || this.takerCancelled) {
-      this.deadIds.add(book.index, id, this.now);
+      if (this.takerCancelled) this.ended(id, STATUS_CANCELLED, CancelReason.SELF_TRADE);
+      else this.ended(id, STATUS_FILLED, null);
       return;
     }
     if (isMarket) {
       this.cancelledEvent(id, account, symbol, side, CancelReason.MARKET_REMAINDER, remaining);
-      this.deadIds.add(book.index, id, this.now);
+      this.ended(id, STATUS_CANCELLED, CancelReason.MARKET_REMAINDER);
     } else if (tif === TIF_IOC) {
       this.cancelledEvent(id, account, symbol, side, CancelReason.IOC_REMAINDER, remaining);
-      this.deadIds.add(book.index, id, this.now);
+      this.ended(id, STATUS_CANCELLED, CancelReason.IOC_REMAINDER);
     } else {
       assert(tif === TIF_GTC || tif === TIF_GTT, 'only GTC and GTT limit orders rest');
       const slot = this.orders.alloc();
       const orders = this.orders;
       this.idToSlot.set(id, slot); // also orders.ids[slot] = id (shared array)
+      orders.entry[slot] = takerEntry;
       // By name, not accountIdx: self-trade prevention may have just released the account's entry.
       orders.account[slot] = this.accounts.acquire(account);
       orders.flags[slot] = side | (postOnly ? FLAG_POST_ONLY : 0) | (stp << STP_SHIFT);
@@ -459,6 +536,7 @@ export class Engine {
         if (s.expireTime !== NO_EXPIRY) this.expiryDied(book);
         const isMarket = s.type === 'stop_market';
         this.sink.triggered(s.id, s.account, book.spec.symbol, SIDE_NAMES[s.side], s.type, s.stopPrice, isMarket ? null : s.price, s.qty);
+        this.orderIds.touch(this.orderIds.find(s.id), this.seq);
         this.take(book, s.id, s.account, s.side, isMarket, s.price, s.qty, s.tif, s.stp, false, 0, s.expireTime);
       }
     }
@@ -491,13 +569,13 @@ export class Engine {
         const orders = this.orders;
         this.cancelledEvent(id, this.accountNames[orders.account[slot]], book.spec.symbol, orders.flags[slot] & FLAG_SELL, CancelReason.EXPIRED, orders.qty[slot] + extra.hidden);
         this.unlink(slot);
-        this.kill(slot, book);
+        this.kill(slot, book, STATUS_EXPIRED, null);
         continue;
       }
       const stop = this.stopsById.get(id);
       if (stop === undefined || stop.instrument !== book.index || stop.expireTime !== times[i]) continue;
       this.cancelledEvent(id, stop.account, book.spec.symbol, stop.side, CancelReason.EXPIRED, stop.qty);
-      this.removeStop(stop, book);
+      this.removeStop(stop, book, STATUS_EXPIRED, null);
     }
   }
 
@@ -511,11 +589,11 @@ export class Engine {
   }
 
   /** Takes a pending stop out (cancel, expiry); its id is remembered dead. */
-  private removeStop(stop: StopOrder, book: Book): void {
+  private removeStop(stop: StopOrder, book: Book, status: number, reason: string | null): void {
     book.stops[stop.side].remove(stop);
     this.stopsById.delete(stop.id);
     if (stop.expireTime !== NO_EXPIRY) this.expiryDied(book);
-    this.deadIds.add(book.index, stop.id, this.now);
+    this.ended(stop.id, status, reason);
   }
 
   /**
@@ -540,9 +618,17 @@ export class Engine {
     return NIL;
   }
 
-  /** The reject for a cancel or modify of an id that is not live. */
+  /**
+   * The reject for a cancel or modify of an id that is not live: TOO_LATE_TO_CANCEL for a
+   * remembered order that ended (filled, cancelled, expired), UNKNOWN_ORDER for anything else (an
+   * id never seen, forgotten, or of a `new` that was rejected: no order ever lived).
+   */
   private notLive(id: OrderId): RejectCode {
-    return this.deadIds.has(id) ? RejectCode.TOO_LATE_TO_CANCEL : RejectCode.UNKNOWN_ORDER;
+    const ids = this.orderIds;
+    const slot = ids.find(id);
+    if (slot === -1 || !ids.remembered(slot, this.seq, this.now)) return RejectCode.UNKNOWN_ORDER;
+    const status = ids.statuses[slot];
+    return status === STATUS_FILLED || status === STATUS_CANCELLED || status === STATUS_EXPIRED ? RejectCode.TOO_LATE_TO_CANCEL : RejectCode.UNKNOWN_ORDER;
   }
 
   private cancel(id: OrderId, account: string): void {
@@ -555,7 +641,7 @@ export class Engine {
     const book = this.books[this.levels.book[orders.level[slot]]];
     this.cancelledEvent(id, account, book.spec.symbol, orders.flags[slot] & FLAG_SELL, CancelReason.USER, this.openQty(slot));
     this.unlink(slot);
-    this.kill(slot, book);
+    this.kill(slot, book, STATUS_CANCELLED, CancelReason.USER);
   }
 
   private cancelStop(id: OrderId, account: string): void {
@@ -564,7 +650,7 @@ export class Engine {
     if (stop.account !== account) return void this.sink.rejected('cancel', id, RejectCode.NOT_OWNER);
     const book = this.books[stop.instrument];
     this.cancelledEvent(id, account, book.spec.symbol, stop.side, CancelReason.USER, stop.qty);
-    this.removeStop(stop, book);
+    this.removeStop(stop, book, STATUS_CANCELLED, CancelReason.USER);
   }
 
   /** Open quantity of a resting order: displayed plus an iceberg's hidden reserve. */
@@ -607,6 +693,7 @@ export class Engine {
 
     const priorityKept = price === oldPrice && qty <= oldQty;
     sink.modified(id, account, spec.symbol, SIDE_NAMES[side], price, qty, oldPrice, oldQty, priorityKept, -1, -1);
+    this.orderIds.touch(orders.entry[slot], this.seq);
     if (priorityKept) {
       const shown = orders.qty[slot];
       const newShown = shown < qty ? shown : qty;
@@ -617,9 +704,10 @@ export class Engine {
     }
     this.unlink(slot);
     const stp = (flags & STP_MASK) >>> STP_SHIFT;
-    const remaining = this.match(book, side, price, qty, id, account, accountIdx, stp);
+    const remaining = this.match(book, side, price, qty, id, account, accountIdx, stp, orders.entry[slot]);
     if (remaining === 0 || this.takerCancelled) {
-      this.kill(slot, book);
+      if (this.takerCancelled) this.kill(slot, book, STATUS_CANCELLED, CancelReason.SELF_TRADE);
+      else this.kill(slot, book, STATUS_FILLED, null);
     } else if (extra === undefined) {
       this.rest(book, side, price, remaining, slot);
     } else {
@@ -663,6 +751,7 @@ export class Engine {
       stopPrice,
       stop.stopPrice,
     );
+    this.orderIds.touch(this.orderIds.find(id), this.seq);
     if (!priorityKept) queue.remove(stop);
     stop.stopPrice = stopPrice;
     stop.price = price;
@@ -723,8 +812,10 @@ export class Engine {
     takerAccount: string,
     takerAccountIdx: number,
     stp: number,
+    takerEntry: number,
   ): number {
     this.takerCancelled = false;
+    const ids = this.orderIds;
     const opposite = book.sides[side ^ 1];
     const levels = this.levels;
     const orders = this.orders;
@@ -755,7 +846,7 @@ export class Engine {
             this.openQty(maker),
           );
           this.unlink(maker);
-          this.kill(maker, book);
+          this.kill(maker, book, STATUS_CANCELLED, CancelReason.SELF_TRADE);
           if (stp === STP_CANCEL_BOTH) {
             this.cancelledEvent(takerId, takerAccount, symbol, side, CancelReason.SELF_TRADE, remaining);
             this.takerCancelled = true;
@@ -784,13 +875,15 @@ export class Engine {
           makerRemaining + hidden,
           remaining,
         );
+        ids.fill(orders.entry[maker], tradeQty, this.seq);
+        ids.fill(takerEntry, tradeQty, this.seq);
         if ((orders.flags[maker] & FLAG_OCO) !== 0) this.dropOcoStop(maker, book);
         if (makerRemaining !== 0) {
           orders.qty[maker] = makerRemaining;
           levels.total[level] -= tradeQty;
         } else if (hidden === 0) {
           this.unlink(maker);
-          this.kill(maker, book);
+          this.kill(maker, book, STATUS_FILLED, null);
         } else {
           // Iceberg refill: a new displayed slice from the reserve, at the back of the level.
           const slice = extra!.display < hidden ? extra!.display : hidden;
@@ -875,10 +968,10 @@ export class Engine {
     orders.free(slot);
   }
 
-  /** An order died (already unlinked): its id is remembered dead, then its slot is released. */
-  private kill(slot: number, book: Book): void {
+  /** An order died (already unlinked): its id's entry says how, then its slot is released. */
+  private kill(slot: number, book: Book, status: number, reason: string | null): void {
     if ((this.orders.flags[slot] & FLAG_OCO) !== 0) this.dropOcoStop(slot, book);
-    this.deadIds.add(book.index, this.orders.ids[slot] as OrderId, this.now);
+    this.orderIds.close(this.orders.entry[slot], status, reason, this.seq);
     this.release(slot, book);
   }
 
@@ -989,9 +1082,17 @@ export class Engine {
     }
   }
 
-  /** Calls `visit` for every remembered dead id with its instrument, oldest first per instrument. */
-  forEachDeadId(visit: (id: OrderId, instrument: number) => void): void {
-    for (const book of this.books) this.deadIds.forEach(book.index, (id) => visit(id, book.index));
+  /**
+   * Calls `visit` for every id entry held in an instrument's ring (not the overdue ones), oldest
+   * first per instrument, with its instrument, seq and time (the router rebuilds the same rings).
+   */
+  forEachRememberedId(visit: (id: OrderId, instrument: number, seq: number, time: number, indexed: boolean) => void): void {
+    const ids = this.orderIds;
+    for (const book of this.books) {
+      ids.forEach(book.index, (slot, overdue) => {
+        if (!overdue) visit(ids.ids[slot] as OrderId, book.index, ids.seqs[slot], ids.times[slot], ids.isIndexed(slot));
+      });
+    }
   }
 
   /**
@@ -1016,7 +1117,7 @@ export class Engine {
       }
       book.expiries.clear();
       book.lastPrice = NO_PRICE;
-      this.deadIds.clear(book.index);
+      this.orderIds.clear(book.index);
     }
   }
 
@@ -1053,6 +1154,46 @@ export class Engine {
       view.stopPrice = leg.stopPrice;
       view.stopLimitPrice = leg.price;
     }
+    return view;
+  }
+
+  /**
+   * Where order `id` stands: a live order, or one that ended (or was rejected) while its id is
+   * still remembered (SEMANTICS.md "Order ids"); undefined for an id never seen or forgotten. A
+   * client that lost an acknowledgement asks this before retrying.
+   */
+  orderStatus(id: OrderId): OrderStatusView | undefined {
+    const ids = this.orderIds;
+    const slot = ids.find(id);
+    const live = this.order(id);
+    if (live !== undefined) {
+      const filledQty = slot === -1 ? 0 : ids.filled[slot];
+      const pending = this.idToSlot.get(id) === NIL;
+      return {
+        id,
+        symbol: live.symbol,
+        status: pending ? 'pending' : filledQty > 0 ? 'partially_filled' : 'resting',
+        filledQty,
+        remainingQty: live.qty,
+        createdSeq: slot === -1 ? null : ids.seqs[slot],
+        lastSeq: slot === -1 ? null : ids.lastSeqs[slot],
+      };
+    }
+    if (slot === -1) return undefined;
+    const code = ids.statuses[slot];
+    // An open entry of an order no longer live cannot exist (every death closes it): defensive.
+    if (code === STATUS_OPEN || !ids.remembered(slot, this.lastSeq, this.lastTime)) return undefined;
+    const view: OrderStatusView = {
+      id,
+      symbol: this.books[ids.instruments[slot]].spec.symbol,
+      status: STATUS_NAMES[code] as OrderStatusView['status'],
+      filledQty: ids.filled[slot],
+      remainingQty: 0,
+      createdSeq: ids.seqs[slot],
+      lastSeq: ids.lastSeqs[slot],
+    };
+    const reason = ids.reasons[slot];
+    if (reason !== null) view.reason = reason;
     return view;
   }
 
@@ -1132,8 +1273,21 @@ export class Engine {
           if (stop.oco) hasher.stopOco();
         }
       }
-      hasher.deadIds(this.deadIds.count(book.index));
-      this.deadIds.forEach(book.index, (id) => hasher.deadId(id));
+      const ids = this.orderIds;
+      const byCommands = this.options.idRetentionCommands > 0;
+      const byTime = this.options.idRetentionMs > 0;
+      hasher.orderIds(ids.count(book.index));
+      ids.forEach(book.index, (slot, overdue) => {
+        hasher.orderIdEntry(
+          ids.ids[slot] as OrderId,
+          overdue,
+          ids.isIndexed(slot),
+          STATUS_NAMES[ids.statuses[slot]],
+          ids.filled[slot],
+          byCommands ? ids.seqs[slot] : -1,
+          byTime ? ids.times[slot] : -1,
+        );
+      });
       if (book.halted) hasher.halted();
     }
     return hasher;
@@ -1164,7 +1318,7 @@ export class Engine {
       this.levels.memoryBytes() +
       this.idToSlot.memoryBytes() +
       this.accounts.memoryBytes() +
-      this.deadIds.memoryBytes();
+      this.orderIds.memoryBytes();
     for (const book of this.books) bytes += book.sides[0].memoryBytes() + book.sides[1].memoryBytes();
     return bytes;
   }

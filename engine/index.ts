@@ -15,5 +15,5 @@ export { checkExactSums, resolveInstrument } from './config.js';
 export { decodeCommands, toCommand, type EncodedCommands } from './worker/command-codec.js';
 export { workerEntry } from './worker/location.js';
 export { ShardHost, type ShardBatchResult } from './worker/shard-host.js';
-// The exchange's router remembers dead ids per instrument exactly like the engines do.
-export { DeadIds } from './dead-ids.js';
+// The exchange's router keeps the same id rings as the engines (SEMANTICS.md "Order ids").
+export { OrderIds, type OrderIdsLimits } from './order-ids.js';

@@ -31,6 +31,11 @@ export class OrderPool {
   /** Interned account index. */
   account: Int32Array;
   flags: Uint8Array;
+  /**
+   * Slot of the order's id entry in the engine's OrderIds (-1: none), so a fill or a death updates
+   * it without an id lookup. Derived state: not snapshotted, rebuilt on restore.
+   */
+  entry: Int32Array;
   /** Caller ids by slot; null for free slots so dead ids are not retained. The engine shares this
    * array with its IdIndex (`keys`), which compares string ids against it instead of storing them. */
   ids: Array<OrderId | null>;
@@ -53,6 +58,7 @@ export class OrderPool {
     this.level = new Int32Array(initialCapacity);
     this.account = new Int32Array(initialCapacity);
     this.flags = new Uint8Array(initialCapacity);
+    this.entry = new Int32Array(initialCapacity);
     this.ids = [];
   }
 
@@ -90,6 +96,7 @@ export class OrderPool {
     this.prev = growI32(this.prev, capacity);
     this.level = growI32(this.level, capacity);
     this.account = growI32(this.account, capacity);
+    this.entry = growI32(this.entry, capacity);
     const flags = new Uint8Array(capacity);
     flags.set(this.flags);
     this.flags = flags;

@@ -14,15 +14,18 @@ import { OrderPool } from './order-pool.js';
 import type { StopOrder } from './stop-book.js';
 import type { OrderId } from './types.js';
 import { isValidId, NO_EXPIRY } from './validate.js';
+import { STATUS_CANCELLED, STATUS_REJECTED } from './order-ids.js';
 
 const MAGIC = 'MLSNAP01';
 /**
  * 2: accounts are reference-counted; `accounts` holds null for free indexes, `freeAccounts` their
  * reuse order. 3: icebergs and GTT extras, pending stops, last trade prices and dead ids (`extras`,
- * `books`; absent in older versions, which had none of them). 4: instruments added at run time are
- * in `options.instruments` (with `instrumentsMax`), and each book says whether it is `halted`.
+ * `books`; absent in older versions, which had none of them). 4: the order-id memory replaces
+ * the dead ids (`books[].ids`, SEMANTICS.md "Order ids") and the engine's `lastSeq`; a version 3
+ * dead id loads as an entry that was cancelled at seq 0. 5: instruments added at run time are in
+ * `options.instruments` (with `instrumentsMax`), and each book says whether it is `halted`.
  */
-const FORMAT_VERSION = 4;
+const FORMAT_VERSION = 5;
 const packr = new Packr({ useRecords: false, moreTypes: false });
 
 interface SnapshotHeader {
@@ -42,16 +45,24 @@ interface SnapshotHeader {
   extras?: Array<[number, number, number, number]>;
   /** Per instrument, in configuration order (version 3). */
   books?: BookState[];
+  /** Seq and time of the last command applied (version 4). */
+  lastSeq?: number;
+  lastTime?: number;
 }
+
+/** [id, seq, time, lastSeq, filledQty, status, reason, flags: 1 overdue (else in the ring), 2 answers for its id] */
+type IdEntry = [OrderId, number, number, number, number, number, string | null, number];
 
 interface BookState {
   lastPrice: number;
   /** Pending stops, buy queue then sell queue, each in queue order. */
   stops: StopOrder[];
-  /** Remembered dead ids, oldest first, and the time each died. */
-  deadIds: OrderId[];
-  deadTimes: number[];
-  /** Version 4: the instrument is halted (absent before: none was). */
+  /** Version 3: remembered dead ids, oldest first, and the time each died. */
+  deadIds?: OrderId[];
+  deadTimes?: number[];
+  /** Version 4: the id ring oldest first, then the overdue entries. */
+  ids?: IdEntry[];
+  /** Version 5: the instrument is halted (absent before: none was). */
   halted?: boolean;
 }
 
@@ -77,14 +88,15 @@ export function encodeSnapshot(engine: Engine): Uint8Array {
     ids: orders.ids.length > oh ? orders.ids.slice(0, oh) : padIds(orders.ids, oh),
     extras: [...engine.extras].map(([slot, e]) => [slot, e.display, e.hidden, e.expireTime]),
     books: engine.books.map((book) => {
-      const deadIds: OrderId[] = [];
-      const deadTimes: number[] = [];
-      engine.deadIds.forEach(book.index, (id, time) => {
-        deadIds.push(id);
-        deadTimes.push(time);
+      const m = engine.orderIds;
+      const ids: IdEntry[] = [];
+      m.forEach(book.index, (slot, overdue) => {
+        ids.push([m.ids[slot] as OrderId, m.seqs[slot], m.times[slot], m.lastSeqs[slot], m.filled[slot], m.statuses[slot], m.reasons[slot], (overdue ? 1 : 0) | (m.isIndexed(slot) ? 2 : 0)]);
       });
-      return { lastPrice: book.lastPrice, stops: [...book.stops[0].stops, ...book.stops[1].stops], deadIds, deadTimes, halted: book.halted };
+      return { lastPrice: book.lastPrice, stops: [...book.stops[0].stops, ...book.stops[1].stops], ids, halted: book.halted };
     }),
+    lastSeq: engine.lastSeq,
+    lastTime: engine.lastTime,
   };
   const sections: Section[] = [
     orders.qty.subarray(0, oh),
@@ -202,7 +214,7 @@ export function decodeSnapshot(bytes: Uint8Array, verify: boolean): Engine {
   } catch (error) {
     corrupt(`unreadable header (${(error as Error).message})`);
   }
-  if (header?.version !== FORMAT_VERSION && header?.version !== 3 && header?.version !== 2 && header?.version !== 1) {
+  if (header?.version !== FORMAT_VERSION && header?.version !== 4 && header?.version !== 3 && header?.version !== 2 && header?.version !== 1) {
     corrupt(`unsupported version ${String(header?.version)}`);
   }
   let engine: Engine;
@@ -264,6 +276,11 @@ export function decodeSnapshot(bytes: Uint8Array, verify: boolean): Engine {
     else corrupt(`bad or repeated id in slot ${slot}`);
   }
   restoreOrderTypes(engine, header);
+  // Each resting order's id entry (derived: the entry answering for its id, its own while live).
+  for (let slot = 0; slot < orders.highWater; slot++) {
+    const id = orders.ids[slot];
+    orders.entry[slot] = id === null || id === undefined ? -1 : engine.orderIds.find(id);
+  }
   if (verify) {
     try {
       checkInvariants(engine);
@@ -303,7 +320,25 @@ function restoreOrderTypes(engine: Engine, header: SnapshotHeader): void {
       engine.stopsById.set(stop.id, stop);
       if (stop.expireTime !== NO_EXPIRY) book.expiries.add(stop.expireTime, stop.id);
     }
-    if (state.deadIds.length > engine.deadIds.max || state.deadTimes.length !== state.deadIds.length) corrupt('dead id table');
-    engine.deadIds.load(b, state.deadIds, state.deadTimes);
+    const ids = engine.orderIds;
+    if (header.version === 3) {
+      const dead = state.deadIds;
+      if (!Array.isArray(dead) || dead.length > ids.limits.perInstrumentMax) corrupt('dead id table');
+      for (const id of dead) ids.load(b, id, 0, 0, 0, 0, STATUS_CANCELLED, null, false, ids.find(id) === -1);
+      return;
+    }
+    if (!Array.isArray(state.ids)) corrupt('id table');
+    let inRing = 0;
+    for (const entry of state.ids) {
+      if (!Array.isArray(entry) || entry.length !== 8 || !isValidId(entry[0])) corrupt(`id entry of ${state.ids.length} in book ${b}`);
+      const [id, seq, time, lastSeq, filled, status, reason, flags] = entry;
+      const overdue = (flags & 1) !== 0;
+      if (!overdue) inRing++;
+      if (inRing > Math.max(ids.limits.perInstrumentMax, 0) || !(status >= 0 && status <= STATUS_REJECTED)) corrupt(`id table of book ${b}`);
+      if ((flags & 2) !== 0 && ids.find(id) !== -1) corrupt(`id ${String(id)} answered by two entries`);
+      ids.load(b, id, seq, time, lastSeq, filled, status, reason, overdue, (flags & 2) !== 0);
+    }
   });
+  engine.lastSeq = typeof header.lastSeq === 'number' ? header.lastSeq : 0;
+  engine.lastTime = typeof header.lastTime === 'number' ? header.lastTime : 0;
 }

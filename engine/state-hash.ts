@@ -20,10 +20,14 @@ const TAG_ORDER_EXTRA = 7;
 const TAG_LAST_PRICE = 8;
 const TAG_STOPS = 9;
 const TAG_STOP = 10;
-const TAG_DEAD_IDS = 11;
-const TAG_DEAD_ID = 12;
+/** 11 and 12 were the dead-id list before issue 12 (never reuse). */
 const TAG_STOP_OCO = 13;
-const TAG_HALTED = 14;
+const TAG_ORDER_IDS = 14;
+const TAG_ORDER_ID_ENTRY = 15;
+/** Marks a halted book (add_instrument/halt/resume). */
+const TAG_HALTED = 16;
+/** Entry statuses as hashed (engine/order-ids.ts STATUS_NAMES). */
+const ENTRY_STATUS_CODE: Record<string, number> = { open: 0, filled: 1, cancelled: 2, expired: 3, rejected: 4 };
 
 const ORDER_TYPE_CODE: Record<StopOrderType, number> = { stop_limit: 2, stop_market: 3 };
 const TIF_CODE: Record<TimeInForce, number> = { GTC: 0, IOC: 1, FOK: 2, GTT: 3 };
@@ -141,21 +145,28 @@ export class StateHasher {
     this.u8(TAG_STOP_OCO);
   }
 
-  deadIds(count: number): void {
+  /** Number of entries in the instrument's id ring (SEMANTICS.md "Order ids"). */
+  orderIds(count: number): void {
     this.reserve();
-    this.u8(TAG_DEAD_IDS);
+    this.u8(TAG_ORDER_IDS);
     this.f64(count);
   }
 
   /**
-   * One remembered dead id, oldest first. Its death time is not hashed: retention is by count, so
-   * the time decides nothing yet (and the exchange stamps wall-clock times that a reference engine
-   * fed the same commands would not share). A retention window by time must add it here.
+   * One id entry: the ring's oldest first, then the overdue ones (live orders that left the ring),
+   * in the order they left; `indexed` when it is the entry that answers for its id. `seq` and `time` are fed only when a retention window by commands or by
+   * time makes them decide something (else -1): a reference engine fed the same commands with
+   * other stamps then hashes equal, as before ids were remembered.
    */
-  deadId(id: OrderId): void {
+  orderIdEntry(id: OrderId, overdue: boolean, indexed: boolean, status: string, filledQty: number, seq: number, time: number): void {
     this.reserve();
-    this.u8(TAG_DEAD_ID);
+    this.u8(TAG_ORDER_ID_ENTRY);
     this.id(id);
+    this.u8((overdue ? 1 : 0) | (indexed ? 2 : 0));
+    this.u8(ENTRY_STATUS_CODE[status]);
+    this.f64(filledQty);
+    this.f64(seq);
+    this.f64(time);
   }
 
   /** Last of an instrument's stream, only when it is halted (so hashes of running books are unchanged). */

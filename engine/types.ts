@@ -234,6 +234,8 @@ export interface RejectedEvent {
  * - QTY_NOT_ON_LOT: `lotSize`;
  * - QTY_OUT_OF_RANGE: `lotSize`, `maxQty`;
  * - INVALID_INSTRUMENT (add_instrument): `problem` (the symbol is '' when it was not a string).
+ * - DUPLICATE_ID, DUPLICATE_ORDER_ID: `originalSeq`, the seq of the `new` that created the id
+ *   (and `symbol` is that order's instrument).
  * Owner mismatches (NOT_OWNER) carry none on purpose: naming the owner would tell one account
  * another's orders.
  */
@@ -246,6 +248,7 @@ export interface RejectDetail {
   minPrice?: number;
   maxPrice?: number;
   maxQty?: number;
+  originalSeq?: number;
 }
 
 export interface TradeEvent {
@@ -375,6 +378,45 @@ export interface EngineOptions {
    * `add_instrument` (default 4,096, at most 4,096); past it an add is rejected INSTRUMENT_CAPACITY.
    */
   instrumentsMax?: number;
+  /**
+   * Order ids each instrument remembers (SEMANTICS.md "Order ids"): a `new` reusing one is
+   * rejected DUPLICATE_ID / DUPLICATE_ORDER_ID. Default 16,384; 0 remembers none. The current name
+   * of `deadIdsPerInstrumentMax` (give one of the two).
+   */
+  idsRememberedPerInstrumentMax?: number;
+  /** An id is remembered for this many commands (seqs) after the one that created it; 0 (default): no bound by commands. */
+  idRetentionCommands?: number;
+  /** An id is remembered while a command's `time` is less than this many ms after its creation; 0 (default): no bound by time. */
+  idRetentionMs?: number;
+  /**
+   * An instrument's memory is full and a new id arrives: 'forget-oldest' (default: the oldest
+   * entry is forgotten, the guarantee shrinks to the cap) or 'reject' (the new order is rejected
+   * ID_MEMORY_FULL until the window frees room; needs idRetentionCommands or idRetentionMs).
+   */
+  idsRememberedFull?: 'forget-oldest' | 'reject';
+}
+
+/**
+ * Where an order stands (`orderStatus`): live (`resting`, `partially_filled`, `pending` for a stop
+ * not yet triggered) or ended (`filled`, `cancelled`, `expired`, `rejected`).
+ */
+export type OrderStatus = 'resting' | 'partially_filled' | 'pending' | 'filled' | 'cancelled' | 'expired' | 'rejected';
+
+/** What the engine remembers of an order id: a live order, or a dead one inside the retention window. */
+export interface OrderStatusView {
+  id: OrderId;
+  symbol: string;
+  status: OrderStatus;
+  /** Quantity traded so far. */
+  filledQty: number;
+  /** Open quantity (hidden reserve included); 0 once the order ended. */
+  remainingQty: number;
+  /** Seq of the `new` that created the order (null for a live order restored from a snapshot older than this field). */
+  createdSeq: number | null;
+  /** Seq of the last command that changed it: created, traded, modified, triggered, ended. */
+  lastSeq: number | null;
+  /** `cancelled`: the CancelReason; `rejected`: the RejectCode. */
+  reason?: string;
 }
 
 /** Aggregated book levels, best first: [price, total open qty]. */

@@ -43,6 +43,8 @@ const ACCOUNT_LENGTH_MAX = 64;
 export class ParsedCommand {
   op: CommandOp | null = null;
   id: OrderId | null = null;
+  /** Seq of the command (the log's); 0: the engine numbers it (its last seq + 1). Not set by parseCommand. */
+  seq = 0;
   account = '';
   time = 0;
   /** new: index of the instrument in configuration order. */

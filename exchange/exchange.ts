@@ -21,6 +21,7 @@ import {
   type L3Book,
   type Top,
   type OrderId,
+  type OrderStatusView,
   type OrderView,
   ParsedCommand,
   parseCommand,
@@ -344,9 +345,11 @@ export class Exchange {
     const p = this.parsed;
     const reason = parseCommand(command, this.instrumentIndex, this.specs, p, false, admin) ?? (admin ? this.addRefusal(p) : null);
     if (reason !== null) return this.refuse(p.op, p.id, reason);
-    const shard = this.shards.route(p);
+    // Time stamped and seq known before routing: the router decides duplicates as the engine will.
+    this.stampTime(p);
+    const shard = this.shards.route(p, this.wal.lastSeq + 1);
     if (shard === ROUTE_REFUSED) return this.refuse(p.op, p.id, this.shards.refusal);
-    const record = this.normalize(p);
+    const record = toCommand(p);
     let seq: number;
     try {
       const next = this.wal.lastSeq + 1;
@@ -393,12 +396,11 @@ export class Exchange {
     return null;
   }
 
-  /** The logged form: only known fields, defaults made explicit, time stamped here. */
-  private normalize(p: ParsedCommand): Command {
+  /** The command's time: the wall clock, never going back (the logged form is `toCommand(p)`). */
+  private stampTime(p: ParsedCommand): void {
     const now = Date.now();
     p.time = now > this.lastTimeMs ? now : this.lastTimeMs;
     this.lastTimeMs = p.time;
-    return toCommand(p);
   }
 
   private scheduleFlush(): void {
@@ -480,7 +482,7 @@ export class Exchange {
     if (last !== undefined && last.type === 'rejected') this.addRejectDetail(last, entry.record);
     // The view applies acknowledged commands as they are released: queries never show an
     // outcome a crash could erase, and never stall to catch up.
-    this.view.execute(entry.record, NULL_SINK);
+    this.view.execute(entry.record, NULL_SINK, seq);
     const time = entry.record.time;
     if (this.streams.size > 0) {
       for (let i = 0; i < events.length; i++) {
@@ -498,6 +500,11 @@ export class Exchange {
    * Engine.apply does.
    */
   private addRejectDetail(event: RejectedEvent, record: Command): void {
+    if (record.op === 'new' && (event.reason === RejectCode.DUPLICATE_ID || event.reason === RejectCode.DUPLICATE_ORDER_ID)) {
+      const original = this.view.orderStatus(record.id);
+      if (original?.createdSeq != null) event.detail = { symbol: original.symbol, originalSeq: original.createdSeq };
+      return;
+    }
     const symbol =
       record.op === 'new' ? record.symbol : record.op === 'cancel' || record.op === 'modify' ? this.view.order(record.id)?.symbol : undefined;
     const index = symbol === undefined ? undefined : this.instrumentIndex.get(symbol);
@@ -589,6 +596,17 @@ export class Exchange {
   /** L3 snapshot: every resting order of the best `levels` levels per side, in priority order. */
   l3(symbol: string, levels = 10): L3Book {
     return this.view.l3(symbol, levels);
+  }
+
+  /**
+   * Where order `id` stands, for a client that lost its acknowledgement: a live order (`resting`,
+   * `partially_filled`, `pending`), or one that ended or was rejected while its id is remembered
+   * (`filled`, `cancelled`, `expired`, `rejected`), with filled and remaining quantity, the seq that
+   * created it and the seq of its last change (SEMANTICS.md "Order ids"). Acknowledged state only;
+   * undefined for an id never seen or forgotten.
+   */
+  orderStatus(id: OrderId): OrderStatusView | undefined {
+    return this.view.orderStatus(id);
   }
 
   order(id: OrderId): OrderView | undefined {

@@ -49,11 +49,13 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
   }
   // Bad instruments fail before anything touches the directory.
   const limits = resolved.instrumentsMax === null ? {} : { instrumentsMax: resolved.instrumentsMax };
-  if (resolved.instruments !== null) new Engine({ instruments: resolved.instruments, maxOrders: resolved.maxOrders, ...limits });
+  if (resolved.instruments !== null) new Engine({ instruments: resolved.instruments, maxOrders: resolved.maxOrders, ...limits, ...resolved.ids });
+  else if (Object.keys(resolved.ids).length > 0) new Engine({ instruments: [{ symbol: 'CHECK', tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 1 }], ...resolved.ids });
   const memory = resolved.durability === 'memory';
   let instruments: InstrumentSpec[];
   let maxOrders = resolved.maxOrders;
   let instrumentsMax = resolved.instrumentsMax;
+  let ids = resolved.ids;
   let lock: DirLock | null = null;
   if (resolved.dir !== null) {
     mkdirSync(resolved.dir, { recursive: true });
@@ -65,10 +67,11 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
       if (resolved.instruments === null) throw new ExchangeOptionsError('instruments are required');
       instruments = resolved.instruments;
     } else {
-      const config = settleConfig(resolved.dir, resolved.instruments, resolved.maxOrders, !memory, resolved.instrumentsMax);
+      const config = settleConfig(resolved.dir, resolved.instruments, resolved.maxOrders, !memory, resolved.instrumentsMax, resolved.ids);
       instruments = config.instruments;
       maxOrders = config.maxOrders;
       instrumentsMax = config.instrumentsMax ?? null;
+      ids = config.ids ?? {};
       // Inside the guarded block: a failure here (a read-only disk) must release the lock too.
       store = new CheckpointStore(join(resolved.dir, 'checkpoints'));
     }
@@ -78,7 +81,7 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
   }
   // The configuration at seq 0: recovery replays add_instrument records (or restores a checkpoint
   // that has them) on top of it.
-  const initialOptions: EngineOptions = { instruments, maxOrders, ...(instrumentsMax === null ? {} : { instrumentsMax }) };
+  const initialOptions: EngineOptions = { instruments, maxOrders, ...(instrumentsMax === null ? {} : { instrumentsMax }), ...ids };
 
   let wal: WriteAheadLog<Uint8Array>;
   let recovered: Recovered;
@@ -133,6 +136,6 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
     lock?.release();
     throw error;
   }
-  const engineOptions: EngineOptions = { instruments: engine.instruments, maxOrders: engine.options.maxOrders, instrumentsMax: engine.options.instrumentsMax };
+  const engineOptions: EngineOptions = { instruments: engine.instruments, maxOrders: engine.options.maxOrders, instrumentsMax: engine.options.instrumentsMax, ...ids };
   return { engineOptions, initialOptions, wal, recovered, store, lock, seqReservation };
 }

@@ -40,6 +40,18 @@ export interface ExchangeOptions {
    * 4,096, at most 4,096). Stored with a new directory; reopening with another value is refused.
    */
   instrumentsMax?: number;
+  /**
+   * Order ids remembered per instrument (engine option, SEMANTICS.md "Order ids"): a retried `new`
+   * with the id of an order the venue remembers is rejected DUPLICATE_ID / DUPLICATE_ORDER_ID with
+   * the original seq, never executed twice. Like ordersMax, pinned by a new data directory.
+   */
+  idsRememberedPerInstrumentMax?: number;
+  /** Commands (seqs) an id stays remembered after its `new`; 0 (default): no bound by commands. */
+  idRetentionCommands?: number;
+  /** Milliseconds of command time an id stays remembered after its `new`; 0 (default): no bound by time. */
+  idRetentionMs?: number;
+  /** A full memory: 'forget-oldest' (default) or 'reject' (ID_MEMORY_FULL; needs a window). */
+  idsRememberedFull?: 'forget-oldest' | 'reject';
   /** @deprecated Alias of `ordersMax`. */
   maxOrders?: number;
   /** Commands accepted but not yet acknowledged; the bounded queue in front of matching. */
@@ -149,7 +161,9 @@ export const EXCHANGE_ALIASES = Object.freeze({
 /** Engine limit; fixed when the directory is created (matchlog.json), so it has no default here. */
 export const INSTRUMENTS_MAX_LIMITS = Object.freeze({ min: 1, max: 4096 });
 
-const OPTION_NAMES: readonly string[] = ['dir', 'instruments', ...Object.keys(EXCHANGE_DEFAULTS), 'instrumentsMax', 'onWarning'];
+/** The id-memory options, passed to the engine, which validates them (engine/config.ts). */
+export const ID_OPTION_NAMES = ['idsRememberedPerInstrumentMax', 'idRetentionCommands', 'idRetentionMs', 'idsRememberedFull'] as const;
+const OPTION_NAMES: readonly string[] = ['dir', 'instruments', ...Object.keys(EXCHANGE_DEFAULTS), 'instrumentsMax', ...ID_OPTION_NAMES, 'onWarning'];
 const KNOWN_NAMES: readonly string[] = [...OPTION_NAMES, ...Object.keys(EXCHANGE_ALIASES)];
 const DURABILITIES: readonly Durability[] = ['sync', 'async', 'memory'];
 
@@ -175,8 +189,12 @@ export interface ResolvedExchangeOptions {
   feedRetentionCommands: number;
   feedRetentionBytes: number;
   feedRetentionMs: number;
+  /** The id-memory options given (only those given; the engine fills and checks them). */
+  ids: IdOptions;
   onWarning: (message: string) => void;
 }
+
+export type IdOptions = Partial<Pick<ExchangeOptions, (typeof ID_OPTION_NAMES)[number]>>;
 
 export class ExchangeOptionsError extends Error {
   override readonly name = 'ExchangeOptionsError';
@@ -288,6 +306,7 @@ export function resolveExchangeOptions(options: ExchangeOptions): ResolvedExchan
     feedRetentionCommands: integer('feedRetentionCommands'),
     feedRetentionBytes: integer('feedRetentionBytes'),
     feedRetentionMs: integer('feedRetentionMs'),
+    ids: Object.fromEntries(ID_OPTION_NAMES.filter((name) => given[name] !== undefined).map((name) => [name, given[name]])) as IdOptions,
     onWarning: onWarning as (message: string) => void,
   };
 }

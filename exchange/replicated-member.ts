@@ -291,7 +291,8 @@ export class ReplicatedExchange {
     decoder.decode(record, seq);
     const command = decoder.command;
     const time = command.time;
-    const events = this.engine.applyParsed(command);
+    // The stream seq numbers the command: originalSeq and a window by commands agree on every member.
+    const events = this.engine.applyParsed(command, seq);
     const first = events[0];
     if (first !== undefined && first.type === 'instrument_added') this.instrumentIndex.set(first.symbol, first.index);
     this.applied_seq = seq;

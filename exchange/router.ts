@@ -1,69 +1,122 @@
 // Why this file exists: with several matching workers, a cancel or modify names only an order id,
-// so the exchange must know which worker holds that id — and a new order must not reuse an id that
-// is live on another worker (one engine would refuse it; two would both accept it). The router
-// tracks every id that may be live, by worker, from the outcomes the workers report. Its decisions
-// happen before the log, so the log replays exactly whatever the router's timing was:
-// - new X while X may be live on another worker: refused before the log (DUPLICATE_ORDER_ID);
-//   conservative — X may have just died — but never wrong about a live order;
-// - cancel/modify of a recently dead id: sent to the worker where it died, whose engine remembers
-//   it and answers TOO_LATE_TO_CANCEL exactly as a single engine would. The router remembers
-//   dead ids per instrument like the engines do, with twice their capacity, so it forgets an id
-//   only after the engine has (a single command killing more than the engine's capacity on one
-//   instrument is the one way to fall short: then the answer is UNKNOWN_ORDER from worker 0);
-// - cancel/modify of an id it does not know: sent to worker 0, whose engine refuses it exactly as
-//   a single engine would (the id is live nowhere).
+// so the exchange must know which worker holds that id, and a new order must be answered exactly
+// as one engine would answer it — also when its id belongs to another worker's instrument. Two
+// things make that possible (SEMANTICS.md "Order ids", "Which rejects are logged"):
+// - The id memory is a pure function of the log: which `new`s were logged, with their seq and
+//   time. So the router keeps the very same per-instrument rings as the engines (an OrderIds fed
+//   the same calls at the same commands) and knows, before logging, whether a new id is a
+//   duplicate: then the command goes to the worker owning the ORIGINAL order's instrument, whose
+//   engine remembers it and rejects it (DUPLICATE_ID / DUPLICATE_ORDER_ID, logged, with the
+//   original seq), exactly as the single engine does — workers 1 or 8, the same log and events.
+// - It also tracks, from the outcomes the workers report, every id that may still be live (an
+//   upper bound, late by the batches in flight). That bound refuses before the log only what no
+//   log-determined rule can decide: ORDER_CAPACITY (the live count of all workers, the exchange's
+//   back-pressure on memory, like QUEUE_FULL) and a new id whose remembered entry has left its
+//   window while its order may still be live (DUPLICATE_ORDER_ID, unlogged): possible only when
+//   the venue's retention window or cap is shorter than an order's life.
+// Cancel/modify of an id that may be live go to its worker; of a remembered id, to the worker of
+// its instrument (which answers TOO_LATE_TO_CANCEL or UNKNOWN_ORDER exactly); else to worker 0,
+// where it is live nowhere (UNKNOWN_ORDER). The router is used with one worker too, so the rule is
+// the same for every `workers` setting.
 
-import { DeadIds, type OrderId } from '../engine/index.js';
+import { OrderIds, type OrderIdsLimits, type OrderId } from '../engine/index.js';
 
 interface Route {
   shard: number;
-  /** Instrument of the order (where it will be remembered once dead). */
-  instrument: number;
   /** Sequence number of the last command routed for this id. */
   lastSeq: number;
 }
 
 export const ROUTE_DUPLICATE = -1;
 
+/** Never live: the router's rings drop an entry when it leaves (an engine keeps a live one aside). */
+const NEVER_LIVE = (): boolean => false;
+
 export class Router {
   private readonly routes = new Map<OrderId, Route>();
-  private readonly deadIds: DeadIds;
+  private readonly ids: OrderIds;
+  /** Per instrument: halted as of the last command logged (SEMANTICS.md "Instruments"). */
+  private readonly halted: boolean[];
 
   constructor(
     /** Worker of each instrument; grows (shared with the shards) as instruments are added. */
     private readonly shardOfInstrument: readonly number[],
-    deadIdsPerInstrumentMax: number,
+    limits: OrderIdsLimits,
   ) {
-    this.deadIds = new DeadIds(shardOfInstrument.length, 2 * deadIdsPerInstrumentMax);
+    this.ids = new OrderIds(shardOfInstrument.length, limits);
+    this.halted = Array.from({ length: shardOfInstrument.length }, () => false);
   }
 
-  /** An instrument was added (it took the next index): its dead ids get a ring too. */
+  /** An instrument was added (it took the next index): its ids get a ring too, and it runs. */
   addInstrument(): void {
-    this.deadIds.addInstrument();
-  }
-
-  /** Remembers an id that was dead in `instrument` when the exchange opened (recovered state). */
-  recoveredDead(id: OrderId, instrument: number): void {
-    this.deadIds.add(instrument, id, 0);
+    this.ids.addInstrument();
+    this.halted.push(false);
   }
 
   /**
-   * Worker for a command on `id` (`shard` is the instrument's worker for a new order), or
-   * ROUTE_DUPLICATE when a new order must be refused. Changes nothing: see `routed`.
+   * A halt or resume of `instrument` was logged (or recovered). Whether an instrument is halted is
+   * a function of the log too (ALREADY_HALTED / NOT_HALTED leave it as it was), and a `new` on a
+   * halted instrument is refused before the id step (SEMANTICS.md "Instruments"): it creates no
+   * entry, so the rings must skip it exactly as the engines do.
    */
-  decide(op: 'new' | 'cancel' | 'modify', id: OrderId, shard: number): number {
-    const route = this.routes.get(id);
-    if (op === 'new') return route !== undefined && route.shard !== shard ? ROUTE_DUPLICATE : shard;
-    if (route !== undefined) return route.shard;
-    const instrument = this.deadIds.instrumentOf(id);
-    return instrument < 0 ? 0 : this.shardOfInstrument[instrument];
+  setHalted(instrument: number, halted: boolean): void {
+    this.halted[instrument] = halted;
   }
 
-  /** Records that the command at `seq` on `id` was logged and sent to `shard` (`instrument`: new orders). */
-  routed(op: 'new' | 'cancel' | 'modify', id: OrderId, shard: number, seq: number, instrument = -1): void {
+  isHalted(instrument: number): boolean {
+    return this.halted[instrument];
+  }
+
+  /** An entry of an instrument's ring when the exchange opened (recovered state), oldest first. */
+  recoveredId(id: OrderId, instrument: number, seq: number, time: number, indexed: boolean): void {
+    this.ids.load(instrument, id, seq, time, seq, 0, 0, null, false, indexed);
+  }
+
+  /**
+   * Worker for a command on `id` at (seq, time) (`shard` is the instrument's worker for a new
+   * order), or ROUTE_DUPLICATE when a new order must be refused before the log. Changes nothing:
+   * see `routed`.
+   */
+  decide(op: 'new' | 'cancel' | 'modify', id: OrderId, shard: number, seq: number, time: number, instrument = -1): number {
     const route = this.routes.get(id);
-    if (route !== undefined) route.lastSeq = seq;
-    else if (op === 'new') this.routes.set(id, { shard, instrument, lastSeq: seq });
+    const ids = this.ids;
+    const known = ids.find(id);
+    if (op === 'new') {
+      // Its own instrument's worker refuses it (INSTRUMENT_HALTED) before reading any id state.
+      if (this.halted[instrument]) return shard;
+      if (known !== -1 && ids.remembered(known, seq, time)) return this.shardOfInstrument[ids.instruments[known]];
+      return route !== undefined ? ROUTE_DUPLICATE : shard;
+    }
+    if (route !== undefined) return route.shard;
+    return known === -1 ? 0 : this.shardOfInstrument[ids.instruments[known]];
+  }
+
+  /**
+   * Records that the command at (seq, time) on `id` was logged and sent to `shard` (`instrument`:
+   * new orders). A new order that is no duplicate is remembered exactly as its engine will.
+   */
+  routed(op: 'new' | 'cancel' | 'modify', id: OrderId, shard: number, seq: number, time: number, instrument = -1): void {
+    // A `new` on a halted instrument is refused before anything else: it changes no route (its id
+    // may be live on another worker, which its reject must not make look dead: shards.ts routeOutcome).
+    if (op === 'new' && this.halted[instrument]) return;
+    const route = this.routes.get(id);
+    if (route !== undefined) {
+      route.lastSeq = seq;
+      return;
+    }
+    if (op !== 'new') return;
+    const ids = this.ids;
+    const known = ids.find(id);
+    if (known !== -1 && ids.remembered(known, seq, time)) return; // a duplicate: the engine rejects it
+    ids.evict(instrument, seq, time, NEVER_LIVE);
+    if (!ids.makeRoom(instrument, NEVER_LIVE)) return; // ID_MEMORY_FULL
+    ids.add(instrument, id, seq, time);
+    this.routes.set(id, { shard, lastSeq: seq });
+  }
+
+  /** A live order recovered on `shard`. */
+  recoveredLive(id: OrderId, shard: number): void {
+    this.routes.set(id, { shard, lastSeq: 0 });
   }
 
   /**
@@ -73,10 +126,7 @@ export class Router {
    */
   dead(id: OrderId, seq: number): void {
     const route = this.routes.get(id);
-    if (route !== undefined && route.lastSeq <= seq) {
-      this.routes.delete(id);
-      if (route.instrument >= 0) this.deadIds.add(route.instrument, id, 0);
-    }
+    if (route !== undefined && route.lastSeq <= seq) this.routes.delete(id);
   }
 
   has(id: OrderId): boolean {

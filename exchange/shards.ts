@@ -51,7 +51,7 @@ export class Shards {
   /** Worker of each instrument, by index in configuration order (grows with add_instrument). */
   private readonly shardOfInstrument: number[];
   private readonly queues: ShardQueue[];
-  private readonly router: Router | null;
+  private readonly router: Router;
   /** Symbol → instrument index (the router remembers where an id lives and dies). */
   private readonly instrumentIndex: Map<string, number>;
   private listener: ShardListener | null = null;
@@ -70,13 +70,19 @@ export class Shards {
     // A copy, extended as adds are logged: the view learns an instrument only once its add is
     // acknowledged, but orders on it may be routed before that.
     this.instrumentIndex = new Map(recovered.instrumentIndex);
-    this.router = hosts.length > 1 ? new Router(this.shardOfInstrument, recovered.options.deadIdsPerInstrumentMax) : null;
-    // Recovered orders are live on the worker that owns their instrument; recovered dead ids died there.
-    const router = this.router;
-    if (router !== null) {
-      recovered.forEachDeadId((id, instrument) => router.recoveredDead(id, instrument));
-      recovered.forEachLiveOrder((id, instrument) => router.routed('new', id, this.shardOfInstrument[instrument], 0, instrument));
-    }
+    const o = recovered.options;
+    // With one worker too: the same rule decides what is refused before the log (router.ts).
+    const router = new Router(this.shardOfInstrument, {
+      perInstrumentMax: o.deadIdsPerInstrumentMax,
+      retentionCommands: o.idRetentionCommands,
+      retentionMs: o.idRetentionMs,
+      full: o.idsRememberedFull,
+    });
+    this.router = router;
+    // The recovered rings, halts, and recovered orders live on the worker that owns their instrument.
+    recovered.forEachRememberedId((id, instrument, seq, time, indexed) => router.recoveredId(id, instrument, seq, time, indexed));
+    o.instruments.forEach((spec, instrument) => router.setHalted(instrument, recovered.isHalted(spec.symbol)));
+    recovered.forEachLiveOrder((id, instrument) => router.recoveredLive(id, this.shardOfInstrument[instrument]));
   }
 
   /** Starts min(workers, instruments) matching workers from the recovered state. */
@@ -105,12 +111,14 @@ export class Shards {
   refusal: RejectCode = RejectCode.DUPLICATE_ORDER_ID;
 
   /**
-   * The worker for a validated command, or ROUTE_REFUSED (reason in `refusal`) when it must be
-   * refused before the log: a new id that may be live on another worker, or (maxOrders is one
-   * limit across all workers, each of which sees only its own orders) a resting order past the
-   * router's conservative count. Changes nothing: `enqueue` records the route.
+   * The worker for a validated command that will be logged at `seq` (its time stamped in `p`), or
+   * ROUTE_REFUSED (reason in `refusal`) when it must be refused before the log: a new id whose
+   * remembered entry left its window while its order may still be live, or (maxOrders is one
+   * limit across all workers, each of which sees only its own orders) an order that can stay live
+   * past the router's upper bound of live orders (an OCO counts twice, as in the engine). Same
+   * rule for any number of workers. Changes nothing: `enqueue` records the route.
    */
-  route(p: ParsedCommand): number {
+  route(p: ParsedCommand, seq: number): number {
     const op = p.op!;
     // An added instrument goes where round-robin puts its index over the running workers
     // (deterministic; a restart re-shards every instrument the same way). Admin commands have no id.
@@ -118,9 +126,8 @@ export class Shards {
     if (op === 'halt' || op === 'resume') return this.shardOfInstrument[p.instrument];
     const shard = op === 'new' ? this.shardOfInstrument[p.instrument] : 0;
     const router = this.router;
-    if (router === null) return shard;
     const id = p.id as OrderId;
-    const routed = router.decide(op, id, shard);
+    const routed = router.decide(op, id, shard, seq, p.time, p.instrument);
     if (routed === ROUTE_DUPLICATE) {
       this.refusal = RejectCode.DUPLICATE_ORDER_ID;
       return ROUTE_REFUSED;
@@ -131,7 +138,8 @@ export class Shards {
       p.orderType === 'stop_market' ||
       p.orderType === 'oco' ||
       (p.orderType === 'limit' && (p.tif === TIF_GTC || p.tif === TIF_GTT));
-    if (op === 'new' && canStay && !router.has(id) && router.size >= this.maxOrders) {
+    // A `new` on a halted instrument is refused INSTRUMENT_HALTED by its worker, whatever the count.
+    if (op === 'new' && canStay && !router.isHalted(p.instrument) && !router.has(id) && router.size + (p.orderType === 'oco' ? 1 : 0) >= this.maxOrders) {
       this.refusal = RejectCode.ORDER_CAPACITY;
       return ROUTE_REFUSED;
     }
@@ -142,8 +150,11 @@ export class Shards {
   enqueue(shard: number, entry: Pending): void {
     const record = entry.record;
     if (record.op === 'add_instrument') return this.enqueueAdd(shard, entry);
-    if (record.op !== 'halt' && record.op !== 'resume') {
-      this.router?.routed(record.op, record.id, shard, entry.seq, record.op === 'new' ? (this.instrumentIndex.get(record.symbol) ?? -1) : -1);
+    if (record.op === 'halt' || record.op === 'resume') {
+      this.router.setHalted(this.instrumentIndex.get(record.symbol)!, record.op === 'halt');
+    } else {
+      const instrument = record.op === 'new' ? (this.instrumentIndex.get(record.symbol) ?? -1) : -1;
+      this.router.routed(record.op, record.id, shard, entry.seq, record.time, instrument);
     }
     const queue = this.queues[shard];
     queue.records.push(entry.record);
@@ -162,7 +173,7 @@ export class Shards {
     const spec = record.spec as ResolvedInstrument;
     this.instrumentIndex.set(spec.symbol, this.shardOfInstrument.length);
     this.shardOfInstrument.push(shard);
-    this.router?.addInstrument();
+    this.router.addInstrument();
     for (const host of this.hosts) host.addInstrument(spec);
     for (let s = 0; s < this.queues.length; s++) {
       const queue = this.queues[s];
@@ -191,7 +202,9 @@ export class Shards {
         queue.entries = queue.entries.slice(take);
       }
       queue.inFlight++;
-      const { encoded, result } = this.hosts[s].batch(records);
+      const seqs = new Float64Array(entries.length);
+      for (let i = 0; i < entries.length; i++) seqs[i] = entries[i].seq;
+      const { encoded, result } = this.hosts[s].batch(records, seqs);
       this.listener?.onSent?.(s, entries, encoded);
       result.then(
         (outcome) => this.onBatch(s, entries, outcome),
@@ -212,7 +225,7 @@ export class Shards {
       const entry = entries[i];
       const events = outcome.events[i];
       entry.events = events;
-      if (router !== null) routeOutcome(router, entry, events, outcome.live[i] === 1);
+      routeOutcome(router, entry, events, outcome.live[i] === 1);
     }
     this.sendBatches(s);
     this.listener?.onMatched();
@@ -237,6 +250,8 @@ function routeOutcome(router: Router, entry: Pending, events: EngineEvent[], liv
   const seq = entry.seq;
   const record = entry.record;
   if (record.op !== 'new' && record.op !== 'cancel' && record.op !== 'modify') return;
+  // A `new` refused by a halt touched nothing: its id may be live on another worker.
+  if (record.op === 'new' && events.length === 1 && events[0].type === 'rejected' && events[0].reason === RejectCode.INSTRUMENT_HALTED) return;
   if (!live) router.dead(record.id, seq);
   const id = record.id;
   for (let j = 0; j < events.length; j++) {

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { ENGINE_DEFAULTS, type InstrumentSpec } from '../engine/index.js';
 import { RecoveryError, writeFileDurably } from '../replay/index.js';
 import { crc32c } from '../wal/index.js';
-import { ExchangeOptionsError } from './options.js';
+import { ExchangeOptionsError, type IdOptions } from './options.js';
 
 const FILE = 'matchlog.json';
 const FORMAT = 1;
@@ -26,6 +26,11 @@ export interface StoredConfig {
   instrumentsMax?: number;
   /** False for a checkpoints-only directory ('memory' durability). Absent in older files: true. */
   log?: boolean;
+  /**
+   * The id-memory options the directory was created with (they decide which `new`s are
+   * duplicates, so replay must use the same); absent in older files or when none were given.
+   */
+  ids?: IdOptions;
   /**
    * CRC-32C (hex) of this object's JSON without the field: a changed digit would silently change
    * instrument limits (issue 10 item 6). Absent in files written before it: not checked.
@@ -118,6 +123,7 @@ export function settleConfig(
   maxOrders: number,
   log = true,
   instrumentsMax: number | null = null,
+  ids: IdOptions = {},
 ): StoredConfig {
   const stored = readStoredConfig(dir);
   if (stored !== null) {
@@ -140,6 +146,7 @@ export function settleConfig(
   if (instruments === null) throw new ExchangeOptionsError(`instruments are required for a new data directory (${dir})`);
   const config: StoredConfig = { format: FORMAT, instruments, maxOrders, log };
   if (instrumentsMax !== null) config.instrumentsMax = instrumentsMax;
+  if (Object.keys(ids).length > 0) config.ids = ids;
   config.checksum = checksumOf(config);
   writeFileDurably(join(dir, FILE), JSON.stringify(config, null, 2));
   return config;

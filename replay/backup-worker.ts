@@ -167,7 +167,7 @@ const fail = (error: unknown, withStack: boolean): void => {
 };
 
 port.on('message', (request: BackupRequest) => {
-  if (failed) return;
+  if (failed && request.type !== 'stop') return;
   try {
     switch (request.type) {
       case 'batch': {

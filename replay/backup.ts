@@ -27,6 +27,9 @@ export interface BackupListener {
   onProgress(): void;
 }
 
+/** How long terminate() lets the thread finish the message it is handling before cutting it off. */
+const TERMINATE_GRACE_MS = 2_000;
+
 export class BackupHost {
   /** Last sequence number the replica has applied (as last reported). */
   appliedSeq: number;
@@ -34,6 +37,7 @@ export class BackupHost {
   sentSeq: number;
   private forced: Array<() => void> = [];
   private stopping = false;
+  private exited = false;
 
   private constructor(
     private readonly worker: Worker,
@@ -48,6 +52,7 @@ export class BackupHost {
       this.settleForced();
     });
     worker.on('exit', (code) => {
+      this.exited = true;
       // A thread that goes away unasked would silently stop checkpoints: that is a failure.
       if (!this.stopping) listener.onError(new Error(`exited unexpectedly with code ${code}`));
       this.settleForced();
@@ -116,10 +121,22 @@ export class BackupHost {
     });
   }
 
+  /**
+   * Stops the thread after the message it is handling: a checkpoint it is writing completes (or
+   * fails and removes its temporary file) rather than being cut between creating and renaming
+   * its .tmp file — the fault tests found such files after a failure. Bounded: after
+   * TERMINATE_GRACE_MS the thread is terminated where it stands.
+   */
   async terminate(): Promise<void> {
     this.stopping = true;
     this.settleForced();
-    await this.worker.terminate();
+    if (this.exited) return;
+    const exit = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    this.worker.postMessage({ type: 'stop' } satisfies BackupRequest);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exit, new Promise<void>((resolve) => (timer = setTimeout(resolve, TERMINATE_GRACE_MS)))]);
+    clearTimeout(timer);
+    if (!this.exited) await this.worker.terminate();
   }
 
   /** Nobody waits forever for a checkpoint that will not come. */

@@ -115,6 +115,7 @@ export class Replayer {
     }
     const digest = this.digest;
     digest.command(seq);
+    decoder.command.seq = seq;
     this.engine.executeParsed(decoder.command, events === null ? digest : this.tee.to(events));
     this.commands++;
     this.lastCommandSeq = seq;
@@ -139,7 +140,7 @@ export class Replayer {
     }
     const digest = this.digest;
     digest.command(seq);
-    this.engine.execute(record, digest);
+    this.engine.execute(record, digest, seq);
     this.commands++;
     this.lastCommandSeq = seq;
     this.ringA[seq & this.ringMask] = digest.a;

@@ -15,11 +15,12 @@
 // LMDB reuses the pages, so the file stops growing once reclaim keeps up.
 
 import { open, type Database, type RootDatabase } from 'lmdb';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32c } from './crc32c.js';
 import { WalCorruptionError, WalError, WalFullError, WalIoError } from './errors.js';
 import { check_chunk, key_seq, seq_key } from './frame.js';
-import { checkLmdbFile, createLmdbDirOutOfProcess } from './lmdb-preopen.js';
+import { checkLmdbFile, createLmdbDirOutOfProcess, lmdbSafeRestoreDefault } from './lmdb-preopen.js';
 
 export const SEGMENT_PREFIX = 'seg.';
 export const META_DB_NAME = 'meta';
@@ -71,18 +72,32 @@ export class LmdbStore {
   /** Sum of the live segments' `bytes`, kept current by add_bytes and drop_segment. */
   private used_bytes_total = 0;
 
-  private constructor(path: string, map_bytes: number, segments_max: number, meta_sync: boolean) {
+  private constructor(path: string, map_bytes: number, segments_max: number, meta_sync: boolean, safeRestore: boolean) {
     this.path = path;
     this.file = join(path, 'data.mdb');
     // overlappingSync (lmdb-js default off Windows) keeps the integrity of the file across
     // power loss while letting the flush run after the commit; `sync` mode waits for it.
-    this.root = open<Buffer, string>({
+    // safeRestore stays lmdb-js's default (off unless LMDB_RESTORE=safe): on the boot that wrote
+    // it, an unflushed meta page is trusted (after a kill -9 the page cache holds every page it
+    // names); after a power loss the boot id differs and LMDB falls back to the flushed one.
+    // Turning it on for `sync` logs was measured and rejected: lmdb-js ignores a failed write of
+    // the flushed meta (mdb.c, mdb_txn_commit) and reports the commit flushed, so an EIO there
+    // acknowledged records that a safeRestore reopen then rolled back (storage-faults.test.ts,
+    // seed 2: reopened at 32 below the acknowledged 48). Passed explicitly so that the pre-open
+    // check (lmdb-preopen.ts) models the very flag LMDB gets.
+    // `safeRestore` is honoured by lmdb-js (open.js: MDB_SAFE_RESTORE) but missing from its typings.
+    const options: Parameters<typeof open<Buffer, string>>[0] & { safeRestore: boolean } = {
       path,
       mapSize: map_bytes,
       maxDbs: segments_max + EXTRA_DBS,
       encoding: 'binary',
       overlappingSync: true,
       noMetaSync: !meta_sync,
+      safeRestore,
+    };
+    this.root = open<Buffer, string>(options);
+    this.root.on('aftercommit', (event: { txnId?: unknown }) => {
+      if (typeof event?.txnId === 'number' && event.txnId > this.committed_txn_) this.committed_txn_ = event.txnId;
     });
     this.meta = this.root.openDB<Buffer, string>({ name: META_DB_NAME, encoding: 'binary' });
     const stats = this.root.getStats() as { pageSize?: number };
@@ -97,11 +112,12 @@ export class LmdbStore {
    * corrupt the file; a killed process loses nothing (the OS has every write).
    */
   static open(path: string, map_bytes: number, segments_max: number, meta_sync: boolean): LmdbStore {
-    // Before LMDB maps it: a file its meta pages do not describe is refused, not a SIGBUS.
-    checkLmdbFile(path);
+    // Before LMDB maps it: a file the meta it will use does not describe is refused, not a signal.
+    const safeRestore = lmdbSafeRestoreDefault();
+    checkLmdbFile(path, { safeRestore });
     createLmdbDirOutOfProcess(path, segments_max + EXTRA_DBS);
     try {
-      return new LmdbStore(path, map_bytes, segments_max, meta_sync);
+      return new LmdbStore(path, map_bytes, segments_max, meta_sync, safeRestore);
     } catch (error) {
       throw to_wal_error(error, `opening the WAL at ${path}`);
     }
@@ -252,6 +268,45 @@ export class LmdbStore {
     return handled(segment.db.drop());
   }
 
+  /** Highest transaction id lmdb-js reported committed ('aftercommit'). */
+  private committed_txn_ = 0;
+  /** A read-only descriptor of data.mdb for `flushed_txn` (opened on first use). */
+  private read_fd: number | null = null;
+  private readonly txn_bytes = Buffer.alloc(8);
+
+  /** The id of the last transaction lmdb-js reported committed (0 before the first). */
+  committed_txn(): number {
+    return this.committed_txn_;
+  }
+
+  /**
+   * The transaction id in lmdb-js's flushed meta (the unflagged copy it writes in the second half
+   * of page 0 once a transaction's pages are fdatasynced; layout in lmdb-preopen.ts), read
+   * through the page cache: one 8-byte read.
+   *
+   * Why: lmdb-js 3.5.6 ignores a failed write of that meta (mdb_txn_commit returns success when
+   * mdb_env_write_meta fails after the sync), so `flushed` resolves although only the flagged
+   * meta is on disk, which lmdb-js trusts on the same boot but not after a power loss: an EIO
+   * there acknowledged records a reboot would lose. The log checks this after each flush.
+   */
+  flushed_txn(): number {
+    if (this.read_fd === null) this.read_fd = openSync(this.file, 'r');
+    const at = (this.page_bytes >> 1) + FLUSHED_META_TXNID_OFFSET;
+    if (readSync(this.read_fd, this.txn_bytes, 0, 8, at) !== 8) return 0;
+    const txn = this.txn_bytes.readBigUInt64LE(0);
+    return txn > BigInt(Number.MAX_SAFE_INTEGER) ? 0 : Number(txn);
+  }
+
+  private close_read_fd(): void {
+    if (this.read_fd === null) return;
+    try {
+      closeSync(this.read_fd);
+    } catch {
+      // already gone: nothing to release
+    }
+    this.read_fd = null;
+  }
+
   /** Set once a commit failed: lmdb-js then never settles `flushed` (nor `close()`, which waits on it). */
   private commit_failed = false;
 
@@ -266,6 +321,7 @@ export class LmdbStore {
    * environment may stay mapped in this process, but nothing more is written through it.
    */
   async close(flush_ms_max: number): Promise<void> {
+    this.close_read_fd();
     if (!this.commit_failed) {
       // A write outside the batches (a reclaim) may have failed unseen: its flush never settles.
       let timer: NodeJS.Timeout | undefined;
@@ -287,6 +343,9 @@ export class LmdbStore {
     await handled(this.root.close());
   }
 }
+
+/** Where the txnid sits in a meta (page offset 152, lmdb-preopen.ts), from the start of its page. */
+const FLUSHED_META_TXNID_OFFSET = 152;
 
 /** How long a close after a failed commit waits for lmdb-js before giving up on it. */
 const CLOSE_AFTER_FAILURE_MS = 200;

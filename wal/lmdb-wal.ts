@@ -71,6 +71,10 @@ class Batch {
   timer: NodeJS.Timeout | null = null;
   /** Its flush finished (it becomes durable once every batch before it is). */
   flushed = false;
+  /** lmdb-js's last committed transaction id when it became visible (its own, or a later one). */
+  txn = 0;
+  /** Its flushed meta was not on disk after its flush: re-checked once after another flush. */
+  rechecked = false;
   constructor(first_seq: number) {
     this.first_seq = first_seq;
     this.last_seq = first_seq - 1;
@@ -368,13 +372,48 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
       this.on_durable(batch);
       return;
     }
+    batch.txn = this.store.committed_txn();
     this.flushing.push(batch);
     flushed.then(
-      () => this.on_flushed(batch),
+      () => this.check_flushed(batch),
       (error: unknown) => void this.on_flush_error(batch, error),
     );
     // The next batch commits while this one flushes.
     this.issue();
+  }
+
+  /**
+   * lmdb-js resolves `flushed` even when it failed to write the meta that marks the transaction
+   * flushed (LmdbStore.flushed_txn says why): check that meta on disk names this transaction or a
+   * later one. A lower one may only mean a later transaction (a reclaim) committed before this
+   * batch became visible and is not flushed yet, so flush again and check once more; still lower:
+   * the meta write failed, and the batch is not durable after a power loss (fail closed).
+   */
+  private check_flushed(batch: Batch): void {
+    if (this.broken !== null || !this.flushing.includes(batch)) return;
+    let on_disk: number;
+    try {
+      on_disk = this.store.flushed_txn();
+    } catch (error) {
+      void this.on_flush_error(batch, error);
+      return;
+    }
+    if (on_disk >= batch.txn) {
+      this.on_flushed(batch);
+      return;
+    }
+    if (batch.rechecked) {
+      const error = new WalIoError(
+        `records ${batch.first_seq}..${batch.last_seq} were flushed but the meta page marking transaction ${batch.txn} flushed is not in ${this.store.file} (it names ${on_disk}): lmdb-js could not write it (an I/O error?)`,
+      );
+      void this.on_flush_error(batch, error);
+      return;
+    }
+    batch.rechecked = true;
+    this.store.flushed().then(
+      () => this.check_flushed(batch),
+      (error: unknown) => void this.on_flush_error(batch, error),
+    );
   }
 
   /** Batches become durable in order: a flush that finishes early waits for the ones before it. */

@@ -3,7 +3,8 @@
 // checkpoints), the operation (write or fsync), the first failing operation and ENOSPC or EIO;
 // the run is faulted, closed, then reopened with the cause gone and compared with its journal of
 // acknowledgements and a reference engine. Prints the counts the README's reliability section
-// quotes. Usage: npm run bench:faults -- [--seeds N] [--from S] [--commands N]
+// quotes. Usage: npm run bench:faults -- [--seeds N] [--from S] [--commands N] [--reboot]
+// (--reboot: reopen as after a power loss, lmdb-js then no longer trusting a meta page not yet flushed)
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
@@ -21,12 +22,14 @@ function arg(name: string, fallback: number): number {
 const seeds = arg('seeds', 40);
 const from = arg('from', 1);
 const commands = arg('commands', 300);
+// --reboot: reopen each faulted directory as after a power loss (its LMDB metas' boot id changed).
+const reboot = process.argv.includes('--reboot');
 const base = mkdtempSync(join(tmpdir(), 'matchlog-bench-faults-'));
 const results: TrialResult[] = [];
 const t0 = performance.now();
 try {
   for (let seed = from; seed < from + seeds; seed++) {
-    const result = await runTrial(planOf(seed, commands), base);
+    const result = await runTrial(planOf(seed, commands), base, { reboot });
     results.push(result);
     const p = result.plan;
     console.log(`seed ${seed}: ${p.target} ${p.op} #${p.at} errno ${p.errno} -> ${result.outcome} (${result.detail})`);

@@ -32,9 +32,10 @@ const ID_NUMBER = 0;
 const ID_STRING = 1;
 /**
  * Numbers per command: op, id kind, id, time, instrument, side, order type, tif, postOnly, stp,
- * price, qty, stopPrice, expireTime, displayQty, then modify's field mask or new's stopLimitPrice (OCO).
+ * price, qty, stopPrice, expireTime, displayQty, then modify's field mask or new's stopLimitPrice (OCO),
+ * then the command's seq (0 when the caller gave none: the engine numbers it).
  */
-export const COMMAND_WIDTH = 16;
+export const COMMAND_WIDTH = 17;
 const HAS_PRICE = 1;
 const HAS_QTY = 2;
 const HAS_STOP_PRICE = 4;
@@ -48,7 +49,11 @@ export interface EncodedCommands {
 }
 
 /** Encodes logged commands (normalized by the exchange: tif, postOnly and stp explicit). */
-export function encodeCommands(commands: readonly Command[], instrumentIndex: ReadonlyMap<string, number>): EncodedCommands {
+export function encodeCommands(
+  commands: readonly Command[],
+  instrumentIndex: ReadonlyMap<string, number>,
+  seqs?: ArrayLike<number>,
+): EncodedCommands {
   const nums = new Float64Array(commands.length * COMMAND_WIDTH);
   const refs: OrderId[] = [];
   let p = 0;
@@ -81,6 +86,7 @@ export function encodeCommands(commands: readonly Command[], instrumentIndex: Re
     }
     refs.push(c.account);
     nums[p + 3] = c.time;
+    nums[p + 16] = seqs === undefined ? 0 : seqs[i];
     if (c.op === 'cancel') {
       nums[p] = OP_CANCEL;
     } else if (c.op === 'modify') {
@@ -136,6 +142,7 @@ export class CommandReader {
     out.id = nums[p + 1] === ID_NUMBER ? nums[p + 2] : refs[this.r++];
     out.account = refs[this.r++] as string;
     out.time = nums[p + 3];
+    out.seq = nums[p + 16];
     if (op === OP_CANCEL) return;
     out.price = nums[p + 10];
     out.qty = nums[p + 11];

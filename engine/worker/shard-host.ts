@@ -77,8 +77,8 @@ export class ShardHost {
    * once — the exchange hands the same numbers to the backup thread — and a promise of each
    * command's events and whether its id is live afterwards.
    */
-  batch(commands: readonly Command[]): { encoded: EncodedCommands; result: Promise<ShardBatchResult> } {
-    const encoded = encodeCommands(commands, this.instrumentIndex);
+  batch(commands: readonly Command[], seqs?: ArrayLike<number>): { encoded: EncodedCommands; result: Promise<ShardBatchResult> } {
+    const encoded = encodeCommands(commands, this.instrumentIndex, seqs);
     const result = this.run({ type: 'batch', commands: encoded }).then((raw) => {
       const checked = this.checked(raw as BatchResult);
       return {

@@ -101,8 +101,8 @@ describe.each(IMPLS)('cancel ($name)', (impl) => {
     expect(e.apply(cmd)).toEqual([cancelled('o1', 'alice', 'sell', CancelReason.USER, 10)]);
   });
 
-  it('a cancelled id can be reused by a new order', () => {
-    const e = impl.create(acmeOptions());
+  it('a cancelled id can be reused by a new order once it is no longer remembered (SEMANTICS.md "Order ids")', () => {
+    const e = impl.create(acmeOptions({ idsRememberedPerInstrumentMax: 0 }));
     run(e, [limit('o1', 'alice', 'buy', 100, 10), cancel('o1', 'alice')]);
     const again = limit('o1', 'bob', 'sell', 200, 3);
     expect(run(e, [again])).toEqual([[accepted(again)]]);

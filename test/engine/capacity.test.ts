@@ -24,7 +24,8 @@ import {
 
 describe.each(IMPLS)('capacity ($name)', (impl) => {
   it('the GTC beyond maxOrders is refused and nothing changes', () => {
-    const e = impl.create(acmeOptions({ maxOrders: 3 }));
+    // No id memory: a refused order would otherwise use up its id (SEMANTICS.md "Order ids").
+    const e = impl.create(acmeOptions({ maxOrders: 3, idsRememberedPerInstrumentMax: 0 }));
     run(e, [limit('a', 'x', 'buy', 100, 1), limit('b', 'x', 'buy', 99, 1), limit('c', 'x', 'sell', 200, 10, { symbol: 'WIDE' })]);
     const before = e.stateHash();
     expect(e.apply(limit('d', 'x', 'buy', 98, 1))).toEqual([rejected('new', 'd', RejectCode.ORDER_CAPACITY)]);
@@ -66,7 +67,8 @@ describe.each(IMPLS)('capacity ($name)', (impl) => {
     run(e, [limit('a', 'x', 'buy', 100, 1)]);
     expect(e.apply(limit('b', 'x', 'buy', 100, 1))).toEqual([rejected('new', 'b', RejectCode.ORDER_CAPACITY)]);
     run(e, [cancel('a', 'x')]);
-    const b = limit('b', 'x', 'buy', 100, 1);
+    // 'b' was used up by its refusal: the retry takes a new id.
+    const b = limit('b2', 'x', 'buy', 100, 1);
     expect(e.apply(b)).toEqual([accepted(b)]);
   });
 

@@ -185,17 +185,44 @@ const ENGINE_ONLY: Array<{ name: string; options: unknown; message: string }> = 
   {
     name: 'an unknown option (a typo)',
     options: { instruments: [ACME], maxOrder: 5 },
-    message: "unknown option 'maxOrder' (known: instruments, ordersMax, ordersInitial, deadIdsPerInstrumentMax, instrumentsMax)",
+    message:
+      "unknown option 'maxOrder' (known: instruments, ordersMax, ordersInitial, instrumentsMax, idsRememberedPerInstrumentMax, idRetentionCommands, idRetentionMs, idsRememberedFull)",
   },
   {
-    name: 'a negative deadIdsPerInstrumentMax',
+    name: 'a negative deadIdsPerInstrumentMax (the earlier name)',
     options: { instruments: [ACME], deadIdsPerInstrumentMax: -1 },
-    message: 'deadIdsPerInstrumentMax must be an integer from 0 to 4194304 (got -1)',
+    message: 'options.deadIdsPerInstrumentMax (idsRememberedPerInstrumentMax) must be an integer from 0 to 4194304 (got -1)',
   },
   {
-    name: 'a fractional deadIdsPerInstrumentMax',
-    options: { instruments: [ACME], deadIdsPerInstrumentMax: 1.5 },
-    message: 'deadIdsPerInstrumentMax must be an integer from 0 to 4194304 (got 1.5)',
+    name: 'a fractional idsRememberedPerInstrumentMax',
+    options: { instruments: [ACME], idsRememberedPerInstrumentMax: 1.5 },
+    message: 'options.idsRememberedPerInstrumentMax must be an integer from 0 to 4194304 (got 1.5)',
+  },
+  {
+    name: 'both names of the id memory cap, differing',
+    options: { instruments: [ACME], idsRememberedPerInstrumentMax: 5, deadIdsPerInstrumentMax: 6 },
+    message: 'options.deadIdsPerInstrumentMax is the earlier name of options.idsRememberedPerInstrumentMax; give one (got 6 and 5)',
+  },
+  {
+    name: 'a negative idRetentionCommands',
+    options: { instruments: [ACME], idRetentionCommands: -1 },
+    message: 'options.idRetentionCommands must be a safe integer >= 0, 0 for no bound (got -1)',
+  },
+  {
+    name: 'a fractional idRetentionMs',
+    options: { instruments: [ACME], idRetentionMs: 0.5 },
+    message: 'options.idRetentionMs must be a safe integer >= 0, 0 for no bound (got 0.5)',
+  },
+  {
+    name: 'an unknown idsRememberedFull',
+    options: { instruments: [ACME], idsRememberedFull: 'evict' },
+    message: "options.idsRememberedFull must be 'forget-oldest' or 'reject' (got 'evict')",
+  },
+  {
+    name: "idsRememberedFull 'reject' without a window",
+    options: { instruments: [ACME], idsRememberedFull: 'reject' },
+    message:
+      "options.idsRememberedFull 'reject' needs a retention window (idRetentionCommands or idRetentionMs above 0): without one a full memory would refuse every new order for ever",
   },
   {
     name: 'an unknown instrument key',

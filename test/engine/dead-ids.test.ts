@@ -35,9 +35,9 @@ describe.each(IMPLS)('dead ids ($name)', (impl) => {
     expect(e.apply(modify('s', 'sid', 101, 1))).toEqual([rejected('modify', 's', RejectCode.TOO_LATE_TO_CANCEL)]);
   });
 
-  it('a dead id may be reused; once it dies again it is remembered again', () => {
-    const e = impl.create(acmeOptions());
-    run(e, [limit('x', 'u', 'buy', 100, 1), cancel('x', 'u'), limit('x', 'v', 'sell', 101, 2)]);
+  it('a dead id may be reused once out of its window; once it dies again it is remembered again', () => {
+    const e = impl.create(acmeOptions({ idRetentionCommands: 3 }));
+    run(e, [limit('x', 'u', 'buy', 100, 1), cancel('x', 'u'), limit('y', 'u', 'buy', 100, 1), limit('x', 'v', 'sell', 101, 2)]);
     expect(e.apply(cancel('x', 'v'))).toEqual([cancelled('x', 'v', 'sell', CancelReason.USER, 2)]);
     expect(e.apply(cancel('x', 'v'))).toEqual([rejected('cancel', 'x', RejectCode.TOO_LATE_TO_CANCEL)]);
   });

@@ -408,11 +408,20 @@ export const optionsArb: fc.Arbitrary<EngineOptions> = fc
   .record({
     maxOrders: fc.oneof({ arbitrary: fc.constant(undefined), weight: 3 }, { arbitrary: fc.integer({ min: 1, max: 12 }), weight: 1 }),
     initialOrders: fc.oneof({ arbitrary: fc.constant(undefined), weight: 2 }, { arbitrary: fc.integer({ min: 1, max: 4 }), weight: 1 }),
+    // SEMANTICS.md "Order ids": small caps and windows so ids leave the memory (and go overdue) often.
+    idsRemembered: fc.oneof({ arbitrary: fc.constant(undefined), weight: 2 }, { arbitrary: fc.integer({ min: 0, max: 6 }), weight: 1 }),
+    idRetentionCommands: fc.oneof({ arbitrary: fc.constant(undefined), weight: 2 }, { arbitrary: fc.integer({ min: 1, max: 30 }), weight: 1 }),
+    idRetentionMs: fc.oneof({ arbitrary: fc.constant(undefined), weight: 2 }, { arbitrary: fc.integer({ min: 1, max: 30 }), weight: 1 }),
+    rejectWhenFull: fc.boolean(),
   })
-  .map(({ maxOrders, initialOrders }) => {
+  .map(({ maxOrders, initialOrders, idsRemembered, idRetentionCommands, idRetentionMs, rejectWhenFull }) => {
     const options: EngineOptions = { instruments: MODEL_INSTRUMENTS.map((spec) => ({ ...spec })) };
     if (maxOrders !== undefined) options.maxOrders = maxOrders;
     if (initialOrders !== undefined) options.initialOrders = Math.min(initialOrders, maxOrders ?? initialOrders);
+    if (idsRemembered !== undefined) options.idsRememberedPerInstrumentMax = idsRemembered;
+    if (idRetentionCommands !== undefined) options.idRetentionCommands = idRetentionCommands;
+    if (idRetentionMs !== undefined) options.idRetentionMs = idRetentionMs;
+    if (rejectWhenFull && (idRetentionCommands !== undefined || idRetentionMs !== undefined)) options.idsRememberedFull = 'reject';
     return options;
   });
 

@@ -65,7 +65,8 @@ describe.each(IMPLS)('good-till-time ($name)', (impl) => {
   });
 
   it('an order that filled before its expiry is not expired again', () => {
-    const e = impl.create(acmeOptions());
+    // No id memory, so 'g' can be reused at once (SEMANTICS.md "Order ids").
+    const e = impl.create(acmeOptions({ idsRememberedPerInstrumentMax: 0 }));
     run(e, [
       limit('g', 'gil', 'buy', 100, 5, { tif: 'GTT', expireTime: 50, time: 10 }),
       limit('s', 'sid', 'sell', 100, 5, { time: 11 }),
@@ -79,9 +80,18 @@ describe.each(IMPLS)('good-till-time ($name)', (impl) => {
   it('a rejected command still runs the sweep first', () => {
     const e = impl.create(acmeOptions());
     run(e, [limit('g', 'gil', 'buy', 100, 5, { tif: 'GTT', expireTime: 50, time: 10 }), limit('p', 'pat', 'buy', 100, 1, { time: 11 })]);
-    expect(e.apply({ op: 'new', id: 'p', account: 'pat', symbol: 'ACME', side: 'buy', type: 'limit', price: 100, qty: 1, time: 55 })).toEqual([
+    expect(e.apply({ op: 'new', id: 'q', account: 'pat', symbol: 'ACME', side: 'buy', type: 'limit', price: 100, qty: 1, tif: 'GTT', expireTime: 55, time: 55 })).toEqual([
       cancelled('g', 'gil', 'buy', CancelReason.EXPIRED, 5),
-      rejected('new', 'p', RejectCode.DUPLICATE_ORDER_ID),
+      rejected('new', 'q', RejectCode.ALREADY_EXPIRED),
     ]);
+  });
+
+  it('a duplicate id is refused before the sweep (SEMANTICS.md "Order ids")', () => {
+    const e = impl.create(acmeOptions());
+    run(e, [limit('g', 'gil', 'buy', 100, 5, { tif: 'GTT', expireTime: 50, time: 10 }), limit('p', 'pat', 'buy', 100, 1, { time: 11 })]);
+    expect(e.apply({ op: 'new', id: 'p', account: 'pat', symbol: 'ACME', side: 'buy', type: 'limit', price: 100, qty: 1, time: 55 })).toEqual([
+      { ...rejected('new', 'p', RejectCode.DUPLICATE_ORDER_ID), detail: { symbol: 'ACME', originalSeq: 2 } },
+    ]);
+    expect(e.order('g')).toBeDefined();
   });
 });

@@ -16,6 +16,7 @@ import type {
   ModifyCommand,
   NewOrderCommand,
   OrderId,
+  OrderStatusView,
   OrderView,
   L3Book,
   RejectDetail,
@@ -26,7 +27,9 @@ import { NaiveBookEngine } from '../oracle/naive-book.js';
 
 /** What both implementations expose; the tests use nothing else. */
 export interface EngineLike {
-  apply(cmd: Command): EngineEvent[];
+  apply(cmd: Command, seq?: number): EngineEvent[];
+  orderStatus(id: OrderId): OrderStatusView | undefined;
+  readonly lastSeq: number;
   depth(symbol: string, levels?: number): Depth;
   top(symbol: string): Top;
   l3(symbol: string, levels?: number): L3Book;

@@ -2,7 +2,8 @@
 // add_instrument appends an empty, running instrument whose configuration is state (an engine
 // that listed it at run time hashes, snapshots and restores like one configured with it); halt
 // rejects new orders and modifies with INSTRUMENT_HALTED and keeps cancels, resting orders,
-// pending stops and the GTT expiry sweep; resume triggers nothing; neither sweeps.
+// pending stops and the GTT expiry sweep (run by cancels and modifies; a halted-rejected `new` uses up
+// no id and sweeps nothing); resume triggers nothing; neither sweeps.
 
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../engine/index.js';
@@ -87,19 +88,33 @@ describe.each(IMPLS)('instruments ($name)', (impl) => {
     expect(e.liveOrders).toBe(1);
   });
 
-  it('GTT expiry still runs on a halted instrument when a command reaches it (the halt itself sweeps nothing)', () => {
+  it('GTT expiry still runs on a halted instrument when a cancel reaches it (the halt and a halted-rejected new sweep nothing)', () => {
     const e = create();
     e.apply(limit('g', 'alice', 'buy', 100, 10, { tif: 'GTT', expireTime: 50, time: 10 }));
     e.apply(limit('keep', 'alice', 'buy', 90, 10, { time: 11 }));
     // Halted at time 60, past the expiry: nothing is swept by the halt.
     expect(applyRaw(e, halt('ACME', 60))).toEqual([{ type: 'halted', symbol: 'ACME' }]);
     expect(e.order('g')).toBeDefined();
-    // A new order, rejected by the halt, still runs the sweep first (SEMANTICS.md: sweep, then stateful checks).
-    const events: EngineEvent[] = e.apply(limit('n', 'bob', 'sell', 100, 10, { time: 61 }));
+    // A new order is refused by the halt before the id step and the sweep (SEMANTICS.md step 16a).
+    expect(e.apply(limit('n', 'bob', 'sell', 100, 10, { time: 61 }))).toEqual([rejected('new', 'n', RejectCode.INSTRUMENT_HALTED)]);
+    expect(e.order('g')).toBeDefined();
+    // A cancel reaching the instrument sweeps it: halting stops trading, not time.
+    const events: EngineEvent[] = e.apply(cancel('keep', 'alice', 62));
     expect(events).toEqual([
       { type: 'cancelled', id: 'g', account: 'alice', symbol: 'ACME', side: 'buy', reason: 'EXPIRED', qty: 10 },
-      rejected('new', 'n', RejectCode.INSTRUMENT_HALTED),
+      { type: 'cancelled', id: 'keep', account: 'alice', symbol: 'ACME', side: 'buy', reason: 'USER', qty: 10 },
     ]);
+  });
+
+  it('a new refused by a halt does not use up its id: its retry after resume is accepted, not DUPLICATE_ID', () => {
+    const e = create();
+    applyRaw(e, halt('ACME'));
+    const before = e.stateHash();
+    expect(e.apply(limit('r1', 'bob', 'buy', 100, 10))).toEqual([rejected('new', 'r1', RejectCode.INSTRUMENT_HALTED)]);
+    // Nothing remembered: the state is what it was.
+    expect(e.stateHash()).toBe(before);
+    applyRaw(e, resume('ACME'));
+    expect(e.apply(limit('r1', 'bob', 'buy', 100, 10)).map((ev) => ev.type)).toEqual(['accepted']);
   });
 
   it('instrumentsMax bounds the configured plus added instruments', () => {

@@ -4,7 +4,9 @@
 // the depth of every instrument must be equal, live counts and the touched order's view must be
 // equal, and the engine's own invariant checker must pass; state hashes are compared regularly
 // and at the end, and the engine regularly continues from its own snapshot (so a snapshot that
-// drops any state — a pending stop, a hidden reserve, an expiry, a dead id — shows up as a diff). A failure prints the seed and the shrunk, concrete command stream.
+// drops any state — a pending stop, a hidden reserve, an expiry, a remembered id — shows up as a
+// diff); orderStatus of the touched id is compared too, and the options vary the id memory's cap,
+// windows and full policy. A failure prints the seed and the shrunk, concrete command stream.
 //
 // FC_SEED=<n> replays a seed; FC_RUNS_SCALE=<k> multiplies the number of runs (soak testing).
 
@@ -108,6 +110,9 @@ function runModel(plans: Plan[], options: EngineOptions, verbose: boolean): void
         const want = oracle.order(id as OrderId);
         const got = engine.order(id as OrderId);
         if (!same(got, want)) fail(`order(${show(id)}) differs`, () => `expected: ${show(want)}\nactual: ${show(got)}`);
+        const statusWant = oracle.orderStatus(id as OrderId);
+        const statusGot = engine.orderStatus(id as OrderId);
+        if (!same(statusGot, statusWant)) fail(`orderStatus(${show(id)}) differs`, () => `expected: ${show(statusWant)}\nactual: ${show(statusGot)}`);
       }
     }
     if (history.length % HASH_EVERY === 0 && engine.stateHash() !== oracle.stateHash()) fail('stateHash differs', () => '');

@@ -298,6 +298,6 @@ describe.each(IMPLS)('modify ($name)', (impl) => {
     const e = impl.create(acmeOptions());
     run(e, [limit('a', 'alice', 'buy', 100, 1), modify('a', 'alice', 101, 2), modify('a', 'alice', 99, 3)]);
     expect(e.liveOrders).toBe(1);
-    expect(e.apply(limit('a', 'bob', 'buy', 1, 1))).toEqual([rejected('new', 'a', RejectCode.DUPLICATE_ORDER_ID)]);
+    expect(e.apply(limit('a', 'bob', 'buy', 1, 1))).toEqual([{ ...rejected('new', 'a', RejectCode.DUPLICATE_ORDER_ID), detail: { symbol: 'ACME', originalSeq: 1 } }]);
   });
 });

@@ -65,7 +65,7 @@ describe.each(IMPLS)('several instruments ($name)', (impl) => {
     const e = impl.create(acmeOptions());
     run(e, [limit('x', 'alice', 'buy', 100, 1)]);
     expect(e.apply(limit('x', 'alice', 'buy', 500, 10, { symbol: 'WIDE' }))).toEqual([
-      rejected('new', 'x', RejectCode.DUPLICATE_ORDER_ID),
+      { ...rejected('new', 'x', RejectCode.DUPLICATE_ORDER_ID), detail: { symbol: 'ACME', originalSeq: 1 } },
     ]);
   });
 

@@ -1,7 +1,8 @@
 // Why this file exists: every RejectCode the engine can raise (all but QUEUE_FULL and
 // EXCHANGE_CLOSED, which belong to the durable Exchange) gets at least one scenario asserting the
 // exact `rejected` event — including the `op`/`id` echo rules — and that a rejected command
-// leaves the state hash, depth and live count untouched. A second table pins the validation
+// leaves the state hash, depth and live count untouched (a stateful reject of a `new` changes
+// only the id memory: its id is used up and orderStatus says why). A second table pins the validation
 // order of SEMANTICS.md: when several checks fail, the first one in document order decides.
 
 import { describe, expect, it } from 'vitest';
@@ -82,6 +83,23 @@ type EngineRaisedCode = Exclude<RejectCode, RejectCode.QUEUE_FULL | RejectCode.E
 
 const R = RejectCode;
 const newRej = (reason: RejectCode, id: string | number | null = 'n1', on?: InstrumentSpec): EngineEvent => rejected('new', id, reason, on);
+/** SETUP's seqs (each command is numbered lastSeq + 1): the order a DUPLICATE_* reject names. */
+const SEQ_OF: Record<string, number> = { dead: 1, live: 3, ask: 4, w: 5, po: 6, '1': 7, ws: 8, wb: 9, sm: 10, wstop: 11, oco: 12 };
+const dupRej = (reason: RejectCode, id: string | number, symbol = 'ACME'): EngineEvent => ({
+  type: 'rejected',
+  op: 'new',
+  id,
+  reason,
+  detail: { symbol, originalSeq: SEQ_OF[String(id)] },
+});
+/** Stateful rejects of a `new` use up its id (SEMANTICS.md "Order ids"): the id memory changes, nothing else. */
+const CONSUMING = new Set<RejectCode>([
+  RejectCode.ALREADY_EXPIRED,
+  RejectCode.ORDER_CAPACITY,
+  RejectCode.POST_ONLY_WOULD_TAKE,
+  RejectCode.STOP_WOULD_TRIGGER,
+  RejectCode.OCO_PRICES_INVALID,
+]);
 
 /** Record keyed by code: the type system forces a case list for every engine-raised code. */
 const CASES: Record<EngineRaisedCode, RejectCase[]> = {
@@ -279,12 +297,25 @@ const CASES: Record<EngineRaisedCode, RejectCase[]> = {
     { name: 'price amend with both legs live', cmd: { op: 'modify', id: 'oco', account: 'erin', price: 705, time: 1 }, expected: rejected('modify', 'oco', R.OCO_NOT_MODIFIABLE) },
   ],
   [R.DUPLICATE_ORDER_ID]: [
-    { name: 'OCO with a live id', cmd: { ...OCO_BASE, id: 'oco' }, expected: newRej(R.DUPLICATE_ORDER_ID, 'oco') },
-    { name: 'limit with a live id', cmd: { ...NEW_BASE, id: 'live' }, expected: newRej(R.DUPLICATE_ORDER_ID, 'live') },
-    { name: 'id live in another instrument', cmd: { ...NEW_BASE, id: 'w' }, expected: newRej(R.DUPLICATE_ORDER_ID, 'w') },
-    { name: 'numeric id', cmd: { ...NEW_BASE, id: 1 }, expected: newRej(R.DUPLICATE_ORDER_ID, 1) },
-    { name: 'IOC with a live id', cmd: { ...NEW_BASE, id: 'ask', tif: 'IOC' }, expected: newRej(R.DUPLICATE_ORDER_ID, 'ask') },
-    { name: 'market with a live id', cmd: { ...MARKET_BASE, id: 'po' }, expected: newRej(R.DUPLICATE_ORDER_ID, 'po') },
+    { name: 'OCO with a live id', cmd: { ...OCO_BASE, id: 'oco' }, expected: dupRej(R.DUPLICATE_ORDER_ID, 'oco', 'WIDE') },
+    { name: 'limit with a live id', cmd: { ...NEW_BASE, id: 'live' }, expected: dupRej(R.DUPLICATE_ORDER_ID, 'live') },
+    { name: 'id live in another instrument', cmd: { ...NEW_BASE, id: 'w' }, expected: dupRej(R.DUPLICATE_ORDER_ID, 'w', 'WIDE') },
+    { name: 'numeric id', cmd: { ...NEW_BASE, id: 1 }, expected: dupRej(R.DUPLICATE_ORDER_ID, 1) },
+    { name: 'IOC with a live id', cmd: { ...NEW_BASE, id: 'ask', tif: 'IOC' }, expected: dupRej(R.DUPLICATE_ORDER_ID, 'ask') },
+    { name: 'market with a live id', cmd: { ...MARKET_BASE, id: 'po' }, expected: dupRej(R.DUPLICATE_ORDER_ID, 'po') },
+  ],
+  [R.DUPLICATE_ID]: [
+    { name: 'the id of a cancelled order', cmd: { ...NEW_BASE, id: 'dead' }, expected: dupRej(R.DUPLICATE_ID, 'dead') },
+    { name: 'the id of a filled order, from another instrument', cmd: { ...NEW_BASE, id: 'ws' }, expected: dupRej(R.DUPLICATE_ID, 'ws', 'WIDE') },
+    { name: 'a market order reusing a filled id', cmd: { ...MARKET_BASE, id: 'wb' }, expected: dupRej(R.DUPLICATE_ID, 'wb', 'WIDE') },
+  ],
+  [R.ID_MEMORY_FULL]: [
+    {
+      name: "ACME's ring is full ('reject')",
+      options: acmeOptions({ idsRememberedPerInstrumentMax: 6, idRetentionCommands: 1000, idsRememberedFull: 'reject' }),
+      cmd: { ...NEW_BASE },
+      expected: newRej(R.ID_MEMORY_FULL),
+    },
   ],
   [R.NOT_OWNER]: [
     { name: 'cancel', cmd: { ...CANCEL_BASE, account: 'bob' }, expected: rejected('cancel', 'live', R.NOT_OWNER) },
@@ -371,7 +402,10 @@ const ORDER_CASES: RejectCase[] = [
   { name: 'price off tick before bad qty', cmd: { ...NEW_BASE, symbol: 'WIDE', price: 501, qty: 0 }, expected: newRej(R.PRICE_NOT_ON_TICK, 'n1', WIDE) },
   { name: 'bad qty before duplicate id', cmd: { ...NEW_BASE, id: 'live', qty: 0 }, expected: newRej(R.INVALID_QTY, 'live') },
   { name: 'qty off lot before duplicate id', cmd: { ...NEW_BASE, symbol: 'WIDE', price: 500, id: 'live', qty: 11 }, expected: newRej(R.QTY_NOT_ON_LOT, 'live', WIDE) },
-  { name: 'duplicate id before capacity', options: acmeOptions({ maxOrders: LIVE_AFTER_SETUP }), cmd: { ...NEW_BASE, id: 'live' }, expected: newRej(R.DUPLICATE_ORDER_ID, 'live') },
+  { name: 'duplicate id before capacity', options: acmeOptions({ maxOrders: LIVE_AFTER_SETUP }), cmd: { ...NEW_BASE, id: 'live' }, expected: dupRej(R.DUPLICATE_ORDER_ID, 'live') },
+  { name: 'a dead id before capacity', options: acmeOptions({ maxOrders: LIVE_AFTER_SETUP }), cmd: { ...NEW_BASE, id: 'dead' }, expected: dupRej(R.DUPLICATE_ID, 'dead') },
+  { name: 'duplicate id before a full memory', options: acmeOptions({ idsRememberedPerInstrumentMax: 6, idRetentionCommands: 1000, idsRememberedFull: 'reject' }), cmd: { ...NEW_BASE, id: 'dead' }, expected: dupRej(R.DUPLICATE_ID, 'dead') },
+  { name: 'a full memory before capacity', options: acmeOptions({ maxOrders: LIVE_AFTER_SETUP, idsRememberedPerInstrumentMax: 6, idRetentionCommands: 1000, idsRememberedFull: 'reject' }), cmd: { ...NEW_BASE }, expected: newRej(R.ID_MEMORY_FULL) },
   { name: 'capacity before post-only cross', options: acmeOptions({ maxOrders: LIVE_AFTER_SETUP }), cmd: { ...NEW_BASE, price: 105, postOnly: true }, expected: newRej(R.ORDER_CAPACITY) },
   { name: 'bad tif before bad expireTime', cmd: { ...NEW_BASE, tif: 'x', expireTime: 'x' }, expected: newRej(R.INVALID_TIF) },
   { name: 'GTT on a market order is a bad tif', cmd: { ...MARKET_BASE, tif: 'GTT', expireTime: 5 }, expected: newRej(R.INVALID_TIF) },
@@ -381,7 +415,7 @@ const ORDER_CASES: RejectCase[] = [
   { name: 'stopPrice off tick before bad qty', cmd: { ...NEW_BASE, symbol: 'WIDE', type: 'stop_limit', price: 500, stopPrice: 502, qty: 0 }, expected: newRej(R.PRICE_NOT_ON_TICK, 'n1', WIDE) },
   { name: 'bad qty before bad displayQty', cmd: { ...NEW_BASE, qty: 0, displayQty: 'x' }, expected: newRej(R.INVALID_QTY) },
   { name: 'bad displayQty before duplicate id', cmd: { ...NEW_BASE, id: 'live', displayQty: 0 }, expected: newRej(R.INVALID_DISPLAY_QTY, 'live') },
-  { name: 'duplicate id before already expired', cmd: { ...NEW_BASE, id: 'live', tif: 'GTT', expireTime: 0 }, expected: newRej(R.DUPLICATE_ORDER_ID, 'live') },
+  { name: 'duplicate id before already expired', cmd: { ...NEW_BASE, id: 'live', tif: 'GTT', expireTime: 0 }, expected: dupRej(R.DUPLICATE_ORDER_ID, 'live') },
   { name: 'already expired before capacity', options: acmeOptions({ maxOrders: LIVE_AFTER_SETUP }), cmd: { ...NEW_BASE, tif: 'GTT', expireTime: 0 }, expected: newRej(R.ALREADY_EXPIRED) },
   { name: 'a stop at maxOrders', options: acmeOptions({ maxOrders: LIVE_AFTER_SETUP }), cmd: { ...MARKET_BASE, type: 'stop_market', stopPrice: 130 }, expected: newRej(R.ORDER_CAPACITY) },
   { name: 'capacity before stop would trigger', options: acmeOptions({ maxOrders: LIVE_AFTER_SETUP }), cmd: { ...MARKET_BASE, symbol: 'WIDE', type: 'stop_market', stopPrice: 600, qty: 10 }, expected: newRej(R.ORDER_CAPACITY) },
@@ -394,7 +428,7 @@ const ORDER_CASES: RejectCase[] = [
   { name: 'stopLimitPrice on a limit order', cmd: { ...NEW_BASE, stopLimitPrice: 100 }, expected: newRej(R.INVALID_PRICE) },
   { name: 'OCO: needs room for both legs', options: acmeOptions({ maxOrders: LIVE_AFTER_SETUP + 1 }), cmd: { ...OCO_BASE }, expected: newRej(R.ORDER_CAPACITY) },
   { name: 'OCO: capacity before prices', options: acmeOptions({ maxOrders: LIVE_AFTER_SETUP + 1 }), cmd: { ...OCO_BASE, price: 600 }, expected: newRej(R.ORDER_CAPACITY) },
-  { name: 'OCO: duplicate id before prices', cmd: { ...OCO_BASE, id: 'live', price: 600 }, expected: newRej(R.DUPLICATE_ORDER_ID, 'live') },
+  { name: 'OCO: duplicate id before prices', cmd: { ...OCO_BASE, id: 'live', price: 600 }, expected: dupRej(R.DUPLICATE_ORDER_ID, 'live') },
   { name: 'modify OCO: not owner first', cmd: { op: 'modify', id: 'oco', account: 'bob', qty: 5, time: 1 }, expected: rejected('modify', 'oco', R.NOT_OWNER) },
   { name: 'modify: bad stopPrice before unknown order', cmd: { op: 'modify', id: 'nope', account: 'alice', stopPrice: 1.5, time: 1 }, expected: rejected('modify', 'nope', R.INVALID_STOP_PRICE) },
   { name: 'cancel: unknown order (no owner check possible)', cmd: { ...CANCEL_BASE, id: 'nope', account: 'bob' }, expected: rejected('cancel', 'nope', R.UNKNOWN_ORDER) },
@@ -432,7 +466,13 @@ function expectRejectedWithoutChange(e: EngineLike, c: RejectCase): void {
   const live = e.liveOrders;
   const depth = [e.depth('ACME', 100), e.depth('WIDE', 100)];
   expect(applyRaw(e, c.cmd)).toEqual([c.expected]);
-  expect(e.stateHash()).toBe(hash);
+  const r = c.expected.type === 'rejected' ? c.expected : undefined;
+  if (r !== undefined && r.op === 'new' && CONSUMING.has(r.reason)) {
+    // The id is used up: orderStatus says why (the books, live count and depth are unchanged).
+    expect(e.orderStatus(r.id!)).toMatchObject({ status: 'rejected', reason: r.reason, filledQty: 0, remainingQty: 0 });
+  } else {
+    expect(e.stateHash()).toBe(hash);
+  }
   expect(e.liveOrders).toBe(live);
   expect([e.depth('ACME', 100), e.depth('WIDE', 100)]).toEqual(depth);
   e.checkInvariants();

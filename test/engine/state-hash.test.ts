@@ -21,7 +21,7 @@ function emptyTail(h: StateHasher): void {
   h.lastPrice(-1);
   h.stops('buy', 0);
   h.stops('sell', 0);
-  h.deadIds(0);
+  h.orderIds(0);
 }
 
 function hashAfter(impl: (typeof IMPLS)[number], cmds: Command[], options: EngineOptions = acmeOptions()): string {
@@ -69,13 +69,22 @@ describe.each(IMPLS)('state hash ($name)', (impl) => {
     h.order('o4', 'alice', 3, false, 'none');
     h.level(102, 1);
     h.order('o5', 'bob', 4, true, 'cancel_maker');
-    emptyTail(h);
+    h.lastPrice(-1);
+    h.stops('buy', 0);
+    h.stops('sell', 0);
+    // Every order's id is remembered, open, in creation order (seq and time unhashed: no window).
+    h.orderIds(5);
+    for (const id of ['o3', 'o1', 2, 'o5', 'o4']) h.orderIdEntry(id, false, true, 'open', 0, -1, -1);
     h.instrument(FULL_WIDE);
     h.side('buy', 0);
     h.side('sell', 1);
     h.level(700, 1);
     h.order('w', 'dave', 30, false, 'cancel_both');
-    emptyTail(h);
+    h.lastPrice(-1);
+    h.stops('buy', 0);
+    h.stops('sell', 0);
+    h.orderIds(1);
+    h.orderIdEntry('w', false, true, 'open', 0, -1, -1);
     expect(e.stateHash()).toBe(h.digest());
   });
 

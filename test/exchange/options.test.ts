@@ -10,7 +10,7 @@ import { ACME, MULTI, Scope } from './fixtures/common.js';
 const KNOWN =
   'dir, instruments, durability, workers, ordersMax, pendingMax, onFull, waitingMax, batchMax, markEveryCommands, checkpointMode, ' +
   'checkpointEveryCommands, checkpointIntervalMs, checkpointsKept, eventsBacklogMax, walMapSizeBytes, feedRetentionCommands, ' +
-  'feedRetentionBytes, feedRetentionMs, instrumentsMax, onWarning';
+  'feedRetentionBytes, feedRetentionMs, instrumentsMax, idsRememberedPerInstrumentMax, idRetentionCommands, idRetentionMs, idsRememberedFull, onWarning';
 
 const REJECTED: Array<[string, Record<string, unknown>, string]> = [
   ['an unknown key (a typo)', { checkpointEvry: 10 }, `unknown option 'checkpointEvry' (known: ${KNOWN})`],

@@ -66,7 +66,11 @@ describe('Exchange.submit', () => {
     expect(unknown).toEqual({ seq: 1, time: expect.any(Number), events: [{ type: 'rejected', op: 'cancel', id: 'nope', reason: 'UNKNOWN_ORDER' }] });
     await ex.submit({ op: 'new', id: 'x', account: 'alice', symbol: 'ACME', side: 'buy', type: 'limit', price: 10, qty: 1 });
     const duplicate = await ex.submit({ op: 'new', id: 'x', account: 'bob', symbol: 'ACME', side: 'sell', type: 'limit', price: 20, qty: 1 });
-    expect(duplicate).toEqual({ seq: 3, time: expect.any(Number), events: [{ type: 'rejected', op: 'new', id: 'x', reason: 'DUPLICATE_ORDER_ID' }] });
+    expect(duplicate).toEqual({
+      seq: 3,
+      time: expect.any(Number),
+      events: [{ type: 'rejected', op: 'new', id: 'x', reason: 'DUPLICATE_ORDER_ID', detail: { symbol: 'ACME', originalSeq: 2 } }],
+    });
     expect(ex.stats().commands).toBe(3);
   });
 

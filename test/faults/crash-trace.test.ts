@@ -1,6 +1,7 @@
 // Why this file exists: the crash images are only as honest as the persistence model that builds
 // them (test/faults/fixtures/crash-trace.ts). These pin it on small hand-written traces: what an
-// fsync makes durable, what may be dropped, and that renames, creations and unlinks need a
+// fsync makes durable, what may be dropped, that a write through an O_DSYNC descriptor is
+// durable on its own, and that renames, creations and unlinks need a
 // directory fsync to be kept.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -55,6 +56,27 @@ describe('crash-trace persistence model', () => {
     expect(image([...ops, sync('')], false)).toEqual({ d: 'dir' });
   });
 
+  it('a write through an O_DSYNC descriptor is kept without an fsync; an ordinary one after it may not be', () => {
+    const durable: TraceOp = { kind: 'write', path: `${R}/a`, offset: 5, bytes: Buffer.from('META'), durable: true };
+    const ops = [w('a', 0, 'hello'), sync('a'), sync(''), w('a', 0, 'HELLO'), durable, w('a', 9, '!')];
+    expect(image(ops, false)).toEqual({ a: 'helloMETA' });
+    expect(image(ops, true)).toEqual({ a: 'HELLOMETA!' });
+  });
+
+  it('a torn write keeps some of its 512-byte sectors, lost ones read as zeros; a synced or O_DSYNC write is never torn', () => {
+    const big = 'a'.repeat(1024);
+    const ops = [w('f', 0, 'x'.repeat(600)), sync('f'), sync(''), w('f', 100, big), { kind: 'write', path: `${R}/f`, offset: 1200, bytes: Buffer.from('D'), durable: true } as TraceOp];
+    const dir = join(out, String(n++));
+    // Keep everything, but of the torn write only sector 1 (bytes 512..1023).
+    buildImage(ops, ops.length - 1, R, dir, () => true, (_i, sector) => sector === 1);
+    const got = readFileSync(join(dir, 'f'));
+    expect(got.length).toBe(1201);
+    expect(got.toString('latin1', 0, 512)).toBe('x'.repeat(512)); // sector 0 of the torn write lost: the synced bytes stay
+    expect(got.toString('latin1', 512, 1024)).toBe('a'.repeat(512));
+    expect(got.subarray(1024, 1124).every((b) => b === 0)).toBe(true); // lost sector, file grew: zeros
+    expect(got.toString('latin1', 1200)).toBe('D');
+  });
+
   it('parses the binary records the shim writes', () => {
     const head = (kind: number, path: string): Buffer => {
       const b = Buffer.alloc(5);
@@ -79,6 +101,7 @@ describe('crash-trace persistence model', () => {
       head(4, '/g'), u64(3),
       head(5, '/g'),
       head(6, '/d'),
+      head(7, '/f'), u64(0), u32(1), Buffer.from('m'),
     ]);
     expect(parseTrace(trace)).toEqual([
       { kind: 'write', path: '/f', offset: 7, bytes: Buffer.from('hi') },
@@ -87,6 +110,7 @@ describe('crash-trace persistence model', () => {
       { kind: 'truncate', path: '/g', length: 3 },
       { kind: 'unlink', path: '/g' },
       { kind: 'mkdir', path: '/d' },
+      { kind: 'write', path: '/f', offset: 0, bytes: Buffer.from('m'), durable: true },
     ]);
     expect(() => parseTrace(Buffer.from([9, 0, 0, 0, 0]))).toThrow(/kind 9/);
   });

@@ -3,17 +3,21 @@
 // SIGBUS (94 of 100 truncations), a zeroed meta page with SIGSEGV/SIGABRT, and one damaged meta
 // page silently dropped the last acknowledged transaction. Now wal/lmdb-preopen.ts reads the meta
 // pages before LMDB maps the file and refuses with WalCorruptionError, and recovery refuses
-// (LOG_BEHIND_CHECKPOINT) when the log LMDB offers ends before a valid checkpoint. Every damaged
+// (LOG_BEHIND_CHECKPOINT) when the log LMDB offers ends before a valid checkpoint. Zeroed or
+// garbage data pages (SIGSEGV/SIGABRT before) are refused by the walk of the B-trees LMDB will
+// read (wal/lmdb-page-walk.ts); damage past an overflow run's header by the frame checksums. Every damaged
 // copy is opened in a child process: outcomes are exact, a clean typed refusal, silent wrong
 // (must be 0) or a crash (must be 0).
 
 import { spawn } from 'node:child_process';
-import { cpSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { closeSync, cpSync, openSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MULTI, Scope } from '../exchange/fixtures/common.js';
 import { REPO_ROOT } from '../exchange/fixtures/crash-harness.js';
 import { generate } from '../exchange/fixtures/load.js';
+import { walkLmdbPages, type LmdbWalkFigures } from '../../wal/lmdb-page-walk.js';
+import { readLmdbMetas } from '../../wal/lmdb-preopen.js';
 
 export interface Tally {
   trials: number;
@@ -107,5 +111,66 @@ describe('damaged LMDB files', () => {
     expect(tally.wrong, `${summary}\n${tally.lines.join('\n')}`).toBe(0);
     expect(tally.exact + tally.refused).toBe(tally.trials);
     console.log(`damaged LMDB files: ${summary}`);
+  });
+
+  it('zeroed and garbage data pages (tree roots, branches, leaves, overflow runs): a typed refusal, never a signal', async () => {
+    const file = (dir: string): string => join(dir, 'wal', 'data.mdb');
+    // The pages LMDB will read, from the meta it will use.
+    const reached: { kind: string; page: number; pages: number; tree: string }[] = [];
+    const fd = openSync(file(template), 'r');
+    let pageBytes = 4096;
+    try {
+      const { used } = readLmdbMetas(fd, file(template), { safeRestore: false });
+      pageBytes = used.pageBytes;
+      const figures: LmdbWalkFigures = { branch: 0, leaf: 0, overflowRuns: 0, trees: 0, visit: (kind, page, pages, tree) => reached.push({ kind, page, pages, tree }) };
+      expect(walkLmdbPages(fd, used, figures)).toBeNull();
+    } finally {
+      closeSync(fd);
+    }
+    const pick = <T>(list: T[]): T[] => (list.length <= 3 ? list : [list[0], list[list.length >> 1], list[list.length - 1]]);
+    const segmentPages = reached.filter((r) => r.tree.startsWith("database 'seg."));
+    const targets = [
+      ...pick(reached.filter((r) => r.tree === 'the main tree')),
+      ...pick(reached.filter((r) => r.tree === 'the free-page tree')),
+      ...pick(reached.filter((r) => r.tree === "database 'meta'")),
+      ...pick(segmentPages.filter((r) => r.kind !== 'overflow')),
+      ...pick(segmentPages.filter((r) => r.kind === 'overflow')),
+    ];
+    // This small log: a leaf each for the main, meta, free-page and segment trees, and overflow runs
+    // (branch pages: test/wal/page-walk.test.ts).
+    expect(targets.length, JSON.stringify(reached)).toBeGreaterThanOrEqual(5);
+    // Pages LMDB reads as B-tree pages or overflow headers must be refused; the rest of an overflow
+    // run holds record bytes: refused by their frame checksums when read, or exact when the close
+    // checkpoint covers them (never read).
+    const damages: { mustRefuse: boolean; damage: (b: Buffer) => void }[] = [];
+    for (const t of targets) {
+      const at = t.page * pageBytes;
+      damages.push({ mustRefuse: true, damage: (b) => b.fill(0, at, at + pageBytes) });
+      damages.push({
+        mustRefuse: true,
+        damage: (b) => {
+          for (let i = 0; i < pageBytes; i++) b[at + i] = (i * 167 + t.page) & 0xff;
+        },
+      });
+      if (t.kind === 'overflow' && t.pages > 1) damages.push({ mustRefuse: false, damage: (b) => b.fill(0, at + pageBytes, at + 2 * pageBytes) });
+    }
+    const dirs = damages.map(({ damage }) => {
+      const dir = scope.dir();
+      cpSync(template, dir, { recursive: true });
+      const b = readFileSync(file(dir));
+      damage(b);
+      writeFileSync(file(dir), b);
+      return dir;
+    });
+    const tally = await openAll(dirs, expected, join(scope.dir(), 'list.json'));
+    const summary = `trials ${tally.trials}, exact ${tally.exact}, refused ${tally.refused}, wrong ${tally.wrong}, crashed ${tally.crashed}`;
+    const detail = `${summary}\n${targets.map((t) => `${t.kind} ${t.page} ${t.tree}`).join('\n')}\n${tally.lines.join('\n')}`;
+    expect(tally.crashed, detail).toBe(0);
+    expect(tally.wrong, detail).toBe(0);
+    expect(tally.exact + tally.refused, detail).toBe(tally.trials);
+    for (const [i, { mustRefuse }] of damages.entries()) {
+      if (mustRefuse) expect(tally.lines[i], detail).toMatch(new RegExp(`^${i} refused WalCorruptionError`));
+    }
+    console.log(`damaged LMDB data pages: ${summary}`);
   });
 });

@@ -23,6 +23,7 @@ import type {
   Top,
   OrderId,
   OrderType,
+  OrderStatusView,
   OrderView,
   Side,
   StopOrderType,
@@ -106,10 +107,25 @@ interface NaiveBook {
   sellStops: NaiveStop[];
   /** Price of the last trade, or null before the first. */
   lastPrice: number | null;
-  /** Remembered dead ids, oldest first. */
-  dead: Array<{ id: OrderId; time: number }>;
   /** SEMANTICS.md "Instruments": new orders and modifies are rejected INSTRUMENT_HALTED. */
   halted: boolean;
+  /** The id ring (SEMANTICS.md "Order ids"), oldest first. */
+  ids: NaiveIdEntry[];
+  /** Entries of live orders that left the ring, in the order they left. */
+  overdue: NaiveIdEntry[];
+}
+
+/** One remembered order id (SEMANTICS.md "Order ids"). */
+interface NaiveIdEntry {
+  id: OrderId;
+  seq: number;
+  time: number;
+  lastSeq: number;
+  filled: number;
+  status: 'open' | 'filled' | 'cancelled' | 'expired' | 'rejected';
+  reason: string | null;
+  /** The entry that answers for its id (the newest one still held). */
+  indexed: boolean;
 }
 
 /** An order while it is the taker (a new order, a modified one, or a triggered stop). */
@@ -164,6 +180,11 @@ interface NaiveSnapshot {
   maxOrders: number;
   deadIdsPerInstrumentMax: number;
   instrumentsMax: number;
+  idRetentionCommands: number;
+  idRetentionMs: number;
+  idsRememberedFull: 'forget-oldest' | 'reject';
+  lastSeq: number;
+  lastTime: number;
   books: Array<Omit<NaiveBook, 'spec'>>;
 }
 
@@ -219,6 +240,9 @@ function validateOptions(options: unknown): {
   maxOrders: number;
   deadIdsPerInstrumentMax: number;
   instrumentsMax: number;
+  idRetentionCommands: number;
+  idRetentionMs: number;
+  idsRememberedFull: 'forget-oldest' | 'reject';
 } {
   if (!isPlainObject(options)) throw new ConfigError('options must be an object');
   const list = options.instruments;
@@ -269,11 +293,31 @@ function validateOptions(options: unknown): {
   for (const spec of instruments) {
     if (spec.maxQty * maxOrders > 2 ** 53) throw new ConfigError(`${spec.symbol}: maxQty × maxOrders must not exceed 2^53`);
   }
-  const deadIds = options.deadIdsPerInstrumentMax === undefined ? DEFAULT_DEAD_IDS : options.deadIdsPerInstrumentMax;
+  if (options.deadIdsPerInstrumentMax !== undefined && options.idsRememberedPerInstrumentMax !== undefined && options.deadIdsPerInstrumentMax !== options.idsRememberedPerInstrumentMax) {
+    throw new ConfigError('give one of deadIdsPerInstrumentMax and idsRememberedPerInstrumentMax');
+  }
+  const deadIds = options.idsRememberedPerInstrumentMax ?? options.deadIdsPerInstrumentMax ?? DEFAULT_DEAD_IDS;
   if (!Number.isSafeInteger(deadIds) || (deadIds as number) < 0 || (deadIds as number) > DEAD_IDS_LIMIT) {
     throw new ConfigError(`deadIdsPerInstrumentMax must be an integer from 0 to ${DEAD_IDS_LIMIT}, got ${String(deadIds)}`);
   }
-  return { instruments, maxOrders, deadIdsPerInstrumentMax: deadIds as number, instrumentsMax };
+  const windowOf = (value: unknown, name: string): number => {
+    if (value === undefined) return 0;
+    if (!Number.isSafeInteger(value) || (value as number) < 0) throw new ConfigError(`${name} must be a safe integer >= 0`);
+    return value as number;
+  };
+  const idRetentionCommands = windowOf(options.idRetentionCommands, 'idRetentionCommands');
+  const idRetentionMs = windowOf(options.idRetentionMs, 'idRetentionMs');
+  const full = options.idsRememberedFull ?? 'forget-oldest';
+  if (full !== 'forget-oldest' && full !== 'reject') throw new ConfigError('idsRememberedFull must be forget-oldest or reject');
+  if (full === 'reject' && idRetentionCommands === 0 && idRetentionMs === 0) throw new ConfigError('idsRememberedFull reject needs a retention window');
+  return {
+    instruments,
+    maxOrders,
+    deadIdsPerInstrumentMax: deadIds as number,
+    instrumentsMax,
+    idRetentionCommands, idRetentionMs,
+    idsRememberedFull: full,
+  };
 }
 
 /** The reference implementation of engine/SEMANTICS.md. Same public surface as `Engine`. */
@@ -282,8 +326,21 @@ export class NaiveBookEngine {
   private readonly maxOrders: number;
   private readonly deadIdsMax: number;
   private readonly instrumentsMax: number;
+  private readonly retentionCommands: number;
+  private readonly retentionMs: number;
+  private readonly idsFull: 'forget-oldest' | 'reject';
   /** `time` of the command being applied ("now"). */
   private now = 0;
+  /** Seq of the command being applied; the last one's once applied. */
+  private seq = 0;
+  lastSeq = 0;
+  lastTime = 0;
+  /** The entry the current `new` created (its reject then closes it), or null. */
+  private consumed: NaiveIdEntry | null = null;
+  /** Leading events of the command already followed (the sweep's: later checks read them). */
+  private followed = 0;
+  /** The seq given to apply(), if any. */
+  private givenSeq: number | undefined = undefined;
 
   constructor(options: EngineOptions) {
     const checked = validateOptions(options);
@@ -294,12 +351,16 @@ export class NaiveBookEngine {
       buyStops: [],
       sellStops: [],
       lastPrice: null,
-      dead: [],
+      ids: [],
+      overdue: [],
       halted: false,
     }));
     this.maxOrders = checked.maxOrders;
     this.deadIdsMax = checked.deadIdsPerInstrumentMax;
     this.instrumentsMax = checked.instrumentsMax;
+    this.retentionCommands = checked.idRetentionCommands;
+    this.retentionMs = checked.idRetentionMs;
+    this.idsFull = checked.idsRememberedFull;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -409,8 +470,23 @@ export class NaiveBookEngine {
           if (s.oco === true) hasher.stopOco();
         }
       }
-      hasher.deadIds(book.dead.length);
-      for (const d of book.dead) hasher.deadId(d.id);
+      hasher.orderIds(book.ids.length);
+      for (const [entries, overdue] of [
+        [book.ids, false],
+        [book.overdue, true],
+      ] as const) {
+        for (const e of entries) {
+          hasher.orderIdEntry(
+            e.id,
+            overdue,
+            e.indexed,
+            e.status,
+            e.filled,
+            this.retentionCommands > 0 ? e.seq : -1,
+            this.retentionMs > 0 ? e.time : -1,
+          );
+        }
+      }
       if (book.halted) hasher.halted();
     }
     return hasher.digest();
@@ -435,7 +511,7 @@ export class NaiveBookEngine {
       if (book.bids.length > 0 && book.asks.length > 0 && book.bids[0].price >= book.asks[0].price) {
         throw new Error(`${book.spec.symbol}: book crossed`);
       }
-      if (book.dead.length > this.deadIdsMax) throw new Error(`${book.spec.symbol}: too many dead ids`);
+      if (book.ids.length > this.deadIdsMax) throw new Error(`${book.spec.symbol}: too many remembered ids`);
     }
     const ids = this.liveIds();
     if (new Set(ids).size !== ids.length) throw new Error('duplicate live id');
@@ -472,6 +548,11 @@ export class NaiveBookEngine {
       maxOrders: this.maxOrders,
       deadIdsPerInstrumentMax: this.deadIdsMax,
       instrumentsMax: this.instrumentsMax,
+      idRetentionCommands: this.retentionCommands,
+      idRetentionMs: this.retentionMs,
+      idsRememberedFull: this.idsFull,
+      lastSeq: this.lastSeq,
+      lastTime: this.lastTime,
       books: this.books.map(({ spec: _spec, ...rest }) => rest),
     };
     return new TextEncoder().encode(JSON.stringify(snap));
@@ -492,7 +573,12 @@ export class NaiveBookEngine {
       maxOrders: snap.maxOrders,
       deadIdsPerInstrumentMax: snap.deadIdsPerInstrumentMax,
       instrumentsMax: snap.instrumentsMax,
+      idRetentionCommands: snap.idRetentionCommands,
+      idRetentionMs: snap.idRetentionMs,
+      idsRememberedFull: snap.idsRememberedFull,
     });
+    engine.lastSeq = snap.lastSeq;
+    engine.lastTime = snap.lastTime;
     if (!Array.isArray(snap.books) || snap.books.length !== engine.books.length) {
       throw new EngineError('CORRUPT_SNAPSHOT', 'snapshot book count differs from its instruments');
     }
@@ -503,7 +589,25 @@ export class NaiveBookEngine {
   // ---------------------------------------------------------------------------------------------
   // Commands
 
-  apply(command: unknown): EngineEvent[] {
+  /** Applies one command (numbered `seq`, else lastSeq + 1 once it passes its shape checks). */
+  apply(command: unknown, seq?: number): EngineEvent[] {
+    this.seq = 0;
+    this.consumed = null;
+    this.givenSeq = seq;
+    this.followed = 0;
+    const events = this.applyCommand(command);
+    if (this.seq > 0) this.followIds(events.slice(this.followed));
+    return events;
+  }
+
+  /** The command passed its shape checks: it has a seq from now on. */
+  private begin(): void {
+    this.seq = this.givenSeq ?? this.lastSeq + 1;
+    this.lastSeq = this.seq;
+    this.lastTime = this.now;
+  }
+
+  private applyCommand(command: unknown): EngineEvent[] {
     // Common steps 1-5. `op` and `id` are echoed in the reject only once their step has passed.
     if (!isPlainObject(command)) return [this.reject(null, null, RejectCode.MALFORMED_COMMAND)];
     // Every field is read once (a copy); a getter that throws makes the command malformed.
@@ -529,13 +633,18 @@ export class NaiveBookEngine {
     if (op === 'new') {
       const shape = this.checkNewShape(cmd, id, account);
       if (!shape.ok) return [this.withDetail(this.reject(op, id, shape.reason), cmd.symbol)];
+      this.begin();
+      // SEMANTICS.md "Instruments": before the id step and the sweep (no id used up, nothing swept).
+      if (shape.value.book.halted) return [this.reject(op, id, RejectCode.INSTRUMENT_HALTED)];
+      const idReject = this.consumeId(shape.value.book, id);
+      if (idReject !== undefined) return [idReject];
       const events = this.sweep(shape.value.book);
-      if (shape.value.book.halted) return [...events, this.reject(op, id, RejectCode.INSTRUMENT_HALTED)];
       const reason = this.checkNewState(shape.value);
       if (reason !== undefined) return [...events, this.withDetail(this.reject(op, id, reason), shape.value.book.spec.symbol)];
       return [...events, ...this.executeNew(shape.value)];
     }
     if (op === 'cancel') {
+      this.begin();
       const events = this.sweepFor(id);
       const found = this.findLiveOrReason(id);
       if (!('kind' in found)) return [...events, this.reject(op, id, found.reason)];
@@ -544,6 +653,7 @@ export class NaiveBookEngine {
     }
     const shape = this.checkModifyShape(cmd);
     if (!shape.ok) return [this.reject(op, id, shape.reason)];
+    this.begin();
     const events = this.sweepFor(id);
     const found = this.findLiveOrReason(id);
     if (!('kind' in found)) return [...events, this.reject(op, id, found.reason)];
@@ -569,6 +679,7 @@ export class NaiveBookEngine {
       if (typeof cmd.symbol !== 'string') return this.reject(op, null, RejectCode.INVALID_SYMBOL);
       const book = this.findBook(cmd.symbol);
       if (book === undefined) return this.reject(op, null, RejectCode.UNKNOWN_SYMBOL);
+      this.begin(); // past the stateless checks: the command uses up a seq
       if (book.halted === (op === 'halt')) return this.reject(op, null, op === 'halt' ? RejectCode.ALREADY_HALTED : RejectCode.NOT_HALTED);
       book.halted = op === 'halt';
       return { type: op === 'halt' ? 'halted' : 'resumed', symbol: book.spec.symbol };
@@ -586,13 +697,14 @@ export class NaiveBookEngine {
       return invalid((error as Error).message);
     }
     if (this.findBook(spec.symbol) !== undefined) return this.reject(op, null, RejectCode.INSTRUMENT_EXISTS);
+    this.begin(); // past the checks made before any state changes: the command uses up a seq
     if (this.books.length >= this.instrumentsMax) return this.reject(op, null, RejectCode.INSTRUMENT_CAPACITY);
     try {
       checkExactSums(spec, this.maxOrders, 'spec');
     } catch (error) {
       return invalid((error as Error).message);
     }
-    this.books.push({ spec, bids: [], asks: [], buyStops: [], sellStops: [], lastPrice: null, dead: [], halted: false });
+    this.books.push({ spec, bids: [], asks: [], buyStops: [], sellStops: [], lastPrice: null, ids: [], overdue: [], halted: false });
     return { type: 'instrument_added', symbol: spec.symbol, index: this.books.length - 1, spec: { ...spec } };
   }
 
@@ -721,7 +833,6 @@ export class NaiveBookEngine {
 
   // `new` steps 17-21 (read the state; run after the expiry sweep).
   private checkNewState(cmd: ParsedNew): RejectCode | undefined {
-    if (this.findLive(cmd.id) !== undefined) return RejectCode.DUPLICATE_ORDER_ID;
     if (cmd.expireTime !== null && cmd.expireTime <= this.now) return RejectCode.ALREADY_EXPIRED;
     const stop = cmd.type === 'stop_limit' || cmd.type === 'stop_market';
     const isOco = cmd.type === 'oco';
@@ -823,11 +934,15 @@ export class NaiveBookEngine {
       if (s.expireTime !== null && s.expireTime <= this.now) expired.push({ id: s.id, expireTime: s.expireTime });
     }
     expired.sort((a, b) => a.expireTime - b.expireTime || compareIds(a.id, b.id));
-    return expired.map(({ id }) => {
+    const events = expired.map(({ id }) => {
       const live = this.findLive(id)!;
       const event = this.removeLive(live, CancelReason.EXPIRED);
       return event;
     });
+    // The command's own checks (TOO_LATE_TO_CANCEL) already see these orders as expired.
+    this.followIds(events);
+    this.followed = events.length;
+    return events;
   }
 
   /** Removes a live order or stop and returns its `cancelled` event; the id is remembered dead. */
@@ -836,29 +951,154 @@ export class NaiveBookEngine {
       const o = live.order;
       this.remove(o);
       this.dropOcoLeg(o);
-      this.kill(this.bookOf(o.symbol), o.id);
       return { type: 'cancelled', id: o.id, account: o.account, symbol: o.symbol, side: o.side, reason, qty: o.qty + o.hidden };
     }
     const s = live.stop;
     const book = this.bookOf(s.symbol);
     const stops = s.side === 'buy' ? book.buyStops : book.sellStops;
     stops.splice(stops.indexOf(s), 1);
-    this.kill(book, s.id);
     return { type: 'cancelled', id: s.id, account: s.account, symbol: s.symbol, side: s.side, reason, qty: s.qty };
   }
 
-  /** Remember `id` as dead in `book` (SEMANTICS.md "Dead ids"). */
-  private kill(book: NaiveBook, id: OrderId): void {
-    if (this.deadIdsMax === 0) return;
-    book.dead.push({ id, time: this.now });
-    if (book.dead.length > this.deadIdsMax) book.dead.shift();
+  // ---------------------------------------------------------------------------------------------
+  // Order ids (SEMANTICS.md "Order ids"), kept naively: arrays searched in full, and the status
+  // of each entry derived from the command's events afterwards (followIds).
+
+  private allEntries(): NaiveIdEntry[] {
+    return this.books.flatMap((book) => [...book.ids, ...book.overdue]);
+  }
+
+  /** The entry that answers for `id`, if any. */
+  private entryOf(id: OrderId): NaiveIdEntry | undefined {
+    return this.allEntries().find((e) => e.indexed && e.id === id);
+  }
+
+  private inRing(e: NaiveIdEntry): boolean {
+    return this.books.some((book) => book.ids.includes(e));
+  }
+
+  private outOfWindow(e: NaiveIdEntry, seq: number, time: number): boolean {
+    return (this.retentionCommands > 0 && seq - e.seq >= this.retentionCommands) || (this.retentionMs > 0 && time - e.time >= this.retentionMs);
+  }
+
+  private remembered(e: NaiveIdEntry, seq: number, time: number): boolean {
+    return this.inRing(e) && !this.outOfWindow(e, seq, time);
+  }
+
+  /** The oldest entry leaves the ring: kept aside while its order is live, else forgotten. */
+  private leaveRing(book: NaiveBook): void {
+    const e = book.ids.shift()!;
+    if (e.status === 'open' && this.findLive(e.id) !== undefined) book.overdue.push(e);
+    else e.indexed = false;
+  }
+
+  /** `new` steps 17-17b: duplicates, the memory cap, then the id is consumed. A reject, or undefined. */
+  private consumeId(book: NaiveBook, id: OrderId): EngineEvent | undefined {
+    const known = this.entryOf(id);
+    const duplicate = (reason: RejectCode): EngineEvent => {
+      const event = this.reject('new', id, reason);
+      if (known !== undefined && event.type === 'rejected') {
+        const symbol = this.books.find((b) => b.ids.includes(known) || b.overdue.includes(known))!.spec.symbol;
+        event.detail = { symbol, originalSeq: known.seq };
+      }
+      return event;
+    };
+    if (this.findLive(id) !== undefined) return duplicate(RejectCode.DUPLICATE_ORDER_ID);
+    if (known !== undefined && this.remembered(known, this.seq, this.now)) return duplicate(RejectCode.DUPLICATE_ID);
+    while (book.ids.length > 0 && this.outOfWindow(book.ids[0], this.seq, this.now)) this.leaveRing(book);
+    if (this.deadIdsMax === 0) return undefined;
+    if (book.ids.length >= this.deadIdsMax) {
+      if (this.idsFull === 'reject') return this.reject('new', id, RejectCode.ID_MEMORY_FULL);
+      this.leaveRing(book);
+    }
+    if (known !== undefined) known.indexed = false;
+    const entry: NaiveIdEntry = { id, seq: this.seq, time: this.now, lastSeq: this.seq, filled: 0, status: 'open', reason: null, indexed: true };
+    book.ids.push(entry);
+    this.consumed = entry;
+    return undefined;
+  }
+
+  /** Derives the entries' fills and endings from the command's events. */
+  private followIds(events: EngineEvent[]): void {
+    const seq = this.seq;
+    const close = (e: NaiveIdEntry | undefined, status: NaiveIdEntry['status'], reason: string | null): void => {
+      if (e === undefined) return;
+      e.status = status;
+      e.reason = reason;
+      e.lastSeq = seq;
+      for (const book of this.books) {
+        const i = book.overdue.indexOf(e);
+        if (i >= 0) {
+          book.overdue.splice(i, 1);
+          e.indexed = false;
+        }
+      }
+    };
+    const fill = (e: NaiveIdEntry | undefined, qty: number): void => {
+      if (e === undefined) return;
+      e.filled += qty;
+      e.lastSeq = seq;
+    };
+    for (const event of events) {
+      switch (event.type) {
+        case 'trade': {
+          const maker = this.entryOf(event.makerId);
+          const taker = this.entryOf(event.takerId);
+          fill(maker, event.qty);
+          fill(taker, event.qty);
+          if (event.makerRemaining === 0) close(maker, 'filled', null);
+          if (event.takerRemaining === 0) close(taker, 'filled', null);
+          break;
+        }
+        case 'cancelled':
+          if (event.reason === CancelReason.EXPIRED) close(this.entryOf(event.id), 'expired', null);
+          else close(this.entryOf(event.id), 'cancelled', event.reason);
+          break;
+        case 'modified':
+        case 'triggered': {
+          const e = this.entryOf(event.id);
+          if (e !== undefined) e.lastSeq = seq;
+          break;
+        }
+        case 'rejected':
+          if (this.consumed !== null) close(this.consumed, 'rejected', event.reason);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  /** SEMANTICS.md "Order ids": `orderStatus(id)`. */
+  orderStatus(id: OrderId): OrderStatusView | undefined {
+    const e = this.entryOf(id);
+    const live = this.findLive(id);
+    if (live !== undefined) {
+      const view = this.order(id)!;
+      const filledQty = e?.filled ?? 0;
+      return {
+        id,
+        symbol: view.symbol,
+        status: live.kind === 'stop' ? 'pending' : filledQty > 0 ? 'partially_filled' : 'resting',
+        filledQty,
+        remainingQty: view.qty,
+        createdSeq: e?.seq ?? null,
+        lastSeq: e?.lastSeq ?? null,
+      };
+    }
+    if (e === undefined || e.status === 'open' || !this.remembered(e, this.lastSeq, this.lastTime)) return undefined;
+    const symbol = this.books.find((b) => b.ids.includes(e))!.spec.symbol;
+    const view: OrderStatusView = { id, symbol, status: e.status, filledQty: e.filled, remainingQty: 0, createdSeq: e.seq, lastSeq: e.lastSeq };
+    if (e.reason !== null) view.reason = e.reason;
+    return view;
   }
 
   private findLiveOrReason(id: OrderId): Live | { reason: RejectCode } {
     const live = this.findLive(id);
     if (live !== undefined) return live;
-    const remembered = this.books.some((book) => book.dead.some((d) => d.id === id));
-    return { reason: remembered ? RejectCode.TOO_LATE_TO_CANCEL : RejectCode.UNKNOWN_ORDER };
+    const e = this.entryOf(id);
+    const ended = e !== undefined && this.remembered(e, this.seq, this.now) && (e.status === 'filled' || e.status === 'cancelled' || e.status === 'expired');
+    return { reason: ended ? RejectCode.TOO_LATE_TO_CANCEL : RejectCode.UNKNOWN_ORDER };
   }
 
   private accountOf(live: Live): string {
@@ -964,17 +1204,14 @@ export class NaiveBookEngine {
   private runTaker(book: NaiveBook, taker: Taker, events: EngineEvent[]): void {
     if (taker.tif === 'FOK' && this.fillableQty(book, taker.side, taker.price, taker.account, taker.stp) < taker.open) {
       events.push(this.cancelledEvent(taker, CancelReason.FOK_UNFILLABLE, taker.open));
-      this.kill(book, taker.id);
       return;
     }
     const stpCancelled = this.takerLoop(book, taker, events);
     if (taker.open === 0 || stpCancelled) return;
     if (taker.price === null) {
       events.push(this.cancelledEvent(taker, CancelReason.MARKET_REMAINDER, taker.open));
-      this.kill(book, taker.id);
     } else if (taker.tif === 'IOC') {
       events.push(this.cancelledEvent(taker, CancelReason.IOC_REMAINDER, taker.open));
-      this.kill(book, taker.id);
     } else if (taker.tif === 'GTC' || taker.tif === 'GTT') {
       this.rest(book, this.restingOrder(taker, taker.price, taker.open));
     } else {
@@ -1169,13 +1406,11 @@ export class NaiveBookEngine {
       if (maker.account === taker.account && taker.stp !== 'none') {
         if (taker.stp === 'cancel_taker') {
           events.push(this.cancelledEvent(taker, CancelReason.SELF_TRADE, taker.open));
-          this.kill(book, taker.id);
           return true;
         }
         events.push(this.removeLive({ kind: 'order', order: maker }, CancelReason.SELF_TRADE));
         if (taker.stp === 'cancel_both') {
           events.push(this.cancelledEvent(taker, CancelReason.SELF_TRADE, taker.open));
-          this.kill(book, taker.id);
           return true;
         }
         continue;
@@ -1207,9 +1442,8 @@ export class NaiveBookEngine {
         level.orders.push(maker);
       } else if (maker.qty === 0) {
         this.remove(maker);
-        this.kill(book, maker.id);
       }
-      if (taker.open === 0) this.kill(book, taker.id);
+
     }
     return false;
   }

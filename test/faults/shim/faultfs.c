@@ -12,8 +12,11 @@
  *   FAULTFS_AT     the first counted operation that fails (1-based); every later one fails too
  *   FAULTFS_ERRNO  the errno to fail with (28 ENOSPC, 5 EIO)
  *   FAULTFS_TRACE  file to append a binary trace of matching writes, syncs and renames to
- * Trace record: u8 kind (1 write, 2 sync, 3 rename, 4 truncate, 5 unlink, 6 mkdir), u32 path length, path,
- *   write: u64 offset, u32 length, bytes; rename: u32 length, new path; truncate: u64 length.
+ * Trace record: u8 kind (1 write, 2 sync, 3 rename, 4 truncate, 5 unlink, 6 mkdir, 7 durable write),
+ *   u32 path length, path, write: u64 offset, u32 length, bytes; rename: u32 length, new path;
+ *   truncate: u64 length. A durable write (kind 7, same layout as 1) went through a descriptor
+ *   opened with O_DSYNC or O_SYNC: it is on the disk when write returns (LMDB writes its flushed
+ *   meta page through one, me_mfd), without an fsync record.
  *   Unlinks are recorded so crash images (test/faults/fixtures/crash-images.ts) can tell a
  *   reclaimed checkpoint whose removal no directory fsync made durable.
  */
@@ -95,10 +98,12 @@ typedef int (*rename_fn)(const char *, const char *);
 typedef int (*ftruncate_fn)(int, off_t);
 #define REAL(name, type) static type real_##name; if (real_##name == NULL) real_##name = (type)dlsym(RTLD_NEXT, #name)
 
-static void trace_write(const char *path, off_t offset, const struct iovec *iov, int iovcnt, ssize_t written) {
+static void trace_write(int fd, const char *path, off_t offset, const struct iovec *iov, int iovcnt, ssize_t written) {
   if (trace_fd < 0 || written <= 0 || !matches(path)) return;
+  int fl = fcntl(fd, F_GETFL);
+  int durable = fl != -1 && (fl & O_DSYNC) != 0;
   pthread_mutex_lock(&lock);
-  trace_head(1, path);
+  trace_head(durable ? 7 : 1, path);
   uint64_t off = (uint64_t)offset;
   uint32_t length = (uint32_t)written;
   raw_write(&off, 8);
@@ -126,7 +131,7 @@ static ssize_t do_write(int fd, const struct iovec *iov, int iovcnt, off_t offse
     REAL(writev, writev_fn);
     n = real_writev(fd, iov, iovcnt);
   }
-  if (known) trace_write(path, at, iov, iovcnt, n);
+  if (known) trace_write(fd, path, at, iov, iovcnt, n);
   return n;
 }
 

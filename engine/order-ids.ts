@@ -1,0 +1,323 @@
+// Why this file exists: a client that lost an acknowledgement retries with the same order id, and
+// the retry must not execute twice (issue 12). So every `new` that reaches the stateful checks
+// consumes its id: the engine remembers it, per instrument, with the seq and time of the command
+// that created it, for a retention window the venue sets (by commands and/or by the commands'
+// stamped time — never a clock, so replay decides exactly as live did) and up to an explicit cap.
+// The same entry answers `orderStatus(id)`: its status, filled quantity and the seq of its last
+// change, also after the order died. It replaces dead-ids.ts (which remembered only dead ids).
+//
+// What is remembered is a pure function of the log (which `new`s were logged, their seq and time):
+// an entry joins its instrument's ring when its `new` is not a duplicate, and leaves it — oldest
+// first, only when a `new` of the same instrument is checked — once out of the window or pushed
+// out by the cap. Matching outcomes never decide membership, so the exchange's router can keep the
+// very same rings on the caller's thread (fed the same calls, nothing else) and route a duplicate
+// to the worker that remembers it (SEMANTICS.md "Order ids"). An entry whose order is still live
+// when it leaves its ring is kept aside ("overdue": no longer remembered, still reporting status)
+// until the order dies. Entries live in typed-array slots with a free list: a `new` writes a few
+// numbers, no object.
+
+import { IdIndex } from './id-index.js';
+import type { OrderId } from './types.js';
+
+const NONE = -1;
+
+/** Entry status codes (state: snapshotted and hashed; never renumber). */
+export const STATUS_OPEN = 0;
+export const STATUS_FILLED = 1;
+export const STATUS_CANCELLED = 2;
+export const STATUS_EXPIRED = 3;
+export const STATUS_REJECTED = 4;
+export const STATUS_NAMES = ['open', 'filled', 'cancelled', 'expired', 'rejected'] as const;
+
+const FLAG_IN_RING = 1;
+const FLAG_INDEXED = 2;
+const FLAG_OVERDUE = 4;
+
+/** What happens when an instrument's ring is full and a new id arrives (SEMANTICS.md "Order ids"). */
+export type IdsRememberedFull = 'forget-oldest' | 'reject';
+
+export interface OrderIdsLimits {
+  /** Entries per instrument ring (0: nothing is remembered). */
+  readonly perInstrumentMax: number;
+  /** An entry is remembered while `seq - createdSeq < retentionCommands` (0: no bound by commands). */
+  readonly retentionCommands: number;
+  /** An entry is remembered while `time - createdTime < retentionMs` (0: no bound by time). */
+  readonly retentionMs: number;
+  readonly full: IdsRememberedFull;
+}
+
+/** One instrument's entries in creation order: a circular buffer of slots, grown up to the cap. */
+class Ring {
+  slots = new Int32Array(16);
+  head = 0;
+  size = 0;
+  /** Entries out of the ring whose orders are still live, in the order they left. */
+  readonly overdue = new Set<number>();
+
+  at(k: number): number {
+    const i = this.head + k;
+    return this.slots[i < this.slots.length ? i : i - this.slots.length];
+  }
+
+  push(slot: number, max: number): void {
+    if (this.size === this.slots.length) {
+      const grown = new Int32Array(Math.min(max, this.slots.length * 2));
+      for (let k = 0; k < this.size; k++) grown[k] = this.at(k);
+      this.slots = grown;
+      this.head = 0;
+    }
+    const i = this.head + this.size;
+    this.slots[i < this.slots.length ? i : i - this.slots.length] = slot;
+    this.size++;
+  }
+
+  shift(): number {
+    const slot = this.slots[this.head];
+    this.head = this.head + 1 === this.slots.length ? 0 : this.head + 1;
+    this.size--;
+    return slot;
+  }
+}
+
+export class OrderIds {
+  private readonly rings: Ring[];
+  /** id → slot of its newest entry. */
+  private readonly index = new IdIndex();
+  ids: Array<OrderId | null> = [];
+  seqs = new Float64Array(64);
+  times = new Float64Array(64);
+  lastSeqs = new Float64Array(64);
+  filled = new Float64Array(64);
+  statuses = new Uint8Array(64);
+  /** Why it was cancelled or rejected (a CancelReason or RejectCode), else null. */
+  reasons: Array<string | null> = [];
+  instruments = new Int32Array(64);
+  private flags = new Uint8Array(64);
+  private slotCount = 0;
+  private freeSlots = new Int32Array(64);
+  private freeCount = 0;
+
+  constructor(
+    instruments: number,
+    readonly limits: OrderIdsLimits,
+  ) {
+    this.rings = Array.from({ length: instruments }, () => new Ring());
+  }
+
+  /** A ring for one more instrument (add_instrument): it takes the next index. */
+  addInstrument(): void {
+    this.rings.push(new Ring());
+  }
+
+  /** Slot of the newest entry of `id`, or -1. */
+  find(id: OrderId): number {
+    return this.index.get(id);
+  }
+
+  /** Is the entry at `slot` remembered (in its ring and inside the window) at (seq, time)? */
+  remembered(slot: number, seq: number, time: number): boolean {
+    return (this.flags[slot] & FLAG_IN_RING) !== 0 && !this.outOfWindow(slot, seq, time);
+  }
+
+  private outOfWindow(slot: number, seq: number, time: number): boolean {
+    const { retentionCommands, retentionMs } = this.limits;
+    return (retentionCommands > 0 && seq - this.seqs[slot] >= retentionCommands) || (retentionMs > 0 && time - this.times[slot] >= retentionMs);
+  }
+
+  /**
+   * Before a `new` of `instrument` at (seq, time): drops the ring's oldest entries while they are
+   * out of the window (an entry whose order `isLive` goes overdue). Bounded by the ring's size.
+   */
+  evict(instrument: number, seq: number, time: number, isLive: (id: OrderId) => boolean): void {
+    const ring = this.rings[instrument];
+    while (ring.size > 0 && this.outOfWindow(ring.slots[ring.head], seq, time)) this.leaveRing(ring, isLive);
+  }
+
+  /**
+   * Room for one more entry in `instrument`'s ring: true at once when there is, else with
+   * 'forget-oldest' the oldest entry leaves (true), with 'reject' nothing changes (false).
+   */
+  makeRoom(instrument: number, isLive: (id: OrderId) => boolean): boolean {
+    const ring = this.rings[instrument];
+    const max = this.limits.perInstrumentMax;
+    if (max === 0 || ring.size < max) return true;
+    if (this.limits.full === 'reject') return false;
+    this.leaveRing(ring, isLive);
+    return true;
+  }
+
+  private leaveRing(ring: Ring, isLive: (id: OrderId) => boolean): void {
+    const slot = ring.shift();
+    this.flags[slot] &= ~FLAG_IN_RING;
+    if (this.statuses[slot] === STATUS_OPEN && isLive(this.ids[slot] as OrderId)) {
+      this.flags[slot] |= FLAG_OVERDUE;
+      ring.overdue.add(slot);
+    } else {
+      this.freeSlot(slot);
+    }
+  }
+
+  /**
+   * Remembers `id` as created in `instrument` at (seq, time), status open; returns its slot, or
+   * -1 when nothing is remembered (perInstrumentMax 0). The caller made room first.
+   */
+  add(instrument: number, id: OrderId, seq: number, time: number): number {
+    if (this.limits.perInstrumentMax === 0) return NONE;
+    const slot = this.allocSlot();
+    this.ids[slot] = id;
+    this.seqs[slot] = seq;
+    this.times[slot] = time;
+    this.lastSeqs[slot] = seq;
+    this.filled[slot] = 0;
+    this.statuses[slot] = STATUS_OPEN;
+    this.reasons[slot] = null;
+    this.instruments[slot] = instrument;
+    this.flags[slot] = FLAG_IN_RING;
+    this.rings[instrument].push(slot, this.limits.perInstrumentMax);
+    this.indexSlot(id, slot);
+    return slot;
+  }
+
+  private indexSlot(id: OrderId, slot: number): void {
+    const previous = this.index.get(id);
+    if (previous !== NONE) {
+      // An older entry of the id (out of its window, or forgotten) stays where it is but no longer answers.
+      this.index.deleteSlot(previous);
+      this.flags[previous] &= ~FLAG_INDEXED;
+    }
+    this.index.set(id, slot);
+    this.flags[slot] |= FLAG_INDEXED;
+  }
+
+  /** `qty` of the order at `slot` traded at `seq`. */
+  fill(slot: number, qty: number, seq: number): void {
+    if (slot === NONE) return;
+    this.filled[slot] += qty;
+    this.lastSeqs[slot] = seq;
+  }
+
+  /** The order at `slot` changed (modified, triggered) at `seq`. */
+  touch(slot: number, seq: number): void {
+    if (slot !== NONE) this.lastSeqs[slot] = seq;
+  }
+
+  /** The order at `slot` ended at `seq`; an overdue entry is forgotten then. */
+  close(slot: number, status: number, reason: string | null, seq: number): void {
+    if (slot === NONE) return;
+    this.statuses[slot] = status;
+    this.reasons[slot] = reason;
+    this.lastSeqs[slot] = seq;
+    if ((this.flags[slot] & FLAG_OVERDUE) !== 0) {
+      this.rings[this.instruments[slot]].overdue.delete(slot);
+      this.freeSlot(slot);
+    }
+  }
+
+  /** Entries of one instrument held in its ring. */
+  count(instrument: number): number {
+    return this.rings[instrument].size;
+  }
+
+  /** Entries of one instrument: the ring oldest first, then the overdue ones; `overdue` says which. */
+  forEach(instrument: number, visit: (slot: number, overdue: boolean) => void): void {
+    const ring = this.rings[instrument];
+    for (let k = 0; k < ring.size; k++) visit(ring.at(k), false);
+    for (const slot of ring.overdue) visit(slot, true);
+  }
+
+  /** Forgets one instrument's entries (a shard that keeps only its own instruments). */
+  clear(instrument: number): void {
+    const ring = this.rings[instrument];
+    while (ring.size > 0) this.freeSlot(ring.shift());
+    for (const slot of ring.overdue) this.freeSlot(slot);
+    ring.overdue.clear();
+  }
+
+  /** Does the entry at `slot` answer for its id (is it the id's newest entry still held)? */
+  isIndexed(slot: number): boolean {
+    return (this.flags[slot] & FLAG_INDEXED) !== 0;
+  }
+
+  /**
+   * Appends a restored entry (snapshot order: ring oldest first, then overdue); `indexed` as
+   * `isIndexed` said when the snapshot was taken.
+   */
+  load(
+    instrument: number,
+    id: OrderId,
+    seq: number,
+    time: number,
+    lastSeq: number,
+    filled: number,
+    status: number,
+    reason: string | null,
+    overdue: boolean,
+    indexed: boolean,
+  ): void {
+    const slot = this.allocSlot();
+    this.ids[slot] = id;
+    this.seqs[slot] = seq;
+    this.times[slot] = time;
+    this.lastSeqs[slot] = lastSeq;
+    this.filled[slot] = filled;
+    this.statuses[slot] = status;
+    this.reasons[slot] = reason;
+    this.instruments[slot] = instrument;
+    const ring = this.rings[instrument];
+    if (overdue) {
+      this.flags[slot] = FLAG_OVERDUE;
+      ring.overdue.add(slot);
+    } else {
+      this.flags[slot] = FLAG_IN_RING;
+      ring.push(slot, Math.max(this.limits.perInstrumentMax, ring.size + 1));
+    }
+    if (indexed) this.indexSlot(id, slot);
+  }
+
+  memoryBytes(): number {
+    let rings = 0;
+    for (const ring of this.rings) rings += ring.slots.byteLength;
+    return rings + this.seqs.length * (8 * 4 + 1 + 4 + 1 + 4 + 16) + this.index.memoryBytes();
+  }
+
+  private allocSlot(): number {
+    if (this.freeCount > 0) return this.freeSlots[--this.freeCount];
+    const slot = this.slotCount++;
+    if (slot === this.seqs.length) this.growSlots(slot * 2);
+    return slot;
+  }
+
+  private freeSlot(slot: number): void {
+    if ((this.flags[slot] & FLAG_INDEXED) !== 0) this.index.deleteSlot(slot);
+    this.flags[slot] = 0;
+    this.ids[slot] = null;
+    this.reasons[slot] = null;
+    if (this.freeCount === this.freeSlots.length) {
+      const grown = new Int32Array(this.freeCount * 2);
+      grown.set(this.freeSlots);
+      this.freeSlots = grown;
+    }
+    this.freeSlots[this.freeCount++] = slot;
+  }
+
+  private growSlots(capacity: number): void {
+    const f64 = (a: Float64Array): Float64Array<ArrayBuffer> => {
+      const b = new Float64Array(capacity);
+      b.set(a);
+      return b;
+    };
+    this.seqs = f64(this.seqs);
+    this.times = f64(this.times);
+    this.lastSeqs = f64(this.lastSeqs);
+    this.filled = f64(this.filled);
+    const statuses = new Uint8Array(capacity);
+    statuses.set(this.statuses);
+    this.statuses = statuses;
+    const flags = new Uint8Array(capacity);
+    flags.set(this.flags);
+    this.flags = flags;
+    const instruments = new Int32Array(capacity);
+    instruments.set(this.instruments);
+    this.instruments = instruments;
+  }
+}
