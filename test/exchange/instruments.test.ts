@@ -260,4 +260,41 @@ describe('refused before the log (seq null), or sequenced', () => {
     expect((await ex.submit({ op: 'cancel', id: 1, account: 'a' })).events[0]).toMatchObject({ type: 'cancelled', id: 1 });
     expect(ex.depth('ACME').bids).toEqual([[9, 5]]);
   });
+
+  // idsRememberedPerInstrumentMax 0: only the router's live routes know 'L' is live on worker 1.
+  it.each([
+    [1, undefined],
+    [2, undefined],
+    [2, 0],
+  ])(
+    'a new refused by a halt uses up no id and leaves a live order of that id alone (workers %i, ids remembered %s): same hash as one engine',
+    async (workers, remembered) => {
+      const dir = scope.dir();
+      const ids = remembered === undefined ? {} : { idsRememberedPerInstrumentMax: remembered };
+      const ex = await scope.open({ dir, instruments: MULTI, workers, ...ids });
+      const live = { op: 'new', id: 'L', account: 'a', symbol: 'BETA', side: 'buy', type: 'limit', price: 50, qty: 10 } as const;
+      const onAcme = { op: 'new', id: 'L', account: 'a', symbol: 'ACME', side: 'buy', type: 'limit', price: 5, qty: 1 } as const;
+      const fresh = { op: 'new', id: 'F', account: 'a', symbol: 'ACME', side: 'buy', type: 'limit', price: 5, qty: 1 } as const;
+      expect((await ex.submit(live)).events[0].type).toBe('accepted');
+      await ex.halt('ACME');
+      // 'L' is live on BETA (worker 1 when workers is 2): the halt answers first, as in one engine.
+      expect((await ex.submit(onAcme)).events).toEqual([{ type: 'rejected', op: 'new', id: 'L', reason: R.INSTRUMENT_HALTED }]);
+      expect((await ex.submit(fresh)).events).toEqual([{ type: 'rejected', op: 'new', id: 'F', reason: R.INSTRUMENT_HALTED }]);
+      await ex.resume('ACME');
+      // 'L' is still known live (the halted reject did not make it look dead) ...
+      expect((await ex.submit(onAcme)).events[0]).toMatchObject({ type: 'rejected', reason: R.DUPLICATE_ORDER_ID });
+      expect((await ex.submit({ op: 'cancel', id: 'L', account: 'a' })).events[0]).toMatchObject({ type: 'cancelled', id: 'L' });
+      // ... and 'F' was not used up: its retry is accepted, not DUPLICATE_ID.
+      expect((await ex.submit(fresh)).events[0].type).toBe('accepted');
+      const engine = new Engine({ instruments: MULTI, ...ids });
+      const t = { time: 1 };
+      for (const command of [live, { op: 'halt', symbol: 'ACME' }, onAcme, fresh, { op: 'resume', symbol: 'ACME' }, onAcme, { op: 'cancel', id: 'L', account: 'a' }, fresh]) {
+        engine.apply({ ...command, ...t } as never);
+      }
+      expect(ex.stateHash()).toBe(engine.stateHash());
+      await ex.close();
+      const again = await scope.open({ dir, instruments: MULTI, workers, ...ids });
+      expect(again.stateHash()).toBe(engine.stateHash());
+    },
+  );
 });
