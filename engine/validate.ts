@@ -105,9 +105,20 @@ export function isStopType(type: OrderType): boolean {
  */
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 
-/** A string of 1..max UTF-16 units that UTF-8 carries exactly (no lone surrogate). */
+/**
+ * A string of 1..max UTF-16 units that UTF-8 carries exactly (no lone surrogate). Every id and
+ * account passes here, so the common case (no unit in the surrogate range at all) is one loop over
+ * the units; only a string holding such a unit goes to the regular expression, which tells a pair
+ * from a lone half.
+ */
 export function isShortString(value: unknown, max: number): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= max && !LONE_SURROGATE.test(value);
+  if (typeof value !== 'string') return false;
+  const length = value.length;
+  if (length === 0 || length > max) return false;
+  for (let i = 0; i < length; i++) {
+    if ((value.charCodeAt(i) & 0xf800) === 0xd800) return !LONE_SURROGATE.test(value);
+  }
+  return true;
 }
 
 export function isValidId(id: unknown): id is OrderId {

@@ -50,6 +50,8 @@ export function buildPeerOps(commands: readonly Command[], count = commands.leng
 export interface PeerRun {
   book: OrderBook;
   elapsed_ms: number;
+  /** Process CPU time of the timed loop (see ThroughputResult in run.ts). */
+  cpu_ms: number;
   /** Cancels the peer refused (order unknown to it): 0 when it agrees with us on the live set. */
   cancel_failures: number;
   /** Limit/market calls that returned an error. */
@@ -63,6 +65,7 @@ export function runPeer(ops: PeerOps): PeerRun {
   const count = kinds.length;
   let cancelFailures = 0;
   let errors = 0;
+  const cpu0 = process.cpuUsage();
   const started = performance.now();
   for (let i = 0; i < count; i++) {
     const kind = kinds[i];
@@ -75,7 +78,8 @@ export function runPeer(ops: PeerOps): PeerRun {
     }
   }
   const elapsed = performance.now() - started;
-  return { book, elapsed_ms: elapsed, cancel_failures: cancelFailures, errors };
+  const cpu = process.cpuUsage(cpu0);
+  return { book, elapsed_ms: elapsed, cpu_ms: (cpu.user + cpu.system) / 1000, cancel_failures: cancelFailures, errors };
 }
 
 /** The peer's book as [price, total qty] levels, bids then asks, each sorted by ascending price. */

@@ -6,6 +6,7 @@
 // nodejs-order-book for a same-run, same-commands ratio. Both engine entry points are measured:
 // `execute` (allocation-free, typed sink calls) and `apply` (returns event objects).
 
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { OrderCommand as Command, Depth, Engine, EventSink } from '../../engine/index.js';
 import { findGc, readHeapAfterGc, type GcFunction, type HeapReading } from '../common/memory.js';
@@ -80,10 +81,37 @@ export const RUNS_MAX = 50;
 export interface ThroughputResult {
   commands: number;
   runs: number;
+  /** Wall clock: commands ÷ elapsed time of the timed loop. */
   commands_per_s_runs: number[];
   commands_per_s_median: number;
   commands_per_s_min: number;
   commands_per_s_max: number;
+  /**
+   * Process CPU time: commands ÷ CPU seconds the whole process (every thread: GC helpers and
+   * compilers too) spent during the timed loop. A shared machine at load 10–20 stretches wall time
+   * 5–8× (the process waits for a core), CPU time far less: these are the figures to compare.
+   */
+  cpu_commands_per_s_runs: number[];
+  cpu_commands_per_s_median: number;
+  cpu_commands_per_s_min: number;
+  cpu_commands_per_s_max: number;
+}
+
+/** Wall and process CPU time of one timed loop. */
+export interface PassTime {
+  elapsed_ms: number;
+  cpu_ms: number;
+}
+
+/** Starts timing a loop: returns a function that gives its wall and process CPU time. */
+export function startPassTimer(): () => PassTime {
+  const cpu0 = process.cpuUsage();
+  const wall0 = performance.now();
+  return () => {
+    const wall = performance.now() - wall0;
+    const cpu = process.cpuUsage(cpu0);
+    return { elapsed_ms: wall, cpu_ms: (cpu.user + cpu.system) / 1000 };
+  };
 }
 
 export interface LatencyResult extends LatencySummary {
@@ -137,8 +165,10 @@ export interface EnginePathResult {
   /** Our throughput on the peer's prefix (present when the peer ran fewer commands). */
   throughput_on_peer_commands: ThroughputResult | null;
   latency: LatencyResult | null;
-  /** matchlog ÷ peer commands/s medians, same commands, same process. */
+  /** matchlog ÷ peer commands per CPU-second medians, same commands, same process. */
   ratio_vs_peer: number | null;
+  /** The same ratio on wall-clock medians (distorted by machine load: the two run at different times). */
+  ratio_vs_peer_wall: number | null;
 }
 
 export interface WorkloadBenchResult {
@@ -154,6 +184,8 @@ export interface WorkloadBenchResult {
     verification: VerificationResult;
   };
   peer: PeerResult | null;
+  /** 1-minute load average before the warm-up and after the last timed run of this workload. */
+  load_average_1m: [number, number];
 }
 
 export interface TimerOverhead {
@@ -187,8 +219,10 @@ export function measureTimerOverhead(samples = TIMER_OVERHEAD_SAMPLES): TimerOve
   return { latency_ns_p50: summary.latency_ns_p50, latency_ns_p99: summary.latency_ns_p99, samples };
 }
 
-function throughputOf(commands: number, elapsedMs: number[]): ThroughputResult {
-  const rates = elapsedMs.map((ms) => Math.round(commands / (ms / 1000)));
+function throughputOf(commands: number, times: readonly PassTime[]): ThroughputResult {
+  const rates = times.map((t) => Math.round(commands / (t.elapsed_ms / 1000)));
+  // A loop shorter than the CPU clock's resolution would divide by zero: count it as 1 µs.
+  const cpuRates = times.map((t) => Math.round(commands / (Math.max(t.cpu_ms, 0.001) / 1000)));
   return {
     commands,
     runs: rates.length,
@@ -196,6 +230,10 @@ function throughputOf(commands: number, elapsedMs: number[]): ThroughputResult {
     commands_per_s_median: Math.round(median(rates)),
     commands_per_s_min: min(rates),
     commands_per_s_max: max(rates),
+    cpu_commands_per_s_runs: cpuRates,
+    cpu_commands_per_s_median: Math.round(median(cpuRates)),
+    cpu_commands_per_s_min: min(cpuRates),
+    cpu_commands_per_s_max: max(cpuRates),
   };
 }
 
@@ -251,33 +289,38 @@ export class CountingSink implements EventSink {
   }
 }
 
-function timeApply(commands: readonly Command[], count: number, make: EngineFactory): { elapsed_ms: number; live_orders: number } {
+/** A timed pass: wall and CPU time, and the engine's live orders at the end. */
+export interface EnginePassResult extends PassTime {
+  live_orders: number;
+}
+
+function timeApply(commands: readonly Command[], count: number, make: EngineFactory): EnginePassResult {
   const engine = make();
   let events = 0;
-  const started = performance.now();
+  const stop = startPassTimer();
   for (let i = 0; i < count; i++) events += engine.apply(commands[i]).length;
-  const elapsed = performance.now() - started;
+  const time = stop();
   if (events < count) throw new Error('engine returned fewer events than commands');
-  return { elapsed_ms: elapsed, live_orders: engine.liveOrders };
+  return { ...time, live_orders: engine.liveOrders };
 }
 
-function timeExecute(commands: readonly Command[], count: number, make: EngineFactory): { elapsed_ms: number; live_orders: number } {
+function timeExecute(commands: readonly Command[], count: number, make: EngineFactory): EnginePassResult {
   const engine = make();
   const sink = new CountingSink();
-  const started = performance.now();
+  const stop = startPassTimer();
   for (let i = 0; i < count; i++) engine.execute(commands[i], sink);
-  const elapsed = performance.now() - started;
+  const time = stop();
   if (sink.events < count) throw new Error('engine reported fewer events than commands');
-  return { elapsed_ms: elapsed, live_orders: engine.liveOrders };
+  return { ...time, live_orders: engine.liveOrders };
 }
 
-/** One timed pass over commands[0, count) on a fresh engine; returns ms and the final live count. */
+/** One timed pass over commands[0, count) on a fresh engine; returns its times and the final live count. */
 export function timeEnginePass(
   path: EnginePath,
   commands: readonly Command[],
   count: number,
   make: EngineFactory = createBenchEngine,
-): { elapsed_ms: number; live_orders: number } {
+): EnginePassResult {
   return path === 'apply' ? timeApply(commands, count, make) : timeExecute(commands, count, make);
 }
 
@@ -402,7 +445,7 @@ function runPeerBench(
   reference: { depth: Depth; live_orders: number },
   log: (line: string) => void,
 ): PeerResult {
-  const elapsed: number[] = [];
+  const elapsed: PassTime[] = [];
   let cancelFailures = 0;
   let errors = 0;
   let bookMatches = true;
@@ -415,7 +458,7 @@ function runPeerBench(
     const before = run === 0 && gc !== null ? readHeapAfterGc(gc) : null;
     runPeer(warmupOps);
     const result = runPeer(ops);
-    elapsed.push(result.elapsed_ms);
+    elapsed.push({ elapsed_ms: result.elapsed_ms, cpu_ms: result.cpu_ms });
     cancelFailures = Math.max(cancelFailures, result.cancel_failures);
     errors = Math.max(errors, result.errors);
     if (run === 0) {
@@ -433,7 +476,7 @@ function runPeerBench(
         };
       }
     }
-    log(`  peer run ${run + 1}/${runs}: ${Math.round(count / (result.elapsed_ms / 1000)).toLocaleString('en-US')} commands/s`);
+    log(`  peer run ${run + 1}/${runs}: ${Math.round(count / (result.elapsed_ms / 1000)).toLocaleString('en-US')} commands/s, ${Math.round(count / (result.cpu_ms / 1000)).toLocaleString('en-US')} per CPU-s`);
   }
   return {
     name: PEER_NAME,
@@ -481,12 +524,14 @@ export function runWorkloadBench(
   const count = workload.commands.length;
   const expectedLive = workload.stats.resting_orders;
   const make: EngineFactory = () => createWorkloadEngine(workload);
-  const rate = (n: number, ms: number): string => Math.round(n / (ms / 1000)).toLocaleString('en-US');
+  const rate = (n: number, t: PassTime): string =>
+    `${Math.round(n / (t.elapsed_ms / 1000)).toLocaleString('en-US')} commands/s, ${Math.round(n / (t.cpu_ms / 1000)).toLocaleString('en-US')} per CPU-s`;
   const combos: Combo[] = [];
   for (const variant of options.variants) {
     for (const path of options.paths) combos.push({ variant, path, key: `${variant} ${path}` });
   }
 
+  const loadBefore = loadavg()[0];
   // Memory first (its forced GCs deoptimise; the warm-up below re-optimises before timing).
   const memory: MemoryResult[] = [];
   let checked: ReturnType<typeof verifyAndMeasureMemory> | null = null;
@@ -511,14 +556,14 @@ export function runWorkloadBench(
   }
 
   // Runs of the different combinations are interleaved so slow phases of a noisy machine hit all alike.
-  const elapsed = new Map<string, number[]>(combos.map((c) => [c.key, []]));
+  const elapsed = new Map<string, PassTime[]>(combos.map((c) => [c.key, []]));
   let runsConsistent = true;
   for (let run = 0; run < options.runs; run++) {
     for (const c of combos) {
       const pass = timeEnginePass(c.path, streamOf(c.variant), count, make);
-      elapsed.get(c.key)?.push(pass.elapsed_ms);
+      elapsed.get(c.key)?.push(pass);
       if (pass.live_orders !== expectedLive) runsConsistent = false;
-      log(`  throughput run ${run + 1}/${options.runs} ${c.key}: ${rate(count, pass.elapsed_ms)} commands/s`);
+      log(`  throughput run ${run + 1}/${options.runs} ${c.key}: ${rate(count, pass)}`);
     }
   }
 
@@ -537,13 +582,13 @@ export function runWorkloadBench(
   const peerRuns = options.peer && workload.instruments.length === 1;
   const peerCount =
     workload.name === 'deep' && options.peer_deep_commands > 0 ? Math.min(options.peer_deep_commands, count) : count;
-  const prefixElapsed = new Map<string, number[]>(combos.map((c) => [c.key, []]));
+  const prefixElapsed = new Map<string, PassTime[]>(combos.map((c) => [c.key, []]));
   if (peerRuns && peerCount < count) {
     for (let run = 0; run < options.runs; run++) {
       for (const c of combos) {
         const pass = timeEnginePass(c.path, streamOf(c.variant), peerCount, make);
-        prefixElapsed.get(c.key)?.push(pass.elapsed_ms);
-        log(`  prefix run ${run + 1}/${options.runs} ${c.key} (first ${peerCount.toLocaleString('en-US')}): ${rate(peerCount, pass.elapsed_ms)} commands/s`);
+        prefixElapsed.get(c.key)?.push(pass);
+        log(`  prefix run ${run + 1}/${options.runs} ${c.key} (first ${peerCount.toLocaleString('en-US')}): ${rate(peerCount, pass)}`);
       }
     }
   }
@@ -570,7 +615,8 @@ export function runWorkloadBench(
       throughput,
       throughput_on_peer_commands: onPeer,
       latency: runs.length > 0 ? { ...medianLatency(runs), runs } : null,
-      ratio_vs_peer: peer === null ? null : same.commands_per_s_median / peer.throughput.commands_per_s_median,
+      ratio_vs_peer: peer === null ? null : same.cpu_commands_per_s_median / peer.throughput.cpu_commands_per_s_median,
+      ratio_vs_peer_wall: peer === null ? null : same.commands_per_s_median / peer.throughput.commands_per_s_median,
     };
   });
 
@@ -588,6 +634,7 @@ export function runWorkloadBench(
     stats: workload.stats,
     engine: { paths: pathResults, memory, verification },
     peer,
+    load_average_1m: [Math.round(loadBefore * 100) / 100, Math.round(loadavg()[0] * 100) / 100],
   };
 }
 

@@ -16,13 +16,14 @@ const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 
 /**
  * Why these numbers: the package was 146 kB packed / 717 kB unpacked (ES modules, their CommonJS
- * twins and declarations, no source maps) when the budget was set, and 214 kB / 1,037 kB after the
- * order types, the failure policy and the pipelined log landed (the replicated log and members add
- * ~25 kB packed, ~170 kB unpacked); ~30% headroom on that, while
- * shipping source maps again (+300 kB and more) or a stray folder (bench/, test/) breaks it.
+ * twins and declarations, no source maps) when the budget was set, 214 kB / 1,037 kB after the
+ * order types, the failure policy and the pipelined log landed, and 336 kB / 1,627 kB once the
+ * binary record, the replayable feed, the id memory, the LMDB page walk and the replicated
+ * members' object-store checkpoints had (the README alone is ~70 kB); ~30% headroom on that,
+ * while shipping source maps again (+450 kB and more) or a stray folder (bench/, test/) breaks it.
  */
-const PACKED_BYTES_MAX = 310_000;
-const UNPACKED_BYTES_MAX = 1_550_000;
+const PACKED_BYTES_MAX = 430_000;
+const UNPACKED_BYTES_MAX = 2_100_000;
 
 interface PackResult {
   filename: string;
