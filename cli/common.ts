@@ -90,7 +90,12 @@ export function locateDataDir(dir: string): DataDir {
     walDir,
     checkpointDir: join(dir, 'checkpoints'),
     config,
-    engineOptions: { instruments: config.instruments, maxOrders: config.maxOrders },
+    // The configuration at seq 0; instruments added at run time come from the log and checkpoints.
+    engineOptions: {
+      instruments: config.instruments,
+      maxOrders: config.maxOrders,
+      ...(config.instrumentsMax === undefined ? {} : { instrumentsMax: config.instrumentsMax }),
+    },
   };
 }
 

@@ -29,6 +29,8 @@ export enum RejectCode {
   PRICE_NOT_ON_TICK = 'PRICE_NOT_ON_TICK',
   QTY_OUT_OF_RANGE = 'QTY_OUT_OF_RANGE',
   QTY_NOT_ON_LOT = 'QTY_NOT_ON_LOT',
+  /** A new order or a modify on a halted instrument (cancels are still accepted). */
+  INSTRUMENT_HALTED = 'INSTRUMENT_HALTED',
 
   // --- order state (3xx): refers to orders that do or do not exist ---
   UNKNOWN_ORDER = 'UNKNOWN_ORDER',
@@ -53,8 +55,20 @@ export enum RejectCode {
 
   // --- capacity (5xx): explicit limits of the engine ---
   ORDER_CAPACITY = 'ORDER_CAPACITY',
+  /** An add_instrument past the engine's instrumentsMax. */
+  INSTRUMENT_CAPACITY = 'INSTRUMENT_CAPACITY',
   /** The instrument remembers idsRememberedPerInstrumentMax ids inside the window ('reject' policy). */
   ID_MEMORY_FULL = 'ID_MEMORY_FULL',
+
+  // --- instrument administration (7xx): add_instrument, halt, resume ---
+  /** An add_instrument whose spec breaks a rule of the instrument configuration. */
+  INVALID_INSTRUMENT = 'INVALID_INSTRUMENT',
+  /** An add_instrument of a symbol already configured. */
+  INSTRUMENT_EXISTS = 'INSTRUMENT_EXISTS',
+  /** A halt of an instrument already halted. */
+  ALREADY_HALTED = 'ALREADY_HALTED',
+  /** A resume of an instrument that is not halted. */
+  NOT_HALTED = 'NOT_HALTED',
 
   // --- exchange (6xx): raised by the durable Exchange before a command reaches the engine ---
   QUEUE_FULL = 'QUEUE_FULL',

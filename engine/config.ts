@@ -15,6 +15,8 @@ export const ENGINE_DEFAULTS = Object.freeze({
   ordersInitial: 65_536,
   /** Per-instrument largest order quantity when the spec does not set one. */
   maxQty: 1_000_000_000,
+  /** Instruments configured plus added (add_instrument); INSTRUMENTS_MAX is also the ceiling. */
+  instrumentsMax: 4096,
   /** Order ids remembered per instrument (SEMANTICS.md "Order ids"). */
   idsRememberedPerInstrumentMax: 16_384,
   /** Commands an id stays remembered after its creation; 0 = no bound by commands. */
@@ -44,6 +46,7 @@ export const ENGINE_LIMITS = Object.freeze({
   symbolLength: { min: 1, max: SYMBOL_LENGTH_MAX },
   price: { min: 1, max: PRICE_MAX },
   maxQty: { min: 1, max: QTY_MAX },
+  instrumentsMax: { min: 1, max: INSTRUMENTS_MAX },
   idsRememberedPerInstrumentMax: { min: 0, max: DEAD_IDS_PER_INSTRUMENT_LIMIT },
   idRetentionCommands: { min: 0, max: Number.MAX_SAFE_INTEGER },
   idRetentionMs: { min: 0, max: Number.MAX_SAFE_INTEGER },
@@ -69,6 +72,7 @@ export interface ResolvedEngineOptions {
   initialOrders: number;
   /** Resolved idsRememberedPerInstrumentMax (the earlier name kept: snapshots store it). */
   deadIdsPerInstrumentMax: number;
+  instrumentsMax: number;
   idRetentionCommands: number;
   idRetentionMs: number;
   idsRememberedFull: 'forget-oldest' | 'reject';
@@ -86,8 +90,11 @@ function isPositiveSafeInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
 }
 
-function resolveInstrument(spec: unknown, index: number): ResolvedInstrument {
-  const where = `options.instruments[${index}]`;
+/**
+ * Validates one instrument spec and fills its defaults; throws ConfigError naming `where` (an
+ * add_instrument command reuses it, so a listed and an added instrument obey the same rules).
+ */
+export function resolveInstrument(spec: unknown, where: string): ResolvedInstrument {
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
     throw new ConfigError(`${where} must be an object (got ${describe(spec)})`);
   }
@@ -143,8 +150,14 @@ export function resolveEngineOptions(options: EngineOptions): ResolvedEngineOpti
   if (!Array.isArray(list) || list.length === 0) {
     throw new ConfigError(`options.instruments must be a non-empty array (got ${Array.isArray(list) ? 'an empty array' : describe(list)})`);
   }
-  if (list.length > INSTRUMENTS_MAX) throw new ConfigError(`options.instruments must hold at most ${INSTRUMENTS_MAX} entries (got ${list.length})`);
-  const instruments = list.map(resolveInstrument);
+  const instrumentsMax = options.instrumentsMax === undefined ? ENGINE_DEFAULTS.instrumentsMax : options.instrumentsMax;
+  if (!isPositiveSafeInteger(instrumentsMax) || instrumentsMax > INSTRUMENTS_MAX) {
+    throw new ConfigError(`options.instrumentsMax must be an integer from 1 to ${INSTRUMENTS_MAX} (got ${describe(instrumentsMax)})`);
+  }
+  if (list.length > instrumentsMax) {
+    throw new ConfigError(`options.instruments must hold at most instrumentsMax ${instrumentsMax} entries (got ${list.length})`);
+  }
+  const instruments = list.map((spec, index) => resolveInstrument(spec, `options.instruments[${index}]`));
   const seen = new Set<string>();
   for (const instrument of instruments) {
     if (seen.has(instrument.symbol)) throw new ConfigError(`options.instruments: duplicate symbol ${instrument.symbol}`);
@@ -160,14 +173,7 @@ export function resolveEngineOptions(options: EngineOptions): ResolvedEngineOpti
   if (!isPositiveSafeInteger(initialOrders) || initialOrders > maxOrders) {
     throw new ConfigError(`${ordersInitial.label} must be a positive integer not above ordersMax ${maxOrders} (got ${describe(initialOrders)})`);
   }
-  for (const instrument of instruments) {
-    if (instrument.maxQty * maxOrders > EXACT_SUM_MAX) {
-      throw new ConfigError(
-        `options.instruments (${instrument.symbol}): maxQty × ordersMax must not exceed 2^53 so level totals stay exact ` +
-          `(got ${instrument.maxQty} × ${maxOrders})`,
-      );
-    }
-  }
+  for (const instrument of instruments) checkExactSums(instrument, maxOrders, `options.instruments (${instrument.symbol})`);
   const remembered = aliased(given, 'idsRememberedPerInstrumentMax');
   const deadIds = remembered.value === undefined ? ENGINE_DEFAULTS.idsRememberedPerInstrumentMax : remembered.value;
   if (typeof deadIds !== 'number' || !Number.isSafeInteger(deadIds) || deadIds < 0 || deadIds > DEAD_IDS_PER_INSTRUMENT_LIMIT) {
@@ -192,5 +198,23 @@ export function resolveEngineOptions(options: EngineOptions): ResolvedEngineOpti
         `without one a full memory would refuse every new order for ever`,
     );
   }
-  return { instruments, maxOrders, initialOrders, deadIdsPerInstrumentMax: deadIds, idRetentionCommands, idRetentionMs, idsRememberedFull: full };
+  return {
+    instruments,
+    maxOrders,
+    initialOrders,
+    deadIdsPerInstrumentMax: deadIds,
+    instrumentsMax,
+    idRetentionCommands,
+    idRetentionMs,
+    idsRememberedFull: full,
+  };
+}
+
+/** Level totals are float64 sums: maxQty × maxOrders must stay within 2^53. */
+export function checkExactSums(instrument: ResolvedInstrument, maxOrders: number, where: string): void {
+  if (instrument.maxQty * maxOrders > EXACT_SUM_MAX) {
+    throw new ConfigError(
+      `${where}: maxQty × ordersMax must not exceed 2^53 so level totals stay exact (got ${instrument.maxQty} × ${maxOrders})`,
+    );
+  }
 }

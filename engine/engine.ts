@@ -10,7 +10,7 @@ import { OrderIds, STATUS_CANCELLED, STATUS_EXPIRED, STATUS_FILLED, STATUS_NAMES
 import { ExpiryQueue } from './expiry-queue.js';
 import { StopQueue, type StopOrder } from './stop-book.js';
 import { CancelReason, RejectCode } from './codes.js';
-import { resolveEngineOptions, type ResolvedEngineOptions, type ResolvedInstrument } from './config.js';
+import { checkExactSums, resolveEngineOptions, type ResolvedEngineOptions, type ResolvedInstrument } from './config.js';
 import { EngineError } from './errors.js';
 import { IdIndex } from './id-index.js';
 import { ArraySink, type EventSink } from './event-sink.js';
@@ -29,6 +29,7 @@ import {
   NO_EXPIRY,
   ParsedCommand,
   parseCommand,
+  parsedSpec,
   STP_CANCEL_BOTH,
   STP_CANCEL_MAKER,
   STP_CANCEL_TAKER,
@@ -81,6 +82,21 @@ export interface Book {
   lastPrice: number;
   /** Resting icebergs (the FOK pre-check then counts hidden reserves order by order). */
   icebergs: number;
+  /** Halted (SEMANTICS.md "Instruments"): new orders and modifies are rejected INSTRUMENT_HALTED. */
+  halted: boolean;
+}
+
+function newBook(index: number, spec: ResolvedInstrument): Book {
+  return {
+    index,
+    spec,
+    sides: [new BookSide(1, spec.tickSize), new BookSide(-1, spec.tickSize)] as const,
+    stops: [new StopQueue(0), new StopQueue(1)] as const,
+    expiries: new ExpiryQueue(),
+    lastPrice: NO_PRICE,
+    icebergs: 0,
+    halted: false,
+  };
 }
 
 /**
@@ -102,6 +118,11 @@ export class Engine {
   /** @internal */ readonly bookBySymbol = new Map<string, Book>();
   /** @internal Symbol → index in configuration order. */
   readonly instrumentIndex = new Map<string, number>();
+  /**
+   * @internal Index → symbol, grown by add_instrument: the log decoder reads it live, so records
+   * after an add can name the new instrument.
+   */
+  readonly symbols: string[] = [];
   /** @internal */ orders: OrderPool;
   /** @internal */ levels: LevelPool;
   /** @internal Shares its slot → id array with the order pool (`orders.ids`). */
@@ -142,15 +163,7 @@ export class Engine {
 
   constructor(options: EngineOptions) {
     this.options = resolveEngineOptions(options);
-    this.books = this.options.instruments.map((spec, index) => ({
-      index,
-      spec,
-      sides: [new BookSide(1, spec.tickSize), new BookSide(-1, spec.tickSize)] as const,
-      stops: [new StopQueue(0), new StopQueue(1)] as const,
-      expiries: new ExpiryQueue(),
-      lastPrice: NO_PRICE,
-      icebergs: 0,
-    }));
+    this.books = this.options.instruments.map((spec, index) => newBook(index, spec));
     this.orderIds = new OrderIds(this.books.length, {
       perInstrumentMax: this.options.deadIdsPerInstrumentMax,
       retentionCommands: this.options.idRetentionCommands,
@@ -160,6 +173,7 @@ export class Engine {
     for (const book of this.books) {
       this.bookBySymbol.set(book.spec.symbol, book);
       this.instrumentIndex.set(book.spec.symbol, book.index);
+      this.symbols.push(book.spec.symbol);
     }
     this.orders = new OrderPool(this.options.initialOrders, this.options.maxOrders);
     this.idToSlot = new IdIndex(this.orders.ids);
@@ -170,6 +184,11 @@ export class Engine {
   /** Instruments in configuration order, defaults filled. */
   get instruments(): ResolvedInstrument[] {
     return this.options.instruments.map((spec) => ({ ...spec }));
+  }
+
+  /** Is the instrument halted? Throws EngineError UNKNOWN_SYMBOL for a symbol not configured. */
+  isHalted(symbol: string): boolean {
+    return this.bookOf(symbol).halted;
   }
 
   /** Number of live orders: resting plus pending stops. */
@@ -222,6 +241,7 @@ export class Engine {
    * sink and the worker codec carry only the code and the exchange rebuilds the same detail.
    */
   private addRejectDetail(event: RejectedEvent, p: ParsedCommand): void {
+    if (event.reason === RejectCode.INVALID_INSTRUMENT) return void (event.detail = { symbol: p.symbol, problem: p.problem });
     if (event.reason === RejectCode.DUPLICATE_ID || event.reason === RejectCode.DUPLICATE_ORDER_ID) {
       if (this.duplicateOf >= 0) event.detail = { symbol: this.duplicateSymbol, originalSeq: this.duplicateOf };
       return;
@@ -241,7 +261,7 @@ export class Engine {
     if (seq !== undefined && (!isSafeInteger(seq) || seq <= this.lastSeq)) {
       throw new EngineError('INVALID_ARGUMENT', `seq must be a safe integer above the last seq ${this.lastSeq} (got ${String(seq)})`);
     }
-    const reason = parseCommand(command, this.instrumentIndex, this.options.instruments, p, true);
+    const reason = parseCommand(command, this.instrumentIndex, this.options.instruments, p, true, true);
     p.seq = seq ?? 0;
     if (reason !== null) {
       // Refused before any state is read: it does not use up a seq (as the exchange does not log it).
@@ -263,14 +283,56 @@ export class Engine {
     this.lastTime = p.time;
     this.traded = false;
     const id = p.id as OrderId;
-    if (p.op === 'new') this.newOrder(p, id);
-    else if (p.op === 'cancel') this.cancel(id, p.account);
-    else this.modify(p, id);
+    const op = p.op;
+    if (op === 'new') this.newOrder(p, id);
+    else if (op === 'cancel') this.cancel(id, p.account);
+    else if (op === 'modify') this.modify(p, id);
+    else if (op === 'add_instrument') this.addInstrument(p);
+    else this.haltOrResume(p, op === 'halt');
+  }
+
+  /**
+   * SEMANTICS.md "Instruments": appends the instrument at the next index, empty and running. Its
+   * spec passed parseCommand's rules (or came from a record that did); the checks here read state.
+   */
+  private addInstrument(p: ParsedCommand): void {
+    const sink = this.sink;
+    if (this.bookBySymbol.has(p.symbol)) return void sink.rejected('add_instrument', null, RejectCode.INSTRUMENT_EXISTS);
+    if (this.books.length >= this.options.instrumentsMax) return void sink.rejected('add_instrument', null, RejectCode.INSTRUMENT_CAPACITY);
+    const spec = parsedSpec(p);
+    try {
+      checkExactSums(spec, this.options.maxOrders, 'spec');
+    } catch (error) {
+      p.problem = (error as Error).message;
+      return void sink.rejected('add_instrument', null, RejectCode.INVALID_INSTRUMENT);
+    }
+    const index = this.books.length;
+    const book = newBook(index, spec);
+    this.books.push(book);
+    this.options.instruments.push(spec);
+    this.bookBySymbol.set(spec.symbol, book);
+    this.instrumentIndex.set(spec.symbol, index);
+    this.symbols.push(spec.symbol);
+    this.orderIds.addInstrument();
+    sink.instrumentAdded(index, spec);
+  }
+
+  /** SEMANTICS.md "Instruments": halt or resume; neither sweeps, trades nor triggers anything. */
+  private haltOrResume(p: ParsedCommand, halt: boolean): void {
+    const book = this.books[p.instrument];
+    if (book.halted === halt) return void this.sink.rejected(p.op, null, halt ? RejectCode.ALREADY_HALTED : RejectCode.NOT_HALTED);
+    book.halted = halt;
+    if (halt) this.sink.halted(book.spec.symbol);
+    else this.sink.resumed(book.spec.symbol);
   }
 
   private newOrder(p: ParsedCommand, id: OrderId): void {
     const sink = this.sink;
     const book = this.books[p.instrument];
+    // SEMANTICS.md "Instruments": a halted instrument refuses a `new` before the id step, so the
+    // refused `new` does not use up its id (its retry after resume is not DUPLICATE_ID) and no
+    // expiry sweep runs on the halted book.
+    if (book.halted) return void sink.rejected('new', id, RejectCode.INSTRUMENT_HALTED);
     // SEMANTICS.md "Order ids": duplicates are decided before the sweep, from the id memory (a
     // function of the log) and liveness, so the worker that remembers the id can answer for
     // another instrument's order without touching that instrument's book.
@@ -607,10 +669,11 @@ export class Engine {
     const levels = this.levels;
     const accountIdx = orders.account[slot];
     if (this.accountNames[accountIdx] !== account) return void sink.rejected('modify', id, RejectCode.NOT_OWNER);
-    if ((orders.flags[slot] & FLAG_OCO) !== 0) return void sink.rejected('modify', id, RejectCode.OCO_NOT_MODIFIABLE);
-    if (p.hasStopPrice) return void sink.rejected('modify', id, RejectCode.INVALID_STOP_PRICE);
     const level = orders.level[slot];
     const book = this.books[levels.book[level]];
+    if (book.halted) return void sink.rejected('modify', id, RejectCode.INSTRUMENT_HALTED);
+    if ((orders.flags[slot] & FLAG_OCO) !== 0) return void sink.rejected('modify', id, RejectCode.OCO_NOT_MODIFIABLE);
+    if (p.hasStopPrice) return void sink.rejected('modify', id, RejectCode.INVALID_STOP_PRICE);
     const spec = book.spec;
     const oldPrice = levels.price[level];
     const oldQty = this.openQty(slot);
@@ -660,9 +723,10 @@ export class Engine {
     const stop = this.stopsById.size === 0 ? undefined : this.stopsById.get(id);
     if (stop === undefined) return void sink.rejected('modify', id, this.notLive(id));
     if (stop.account !== p.account) return void sink.rejected('modify', id, RejectCode.NOT_OWNER);
+    const book = this.books[stop.instrument];
+    if (book.halted) return void sink.rejected('modify', id, RejectCode.INSTRUMENT_HALTED);
     const isMarket = stop.type === 'stop_market';
     if (isMarket && p.hasPrice) return void sink.rejected('modify', id, RejectCode.INVALID_PRICE);
-    const book = this.books[stop.instrument];
     const spec = book.spec;
     const stopPrice = p.hasStopPrice ? p.stopPrice : stop.stopPrice;
     const price = p.hasPrice ? p.price : stop.price;
@@ -1224,6 +1288,7 @@ export class Engine {
           byTime ? ids.times[slot] : -1,
         );
       });
+      if (book.halted) hasher.halted();
     }
     return hasher;
   }

@@ -6,6 +6,7 @@
 // recovery recompute it and compare. Deterministic: integer mixing only, no platform hashing.
 
 import type { CancelReason, RejectCode } from './codes.js';
+import type { ResolvedInstrument } from './config.js';
 import type { EventSink } from './event-sink.js';
 import type { CommandOp, EngineEvent, OrderId, OrderType, Side, StopOrderType } from './types.js';
 
@@ -76,6 +77,12 @@ export class EventDigest implements EventSink {
         );
       case 'triggered':
         return this.triggered(e.id, e.account, e.symbol, e.side, e.orderType, e.stopPrice, e.price, e.qty);
+      case 'instrument_added':
+        return this.instrumentAdded(e.index, e.spec);
+      case 'halted':
+        return this.halted(e.symbol);
+      case 'resumed':
+        return this.resumed(e.symbol);
     }
   }
 
@@ -173,6 +180,27 @@ export class EventDigest implements EventSink {
     this.num(stopPrice);
     this.num(price === null ? -1 : price);
     this.num(qty);
+  }
+
+  instrumentAdded(index: number, spec: ResolvedInstrument): void {
+    this.num(7);
+    this.num(index);
+    this.str(spec.symbol);
+    this.num(spec.tickSize);
+    this.num(spec.lotSize);
+    this.num(spec.minPrice);
+    this.num(spec.maxPrice);
+    this.num(spec.maxQty);
+  }
+
+  halted(symbol: string): void {
+    this.num(8);
+    this.str(symbol);
+  }
+
+  resumed(symbol: string): void {
+    this.num(9);
+    this.str(symbol);
   }
 
   private mix(word: number): void {

@@ -3,6 +3,7 @@
 // benchmarks) pay no allocation per event. `apply()` uses ArraySink to give callers plain objects.
 
 import type { CancelReason, RejectCode } from './codes.js';
+import type { ResolvedInstrument } from './config.js';
 import type { CommandOp, EngineEvent, OrderId, OrderType, Side, StopOrderType } from './types.js';
 
 /** Receives the events of each command, in order. Arguments mirror the EngineEvent fields. */
@@ -38,6 +39,12 @@ export interface EventSink {
   ): void;
   /** A pending stop was triggered (price null for a stop-market). */
   triggered(id: OrderId, account: string, symbol: string, side: Side, orderType: StopOrderType, stopPrice: number, price: number | null, qty: number): void;
+  /** An add_instrument took effect: the instrument is `index` in configuration order. */
+  instrumentAdded(index: number, spec: ResolvedInstrument): void;
+  /** A halt took effect. */
+  halted(symbol: string): void;
+  /** A resume took effect. */
+  resumed(symbol: string): void;
 }
 
 /** Collects events as EngineEvent objects (the `apply()` path). */
@@ -102,5 +109,17 @@ export class ArraySink implements EventSink {
 
   triggered(id: OrderId, account: string, symbol: string, side: Side, orderType: StopOrderType, stopPrice: number, price: number | null, qty: number): void {
     this.events.push({ type: 'triggered', id, account, symbol, side, orderType, stopPrice, price, qty });
+  }
+
+  instrumentAdded(index: number, spec: ResolvedInstrument): void {
+    this.events.push({ type: 'instrument_added', symbol: spec.symbol, index, spec: { ...spec } });
+  }
+
+  halted(symbol: string): void {
+    this.events.push({ type: 'halted', symbol });
+  }
+
+  resumed(symbol: string): void {
+    this.events.push({ type: 'resumed', symbol });
   }
 }

@@ -104,6 +104,11 @@ export class OrderIds {
     this.rings = Array.from({ length: instruments }, () => new Ring());
   }
 
+  /** A ring for one more instrument (add_instrument): it takes the next index. */
+  addInstrument(): void {
+    this.rings.push(new Ring());
+  }
+
   /** Slot of the newest entry of `id`, or -1. */
   find(id: OrderId): number {
     return this.index.get(id);

@@ -22,9 +22,10 @@ const MAGIC = 'MLSNAP01';
  * reuse order. 3: icebergs and GTT extras, pending stops, last trade prices and dead ids (`extras`,
  * `books`; absent in older versions, which had none of them). 4: the order-id memory replaces
  * the dead ids (`books[].ids`, SEMANTICS.md "Order ids") and the engine's `lastSeq`; a version 3
- * dead id loads as an entry that was cancelled at seq 0.
+ * dead id loads as an entry that was cancelled at seq 0. 5: instruments added at run time are in
+ * `options.instruments` (with `instrumentsMax`), and each book says whether it is `halted`.
  */
-const FORMAT_VERSION = 4;
+const FORMAT_VERSION = 5;
 const packr = new Packr({ useRecords: false, moreTypes: false });
 
 interface SnapshotHeader {
@@ -61,6 +62,8 @@ interface BookState {
   deadTimes?: number[];
   /** Version 4: the id ring oldest first, then the overdue entries. */
   ids?: IdEntry[];
+  /** Version 5: the instrument is halted (absent before: none was). */
+  halted?: boolean;
 }
 
 type Section = Float64Array | Int32Array | Uint8Array;
@@ -90,7 +93,7 @@ export function encodeSnapshot(engine: Engine): Uint8Array {
       m.forEach(book.index, (slot, overdue) => {
         ids.push([m.ids[slot] as OrderId, m.seqs[slot], m.times[slot], m.lastSeqs[slot], m.filled[slot], m.statuses[slot], m.reasons[slot], (overdue ? 1 : 0) | (m.isIndexed(slot) ? 2 : 0)]);
       });
-      return { lastPrice: book.lastPrice, stops: [...book.stops[0].stops, ...book.stops[1].stops], ids };
+      return { lastPrice: book.lastPrice, stops: [...book.stops[0].stops, ...book.stops[1].stops], ids, halted: book.halted };
     }),
     lastSeq: engine.lastSeq,
     lastTime: engine.lastTime,
@@ -211,7 +214,7 @@ export function decodeSnapshot(bytes: Uint8Array, verify: boolean): Engine {
   } catch (error) {
     corrupt(`unreadable header (${(error as Error).message})`);
   }
-  if (header?.version !== FORMAT_VERSION && header?.version !== 3 && header?.version !== 2 && header?.version !== 1) {
+  if (header?.version !== FORMAT_VERSION && header?.version !== 4 && header?.version !== 3 && header?.version !== 2 && header?.version !== 1) {
     corrupt(`unsupported version ${String(header?.version)}`);
   }
   let engine: Engine;
@@ -308,6 +311,7 @@ function restoreOrderTypes(engine: Engine, header: SnapshotHeader): void {
   header.books.forEach((state, b) => {
     const book = engine.books[b];
     book.lastPrice = state.lastPrice;
+    book.halted = state.halted === true;
     for (const stop of state.stops) {
       if (stop.instrument !== b || (stop.side !== 0 && stop.side !== 1)) corrupt(`stop ${String(stop.id)} in the wrong book`);
       // Snapshots before OCO had no `oco` field: every stop was a plain one.

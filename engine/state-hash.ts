@@ -24,6 +24,8 @@ const TAG_STOP = 10;
 const TAG_STOP_OCO = 13;
 const TAG_ORDER_IDS = 14;
 const TAG_ORDER_ID_ENTRY = 15;
+/** Marks a halted book (add_instrument/halt/resume). */
+const TAG_HALTED = 16;
 /** Entry statuses as hashed (engine/order-ids.ts STATUS_NAMES). */
 const ENTRY_STATUS_CODE: Record<string, number> = { open: 0, filled: 1, cancelled: 2, expired: 3, rejected: 4 };
 
@@ -165,6 +167,12 @@ export class StateHasher {
     this.f64(filledQty);
     this.f64(seq);
     this.f64(time);
+  }
+
+  /** Last of an instrument's stream, only when it is halted (so hashes of running books are unchanged). */
+  halted(): void {
+    this.reserve();
+    this.u8(TAG_HALTED);
   }
 
   private id(id: OrderId): void {

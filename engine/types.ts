@@ -160,14 +160,49 @@ export interface ModifyCommand {
   time: number;
 }
 
+/** The commands of a trader: new, cancel, modify. */
+export type OrderCommand = NewOrderCommand | CancelCommand | ModifyCommand;
+
+/**
+ * Lists a new instrument (SEMANTICS.md "Instruments"): it takes the next index in configuration
+ * order, starts empty and running. Rejected INVALID_INSTRUMENT (a bad spec), INSTRUMENT_EXISTS or
+ * INSTRUMENT_CAPACITY (the engine's `instrumentsMax`).
+ */
+export interface AddInstrumentCommand {
+  op: 'add_instrument';
+  spec: InstrumentSpec;
+  time: number;
+}
+
+/** Halts an instrument: new orders and modifies on it are rejected INSTRUMENT_HALTED; cancels still work. */
+export interface HaltCommand {
+  op: 'halt';
+  symbol: string;
+  time: number;
+}
+
+/** Resumes a halted instrument (nothing trades or triggers by the resume itself). */
+export interface ResumeCommand {
+  op: 'resume';
+  symbol: string;
+  time: number;
+}
+
+/** The venue operator's commands: logged and replayed like orders, but not for `Exchange.submit`. */
+export type AdminCommand = AddInstrumentCommand | HaltCommand | ResumeCommand;
+
 /** What `Engine.apply` / `execute` take: a union discriminated on `op` (and on `type` for new orders). */
-export type Command = NewOrderCommand | CancelCommand | ModifyCommand;
+export type Command = OrderCommand | AdminCommand;
 export type CommandOp = Command['op'];
+export type AdminOp = AdminCommand['op'];
 
 /** `C` with `time` optional: the exchange stamps time itself (a caller's `time` is ignored). */
 export type WithOptionalTime<C> = C extends unknown ? Omit<C, 'time'> & { time?: number } : never;
-/** What `Exchange.submit` takes: a `Command` whose `time` may be left out (the exchange stamps it). */
-export type ExchangeCommand = WithOptionalTime<Command>;
+/**
+ * What `Exchange.submit` takes: an order command whose `time` may be left out (the exchange
+ * stamps it). Admin commands go through `addInstrument`, `halt` and `resume` instead.
+ */
+export type ExchangeCommand = WithOptionalTime<OrderCommand>;
 
 export interface AcceptedEvent {
   type: 'accepted';
@@ -198,6 +233,7 @@ export interface RejectedEvent {
  * - PRICE_OUT_OF_RANGE: `minPrice`, `maxPrice`;
  * - QTY_NOT_ON_LOT: `lotSize`;
  * - QTY_OUT_OF_RANGE: `lotSize`, `maxQty`;
+ * - INVALID_INSTRUMENT (add_instrument): `problem` (the symbol is '' when it was not a string).
  * - DUPLICATE_ID, DUPLICATE_ORDER_ID: `originalSeq`, the seq of the `new` that created the id
  *   (and `symbol` is that order's instrument).
  * Owner mismatches (NOT_OWNER) carry none on purpose: naming the owner would tell one account
@@ -205,6 +241,8 @@ export interface RejectedEvent {
  */
 export interface RejectDetail {
   symbol: string;
+  /** INVALID_INSTRUMENT: the configuration rule the add_instrument spec broke, as a sentence. */
+  problem?: string;
   tickSize?: number;
   lotSize?: number;
   minPrice?: number;
@@ -272,7 +310,36 @@ export interface TriggeredEvent {
   qty: number;
 }
 
-export type EngineEvent = AcceptedEvent | RejectedEvent | TradeEvent | CancelledEvent | ModifiedEvent | TriggeredEvent;
+/** An `add_instrument` command took effect: the instrument (defaults filled) and its index in configuration order. */
+export interface InstrumentAddedEvent {
+  type: 'instrument_added';
+  symbol: string;
+  index: number;
+  spec: Required<InstrumentSpec>;
+}
+
+/** A `halt` command took effect. */
+export interface HaltedEvent {
+  type: 'halted';
+  symbol: string;
+}
+
+/** A `resume` command took effect. */
+export interface ResumedEvent {
+  type: 'resumed';
+  symbol: string;
+}
+
+export type EngineEvent =
+  | AcceptedEvent
+  | RejectedEvent
+  | TradeEvent
+  | CancelledEvent
+  | ModifiedEvent
+  | TriggeredEvent
+  | InstrumentAddedEvent
+  | HaltedEvent
+  | ResumedEvent;
 
 export interface InstrumentSpec {
   /** Non-empty, at most 32 characters, unique within an engine. */
@@ -306,6 +373,11 @@ export interface EngineOptions {
    * answers TOO_LATE_TO_CANCEL instead of UNKNOWN_ORDER (default 16,384; 0 remembers none).
    */
   deadIdsPerInstrumentMax?: number;
+  /**
+   * Most instruments the engine may hold, the configured ones plus those added by
+   * `add_instrument` (default 4,096, at most 4,096); past it an add is rejected INSTRUMENT_CAPACITY.
+   */
+  instrumentsMax?: number;
   /**
    * Order ids each instrument remembers (SEMANTICS.md "Order ids"): a `new` reusing one is
    * rejected DUPLICATE_ID / DUPLICATE_ORDER_ID. Default 16,384; 0 remembers none. The current name

@@ -5,7 +5,8 @@
 
 import { types } from 'node:util';
 import { RejectCode } from './codes.js';
-import type { ResolvedInstrument } from './config.js';
+import { ConfigError } from './errors.js';
+import { resolveInstrument, type ResolvedInstrument } from './config.js';
 import type { CommandOp, OrderId, OrderType, RejectDetail } from './types.js';
 
 export const SIDE_BUY = 0;
@@ -69,6 +70,27 @@ export class ParsedCommand {
   hasPrice = true;
   hasQty = true;
   hasStopPrice = false;
+  /**
+   * add_instrument: the new instrument (symbol in `symbol`, its index-to-be in `instrument`), its
+   * rules as resolved (maxQty default filled); halt/resume use `instrument` and `symbol`.
+   */
+  tickSize = 0;
+  lotSize = 0;
+  minPrice = 0;
+  maxPrice = 0;
+  maxQty = 0;
+  /** add_instrument rejected INVALID_INSTRUMENT: the configuration rule it broke. */
+  problem = '';
+}
+
+/** The admin ops (SEMANTICS.md "Instruments"): logged and replayed, but not trader commands. */
+export function isAdminOp(op: CommandOp | null): op is 'add_instrument' | 'halt' | 'resume' {
+  return op === 'add_instrument' || op === 'halt' || op === 'resume';
+}
+
+/** The resolved spec an add_instrument command carries (after parseCommand accepted it). */
+export function parsedSpec(p: ParsedCommand): ResolvedInstrument {
+  return { symbol: p.symbol, tickSize: p.tickSize, lotSize: p.lotSize, minPrice: p.minPrice, maxPrice: p.maxPrice, maxQty: p.maxQty };
 }
 
 export function isStopType(type: OrderType): boolean {
@@ -177,11 +199,15 @@ export function parseCommand(
   specs: readonly ResolvedInstrument[],
   out: ParsedCommand,
   requireTime: boolean,
+  /** Whether add_instrument, halt and resume are known ops here (the engine: yes; Exchange.submit: no). */
+  admin = false,
 ): RejectCode | null {
   out.op = null;
   out.id = null;
+  // A reject's detail reads the instrument: never one left over from an earlier command.
+  out.instrument = -1;
   try {
-    return parseFields(command, instruments, specs, out, requireTime);
+    return parseFields(command, instruments, specs, out, requireTime, admin);
   } catch {
     // Whatever was parsed before the throw is not echoed: the command as a whole is malformed.
     out.op = null;
@@ -196,6 +222,7 @@ function parseFields(
   specs: readonly ResolvedInstrument[],
   out: ParsedCommand,
   requireTime: boolean,
+  admin: boolean,
 ): RejectCode | null {
   if (typeof command !== 'object' || command === null || types.isProxy(command)) return RejectCode.MALFORMED_COMMAND;
   // Plain objects only (as JSON or msgpack decode them): arrays, Maps, Dates and class instances
@@ -204,7 +231,13 @@ function parseFields(
   if (proto !== Object.prototype && proto !== null) return RejectCode.MALFORMED_COMMAND;
   const c = command as Record<string, unknown>;
   const op = c.op;
-  if (op !== 'new' && op !== 'cancel' && op !== 'modify') return RejectCode.UNKNOWN_OP;
+  if (op !== 'new' && op !== 'cancel' && op !== 'modify') {
+    if (admin && (op === 'add_instrument' || op === 'halt' || op === 'resume')) {
+      out.op = op;
+      return parseAdmin(c, instruments, specs, out, requireTime);
+    }
+    return RejectCode.UNKNOWN_OP;
+  }
   out.op = op;
   const id = c.id;
   if (!isValidId(id)) return RejectCode.INVALID_ID;
@@ -221,6 +254,60 @@ function parseFields(
   if (op === 'cancel') return null;
   if (op === 'modify') return parseModify(c, out);
   return parseNew(c, instruments, specs, out);
+}
+
+/**
+ * SEMANTICS.md "Instruments", shape steps: time, then halt/resume name a configured symbol, and
+ * add_instrument carries a spec that obeys the configuration rules and a symbol not configured.
+ */
+function parseAdmin(
+  c: Record<string, unknown>,
+  instruments: ReadonlyMap<string, number>,
+  specs: readonly ResolvedInstrument[],
+  out: ParsedCommand,
+  requireTime: boolean,
+): RejectCode | null {
+  out.account = '';
+  if (requireTime) {
+    const time = c.time;
+    if (!isSafeInteger(time) || time < 0) return RejectCode.INVALID_TIME;
+    out.time = time;
+  }
+  if (out.op !== 'add_instrument') {
+    const symbol = c.symbol;
+    if (typeof symbol !== 'string') return RejectCode.INVALID_SYMBOL;
+    const instrument = instruments.get(symbol);
+    if (instrument === undefined) return RejectCode.UNKNOWN_SYMBOL;
+    out.instrument = instrument;
+    out.symbol = symbol;
+    return null;
+  }
+  let spec: ResolvedInstrument;
+  try {
+    // A copy of a plain object, so each field is read once (as for commands: no Proxy, no getter tricks).
+    const given = c.spec;
+    const isObject = typeof given === 'object' && given !== null && !Array.isArray(given);
+    if (isObject && (types.isProxy(given) || ![Object.prototype, null].includes(Object.getPrototypeOf(given)))) {
+      throw new ConfigError('spec must be a plain object');
+    }
+    spec = resolveInstrument(isObject ? { ...given } : given, 'spec');
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const given = c.spec as { symbol?: unknown } | null | undefined;
+    out.symbol = typeof given?.symbol === 'string' ? given.symbol : '';
+    out.problem = error.message;
+    return RejectCode.INVALID_INSTRUMENT;
+  }
+  out.symbol = spec.symbol;
+  out.instrument = specs.length;
+  out.tickSize = spec.tickSize;
+  out.lotSize = spec.lotSize;
+  out.minPrice = spec.minPrice;
+  out.maxPrice = spec.maxPrice;
+  out.maxQty = spec.maxQty;
+  out.problem = '';
+  if (instruments.has(spec.symbol)) return RejectCode.INSTRUMENT_EXISTS;
+  return null;
 }
 
 /** Modify shape steps 6-9: each of price, qty, stopPrice is optional, at least one present. */

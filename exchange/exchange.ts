@@ -8,10 +8,14 @@
 // Nobody sees the outcome of a command a crash could erase.
 
 import {
+  checkExactSums,
   Engine,
   EventDigest,
   RejectCode,
   type Command,
+  type InstrumentSpec,
+  parsedSpec,
+  type ResolvedInstrument,
   type ExchangeCommand,
   type Depth,
   type L3Book,
@@ -45,7 +49,7 @@ export type { SubmitResult } from './pending.js';
 
 /** A submit waiting for room: a lone command, or the rest of a batch (which waits as one). */
 type Waiting =
-  | { batch: null; command: unknown; resolve: (result: Promise<SubmitResult> | SubmitResult) => void }
+  | { batch: null; command: unknown; admin: boolean; resolve: (result: Promise<SubmitResult> | SubmitResult) => void }
   | { batch: BatchOutcome; commands: readonly unknown[]; next: number };
 
 /** What a log that keeps no records (memory durability) is handed instead of an encoded record. */
@@ -59,8 +63,12 @@ export class Exchange {
   private readonly logsRecords: boolean;
   /** The backup thread follows the log's bytes (checkpointer.recorded after every append). */
   private readonly followsRecords: boolean;
+  /**
+   * Instruments as admission sees them: the acknowledged ones plus every add_instrument already
+   * logged (so an order right behind an add is admitted; the add reaches its worker first).
+   */
   private readonly instrumentIndex = new Map<string, number>();
-  private readonly specs;
+  private readonly specs: ResolvedInstrument[];
   /** Commands logged since the log began (acknowledged or not). */
   private logged: number;
   private readonly pending = new Fifo<Pending>();
@@ -158,7 +166,7 @@ export class Exchange {
       await abandon(opened);
       throw error;
     }
-    const feed = new Feed(wal, opened.store, engineOptions, retention, resolved.checkpointsKept, resolved.maxPending);
+    const feed = new Feed(wal, opened.store, opened.initialOptions, retention, resolved.checkpointsKept, resolved.maxPending);
     const checkpointer = Checkpointer.create(
       resolved,
       wal,
@@ -171,7 +179,9 @@ export class Exchange {
       },
       feed,
     );
-    const snapshot = view.liveOrders > 0 ? view.snapshot() : null;
+    // Always the recovered state (not the options): halted flags, added instruments, last prices
+    // and dead ids must reach the workers and the backup even when no order is live.
+    const snapshot = view.snapshot();
     const [shards, backup] = await Promise.allSettled([
       Shards.start(resolved.workers, engineOptions, view, snapshot, resolved.batchMax),
       checkpointer.start(engineOptions, snapshot),
@@ -199,18 +209,48 @@ export class Exchange {
    * the log refused the record (full disk or map); such a command was not logged.
    */
   submit(command: ExchangeCommand): Promise<SubmitResult> {
+    return this.submitOne(command, false);
+  }
+
+  /**
+   * Lists a new instrument (SEMANTICS.md "Instruments"): a logged command, so replay, checkpoints
+   * and every recovery path know it, and it survives restarts (reopen without `instruments`, or
+   * with the list including it). Resolves like `submit`: an `instrument_added` event with the
+   * index it took, or — refused before the log, `seq: null` — INVALID_INSTRUMENT (detail.problem
+   * says which rule), INSTRUMENT_EXISTS or INSTRUMENT_CAPACITY (`instrumentsMax`). Orders on the
+   * new symbol may be submitted at once, without waiting for this promise.
+   */
+  addInstrument(spec: InstrumentSpec): Promise<SubmitResult> {
+    return this.submitOne({ op: 'add_instrument', spec }, true);
+  }
+
+  /**
+   * Halts an instrument (logged): new orders and modifies on it are rejected INSTRUMENT_HALTED,
+   * cancels still work; resting orders, stops and GTT expiry stay (SEMANTICS.md "Instruments").
+   * UNKNOWN_SYMBOL is refused before the log; ALREADY_HALTED is a sequenced reject.
+   */
+  halt(symbol: string): Promise<SubmitResult> {
+    return this.submitOne({ op: 'halt', symbol }, true);
+  }
+
+  /** Resumes a halted instrument (logged); NOT_HALTED when it is running. */
+  resume(symbol: string): Promise<SubmitResult> {
+    return this.submitOne({ op: 'resume', symbol }, true);
+  }
+
+  private submitOne(command: unknown, admin: boolean): Promise<SubmitResult> {
     if (this.failure !== null) return Promise.reject(this.failure);
     // Parsed for its op and id (and nothing else) so the sender can tell which command was refused.
-    if (this.closing !== null) return Promise.resolve(this.refuseCommand(command, RejectCode.EXCHANGE_CLOSED));
+    if (this.closing !== null) return Promise.resolve(this.refuseCommand(command, RejectCode.EXCHANGE_CLOSED, admin));
     this.counters.submitted++;
     if (this.waiting.length > 0 || this.full()) {
       if (this.options.onFull === 'reject' || this.waiting.length >= this.options.maxWaiting) {
         this.counters.queueFullRejects++;
-        return Promise.resolve(this.refuseCommand(command, RejectCode.QUEUE_FULL));
+        return Promise.resolve(this.refuseCommand(command, RejectCode.QUEUE_FULL, admin));
       }
-      return new Promise((resolve) => this.waiting.push({ batch: null, command, resolve }));
+      return new Promise((resolve) => this.waiting.push({ batch: null, command, admin, resolve }));
     }
-    return this.admit(command);
+    return this.admit(command, admin);
   }
 
   /**
@@ -260,6 +300,7 @@ export class Exchange {
     const event: RejectedEvent = { type: 'rejected', op, id, reason };
     // Instrument-rule rejects (only a new order's are stateless) say which rule, as Engine.apply does.
     const p = this.parsed;
+    if (reason === RejectCode.INVALID_INSTRUMENT) event.detail = { symbol: p.symbol, problem: p.problem };
     if (op === 'new' && p.op === 'new' && p.instrument >= 0) {
       const detail = rejectDetail(reason, this.specs[p.instrument]);
       if (detail !== undefined) event.detail = detail;
@@ -267,17 +308,17 @@ export class Exchange {
     return { seq: null, time: null, events: [event] };
   }
 
-  private refuseCommand(command: unknown, reason: RejectCode): SubmitResult {
+  private refuseCommand(command: unknown, reason: RejectCode, admin = false): SubmitResult {
     const p = this.parsed;
-    parseCommand(command, this.instrumentIndex, this.specs, p, false);
+    parseCommand(command, this.instrumentIndex, this.specs, p, false, admin);
     return this.refuse(p.op, p.id, reason);
   }
 
   /** A lone command: its own promise. */
-  private admit(command: unknown): Promise<SubmitResult> {
+  private admit(command: unknown, admin = false): Promise<SubmitResult> {
     let entered: Pending | SubmitResult;
     try {
-      entered = this.enter(command, null, 0);
+      entered = this.enter(command, null, 0, admin);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -300,9 +341,9 @@ export class Exchange {
    * Validates once, routes, stamps the time and logs the command; queues it for its worker.
    * Returns the pending entry, or the refusal (nothing logged). Throws what the log threw.
    */
-  private enter(command: unknown, batch: BatchOutcome | null, index: number): Pending | SubmitResult {
+  private enter(command: unknown, batch: BatchOutcome | null, index: number, admin = false): Pending | SubmitResult {
     const p = this.parsed;
-    const reason = parseCommand(command, this.instrumentIndex, this.specs, p, false);
+    const reason = parseCommand(command, this.instrumentIndex, this.specs, p, false, admin) ?? (admin ? this.addRefusal(p) : null);
     if (reason !== null) return this.refuse(p.op, p.id, reason);
     // Time stamped and seq known before routing: the router decides duplicates as the engine will.
     this.stampTime(p);
@@ -326,11 +367,33 @@ export class Exchange {
       throw error;
     }
     this.logged++;
+    if (p.op === 'add_instrument') {
+      // Admission knows the instrument from now on; its worker gets the add before any order on it.
+      this.instrumentIndex.set(p.symbol, this.specs.length);
+      this.specs.push(parsedSpec(p));
+    }
     const entry = new Pending(seq, record, batch, index);
     this.pending.push(entry);
     this.shards.enqueue(shard, entry);
     this.scheduleFlush();
     return entry;
+  }
+
+  /**
+   * The engine's state checks of an add_instrument, made here exactly (admission's instrument list
+   * is the engines' as of this record): a refused add is never logged, and one that is logged is
+   * accepted by every engine, so the workers' instrument indexes never disagree.
+   */
+  private addRefusal(p: ParsedCommand): RejectCode | null {
+    if (p.op !== 'add_instrument') return null;
+    if (this.specs.length >= this.view.options.instrumentsMax) return RejectCode.INSTRUMENT_CAPACITY;
+    try {
+      checkExactSums(parsedSpec(p), this.view.options.maxOrders, 'spec');
+    } catch (error) {
+      p.problem = (error as Error).message;
+      return RejectCode.INVALID_INSTRUMENT;
+    }
+    return null;
   }
 
   /** The command's time: the wall clock, never going back (the logged form is `toCommand(p)`). */
@@ -437,12 +500,13 @@ export class Exchange {
    * Engine.apply does.
    */
   private addRejectDetail(event: RejectedEvent, record: Command): void {
-    if (event.reason === RejectCode.DUPLICATE_ID || event.reason === RejectCode.DUPLICATE_ORDER_ID) {
+    if (record.op === 'new' && (event.reason === RejectCode.DUPLICATE_ID || event.reason === RejectCode.DUPLICATE_ORDER_ID)) {
       const original = this.view.orderStatus(record.id);
       if (original?.createdSeq != null) event.detail = { symbol: original.symbol, originalSeq: original.createdSeq };
       return;
     }
-    const symbol = record.op === 'new' ? record.symbol : this.view.order(record.id)?.symbol;
+    const symbol =
+      record.op === 'new' ? record.symbol : record.op === 'cancel' || record.op === 'modify' ? this.view.order(record.id)?.symbol : undefined;
     const index = symbol === undefined ? undefined : this.instrumentIndex.get(symbol);
     const detail = index === undefined ? undefined : rejectDetail(event.reason, this.specs[index]);
     if (detail !== undefined) event.detail = detail;
@@ -475,7 +539,7 @@ export class Exchange {
       const waiter = this.waiting.peek()!;
       if (waiter.batch === null) {
         this.waiting.shift();
-        waiter.resolve(this.admit(waiter.command));
+        waiter.resolve(this.admit(waiter.command, waiter.admin));
         continue;
       }
       const { batch, commands } = waiter;
@@ -549,6 +613,11 @@ export class Exchange {
     return this.view.order(id);
   }
 
+  /** Instruments as of the last acknowledged command, in configuration order, each with whether it is halted. */
+  instruments(): Array<ResolvedInstrument & { halted: boolean }> {
+    return this.view.instruments.map((spec) => ({ ...spec, halted: this.view.isHalted(spec.symbol) }));
+  }
+
   stateHash(): string {
     return this.view.stateHash();
   }
@@ -588,6 +657,11 @@ export class Exchange {
       pending: this.pending.length,
       waiting: this.waiting.length,
       liveOrders: this.view.liveOrders,
+      instruments: {
+        count: this.view.books.length,
+        instrumentsMax: this.view.options.instrumentsMax,
+        halted: this.view.books.filter((book) => book.halted).map((book) => book.spec.symbol),
+      },
       workers: this.shards.stats(),
       durability: this.options.durability,
       ...this.counters,
@@ -635,4 +709,7 @@ const NULL_SINK = {
   cancelled(): void {},
   modified(): void {},
   triggered(): void {},
+  instrumentAdded(): void {},
+  halted(): void {},
+  resumed(): void {},
 };

@@ -77,6 +77,7 @@ export class Feed {
   constructor(
     private readonly wal: WriteAheadLog<Uint8Array>,
     private readonly store: CheckpointStore | null,
+    /** The configuration at seq 0 (matchlog.json): replay from the start adds the rest from the log. */
     private readonly engineOptions: EngineOptions,
     readonly retention: FeedRetention | null,
     private readonly checkpointsKept: number,

@@ -80,8 +80,16 @@ export class MemberRecordDecoder {
   /** Member ids seen, by their bytes' latin1 string, so a hit allocates nothing new per record. */
   private lastIdBytes: Uint8Array = new Uint8Array(0);
 
-  constructor(private readonly instruments: readonly ResolvedInstrument[]) {
-    this.record = new CommandRecordDecoder(instruments.map((spec) => spec.symbol));
+  /**
+   * `symbols` is read live (an engine's `symbols`, which an applied add_instrument extends), so a
+   * record after an add can name the new instrument; legacy msgpack records (which predate adds)
+   * are checked against `instruments` as given.
+   */
+  constructor(
+    private readonly instruments: readonly ResolvedInstrument[],
+    symbols: readonly string[] = instruments.map((spec) => spec.symbol),
+  ) {
+    this.record = new CommandRecordDecoder(symbols);
     this.command = this.record.command;
     instruments.forEach((spec, index) => this.instrumentIndex.set(spec.symbol, index));
   }

@@ -19,12 +19,15 @@ import { Wal, type WriteAheadLog } from '../wal/index.js';
 import { DirLock } from './dir-lock.js';
 import { ExchangeOptionsError, type ResolvedExchangeOptions } from './options.js';
 import { readSeqReservation, SeqReservation } from './seq-reservation.js';
-import { settleConfig } from './stored-config.js';
+import { checkGivenInstruments, settleConfig } from './stored-config.js';
 import { NumberingLog } from './numbering-log.js';
 
 /** What opening hands to the running exchange. */
 export interface Opened {
+  /** The configuration as of the recovered seq (instruments added at run time included). */
   engineOptions: EngineOptions;
+  /** The configuration at seq 0 (what a replay from the start of the log begins with). */
+  initialOptions: EngineOptions;
   wal: WriteAheadLog<Uint8Array>;
   recovered: Recovered;
   /** Null without a directory. */
@@ -45,11 +48,13 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
     throw new ExchangeOptionsError(`maxPending must be below ${DIGEST_RING_SIZE / 2}`);
   }
   // Bad instruments fail before anything touches the directory.
-  if (resolved.instruments !== null) new Engine({ instruments: resolved.instruments, maxOrders: resolved.maxOrders, ...resolved.ids });
+  const limits = resolved.instrumentsMax === null ? {} : { instrumentsMax: resolved.instrumentsMax };
+  if (resolved.instruments !== null) new Engine({ instruments: resolved.instruments, maxOrders: resolved.maxOrders, ...limits, ...resolved.ids });
   else if (Object.keys(resolved.ids).length > 0) new Engine({ instruments: [{ symbol: 'CHECK', tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 1 }], ...resolved.ids });
   const memory = resolved.durability === 'memory';
   let instruments: InstrumentSpec[];
   let maxOrders = resolved.maxOrders;
+  let instrumentsMax = resolved.instrumentsMax;
   let ids = resolved.ids;
   let lock: DirLock | null = null;
   if (resolved.dir !== null) {
@@ -62,9 +67,10 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
       if (resolved.instruments === null) throw new ExchangeOptionsError('instruments are required');
       instruments = resolved.instruments;
     } else {
-      const config = settleConfig(resolved.dir, resolved.instruments, resolved.maxOrders, !memory, resolved.ids);
+      const config = settleConfig(resolved.dir, resolved.instruments, resolved.maxOrders, !memory, resolved.instrumentsMax, resolved.ids);
       instruments = config.instruments;
       maxOrders = config.maxOrders;
+      instrumentsMax = config.instrumentsMax ?? null;
       ids = config.ids ?? {};
       // Inside the guarded block: a failure here (a read-only disk) must release the lock too.
       store = new CheckpointStore(join(resolved.dir, 'checkpoints'));
@@ -73,7 +79,9 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
     lock?.release();
     throw error;
   }
-  const engineOptions: EngineOptions = { instruments, maxOrders, ...ids };
+  // The configuration at seq 0: recovery replays add_instrument records (or restores a checkpoint
+  // that has them) on top of it.
+  const initialOptions: EngineOptions = { instruments, maxOrders, ...(instrumentsMax === null ? {} : { instrumentsMax }), ...ids };
 
   let wal: WriteAheadLog<Uint8Array>;
   let recovered: Recovered;
@@ -82,7 +90,7 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
     if (memory) {
       // No log: the newest checkpoint (if any) is the whole state; the memory log continues
       // its numbering so sequence numbers and checkpoint names never go back.
-      recovered = recoverFromCheckpoint(store, engineOptions, resolved.onWarning);
+      recovered = recoverFromCheckpoint(store, initialOptions, resolved.onWarning);
       if (resolved.dir !== null) {
         // Numbers handed out after the checkpoint were lost with the crash: continue above
         // every number ever reserved, so none is reused (a gap shows the loss instead).
@@ -107,7 +115,7 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
       try {
         // 'sync' refuses a valid checkpoint beyond the log's end; 'async' (power loss may undo
         // acknowledged commits) moves it aside, kept (replay/recovery.ts).
-        recovered = recover(wal, store, engineOptions, resolved.onWarning, {
+        recovered = recover(wal, store, initialOptions, resolved.onWarning, {
           onLogBehind: resolved.durability === 'async' ? 'set-aside' : 'refuse',
         });
       } catch (error) {
@@ -119,5 +127,15 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
     lock?.release();
     throw error;
   }
-  return { engineOptions, wal, recovered, store, lock, seqReservation };
+  // The venue's instruments as of the recovered seq; the caller's list must be exactly that.
+  const engine = recovered.engine;
+  try {
+    checkGivenInstruments(resolved.dir, engine.instruments, resolved.dir === null ? null : resolved.instruments);
+  } catch (error) {
+    await wal.close().catch(() => undefined);
+    lock?.release();
+    throw error;
+  }
+  const engineOptions: EngineOptions = { instruments: engine.instruments, maxOrders: engine.options.maxOrders, instrumentsMax: engine.options.instrumentsMax, ...ids };
+  return { engineOptions, initialOptions, wal, recovered, store, lock, seqReservation };
 }

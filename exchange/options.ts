@@ -36,6 +36,11 @@ export interface ExchangeOptions {
   /** Live orders across all instruments (engine limit). */
   ordersMax?: number;
   /**
+   * Most instruments the venue may hold, configured plus added with `addInstrument` (default
+   * 4,096, at most 4,096). Stored with a new directory; reopening with another value is refused.
+   */
+  instrumentsMax?: number;
+  /**
    * Order ids remembered per instrument (engine option, SEMANTICS.md "Order ids"): a retried `new`
    * with the id of an order the venue remembers is rejected DUPLICATE_ID / DUPLICATE_ORDER_ID with
    * the original seq, never executed twice. Like ordersMax, pinned by a new data directory.
@@ -153,9 +158,12 @@ export const EXCHANGE_ALIASES = Object.freeze({
   checkpointEvery: 'checkpointEveryCommands',
 } satisfies Record<string, NumericOption>);
 
+/** Engine limit; fixed when the directory is created (matchlog.json), so it has no default here. */
+export const INSTRUMENTS_MAX_LIMITS = Object.freeze({ min: 1, max: 4096 });
+
 /** The id-memory options, passed to the engine, which validates them (engine/config.ts). */
 export const ID_OPTION_NAMES = ['idsRememberedPerInstrumentMax', 'idRetentionCommands', 'idRetentionMs', 'idsRememberedFull'] as const;
-const OPTION_NAMES: readonly string[] = ['dir', 'instruments', ...Object.keys(EXCHANGE_DEFAULTS), ...ID_OPTION_NAMES, 'onWarning'];
+const OPTION_NAMES: readonly string[] = ['dir', 'instruments', ...Object.keys(EXCHANGE_DEFAULTS), 'instrumentsMax', ...ID_OPTION_NAMES, 'onWarning'];
 const KNOWN_NAMES: readonly string[] = [...OPTION_NAMES, ...Object.keys(EXCHANGE_ALIASES)];
 const DURABILITIES: readonly Durability[] = ['sync', 'async', 'memory'];
 
@@ -165,6 +173,8 @@ export interface ResolvedExchangeOptions {
   durability: Durability;
   workers: number;
   maxOrders: number;
+  /** Null when not given (the stored value, or the engine default for a new directory). */
+  instrumentsMax: number | null;
   maxPending: number;
   onFull: OnFull;
   maxWaiting: number;
@@ -256,6 +266,21 @@ export function resolveExchangeOptions(options: ExchangeOptions): ResolvedExchan
   if (checkpointMode !== 'backup' && checkpointMode !== 'pause') {
     throw new ExchangeOptionsError(`options.checkpointMode must be one of 'backup', 'pause' (got ${describe(checkpointMode)})`);
   }
+  const instrumentsMax = given.instrumentsMax ?? null;
+  if (
+    instrumentsMax !== null &&
+    (typeof instrumentsMax !== 'number' ||
+      !Number.isSafeInteger(instrumentsMax) ||
+      instrumentsMax < INSTRUMENTS_MAX_LIMITS.min ||
+      instrumentsMax > INSTRUMENTS_MAX_LIMITS.max)
+  ) {
+    throw new ExchangeOptionsError(
+      `options.instrumentsMax must be an integer from ${INSTRUMENTS_MAX_LIMITS.min} to ${INSTRUMENTS_MAX_LIMITS.max} (got ${describe(instrumentsMax)})`,
+    );
+  }
+  if (instrumentsMax !== null && Array.isArray(instruments) && instruments.length > instrumentsMax) {
+    throw new ExchangeOptionsError(`options.instruments holds ${instruments.length} instruments, more than options.instrumentsMax ${instrumentsMax}`);
+  }
   const onWarning = given.onWarning ?? defaultWarning;
   if (typeof onWarning !== 'function') {
     throw new ExchangeOptionsError(`options.onWarning must be a function (got ${describe(onWarning)})`);
@@ -266,6 +291,7 @@ export function resolveExchangeOptions(options: ExchangeOptions): ResolvedExchan
     durability: durability as Durability,
     workers: integer('workers'),
     maxOrders: integer('ordersMax'),
+    instrumentsMax: instrumentsMax as number | null,
     maxPending: integer('pendingMax'),
     onFull,
     maxWaiting: integer('waitingMax'),

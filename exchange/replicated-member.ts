@@ -148,6 +148,7 @@ export class ReplicatedExchange {
   private readonly parsed = new ParsedCommand();
   private readonly encoder = new MemberRecordEncoder(this.memberId);
   private readonly decoder: MemberRecordDecoder;
+  /** Instruments as this member has applied them (an add_instrument extends it when applied). */
   private readonly instrumentIndex = new Map<string, number>();
   private readonly mine = new Map<number, MySubmit>();
   private readonly streams = new Set<EventStream>();
@@ -189,7 +190,8 @@ export class ReplicatedExchange {
     this.maxPending = options.pendingMax ?? 65_536;
     this.eventsBacklogMax = options.eventsBacklogMax ?? 65_536;
     engine.instruments.forEach((spec, index) => this.instrumentIndex.set(spec.symbol, index));
-    this.decoder = new MemberRecordDecoder(engine.instruments);
+    // The engine's own (live) tables: an add_instrument record extends them for the records after it.
+    this.decoder = new MemberRecordDecoder(engine.options.instruments, engine.symbols);
   }
 
   /**
@@ -291,6 +293,8 @@ export class ReplicatedExchange {
     const time = command.time;
     // The stream seq numbers the command: originalSeq and a window by commands agree on every member.
     const events = this.engine.applyParsed(command, seq);
+    const first = events[0];
+    if (first !== undefined && first.type === 'instrument_added') this.instrumentIndex.set(first.symbol, first.index);
     this.applied_seq = seq;
     this.counters.applied++;
     if (decoder.memberId === this.memberId) {
@@ -372,10 +376,34 @@ export class ReplicatedExchange {
   }
 
   submit(command: ExchangeCommand): Promise<SubmitResult> {
+    return this.submitOne(command, false);
+  }
+
+  /**
+   * Lists a new instrument on the venue (a stream record every member applies). Unlike the local
+   * exchange, a member only knows what it has applied: an add racing another member's add of the
+   * same symbol is a sequenced INSTRUMENT_EXISTS, and orders on the new symbol are admitted once
+   * this member applied the add. Open every member with the stream's initial instruments.
+   */
+  addInstrument(spec: InstrumentSpec): Promise<SubmitResult> {
+    return this.submitOne({ op: 'add_instrument', spec }, true);
+  }
+
+  /** Halts an instrument on the venue (SEMANTICS.md "Instruments"). */
+  halt(symbol: string): Promise<SubmitResult> {
+    return this.submitOne({ op: 'halt', symbol }, true);
+  }
+
+  /** Resumes a halted instrument on the venue. */
+  resume(symbol: string): Promise<SubmitResult> {
+    return this.submitOne({ op: 'resume', symbol }, true);
+  }
+
+  private submitOne(command: unknown, admin: boolean): Promise<SubmitResult> {
     if (this.failure !== null) return Promise.reject(this.failure);
     this.counters.submitted++;
     const p = this.parsed;
-    const reason = parseCommand(command, this.instrumentIndex, this.engine.instruments, p, false);
+    const reason = parseCommand(command, this.instrumentIndex, this.engine.instruments, p, false, admin);
     if (this.closing !== null) return Promise.resolve(this.refuse(p.op, p.id, RejectCode.EXCHANGE_CLOSED));
     if (reason !== null) return Promise.resolve(this.refuse(p.op, p.id, reason));
     if (this.mine.size >= this.maxPending) return Promise.resolve(this.refuse(p.op, p.id, RejectCode.QUEUE_FULL));
@@ -397,6 +425,9 @@ export class ReplicatedExchange {
 
   private refuse(op: Command['op'] | null, id: OrderId | null, reason: RejectCode): SubmitResult {
     this.counters.rejectedBeforeLog++;
+    if (reason === RejectCode.INVALID_INSTRUMENT) {
+      return { seq: null, time: null, events: [{ type: 'rejected', op, id, reason, detail: { symbol: this.parsed.symbol, problem: this.parsed.problem } }] };
+    }
     return { seq: null, time: null, events: [{ type: 'rejected', op, id, reason }] };
   }
 

@@ -35,12 +35,36 @@ const NEVER_LIVE = (): boolean => false;
 export class Router {
   private readonly routes = new Map<OrderId, Route>();
   private readonly ids: OrderIds;
+  /** Per instrument: halted as of the last command logged (SEMANTICS.md "Instruments"). */
+  private readonly halted: boolean[];
 
   constructor(
-    private readonly shardOfInstrument: Int32Array,
+    /** Worker of each instrument; grows (shared with the shards) as instruments are added. */
+    private readonly shardOfInstrument: readonly number[],
     limits: OrderIdsLimits,
   ) {
     this.ids = new OrderIds(shardOfInstrument.length, limits);
+    this.halted = Array.from({ length: shardOfInstrument.length }, () => false);
+  }
+
+  /** An instrument was added (it took the next index): its ids get a ring too, and it runs. */
+  addInstrument(): void {
+    this.ids.addInstrument();
+    this.halted.push(false);
+  }
+
+  /**
+   * A halt or resume of `instrument` was logged (or recovered). Whether an instrument is halted is
+   * a function of the log too (ALREADY_HALTED / NOT_HALTED leave it as it was), and a `new` on a
+   * halted instrument is refused before the id step (SEMANTICS.md "Instruments"): it creates no
+   * entry, so the rings must skip it exactly as the engines do.
+   */
+  setHalted(instrument: number, halted: boolean): void {
+    this.halted[instrument] = halted;
+  }
+
+  isHalted(instrument: number): boolean {
+    return this.halted[instrument];
   }
 
   /** An entry of an instrument's ring when the exchange opened (recovered state), oldest first. */
@@ -53,11 +77,13 @@ export class Router {
    * order), or ROUTE_DUPLICATE when a new order must be refused before the log. Changes nothing:
    * see `routed`.
    */
-  decide(op: 'new' | 'cancel' | 'modify', id: OrderId, shard: number, seq: number, time: number): number {
+  decide(op: 'new' | 'cancel' | 'modify', id: OrderId, shard: number, seq: number, time: number, instrument = -1): number {
     const route = this.routes.get(id);
     const ids = this.ids;
     const known = ids.find(id);
     if (op === 'new') {
+      // Its own instrument's worker refuses it (INSTRUMENT_HALTED) before reading any id state.
+      if (this.halted[instrument]) return shard;
       if (known !== -1 && ids.remembered(known, seq, time)) return this.shardOfInstrument[ids.instruments[known]];
       return route !== undefined ? ROUTE_DUPLICATE : shard;
     }
@@ -70,6 +96,9 @@ export class Router {
    * new orders). A new order that is no duplicate is remembered exactly as its engine will.
    */
   routed(op: 'new' | 'cancel' | 'modify', id: OrderId, shard: number, seq: number, time: number, instrument = -1): void {
+    // A `new` on a halted instrument is refused before anything else: it changes no route (its id
+    // may be live on another worker, which its reject must not make look dead: shards.ts routeOutcome).
+    if (op === 'new' && this.halted[instrument]) return;
     const route = this.routes.get(id);
     if (route !== undefined) {
       route.lastSeq = seq;

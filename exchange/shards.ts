@@ -15,12 +15,13 @@ import {
   TIF_GTC,
   TIF_GTT,
   type ParsedCommand,
+  type ResolvedInstrument,
   type EncodedCommands,
   ShardHost,
   type ShardBatchResult,
 } from '../engine/index.js';
 import { MatchingWorkerError } from './errors.js';
-import type { Pending } from './pending.js';
+import { Pending } from './pending.js';
 import { ROUTE_DUPLICATE, Router } from './router.js';
 
 export const ROUTE_REFUSED = -1;
@@ -47,11 +48,12 @@ export interface ShardListener {
 }
 
 export class Shards {
-  private readonly shardOfInstrument: Int32Array;
+  /** Worker of each instrument, by index in configuration order (grows with add_instrument). */
+  private readonly shardOfInstrument: number[];
   private readonly queues: ShardQueue[];
   private readonly router: Router;
   /** Symbol → instrument index (the router remembers where an id lives and dies). */
-  private readonly instrumentIndex: ReadonlyMap<string, number>;
+  private readonly instrumentIndex: Map<string, number>;
   private listener: ShardListener | null = null;
   /** Set once the workers are being torn down: late answers are dropped. */
   private stopped = false;
@@ -63,9 +65,11 @@ export class Shards {
     private readonly maxOrders: number,
     recovered: Engine,
   ) {
-    this.shardOfInstrument = Int32Array.from({ length: instruments }, (_, index) => index % hosts.length);
+    this.shardOfInstrument = Array.from({ length: instruments }, (_, index) => index % hosts.length);
     this.queues = hosts.map(() => ({ records: [], entries: [], inFlight: 0, batches: 0, commands: 0, busyMs: 0 }));
-    this.instrumentIndex = recovered.instrumentIndex;
+    // A copy, extended as adds are logged: the view learns an instrument only once its add is
+    // acknowledged, but orders on it may be routed before that.
+    this.instrumentIndex = new Map(recovered.instrumentIndex);
     const o = recovered.options;
     // With one worker too: the same rule decides what is refused before the log (router.ts).
     const router = new Router(this.shardOfInstrument, {
@@ -75,8 +79,9 @@ export class Shards {
       full: o.idsRememberedFull,
     });
     this.router = router;
-    // The recovered rings, and recovered orders live on the worker that owns their instrument.
+    // The recovered rings, halts, and recovered orders live on the worker that owns their instrument.
     recovered.forEachRememberedId((id, instrument, seq, time, indexed) => router.recoveredId(id, instrument, seq, time, indexed));
+    o.instruments.forEach((spec, instrument) => router.setHalted(instrument, recovered.isHalted(spec.symbol)));
     recovered.forEachLiveOrder((id, instrument) => router.recoveredLive(id, this.shardOfInstrument[instrument]));
   }
 
@@ -115,10 +120,14 @@ export class Shards {
    */
   route(p: ParsedCommand, seq: number): number {
     const op = p.op!;
+    // An added instrument goes where round-robin puts its index over the running workers
+    // (deterministic; a restart re-shards every instrument the same way). Admin commands have no id.
+    if (op === 'add_instrument') return p.instrument % this.hosts.length;
+    if (op === 'halt' || op === 'resume') return this.shardOfInstrument[p.instrument];
     const shard = op === 'new' ? this.shardOfInstrument[p.instrument] : 0;
     const router = this.router;
     const id = p.id as OrderId;
-    const routed = router.decide(op, id, shard, seq, p.time);
+    const routed = router.decide(op, id, shard, seq, p.time, p.instrument);
     if (routed === ROUTE_DUPLICATE) {
       this.refusal = RejectCode.DUPLICATE_ORDER_ID;
       return ROUTE_REFUSED;
@@ -129,7 +138,8 @@ export class Shards {
       p.orderType === 'stop_market' ||
       p.orderType === 'oco' ||
       (p.orderType === 'limit' && (p.tif === TIF_GTC || p.tif === TIF_GTT));
-    if (op === 'new' && canStay && !router.has(id) && router.size + (p.orderType === 'oco' ? 1 : 0) >= this.maxOrders) {
+    // A `new` on a halted instrument is refused INSTRUMENT_HALTED by its worker, whatever the count.
+    if (op === 'new' && canStay && !router.isHalted(p.instrument) && !router.has(id) && router.size + (p.orderType === 'oco' ? 1 : 0) >= this.maxOrders) {
       this.refusal = RejectCode.ORDER_CAPACITY;
       return ROUTE_REFUSED;
     }
@@ -139,10 +149,37 @@ export class Shards {
   /** Queues a logged command for `shard` (as returned by `route`). */
   enqueue(shard: number, entry: Pending): void {
     const record = entry.record;
-    this.router.routed(record.op, record.id, shard, entry.seq, record.time, record.op === 'new' ? (this.instrumentIndex.get(record.symbol) ?? -1) : -1);
+    if (record.op === 'add_instrument') return this.enqueueAdd(shard, entry);
+    if (record.op === 'halt' || record.op === 'resume') {
+      this.router.setHalted(this.instrumentIndex.get(record.symbol)!, record.op === 'halt');
+    } else {
+      const instrument = record.op === 'new' ? (this.instrumentIndex.get(record.symbol) ?? -1) : -1;
+      this.router.routed(record.op, record.id, shard, entry.seq, record.time, instrument);
+    }
     const queue = this.queues[shard];
     queue.records.push(entry.record);
     queue.entries.push(entry);
+  }
+
+  /**
+   * add_instrument goes to every worker, in log order with everything else, so each engine gives
+   * the instrument the same index (later records name it by index); only `shard`'s events count.
+   * The others get a shadow entry whose events nobody reads.
+   */
+  private enqueueAdd(shard: number, entry: Pending): void {
+    const record = entry.record;
+    if (record.op !== 'add_instrument') return;
+    // The logged form carries the resolved spec (defaults filled: toCommand).
+    const spec = record.spec as ResolvedInstrument;
+    this.instrumentIndex.set(spec.symbol, this.shardOfInstrument.length);
+    this.shardOfInstrument.push(shard);
+    this.router.addInstrument();
+    for (const host of this.hosts) host.addInstrument(spec);
+    for (let s = 0; s < this.queues.length; s++) {
+      const queue = this.queues[s];
+      queue.records.push(record);
+      queue.entries.push(s === shard ? entry : new Pending(entry.seq, record, null, 0));
+    }
   }
 
   /** Sends what is queued, at most SHARD_BATCHES_IN_FLIGHT_MAX batches per worker. */
@@ -211,8 +248,12 @@ export class Shards {
 /** Tells the router which ids this command left dead. */
 function routeOutcome(router: Router, entry: Pending, events: EngineEvent[], live: boolean): void {
   const seq = entry.seq;
-  if (!live) router.dead(entry.record.id, seq);
-  const id = entry.record.id;
+  const record = entry.record;
+  if (record.op !== 'new' && record.op !== 'cancel' && record.op !== 'modify') return;
+  // A `new` refused by a halt touched nothing: its id may be live on another worker.
+  if (record.op === 'new' && events.length === 1 && events[0].type === 'rejected' && events[0].reason === RejectCode.INSTRUMENT_HALTED) return;
+  if (!live) router.dead(record.id, seq);
+  const id = record.id;
   for (let j = 0; j < events.length; j++) {
     const e = events[j];
     if (e.type === 'trade') {

@@ -19,6 +19,11 @@ export interface ExchangeStats {
   /** Submits waiting for room in the queue. */
   waiting: number;
   liveOrders: number;
+  /**
+   * Instruments as of the last acknowledged command: how many (configured plus added, at most
+   * `instrumentsMax`) and which are halted, in configuration order.
+   */
+  instruments: { count: number; instrumentsMax: number; halted: string[] };
   /** Per matching worker: batches and commands matched, and time spent matching them. */
   workers: Array<{ batches: number; commands: number; busyMs: number }>;
   durability: Durability;

@@ -1,12 +1,16 @@
 // Why this file exists: a data directory remembers the instruments it was created with, so
 // `Exchange.open({ dir })` after a crash needs nothing else, and reopening with different
-// instruments (which would make the log replay into different books) is refused. It also remembers
+// instruments (which would make the log replay into different books) is refused. The file holds
+// the configuration at seq 0 and is never rewritten: instruments added at run time are
+// add_instrument records in the log, carried on by every checkpoint (the configuration as of a seq
+// is part of the state), so the file and the log can never disagree after a crash between two
+// writes. The venue's list is therefore known only after recovery (`checkGivenInstruments`). It also remembers
 // whether the directory has a log: a checkpoints-only ('memory') directory opened with a log, or
 // the reverse, would see checkpoints ahead of (or unrelated to) the log and delete or misuse them.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { InstrumentSpec } from '../engine/index.js';
+import { ENGINE_DEFAULTS, type InstrumentSpec } from '../engine/index.js';
 import { RecoveryError, writeFileDurably } from '../replay/index.js';
 import { crc32c } from '../wal/index.js';
 import { ExchangeOptionsError, type IdOptions } from './options.js';
@@ -18,6 +22,8 @@ export interface StoredConfig {
   format: number;
   instruments: InstrumentSpec[];
   maxOrders: number;
+  /** Most instruments, configured plus added (absent in older files: the engine default). */
+  instrumentsMax?: number;
   /** False for a checkpoints-only directory ('memory' durability). Absent in older files: true. */
   log?: boolean;
   /**
@@ -37,7 +43,7 @@ function checksumOf(config: StoredConfig): string {
   return (crc32c(Buffer.from(JSON.stringify(rest), 'utf8')) >>> 0).toString(16).padStart(8, '0');
 }
 
-function canonical(instruments: InstrumentSpec[]): string {
+function canonical(instruments: readonly InstrumentSpec[]): string {
   return JSON.stringify(
     instruments.map((s) => [s.symbol, s.tickSize, s.lotSize, s.minPrice, s.maxPrice, s.maxQty ?? null]),
   );
@@ -45,25 +51,49 @@ function canonical(instruments: InstrumentSpec[]): string {
 
 const FIELDS = ['tickSize', 'lotSize', 'minPrice', 'maxPrice', 'maxQty'] as const;
 
-/** Says exactly which instrument differs and how: the first difference, in configuration order. */
-export function difference(stored: readonly InstrumentSpec[], given: readonly InstrumentSpec[]): string {
-  const storedSymbols = stored.map((s) => s.symbol);
+/**
+ * Says exactly which instrument differs and how: instruments missing from the given list, then
+ * instruments the venue does not list, then the first changed field (old → new) or moved one.
+ */
+export function difference(venue: readonly InstrumentSpec[], given: readonly InstrumentSpec[]): string {
+  const venueSymbols = venue.map((s) => s.symbol);
   const givenSymbols = given.map((s) => s.symbol);
-  const missing = storedSymbols.filter((symbol) => !givenSymbols.includes(symbol));
-  if (missing.length > 0) return `stored instrument${missing.length > 1 ? 's' : ''} ${missing.join(', ')} missing from the given list`;
-  const added = givenSymbols.filter((symbol) => !storedSymbols.includes(symbol));
-  if (added.length > 0) return `instrument${added.length > 1 ? 's' : ''} ${added.join(', ')} not in the stored list`;
-  for (let i = 0; i < stored.length; i++) {
-    if (stored[i].symbol !== given[i].symbol) {
-      return `instrument ${i} is ${stored[i].symbol} in the stored list but ${given[i].symbol} in the given one (the order is part of the configuration)`;
+  const missing = venueSymbols.filter((symbol) => !givenSymbols.includes(symbol));
+  if (missing.length > 0) return `venue instrument${missing.length > 1 ? 's' : ''} ${missing.join(', ')} missing from the given list`;
+  const added = givenSymbols.filter((symbol) => !venueSymbols.includes(symbol));
+  if (added.length > 0) return `instrument${added.length > 1 ? 's' : ''} ${added.join(', ')} not listed on the venue (added: list ${added.length > 1 ? 'them' : 'it'} with addInstrument)`;
+  for (let i = 0; i < venue.length; i++) {
+    if (venue[i].symbol !== given[i].symbol) {
+      return `instrument ${i} is ${venue[i].symbol} on the venue but ${given[i].symbol} in the given list (the order is part of the configuration)`;
     }
     for (const field of FIELDS) {
-      const was = stored[i][field] ?? null;
-      const now = given[i][field] ?? null;
-      if (was !== now) return `${stored[i].symbol} has ${field} ${String(was)} stored but ${String(now)} given`;
+      // The venue's specs are resolved; a given spec without maxQty means the default.
+      const was = venue[i][field] ?? null;
+      const now = given[i][field] ?? (field === 'maxQty' ? ENGINE_DEFAULTS.maxQty : null);
+      if (was !== now) return `${venue[i].symbol} changed ${field} ${String(was)} → ${String(now)}`;
     }
   }
   return 'the lists differ';
+}
+
+/**
+ * After recovery: the given `instruments` must be the venue's list as of the recovered seq (the
+ * stored configuration plus every instrument added since, in order). Says which differs and what
+ * to do; a new instrument is listed on the running exchange, never by reopening.
+ */
+export function checkGivenInstruments(dir: string | null, venue: readonly InstrumentSpec[], given: readonly InstrumentSpec[] | null): void {
+  if (given === null || canonical(resolvedList(venue)) === canonical(resolvedList(given))) return;
+  const where = dir === null ? 'the recovered ones' : `those of ${join(dir, FILE)} plus instruments added at run time`;
+  throw new ExchangeOptionsError(
+    `instruments differ from ${where}: ${difference(venue, given)}. ` +
+      'Open without instruments (the directory remembers them) or with exactly the venue\'s list. ' +
+      'To list a new instrument, call exchange.addInstrument(spec) on the running exchange (a logged command: ' +
+      'replay, checkpoints and restarts keep it); instruments cannot be removed or changed, only halted (exchange.halt(symbol))',
+  );
+}
+
+function resolvedList(list: readonly InstrumentSpec[]): InstrumentSpec[] {
+  return list.map((s) => ({ ...s, maxQty: s.maxQty ?? ENGINE_DEFAULTS.maxQty }));
 }
 
 export function readStoredConfig(dir: string): StoredConfig | null {
@@ -83,21 +113,24 @@ export function readStoredConfig(dir: string): StoredConfig | null {
   return stored;
 }
 
-/** The configuration to run with: the stored one, checked against what the caller passed. */
+/**
+ * The configuration at seq 0 to recover from: the stored one (the given instruments are checked
+ * against the venue's list after recovery: checkGivenInstruments), or the given one for a new directory.
+ */
 export function settleConfig(
   dir: string,
   instruments: InstrumentSpec[] | null,
   maxOrders: number,
   log = true,
+  instrumentsMax: number | null = null,
   ids: IdOptions = {},
 ): StoredConfig {
   const stored = readStoredConfig(dir);
   if (stored !== null) {
-    if (instruments !== null && canonical(instruments) !== canonical(stored.instruments)) {
+    const storedMax = stored.instrumentsMax ?? ENGINE_DEFAULTS.instrumentsMax;
+    if (instrumentsMax !== null && instrumentsMax !== storedMax) {
       throw new ExchangeOptionsError(
-        `instruments differ from those stored in ${join(dir, FILE)}: ${difference(stored.instruments, instruments)}. ` +
-          'Open with the stored list (or without instruments: the directory remembers them); ' +
-          'an existing directory cannot list a new instrument yet (start a new directory for it)',
+        `options.instrumentsMax is ${storedMax} in ${join(dir, FILE)} (got ${instrumentsMax}): open without it, or with the stored value`,
       );
     }
     const storedLog = stored.log ?? true;
@@ -112,6 +145,7 @@ export function settleConfig(
   }
   if (instruments === null) throw new ExchangeOptionsError(`instruments are required for a new data directory (${dir})`);
   const config: StoredConfig = { format: FORMAT, instruments, maxOrders, log };
+  if (instrumentsMax !== null) config.instrumentsMax = instrumentsMax;
   if (Object.keys(ids).length > 0) config.ids = ids;
   config.checksum = checksumOf(config);
   writeFileDurably(join(dir, FILE), JSON.stringify(config, null, 2));

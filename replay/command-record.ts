@@ -9,16 +9,17 @@
 // safe integer exactly; strings are a u8 count of UTF-16 code units then the units, u16 each, so
 // every string — lone surrogates included — comes back identical):
 //   [0]       u8   RECORD_VERSION
-//   [1]       u8   kind: 0 new, 1 cancel, 2 modify, 3 mark
+//   [1]       u8   kind: 0 new, 1 cancel, 2 modify, 3 mark, 4 add_instrument, 5 halt, 6 resume
 //   [2, 4)    u16  bit fields (BIT_FIELDS, low bits first) and ID_IS_STRING (bit 15)
 //   [4, 8)    u32  crc32c of bytes [0, 4) then [8, end)
 //   [8, 16)   f64  seq, or 0 when the log assigns the order after encoding (a replicated
 //                  stream): the record is then numbered by where the log holds it
-// commands (kinds 0-2):
+// commands (kinds 0-2 and 4-6):
 //   [16, 24)  f64  time
 //   then each NUMBER_FIELDS entry whose kinds include this one, in table order (u32 or f64)
-//   then the id: f64, or a string when ID_IS_STRING
-//   then the account: string
+//   orders (0-2): then the id: f64, or a string when ID_IS_STRING; then the account: string
+//   add_instrument (4): then the symbol: string (its index is the next one: the count so far)
+//   halt, resume (5, 6): nothing more (the instrument index names it)
 // marks (kind 3):
 //   [16, 24)  f64  upto;  [24, 32) f64 commands;  then digest: string;  then stateHash: string
 //   (count 0 = absent)
@@ -26,20 +27,35 @@
 //
 // A new field is one line in NUMBER_FIELDS or BIT_FIELDS plus a RECORD_VERSION bump; readers
 // refuse versions they do not know (CommandRecordError 'RECORD_VERSION'). The instrument is
-// carried as its index in configuration order, which the exchange's stored config pins.
+// carried as its index in configuration order: the stored config pins the first ones, and every
+// later one is the add_instrument record that listed it, so the decoder's symbol table grows as
+// it reads (it is the engine's own, live). Version 2 added kinds 4-6; version 1 logs (kinds 0-3,
+// same layout) are still read.
 
 import { crc32c } from '../wal/index.js';
 import { ParsedCommand, ORDER_TYPE_NAMES } from '../engine/index.js';
 import type { MarkRecord } from './records.js';
 
-export const RECORD_VERSION = 1;
+export const RECORD_VERSION = 2;
+/** The first format; its records (kinds 0-3) read exactly as before. */
+const RECORD_VERSION_ORDERS_ONLY = 1;
 export const KIND_NEW = 0;
 export const KIND_CANCEL = 1;
 export const KIND_MODIFY = 2;
 export const KIND_MARK = 3;
-const KINDS = 4;
-const OP_KIND: Record<string, number> = { new: KIND_NEW, cancel: KIND_CANCEL, modify: KIND_MODIFY };
-const KIND_OP = ['new', 'cancel', 'modify'] as const;
+export const KIND_ADD_INSTRUMENT = 4;
+export const KIND_HALT = 5;
+export const KIND_RESUME = 6;
+const KINDS = 7;
+const OP_KIND: Record<string, number> = {
+  new: KIND_NEW,
+  cancel: KIND_CANCEL,
+  modify: KIND_MODIFY,
+  add_instrument: KIND_ADD_INSTRUMENT,
+  halt: KIND_HALT,
+  resume: KIND_RESUME,
+};
+const KIND_OP = ['new', 'cancel', 'modify', 'mark', 'add_instrument', 'halt', 'resume'] as const;
 const ORDER_TYPE_CODE: Record<string, number> = { limit: 0, market: 1, stop_limit: 2, stop_market: 3, oco: 4 };
 
 const HEADER_BYTES = 16;
@@ -51,6 +67,10 @@ const ID_IS_STRING = 1 << 15;
 export const RECORD_STRING_UNITS_MAX = 255;
 const NEW = 1 << KIND_NEW;
 const MODIFY = 1 << KIND_MODIFY;
+const ADD = 1 << KIND_ADD_INSTRUMENT;
+const HALT_OR_RESUME = (1 << KIND_HALT) | (1 << KIND_RESUME);
+/** Kinds that carry an order id and an account. */
+const ORDER_KINDS = (1 << KIND_NEW) | (1 << KIND_CANCEL) | (1 << KIND_MODIFY);
 
 interface NumberField {
   readonly name: string;
@@ -71,13 +91,18 @@ interface BitField {
 
 /** The numeric fields of a command after time, in record order. One line each. */
 const NUMBER_FIELDS: readonly NumberField[] = [
-  { name: 'instrument', width: 4, kinds: NEW, get: (p) => p.instrument, set: (p, v) => void (p.instrument = v) },
+  { name: 'instrument', width: 4, kinds: NEW | HALT_OR_RESUME, get: (p) => p.instrument, set: (p, v) => void (p.instrument = v) },
   { name: 'price', width: 8, kinds: NEW | MODIFY, get: (p) => p.price, set: (p, v) => void (p.price = v) },
   { name: 'qty', width: 8, kinds: NEW | MODIFY, get: (p) => p.qty, set: (p, v) => void (p.qty = v) },
   { name: 'stopPrice', width: 8, kinds: NEW | MODIFY, get: (p) => p.stopPrice, set: (p, v) => void (p.stopPrice = v) },
   { name: 'stopLimitPrice', width: 8, kinds: NEW, get: (p) => p.stopLimitPrice, set: (p, v) => void (p.stopLimitPrice = v) },
   { name: 'expireTime', width: 8, kinds: NEW, get: (p) => p.expireTime, set: (p, v) => void (p.expireTime = v) },
   { name: 'displayQty', width: 4, kinds: NEW, get: (p) => p.displayQty, set: (p, v) => void (p.displayQty = v) },
+  { name: 'tickSize', width: 8, kinds: ADD, get: (p) => p.tickSize, set: (p, v) => void (p.tickSize = v) },
+  { name: 'lotSize', width: 8, kinds: ADD, get: (p) => p.lotSize, set: (p, v) => void (p.lotSize = v) },
+  { name: 'minPrice', width: 8, kinds: ADD, get: (p) => p.minPrice, set: (p, v) => void (p.minPrice = v) },
+  { name: 'maxPrice', width: 8, kinds: ADD, get: (p) => p.maxPrice, set: (p, v) => void (p.maxPrice = v) },
+  { name: 'maxQty', width: 8, kinds: ADD, get: (p) => p.maxQty, set: (p, v) => void (p.maxQty = v) },
 ];
 
 /** The small enumerations and flags, packed into the u16 at [2, 4) from bit 0 up. One line each. */
@@ -158,7 +183,7 @@ export class CommandRecordEncoder {
     this.seq = seq;
     const b = this.buffer;
     const kind = OP_KIND[p.op as string];
-    if (kind === undefined) throw new CommandRecordError('RECORD_FIELD', seq, `op ${String(p.op)} is not a command`);
+    if (kind === undefined || kind === KIND_MARK) throw new CommandRecordError('RECORD_FIELD', seq, `op ${String(p.op)} is not a command`);
     let bits = 0;
     const bitFields = BITS_BY_KIND[kind];
     for (let i = 0; i < bitFields.length; i++) {
@@ -181,6 +206,10 @@ export class CommandRecordEncoder {
       if (f.width === 4) v.setUint32(o, f.get(p), true);
       else v.setFloat64(o, f.get(p), true);
       o += f.width;
+    }
+    if (((1 << kind) & ORDER_KINDS) === 0) {
+      if (kind === KIND_ADD_INSTRUMENT) o = this.writeString(o, p.symbol);
+      return this.seal(o);
     }
     if (typeof id === 'string') o = this.writeString(o, id);
     else {
@@ -245,7 +274,10 @@ export class CommandRecordDecoder {
   private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(8));
   private viewOf: Uint8Array | null = null;
 
-  /** `symbols[i]`: the symbol of instrument i (configuration order). */
+  /**
+   * `symbols[i]`: the symbol of instrument i (configuration order). Read live: the replayer passes
+   * its engine's table, which an applied add_instrument extends before the next record is read.
+   */
   constructor(private readonly symbols: readonly string[]) {}
 
   /**
@@ -258,7 +290,7 @@ export class CommandRecordDecoder {
     this.end = end;
     if (end - start < HEADER_BYTES) this.damaged(`${end - start} bytes is shorter than a record header`);
     const version = bytes[start];
-    if (version !== RECORD_VERSION) {
+    if (version !== RECORD_VERSION && version !== RECORD_VERSION_ORDERS_ONLY) {
       throw new CommandRecordError('RECORD_VERSION', seq, `unknown record format version ${version} (this build reads ${RECORD_VERSION})`);
     }
     const stored = readU32(bytes, start + CRC_OFFSET);
@@ -287,10 +319,10 @@ export class CommandRecordDecoder {
       this.mark = mark;
       return kind;
     }
-    if (kind >= KIND_MARK) this.damaged(`unknown record kind ${kind}`);
+    if (kind >= KINDS || (version === RECORD_VERSION_ORDERS_ONLY && kind > KIND_MARK)) this.damaged(`unknown record kind ${kind}`);
     const p = this.command;
     const bits = bytes[start + 2] | (bytes[start + 3] << 8);
-    p.op = KIND_OP[kind];
+    p.op = KIND_OP[kind] as Exclude<(typeof KIND_OP)[number], 'mark'>;
     this.need(start + 24);
     p.time = v.getFloat64(start + 16, true);
     const bitFields = BITS_BY_KIND[kind];
@@ -306,6 +338,7 @@ export class CommandRecordDecoder {
       f.set(p, f.width === 4 ? v.getUint32(o, true) : v.getFloat64(o, true));
       o += f.width;
     }
+    if (((1 << kind) & ORDER_KINDS) === 0) return this.decodeAdmin(kind, bytes, o);
     if ((bits & ID_IS_STRING) !== 0) {
       o = this.readString(bytes, o);
       p.id = this.lastString;
@@ -317,6 +350,24 @@ export class CommandRecordDecoder {
     o = this.readString(bytes, o);
     p.account = this.lastString;
     if (kind === KIND_NEW) {
+      const symbol = this.symbols[p.instrument];
+      if (symbol === undefined) this.damaged(`instrument index ${p.instrument} is not configured`);
+      p.symbol = symbol;
+    }
+    this.finish(o);
+    return kind;
+  }
+
+  /** The rest of an add_instrument, halt or resume record (after its numbers). */
+  private decodeAdmin(kind: number, bytes: Uint8Array, o: number): number {
+    const p = this.command;
+    p.id = null;
+    p.account = '';
+    if (kind === KIND_ADD_INSTRUMENT) {
+      o = this.readString(bytes, o);
+      p.symbol = this.lastString;
+      p.instrument = this.symbols.length;
+    } else {
       const symbol = this.symbols[p.instrument];
       if (symbol === undefined) this.damaged(`instrument index ${p.instrument} is not configured`);
       p.symbol = symbol;

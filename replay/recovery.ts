@@ -181,7 +181,8 @@ export function initialDigest(): string {
  * says: the configuration file changed (or the checkpoint belongs elsewhere). Refuse, naming it.
  */
 function refuseOtherConfiguration(engine: Engine, options: EngineOptions, seq: number): void {
-  const mine = engine.instruments.map((s) => [s.symbol, s.tickSize, s.lotSize, s.minPrice, s.maxPrice]);
+  // The checkpoint may hold more instruments: those added at run time follow the configured ones.
+  const mine = engine.instruments.slice(0, options.instruments.length).map((s) => [s.symbol, s.tickSize, s.lotSize, s.minPrice, s.maxPrice]);
   const theirs = options.instruments.map((s) => [s.symbol, s.tickSize, s.lotSize, s.minPrice, s.maxPrice]);
   const qtyDiffers = options.instruments.some((s, i) => s.maxQty !== undefined && engine.instruments[i]?.maxQty !== s.maxQty);
   const ordersDiffer = options.maxOrders !== undefined && options.maxOrders !== engine.options.maxOrders;

@@ -15,6 +15,7 @@ import {
   type RejectCode,
   type Side,
   type StopOrderType,
+  type ResolvedInstrument,
 } from '../engine/index.js';
 import { isMark, type LogRecord, type MarkRecord } from './records.js';
 import { CommandRecordDecoder, KIND_MARK } from './command-record.js';
@@ -82,7 +83,8 @@ export class Replayer {
     this.startDigest = start.digest;
     this.commands = start.commands;
     this.digest = EventDigest.from(start.digest);
-    this.decoder = new CommandRecordDecoder(engine.instruments.map((spec) => spec.symbol));
+    // The engine's own symbol table: an add_instrument applied here extends it for the next record.
+    this.decoder = new CommandRecordDecoder(engine.symbols);
     this.tee = new TeeSink(this.digest);
   }
 
@@ -240,5 +242,20 @@ class TeeSink implements EventSink {
   triggered(id: OrderId, account: string, symbol: string, side: Side, orderType: StopOrderType, stopPrice: number, price: number | null, qty: number): void {
     this.digest.triggered(id, account, symbol, side, orderType, stopPrice, price, qty);
     this.other.triggered(id, account, symbol, side, orderType, stopPrice, price, qty);
+  }
+
+  instrumentAdded(index: number, spec: ResolvedInstrument): void {
+    this.digest.instrumentAdded(index, spec);
+    this.other.instrumentAdded(index, spec);
+  }
+
+  halted(symbol: string): void {
+    this.digest.halted(symbol);
+    this.other.halted(symbol);
+  }
+
+  resumed(symbol: string): void {
+    this.digest.resumed(symbol);
+    this.other.resumed(symbol);
   }
 }

@@ -13,7 +13,7 @@ import Benchmark from 'benchmark';
 import Table from 'cli-table3';
 import { Command as Cli, InvalidArgumentError, Option } from 'commander';
 import { Engine } from '../../engine/index.js';
-import type { Command, InstrumentSpec, Side } from '../../engine/index.js';
+import type { OrderCommand as Command, InstrumentSpec, Side } from '../../engine/index.js';
 import { isMainModule } from '../common/main.js';
 import { describeEnvironment, environmentLine, markdownTable, writeResults, type BenchEnvironment } from '../common/results.js';
 import { SeededRng } from '../common/rng.js';

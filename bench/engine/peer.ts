@@ -6,7 +6,7 @@
 
 import { OrderBook, Side } from 'nodejs-order-book';
 import type { LimitOrderOptions, MarketOrderOptions } from 'nodejs-order-book';
-import type { Command } from '../../engine/index.js';
+import type { OrderCommand as Command } from '../../engine/index.js';
 
 export const PEER_NAME = 'nodejs-order-book@10.1.1';
 

@@ -8,7 +8,7 @@
 
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import type { Command, Depth, Engine, EventSink } from '../../engine/index.js';
+import type { OrderCommand as Command, Depth, Engine, EventSink } from '../../engine/index.js';
 import { findGc, readHeapAfterGc, type GcFunction, type HeapReading } from '../common/memory.js';
 import { describeEnvironment, type BenchEnvironment } from '../common/results.js';
 import { type LatencySummary, max, median, medianLatency, min, summarizeLatencies } from '../common/stats.js';
@@ -273,6 +273,18 @@ export class CountingSink implements EventSink {
   }
 
   triggered(): void {
+    this.events++;
+  }
+
+  instrumentAdded(): void {
+    this.events++;
+  }
+
+  halted(): void {
+    this.events++;
+  }
+
+  resumed(): void {
     this.events++;
   }
 }

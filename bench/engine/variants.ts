@@ -7,7 +7,7 @@
 // its own string objects, as commands parsed off the wire do: a cancel's id is equal in content
 // to, but not the same object as, the id the order was placed with.
 
-import type { Command } from '../../engine/index.js';
+import type { OrderCommand as Command } from '../../engine/index.js';
 
 export const ID_VARIANTS = ['int-1acct', 'str-1acct', 'str-1000acct', 'str-acct-per-order'] as const;
 export type IdVariant = (typeof ID_VARIANTS)[number];

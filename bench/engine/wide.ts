@@ -9,7 +9,7 @@
 // without reading events, and the stream is checked against the engine like the others.
 
 import { createHash } from 'node:crypto';
-import type { Command, InstrumentSpec, Side } from '../../engine/index.js';
+import type { OrderCommand as Command, InstrumentSpec, Side } from '../../engine/index.js';
 import { SeededRng } from '../common/rng.js';
 
 export const WIDE_INSTRUMENT_COUNT = 4;

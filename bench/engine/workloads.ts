@@ -7,7 +7,7 @@
 
 import { createHash } from 'node:crypto';
 import { Engine } from '../../engine/index.js';
-import type { Command, Depth, EngineEvent, InstrumentSpec, Side } from '../../engine/index.js';
+import type { OrderCommand as Command, Depth, EngineEvent, InstrumentSpec, Side } from '../../engine/index.js';
 import { SeededRng } from '../common/rng.js';
 import { generateWide, WIDE_INSTRUMENTS, WIDE_PARAMS, type WideParams } from './wide.js';
 

@@ -4,7 +4,7 @@
 // stall is not hidden by the load generator waiting for it — no coordinated omission) gives the
 // acknowledgement latency a venue would see at that rate.
 
-import type { Command, InstrumentSpec } from '../../engine/index.js';
+import type { OrderCommand as Command, InstrumentSpec } from '../../engine/index.js';
 import type { Exchange } from '../../exchange/exchange.js';
 import { generateWorkload, BENCH_INSTRUMENT } from '../engine/workloads.js';
 

@@ -13,7 +13,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { open } from 'lmdb';
-import { Engine, type Command } from '../../engine/index.js';
+import { Engine, type OrderCommand as Command } from '../../engine/index.js';
 import type { Exchange } from '../../exchange/exchange.js';
 import { summarizeLatencies } from '../common/stats.js';
 import { BENCH_INSTRUMENT, generateWorkload } from '../engine/workloads.js';

@@ -4,7 +4,7 @@
 // the number of commands the exchange says it holds (else the state is not a prefix at all), and
 // its resting orders are compared one by one with the reference at the crash point.
 
-import { Engine, type Command, type EngineEvent, type InstrumentSpec, type OrderId, type OrderView } from '../../engine/index.js';
+import { Engine, type OrderCommand as Command, type EngineEvent, type InstrumentSpec, type OrderId, type OrderView } from '../../engine/index.js';
 
 export interface LossCount {
   /** Acknowledged commands whose effect is not in the recovered state. */

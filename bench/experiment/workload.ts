@@ -6,7 +6,7 @@
 // is the same for every protection mode and in every process that regenerates it from the seed.
 
 import { createHash } from 'node:crypto';
-import { Engine, type Command, type InstrumentSpec, type Side } from '../../engine/index.js';
+import { Engine, type OrderCommand as Command, type InstrumentSpec, type Side } from '../../engine/index.js';
 import { SeededRng } from '../common/rng.js';
 import { LiveSet } from '../engine/workloads.js';
 

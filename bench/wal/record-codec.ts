@@ -13,7 +13,7 @@
 //   tsx bench/wal/record-codec.ts [--commands 200000] [--runs 5]
 
 import { Command as Cli } from 'commander';
-import { ParsedCommand, parseCommand, toCommand, type Command } from '../../engine/index.js';
+import { ParsedCommand, parseCommand, toCommand, type OrderCommand as Command } from '../../engine/index.js';
 import { CommandRecordDecoder, CommandRecordEncoder, Replayer, initialDigest } from '../../replay/index.js';
 import { Wal } from '../../wal/index.js';
 import { PayloadCodec } from '../../wal/codec.js';
@@ -37,7 +37,7 @@ function prepare(commands: number): Prepared {
     const p = new ParsedCommand();
     if (parseCommand({ ...command, time: ++time }, index, specs, p, true) !== null) continue;
     parsed.push(p);
-    objects.push(toCommand(p));
+    objects.push(toCommand(p) as Command);
   }
   return { objects, parsed, symbols: specs.map((s) => s.symbol) };
 }

@@ -8,9 +8,11 @@
 import type { ResolvedInstrument } from '../config.js';
 import type { Command, NewOrderCommand, OrderId } from '../types.js';
 import {
+  isAdminOp,
   NO_EXPIRY,
   ORDER_TYPE_NAMES,
   ParsedCommand,
+  parsedSpec,
   SIDE_BUY,
   SIDE_SELL,
   STP_NAMES,
@@ -22,6 +24,10 @@ import {
 const OP_NEW = 0;
 const OP_CANCEL = 1;
 const OP_MODIFY = 2;
+/** Admin commands carry no id or account: add_instrument its spec (numbers 10-14, symbol in refs), halt/resume the instrument (4). */
+const OP_ADD_INSTRUMENT = 3;
+const OP_HALT = 4;
+const OP_RESUME = 5;
 const ID_NUMBER = 0;
 const ID_STRING = 1;
 /**
@@ -53,6 +59,23 @@ export function encodeCommands(
   let p = 0;
   for (let i = 0; i < commands.length; i++, p += COMMAND_WIDTH) {
     const c = commands[i];
+    if (c.op === 'add_instrument' || c.op === 'halt' || c.op === 'resume') {
+      nums[p + 3] = c.time;
+      if (c.op === 'add_instrument') {
+        nums[p] = OP_ADD_INSTRUMENT;
+        const spec = c.spec;
+        nums[p + 10] = spec.tickSize;
+        nums[p + 11] = spec.lotSize;
+        nums[p + 12] = spec.minPrice;
+        nums[p + 13] = spec.maxPrice;
+        nums[p + 14] = spec.maxQty as number;
+        refs.push(spec.symbol);
+      } else {
+        nums[p] = c.op === 'halt' ? OP_HALT : OP_RESUME;
+        nums[p + 4] = instrumentIndex.get(c.symbol)!;
+      }
+      continue;
+    }
     const id = c.id;
     if (typeof id === 'number') {
       nums[p + 1] = ID_NUMBER;
@@ -114,6 +137,7 @@ export class CommandReader {
     const p = this.p;
     this.p += COMMAND_WIDTH;
     const op = nums[p];
+    if (op >= OP_ADD_INSTRUMENT) return this.nextAdmin(op, p, out);
     out.op = op === OP_NEW ? 'new' : op === OP_CANCEL ? 'cancel' : 'modify';
     out.id = nums[p + 1] === ID_NUMBER ? nums[p + 2] : refs[this.r++];
     out.account = refs[this.r++] as string;
@@ -142,6 +166,27 @@ export class CommandReader {
     out.displayQty = nums[p + 14];
     out.stopLimitPrice = nums[p + 15];
   }
+
+  private nextAdmin(op: number, p: number, out: ParsedCommand): void {
+    const nums = this.encoded.nums;
+    out.id = null;
+    out.account = '';
+    out.time = nums[p + 3];
+    if (op === OP_ADD_INSTRUMENT) {
+      out.op = 'add_instrument';
+      out.symbol = this.encoded.refs[this.r++] as string;
+      out.instrument = this.specs.length;
+      out.tickSize = nums[p + 10];
+      out.lotSize = nums[p + 11];
+      out.minPrice = nums[p + 12];
+      out.maxPrice = nums[p + 13];
+      out.maxQty = nums[p + 14];
+      return;
+    }
+    out.op = op === OP_HALT ? 'halt' : 'resume';
+    out.instrument = nums[p + 4];
+    out.symbol = this.specs[out.instrument].symbol;
+  }
 }
 
 /** Rebuilds the logged command objects (the backup thread's path; it replays like recovery). */
@@ -158,8 +203,10 @@ export function decodeCommands(encoded: EncodedCommands, specs: readonly Resolve
 
 /** The normalized command object for a parsed command (the same shape the exchange logs). */
 export function toCommand(p: ParsedCommand): Command {
-  const id = p.id as OrderId;
   const time = p.time;
+  const op = p.op;
+  if (isAdminOp(op)) return op === 'add_instrument' ? { op, spec: parsedSpec(p), time } : { op, symbol: p.symbol, time };
+  const id = p.id as OrderId;
   if (p.op === 'cancel') return { op: 'cancel', id, account: p.account, time };
   if (p.op === 'modify') {
     const modify: Command = { op: 'modify', id, account: p.account, time };

@@ -15,6 +15,10 @@ const TRADE = 3;
 const CANCELLED = 4;
 const MODIFIED = 5;
 const TRIGGERED = 6;
+/** Admin events: rebuilt from their command (add_instrument also sends the index it took). */
+const INSTRUMENT_ADDED = 7;
+const HALTED = 8;
+const RESUMED = 9;
 const STOP_TYPES: readonly StopOrderType[] = ['stop_limit', 'stop_market'];
 
 const REJECT_CODES = Object.values(RejectCode);
@@ -160,6 +164,25 @@ export class EventEncoder implements EventSink {
     n[this.countAt]++;
   }
 
+  instrumentAdded(index: number): void {
+    this.reserve(2);
+    this.nums[this.pos++] = INSTRUMENT_ADDED;
+    this.nums[this.pos++] = index;
+    this.nums[this.countAt]++;
+  }
+
+  halted(): void {
+    this.reserve(1);
+    this.nums[this.pos++] = HALTED;
+    this.nums[this.countAt]++;
+  }
+
+  resumed(): void {
+    this.reserve(1);
+    this.nums[this.pos++] = RESUMED;
+    this.nums[this.countAt]++;
+  }
+
   private isOwn(id: OrderId, account: string): boolean {
     return id === this.commandId && (this.commandAccount === null || account === this.commandAccount);
   }
@@ -196,6 +219,9 @@ export function decodeEvents(
   let r = 0;
   for (let c = 0; c < commands.length; c++) {
     const command = commands[c];
+    // Only order commands have trades, cancels and modifies of their own (admin commands have no id).
+    const ownId = ('id' in command ? command.id : null) as OrderId;
+    const ownAccount = 'account' in command ? command.account : '';
     const count = nums[p++];
     const events: EngineEvent[] = new Array(count);
     for (let e = 0; e < count; e++) {
@@ -217,7 +243,18 @@ export function decodeEvents(
           break;
         }
         case REJECTED:
-          events[e] = { type: 'rejected', op: command.op, id: command.id, reason: REJECT_CODES[nums[p++]] };
+          events[e] = { type: 'rejected', op: command.op, id: 'id' in command ? command.id : null, reason: REJECT_CODES[nums[p++]] };
+          break;
+        case INSTRUMENT_ADDED: {
+          if (command.op !== 'add_instrument') throw new Error('event codec: instrument_added for another command');
+          const spec = command.spec as Required<typeof command.spec>;
+          events[e] = { type: 'instrument_added', symbol: spec.symbol, index: nums[p++], spec: { ...spec } };
+          break;
+        }
+        case HALTED:
+        case RESUMED:
+          if (command.op !== 'halt' && command.op !== 'resume') throw new Error('event codec: halted/resumed for another command');
+          events[e] = { type: code === HALTED ? 'halted' : 'resumed', symbol: command.symbol };
           break;
         case TRADE: {
           const symbol = specs[nums[p++]].symbol;
@@ -229,8 +266,8 @@ export function decodeEvents(
           const own = nums[p++] === 1;
           const makerId = refs[r++];
           const makerAccount = refs[r++] as string;
-          const takerId = own ? command.id : refs[r++];
-          const takerAccount = own ? command.account : (refs[r++] as string);
+          const takerId = own ? ownId : refs[r++];
+          const takerAccount = own ? ownAccount : (refs[r++] as string);
           events[e] = {
             type: 'trade',
             symbol,
@@ -252,8 +289,8 @@ export function decodeEvents(
           const reason = CANCEL_REASONS[nums[p++]];
           const qty = nums[p++];
           const own = nums[p++] === 1;
-          const id = own ? command.id : refs[r++];
-          const account = own ? command.account : (refs[r++] as string);
+          const id = own ? ownId : refs[r++];
+          const account = own ? ownAccount : (refs[r++] as string);
           events[e] = { type: 'cancelled', id, account, symbol, side, reason, qty };
           break;
         }
@@ -262,8 +299,8 @@ export function decodeEvents(
           const side = SIDES[nums[p++]];
           const modified: EngineEvent = {
             type: 'modified',
-            id: command.id,
-            account: command.account,
+            id: ownId,
+            account: ownAccount,
             symbol,
             side,
             price: nums[p++],

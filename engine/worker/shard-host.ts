@@ -61,6 +61,12 @@ export class ShardHost {
     return host;
   }
 
+  /** An add_instrument was logged: commands and events may name the instrument from now on. */
+  addInstrument(spec: ResolvedInstrument): void {
+    this.instrumentIndex.set(spec.symbol, this.specs.length);
+    this.specs.push(spec);
+  }
+
   /** Error that stopped this shard, if any. */
   get failed(): Error | null {
     return this.failure;

@@ -38,10 +38,11 @@ export default function handle(task: ShardTask): InitResult | BatchResult {
       sink.reset();
       for (let i = 0; i < count; i++) {
         reader.next(parsed);
-        const id = parsed.id!;
+        // Admin commands (add_instrument, halt, resume) have no id: never live.
+        const id = parsed.id;
         sink.begin(id, parsed.account);
         e.executeParsed(parsed, sink);
-        live[i] = e.isLive(id) ? 1 : 0;
+        live[i] = id !== null && e.isLive(id) ? 1 : 0;
       }
       const nums = sink.take();
       return { instanceId, nums, refs: sink.refs, live, liveOrders: e.liveOrders, workMs: performance.now() - t0 };

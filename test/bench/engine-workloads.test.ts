@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { ID_VARIANTS, stringId, withIdVariant } from '../../bench/engine/variants.js';
 import { createWorkloadEngine, generateWorkloadDetailed } from '../../bench/engine/workloads.js';
-import type { Command, Depth } from '../../engine/index.js';
+import type { OrderCommand as Command, Depth } from '../../engine/index.js';
 
 function runAll(workload: ReturnType<typeof generateWorkloadDetailed>, commands: Command[]): { rejected: number; trades: number; live: number; depths: Depth[] } {
   const engine = createWorkloadEngine(workload);

@@ -6,7 +6,7 @@
 import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../engine/index.js';
-import type { Command, EngineEvent } from '../../engine/types.js';
+import type { OrderCommand as Command, EngineEvent } from '../../engine/types.js';
 import { acmeOptions, cancel, limit, market, modify } from './harness.js';
 
 const packr = new Packr({ useRecords: false, moreTypes: false });

@@ -3,7 +3,7 @@
 // rule decides whether the order keeps its place.
 
 import { describe, expect, it } from 'vitest';
-import type { Command } from '../../engine/types.js';
+import type { OrderCommand as Command } from '../../engine/types.js';
 import { IMPLS, acmeOptions, limit, modified, run } from './harness.js';
 
 let time = 10_000_000;

@@ -4,7 +4,7 @@
 // Slot reuse and pool growth must keep the engine's bookkeeping exact (checkInvariants).
 
 import { describe, expect, it } from 'vitest';
-import type { Command } from '../../engine/types.js';
+import type { OrderCommand as Command } from '../../engine/types.js';
 import {
   CancelReason,
   IMPLS,

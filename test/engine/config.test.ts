@@ -186,7 +186,7 @@ const ENGINE_ONLY: Array<{ name: string; options: unknown; message: string }> = 
     name: 'an unknown option (a typo)',
     options: { instruments: [ACME], maxOrder: 5 },
     message:
-      "unknown option 'maxOrder' (known: instruments, ordersMax, ordersInitial, idsRememberedPerInstrumentMax, idRetentionCommands, idRetentionMs, idsRememberedFull)",
+      "unknown option 'maxOrder' (known: instruments, ordersMax, ordersInitial, instrumentsMax, idsRememberedPerInstrumentMax, idRetentionCommands, idRetentionMs, idsRememberedFull)",
   },
   {
     name: 'a negative deadIdsPerInstrumentMax (the earlier name)',
@@ -237,7 +237,22 @@ const ENGINE_ONLY: Array<{ name: string; options: unknown; message: string }> = 
   {
     name: 'more instruments than the limit',
     options: { instruments: Array.from({ length: 4097 }, (_, i) => ({ ...ACME, symbol: `S${i}` })) },
-    message: 'options.instruments must hold at most 4096 entries (got 4097)',
+    message: 'options.instruments must hold at most instrumentsMax 4096 entries (got 4097)',
+  },
+  {
+    name: 'more instruments than instrumentsMax',
+    options: { instruments: [ACME, { ...ACME, symbol: 'B' }], instrumentsMax: 1 },
+    message: 'options.instruments must hold at most instrumentsMax 1 entries (got 2)',
+  },
+  {
+    name: 'instrumentsMax 0',
+    options: { instruments: [ACME], instrumentsMax: 0 },
+    message: 'options.instrumentsMax must be an integer from 1 to 4096 (got 0)',
+  },
+  {
+    name: 'instrumentsMax above 4096',
+    options: { instruments: [ACME], instrumentsMax: 4097 },
+    message: 'options.instrumentsMax must be an integer from 1 to 4096 (got 4097)',
   },
   {
     name: 'ordersMax above 2^30 (current name)',

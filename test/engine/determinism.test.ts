@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../engine/index.js';
-import type { Command, EngineEvent, EngineOptions } from '../../engine/types.js';
+import type { OrderCommand as Command, EngineEvent, EngineOptions } from '../../engine/types.js';
 import { NaiveBookEngine } from '../oracle/naive-book.js';
 import { MODEL_INSTRUMENTS, TEST_TIMEOUT_MS, fcParams, optionsArb, resolveStream, show, showCommands, streamArb, type Plan } from './generators.js';
 

@@ -93,10 +93,22 @@ type Corruption =
   | { kind: 'offLot' }
   | { kind: 'tooMuch' };
 
+/**
+ * An operator command: halt or resume a model instrument, or add one (the last model instrument,
+ * which `growingOptionsArb` leaves out of the configuration; orders on it are UNKNOWN_SYMBOL
+ * until it is added, and a second add is INSTRUMENT_EXISTS).
+ */
+export interface AdminPlan {
+  kind: 'admin';
+  op: 'halt' | 'resume' | 'add';
+  instrument: number;
+}
+
 export type Plan =
   | { kind: 'valid'; plan: ValidPlan }
   | { kind: 'corrupt'; plan: ValidPlan; corruption: Corruption }
-  | { kind: 'garbage'; value: unknown };
+  | { kind: 'garbage'; value: unknown }
+  | AdminPlan;
 
 const sideArb = fc.constantFrom<Side>('buy', 'sell');
 const stpArb = fc.oneof(
@@ -366,6 +378,18 @@ export function planArbWith(mix: PlanMix): fc.Arbitrary<Plan> {
 
 export const planArb: fc.Arbitrary<Plan> = planArbWith(DEFAULT_MIX);
 
+const adminPlanArb: fc.Arbitrary<Plan> = fc.record({
+  kind: fc.constant('admin' as const),
+  op: fc.constantFrom('halt' as const, 'resume' as const, 'add' as const),
+  instrument: instrumentArb,
+});
+
+/** Order plans with operator commands among them (about one in `1 + 20 / adminWeight`). */
+export function streamWithAdminArb(minLength: number, maxLength: number, adminWeight: number, mix: PlanMix = DEFAULT_MIX): fc.Arbitrary<Plan[]> {
+  const plan = fc.oneof({ arbitrary: planArbWith(mix), weight: 20 }, { arbitrary: adminPlanArb, weight: adminWeight });
+  return fc.array(plan, { minLength, maxLength, size: 'max' });
+}
+
 /**
  * A stream of plans. `size: 'max'` matters: fast-check's default size caps arrays at about ten
  * elements whatever maxLength says, which would make "up to 300 commands" a lie.
@@ -373,6 +397,11 @@ export const planArb: fc.Arbitrary<Plan> = planArbWith(DEFAULT_MIX);
 export function streamArb(minLength: number, maxLength: number, mix: PlanMix = DEFAULT_MIX): fc.Arbitrary<Plan[]> {
   return fc.array(planArbWith(mix), { minLength, maxLength, size: 'max' });
 }
+
+/** The model instruments but the last, which an admin plan may add at run time. */
+export const growingOptionsArb: fc.Arbitrary<EngineOptions> = fc.constant(null).map(() => ({
+  instruments: MODEL_INSTRUMENTS.slice(0, -1).map((spec) => ({ ...spec })),
+}));
 
 /** Engine options for one run: sometimes a tiny maxOrders (capacity), sometimes a tiny pool. */
 export const optionsArb: fc.Arbitrary<EngineOptions> = fc
@@ -447,6 +476,11 @@ export class StreamContext {
   /** Turn a plan into a concrete command (valid or deliberately broken) for the current state. */
   resolve(plan: Plan, oracle: NaiveBookEngine): unknown {
     if (plan.kind === 'garbage') return plan.value;
+    if (plan.kind === 'admin') {
+      const time = this.tick();
+      if (plan.op === 'add') return { op: 'add_instrument', spec: { ...MODEL_INSTRUMENTS[MODEL_INSTRUMENTS.length - 1] }, time };
+      return { op: plan.op, symbol: MODEL_INSTRUMENTS[plan.instrument].symbol, time };
+    }
     const cmd = this.resolveValid(plan.plan, oracle);
     if (plan.kind === 'corrupt') corrupt(cmd, plan.corruption, oracle);
     return cmd;

@@ -7,8 +7,7 @@
 import { CancelReason, RejectCode } from '../../engine/codes.js';
 import { Engine } from '../../engine/index.js';
 import type {
-  CancelCommand,
-  Command,
+  CancelCommand, OrderCommand as Command,
   CommandOp,
   Depth,
   EngineEvent,

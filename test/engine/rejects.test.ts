@@ -6,7 +6,7 @@
 // order of SEMANTICS.md: when several checks fail, the first one in document order decides.
 
 import { describe, expect, it } from 'vitest';
-import type { Command, EngineEvent, EngineOptions, InstrumentSpec } from '../../engine/types.js';
+import type { OrderCommand as Command, EngineEvent, EngineOptions, InstrumentSpec } from '../../engine/types.js';
 import {
   ACME,
   IMPLS,
@@ -43,6 +43,8 @@ const SETUP: Command[] = [
 ];
 /** Live orders after SETUP: live, ask, w, po, 1, the stops sm, wstop, and both legs of oco. */
 const LIVE_AFTER_SETUP = 9;
+const HALT_ACME = { op: 'halt', symbol: 'ACME', time: 1 };
+const ADD_NEWX = { op: 'add_instrument', spec: { symbol: 'NEWX', tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 100 }, time: 1 };
 const OCO_BASE = { ...{ op: 'new', id: 'n1', account: 'alice', symbol: 'WIDE', side: 'buy', type: 'oco', qty: 10, time: 1 }, price: 550, stopPrice: 650, stopLimitPrice: 655 };
 
 const NEW_BASE = {
@@ -73,6 +75,8 @@ interface RejectCase {
   cmd: unknown;
   expected: EngineEvent;
   options?: EngineOptions;
+  /** Commands applied after SETUP and before the case (accepted; e.g. a halt). */
+  prelude?: unknown[];
 }
 
 type EngineRaisedCode = Exclude<RejectCode, RejectCode.QUEUE_FULL | RejectCode.EXCHANGE_CLOSED>;
@@ -328,6 +332,54 @@ const CASES: Record<EngineRaisedCode, RejectCase[]> = {
     { name: 'even one that would fully match', options: acmeOptions({ maxOrders: LIVE_AFTER_SETUP }), cmd: { ...NEW_BASE, price: 105 }, expected: newRej(R.ORDER_CAPACITY) },
     { name: 'post-only at maxOrders', options: acmeOptions({ maxOrders: LIVE_AFTER_SETUP }), cmd: { ...NEW_BASE, postOnly: true }, expected: newRej(R.ORDER_CAPACITY) },
   ],
+  [R.INSTRUMENT_HALTED]: [
+    { name: 'new on a halted instrument', prelude: [HALT_ACME], cmd: { ...NEW_BASE }, expected: newRej(R.INSTRUMENT_HALTED) },
+    { name: 'halted before a duplicate id', prelude: [HALT_ACME], cmd: { ...NEW_BASE, id: 'live' }, expected: newRej(R.INSTRUMENT_HALTED, 'live') },
+    { name: 'modify of a resting order', prelude: [HALT_ACME], cmd: { ...MODIFY_BASE }, expected: rejected('modify', 'live', R.INSTRUMENT_HALTED) },
+    { name: 'modify of a pending stop', prelude: [HALT_ACME], cmd: { ...MODIFY_BASE, id: 'sm', account: 'erin', qty: 4, price: undefined }, expected: rejected('modify', 'sm', R.INSTRUMENT_HALTED) },
+  ],
+  [R.INSTRUMENT_CAPACITY]: [
+    { name: 'add past instrumentsMax', options: acmeOptions({ instrumentsMax: 2 }), cmd: ADD_NEWX, expected: rejected('add_instrument', null, R.INSTRUMENT_CAPACITY) },
+  ],
+  [R.INVALID_INSTRUMENT]: [
+    {
+      name: 'a spec breaking a configuration rule',
+      cmd: { ...ADD_NEWX, spec: { ...ADD_NEWX.spec, minPrice: 0 } },
+      expected: {
+        type: 'rejected',
+        op: 'add_instrument',
+        id: null,
+        reason: R.INVALID_INSTRUMENT,
+        detail: { symbol: 'NEWX', problem: 'spec (NEWX).minPrice must be a positive safe integer (got 0)' },
+      },
+    },
+    {
+      name: 'no spec',
+      cmd: { op: 'add_instrument', time: 1 },
+      expected: { type: 'rejected', op: 'add_instrument', id: null, reason: R.INVALID_INSTRUMENT, detail: { symbol: '', problem: 'spec must be an object (got undefined)' } },
+    },
+    {
+      name: 'maxQty × ordersMax past 2^53',
+      options: acmeOptions({ maxOrders: 2 ** 23 }),
+      cmd: { ...ADD_NEWX, spec: { ...ADD_NEWX.spec, maxQty: 2 ** 32 - 1 } },
+      expected: {
+        type: 'rejected',
+        op: 'add_instrument',
+        id: null,
+        reason: R.INVALID_INSTRUMENT,
+        detail: { symbol: 'NEWX', problem: `spec: maxQty × ordersMax must not exceed 2^53 so level totals stay exact (got ${2 ** 32 - 1} × ${2 ** 23})` },
+      },
+    },
+  ],
+  [R.INSTRUMENT_EXISTS]: [
+    { name: 'add of a configured symbol', cmd: { ...ADD_NEWX, spec: { ...ADD_NEWX.spec, symbol: 'WIDE' } }, expected: rejected('add_instrument', null, R.INSTRUMENT_EXISTS) },
+  ],
+  [R.ALREADY_HALTED]: [
+    { name: 'halt of a halted instrument', prelude: [HALT_ACME], cmd: HALT_ACME, expected: rejected('halt', null, R.ALREADY_HALTED) },
+  ],
+  [R.NOT_HALTED]: [
+    { name: 'resume of a running instrument', cmd: { op: 'resume', symbol: 'WIDE', time: 1 }, expected: rejected('resume', null, R.NOT_HALTED) },
+  ],
 };
 
 /** When several checks fail, the earliest step of SEMANTICS.md decides. */
@@ -402,6 +454,13 @@ function setUp(impl: { create(o: EngineOptions): EngineLike }, options?: EngineO
   return e;
 }
 
+function applyPrelude(e: EngineLike, c: RejectCase): void {
+  for (const cmd of c.prelude ?? []) {
+    const events = applyRaw(e, cmd);
+    if (events.some((ev) => ev.type === 'rejected')) throw new Error(`prelude rejected: ${JSON.stringify(events)}`);
+  }
+}
+
 function expectRejectedWithoutChange(e: EngineLike, c: RejectCase): void {
   const hash = e.stateHash();
   const live = e.liveOrders;
@@ -437,6 +496,7 @@ describe.each(IMPLS)('rejects ($name)', (impl) => {
         expect(c.expected.type === 'rejected' && c.expected.reason).toBe(code);
         const e = setUp(impl, c.options);
         expect(e.liveOrders).toBe(LIVE_AFTER_SETUP);
+        applyPrelude(e, c);
         expectRejectedWithoutChange(e, c);
       });
     });

@@ -5,7 +5,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { EngineError } from '../../engine/errors.js';
-import type { Command } from '../../engine/types.js';
+import type { OrderCommand as Command } from '../../engine/types.js';
 import {
   IMPLS,
   RejectCode,

@@ -8,7 +8,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { StateHasher } from '../../engine/state-hash.js';
-import type { Command, EngineOptions, InstrumentSpec } from '../../engine/types.js';
+import type { OrderCommand as Command, EngineOptions, InstrumentSpec } from '../../engine/types.js';
 import { ACME, IMPLS, WIDE, acmeOptions, cancel, engineImpl, limit, modify, oracleImpl, run } from './harness.js';
 
 const FULL_ACME: Required<InstrumentSpec> = { ...ACME, maxQty: 1_000_000_000 };

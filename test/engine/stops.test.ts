@@ -3,7 +3,7 @@
 // order within a round, cascades in later rounds), and can be cancelled and modified while pending.
 
 import { describe, expect, it } from 'vitest';
-import type { Command, EngineEvent } from '../../engine/types.js';
+import type { OrderCommand as Command, EngineEvent } from '../../engine/types.js';
 import {
   CancelReason,
   IMPLS,

@@ -8,7 +8,7 @@ import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../engine/index.js';
-import type { Command, EngineOptions, InstrumentSpec, Side, StpMode } from '../../engine/types.js';
+import type { OrderCommand as Command, EngineOptions, InstrumentSpec, Side, StpMode } from '../../engine/types.js';
 import { NaiveBookEngine } from '../oracle/naive-book.js';
 import { TEST_TIMEOUT_MS, fcParams, show, showCommands } from './generators.js';
 

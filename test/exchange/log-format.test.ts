@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Exchange } from '../../exchange/exchange.js';
 import { settleConfig } from '../../exchange/stored-config.js';
-import { ParsedCommand, parseCommand, type Command } from '../../engine/index.js';
+import { ParsedCommand, parseCommand, type OrderCommand as Command } from '../../engine/index.js';
 import { CommandRecordEncoder, CommandRecordError } from '../../replay/index.js';
 import { Wal, WalFormatError } from '../../wal/index.js';
 import { ACME, Scope } from './fixtures/common.js';

@@ -5,7 +5,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { pack } from 'msgpackr';
-import { Engine, ParsedCommand, parseCommand, toCommand, type Command, type ExchangeCommand } from '../../engine/index.js';
+import { Engine, ParsedCommand, parseCommand, toCommand, type OrderCommand as Command, type ExchangeCommand } from '../../engine/index.js';
 import { MemberRecordDecoder, MemberRecordEncoder, MemberRecordError } from '../../exchange/index.js';
 import { generate } from './fixtures/load.js';
 import { MULTI } from './fixtures/common.js';

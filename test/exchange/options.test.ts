@@ -10,7 +10,7 @@ import { ACME, MULTI, Scope } from './fixtures/common.js';
 const KNOWN =
   'dir, instruments, durability, workers, ordersMax, pendingMax, onFull, waitingMax, batchMax, markEveryCommands, checkpointMode, ' +
   'checkpointEveryCommands, checkpointIntervalMs, checkpointsKept, eventsBacklogMax, walMapSizeBytes, feedRetentionCommands, ' +
-  'feedRetentionBytes, feedRetentionMs, idsRememberedPerInstrumentMax, idRetentionCommands, idRetentionMs, idsRememberedFull, onWarning';
+  'feedRetentionBytes, feedRetentionMs, instrumentsMax, idsRememberedPerInstrumentMax, idRetentionCommands, idRetentionMs, idsRememberedFull, onWarning';
 
 const REJECTED: Array<[string, Record<string, unknown>, string]> = [
   ['an unknown key (a typo)', { checkpointEvry: 10 }, `unknown option 'checkpointEvry' (known: ${KNOWN})`],
@@ -43,6 +43,10 @@ const REJECTED: Array<[string, Record<string, unknown>, string]> = [
   ['checkpointsKept (101)', { checkpointsKept: 101 }, 'options.checkpointsKept must be an integer from 1 to 100 (got 101)'],
   ['eventsBacklogMax', { eventsBacklogMax: 0 }, 'options.eventsBacklogMax must be an integer from 1 to 1073741824 (got 0)'],
   ['walMapSizeBytes', { walMapSizeBytes: 1024 }, 'options.walMapSizeBytes must be an integer from 1048576 to 17592186044416 (got 1024)'],
+  ['instrumentsMax (0)', { instrumentsMax: 0 }, 'options.instrumentsMax must be an integer from 1 to 4096 (got 0)'],
+  ['instrumentsMax (4097)', { instrumentsMax: 4097 }, 'options.instrumentsMax must be an integer from 1 to 4096 (got 4097)'],
+  ['instrumentsMax (a string)', { instrumentsMax: '8' }, "options.instrumentsMax must be an integer from 1 to 4096 (got '8')"],
+  ['instrumentsMax below the instruments given', { instruments: MULTI, instrumentsMax: 3 }, 'options.instruments holds 4 instruments, more than options.instrumentsMax 3'],
   ['feedRetentionCommands (-1)', { feedRetentionCommands: -1 }, 'options.feedRetentionCommands must be an integer from 0 to 1099511627776 (got -1)'],
   ['feedRetentionCommands (1.5)', { feedRetentionCommands: 1.5 }, 'options.feedRetentionCommands must be an integer from 0 to 1099511627776 (got 1.5)'],
   ['feedRetentionBytes', { feedRetentionBytes: 2 ** 50 + 1 }, 'options.feedRetentionBytes must be an integer from 0 to 1125899906842624 (got 1125899906842625)'],
@@ -64,6 +68,17 @@ describe('Exchange.open options', () => {
     expect(error).toBeInstanceOf(ExchangeOptionsError);
     expect((error as Error).message).toBe(message);
     expect(existsSync(dir)).toBe(false);
+  });
+
+  it('instrumentsMax is stored with a new directory; reopening with another value is refused', async () => {
+    const dir = scope.dir();
+    const ex = await scope.open({ dir, instruments: [ACME], instrumentsMax: 2 });
+    await ex.close();
+    const error = await Exchange.open({ dir, instrumentsMax: 3 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ExchangeOptionsError);
+    expect((error as Error).message).toBe(`options.instrumentsMax is 2 in ${join(dir, 'matchlog.json')} (got 3): open without it, or with the stored value`);
+    const again = await scope.open({ dir });
+    expect(again.stats().instruments.instrumentsMax).toBe(2);
   });
 
   it('rejects a non-object options argument', async () => {
@@ -93,7 +108,7 @@ describe('Exchange.open options', () => {
     expect(ex.lastSeq).toBe(0);
   });
 
-  it('refuses to reopen a directory with different instruments; same or none is fine', async () => {
+  it('refuses to reopen a directory with different instruments, saying which differs and how to add one; same or none is fine', async () => {
     const dir = scope.dir();
     const ex = await scope.open({ dir, instruments: MULTI });
     await ex.submit({ op: 'new', id: 1, account: 'a', symbol: 'BETA', side: 'buy', type: 'limit', price: 100, qty: 10 });
@@ -101,17 +116,18 @@ describe('Exchange.open options', () => {
     const changed = [MULTI[0], { ...MULTI[1], tickSize: 1 }, MULTI[2], MULTI[3]];
     const added = [...MULTI, { ...ACME, symbol: 'NEWX' }];
     const cases: Array<[typeof MULTI, string]> = [
-      [[ACME], 'stored instruments BETA, GAMA, DELT missing from the given list'],
-      [changed, 'BETA has tickSize 5 stored but 1 given'],
-      [[...MULTI].reverse(), 'instrument 0 is ACME in the stored list but DELT in the given one (the order is part of the configuration)'],
-      [added, 'instrument NEWX not in the stored list'],
+      [[ACME], 'venue instruments BETA, GAMA, DELT missing from the given list'],
+      [changed, 'BETA changed tickSize 5 → 1'],
+      [[...MULTI].reverse(), 'instrument 0 is ACME on the venue but DELT in the given list (the order is part of the configuration)'],
+      [added, 'instrument NEWX not listed on the venue (added: list it with addInstrument)'],
     ];
     for (const [instruments, which] of cases) {
       const error = await Exchange.open({ dir, instruments }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ExchangeOptionsError);
       const message = (error as Error).message;
-      expect(message).toContain(`instruments differ from those stored in ${join(dir, 'matchlog.json')}: ${which}.`);
-      expect(message).toContain('Open with the stored list (or without instruments');
+      expect(message).toContain(`instruments differ from those of ${join(dir, 'matchlog.json')} plus instruments added at run time: ${which}.`);
+      expect(message).toContain("Open without instruments (the directory remembers them) or with exactly the venue's list.");
+      expect(message).toContain('To list a new instrument, call exchange.addInstrument(spec) on the running exchange');
     }
     const same = await scope.open({ dir, instruments: MULTI.map((s) => ({ ...s })) });
     expect(same.order(1)?.symbol).toBe('BETA');

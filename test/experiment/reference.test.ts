@@ -3,7 +3,7 @@
 // lost cancel brings back and the unacknowledged tail a log may keep.
 
 import { describe, expect, it } from 'vitest';
-import { Engine, type Command } from '../../engine/index.js';
+import { Engine, type OrderCommand as Command } from '../../engine/index.js';
 import { Reference } from '../../bench/experiment/reference.js';
 
 const SPECS = [{ symbol: 'X', tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 1_000 }];

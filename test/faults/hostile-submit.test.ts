@@ -8,7 +8,7 @@
 // agrees with the naive oracle on every command of a seeded mixed stream.
 
 import { describe, expect, it } from 'vitest';
-import { Engine, Exchange, RejectCode, type Command, type EngineEvent, type ExchangeCommand } from '../../index.js';
+import { Engine, Exchange, RejectCode, type OrderCommand as Command, type EngineEvent, type ExchangeCommand } from '../../index.js';
 import { NaiveBookEngine } from '../oracle/naive-book.js';
 import { ACME } from '../exchange/fixtures/common.js';
 

@@ -9,6 +9,9 @@ import { types } from 'node:util';
 import { CancelReason, RejectCode } from '../../engine/codes.js';
 import { ConfigError, EngineError } from '../../engine/errors.js';
 import { StateHasher } from '../../engine/state-hash.js';
+// The instrument configuration rules (and their messages) are engine/config.ts's in both
+// implementations: the oracle checks matching and administration, not config parsing.
+import { checkExactSums, resolveInstrument } from '../../engine/config.js';
 import type {
   CommandOp,
   Depth,
@@ -43,6 +46,7 @@ const ICEBERG_SLICES = 1000;
 const DEAD_IDS_LIMIT = 1 << 22;
 
 const OPS: readonly string[] = ['new', 'cancel', 'modify'];
+const ADMIN_OPS: readonly string[] = ['add_instrument', 'halt', 'resume'];
 const SIDES: readonly string[] = ['buy', 'sell'];
 const ORDER_TYPES: readonly string[] = ['limit', 'market', 'stop_limit', 'stop_market', 'oco'];
 const TIFS: readonly string[] = ['GTC', 'IOC', 'FOK', 'GTT'];
@@ -103,6 +107,8 @@ interface NaiveBook {
   sellStops: NaiveStop[];
   /** Price of the last trade, or null before the first. */
   lastPrice: number | null;
+  /** SEMANTICS.md "Instruments": new orders and modifies are rejected INSTRUMENT_HALTED. */
+  halted: boolean;
   /** The id ring (SEMANTICS.md "Order ids"), oldest first. */
   ids: NaiveIdEntry[];
   /** Entries of live orders that left the ring, in the order they left. */
@@ -173,6 +179,7 @@ interface NaiveSnapshot {
   instruments: Array<Required<InstrumentSpec>>;
   maxOrders: number;
   deadIdsPerInstrumentMax: number;
+  instrumentsMax: number;
   idRetentionCommands: number;
   idRetentionMs: number;
   idsRememberedFull: 'forget-oldest' | 'reject';
@@ -232,6 +239,7 @@ function validateOptions(options: unknown): {
   instruments: Array<Required<InstrumentSpec>>;
   maxOrders: number;
   deadIdsPerInstrumentMax: number;
+  instrumentsMax: number;
   idRetentionCommands: number;
   idRetentionMs: number;
   idsRememberedFull: 'forget-oldest' | 'reject';
@@ -269,7 +277,9 @@ function validateOptions(options: unknown): {
     if (maxQty < lotSize) throw new ConfigError(`${symbol}: maxQty must be at least lotSize`);
     instruments.push({ symbol, tickSize, lotSize, minPrice, maxPrice, maxQty });
   }
-  if (list.length > MAX_INSTRUMENTS) throw new ConfigError(`instruments must hold at most ${MAX_INSTRUMENTS} entries`);
+  const instrumentsMax = options.instrumentsMax === undefined ? MAX_INSTRUMENTS : options.instrumentsMax;
+  if (!isPositiveSafeInteger(instrumentsMax) || instrumentsMax > MAX_INSTRUMENTS) throw new ConfigError('instrumentsMax must be 1 to 4096');
+  if (list.length > instrumentsMax) throw new ConfigError(`instruments must hold at most ${instrumentsMax} entries`);
   const maxOrders = options.maxOrders === undefined ? DEFAULT_MAX_ORDERS : options.maxOrders;
   if (!isPositiveSafeInteger(maxOrders) || maxOrders > MAX_ORDERS_LIMIT) {
     throw new ConfigError('maxOrders must be a positive integer of at most 2^30');
@@ -300,7 +310,14 @@ function validateOptions(options: unknown): {
   const full = options.idsRememberedFull ?? 'forget-oldest';
   if (full !== 'forget-oldest' && full !== 'reject') throw new ConfigError('idsRememberedFull must be forget-oldest or reject');
   if (full === 'reject' && idRetentionCommands === 0 && idRetentionMs === 0) throw new ConfigError('idsRememberedFull reject needs a retention window');
-  return { instruments, maxOrders, deadIdsPerInstrumentMax: deadIds as number, idRetentionCommands, idRetentionMs, idsRememberedFull: full };
+  return {
+    instruments,
+    maxOrders,
+    deadIdsPerInstrumentMax: deadIds as number,
+    instrumentsMax,
+    idRetentionCommands, idRetentionMs,
+    idsRememberedFull: full,
+  };
 }
 
 /** The reference implementation of engine/SEMANTICS.md. Same public surface as `Engine`. */
@@ -308,6 +325,7 @@ export class NaiveBookEngine {
   private readonly books: NaiveBook[];
   private readonly maxOrders: number;
   private readonly deadIdsMax: number;
+  private readonly instrumentsMax: number;
   private readonly retentionCommands: number;
   private readonly retentionMs: number;
   private readonly idsFull: 'forget-oldest' | 'reject';
@@ -335,9 +353,11 @@ export class NaiveBookEngine {
       lastPrice: null,
       ids: [],
       overdue: [],
+      halted: false,
     }));
     this.maxOrders = checked.maxOrders;
     this.deadIdsMax = checked.deadIdsPerInstrumentMax;
+    this.instrumentsMax = checked.instrumentsMax;
     this.retentionCommands = checked.idRetentionCommands;
     this.retentionMs = checked.idRetentionMs;
     this.idsFull = checked.idsRememberedFull;
@@ -467,6 +487,7 @@ export class NaiveBookEngine {
           );
         }
       }
+      if (book.halted) hasher.halted();
     }
     return hasher.digest();
   }
@@ -526,6 +547,7 @@ export class NaiveBookEngine {
       instruments: this.books.map((b) => b.spec),
       maxOrders: this.maxOrders,
       deadIdsPerInstrumentMax: this.deadIdsMax,
+      instrumentsMax: this.instrumentsMax,
       idRetentionCommands: this.retentionCommands,
       idRetentionMs: this.retentionMs,
       idsRememberedFull: this.idsFull,
@@ -550,6 +572,7 @@ export class NaiveBookEngine {
       instruments: snap.instruments,
       maxOrders: snap.maxOrders,
       deadIdsPerInstrumentMax: snap.deadIdsPerInstrumentMax,
+      instrumentsMax: snap.instrumentsMax,
       idRetentionCommands: snap.idRetentionCommands,
       idRetentionMs: snap.idRetentionMs,
       idsRememberedFull: snap.idsRememberedFull,
@@ -594,6 +617,7 @@ export class NaiveBookEngine {
     } catch {
       return [this.reject(null, null, RejectCode.MALFORMED_COMMAND)];
     }
+    if (oneOf<CommandOp>(cmd.op, ADMIN_OPS)) return [this.applyAdmin(cmd)];
     if (!oneOf<CommandOp>(cmd.op, OPS)) return [this.reject(null, null, RejectCode.UNKNOWN_OP)];
     const op = cmd.op;
     if (!isValidId(cmd.id)) return [this.reject(op, null, RejectCode.INVALID_ID)];
@@ -610,6 +634,8 @@ export class NaiveBookEngine {
       const shape = this.checkNewShape(cmd, id, account);
       if (!shape.ok) return [this.withDetail(this.reject(op, id, shape.reason), cmd.symbol)];
       this.begin();
+      // SEMANTICS.md "Instruments": before the id step and the sweep (no id used up, nothing swept).
+      if (shape.value.book.halted) return [this.reject(op, id, RejectCode.INSTRUMENT_HALTED)];
       const idReject = this.consumeId(shape.value.book, id);
       if (idReject !== undefined) return [idReject];
       const events = this.sweep(shape.value.book);
@@ -632,10 +658,59 @@ export class NaiveBookEngine {
     const found = this.findLiveOrReason(id);
     if (!('kind' in found)) return [...events, this.reject(op, id, found.reason)];
     if (this.accountOf(found) !== account) return [...events, this.reject(op, id, RejectCode.NOT_OWNER)];
+    if (this.bookOf(found.kind === 'order' ? found.order.symbol : found.stop.symbol).halted) {
+      return [...events, this.reject(op, id, RejectCode.INSTRUMENT_HALTED)];
+    }
     const reason = this.checkModifyState(found, shape.value);
     if (reason !== undefined) return [...events, this.withDetail(this.reject(op, id, reason), found.kind === 'order' ? found.order.symbol : found.stop.symbol)];
     if (found.kind === 'order') return [...events, ...this.executeModifyOrder(found.order, shape.value)];
     return [...events, this.executeModifyStop(found.stop, shape.value)];
+  }
+
+  /**
+   * SEMANTICS.md "Instruments": time; halt/resume name a configured symbol and change its state;
+   * add_instrument's spec obeys the configuration rules, is new, fits instrumentsMax and keeps
+   * level totals exact, then becomes the next instrument, empty and running. No sweep.
+   */
+  private applyAdmin(cmd: Record<string, unknown>): EngineEvent {
+    const op = cmd.op as 'add_instrument' | 'halt' | 'resume';
+    if (!Number.isSafeInteger(cmd.time) || (cmd.time as number) < 0) return this.reject(op, null, RejectCode.INVALID_TIME);
+    if (op === 'halt' || op === 'resume') {
+      if (typeof cmd.symbol !== 'string') return this.reject(op, null, RejectCode.INVALID_SYMBOL);
+      const book = this.findBook(cmd.symbol);
+      if (book === undefined) return this.reject(op, null, RejectCode.UNKNOWN_SYMBOL);
+      this.begin(); // past the stateless checks: the command uses up a seq
+      if (book.halted === (op === 'halt')) return this.reject(op, null, op === 'halt' ? RejectCode.ALREADY_HALTED : RejectCode.NOT_HALTED);
+      book.halted = op === 'halt';
+      return { type: op === 'halt' ? 'halted' : 'resumed', symbol: book.spec.symbol };
+    }
+    const given = cmd.spec;
+    const invalid = (problem: string): EngineEvent => {
+      const symbol = isPlainObject(given) && typeof given.symbol === 'string' ? given.symbol : '';
+      return { type: 'rejected', op, id: null, reason: RejectCode.INVALID_INSTRUMENT, detail: { symbol, problem } };
+    };
+    let spec: Required<InstrumentSpec>;
+    try {
+      if (typeof given === 'object' && given !== null && !Array.isArray(given) && !isPlainObject(given)) throw new ConfigError('spec must be a plain object');
+      spec = resolveInstrument(given, 'spec');
+    } catch (error) {
+      return invalid((error as Error).message);
+    }
+    if (this.findBook(spec.symbol) !== undefined) return this.reject(op, null, RejectCode.INSTRUMENT_EXISTS);
+    this.begin(); // past the checks made before any state changes: the command uses up a seq
+    if (this.books.length >= this.instrumentsMax) return this.reject(op, null, RejectCode.INSTRUMENT_CAPACITY);
+    try {
+      checkExactSums(spec, this.maxOrders, 'spec');
+    } catch (error) {
+      return invalid((error as Error).message);
+    }
+    this.books.push({ spec, bids: [], asks: [], buyStops: [], sellStops: [], lastPrice: null, ids: [], overdue: [], halted: false });
+    return { type: 'instrument_added', symbol: spec.symbol, index: this.books.length - 1, spec: { ...spec } };
+  }
+
+  /** Instruments in configuration order (for tests that follow additions). */
+  get instruments(): Array<Required<InstrumentSpec>> {
+    return this.books.map((book) => ({ ...book.spec }));
   }
 
   private reject(op: CommandOp | null, id: OrderId | null, reason: RejectCode): EngineEvent {

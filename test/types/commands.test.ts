@@ -8,7 +8,7 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
   Engine,
   type CancelCommand,
-  type Command,
+  type OrderCommand as Command,
   type EngineEvent,
   type ExchangeCommand,
   type ExchangeEvent,

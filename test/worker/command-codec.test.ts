@@ -4,7 +4,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Engine, type Command } from '../../engine/index.js';
+import { Engine, type OrderCommand as Command } from '../../engine/index.js';
 import { ParsedCommand, parseCommand } from '../../engine/validate.js';
 import { CommandReader, decodeCommands, encodeCommands, toCommand } from '../../engine/worker/command-codec.js';
 
@@ -42,7 +42,7 @@ const command = fc.oneof(
 /** What the exchange logs for a command that passed the shape checks (null if it would not). */
 function logged(engine: Engine, raw: unknown): Command | null {
   const p = new ParsedCommand();
-  return parseCommand(raw, engine.instrumentIndex, engine.instruments, p, true) === null ? toCommand(p) : null;
+  return parseCommand(raw, engine.instrumentIndex, engine.instruments, p, true) === null ? (toCommand(p) as Command) : null;
 }
 
 describe('command codec', () => {
@@ -79,6 +79,9 @@ describe('command codec', () => {
             cancelled: (...a: unknown[]) => events.push(['cancelled', ...a]),
             modified: (...a: unknown[]) => events.push(['modified', ...a]),
             triggered: (...a: unknown[]) => events.push(['triggered', ...a]),
+            instrumentAdded: (...a: unknown[]) => events.push(['instrument_added', ...a]),
+            halted: (...a: unknown[]) => events.push(['halted', ...a]),
+            resumed: (...a: unknown[]) => events.push(['resumed', ...a]),
           };
           byNumbers.executeParsed(p, sink);
           expect(events.map((e) => (e as unknown[])[0])).toEqual(expected.map((e) => e.type));

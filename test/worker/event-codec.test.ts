@@ -5,7 +5,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Engine, type Command, type EngineEvent, type EngineOptions } from '../../engine/index.js';
+import { Engine, type OrderCommand as Command, type EngineEvent, type EngineOptions } from '../../engine/index.js';
 import { decodeEvents, EventEncoder } from '../../engine/worker/event-codec.js';
 import { ShardHost } from '../../engine/worker/shard-host.js';
 
