@@ -28,6 +28,9 @@ it('the README embedding snippet runs and recovers the same state', () => {
     const output = execFileSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 60_000 });
     const lines = output.trim().split('\n');
     expect(lines[0]).toContain("1 accepted { bids: [ [ 10000, 100 ] ], asks: [] }");
+    // The idempotent retry: the same id is refused (logged, with the original order's seq) and
+    // nothing trades twice: the state after it is still the state the first run closed with.
+    expect(lines[lines.length - 2]).toBe('rejected DUPLICATE_ORDER_ID resting');
     expect(lines[lines.length - 1]).toMatch(/^true \d+(\.\d+)?$/);
     // The resumed feed regenerated the first event of the previous run, with its seq and time.
     expect(output).toMatch(/type: 'accepted',[\s\S]*id: 'o1',[\s\S]*seq: 1,\s*time: \d+/);
