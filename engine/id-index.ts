@@ -53,6 +53,15 @@ export function hashString(text: string): number {
   return h | 0;
 }
 
+/**
+ * The hash a string id is routed by, 0 for an integer id (whose table mixes the key itself): what
+ * `getHashed` / `setHashed` take, so a command that looks its id up in several tables (a new
+ * order: the id memory, then the live index) hashes it once.
+ */
+export function hashId(id: string | number): number {
+  return typeof id === 'string' ? hashString(id) : 0;
+}
+
 export class IdIndex {
   /** Slot → id, null for slots without an id. The order pool uses this same array as `ids`. */
   keys: Array<string | number | null>;
@@ -109,18 +118,28 @@ export class IdIndex {
     }
   }
 
+  /** `get` with the id's `hashId` already computed (not recomputed for a string id). */
+  getHashed(id: string | number, hash: number): number {
+    if (typeof id === 'string') return this.probeString(id, hash);
+    return this.get(id);
+  }
+
   has(id: string | number): boolean {
     return this.get(id) !== EMPTY;
   }
 
   /** Adds a new id at `slot` (the caller checked it is absent) and records it as `keys[slot]`. */
   set(id: string | number, slot: number): void {
+    this.setHashed(id, slot, typeof id === 'string' ? this.hashForSet(id) : 0);
+  }
+
+  /** `set` with the id's `hashId` already computed. */
+  setHashed(id: string | number, slot: number, h: number): void {
     this.keys[slot] = id;
     if (typeof id === 'string') {
       if ((this.strings + 1) * LOAD_DENOMINATOR > (this.stringMask + 1) * LOAD_NUMERATOR) {
         this.resizeStrings((this.stringMask + 1) * 2);
       }
-      const h = this.hashForSet(id);
       if (slot >= this.slotHashes.length) this.growSlotHashes(slot + 1);
       this.slotHashes[slot] = h;
       this.insertString(h, slot);
@@ -218,10 +237,13 @@ export class IdIndex {
   }
 
   private getString(id: string): number {
+    return this.probeString(id, this.hash(id));
+  }
+
+  private probeString(id: string, h: number): number {
     const cells = this.stringCells;
     const keys = this.keys;
     const mask = this.stringMask;
-    const h = this.hash(id);
     let i = h & mask;
     // Bounded: the table is never full, so an empty cell ends every probe.
     for (;;) {

@@ -5,6 +5,8 @@
 import { AssertionError } from './assert.js';
 import type { Engine } from './engine.js';
 import { FLAG_OCO, FLAG_SELL, NIL } from './order-pool.js';
+import { STATUS_OPEN } from './order-ids.js';
+import type { OrderId } from './types.js';
 
 function fail(message: string): never {
   throw new AssertionError(`matchlog invariant violated: ${message}`);
@@ -90,6 +92,23 @@ export function checkInvariants(engine: Engine): void {
   }
   if (!(free + orders.live === orders.highWater)) fail(`free list (${free}) + live (${orders.live}) ≠ high water`);
   checkAccounts(engine);
+  checkIdMemory(engine);
+}
+
+/**
+ * The id memory's entries say open exactly while their order lives: the engine evicts entries
+ * without asking the live index (it trusts an open entry to be live), so this must hold.
+ */
+function checkIdMemory(engine: Engine): void {
+  const ids = engine.orderIds;
+  for (const book of engine.books) {
+    ids.forEach(book.index, (slot) => {
+      const id = ids.ids[slot] as OrderId;
+      const open = ids.statuses[slot] === STATUS_OPEN;
+      if (open && !engine.isLive(id)) fail(`id memory entry of ${String(id)} is open but the order is not live`);
+      if (!open && ids.isIndexed(slot) && engine.isLive(id)) fail(`live order ${String(id)} has a closed id memory entry`);
+    });
+  }
 }
 
 /** Every live order's account is interned, and each entry's reference count is its live orders. */

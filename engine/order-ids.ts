@@ -16,7 +16,7 @@
 // until the order dies. Entries live in typed-array slots with a free list: a `new` writes a few
 // numbers, no object.
 
-import { IdIndex } from './id-index.js';
+import { hashId, IdIndex } from './id-index.js';
 import type { OrderId } from './types.js';
 
 const NONE = -1;
@@ -32,6 +32,13 @@ export const STATUS_NAMES = ['open', 'filled', 'cancelled', 'expired', 'rejected
 const FLAG_IN_RING = 1;
 const FLAG_INDEXED = 2;
 const FLAG_OVERDUE = 4;
+
+/**
+ * How an entry leaving its ring learns whether its order is still live: a check by id, or null
+ * when the caller closes every entry whose order dies (the engine), so an open entry's order is
+ * live by construction and no lookup is needed (engine/invariants.ts checks that it holds).
+ */
+export type LiveCheck = ((id: OrderId) => boolean) | null;
 
 /** What happens when an instrument's ring is full and a new id arrives (SEMANTICS.md "Order ids"). */
 export type IdsRememberedFull = 'forget-oldest' | 'reject';
@@ -114,6 +121,11 @@ export class OrderIds {
     return this.index.get(id);
   }
 
+  /** `find` with the id's `hashId` already computed. */
+  findHashed(id: OrderId, hash: number): number {
+    return this.index.getHashed(id, hash);
+  }
+
   /** Is the entry at `slot` remembered (in its ring and inside the window) at (seq, time)? */
   remembered(slot: number, seq: number, time: number): boolean {
     return (this.flags[slot] & FLAG_IN_RING) !== 0 && !this.outOfWindow(slot, seq, time);
@@ -128,7 +140,7 @@ export class OrderIds {
    * Before a `new` of `instrument` at (seq, time): drops the ring's oldest entries while they are
    * out of the window (an entry whose order `isLive` goes overdue). Bounded by the ring's size.
    */
-  evict(instrument: number, seq: number, time: number, isLive: (id: OrderId) => boolean): void {
+  evict(instrument: number, seq: number, time: number, isLive: LiveCheck): void {
     const ring = this.rings[instrument];
     while (ring.size > 0 && this.outOfWindow(ring.slots[ring.head], seq, time)) this.leaveRing(ring, isLive);
   }
@@ -137,7 +149,7 @@ export class OrderIds {
    * Room for one more entry in `instrument`'s ring: true at once when there is, else with
    * 'forget-oldest' the oldest entry leaves (true), with 'reject' nothing changes (false).
    */
-  makeRoom(instrument: number, isLive: (id: OrderId) => boolean): boolean {
+  makeRoom(instrument: number, isLive: LiveCheck): boolean {
     const ring = this.rings[instrument];
     const max = this.limits.perInstrumentMax;
     if (max === 0 || ring.size < max) return true;
@@ -146,10 +158,10 @@ export class OrderIds {
     return true;
   }
 
-  private leaveRing(ring: Ring, isLive: (id: OrderId) => boolean): void {
+  private leaveRing(ring: Ring, isLive: LiveCheck): void {
     const slot = ring.shift();
     this.flags[slot] &= ~FLAG_IN_RING;
-    if (this.statuses[slot] === STATUS_OPEN && isLive(this.ids[slot] as OrderId)) {
+    if (this.statuses[slot] === STATUS_OPEN && (isLive === null || isLive(this.ids[slot] as OrderId))) {
       this.flags[slot] |= FLAG_OVERDUE;
       ring.overdue.add(slot);
     } else {
@@ -162,7 +174,20 @@ export class OrderIds {
    * -1 when nothing is remembered (perInstrumentMax 0). The caller made room first.
    */
   add(instrument: number, id: OrderId, seq: number, time: number): number {
+    const hash = hashId(id);
+    return this.addHashed(instrument, id, seq, time, hash, this.index.getHashed(id, hash));
+  }
+
+  /**
+   * `add` for a caller that already hashed `id` (`hashId`) and looked it up: `known` is what
+   * `findHashed` answered before the caller's `evict` / `makeRoom` (which may have freed it since).
+   * Saves the new order's second hash and probe of the index.
+   */
+  addHashed(instrument: number, id: OrderId, seq: number, time: number, hash: number, known: number): number {
     if (this.limits.perInstrumentMax === 0) return NONE;
+    // A slot freed since the lookup lost FLAG_INDEXED (freeSlot clears its flags), so this is
+    // exactly what index.get(id) would answer now; read it before allocSlot may reuse that slot.
+    const previous = known !== NONE && (this.flags[known] & FLAG_INDEXED) !== 0 ? known : NONE;
     const slot = this.allocSlot();
     this.ids[slot] = id;
     this.seqs[slot] = seq;
@@ -174,18 +199,18 @@ export class OrderIds {
     this.instruments[slot] = instrument;
     this.flags[slot] = FLAG_IN_RING;
     this.rings[instrument].push(slot, this.limits.perInstrumentMax);
-    this.indexSlot(id, slot);
+    this.indexSlot(id, slot, hash, previous);
     return slot;
   }
 
-  private indexSlot(id: OrderId, slot: number): void {
-    const previous = this.index.get(id);
+  /** Makes `slot` the entry answering for `id`; `previous` is the one that did (or NONE). */
+  private indexSlot(id: OrderId, slot: number, hash: number, previous: number): void {
     if (previous !== NONE) {
       // An older entry of the id (out of its window, or forgotten) stays where it is but no longer answers.
       this.index.deleteSlot(previous);
       this.flags[previous] &= ~FLAG_INDEXED;
     }
-    this.index.set(id, slot);
+    this.index.setHashed(id, slot, hash);
     this.flags[slot] |= FLAG_INDEXED;
   }
 
@@ -271,7 +296,10 @@ export class OrderIds {
       this.flags[slot] = FLAG_IN_RING;
       ring.push(slot, Math.max(this.limits.perInstrumentMax, ring.size + 1));
     }
-    if (indexed) this.indexSlot(id, slot);
+    if (indexed) {
+      const hash = hashId(id);
+      this.indexSlot(id, slot, hash, this.index.getHashed(id, hash));
+    }
   }
 
   memoryBytes(): number {
