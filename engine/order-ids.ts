@@ -58,8 +58,13 @@ class Ring {
   slots = new Int32Array(16);
   head = 0;
   size = 0;
-  /** Entries out of the ring whose orders are still live, in the order they left. */
-  readonly overdue = new Set<number>();
+  /**
+   * Entries out of the ring whose orders are still live, in the order they left: a doubly linked
+   * list through OrderIds' overdueNext / overduePrev columns (was a Set: its hashing and table
+   * growth were ~2% of `mixed` and more on `wide`, where most resting orders end up overdue).
+   */
+  overdueHead = NONE;
+  overdueTail = NONE;
 
   at(k: number): number {
     const i = this.head + k;
@@ -88,6 +93,9 @@ class Ring {
 
 export class OrderIds {
   private readonly rings: Ring[];
+  /** Links of the overdue lists (Ring.overdueHead), by slot; meaningful only with FLAG_OVERDUE. */
+  private overdueNext = new Int32Array(64);
+  private overduePrev = new Int32Array(64);
   /** id → slot of its newest entry. */
   private readonly index = new IdIndex();
   ids: Array<OrderId | null> = [];
@@ -163,7 +171,7 @@ export class OrderIds {
     this.flags[slot] &= ~FLAG_IN_RING;
     if (this.statuses[slot] === STATUS_OPEN && (isLive === null || isLive(this.ids[slot] as OrderId))) {
       this.flags[slot] |= FLAG_OVERDUE;
-      ring.overdue.add(slot);
+      this.linkOverdue(ring, slot);
     } else {
       this.freeSlot(slot);
     }
@@ -233,9 +241,28 @@ export class OrderIds {
     this.reasons[slot] = reason;
     this.lastSeqs[slot] = seq;
     if ((this.flags[slot] & FLAG_OVERDUE) !== 0) {
-      this.rings[this.instruments[slot]].overdue.delete(slot);
+      this.unlinkOverdue(this.rings[this.instruments[slot]], slot);
       this.freeSlot(slot);
     }
+  }
+
+  /** Appends `slot` to the ring's overdue list. */
+  private linkOverdue(ring: Ring, slot: number): void {
+    const tail = ring.overdueTail;
+    this.overduePrev[slot] = tail;
+    this.overdueNext[slot] = NONE;
+    if (tail === NONE) ring.overdueHead = slot;
+    else this.overdueNext[tail] = slot;
+    ring.overdueTail = slot;
+  }
+
+  private unlinkOverdue(ring: Ring, slot: number): void {
+    const prev = this.overduePrev[slot];
+    const next = this.overdueNext[slot];
+    if (prev === NONE) ring.overdueHead = next;
+    else this.overdueNext[prev] = next;
+    if (next === NONE) ring.overdueTail = prev;
+    else this.overduePrev[next] = prev;
   }
 
   /** Entries of one instrument held in its ring. */
@@ -247,15 +274,25 @@ export class OrderIds {
   forEach(instrument: number, visit: (slot: number, overdue: boolean) => void): void {
     const ring = this.rings[instrument];
     for (let k = 0; k < ring.size; k++) visit(ring.at(k), false);
-    for (const slot of ring.overdue) visit(slot, true);
+    // Read `next` before visiting: a visitor may not change the list, but this stays safe if it did.
+    for (let slot = ring.overdueHead; slot !== NONE; ) {
+      const next = this.overdueNext[slot];
+      visit(slot, true);
+      slot = next;
+    }
   }
 
   /** Forgets one instrument's entries (a shard that keeps only its own instruments). */
   clear(instrument: number): void {
     const ring = this.rings[instrument];
     while (ring.size > 0) this.freeSlot(ring.shift());
-    for (const slot of ring.overdue) this.freeSlot(slot);
-    ring.overdue.clear();
+    for (let slot = ring.overdueHead; slot !== NONE; ) {
+      const next = this.overdueNext[slot];
+      this.freeSlot(slot);
+      slot = next;
+    }
+    ring.overdueHead = NONE;
+    ring.overdueTail = NONE;
   }
 
   /** Does the entry at `slot` answer for its id (is it the id's newest entry still held)? */
@@ -291,7 +328,7 @@ export class OrderIds {
     const ring = this.rings[instrument];
     if (overdue) {
       this.flags[slot] = FLAG_OVERDUE;
-      ring.overdue.add(slot);
+      this.linkOverdue(ring, slot);
     } else {
       this.flags[slot] = FLAG_IN_RING;
       ring.push(slot, Math.max(this.limits.perInstrumentMax, ring.size + 1));
@@ -305,7 +342,7 @@ export class OrderIds {
   memoryBytes(): number {
     let rings = 0;
     for (const ring of this.rings) rings += ring.slots.byteLength;
-    return rings + this.seqs.length * (8 * 4 + 1 + 4 + 1 + 4 + 16) + this.index.memoryBytes();
+    return rings + this.seqs.length * (8 * 4 + 1 + 4 + 1 + 4 + 8 + 16) + this.index.memoryBytes();
   }
 
   private allocSlot(): number {
@@ -347,5 +384,11 @@ export class OrderIds {
     const instruments = new Int32Array(capacity);
     instruments.set(this.instruments);
     this.instruments = instruments;
+    const overdueNext = new Int32Array(capacity);
+    overdueNext.set(this.overdueNext);
+    this.overdueNext = overdueNext;
+    const overduePrev = new Int32Array(capacity);
+    overduePrev.set(this.overduePrev);
+    this.overduePrev = overduePrev;
   }
 }
