@@ -1205,7 +1205,7 @@ export class Engine {
       createdSeq: ids.seqs[slot],
       lastSeq: ids.lastSeqs[slot],
     };
-    const reason = ids.reasons[slot];
+    const reason = ids.reason(slot);
     if (reason !== null) view.reason = reason;
     return view;
   }

@@ -89,7 +89,15 @@ export class IdIndex {
   private hashedText = '';
   private hashedValue = hashString('');
 
-  constructor(keys: Array<string | number | null> = []) {
+  /**
+   * `ownsKeys` false: the caller keeps `keys` (writes each id before `set`, nulls it after the id
+   * is deleted) and the index only reads it — so an owner that already holds a slot → id array
+   * (OrderIds' `ids`) does not keep a second one (8 bytes per entry).
+   */
+  constructor(
+    keys: Array<string | number | null> = [],
+    private readonly ownsKeys = true,
+  ) {
     this.keys = keys;
   }
 
@@ -141,7 +149,7 @@ export class IdIndex {
 
   /** `set` with the id's `hashId` already computed. */
   setHashed(id: string | number, slot: number, h: number): void {
-    this.keys[slot] = id;
+    if (this.ownsKeys) this.keys[slot] = id;
     if (typeof id === 'string') {
       if ((this.strings + 1) * LOAD_DENOMINATOR > (this.stringMask + 1) * LOAD_NUMERATOR) {
         this.resizeStrings((this.stringMask + 1) * 2);
@@ -169,7 +177,7 @@ export class IdIndex {
       if (cells[2 * i] === id) break;
       i = (i + 1) & mask;
     }
-    this.keys[cells[2 * i + 1]] = null;
+    if (this.ownsKeys) this.keys[cells[2 * i + 1]] = null;
     // Backward-shift deletion: move later members of the probe run into the hole.
     let hole = i;
     let j = i;
@@ -219,7 +227,7 @@ export class IdIndex {
     this.numbers = 0;
     this.strings = 0;
     this.slotIsString.fill(0);
-    this.keys.fill(null);
+    if (this.ownsKeys) this.keys.fill(null);
   }
 
   /** Bytes of the two tables (the `keys` array is counted by the order pool). */
@@ -282,7 +290,7 @@ export class IdIndex {
     const cells = this.stringCells;
     const mask = this.stringMask;
     const slot = cells[2 * i + 1];
-    this.keys[slot] = null;
+    if (this.ownsKeys) this.keys[slot] = null;
     this.slotIsString[slot] = 0;
     let hole = i;
     let j = i;

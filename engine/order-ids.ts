@@ -96,16 +96,22 @@ export class OrderIds {
   /** Links of the overdue lists (Ring.overdueHead), by slot; meaningful only with FLAG_OVERDUE. */
   private overdueNext = new Int32Array(64);
   private overduePrev = new Int32Array(64);
+  /** Slot → id (null for free slots); the index below compares against it, keeping no copy. */
+  readonly ids: Array<OrderId | null> = [];
   /** id → slot of its newest entry. */
-  private readonly index = new IdIndex();
-  ids: Array<OrderId | null> = [];
+  private readonly index = new IdIndex(this.ids, false);
   seqs = new Float64Array(64);
   times = new Float64Array(64);
   lastSeqs = new Float64Array(64);
   filled = new Float64Array(64);
   statuses = new Uint8Array(64);
-  /** Why it was cancelled or rejected (a CancelReason or RejectCode), else null. */
-  reasons: Array<string | null> = [];
+  /**
+   * Why it was cancelled or rejected, as a code into `reasonNames` (0: none). A few dozen distinct
+   * reasons exist (CancelReason, RejectCode), so 2 bytes per entry instead of an 8-byte reference.
+   */
+  private reasonCodes = new Uint16Array(64);
+  private readonly reasonNames: Array<string | null> = [null];
+  private readonly reasonIndex = new Map<string, number>();
   instruments = new Int32Array(64);
   private flags = new Uint8Array(64);
   private slotCount = 0;
@@ -132,6 +138,24 @@ export class OrderIds {
   /** `find` with the id's `hashId` already computed. */
   findHashed(id: OrderId, hash: number): number {
     return this.index.getHashed(id, hash);
+  }
+
+  /** Why the order at `slot` was cancelled or rejected (a CancelReason or RejectCode), else null. */
+  reason(slot: number): string | null {
+    return this.reasonNames[this.reasonCodes[slot]];
+  }
+
+  private reasonCode(reason: string | null): number {
+    if (reason === null) return 0;
+    let code = this.reasonIndex.get(reason);
+    if (code === undefined) {
+      code = this.reasonNames.length;
+      // Reasons are the engine's own codes (tens of them); only a forged snapshot could bring more.
+      if (code > 0xffff) throw new RangeError('more than 65,535 distinct id-memory reasons');
+      this.reasonNames.push(reason);
+      this.reasonIndex.set(reason, code);
+    }
+    return code;
   }
 
   /** Is the entry at `slot` remembered (in its ring and inside the window) at (seq, time)? */
@@ -203,7 +227,7 @@ export class OrderIds {
     this.lastSeqs[slot] = seq;
     this.filled[slot] = 0;
     this.statuses[slot] = STATUS_OPEN;
-    this.reasons[slot] = null;
+    this.reasonCodes[slot] = 0;
     this.instruments[slot] = instrument;
     this.flags[slot] = FLAG_IN_RING;
     this.rings[instrument].push(slot, this.limits.perInstrumentMax);
@@ -238,7 +262,7 @@ export class OrderIds {
   close(slot: number, status: number, reason: string | null, seq: number): void {
     if (slot === NONE) return;
     this.statuses[slot] = status;
-    this.reasons[slot] = reason;
+    this.reasonCodes[slot] = this.reasonCode(reason);
     this.lastSeqs[slot] = seq;
     if ((this.flags[slot] & FLAG_OVERDUE) !== 0) {
       this.unlinkOverdue(this.rings[this.instruments[slot]], slot);
@@ -323,7 +347,7 @@ export class OrderIds {
     this.lastSeqs[slot] = lastSeq;
     this.filled[slot] = filled;
     this.statuses[slot] = status;
-    this.reasons[slot] = reason;
+    this.reasonCodes[slot] = this.reasonCode(reason);
     this.instruments[slot] = instrument;
     const ring = this.rings[instrument];
     if (overdue) {
@@ -342,7 +366,9 @@ export class OrderIds {
   memoryBytes(): number {
     let rings = 0;
     for (const ring of this.rings) rings += ring.slots.byteLength;
-    return rings + this.seqs.length * (8 * 4 + 1 + 4 + 1 + 4 + 8 + 16) + this.index.memoryBytes();
+    // Per slot: 4 float columns, status, instrument, flags, reason code, overdue links, the
+    // ids reference, a free-list cell.
+    return rings + this.seqs.length * (8 * 4 + 1 + 4 + 1 + 2 + 8 + 8 + 4) + this.index.memoryBytes();
   }
 
   private allocSlot(): number {
@@ -356,7 +382,7 @@ export class OrderIds {
     if ((this.flags[slot] & FLAG_INDEXED) !== 0) this.index.deleteSlot(slot);
     this.flags[slot] = 0;
     this.ids[slot] = null;
-    this.reasons[slot] = null;
+    this.reasonCodes[slot] = 0;
     if (this.freeCount === this.freeSlots.length) {
       const grown = new Int32Array(this.freeCount * 2);
       grown.set(this.freeSlots);
@@ -375,6 +401,9 @@ export class OrderIds {
     this.times = f64(this.times);
     this.lastSeqs = f64(this.lastSeqs);
     this.filled = f64(this.filled);
+    const reasonCodes = new Uint16Array(capacity);
+    reasonCodes.set(this.reasonCodes);
+    this.reasonCodes = reasonCodes;
     const statuses = new Uint8Array(capacity);
     statuses.set(this.statuses);
     this.statuses = statuses;

@@ -7,7 +7,10 @@
 // is the median of the per-pair ratios. The peer and memory are bench:engine's job, not this one's.
 //
 //   npx tsx bench/engine/ab.ts --base main [--workload mixed] [--variant str-1000acct] [--path apply]
-//                              [--commands 100000] [--pairs 9]
+//                              [--commands 100000] [--pairs 9] [--a-options JSON] [--b-options JSON]
+//
+// --a-options / --b-options merge engine options into one side, e.g. the cost of the id memory:
+//   --base HEAD --b-options '{"idsRememberedPerInstrumentMax":0}'
 
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -64,9 +67,21 @@ export async function main(argv: string[]): Promise<void> {
     .option('--path <name>', ENGINE_PATHS.join(' | '), 'apply')
     .option('--commands <N>', 'commands per pass', '100000')
     .option('--pairs <N>', 'A/B pairs', '9')
-    .option('--seed <S>', 'workload seed', '1');
+    .option('--seed <S>', 'workload seed', '1')
+    .option('--a-options <json>', 'engine options merged into A', '{}')
+    .option('--b-options <json>', 'engine options merged into B', '{}');
   cli.parse(argv, { from: 'user' });
-  const o = cli.opts<{ base: string; workload: string; variant: string; path: string; commands: string; pairs: string; seed: string }>();
+  const o = cli.opts<{
+    base: string;
+    workload: string;
+    variant: string;
+    path: string;
+    commands: string;
+    pairs: string;
+    seed: string;
+    aOptions: string;
+    bOptions: string;
+  }>();
   if (!isWorkloadName(o.workload)) throw new Error(`unknown workload ${o.workload}`);
   if (!(ID_VARIANTS as readonly string[]).includes(o.variant)) throw new Error(`unknown variant ${o.variant}`);
   if (!(ENGINE_PATHS as readonly string[]).includes(o.path)) throw new Error(`unknown path ${o.path}`);
@@ -84,11 +99,13 @@ export async function main(argv: string[]): Promise<void> {
     const B = await loadEngine(resolve('engine/index.ts'), join(dir, 'b.mjs'));
     const workload = generateWorkloadDetailed(o.workload as WorkloadName, { commands: commandsCount, seed: Number(o.seed) });
     const commands = withIdVariant(workload.commands, o.variant as IdVariant);
-    const options: EngineOptions = { instruments: workload.instruments.map((spec) => ({ ...spec })) };
+    const instruments = workload.instruments.map((spec) => ({ ...spec }));
+    const optionsA: EngineOptions = { instruments, ...(JSON.parse(o.aOptions) as Partial<EngineOptions>) };
+    const optionsB: EngineOptions = { instruments, ...(JSON.parse(o.bOptions) as Partial<EngineOptions>) };
     // Warm-up: both builds optimised before any timed pass.
     for (let i = 0; i < 2; i++) {
-      pass(A, options, path, commands);
-      pass(B, options, path, commands);
+      pass(A, optionsA, path, commands);
+      pass(B, optionsB, path, commands);
     }
     const a: number[] = [];
     const b: number[] = [];
@@ -98,11 +115,11 @@ export async function main(argv: string[]): Promise<void> {
       let ta: number;
       let tb: number;
       if (k % 2 === 0) {
-        ta = pass(A, options, path, commands);
-        tb = pass(B, options, path, commands);
+        ta = pass(A, optionsA, path, commands);
+        tb = pass(B, optionsB, path, commands);
       } else {
-        tb = pass(B, options, path, commands);
-        ta = pass(A, options, path, commands);
+        tb = pass(B, optionsB, path, commands);
+        ta = pass(A, optionsA, path, commands);
       }
       a.push(ta);
       b.push(tb);
@@ -111,6 +128,7 @@ export async function main(argv: string[]): Promise<void> {
     const load = (await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ');
     const title = `${o.workload} ${o.variant} ${path}, ${commandsCount} commands, ${pairs} pairs, load ${load}`;
     console.log(title);
+    if (o.aOptions !== '{}' || o.bOptions !== '{}') console.log(`  options: A ${o.aOptions}, B ${o.bOptions}`);
     console.log(`  A ${o.base}: median ${median(a).toFixed(0)} CPU ns/command (${(1e9 / median(a) / 1e6).toFixed(2)} M per CPU-s)`);
     console.log(`  B worktree: median ${median(b).toFixed(0)} CPU ns/command (${(1e9 / median(b) / 1e6).toFixed(2)} M per CPU-s)`);
     console.log(`  A ÷ B (speed-up of B): median of pair ratios ${median(ratios).toFixed(3)}, min ${Math.min(...ratios).toFixed(3)}, max ${Math.max(...ratios).toFixed(3)}`);
