@@ -11,6 +11,7 @@
 //
 // --a-options / --b-options merge engine options into one side, e.g. the cost of the id memory:
 //   --base HEAD --b-options '{"idsRememberedPerInstrumentMax":0}'
+// --memory (under node --expose-gc) prints each build's heap growth per resting order instead.
 
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -69,7 +70,8 @@ export async function main(argv: string[]): Promise<void> {
     .option('--pairs <N>', 'A/B pairs', '9')
     .option('--seed <S>', 'workload seed', '1')
     .option('--a-options <json>', 'engine options merged into A', '{}')
-    .option('--b-options <json>', 'engine options merged into B', '{}');
+    .option('--b-options <json>', 'engine options merged into B', '{}')
+    .option('--memory', 'instead of timing: heap growth per resting order of each build (needs node --expose-gc)', false);
   cli.parse(argv, { from: 'user' });
   const o = cli.opts<{
     base: string;
@@ -81,6 +83,7 @@ export async function main(argv: string[]): Promise<void> {
     seed: string;
     aOptions: string;
     bOptions: string;
+    memory: boolean;
   }>();
   if (!isWorkloadName(o.workload)) throw new Error(`unknown workload ${o.workload}`);
   if (!(ID_VARIANTS as readonly string[]).includes(o.variant)) throw new Error(`unknown variant ${o.variant}`);
@@ -98,10 +101,38 @@ export async function main(argv: string[]): Promise<void> {
     const A = await loadEngine(join(dir, 'engine/index.ts'), join(dir, 'a.mjs'));
     const B = await loadEngine(resolve('engine/index.ts'), join(dir, 'b.mjs'));
     const workload = generateWorkloadDetailed(o.workload as WorkloadName, { commands: commandsCount, seed: Number(o.seed) });
-    const commands = withIdVariant(workload.commands, o.variant as IdVariant);
     const instruments = workload.instruments.map((spec) => ({ ...spec }));
     const optionsA: EngineOptions = { instruments, ...(JSON.parse(o.aOptions) as Partial<EngineOptions>) };
     const optionsB: EngineOptions = { instruments, ...(JSON.parse(o.bOptions) as Partial<EngineOptions>) };
+    if (o.memory) {
+      const gc = (globalThis as { gc?: () => void }).gc;
+      if (gc === undefined) throw new Error('--memory needs node --expose-gc (node --expose-gc --import tsx bench/engine/ab.ts ...)');
+      const heap = (): number => {
+        gc();
+        gc();
+        const m = process.memoryUsage();
+        return m.heapUsed + m.external;
+      };
+      // As bench:engine measures it: the variant's stream is built after the first reading and
+      // dropped before the second, so the id and account strings the engine keeps are counted.
+      const measure = (EngineCtor: EngineClass, options: EngineOptions): string => {
+        const before = heap();
+        let stream: Command[] | null = withIdVariant(workload.commands, o.variant as IdVariant);
+        const engine = new EngineCtor(options);
+        for (const command of stream) engine.apply(command);
+        stream = null;
+        const grown = heap() - before;
+        const live = engine.liveOrders;
+        return `${(grown / live).toFixed(0)} B per resting order (${live.toLocaleString('en-US')} resting, heap growth ${(grown / 2 ** 20).toFixed(1)} MiB)`;
+      };
+      console.log(`${o.workload} ${o.variant}, ${commandsCount} commands, memory`);
+      for (let k = 0; k < 2; k++) {
+        console.log(`  A ${o.base}: ${measure(A, optionsA)}`);
+        console.log(`  B worktree: ${measure(B, optionsB)}`);
+      }
+      return;
+    }
+    const commands = withIdVariant(workload.commands, o.variant as IdVariant);
     // Warm-up: both builds optimised before any timed pass.
     for (let i = 0; i < 2; i++) {
       pass(A, optionsA, path, commands);
