@@ -478,8 +478,6 @@ export class Exchange {
     this.commands++;
     this.lastCommandSeq = seq;
     this.counters.acknowledged++;
-    const last = events[events.length - 1];
-    if (last !== undefined && last.type === 'rejected') this.addRejectDetail(last, entry.record);
     // The view applies acknowledged commands as they are released: queries never show an
     // outcome a crash could erase, and never stall to catch up.
     this.view.execute(entry.record, NULL_SINK, seq);
@@ -492,24 +490,6 @@ export class Exchange {
     }
     entry.resolve({ seq, time, events });
     if (this.commands % this.options.markEvery === 0) this.appendMark(seq, undefined);
-  }
-
-  /**
-   * Workers report reject codes only; the detail is a pure function of the code and the
-   * instrument, rebuilt here from the view (still at the state before this command) exactly as
-   * Engine.apply does.
-   */
-  private addRejectDetail(event: RejectedEvent, record: Command): void {
-    if (record.op === 'new' && (event.reason === RejectCode.DUPLICATE_ID || event.reason === RejectCode.DUPLICATE_ORDER_ID)) {
-      const original = this.view.orderStatus(record.id);
-      if (original?.createdSeq != null) event.detail = { symbol: original.symbol, originalSeq: original.createdSeq };
-      return;
-    }
-    const symbol =
-      record.op === 'new' ? record.symbol : record.op === 'cancel' || record.op === 'modify' ? this.view.order(record.id)?.symbol : undefined;
-    const index = symbol === undefined ? undefined : this.instrumentIndex.get(symbol);
-    const detail = index === undefined ? undefined : rejectDetail(event.reason, this.specs[index]);
-    if (detail !== undefined) event.detail = detail;
   }
 
   private appendMark(upto: number, stateHash: string | undefined): void {
