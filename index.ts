@@ -103,6 +103,7 @@ export {
   type WriteAheadLog,
 } from './wal/index.js';
 export {
+  BackupStuckError,
   BackupThreadError,
   DivergenceError,
   Exchange,
