@@ -136,6 +136,7 @@ export {
   type ReplicationOptions,
 } from './exchange/index.js';
 export {
+  BACKUP_QUERY_WAIT_MS_MAX,
   CheckpointCorruptError,
   CheckpointWriteError,
   CommandRecordError,
