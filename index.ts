@@ -137,6 +137,8 @@ export {
 } from './exchange/index.js';
 export {
   BACKUP_QUERY_WAIT_MS_MAX,
+  BackupQueryError,
+  type BackupQueryErrorCode,
   CheckpointCorruptError,
   CheckpointWriteError,
   CommandRecordError,

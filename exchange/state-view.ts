@@ -152,7 +152,7 @@ export class BackupThreadView implements AcknowledgedView {
     try {
       return source.query(method, args);
     } catch (error) {
-      if (!(error instanceof BackupQueryError)) throw error;
+      if (!(error instanceof BackupQueryError) || error.code === 'BACKUP_QUERY_CLOSING') throw error;
       // Fail closed: a replica nobody can ask is a backup that no longer follows the log either.
       const failure =
         error.code === 'BACKUP_QUERY_TIMEOUT'

@@ -20,7 +20,8 @@ export type { BackupQueryMethod } from './backup-query.js';
  */
 export const BACKUP_QUERY_WAIT_MS_MAX = 60_000;
 
-export type BackupQueryErrorCode = 'BACKUP_QUERY_TIMEOUT' | 'BACKUP_QUERY_GONE' | 'BACKUP_QUERY_FAILED';
+/** CLOSING: asked while the thread is being stopped (close() in progress); it answers nothing more. */
+export type BackupQueryErrorCode = 'BACKUP_QUERY_TIMEOUT' | 'BACKUP_QUERY_GONE' | 'BACKUP_QUERY_FAILED' | 'BACKUP_QUERY_CLOSING';
 
 /** A query the backup thread could not answer: it is stuck, gone, or its replica failed. */
 export class BackupQueryError extends Error {
@@ -159,6 +160,8 @@ export class BackupHost {
    */
   query(method: BackupQueryMethod, args: unknown[]): unknown {
     const flag = this.queryFlag;
+    // A query posted behind 'stop' would never be handled: refused, not waited for.
+    if (this.stopping) throw new BackupQueryError('BACKUP_QUERY_CLOSING', 'the exchange is closing: queries answer again once close() resolves');
     if (this.exited || Atomics.load(flag, QUERY_FLAG_GONE) === 1) throw new BackupQueryError('BACKUP_QUERY_GONE', 'the backup thread has exited');
     const id = ++this.queries;
     Atomics.store(flag, QUERY_FLAG_ANSWERED, 0);

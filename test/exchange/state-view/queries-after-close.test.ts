@@ -3,6 +3,7 @@
 // restores it once, on the first query after close. The answers equal those before close and a reopen's.
 
 import { afterEach, describe, expect, it } from 'vitest';
+import { BackupQueryError } from '../../../index.js';
 import { MULTI, Scope } from '../fixtures/common.js';
 import { generate } from '../fixtures/load.js';
 
@@ -29,6 +30,31 @@ describe('queries after close', () => {
     const again = await scope.open({ dir });
     expect(again.stateHash()).toBe(hash);
     expect(MULTI.map((spec) => again.depth(spec.symbol, 20))).toEqual(depths);
+  });
+
+  it('a query while close() stops the backup answers or says BACKUP_QUERY_CLOSING, and fails nothing', async () => {
+    const ex = await scope.open({ dir: scope.dir(), instruments: MULTI });
+    await ex.submitMany(generate(6, MULTI, 500));
+    const hash = ex.stateHash();
+    let closed = false;
+    const closing = ex.close().then(() => (closed = true));
+    const outcomes = new Set<string>();
+    // Bounded by close(), which the test's timeout bounds.
+    while (!closed) {
+      try {
+        expect(ex.stateHash()).toBe(hash);
+        outcomes.add('answered');
+      } catch (error) {
+        expect(error).toBeInstanceOf(BackupQueryError);
+        expect((error as BackupQueryError).code).toBe('BACKUP_QUERY_CLOSING');
+        outcomes.add('closing');
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await closing;
+    expect(ex.stats().failed).toBeNull();
+    expect(outcomes.has('answered')).toBe(true);
+    expect(ex.stateHash()).toBe(hash);
   });
 
   it('an exchange closed with nothing submitted still answers', async () => {
