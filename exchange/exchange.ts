@@ -603,7 +603,15 @@ export class Exchange {
   }
 
   // --- queries (exact as of the last acknowledged command) ---------------------------------
+  // With a backup thread each query is a synchronous request to its replica (state-view.ts): it
+  // blocks the caller's thread until answered, behind a checkpoint being written too (README
+  // "Queries"); a stuck or dead backup fails the exchange closed and the query throws that error.
 
+  /**
+   * Aggregated price levels as of the last acknowledged command. With a backup thread, answered
+   * by its replica (waits while it writes a checkpoint); throws BackupStuckError or
+   * BackupThreadError when it cannot answer (the exchange then fails closed).
+   */
   depth(symbol: string, levels = 10): Depth {
     return this.view.depth(symbol, levels);
   }
