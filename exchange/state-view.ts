@@ -27,7 +27,9 @@ export interface AcknowledgedView {
   acknowledged(record: Command, seq: number): void;
 }
 
+/** Discards events (the view needs the state only). `rested` too: that event is being added (issue 9's L2 view). */
 const NULL_SINK = {
+  rested(): void {},
   accepted(): void {},
   rejected(): void {},
   trade(): void {},
