@@ -10,7 +10,11 @@
 //   - failover: the longest time without any ack when the stream leader is SIGKILLed under
 //     load, and acknowledged records lost (goal 0).
 //
-//   tsx bench/replicated/run.ts [--records 50000] [--rate 5000] [--seconds 3] [--join 200000] [--out bench/replicated/results]
+//   - with --soak instead: many seeded fault schedules under load from member processes
+//     (soak.ts), one table row per seed: faults, acks, lost, duplicated, diverged, stall max.
+//
+//   tsx bench/replicated/run.ts [--records 50000] [--rate 5000] [--seconds 3] [--join 200000] [--port 24222] [--out bench/replicated/results]
+//   tsx bench/replicated/run.ts --soak [--seeds 10] [--first-seed 1] [--faults 4] [--soak-rate 1000] [--port 24222]
 
 import { Command } from 'commander';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -29,6 +33,8 @@ import {
   CLUSTER_ENV,
   type ClusterManifest,
 } from '../../test/support/nats-cluster.js';
+import { deleteStream as deleteVenueStream } from '../../test/support/jetstream.js';
+import { runSoak, type SoakRow } from './soak.js';
 import { describeEnvironment, environmentLine, markdownTable, writeResults } from '../common/results.js';
 import { formatInt, formatNs, formatRate, summarizeLatencies, type LatencySummary } from '../common/stats.js';
 import { isMainModule } from '../common/main.js';
@@ -39,6 +45,13 @@ interface Options {
   seconds: number;
   join: number;
   out: string;
+  /** Client port of the first node of the cluster this run starts (routes +100, monitoring +200). */
+  port: number;
+  soak: boolean;
+  seeds: number;
+  firstSeed: number;
+  faults: number;
+  soakRate: number;
 }
 
 interface Row {
@@ -50,6 +63,7 @@ interface Row {
   note: string;
 }
 
+/** Default client port of the cluster a run starts: clear of .ci/run's 14222. */
 const BASE_PORT = 24_222;
 let streams = 0;
 
@@ -68,15 +82,8 @@ async function openJs(cluster: ClusterManifest, tag: string, inFlightMax = 512):
   return JetStreamLog.open({ servers: cluster.servers, stream: `BENCH_${tag}_${process.pid}_${streams++}`, inFlightMax });
 }
 
-async function deleteStream(cluster: ClusterManifest, stream: string): Promise<void> {
-  const nc = await connect({ servers: [...cluster.servers] });
-  try {
-    await (await jetstreamManager(nc)).streams.delete(stream);
-  } catch {
-    // already gone
-  } finally {
-    await nc.close();
-  }
+function deleteStream(cluster: ClusterManifest, stream: string): Promise<void> {
+  return deleteVenueStream(cluster.servers, stream);
 }
 
 /** The stock client: one publish, await its ack, next. */
@@ -194,11 +201,68 @@ async function failover(cluster: ClusterManifest, rate: number): Promise<{ stall
   return { stallMs, lost, failed: result.failed, leader };
 }
 
+async function soakTable(cluster: ClusterManifest, options: Options, env: ReturnType<typeof describeEnvironment>): Promise<Row[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'matchlog-soak-'));
+  process.stdout.write(`${environmentLine(env)}\n`);
+  let soaked: SoakRow[];
+  try {
+    soaked = await runSoak(
+      cluster,
+      { seeds: options.seeds, firstSeed: options.firstSeed, faults: options.faults, ratePerS: options.soakRate, windowMax: 64, checkpointEveryCommands: 5_000, dir },
+      (line) => process.stdout.write(`${line}\n`),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const sum = (f: (r: SoakRow) => number): number => soaked.reduce((t, r) => t + f(r), 0);
+  const rows = soaked.map((r) => [
+    String(r.seed),
+    r.faults.map((f) => `${f.kind} ${f.target}`).join(', '),
+    formatInt(r.records),
+    formatInt(r.acks),
+    String(r.lost),
+    String(r.duplicated),
+    String(r.diverged),
+    String(r.failed),
+    `${(r.stallMsMax / 1000).toFixed(1)} s${r.stallAt === '' ? '' : ` (${r.stallAt})`}`,
+  ]);
+  rows.push([
+    `${soaked.length} seeds`,
+    `${sum((r) => r.faults.length)} faults`,
+    formatInt(sum((r) => r.records)),
+    formatInt(sum((r) => r.acks)),
+    String(sum((r) => r.lost)),
+    String(sum((r) => r.duplicated)),
+    String(sum((r) => r.diverged)),
+    String(sum((r) => r.failed)),
+    `${(Math.max(...soaked.map((r) => r.stallMsMax)) / 1000).toFixed(1)} s`,
+  ]);
+  const table = markdownTable(['seed', 'faults (in order)', 'records', 'acks', 'lost', 'duplicated', 'diverged', 'failed closed', 'stall max'], rows);
+  const written = writeResults(
+    options.out,
+    'replicated-soak',
+    { environment: env, options, seeds: soaked },
+    `# Replicated members: seeded fault soak (JetStream R3)\n\n${environmentLine(env)}\n\n${options.soakRate}/s offered per member, 2 members (+1 on a join), load from bench/replicated/soak.ts\n\n${table}\n`,
+  );
+  process.stdout.write(`\n${table}\n\nwrote ${written.markdown_path}\n`);
+  return [];
+}
+
 export async function runReplicatedBench(options: Options): Promise<Row[]> {
   const env = describeEnvironment();
   const lookup = process.env[CLUSTER_ENV] ? findCluster() : null;
   const ownDir = lookup?.manifest ? null : mkdtempSync(join(tmpdir(), 'matchlog-bench-nats-'));
-  const cluster = lookup?.manifest ?? (await startCluster({ dir: ownDir!, basePort: BASE_PORT }));
+  const cluster = lookup?.manifest ?? (await startCluster({ dir: ownDir!, basePort: options.port }));
+  if (options.soak) {
+    try {
+      return await soakTable(cluster, options, env);
+    } finally {
+      if (ownDir !== null) {
+        await stopCluster(readManifest(join(ownDir, 'cluster.json')));
+        rmSync(ownDir, { recursive: true, force: true });
+      }
+    }
+  }
   const scratch = mkdtempSync(join(tmpdir(), 'matchlog-bench-lmdb-'));
   const rows: Row[] = [];
   const say = (row: Row): void => {
@@ -282,6 +346,12 @@ if (isMainModule(import.meta.url)) {
     .option('--seconds <n>', 'seconds of the steady latency runs', (v) => Number(v), 3)
     .option('--join <n>', 'records a fresh member replays (0: skip)', (v) => Number(v), 200_000)
     .option('--out <dir>', 'results directory', 'bench/replicated/results')
+    .option('--port <n>', 'client port of the first node of the cluster this run starts', (v) => Number(v), BASE_PORT)
+    .option('--soak', 'run the seeded fault soak instead of the throughput benchmarks', false)
+    .option('--seeds <n>', 'soak: fault schedules (one per seed)', (v) => Number(v), 10)
+    .option('--first-seed <n>', 'soak: first seed', (v) => Number(v), 1)
+    .option('--faults <n>', 'soak: faults per schedule', (v) => Number(v), 4)
+    .option('--soak-rate <n>', 'soak: commands offered per member per second', (v) => Number(v), 1_000)
     .parse();
   runReplicatedBench(program.opts<Options>()).catch((error: Error) => {
     process.stderr.write(`${error.stack ?? error.message}\n`);
