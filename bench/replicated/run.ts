@@ -212,7 +212,9 @@ async function soakTable(cluster: ClusterManifest, options: Options, env: Return
       (line) => process.stdout.write(`${line}\n`),
     );
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    // SOAK_KEEP=1 keeps the members' journals (with their progress lines) for a closer look.
+    if (process.env['SOAK_KEEP'] === undefined) rmSync(dir, { recursive: true, force: true });
+    else process.stdout.write(`kept ${dir}\n`);
   }
   const sum = (f: (r: SoakRow) => number): number => soaked.reduce((t, r) => t + f(r), 0);
   const rows = soaked.map((r) => [

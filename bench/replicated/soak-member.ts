@@ -91,6 +91,12 @@ function pump(): void {
   setTimeout(pump, PUMP_MS);
 }
 pump();
+// Progress in the journal, so a stall can be told apart: publishes unacknowledged by the stream
+// (log.acked flat) or acknowledged but not yet read back and applied (lastSeq flat).
+setInterval(() => {
+  const stats = member.stats();
+  writeSync(journal, `# at ${epoch().toFixed(0)} lastSeq ${stats.lastSeq} pending ${stats.pending} logAcked ${stats.log.acked} inFlight ${stats.log.inFlight} retries ${stats.log.retries} readerRestarts ${stats.log.readerRestarts}\n`);
+}, 500).unref();
 
 const lines = createInterface({ input: process.stdin });
 lines.on('close', () => process.exit(0)); // the parent is gone

@@ -28,6 +28,10 @@ const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'soak-member.ts');
 const MEMBER_ANSWER_MS_MAX = 120_000;
 /** Members a schedule can have at once (two at the start, a third may join). */
 const MEMBERS_MAX = 3;
+/** A stall is put down to the newest fault that began before it ended and ended at most this long before it began. */
+const FAULT_SLACK_MS = 3_000;
+/** Gaps between two acks of one member at least this long are listed in the log. */
+const STALL_NOTED_MS = 1_000;
 
 export type FaultKind = 'member' | 'leader' | 'follower' | 'join';
 
@@ -174,6 +178,7 @@ export async function soakOne(cluster: ClusterManifest, seed: number, options: S
   const faultSpans: { what: string; from: number; to: number }[] = [];
   let incarnation = 0;
   const began = performance.now();
+  const startedAt = Date.now();
 
   const start = async (slot: number): Promise<MemberProcess> => {
     const journal = join(root, `member-${slot}-${incarnation}.journal`);
@@ -222,7 +227,7 @@ export async function soakOne(cluster: ClusterManifest, seed: number, options: S
         await restartNode(cluster, node);
       }
       faultSpans.push({ what: `${fault.kind} ${fault.target}`, from, to: Date.now() });
-      log(`  seed ${seed}: ${fault.kind} ${fault.target} (after ${fault.afterMs} ms, down ${fault.downMs} ms)`);
+      log(`  seed ${seed}: ${fault.kind} ${fault.target} at +${((from - startedAt) / 1000).toFixed(1)} s, back at +${((Date.now() - startedAt) / 1000).toFixed(1)} s (down ${fault.downMs} ms)`);
     }
     await sleep(2_000);
 
@@ -278,10 +283,14 @@ export async function soakOne(cluster: ClusterManifest, seed: number, options: S
         if (ack.seq > truth.lastSeq || memberOf[ack.seq] !== id || opOf[ack.seq] !== ack.op || idOf[ack.seq] !== ack.id) lost++;
         if (i > 0) {
           const gap = ack.at - journal.acks[i - 1].at;
+          if (gap < STALL_NOTED_MS && gap <= stallMsMax) continue;
+          const at = faultSpans.findLast((f) => f.from <= ack.at && journal.acks[i - 1].at <= f.to + FAULT_SLACK_MS)?.what ?? '';
+          if (gap >= STALL_NOTED_MS) {
+            log(`  seed ${seed}: m${slot} (${path.split('/').at(-1)}) no ack for ${Math.round(gap)} ms from +${((journal.acks[i - 1].at - startedAt) / 1000).toFixed(1)} s (${at || 'no fault'})`);
+          }
           if (gap > stallMsMax) {
             stallMsMax = gap;
-            const at = faultSpans.find((f) => f.from <= ack.at && journal.acks[i - 1].at <= f.to + 10_000);
-            stallAt = at?.what ?? '';
+            stallAt = at;
           }
         }
       }
@@ -304,7 +313,7 @@ export async function soakOne(cluster: ClusterManifest, seed: number, options: S
     for (const member of members) if (member !== null) await member.kill();
     for (const node of cluster.nodes) await restartNode(cluster, node.name);
     await deleteStream(servers, stream);
-    rmSync(root, { recursive: true, force: true });
+    if (process.env['SOAK_KEEP'] === undefined) rmSync(root, { recursive: true, force: true });
   }
 }
 
