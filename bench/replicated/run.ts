@@ -6,7 +6,8 @@
 //   - publish throughput: the stock client awaiting each ack, against JetStreamLog's bounded
 //     async-ack pipeline, against LMDB sync through the same OrderedLog interface;
 //   - ack latency p50/p99 at a steady offered rate (due time to ack: a stall counts);
-//   - replay rate of an ordered consumer, and a fresh member's join over --join records;
+//   - replay rate of an ordered consumer; a fresh member's join of a stream of --join commands,
+//     replaying all of it, and from a checkpoint a member published (join.ts);
 //   - failover: the longest time without any ack when the stream leader is SIGKILLed under
 //     load, and acknowledged records lost (goal 0).
 //
@@ -35,6 +36,7 @@ import {
 } from '../../test/support/nats-cluster.js';
 import { deleteStream as deleteVenueStream } from '../../test/support/jetstream.js';
 import { runSoak, type SoakRow } from './soak.js';
+import { memberJoin } from './join.js';
 import { describeEnvironment, environmentLine, markdownTable, writeResults } from '../common/results.js';
 import { formatInt, formatNs, formatRate, summarizeLatencies, type LatencySummary } from '../common/stats.js';
 import { isMainModule } from '../common/main.js';
@@ -309,14 +311,10 @@ export async function runReplicatedBench(options: Options): Promise<Row[]> {
     say({ what: 'leader SIGKILL under load', log: 'JetStreamLog R3', rate_per_s: null, p50_ns: null, p99_ns: null, note: `longest gap without an ack ${Math.round(fo.stallMs)} ms; acked lost ${fo.lost}; appends failed ${fo.failed} (killed ${fo.leader})` });
 
     if (options.join > 0) {
-      const venue = await openJs(cluster, 'join');
-      await burst(venue, options.join);
-      const member = await JetStreamLog.open({ servers: cluster.servers, stream: venue.options.stream });
-      const joined = await replay(member, 1);
-      say({ what: `fresh member joins ${formatInt(options.join)}`, log: 'JetStreamLog R3', rate_per_s: joined.rate, p50_ns: null, p99_ns: null, note: `${joined.seconds.toFixed(2)} s to replay the stream` });
-      await member.close();
-      await venue.close();
-      await deleteStream(cluster, venue.options.stream);
+      const tail = Math.max(1, Math.floor(options.join / 100));
+      const joined = await memberJoin(cluster, options.join, tail, (line) => process.stdout.write(`${line}\n`));
+      say({ what: `fresh member joins ${formatInt(options.join)}`, log: 'member, no checkpoint', rate_per_s: joined.replayRatePerS, p50_ns: null, p99_ns: null, note: `${joined.replaySeconds.toFixed(1)} s from open to resolve: replays every command into its engine (stream filled in ${joined.fillSeconds.toFixed(0)} s)` });
+      say({ what: `fresh member joins ${formatInt(options.join)}`, log: 'member, published checkpoint', rate_per_s: null, p50_ns: null, p99_ns: null, note: `${joined.checkpointSeconds.toFixed(1)} s: loads the checkpoint at ${formatInt(joined.checkpointSeq)} (${(joined.checkpointBytes / 1e6).toFixed(1)} MB) from the object store, replays ${formatInt(joined.tailRecords)} after it; hashes equal: ${joined.hashesEqual}` });
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
@@ -346,7 +344,7 @@ if (isMainModule(import.meta.url)) {
     .option('--records <n>', 'records per throughput run', (v) => Number(v), 50_000)
     .option('--rate <n>', 'offered records/s for the latency and failover runs', (v) => Number(v), 5_000)
     .option('--seconds <n>', 'seconds of the steady latency runs', (v) => Number(v), 3)
-    .option('--join <n>', 'records a fresh member replays (0: skip)', (v) => Number(v), 200_000)
+    .option('--join <n>', 'commands in the stream a fresh member joins (0: skip)', (v) => Number(v), 200_000)
     .option('--out <dir>', 'results directory', 'bench/replicated/results')
     .option('--port <n>', 'client port of the first node of the cluster this run starts', (v) => Number(v), BASE_PORT)
     .option('--soak', 'run the seeded fault soak instead of the throughput benchmarks', false)
