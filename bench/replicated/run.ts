@@ -6,6 +6,8 @@
 //   - publish throughput: the stock client awaiting each ack, against JetStreamLog's bounded
 //     async-ack pipeline, against LMDB sync through the same OrderedLog interface;
 //   - ack latency p50/p99 at a steady offered rate (due time to ack: a stall counts);
+//   - the same two for a member's submit (ReplicatedExchange) against the local Exchange on
+//     LMDB sync, over the same seeded commands (member-load.ts);
 //   - replay rate of an ordered consumer; a fresh member's join of a stream of --join commands,
 //     replaying all of it, and from a checkpoint a member published (join.ts);
 //   - failover: the longest time without any ack when the stream leader is SIGKILLed under
@@ -37,6 +39,7 @@ import {
 import { deleteStream as deleteVenueStream } from '../../test/support/jetstream.js';
 import { runSoak, type SoakRow } from './soak.js';
 import { memberJoin } from './join.js';
+import { memberLoad } from './member-load.js';
 import { describeEnvironment, environmentLine, markdownTable, writeResults } from '../common/results.js';
 import { formatInt, formatNs, formatRate, summarizeLatencies, type LatencySummary } from '../common/stats.js';
 import { isMainModule } from '../common/main.js';
@@ -67,6 +70,8 @@ interface Row {
 
 /** Default client port of the cluster a run starts: clear of .ci/run's 14222. */
 const BASE_PORT = 24_222;
+/** Submits a member keeps in flight in the closed-loop run. */
+const MEMBER_WINDOW = 2_048;
 let streams = 0;
 
 function payload(n: number): Uint8Array {
@@ -306,6 +311,12 @@ export async function runReplicatedBench(options: Options): Promise<Row[]> {
     const s2 = await steady(lmdbSteady, options.rate, options.seconds);
     say({ what: `ack at ${formatInt(options.rate)}/s offered`, log: 'LMDB sync', rate_per_s: null, p50_ns: s2.latency.latency_ns_p50, p99_ns: s2.latency.latency_ns_p99, note: `${s2.count} records, due time → durable` });
     await lmdbSteady.close();
+
+    const members = await memberLoad(cluster, { commands: options.records, windowMax: MEMBER_WINDOW, ratePerS: options.rate, seconds: options.seconds });
+    say({ what: 'member submit → ack, closed loop', log: 'member, JetStream R3', rate_per_s: members.replicated.closedRatePerS, p50_ns: null, p99_ns: null, note: `${options.records} seeded commands, ${MEMBER_WINDOW} in flight, ${members.replicated.refused} refused` });
+    say({ what: 'member submit → ack, closed loop', log: 'Exchange, LMDB sync', rate_per_s: members.lmdb.closedRatePerS, p50_ns: null, p99_ns: null, note: `same commands, ${MEMBER_WINDOW} in flight, ${members.lmdb.refused} refused` });
+    say({ what: `member ack at ${formatInt(options.rate)}/s offered`, log: 'member, JetStream R3', rate_per_s: null, p50_ns: members.replicated.steady.latency_ns_p50, p99_ns: members.replicated.steady.latency_ns_p99, note: 'due time → ack (stored by a quorum, applied here)' });
+    say({ what: `member ack at ${formatInt(options.rate)}/s offered`, log: 'Exchange, LMDB sync', rate_per_s: null, p50_ns: members.lmdb.steady.latency_ns_p50, p99_ns: members.lmdb.steady.latency_ns_p99, note: 'due time → ack (fsynced, applied)' });
 
     const fo = await failover(cluster, options.rate);
     say({ what: 'leader SIGKILL under load', log: 'JetStreamLog R3', rate_per_s: null, p50_ns: null, p99_ns: null, note: `longest gap without an ack ${Math.round(fo.stallMs)} ms; acked lost ${fo.lost}; appends failed ${fo.failed} (killed ${fo.leader})` });
