@@ -19,7 +19,8 @@
 // writer's records: the pipeline sends them in append order; when one fails, nothing new is
 // sent until every in-flight publish settled and the failed ones were re-sent one at a time
 // in append order. (A leader change between two in-flight publishes can still store the later
-// one first; README says so.)
+// one first: stats().reordered counts it, README says so, test/replicated/retry-order.test.ts
+// pins it.)
 
 import { JetStreamCheckpoints } from './jetstream-checkpoints.js';
 import { connect, createInbox, headers, nanos, nuid, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
@@ -52,6 +53,11 @@ export interface JetStreamLogStats {
   queued: number;
   /** Times a reader's ordered consumer ended early and was started again at the next seq. */
   readerRestarts: number;
+  /**
+   * Acks whose seq is above that of a later append of this writer: a publish lost while later
+   * ones succeeded was re-sent and stored after them (the writer's call order not kept).
+   */
+  reordered: number;
 }
 
 interface Pending {
@@ -148,7 +154,10 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
   private closing: Promise<void> | null = null;
   private flush_waiters: (() => void)[] = [];
   private readonly readers = new Set<ConsumerMessages>();
-  private readonly counters = { acked: 0, retries: 0, duplicates: 0, readerRestarts: 0 };
+  private readonly counters = { acked: 0, retries: 0, duplicates: 0, readerRestarts: 0, reordered: 0 };
+  /** The acked append with the highest append order so far, and its seq (for `reordered`). */
+  private last_acked_order = -1;
+  private last_acked_seq = 0;
 
   private constructor(options: JetStreamLogResolvedOptions<T>, nc: NatsConnection, jsm: JetStreamManager, info: StreamInfo) {
     this.options = options;
@@ -169,7 +178,13 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
     // waiting out ackTimeoutMs. Measured in the soak: a follower node's SIGKILL stalled the
     // members connected to it 2-4 s, most of it this wait.
     void (async () => {
-      for await (const status of nc.status()) if (status.type === 'reconnect') this.resend_in_flight();
+      for await (const status of nc.status()) {
+        if (status.type !== 'reconnect') continue;
+        this.resend_in_flight();
+        // Readers too: their pulls went out on the broken connection; a fresh consumer at the
+        // next expected seq is cheaper than waiting for missed heartbeats (~5 s).
+        for (const reader of this.readers) reader.stop();
+      }
     })().catch(() => undefined);
   }
 
@@ -370,6 +385,12 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
   private acked(entry: Pending, seq: number): void {
     entry.done = true;
     this.counters.acked++;
+    if (entry.order > this.last_acked_order) {
+      this.last_acked_order = entry.order;
+      this.last_acked_seq = seq;
+    } else if (seq > this.last_acked_seq) {
+      this.counters.reordered++;
+    }
     if (seq > this.last_seq) this.last_seq = seq;
     entry.resolve(seq);
   }
