@@ -103,12 +103,17 @@ function checkIdMemory(engine: Engine): void {
   const ids = engine.orderIds;
   for (const book of engine.books) {
     ids.forEach(book.index, (slot) => {
-      const id = ids.ids[slot] as OrderId;
-      const open = ids.statuses[slot] === STATUS_OPEN;
-      if (open && !engine.isLive(id)) fail(`id memory entry of ${String(id)} is open but the order is not live`);
-      if (!open && ids.isIndexed(slot) && engine.isLive(id)) fail(`live order ${String(id)} has a closed id memory entry`);
+      if (ids.statuses[slot] === STATUS_OPEN && !engine.isLive(ids.ids[slot] as OrderId)) {
+        fail(`id memory entry of ${String(ids.ids[slot])} is open but the order is not live`);
+      }
     });
   }
+  // From the live side (fewer than the entries, most of which are dead): the entry answering for
+  // a live id, if any, is open.
+  engine.forEachLiveOrder((id) => {
+    const slot = ids.find(id);
+    if (slot !== -1 && ids.statuses[slot] !== STATUS_OPEN) fail(`live order ${String(id)} has a closed id memory entry`);
+  });
 }
 
 /** Every live order's account is interned, and each entry's reference count is its live orders. */
