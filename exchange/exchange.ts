@@ -709,6 +709,7 @@ const NULL_SINK = {
   cancelled(): void {},
   modified(): void {},
   triggered(): void {},
+  rested(): void {},
   instrumentAdded(): void {},
   halted(): void {},
   resumed(): void {},
