@@ -51,6 +51,9 @@ const READ_STEPS_PER_YIELD = 64;
  */
 const FLUSHING_BATCHES_MAX = 2;
 
+/** Longest pause between two read-backs of the flushed meta while a batch waits for it. */
+const META_RECHECK_MS_MAX = 20;
+
 interface Chunk {
   readonly segment_first_seq: number;
   readonly first_seq: number;
@@ -73,8 +76,13 @@ class Batch {
   flushed = false;
   /** lmdb-js's last committed transaction id when it became visible (its own, or a later one). */
   txn = 0;
-  /** Its flushed meta was not on disk after its flush: re-checked once after another flush. */
-  rechecked = false;
+  /**
+   * Read-backs of lmdb-js's flushed meta since its flush resolved (0: none yet). Above 0 the meta
+   * named an older transaction and the batch waits for lmdb-js's next flush to write it.
+   */
+  meta_checks = 0;
+  /** The transaction the flushed meta named at the last read-back. */
+  meta_txn = 0;
   constructor(first_seq: number) {
     this.first_seq = first_seq;
     this.last_seq = first_seq - 1;
@@ -350,7 +358,12 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
     // lmdb-js settles neither promise when an fsync fails: bound the wait (options.commitMsMax).
     batch.timer = setTimeout(() => {
       const what = `records ${batch.first_seq}..${batch.last_seq} were not durable within ${this.options.commitMsMax} ms`;
-      const error = new WalIoError(`${what} (${this.store.file}): treated as an I/O error (a failed fsync?)`);
+      const error =
+        batch.meta_checks > 0
+          ? new WalIoError(
+              `${what}: lmdb-js reported them flushed, but the meta page marking transaction ${batch.txn} flushed never reached ${this.store.file} (it still names ${batch.meta_txn}): lmdb-js could not write it (an I/O error?)`,
+            )
+          : new WalIoError(`${what} (${this.store.file}): treated as an I/O error (a failed fsync?)`);
       // Still committing: hand its numbers back; committed but not flushed: fail closed.
       if (this.inflight === batch) this.fail(batch, error);
       else void this.on_flush_error(batch, error);
@@ -384,10 +397,15 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
 
   /**
    * lmdb-js resolves `flushed` even when it failed to write the meta that marks the transaction
-   * flushed (LmdbStore.flushed_txn says why): check that meta on disk names this transaction or a
-   * later one. A lower one may only mean a later transaction (a reclaim) committed before this
-   * batch became visible and is not flushed yet, so flush again and check once more; still lower:
-   * the meta write failed, and the batch is not durable after a power loss (fail closed).
+   * flushed (LmdbStore.flushed_txn says why): check that meta on disk names this batch's
+   * transaction or a later one. `batch.txn` is an upper bound of its own id (the last commit
+   * lmdb-js reported when the batch became visible), and the `flushed` promise captured with its
+   * puts can belong to an earlier transaction: when the puts start a segment, lmdb-js opens its
+   * database in synchronous transactions first, and that flush resolves with the meta naming the
+   * one before the batch's (seen: batch txn 61, meta 60, on a 1M-record log at a segment boundary).
+   * So a lower meta means "not yet", not "failed": read it again while lmdb-js's overlapping sync
+   * writes the next one, with a doubling pause (at most META_RECHECK_MS_MAX). A meta that never
+   * arrives is the commitMsMax timer's failure (fail closed, named as a missing meta).
    */
   private check_flushed(batch: Batch): void {
     if (this.broken !== null || !this.flushing.includes(batch)) return;
@@ -402,18 +420,10 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
       this.on_flushed(batch);
       return;
     }
-    if (batch.rechecked) {
-      const error = new WalIoError(
-        `records ${batch.first_seq}..${batch.last_seq} were flushed but the meta page marking transaction ${batch.txn} flushed is not in ${this.store.file} (it names ${on_disk}): lmdb-js could not write it (an I/O error?)`,
-      );
-      void this.on_flush_error(batch, error);
-      return;
-    }
-    batch.rechecked = true;
-    this.store.flushed().then(
-      () => this.check_flushed(batch),
-      (error: unknown) => void this.on_flush_error(batch, error),
-    );
+    batch.meta_txn = on_disk;
+    const pause_ms = Math.min(META_RECHECK_MS_MAX, 1 << Math.min(batch.meta_checks, 16));
+    batch.meta_checks++;
+    setTimeout(() => this.check_flushed(batch), pause_ms);
   }
 
   /** Batches become durable in order: a flush that finishes early waits for the ones before it. */
