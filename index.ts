@@ -118,6 +118,7 @@ export {
   ExchangeLockedError,
   type ExchangeLockedCode,
   ExchangeOptionsError,
+  StoredOptionError,
   EventsOverflowError,
   FeedError,
   FEED_CATCH_UPS_MAX,
