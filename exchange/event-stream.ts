@@ -28,8 +28,12 @@ export interface CatchUpSource {
   readonly nextSeq: number;
   /** Every old event was produced. */
   readonly done: boolean;
-  /** Appends the events of at most `recordsMax` further records to `out`; throws on a damaged or reclaimed log. */
-  step(recordsMax: number, out: ExchangeEvent[]): number;
+  /**
+   * Appends the events of at most `recordsMax` further records to `out`; throws (or rejects) on a
+   * damaged or reclaimed log. A source over a remote log (a replicated member's stream) answers
+   * with a promise; the stream then steps again only once it settled.
+   */
+  step(recordsMax: number, out: ExchangeEvent[]): number | Promise<number>;
 }
 
 /** The catch-up mode of a subscription: its source, the records per step, and who to tell when it is over. */
@@ -160,12 +164,38 @@ export class EventStream implements AsyncIterableIterator<ExchangeEvent> {
   private step(): void {
     const catchUp = this.catchUp;
     if (catchUp === null || this.ended || this.waiter === null) return;
+    let stepped: number | Promise<number>;
+    const batch: ExchangeEvent[] = [];
     try {
-      catchUp.source.step(catchUp.recordsPerStep, this.queue);
+      stepped = catchUp.source.step(catchUp.recordsPerStep, batch);
     } catch (error) {
       this.fail(error as Error);
       return;
     }
+    if (typeof stepped === 'number') {
+      for (let i = 0; i < batch.length; i++) this.queue.push(batch[i]);
+      this.afterStep(catchUp);
+      return;
+    }
+    // Asynchronous source: no other step starts until this one settled, and what it produced is
+    // queued only if the subscription is still catching up (not closed or returned meanwhile).
+    this.stepScheduled = true;
+    stepped.then(
+      () => {
+        this.stepScheduled = false;
+        if (this.catchUp !== catchUp || this.ended) return;
+        for (let i = 0; i < batch.length; i++) this.queue.push(batch[i]);
+        this.afterStep(catchUp);
+      },
+      (error: Error) => {
+        this.stepScheduled = false;
+        this.fail(error);
+      },
+    );
+  }
+
+  private afterStep(catchUp: CatchUp): void {
+    if (this.waiter === null) return;
     if (catchUp.source.done) {
       // Caught up: the live events buffered meanwhile follow the last regenerated one.
       const live = this.live;
