@@ -176,6 +176,32 @@ export function chooseLmdbMeta(metas: { page0: LmdbMeta; page1: LmdbMeta; flushe
   return pick(pick(metas.page0, metas.page1, bootId, safeRestore), metas.flushed, bootId, safeRestore);
 }
 
+/** What the meta pages of a file in use say about its transactions (LmdbStore reads them after each flush). */
+export interface LmdbTxnState {
+  /** The newest transaction whose commit wrote a meta page (never an empty transaction). */
+  written: number;
+  /** The transaction LMDB would open at after a power loss: the meta it picks on another boot. */
+  durable: number;
+}
+
+/** Bytes to read from offset 0 for lmdbTxnState: page 0 (with the flushed meta) and page 1's meta. */
+export function lmdbTxnStateBytes(pageBytes: number): number {
+  return pageBytes + META_READ_BYTES;
+}
+
+/**
+ * Reads `bytes` (lmdbTxnStateBytes from offset 0 of data.mdb) as LMDB would after a reboot: a boot
+ * id of 0 never matches, so only a meta written after its sync (unflagged) is trusted, whatever
+ * safeRestore says. Null when the bytes hold impossible numbers.
+ */
+export function lmdbTxnState(bytes: Buffer, pageBytes: number): LmdbTxnState | null {
+  const page0 = parseMeta(bytes, PAGE_HEADER_BYTES, 'meta page 0');
+  const page1 = parseMeta(bytes, pageBytes + PAGE_HEADER_BYTES, 'meta page 1');
+  const flushed = parseMeta(bytes, (pageBytes >> 1) + PAGE_HEADER_BYTES, 'the flushed meta');
+  if (typeof page0 === 'string' || typeof page1 === 'string' || typeof flushed === 'string') return null;
+  return { written: Math.max(page0.txnid, page1.txnid), durable: chooseLmdbMeta({ page0, page1, flushed }, 0n, false).txnid };
+}
+
 export interface LmdbCheckOptions {
   /** The log opens with lmdb-js's `safeRestore` (never trusts an unflushed meta). */
   safeRestore: boolean;

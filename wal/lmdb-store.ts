@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { crc32c } from './crc32c.js';
 import { WalCorruptionError, WalError, WalFullError, WalIoError } from './errors.js';
 import { check_chunk, key_seq, seq_key } from './frame.js';
-import { checkLmdbFile, createLmdbDirOutOfProcess, lmdbSafeRestoreDefault } from './lmdb-preopen.js';
+import { checkLmdbFile, createLmdbDirOutOfProcess, lmdbSafeRestoreDefault, lmdbTxnState, lmdbTxnStateBytes, type LmdbTxnState } from './lmdb-preopen.js';
 
 export const SEGMENT_PREFIX = 'seg.';
 export const META_DB_NAME = 'meta';
@@ -272,7 +272,8 @@ export class LmdbStore {
   private committed_txn_ = 0;
   /** A read-only descriptor of data.mdb for `flushed_txn` (opened on first use). */
   private read_fd: number | null = null;
-  private readonly txn_bytes = Buffer.alloc(8);
+  /** Page 0 and the head of page 1 as last read by flushed_txn / written_txn. */
+  private metas = Buffer.alloc(0);
 
   /** The id of the last transaction lmdb-js reported committed (0 before the first). */
   committed_txn(): number {
@@ -280,9 +281,11 @@ export class LmdbStore {
   }
 
   /**
-   * The transaction id in lmdb-js's flushed meta (the unflagged copy it writes in the second half
-   * of page 0 once a transaction's pages are fdatasynced; layout in lmdb-preopen.ts), read
-   * through the page cache: one 8-byte read.
+   * The newest transaction LMDB would still use after a power loss: the one lmdb-js's flushed meta
+   * names (the unflagged copy it writes in the second half of page 0 once a transaction's pages
+   * are fdatasynced; layout in lmdb-preopen.ts), or a later one whose own meta page is unflagged
+   * (a synchronous commit, e.g. one that opened a segment's database: seen as txn 61 unflagged on
+   * page 1 while the flushed meta stayed at 60). Read through the page cache: one 4 KB read.
    *
    * Why: lmdb-js 3.5.6 ignores a failed write of that meta (mdb_txn_commit returns success when
    * mdb_env_write_meta fails after the sync), so `flushed` resolves although only the flagged
@@ -290,11 +293,25 @@ export class LmdbStore {
    * there acknowledged records a reboot would lose. The log checks this after each flush.
    */
   flushed_txn(): number {
+    return this.read_txn_state().durable;
+  }
+
+  /**
+   * The newest transaction whose commit reached data.mdb (a meta page names it). Unlike
+   * `committed_txn`, never an empty transaction: lmdb-js reports those committed (MDB_EMPTY_TXN)
+   * but LMDB writes no meta for them.
+   */
+  written_txn(): number {
+    return this.read_txn_state().written;
+  }
+
+  private read_txn_state(): LmdbTxnState {
     if (this.read_fd === null) this.read_fd = openSync(this.file, 'r');
-    const at = (this.page_bytes >> 1) + FLUSHED_META_TXNID_OFFSET;
-    if (readSync(this.read_fd, this.txn_bytes, 0, 8, at) !== 8) return 0;
-    const txn = this.txn_bytes.readBigUInt64LE(0);
-    return txn > BigInt(Number.MAX_SAFE_INTEGER) ? 0 : Number(txn);
+    const bytes = lmdbTxnStateBytes(this.page_bytes);
+    if (this.metas.length < bytes) this.metas = Buffer.alloc(bytes);
+    const got = readSync(this.read_fd, this.metas, 0, bytes, 0);
+    const state = got === bytes ? lmdbTxnState(this.metas, this.page_bytes) : null;
+    return state ?? NO_TXN_STATE;
   }
 
   private close_read_fd(): void {
@@ -345,7 +362,8 @@ export class LmdbStore {
 }
 
 /** Where the txnid sits in a meta (page offset 152, lmdb-preopen.ts), from the start of its page. */
-const FLUSHED_META_TXNID_OFFSET = 152;
+/** Metas that cannot be read name no transaction: nothing counts as flushed. */
+const NO_TXN_STATE: LmdbTxnState = { written: 0, durable: 0 };
 
 /** How long a close after a failed commit waits for lmdb-js before giving up on it. */
 const CLOSE_AFTER_FAILURE_MS = 200;

@@ -74,7 +74,7 @@ class Batch {
   timer: NodeJS.Timeout | null = null;
   /** Its flush finished (it becomes durable once every batch before it is). */
   flushed = false;
-  /** lmdb-js's last committed transaction id when it became visible (its own, or a later one). */
+  /** The newest transaction written when it became visible (its own, or a later one; never an empty one). */
   txn = 0;
   /**
    * Read-backs of lmdb-js's flushed meta since its flush resolved (0: none yet). Above 0 the meta
@@ -385,7 +385,9 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
       this.on_durable(batch);
       return;
     }
-    batch.txn = this.store.committed_txn();
+    // Both bound the batch's own transaction from above (its commit finished): the one lmdb-js
+    // reported last may be an empty one that never reaches the disk, so take the lower.
+    batch.txn = Math.min(this.store.committed_txn(), this.store.written_txn());
     this.flushing.push(batch);
     flushed.then(
       () => this.check_flushed(batch),
@@ -397,15 +399,15 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
 
   /**
    * lmdb-js resolves `flushed` even when it failed to write the meta that marks the transaction
-   * flushed (LmdbStore.flushed_txn says why): check that meta on disk names this batch's
-   * transaction or a later one. `batch.txn` is an upper bound of its own id (the last commit
-   * lmdb-js reported when the batch became visible), and the `flushed` promise captured with its
-   * puts can belong to an earlier transaction: when the puts start a segment, lmdb-js opens its
-   * database in synchronous transactions first, and that flush resolves with the meta naming the
-   * one before the batch's (seen: batch txn 61, meta 60, on a 1M-record log at a segment boundary).
-   * So a lower meta means "not yet", not "failed": read it again while lmdb-js's overlapping sync
-   * writes the next one, with a doubling pause (at most META_RECHECK_MS_MAX). A meta that never
-   * arrives is the commitMsMax timer's failure (fail closed, named as a missing meta).
+   * flushed (LmdbStore.flushed_txn says why): check that the metas on disk make this batch's
+   * transaction, or a later one, survive a power loss. `batch.txn` bounds its own id from above.
+   * Found on a healthy disk (bench:exchange's recovery child, 1M records): the batch that started
+   * a segment was committed synchronously (unflagged meta 61) and the flushed meta stayed at 60, so
+   * reading only the flushed meta failed the exchange closed for nothing; flushed_txn now counts
+   * unflagged meta pages. A meta still behind may only lag (lmdb-js's overlapping sync writes it
+   * after the `flushed` promise taken with the puts, if that promise was an earlier
+   * transaction's): read it again with a doubling pause (at most META_RECHECK_MS_MAX). A meta that
+   * never arrives is the commitMsMax timer's failure (fail closed, named as a missing meta).
    */
   private check_flushed(batch: Batch): void {
     if (this.broken !== null || !this.flushing.includes(batch)) return;
