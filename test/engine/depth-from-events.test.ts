@@ -67,7 +67,7 @@ function check(streams: fc.Arbitrary<Plan[]>, options: fc.Arbitrary<EngineOption
 
 describe('depth from events (DepthFromEvents)', () => {
   it('equals engine.depth() and top() after every command of random streams', () => {
-    check(streamArb(0, 300), optionsArb, 150);
+    check(streamArb(0, 300), optionsArb, 100);
   }, TEST_TIMEOUT_MS);
 
   it('equals engine.depth() on long deep streams (icebergs refilling, stops, OCO, GTT expiry, modifies)', () => {
