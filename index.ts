@@ -105,6 +105,7 @@ export {
   type WriteAheadLog,
 } from './wal/index.js';
 export {
+  BackupStuckError,
   BackupThreadError,
   DivergenceError,
   Exchange,
@@ -138,6 +139,9 @@ export {
   type ReplicationOptions,
 } from './exchange/index.js';
 export {
+  BACKUP_QUERY_WAIT_MS_MAX,
+  BackupQueryError,
+  type BackupQueryErrorCode,
   CheckpointCorruptError,
   CheckpointWriteError,
   CommandRecordError,

@@ -48,6 +48,7 @@ import type {
   L3Order,
   Top,
   RejectedEvent,
+  RejectDetail,
   Depth,
   EngineEvent,
   EngineOptions,
@@ -241,15 +242,22 @@ export class Engine {
    * sink and the worker codec carry only the code and the exchange rebuilds the same detail.
    */
   private addRejectDetail(event: RejectedEvent, p: ParsedCommand): void {
-    if (event.reason === RejectCode.INVALID_INSTRUMENT) return void (event.detail = { symbol: p.symbol, problem: p.problem });
-    if (event.reason === RejectCode.DUPLICATE_ID || event.reason === RejectCode.DUPLICATE_ORDER_ID) {
-      if (this.duplicateOf >= 0) event.detail = { symbol: this.duplicateSymbol, originalSeq: this.duplicateOf };
-      return;
-    }
-    const symbol = p.op === 'new' ? (p.instrument >= 0 ? this.options.instruments[p.instrument].symbol : undefined) : event.id === null ? undefined : this.order(event.id)?.symbol;
-    const spec = symbol === undefined ? undefined : this.options.instruments[this.instrumentIndex.get(symbol)!];
-    const detail = rejectDetail(event.reason, spec);
+    const detail = this.rejectDetailOf(event.reason, event.id, p);
     if (detail !== undefined) event.detail = detail;
+  }
+
+  /**
+   * @internal The detail of the reject the command in `p` just got (call right after executing
+   * it): a matching worker computes it where the state is, and sends it with the reject's code.
+   */
+  rejectDetailOf(reason: RejectCode, id: OrderId | null, p: ParsedCommand): RejectDetail | undefined {
+    if (reason === RejectCode.INVALID_INSTRUMENT) return { symbol: p.symbol, problem: p.problem };
+    if (reason === RejectCode.DUPLICATE_ID || reason === RejectCode.DUPLICATE_ORDER_ID) {
+      return this.duplicateOf >= 0 ? { symbol: this.duplicateSymbol, originalSeq: this.duplicateOf } : undefined;
+    }
+    const symbol = p.op === 'new' ? (p.instrument >= 0 ? this.options.instruments[p.instrument].symbol : undefined) : id === null ? undefined : this.order(id)?.symbol;
+    const spec = symbol === undefined ? undefined : this.options.instruments[this.instrumentIndex.get(symbol)!];
+    return rejectDetail(reason, spec);
   }
 
   /**

@@ -10,6 +10,7 @@
 import type { Engine, EngineOptions, EncodedCommands } from '../engine/index.js';
 import {
   BackupHost,
+  type BackupQueryMethod,
   type CheckpointInfo,
   CheckpointStore,
   CheckpointWriteError,
@@ -143,8 +144,22 @@ export abstract class Checkpointer {
   /** The log took `bytes` (a binary record, valid during the call only) at `seq`. */
   recorded(_seq: number, _bytes: Uint8Array): void {}
 
-  /** Every command up to `durable` was released. */
-  released(_durable: number): void {}
+  /**
+   * Every record up to `upto` is durable and every command up to it was released (acknowledged):
+   * the next unreleased command is after it. A backup replica fed exactly this far holds the
+   * acknowledged state.
+   */
+  released(_upto: number): void {}
+
+  /** Asks the backup replica (see BackupHost.query); only a checkpointer with a backup thread answers. */
+  query(method: BackupQueryMethod, _args: unknown[]): unknown {
+    throw new Error(`assertion: no backup replica to answer ${method}`);
+  }
+
+  /** The backup replica's snapshot handed back when it stopped at close, or null. */
+  get finalSnapshot(): Uint8Array | null {
+    return null;
+  }
 
   /** Closing: checkpoint everything released (resolves once written). */
   async finish(_durable: number): Promise<void> {}
@@ -264,10 +279,10 @@ class PausedCheckpointer extends Checkpointer {
 
 /** Consecutive log records for the backup thread: record i is bytes[ends[i - 1] (or 0), ends[i]). */
 interface RecordsItem {
-  readonly firstSeq: number;
+  firstSeq: number;
   readonly lastSeq: number;
-  readonly bytes: Uint8Array;
-  readonly ends: Uint32Array;
+  bytes: Uint8Array;
+  ends: Uint32Array;
 }
 
 /**
@@ -293,6 +308,7 @@ class BackupCheckpointer extends Checkpointer {
   /** Last seq queued for the backup (sent or not yet durable). */
   private queuedSeq: number;
   private wasSaturated = false;
+  private final: Uint8Array | null = null;
   /** BACKUP_BEHIND_SEQS_MAX; a field so a test can make a small exchange reach it. */
   private readonly behindMax = BACKUP_BEHIND_SEQS_MAX;
 
@@ -390,19 +406,49 @@ class BackupCheckpointer extends Checkpointer {
     if (seq > this.queuedSeq) this.queuedSeq = seq;
   }
 
-  /** Sends the backup thread every record that is now durable, in log order. */
-  override released(durable: number): void {
+  /**
+   * Sends the backup thread every record up to `upto`, in log order: exactly the released
+   * commands (and the marks among them), never a durable command not yet acknowledged, so the
+   * replica the queries read is the acknowledged state. Records after `upto` wait.
+   */
+  override released(upto: number): void {
     const host = this.host;
     if (host === null) return;
-    // Records up to `durable` go; those after it (marks logged while releasing) wait.
-    this.seal(Math.min(this.gatherEnds.length, durable - this.gatherFirstSeq + 1));
-    for (let item = this.queue.peek(); item !== undefined && item.lastSeq <= durable; item = this.queue.peek()) {
-      this.queue.shift();
+    this.seal(Math.min(this.gatherEnds.length, upto - this.gatherFirstSeq + 1));
+    for (let item = this.queue.peek(); item !== undefined && item.firstSeq <= upto; item = this.queue.peek()) {
+      const lastSeq = Math.min(item.lastSeq, upto);
       // A quarter of the way to the limit, every message asks for a progress report: admission
       // that waits on the replica always hears when it caught up (the last one is answered).
-      const ack = item.lastSeq - host.appliedSeq >= this.behindMax >> 2;
-      host.records(item.firstSeq, item.bytes, item.ends, ack);
+      const ack = lastSeq - host.appliedSeq >= this.behindMax >> 2;
+      if (item.lastSeq <= upto) {
+        this.queue.shift();
+        host.records(item.firstSeq, item.bytes, item.ends, ack);
+        continue;
+      }
+      // An item sealed when the gathering buffer filled reaches past `upto`: its tail stays queued.
+      const count = upto - item.firstSeq + 1;
+      host.records(item.firstSeq, item.bytes.slice(0, item.ends[count - 1]), item.ends.slice(0, count), ack);
+      this.dropHead(item, count);
+      break;
     }
+  }
+
+  /** Drops the first `count` records of a queued item (copied: the bytes sent were transferred). */
+  private dropHead(item: RecordsItem, count: number): void {
+    const offset = item.ends[count - 1];
+    const ends = item.ends.slice(count);
+    for (let i = 0; i < ends.length; i++) ends[i] -= offset;
+    item.firstSeq += count;
+    item.bytes = item.bytes.slice(offset);
+    item.ends = ends;
+  }
+
+  override query(method: BackupQueryMethod, args: unknown[]): unknown {
+    return this.host!.query(method, args);
+  }
+
+  override get finalSnapshot(): Uint8Array | null {
+    return this.final;
   }
 
   override async finish(durable: number): Promise<void> {
@@ -411,7 +457,9 @@ class BackupCheckpointer extends Checkpointer {
     if (host === null) return;
     await host.checkpointNow();
     if (this.stopped) return;
-    await host.stop();
+    // The replica's state comes back with it: queries after close read it (state-view.ts).
+    await host.stop(true);
+    this.final = host.finalState?.snapshot ?? null;
     this.host = null;
   }
 

@@ -9,6 +9,7 @@ export type ExchangeFailureCode =
   | 'EXCHANGE_DIVERGENCE'
   | 'EXCHANGE_RECLAIM'
   | 'EXCHANGE_BACKUP_DIED'
+  | 'EXCHANGE_BACKUP_STUCK'
   | 'EXCHANGE_WORKER_DIED';
 
 export class ExchangeFailedError extends Error {
@@ -42,6 +43,16 @@ export class ReclaimError extends ExchangeFailedError {
 export class BackupThreadError extends ExchangeFailedError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('EXCHANGE_BACKUP_DIED', `backup thread: ${message}`, options);
+  }
+}
+
+/**
+ * The backup thread did not answer a query within BACKUP_QUERY_WAIT_MS_MAX: it holds the
+ * acknowledged state the queries read and writes the checkpoints, and neither can be trusted now.
+ */
+export class BackupStuckError extends ExchangeFailedError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('EXCHANGE_BACKUP_STUCK', `backup thread: ${message}`, options);
   }
 }
 

@@ -10,6 +10,7 @@
 import {
   checkExactSums,
   Engine,
+  type EngineEvent,
   EventDigest,
   RejectCode,
   type Command,
@@ -43,6 +44,7 @@ import { BatchOutcome, Pending, type SubmitResult } from './pending.js';
 import { ReplicatedExchange, type ReplicatedExchangeOptions } from './replicated-member.js';
 import type { SeqReservation } from './seq-reservation.js';
 import { ROUTE_REFUSED, Shards } from './shards.js';
+import { AcknowledgedInstruments, type AcknowledgedView, BackupThreadView, EngineView } from './state-view.js';
 import type { ExchangeStats } from './stats.js';
 
 export type { SubmitResult } from './pending.js';
@@ -91,11 +93,16 @@ export class Exchange {
   private failCleanup: Promise<void> = Promise.resolve();
   private idleWaiters: Array<() => void> = [];
   private readonly counters = { submitted: 0, acknowledged: 0, rejectedBeforeLog: 0, queueFullRejects: 0, marks: 0 };
+  /** What queries read: the backup replica, or the main-thread engine when there is no backup thread. */
+  private readonly view: AcknowledgedView;
+  /** Instruments and halted flags as acknowledged (from admin events: no replica needed). */
+  private readonly acknowledgedInstruments: AcknowledgedInstruments;
+  private readonly limits: { instrumentsMax: number; maxOrders: number };
   private constructor(
     private readonly options: ResolvedExchangeOptions,
     private readonly wal: WriteAheadLog<Uint8Array>,
-    /** The acknowledged state, for queries and paused checkpoints. */
-    private readonly view: Engine,
+    /** The recovered state: kept as the query view only without a backup thread. */
+    recoveredEngine: Engine,
     private readonly shards: Shards,
     private readonly checkpointer: Checkpointer,
     private readonly seqReservation: SeqReservation | null,
@@ -108,8 +115,28 @@ export class Exchange {
     this.followsRecords = checkpointer.followsRecords;
     // A memory log keeps nothing: encode only if the backup thread needs the records.
     this.logsRecords = wal.durability !== 'memory' || this.followsRecords;
-    this.specs = view.instruments;
+    this.specs = recoveredEngine.instruments;
     this.specs.forEach((spec, index) => this.instrumentIndex.set(spec.symbol, index));
+    this.limits = { instrumentsMax: recoveredEngine.options.instrumentsMax, maxOrders: recoveredEngine.options.maxOrders };
+    this.acknowledgedInstruments = new AcknowledgedInstruments(
+      this.specs,
+      this.specs.map((spec) => recoveredEngine.isHalted(spec.symbol)),
+    );
+    // One engine per role: with a backup thread its replica answers, and the recovered engine is
+    // dropped here (the workers and the backup restored theirs from its snapshot).
+    const self = this;
+    this.view = checkpointer.followsRecords
+      ? new BackupThreadView(checkpointer, {
+          get liveOrders() {
+            return self.shards.liveOrders;
+          },
+          get failure() {
+            return self.failure;
+          },
+          fail: (error) => this.fail(error),
+          restore: (snapshot) => Engine.restore(snapshot, { verify: false }),
+        })
+      : new EngineView(recoveredEngine);
     this.commands = start.commands;
     this.logged = start.commands;
     this.digest = EventDigest.from(start.digest);
@@ -386,9 +413,9 @@ export class Exchange {
    */
   private addRefusal(p: ParsedCommand): RejectCode | null {
     if (p.op !== 'add_instrument') return null;
-    if (this.specs.length >= this.view.options.instrumentsMax) return RejectCode.INSTRUMENT_CAPACITY;
+    if (this.specs.length >= this.limits.instrumentsMax) return RejectCode.INSTRUMENT_CAPACITY;
     try {
-      checkExactSums(parsedSpec(p), this.view.options.maxOrders, 'spec');
+      checkExactSums(parsedSpec(p), this.limits.maxOrders, 'spec');
     } catch (error) {
       p.problem = (error as Error).message;
       return RejectCode.INVALID_INSTRUMENT;
@@ -459,7 +486,9 @@ export class Exchange {
       this.acknowledge(head);
     }
     if (released > 0) {
-      this.checkpointer.released(durable);
+      // Up to the next command not yet released (marks before it included), never past it.
+      const next = pending.peek();
+      this.checkpointer.released(next === undefined ? durable : Math.min(durable, next.seq - 1));
       this.admitWaiting();
     }
     if (this.pending.length === 0 && this.waiting.length === 0) {
@@ -478,12 +507,12 @@ export class Exchange {
     this.commands++;
     this.lastCommandSeq = seq;
     this.counters.acknowledged++;
-    const last = events[events.length - 1];
-    if (last !== undefined && last.type === 'rejected') this.addRejectDetail(last, entry.record);
-    // The view applies acknowledged commands as they are released: queries never show an
-    // outcome a crash could erase, and never stall to catch up.
-    this.view.execute(entry.record, NULL_SINK, seq);
-    const time = entry.record.time;
+    // Queries never show an outcome a crash could erase: the main-thread view (no backup thread)
+    // applies the command now; the backup replica is sent it by checkpointer.released.
+    const record = entry.record;
+    this.view.acknowledged(record, seq);
+    if (record.op === 'add_instrument' || record.op === 'halt' || record.op === 'resume') this.acknowledgeAdmin(events);
+    const time = record.time;
     if (this.streams.size > 0) {
       for (let i = 0; i < events.length; i++) {
         const event = { ...events[i], seq, time } as ExchangeEvent;
@@ -494,22 +523,13 @@ export class Exchange {
     if (this.commands % this.options.markEvery === 0) this.appendMark(seq, undefined);
   }
 
-  /**
-   * Workers report reject codes only; the detail is a pure function of the code and the
-   * instrument, rebuilt here from the view (still at the state before this command) exactly as
-   * Engine.apply does.
-   */
-  private addRejectDetail(event: RejectedEvent, record: Command): void {
-    if (record.op === 'new' && (event.reason === RejectCode.DUPLICATE_ID || event.reason === RejectCode.DUPLICATE_ORDER_ID)) {
-      const original = this.view.orderStatus(record.id);
-      if (original?.createdSeq != null) event.detail = { symbol: original.symbol, originalSeq: original.createdSeq };
-      return;
+  /** Instruments and halted flags follow the admin events (instruments(), stats()). */
+  private acknowledgeAdmin(events: readonly EngineEvent[]): void {
+    const instruments = this.acknowledgedInstruments;
+    for (const event of events) {
+      if (event.type === 'instrument_added') instruments.added(event.spec as ResolvedInstrument);
+      else if (event.type === 'halted' || event.type === 'resumed') instruments.setHalted(event.symbol, event.type === 'halted');
     }
-    const symbol =
-      record.op === 'new' ? record.symbol : record.op === 'cancel' || record.op === 'modify' ? this.view.order(record.id)?.symbol : undefined;
-    const index = symbol === undefined ? undefined : this.instrumentIndex.get(symbol);
-    const detail = index === undefined ? undefined : rejectDetail(event.reason, this.specs[index]);
-    if (detail !== undefined) event.detail = detail;
   }
 
   private appendMark(upto: number, stateHash: string | undefined): void {
@@ -583,7 +603,15 @@ export class Exchange {
   }
 
   // --- queries (exact as of the last acknowledged command) ---------------------------------
+  // With a backup thread each query is a synchronous request to its replica (state-view.ts): it
+  // blocks the caller's thread until answered, behind a checkpoint being written too (README
+  // "Queries"); a stuck or dead backup fails the exchange closed and the query throws that error.
 
+  /**
+   * Aggregated price levels as of the last acknowledged command. With a backup thread, answered
+   * by its replica (waits while it writes a checkpoint); throws BackupStuckError or
+   * BackupThreadError when it cannot answer (the exchange then fails closed).
+   */
   depth(symbol: string, levels = 10): Depth {
     return this.view.depth(symbol, levels);
   }
@@ -615,7 +643,7 @@ export class Exchange {
 
   /** Instruments as of the last acknowledged command, in configuration order, each with whether it is halted. */
   instruments(): Array<ResolvedInstrument & { halted: boolean }> {
-    return this.view.instruments.map((spec) => ({ ...spec, halted: this.view.isHalted(spec.symbol) }));
+    return this.acknowledgedInstruments.list();
   }
 
   stateHash(): string {
@@ -658,9 +686,9 @@ export class Exchange {
       waiting: this.waiting.length,
       liveOrders: this.view.liveOrders,
       instruments: {
-        count: this.view.books.length,
-        instrumentsMax: this.view.options.instrumentsMax,
-        halted: this.view.books.filter((book) => book.halted).map((book) => book.spec.symbol),
+        count: this.acknowledgedInstruments.specs.length,
+        instrumentsMax: this.limits.instrumentsMax,
+        halted: this.acknowledgedInstruments.haltedSymbols(),
       },
       workers: this.shards.stats(),
       durability: this.options.durability,
@@ -702,15 +730,3 @@ export class Exchange {
   }
 }
 
-const NULL_SINK = {
-  accepted(): void {},
-  rejected(): void {},
-  trade(): void {},
-  cancelled(): void {},
-  modified(): void {},
-  triggered(): void {},
-  rested(): void {},
-  instrumentAdded(): void {},
-  halted(): void {},
-  resumed(): void {},
-};

@@ -20,6 +20,7 @@ export { DirLock, ExchangeLockedError, type ExchangeLockedCode } from './dir-loc
 export type { ExchangeStats } from './stats.js';
 export { readStoredConfig, type StoredConfig } from './stored-config.js';
 export {
+  BackupStuckError,
   BackupThreadError,
   DivergenceError,
   ExchangeFailedError,

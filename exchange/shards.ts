@@ -231,6 +231,13 @@ export class Shards {
     this.listener?.onMatched();
   }
 
+  /** Live orders over all workers, as of their last answers (matched, maybe not yet acknowledged). */
+  get liveOrders(): number {
+    let live = 0;
+    for (const host of this.hosts) live += host.liveOrders;
+    return live;
+  }
+
   stats(): Array<{ batches: number; commands: number; busyMs: number }> {
     return this.queues.map((q) => ({ batches: q.batches, commands: q.commands, busyMs: q.busyMs }));
   }

@@ -3,12 +3,24 @@
 // (the very encoded batches the matching workers got, so the exchange spends nothing extra to
 // feed it), checks every mark the primary wrote, and writes checkpoints of its replica. A checkpoint
 // is never ahead of the durable log: only durable records are ever sent here.
+// It is also the exchange's acknowledged state (issue 9: one engine per role): it is sent records
+// only once their commands were released, so a query it answers — in order with those records —
+// sees exactly what was acknowledged. The answer goes back on a port the host reads synchronously
+// (receiveMessageOnPort) after an Atomics.notify on a shared flag wakes it (QUERY_* below).
 
-import { parentPort, workerData } from 'node:worker_threads';
-import { Engine, type EngineOptions, decodeCommands, type EncodedCommands } from '../engine/index.js';
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
+import { Engine, EngineError, type EngineOptions, decodeCommands, type EncodedCommands } from '../engine/index.js';
 import { CheckpointStore, nextCheckpointDue } from './checkpoint-store.js';
 import type { LogRecord, MarkRecord } from './records.js';
 import { ReplayDivergenceError, Replayer } from './replayer.js';
+import {
+  type BackupQueryAnswer,
+  type BackupQueryMethod,
+  QUERY_ANSWERED,
+  QUERY_FLAG_ANSWERED,
+  QUERY_FLAG_GONE,
+  QUERY_GONE,
+} from './backup-query.js';
 
 export interface BackupInit {
   engineOptions: EngineOptions;
@@ -18,6 +30,8 @@ export interface BackupInit {
   checkpointEvery: number;
   checkpointIntervalMs: number;
   checkpointsKept: number;
+  /** Where queries are answered (see QUERY_FLAG_*); transferred with the worker's start. */
+  query: { flag: SharedArrayBuffer; port: MessagePort };
 }
 
 export type BackupRequest =
@@ -27,7 +41,10 @@ export type BackupRequest =
   /** Consecutive binary log records from firstSeq: record i is bytes[ends[i - 1] (or 0), ends[i]). */
   | { type: 'records'; firstSeq: number; bytes: Uint8Array; ends: Uint32Array; ack: boolean }
   | { type: 'checkpoint' }
-  | { type: 'stop' };
+  /** Answers on the query port, in order with the records sent before it. */
+  | { type: 'query'; id: number; method: BackupQueryMethod; args: unknown[] }
+  /** final: hand the replica's snapshot back first (the exchange answers queries after close from it). */
+  | { type: 'stop'; final?: boolean };
 
 export type BackupReply =
   | { type: 'ready' }
@@ -44,6 +61,7 @@ export type BackupReply =
       forced: boolean;
     }
   | { type: 'checkpoint-skipped'; seq: number }
+  | { type: 'final'; seq: number; snapshot: Uint8Array }
   | { type: 'divergence'; message: string }
   | { type: 'error'; message: string; /** The error class's name, so the host can rebuild a typed error. */ name?: string };
 
@@ -67,6 +85,40 @@ let lastCheckpointSeq = init.start.seq;
 let dueCommands = init.start.commands + init.checkpointEvery;
 let lastCheckpointAtMs = performance.now();
 let lastProgressAtMs = 0;
+/** The last checkpoint's snapshot and its seq: handed back at stop when nothing came after it. */
+let lastSnapshot: Uint8Array | null = null;
+let lastSnapshotSeq = -1;
+const queryFlag = new Int32Array(init.query.flag);
+const queryPort = init.query.port;
+
+// A thread that goes away (an exit, an uncaught throw) wakes a host waiting for an answer at once.
+process.on('exit', () => {
+  Atomics.store(queryFlag, QUERY_FLAG_GONE, 1);
+  Atomics.store(queryFlag, QUERY_FLAG_ANSWERED, QUERY_GONE);
+  Atomics.notify(queryFlag, QUERY_FLAG_ANSWERED);
+});
+
+/**
+ * Answers from the replica, which has applied every record sent before the query. A replica that
+ * failed or diverged answers with an error: its state is no longer the acknowledged one.
+ */
+function answer(id: number, method: BackupQueryMethod, args: unknown[]): void {
+  let reply: BackupQueryAnswer;
+  if (failed || diverged) {
+    reply = { id, ok: false, message: failed ? 'the backup replica failed' : 'the backup replica diverged' };
+  } else {
+    try {
+      const value = (engine[method] as (...a: unknown[]) => unknown).apply(engine, args);
+      reply = { id, ok: true, value };
+    } catch (error) {
+      const e = error as Error;
+      reply = error instanceof EngineError ? { id, ok: false, message: e.message, engineCode: error.code } : { id, ok: false, message: e.message };
+    }
+  }
+  queryPort.postMessage(reply);
+  Atomics.store(queryFlag, QUERY_FLAG_ANSWERED, QUERY_ANSWERED);
+  Atomics.notify(queryFlag, QUERY_FLAG_ANSWERED);
+}
 
 function park(seq: number, record: LogRecord): void {
   if (parked.size >= PARKED_RECORDS_MAX) throw new Error('backup: too many records out of order');
@@ -141,6 +193,8 @@ function checkpoint(force: boolean): void {
   store.prune(init.checkpointsKept);
   const t2 = performance.now();
   lastCheckpointSeq = replayer.seq;
+  lastSnapshot = snapshot;
+  lastSnapshotSeq = replayer.seq;
   dueCommands = nextCheckpointDue(dueCommands, replayer.commands, init.checkpointEvery);
   lastCheckpointAtMs = t2;
   send({
@@ -167,6 +221,7 @@ const fail = (error: unknown, withStack: boolean): void => {
 };
 
 port.on('message', (request: BackupRequest) => {
+  if (request.type === 'query') return answer(request.id, request.method, request.args);
   if (failed && request.type !== 'stop') return;
   try {
     switch (request.type) {
@@ -191,7 +246,12 @@ port.on('message', (request: BackupRequest) => {
         checkpoint(true);
         break;
       case 'stop':
+        if (request.final === true && !failed && !diverged) {
+          const snapshot = lastSnapshotSeq === replayer.seq && lastSnapshot !== null ? lastSnapshot : engine.snapshot();
+          send({ type: 'final', seq: replayer.seq, snapshot });
+        }
         port.close();
+        queryPort.close();
         return;
     }
     const now = performance.now();

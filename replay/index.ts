@@ -2,7 +2,15 @@
 // CLI): checkpoints, the backup thread's host, the log's record shapes, recovery and the replayer.
 // Nothing else in this folder is imported from outside it.
 
-export { BackupHost, type BackupListener, type CheckpointInfo } from './backup.js';
+export {
+  BACKUP_QUERY_WAIT_MS_MAX,
+  BackupHost,
+  BackupQueryError,
+  type BackupListener,
+  type BackupQueryErrorCode,
+  type BackupQueryMethod,
+  type CheckpointInfo,
+} from './backup.js';
 export {
   CheckpointCorruptError,
   CheckpointStore,

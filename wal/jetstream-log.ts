@@ -19,7 +19,8 @@
 // writer's records: the pipeline sends them in append order; when one fails, nothing new is
 // sent until every in-flight publish settled and the failed ones were re-sent one at a time
 // in append order. (A leader change between two in-flight publishes can still store the later
-// one first; README says so.)
+// one first: stats().reordered counts it, README says so, test/replicated/retry-order.test.ts
+// pins it.)
 
 import { JetStreamCheckpoints } from './jetstream-checkpoints.js';
 import { connect, createInbox, headers, nanos, nuid, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
@@ -52,6 +53,11 @@ export interface JetStreamLogStats {
   queued: number;
   /** Times a reader's ordered consumer ended early and was started again at the next seq. */
   readerRestarts: number;
+  /**
+   * Acks whose seq is above that of a later append of this writer: a publish lost while later
+   * ones succeeded was re-sent and stored after them (the writer's call order not kept).
+   */
+  reordered: number;
 }
 
 interface Pending {
@@ -85,6 +91,12 @@ const READ_PULL_EXPIRES_MS = 5_000;
 const READ_HEARTBEATS_MISSED_MAX = 2;
 /** A reader with nothing delivered for this long checks whether the stream has more for it. */
 const READ_STALL_MS = 6_000;
+/**
+ * A reader with nothing delivered for this long, while this log's own acks show the stream holds
+ * the seq it waits for, starts a fresh consumer (a restart costs one consumer create; a replay
+ * under load delivers far more often than this).
+ */
+const READ_BEHIND_MS = 1_500;
 /** Control-plane calls (stream info, consumer create, purge) retry this often until quorumWaitMsMax. */
 const CONTROL_RETRY_MS = 250;
 
@@ -142,7 +154,10 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
   private closing: Promise<void> | null = null;
   private flush_waiters: (() => void)[] = [];
   private readonly readers = new Set<ConsumerMessages>();
-  private readonly counters = { acked: 0, retries: 0, duplicates: 0, readerRestarts: 0 };
+  private readonly counters = { acked: 0, retries: 0, duplicates: 0, readerRestarts: 0, reordered: 0 };
+  /** The acked append with the highest append order so far, and its seq (for `reordered`). */
+  private last_acked_order = -1;
+  private last_acked_seq = 0;
 
   private constructor(options: JetStreamLogResolvedOptions<T>, nc: NatsConnection, jsm: JetStreamManager, info: StreamInfo) {
     this.options = options;
@@ -157,6 +172,20 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
     this.acks = nc.subscribe(`${this.inbox}.*`, { callback: (_error, message) => this.on_reply(message) });
     this.sweeper = setInterval(() => this.sweep(), Math.max(5, Math.floor(options.ackTimeoutMs / 4)));
     this.sweeper.unref();
+    // A publish sent on a connection that broke may never get its reply (a reply published while
+    // this client was reconnecting is lost): re-send every in-flight one as soon as the client
+    // is back (same message ids, so whatever was stored is acked as a duplicate) instead of
+    // waiting out ackTimeoutMs. Measured in the soak: a follower node's SIGKILL stalled the
+    // members connected to it 2-4 s, most of it this wait.
+    void (async () => {
+      for await (const status of nc.status()) {
+        if (status.type !== 'reconnect') continue;
+        this.resend_in_flight();
+        // Readers too: their pulls went out on the broken connection; a fresh consumer at the
+        // next expected seq is cheaper than waiting for missed heartbeats (~5 s).
+        for (const reader of this.readers) reader.stop();
+      }
+    })().catch(() => undefined);
   }
 
   /**
@@ -308,6 +337,27 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
     this.settle();
   }
 
+  /** Fail every attempt in flight now: they go through the in-order re-send. */
+  private resend_in_flight(): void {
+    if (this.in_flight.size === 0) return;
+    // Taken out first: the re-send puts entries back in flight, which must not be failed again.
+    const entries = [...this.in_flight.values()];
+    this.in_flight.clear();
+    for (const entry of entries) {
+      if (entry.done) continue;
+      this.counters.retries++;
+      if (entry.waiter !== null) {
+        const waiter = entry.waiter;
+        entry.waiter = null;
+        waiter(false);
+      } else {
+        this.retry.set(entry.order, entry);
+        this.recovering = true;
+      }
+    }
+    this.settle();
+  }
+
   /** Fail every in-flight attempt older than ackTimeoutMs (send order: stop at the first young one). */
   private sweep(): void {
     const cutoff = Date.now() - this.options.ackTimeoutMs;
@@ -335,6 +385,12 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
   private acked(entry: Pending, seq: number): void {
     entry.done = true;
     this.counters.acked++;
+    if (entry.order > this.last_acked_order) {
+      this.last_acked_order = entry.order;
+      this.last_acked_seq = seq;
+    } else if (seq > this.last_acked_seq) {
+      this.counters.reordered++;
+    }
     if (seq > this.last_seq) this.last_seq = seq;
     entry.resolve(seq);
   }
@@ -477,19 +533,32 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
         }
       })().catch(() => undefined);
       // Second net (seen under load: the client reconnected elsewhere and the heartbeat monitor
-      // never fired): a reader that got nothing for READ_STALL_MS while the stream holds the seq
-      // it waits for starts a fresh consumer. One stream-info request per idle period.
+      // never fired): a reader that gets nothing while the stream holds the seq it waits for
+      // starts a fresh consumer. This log's own acks say so for free (last_seq): then
+      // READ_BEHIND_MS of silence is enough. Otherwise, after READ_STALL_MS, one stream-info
+      // request asks; one that fails (no leader yet) is asked again on the next tick, not a
+      // whole idle period later. Measured in the soak (bench:replicated --soak): with a single
+      // question every 6 s that could fail mid-election, a member applied nothing for 12–15 s
+      // after the stream leader died although its publishes were acknowledged after ~7 s.
       let progress_ms = Date.now();
+      let asking = false;
+      const restart = (): void => {
+        if (this.readers.has(messages)) messages.stop();
+      };
       const watchdog = setInterval(() => {
-        if (Date.now() - progress_ms < READ_STALL_MS) return;
-        progress_ms = Date.now();
+        const idle_ms = Date.now() - progress_ms;
+        if (this.last_seq >= expected && idle_ms >= READ_BEHIND_MS) return restart();
+        if (idle_ms < READ_STALL_MS || asking) return;
+        asking = true;
         this.jsm.streams.info(this.options.stream).then(
           (now) => {
-            if (now.state.last_seq >= expected && this.readers.has(messages)) messages.stop();
+            asking = false;
+            if (now.state.last_seq >= expected) restart();
+            else progress_ms = Date.now();
           },
-          () => undefined,
+          () => void (asking = false),
         );
-      }, READ_STALL_MS / 2);
+      }, READ_BEHIND_MS / 2);
       watchdog.unref();
       try {
         for await (const message of messages) {

@@ -71,13 +71,15 @@ export async function runTargetTable(o: TargetOptions): Promise<string> {
       note(side, 'submit_per_s', plain.commandsPerS);
       note(side, 'submit_ratio', plain.commandsPerS / raw);
       note(side, 'submit_cpu_us', plain.cpuMicrosPerCommand);
-      o.log(`  run ${run + 1}: ${side.name} submit ${Math.round(plain.commandsPerS).toLocaleString()}/s, ${plain.cpuMicrosPerCommand.toFixed(1)} µs CPU/command (load ${load1m()})`);
+      note(side, 'submit_main_cpu_us', plain.mainCpuMicrosPerCommand);
+      o.log(`  run ${run + 1}: ${side.name} submit ${Math.round(plain.commandsPerS).toLocaleString()}/s, ${plain.cpuMicrosPerCommand.toFixed(1)} µs CPU/command (main thread ${plain.mainCpuMicrosPerCommand.toFixed(1)}) (load ${load1m()})`);
       const many = await submitManyThroughput(side.impl, commands, MANY_BATCH, MANY_WINDOW).catch(() => null);
       if (many !== null) {
         note(side, 'many_per_s', many.commandsPerS);
         note(side, 'many_ratio', many.commandsPerS / raw);
         note(side, 'many_cpu_us', many.cpuMicrosPerCommand);
-        o.log(`  run ${run + 1}: ${side.name} submitMany ${Math.round(many.commandsPerS).toLocaleString()}/s, ${many.cpuMicrosPerCommand.toFixed(1)} µs CPU/command (load ${load1m()})`);
+        note(side, 'many_main_cpu_us', many.mainCpuMicrosPerCommand);
+        o.log(`  run ${run + 1}: ${side.name} submitMany ${Math.round(many.commandsPerS).toLocaleString()}/s, ${many.cpuMicrosPerCommand.toFixed(1)} µs CPU/command (main thread ${many.mainCpuMicrosPerCommand.toFixed(1)}) (load ${load1m()})`);
       }
     }
   }
@@ -116,6 +118,8 @@ export async function runTargetTable(o: TargetOptions): Promise<string> {
     ['ack p99 at 5,000/s, ms (raw: ' + cell(floors, 'raw_p99_5000', 2) + ')', cell(now, 'p99_5000', 2), cell(after, 'p99_5000', 2), '—'],
     ['CPU µs per command, all threads, plain submit', cell(now, 'submit_cpu_us', 1), cell(after, 'submit_cpu_us', 1), '≤ 4'],
     ['CPU µs per command, all threads, submitMany', cell(now, 'many_cpu_us', 1), cell(after, 'many_cpu_us', 1), '≤ 4'],
+    ['CPU µs per command, main thread only, plain submit', cell(now, 'submit_main_cpu_us', 1), cell(after, 'submit_main_cpu_us', 1), '—'],
+    ['CPU µs per command, main thread only, submitMany', cell(now, 'many_main_cpu_us', 1), cell(after, 'many_main_cpu_us', 1), '—'],
     [`recovery of ${o.recoveryResting.toLocaleString()} resting + ${o.recoveryTail.toLocaleString()} tail vs in-process floor (${cell(floors, 'recovery_floor_ms', 0)} ms)`, cell(now, 'recovery_ratio', 2, '×'), cell(after, 'recovery_ratio', 2, '×'), '≤ 1.5×'],
     ['recovery, ms', cell(now, 'recovery_ms', 0), cell(after, 'recovery_ms', 0), '≤ 1,500 (idle)'],
     ['replay rate, commands/s', cell(now, 'replay_per_s', 0), cell(after, 'replay_per_s', 0), '≥ 1.5M'],

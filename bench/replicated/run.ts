@@ -6,11 +6,18 @@
 //   - publish throughput: the stock client awaiting each ack, against JetStreamLog's bounded
 //     async-ack pipeline, against LMDB sync through the same OrderedLog interface;
 //   - ack latency p50/p99 at a steady offered rate (due time to ack: a stall counts);
-//   - replay rate of an ordered consumer, and a fresh member's join over --join records;
+//   - the same two for a member's submit (ReplicatedExchange) against the local Exchange on
+//     LMDB sync, over the same seeded commands (member-load.ts);
+//   - replay rate of an ordered consumer; a fresh member's join of a stream of --join commands,
+//     replaying all of it, and from a checkpoint a member published (join.ts);
 //   - failover: the longest time without any ack when the stream leader is SIGKILLed under
 //     load, and acknowledged records lost (goal 0).
 //
-//   tsx bench/replicated/run.ts [--records 50000] [--rate 5000] [--seconds 3] [--join 200000] [--out bench/replicated/results]
+//   - with --soak instead: many seeded fault schedules under load from member processes
+//     (soak.ts), one table row per seed: faults, acks, lost, duplicated, diverged, stall max.
+//
+//   tsx bench/replicated/run.ts [--records 50000] [--rate 5000] [--seconds 3] [--join 200000] [--port 24222] [--out bench/replicated/results]
+//   tsx bench/replicated/run.ts --soak [--seeds 10] [--first-seed 1] [--faults 4] [--soak-rate 1000] [--port 24222]
 
 import { Command } from 'commander';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -29,6 +36,10 @@ import {
   CLUSTER_ENV,
   type ClusterManifest,
 } from '../../test/support/nats-cluster.js';
+import { deleteStream as deleteVenueStream } from '../../test/support/jetstream.js';
+import { runSoak, type SoakRow } from './soak.js';
+import { memberJoin } from './join.js';
+import { memberLoad } from './member-load.js';
 import { describeEnvironment, environmentLine, markdownTable, writeResults } from '../common/results.js';
 import { formatInt, formatNs, formatRate, summarizeLatencies, type LatencySummary } from '../common/stats.js';
 import { isMainModule } from '../common/main.js';
@@ -39,6 +50,13 @@ interface Options {
   seconds: number;
   join: number;
   out: string;
+  /** Client port of the first node of the cluster this run starts (routes +100, monitoring +200). */
+  port: number;
+  soak: boolean;
+  seeds: number;
+  firstSeed: number;
+  faults: number;
+  soakRate: number;
 }
 
 interface Row {
@@ -50,7 +68,10 @@ interface Row {
   note: string;
 }
 
+/** Default client port of the cluster a run starts: clear of .ci/run's 14222. */
 const BASE_PORT = 24_222;
+/** Submits a member keeps in flight in the closed-loop run. */
+const MEMBER_WINDOW = 2_048;
 let streams = 0;
 
 function payload(n: number): Uint8Array {
@@ -68,15 +89,8 @@ async function openJs(cluster: ClusterManifest, tag: string, inFlightMax = 512):
   return JetStreamLog.open({ servers: cluster.servers, stream: `BENCH_${tag}_${process.pid}_${streams++}`, inFlightMax });
 }
 
-async function deleteStream(cluster: ClusterManifest, stream: string): Promise<void> {
-  const nc = await connect({ servers: [...cluster.servers] });
-  try {
-    await (await jetstreamManager(nc)).streams.delete(stream);
-  } catch {
-    // already gone
-  } finally {
-    await nc.close();
-  }
+function deleteStream(cluster: ClusterManifest, stream: string): Promise<void> {
+  return deleteVenueStream(cluster.servers, stream);
 }
 
 /** The stock client: one publish, await its ack, next. */
@@ -194,11 +208,70 @@ async function failover(cluster: ClusterManifest, rate: number): Promise<{ stall
   return { stallMs, lost, failed: result.failed, leader };
 }
 
+async function soakTable(cluster: ClusterManifest, options: Options, env: ReturnType<typeof describeEnvironment>): Promise<Row[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'matchlog-soak-'));
+  process.stdout.write(`${environmentLine(env)}\n`);
+  let soaked: SoakRow[];
+  try {
+    soaked = await runSoak(
+      cluster,
+      { seeds: options.seeds, firstSeed: options.firstSeed, faults: options.faults, ratePerS: options.soakRate, windowMax: 64, checkpointEveryCommands: 5_000, dir },
+      (line) => process.stdout.write(`${line}\n`),
+    );
+  } finally {
+    // SOAK_KEEP=1 keeps the members' journals (with their progress lines) for a closer look.
+    if (process.env['SOAK_KEEP'] === undefined) rmSync(dir, { recursive: true, force: true });
+    else process.stdout.write(`kept ${dir}\n`);
+  }
+  const sum = (f: (r: SoakRow) => number): number => soaked.reduce((t, r) => t + f(r), 0);
+  const rows = soaked.map((r) => [
+    String(r.seed),
+    r.faults.map((f) => `${f.kind} ${f.target}`).join(', '),
+    formatInt(r.records),
+    formatInt(r.acks),
+    String(r.lost),
+    String(r.duplicated),
+    String(r.diverged),
+    String(r.failed),
+    `${(r.stallMsMax / 1000).toFixed(1)} s${r.stallAt === '' ? '' : ` (${r.stallAt})`}`,
+  ]);
+  rows.push([
+    `${soaked.length} seeds`,
+    `${sum((r) => r.faults.length)} faults`,
+    formatInt(sum((r) => r.records)),
+    formatInt(sum((r) => r.acks)),
+    String(sum((r) => r.lost)),
+    String(sum((r) => r.duplicated)),
+    String(sum((r) => r.diverged)),
+    String(sum((r) => r.failed)),
+    `${(Math.max(...soaked.map((r) => r.stallMsMax)) / 1000).toFixed(1)} s`,
+  ]);
+  const table = markdownTable(['seed', 'faults (in order)', 'records', 'acks', 'lost', 'duplicated', 'diverged', 'failed closed', 'stall max'], rows);
+  const written = writeResults(
+    options.out,
+    'replicated-soak',
+    { environment: env, options, seeds: soaked },
+    `# Replicated members: seeded fault soak (JetStream R3)\n\n${environmentLine(env)}\n\n${options.soakRate}/s offered per member, 2 members (+1 on a join), load from bench/replicated/soak.ts\n\n${table}\n`,
+  );
+  process.stdout.write(`\n${table}\n\nwrote ${written.markdown_path}\n`);
+  return [];
+}
+
 export async function runReplicatedBench(options: Options): Promise<Row[]> {
   const env = describeEnvironment();
   const lookup = process.env[CLUSTER_ENV] ? findCluster() : null;
   const ownDir = lookup?.manifest ? null : mkdtempSync(join(tmpdir(), 'matchlog-bench-nats-'));
-  const cluster = lookup?.manifest ?? (await startCluster({ dir: ownDir!, basePort: BASE_PORT }));
+  const cluster = lookup?.manifest ?? (await startCluster({ dir: ownDir!, basePort: options.port }));
+  if (options.soak) {
+    try {
+      return await soakTable(cluster, options, env);
+    } finally {
+      if (ownDir !== null) {
+        await stopCluster(readManifest(join(ownDir, 'cluster.json')));
+        rmSync(ownDir, { recursive: true, force: true });
+      }
+    }
+  }
   const scratch = mkdtempSync(join(tmpdir(), 'matchlog-bench-lmdb-'));
   const rows: Row[] = [];
   const say = (row: Row): void => {
@@ -239,18 +312,20 @@ export async function runReplicatedBench(options: Options): Promise<Row[]> {
     say({ what: `ack at ${formatInt(options.rate)}/s offered`, log: 'LMDB sync', rate_per_s: null, p50_ns: s2.latency.latency_ns_p50, p99_ns: s2.latency.latency_ns_p99, note: `${s2.count} records, due time → durable` });
     await lmdbSteady.close();
 
+    const members = await memberLoad(cluster, { commands: options.records, windowMax: MEMBER_WINDOW, ratePerS: options.rate, seconds: options.seconds });
+    say({ what: 'member submit → ack, closed loop', log: 'member, JetStream R3', rate_per_s: members.replicated.closedRatePerS, p50_ns: null, p99_ns: null, note: `${options.records} seeded commands, ${MEMBER_WINDOW} in flight, ${members.replicated.refused} refused` });
+    say({ what: 'member submit → ack, closed loop', log: 'Exchange, LMDB sync', rate_per_s: members.lmdb.closedRatePerS, p50_ns: null, p99_ns: null, note: `same commands, ${MEMBER_WINDOW} in flight, ${members.lmdb.refused} refused` });
+    say({ what: `member ack at ${formatInt(options.rate)}/s offered`, log: 'member, JetStream R3', rate_per_s: null, p50_ns: members.replicated.steady.latency_ns_p50, p99_ns: members.replicated.steady.latency_ns_p99, note: 'due time → ack (stored by a quorum, applied here)' });
+    say({ what: `member ack at ${formatInt(options.rate)}/s offered`, log: 'Exchange, LMDB sync', rate_per_s: null, p50_ns: members.lmdb.steady.latency_ns_p50, p99_ns: members.lmdb.steady.latency_ns_p99, note: 'due time → ack (fsynced, applied)' });
+
     const fo = await failover(cluster, options.rate);
     say({ what: 'leader SIGKILL under load', log: 'JetStreamLog R3', rate_per_s: null, p50_ns: null, p99_ns: null, note: `longest gap without an ack ${Math.round(fo.stallMs)} ms; acked lost ${fo.lost}; appends failed ${fo.failed} (killed ${fo.leader})` });
 
     if (options.join > 0) {
-      const venue = await openJs(cluster, 'join');
-      await burst(venue, options.join);
-      const member = await JetStreamLog.open({ servers: cluster.servers, stream: venue.options.stream });
-      const joined = await replay(member, 1);
-      say({ what: `fresh member joins ${formatInt(options.join)}`, log: 'JetStreamLog R3', rate_per_s: joined.rate, p50_ns: null, p99_ns: null, note: `${joined.seconds.toFixed(2)} s to replay the stream` });
-      await member.close();
-      await venue.close();
-      await deleteStream(cluster, venue.options.stream);
+      const tail = Math.max(1, Math.floor(options.join / 100));
+      const joined = await memberJoin(cluster, options.join, tail, (line) => process.stdout.write(`${line}\n`));
+      say({ what: `fresh member joins ${formatInt(options.join)}`, log: 'member, no checkpoint', rate_per_s: joined.replayRatePerS, p50_ns: null, p99_ns: null, note: `${joined.replaySeconds.toFixed(1)} s from open to resolve: replays every command into its engine (stream filled in ${joined.fillSeconds.toFixed(0)} s)` });
+      say({ what: `fresh member joins ${formatInt(options.join)}`, log: 'member, published checkpoint', rate_per_s: null, p50_ns: null, p99_ns: null, note: `${joined.checkpointSeconds.toFixed(1)} s: loads the checkpoint at ${formatInt(joined.checkpointSeq)} (${(joined.checkpointBytes / 1e6).toFixed(1)} MB) from the object store, replays ${formatInt(joined.tailRecords)} after it; hashes equal: ${joined.hashesEqual}` });
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
@@ -280,8 +355,14 @@ if (isMainModule(import.meta.url)) {
     .option('--records <n>', 'records per throughput run', (v) => Number(v), 50_000)
     .option('--rate <n>', 'offered records/s for the latency and failover runs', (v) => Number(v), 5_000)
     .option('--seconds <n>', 'seconds of the steady latency runs', (v) => Number(v), 3)
-    .option('--join <n>', 'records a fresh member replays (0: skip)', (v) => Number(v), 200_000)
+    .option('--join <n>', 'commands in the stream a fresh member joins (0: skip)', (v) => Number(v), 200_000)
     .option('--out <dir>', 'results directory', 'bench/replicated/results')
+    .option('--port <n>', 'client port of the first node of the cluster this run starts', (v) => Number(v), BASE_PORT)
+    .option('--soak', 'run the seeded fault soak instead of the throughput benchmarks', false)
+    .option('--seeds <n>', 'soak: fault schedules (one per seed)', (v) => Number(v), 10)
+    .option('--first-seed <n>', 'soak: first seed', (v) => Number(v), 1)
+    .option('--faults <n>', 'soak: faults per schedule', (v) => Number(v), 4)
+    .option('--soak-rate <n>', 'soak: commands offered per member per second', (v) => Number(v), 1_000)
     .parse();
   runReplicatedBench(program.opts<Options>()).catch((error: Error) => {
     process.stderr.write(`${error.stack ?? error.message}\n`);

@@ -7,7 +7,8 @@
 import { CancelReason, RejectCode } from '../codes.js';
 import type { EventSink } from '../event-sink.js';
 import type { ResolvedInstrument } from '../config.js';
-import type { Command, CommandOp, EngineEvent, OrderId, OrderType, Side, StopOrderType } from '../types.js';
+import { rejectDetail } from '../validate.js';
+import type { Command, CommandOp, EngineEvent, OrderId, OrderType, RejectedEvent, Side, StopOrderType } from '../types.js';
 
 const ACCEPTED = 1;
 const REJECTED = 2;
@@ -40,6 +41,10 @@ export class EventEncoder implements EventSink {
   private commandAccount: string | null = null;
   private lastSymbol = '';
   private lastInstrument = 0;
+  /** Where the detail slots of the current command's reject are, or -1 (see `rejectDetail`). */
+  rejectAt = -1;
+  /** The current command's reject code (valid while `rejectAt` >= 0). */
+  rejectReason: RejectCode | null = null;
 
   constructor(private readonly instrumentIndex: ReadonlyMap<string, number>) {}
 
@@ -56,6 +61,7 @@ export class EventEncoder implements EventSink {
   begin(id: unknown, account?: unknown): void {
     this.commandId = typeof id === 'string' || typeof id === 'number' ? id : null;
     this.commandAccount = typeof account === 'string' ? account : null;
+    this.rejectAt = -1;
     this.reserve(1);
     this.countAt = this.pos;
     this.nums[this.pos++] = 0;
@@ -73,10 +79,28 @@ export class EventEncoder implements EventSink {
   }
 
   rejected(_op: CommandOp | null, _id: OrderId | null, reason: RejectCode): void {
-    this.reserve(2);
+    this.reserve(4);
     this.nums[this.pos++] = REJECTED;
     this.nums[this.pos++] = REJECT_INDEX.get(reason)!;
+    // Detail slots (instrument index, original seq), filled by `rejectDetail` once the command ran.
+    this.rejectAt = this.pos;
+    this.rejectReason = reason;
+    this.nums[this.pos++] = -1;
+    this.nums[this.pos++] = -1;
     this.nums[this.countAt]++;
+  }
+
+  /**
+   * The detail of the command's reject (Engine.rejectDetailOf, computed by the worker, where the
+   * state is): which instrument's rule, or which seq created a duplicate id. The caller's thread
+   * rebuilds the same RejectDetail from these two numbers and the instrument specs.
+   */
+  rejectDetail(symbol: string, originalSeq: number | undefined): void {
+    if (this.rejectAt < 0) return;
+    const instrument = this.instrumentIndex.get(symbol);
+    if (instrument === undefined) return;
+    this.nums[this.rejectAt] = instrument;
+    this.nums[this.rejectAt + 1] = originalSeq ?? -1;
   }
 
   trade(
@@ -260,9 +284,18 @@ export function decodeEvents(
           };
           break;
         }
-        case REJECTED:
-          events[e] = { type: 'rejected', op: command.op, id: 'id' in command ? command.id : null, reason: REJECT_CODES[nums[p++]] };
+        case REJECTED: {
+          const reason = REJECT_CODES[nums[p++]];
+          const instrument = nums[p++];
+          const originalSeq = nums[p++];
+          const rejected: RejectedEvent = { type: 'rejected', op: command.op, id: 'id' in command ? command.id : null, reason };
+          if (instrument >= 0) {
+            const detail = originalSeq >= 0 ? { symbol: specs[instrument].symbol, originalSeq } : rejectDetail(reason, specs[instrument]);
+            if (detail !== undefined) rejected.detail = detail;
+          }
+          events[e] = rejected;
           break;
+        }
         case INSTRUMENT_ADDED: {
           if (command.op !== 'add_instrument') throw new Error('event codec: instrument_added for another command');
           const spec = command.spec as Required<typeof command.spec>;

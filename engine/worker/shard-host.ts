@@ -25,6 +25,8 @@ export interface ShardBatchResult {
 }
 
 export class ShardHost {
+  /** Live orders on this worker as of its last answer (init, then each batch). */
+  liveOrders = 0;
   private instanceId = 0;
   private failure: Error | null = null;
   private readonly specs: ResolvedInstrument[];
@@ -58,6 +60,7 @@ export class ShardHost {
     const host = new ShardHost(index, pool, options);
     const result = (await host.run({ type: 'init', options, snapshot, owned })) as InitResult;
     host.instanceId = result.instanceId;
+    host.liveOrders = result.liveOrders;
     return host;
   }
 
@@ -81,6 +84,7 @@ export class ShardHost {
     const encoded = encodeCommands(commands, this.instrumentIndex, seqs);
     const result = this.run({ type: 'batch', commands: encoded }).then((raw) => {
       const checked = this.checked(raw as BatchResult);
+      this.liveOrders = checked.liveOrders;
       return {
         events: decodeEvents(commands, checked.nums, checked.refs, this.specs),
         live: checked.live,

@@ -4,6 +4,7 @@
 
 import { Engine } from '../engine.js';
 import { ParsedCommand } from '../validate.js';
+import type { OrderId } from '../types.js';
 import { CommandReader } from './command-codec.js';
 import { EventEncoder } from './event-codec.js';
 import type { BatchResult, InitResult, ShardTask } from './protocol.js';
@@ -42,6 +43,11 @@ export default function handle(task: ShardTask): InitResult | BatchResult {
         const id = parsed.id;
         sink.begin(id, parsed.account);
         e.executeParsed(parsed, sink);
+        // Rejects are rare: their detail is read from the state here, not from a replica elsewhere.
+        if (sink.rejectAt >= 0) {
+          const detail = e.rejectDetailOf(sink.rejectReason!, id as OrderId | null, parsed);
+          if (detail !== undefined) sink.rejectDetail(detail.symbol, detail.originalSeq);
+        }
         live[i] = id !== null && e.isLive(id) ? 1 : 0;
       }
       const nums = sink.take();

@@ -2,13 +2,14 @@
 // MATCHLOG_NATS_CLUSTER; in CI its absence fails the file, locally it skips loudly), a stream of
 // its own, records whose content says who wrote them and in which order (so a read-back can
 // prove nothing was lost, duplicated or reordered), and a way to put every node back after a
-// test killed some.
+// test killed some. The cluster chores themselves live in test/support/jetstream.ts (shared
+// with bench/replicated); these bind them to the cluster the tests were given.
 
 import { describe } from 'vitest';
-import { connect } from '@nats-io/transport-node';
-import { jetstreamManager } from '@nats-io/jetstream';
+import type { JetStreamManager } from '@nats-io/jetstream';
 import { JetStreamLog, type JetStreamLogOptions } from '../../wal/index.js';
 import { findCluster, restartNode, type ClusterManifest } from '../support/nats-cluster.js';
+import { deleteStream, streamLeader, waitReplicasCurrent, withManager } from '../support/jetstream.js';
 
 const lookup = findCluster();
 /** The running cluster, or null when running locally without one (tests skip). */
@@ -49,43 +50,22 @@ export function parse_record(bytes: Uint8Array): { writer: number; n: number } {
 }
 
 /** Run `fn` with a manager connection to the cluster. */
-export async function with_manager<R>(fn: (jsm: Awaited<ReturnType<typeof jetstreamManager>>) => Promise<R>): Promise<R> {
-  const nc = await connect({ servers: [...need_cluster().servers], maxReconnectAttempts: -1, reconnectTimeWait: 250 });
-  try {
-    return await fn(await jetstreamManager(nc, { timeout: 20_000 }));
-  } finally {
-    await nc.close();
-  }
+export function with_manager<R>(fn: (jsm: JetStreamManager) => Promise<R>): Promise<R> {
+  return withManager(need_cluster().servers, fn);
 }
 
 /** server_name of the stream's Raft leader (waits through an election). */
-export async function stream_leader(stream: string, msMax = 20_000): Promise<string> {
-  const deadline = Date.now() + msMax;
-  for (;;) {
-    const leader = await with_manager(async (jsm) => (await jsm.streams.info(stream)).cluster?.leader).catch(() => undefined);
-    if (leader !== undefined && leader !== '') return leader;
-    if (Date.now() > deadline) throw new Error(`stream ${stream} has no leader after ${msMax} ms`);
-    await new Promise((done) => setTimeout(done, 200));
-  }
+export function stream_leader(stream: string, msMax = 20_000): Promise<string> {
+  return streamLeader(need_cluster().servers, stream, msMax);
 }
 
 /** Wait until the stream has a leader and every replica is current (caught up). */
-export async function wait_replicas_current(stream: string, msMax = 30_000): Promise<void> {
-  const deadline = Date.now() + msMax;
-  for (;;) {
-    const ok = await with_manager(async (jsm) => {
-      const info = await jsm.streams.info(stream);
-      const replicas = info.cluster?.replicas ?? [];
-      return info.cluster?.leader !== undefined && replicas.length === info.config.num_replicas - 1 && replicas.every((r) => r.current && !r.offline);
-    }).catch(() => false);
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`stream ${stream}: replicas not current after ${msMax} ms`);
-    await new Promise((done) => setTimeout(done, 200));
-  }
+export function wait_replicas_current(stream: string, msMax = 30_000): Promise<void> {
+  return waitReplicasCurrent(need_cluster().servers, stream, msMax);
 }
 
-export async function delete_stream(stream: string): Promise<void> {
-  await with_manager((jsm) => jsm.streams.delete(stream)).catch(() => undefined);
+export function delete_stream(stream: string): Promise<void> {
+  return deleteStream(need_cluster().servers, stream);
 }
 
 /** Restart every node a test killed, so the next test starts with three. */
