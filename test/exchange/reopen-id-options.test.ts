@@ -3,79 +3,76 @@
 // Reopening with another value used to be silently overridden by the stored one; now it is refused
 // with a StoredOptionError naming the option, the stored value and the given one — one test per
 // option, each for a value stored explicitly and for one left to the default — while reopening with
-// the stored value (or without the option) works and keeps the stored behaviour.
+// the stored values (or without them) works and keeps the stored behaviour. Two directories are
+// created once (opening is the slow part); a refused open fails before anything starts.
 
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, Exchange, ExchangeOptionsError, StoredOptionError, type ExchangeOptions } from '../../index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, Exchange, ExchangeOptionsError, StoredOptionError } from '../../index.js';
 import { ACME, Scope } from './fixtures/common.js';
 
 type IdOption = 'idsRememberedPerInstrumentMax' | 'idRetentionCommands' | 'idRetentionMs' | 'idsRememberedFull';
 
-const CASES: Array<{ option: IdOption; created: Partial<ExchangeOptions>; stored: number | string; other: number | string }> = [
-  { option: 'idsRememberedPerInstrumentMax', created: { idsRememberedPerInstrumentMax: 100 }, stored: 100, other: 200 },
-  { option: 'idRetentionCommands', created: { idRetentionCommands: 1000 }, stored: 1000, other: 10 },
-  { option: 'idRetentionMs', created: { idRetentionMs: 60_000 }, stored: 60_000, other: 1 },
-  { option: 'idsRememberedFull', created: { idsRememberedFull: 'reject', idRetentionCommands: 1000 }, stored: 'reject', other: 'forget-oldest' },
-];
-
-const DEFAULTS: Record<IdOption, number | string> = {
-  idsRememberedPerInstrumentMax: 16_384,
-  idRetentionCommands: 0,
-  idRetentionMs: 0,
-  idsRememberedFull: 'forget-oldest',
-};
+const STORED = { idsRememberedPerInstrumentMax: 100, idRetentionCommands: 2, idRetentionMs: 60_000, idsRememberedFull: 'reject' } as const;
+const OTHER: Record<IdOption, number | string> = { idsRememberedPerInstrumentMax: 200, idRetentionCommands: 10, idRetentionMs: 1, idsRememberedFull: 'forget-oldest' };
+const DEFAULTS = { idsRememberedPerInstrumentMax: 16_384, idRetentionCommands: 0, idRetentionMs: 0, idsRememberedFull: 'forget-oldest' } as const;
+const OPTIONS = Object.keys(STORED) as IdOption[];
 
 const show = (v: number | string): string => (typeof v === 'string' ? `'${v}'` : String(v));
 
 describe('reopening with other id-memory options', () => {
   const scope = new Scope();
-  afterEach(() => scope.dispose());
+  let pinned = '';
+  let plain = '';
+  beforeAll(async () => {
+    pinned = scope.dir();
+    plain = scope.dir();
+    await (await Exchange.open({ dir: pinned, instruments: [ACME], ...STORED })).close();
+    await (await Exchange.open({ dir: plain, instruments: [ACME] })).close();
+  });
+  afterAll(() => scope.dispose());
 
-  for (const { option, created, stored, other } of CASES) {
-    it(`${option}: another value is refused naming the option, stored and given value; the stored one reopens`, async () => {
-      const dir = scope.dir();
-      await (await Exchange.open({ dir, instruments: [ACME], ...created })).close();
-      const error = await Exchange.open({ dir, [option]: other }).catch((e: unknown) => e);
+  for (const option of OPTIONS) {
+    it(`${option}: another value is refused naming the option, the stored and the given value`, async () => {
+      const error = await Exchange.open({ dir: pinned, [option]: OTHER[option] }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(StoredOptionError);
       expect(error).toBeInstanceOf(ExchangeOptionsError);
-      expect(error).toMatchObject({ option, stored, given: other });
+      expect(error).toMatchObject({ option, stored: STORED[option], given: OTHER[option] });
       expect((error as Error).message).toBe(
-        `options.${option} is ${show(stored)} in ${join(dir, 'matchlog.json')} (got ${show(other)}): the id memory decides which orders ` +
+        `options.${option} is ${show(STORED[option])} in ${join(pinned, 'matchlog.json')} (got ${show(OTHER[option])}): the id memory decides which orders ` +
           'are duplicates, and every replay of this log must decide the same, so it is fixed when the directory is created. Open ' +
           'without it, or with the stored value; a venue that needs another id memory starts a new data directory (e.g. at the next trading day)',
       );
-      // The stored value spelled out, or nothing, reopens.
-      await (await scope.open({ dir, [option]: stored })).close();
-      await scope.open({ dir });
     });
 
-    it(`${option}: a directory created without it keeps the default, and refuses another value`, async () => {
-      const dir = scope.dir();
-      await (await Exchange.open({ dir, instruments: [ACME] })).close();
+    it(`${option}: a directory created without it keeps the default and refuses another value`, async () => {
       if (option === 'idsRememberedFull') {
         // 'reject' needs a window, and this directory stores none: refused as a configuration first.
-        await expect(Exchange.open({ dir, idsRememberedFull: 'reject' })).rejects.toThrow(ConfigError);
-        await scope.open({ dir, idsRememberedFull: 'forget-oldest' });
+        await expect(Exchange.open({ dir: plain, idsRememberedFull: 'reject' })).rejects.toThrow(ConfigError);
         return;
       }
-      const error = await Exchange.open({ dir, [option]: other }).catch((e: unknown) => e);
+      const error = await Exchange.open({ dir: plain, [option]: OTHER[option] }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(StoredOptionError);
-      expect(error).toMatchObject({ option, stored: DEFAULTS[option] });
+      expect(error).toMatchObject({ option, stored: DEFAULTS[option], given: OTHER[option] });
       expect((error as Error).message).toContain('(the default: the directory was created without it)');
-      await scope.open({ dir, [option]: DEFAULTS[option] });
     });
   }
 
-  it('the stored id memory is the one that decides after reopening (a window by commands)', async () => {
-    const dir = scope.dir();
-    const ex = await Exchange.open({ dir, instruments: [ACME], idRetentionCommands: 2 });
-    await ex.submit({ op: 'new', id: 'x', account: 'a', symbol: 'ACME', side: 'buy', type: 'limit', price: 100, qty: 1, tif: 'IOC' });
-    await ex.close();
-    const again = await scope.open({ dir, idRetentionCommands: 2 });
-    await again.submit({ op: 'cancel', id: 'nothing', account: 'a' });
+  it('the stored values spelled out (each alone, or all), or none, reopen; the defaults spelled out reopen a plain directory', async () => {
+    // 'reject' alone is checked together with the directory's stored window.
+    await (await scope.open({ dir: pinned, idsRememberedFull: 'reject' })).close();
+    await (await scope.open({ dir: pinned, ...STORED })).close();
+    await (await scope.open({ dir: plain, ...DEFAULTS })).close();
+  });
+
+  it('the stored id memory is the one that decides after reopening (a window of 2 commands)', async () => {
+    const ex = await scope.open({ dir: pinned });
+    const first = await ex.submit({ op: 'new', id: 'x', account: 'a', symbol: 'ACME', side: 'buy', type: 'limit', price: 100, qty: 1, tif: 'IOC' });
+    const again = await ex.submit({ op: 'new', id: 'x', account: 'a', symbol: 'ACME', side: 'buy', type: 'limit', price: 100, qty: 1, tif: 'IOC' });
+    expect(again.events[0]).toMatchObject({ type: 'rejected', reason: 'DUPLICATE_ID', detail: { originalSeq: first.seq } });
+    await ex.submit({ op: 'cancel', id: 'nothing', account: 'a' });
     // Two commands later the id left the window: the same `new` is accepted again.
-    const retry = await again.submit({ op: 'new', id: 'x', account: 'a', symbol: 'ACME', side: 'buy', type: 'limit', price: 100, qty: 1, tif: 'IOC' });
-    expect(retry.events[0]).toMatchObject({ type: 'accepted', id: 'x' });
+    const later = await ex.submit({ op: 'new', id: 'x', account: 'a', symbol: 'ACME', side: 'buy', type: 'limit', price: 100, qty: 1, tif: 'IOC' });
+    expect(later.events[0]).toMatchObject({ type: 'accepted', id: 'x' });
   });
 });
