@@ -12,6 +12,7 @@ export {
   ENGINE_LIMITS,
   EngineError,
   EventDigest,
+  DepthFromEvents,
   RejectCode,
   StateHasher,
   type AcceptedEvent,
@@ -62,6 +63,7 @@ export {
   type TimeInForce,
   type TradeEvent,
   type TriggeredEvent,
+  type RestedEvent,
 } from './engine/index.js';
 export {
   Wal,
@@ -117,6 +119,7 @@ export {
   ExchangeLockedError,
   type ExchangeLockedCode,
   ExchangeOptionsError,
+  StoredOptionError,
   EventsOverflowError,
   FeedError,
   FEED_CATCH_UPS_MAX,

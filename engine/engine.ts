@@ -482,8 +482,11 @@ export class Engine {
       orders.flags[slot] = side | (postOnly ? FLAG_POST_ONLY : 0) | (stp << STP_SHIFT);
       if (display === 0 && expireTime === NO_EXPIRY) {
         this.rest(book, side, price, remaining, slot);
+        this.sink.rested(id, account, symbol, SIDE_NAMES[side], price, remaining, 0);
       } else {
         this.restWithExtra(book, side, price, remaining, slot, display, expireTime);
+        const shown = orders.qty[slot];
+        this.sink.rested(id, account, symbol, SIDE_NAMES[side], price, shown, remaining - shown);
       }
     }
   }
@@ -726,10 +729,12 @@ export class Engine {
       else this.kill(slot, book, STATUS_FILLED, null);
     } else if (extra === undefined) {
       this.rest(book, side, price, remaining, slot);
+      sink.rested(id, account, spec.symbol, SIDE_NAMES[side], price, remaining, 0);
     } else {
       const shown = extra.display === 0 || extra.display >= remaining ? remaining : extra.display;
       extra.hidden = remaining - shown;
       this.rest(book, side, price, shown, slot);
+      sink.rested(id, account, spec.symbol, SIDE_NAMES[side], price, shown, extra.hidden);
     }
     if (this.traded && (book.stops[0].size > 0 || book.stops[1].size > 0)) this.runStops(book);
   }
@@ -907,6 +912,7 @@ export class Engine {
           orders.qty[maker] = slice;
           levels.total[level] += slice - tradeQty;
           this.moveToBack(maker, level);
+          this.sink.rested(makerId, this.accountNames[orders.account[maker]], symbol, SIDE_NAMES[side ^ 1], levelPrice, slice, hidden - slice);
         }
         maker = next;
       }

@@ -77,6 +77,8 @@ export class EventDigest implements EventSink {
         );
       case 'triggered':
         return this.triggered(e.id, e.account, e.symbol, e.side, e.orderType, e.stopPrice, e.price, e.qty);
+      case 'rested':
+        return;
       case 'instrument_added':
         return this.instrumentAdded(e.index, e.spec);
       case 'halted':
@@ -181,6 +183,14 @@ export class EventDigest implements EventSink {
     this.num(price === null ? -1 : price);
     this.num(qty);
   }
+
+  /**
+   * Not folded (SEMANTICS.md "Rested"): `rested` is a function of the state and the command's
+   * other events, and marks in logs written before it existed hold digests without it; folding
+   * it would make every such log fail to verify on replay. A divergence in what rests shows in
+   * the next trades (their remaining quantities) and in the checkpoints' state hash.
+   */
+  rested(): void {}
 
   instrumentAdded(index: number, spec: ResolvedInstrument): void {
     this.num(7);

@@ -39,6 +39,8 @@ export interface EventSink {
   ): void;
   /** A pending stop was triggered (price null for a stop-market). */
   triggered(id: OrderId, account: string, symbol: string, side: Side, orderType: StopOrderType, stopPrice: number, price: number | null, qty: number): void;
+  /** Displayed quantity joined the book (SEMANTICS.md "Rested"); hidden = the iceberg reserve behind it. */
+  rested(id: OrderId, account: string, symbol: string, side: Side, price: number, qty: number, hidden: number): void;
   /** An add_instrument took effect: the instrument is `index` in configuration order. */
   instrumentAdded(index: number, spec: ResolvedInstrument): void;
   /** A halt took effect. */
@@ -109,6 +111,10 @@ export class ArraySink implements EventSink {
 
   triggered(id: OrderId, account: string, symbol: string, side: Side, orderType: StopOrderType, stopPrice: number, price: number | null, qty: number): void {
     this.events.push({ type: 'triggered', id, account, symbol, side, orderType, stopPrice, price, qty });
+  }
+
+  rested(id: OrderId, account: string, symbol: string, side: Side, price: number, qty: number, hidden: number): void {
+    this.events.push({ type: 'rested', id, account, symbol, side, price, qty, hidden });
   }
 
   instrumentAdded(index: number, spec: ResolvedInstrument): void {

@@ -8,6 +8,7 @@ export { StateHasher, combineInstrumentDigests } from './state-hash.js';
 export type * from './types.js';
 export { ArraySink, type EventSink } from './event-sink.js';
 export { EventDigest } from './event-digest.js';
+export { DepthFromEvents } from './depth-from-events.js';
 // For the exchange and replay folders (not re-exported by the package): the command parser, the
 // worker-thread codecs, the worker host and where worker files live.
 export { parseCommand, ParsedCommand, ORDER_TYPE_NAMES, NO_EXPIRY, rejectDetail, TIF_GTC, TIF_GTT, isAdminOp, parsedSpec } from './validate.js';

@@ -310,6 +310,25 @@ export interface TriggeredEvent {
   qty: number;
 }
 
+/**
+ * Displayed quantity joined the book (SEMANTICS.md "Rested"): `qty` now rests at `price`, at the
+ * back of its level's FIFO — a limit's remainder after its taker loop (new, triggered stop-limit,
+ * a modify that lost priority) or an iceberg's refilled slice. With the other events it makes
+ * depth a function of the event stream (engine/depth-from-events.ts).
+ */
+export interface RestedEvent {
+  type: 'rested';
+  id: OrderId;
+  account: string;
+  symbol: string;
+  side: Side;
+  price: number;
+  /** Displayed quantity that joined the book (an iceberg's slice). */
+  qty: number;
+  /** Hidden reserve behind it (0 unless an iceberg). */
+  hidden: number;
+}
+
 /** An `add_instrument` command took effect: the instrument (defaults filled) and its index in configuration order. */
 export interface InstrumentAddedEvent {
   type: 'instrument_added';
@@ -337,6 +356,7 @@ export type EngineEvent =
   | CancelledEvent
   | ModifiedEvent
   | TriggeredEvent
+  | RestedEvent
   | InstrumentAddedEvent
   | HaltedEvent
   | ResumedEvent;

@@ -8,8 +8,9 @@
 // The hand-over: the subscription joins the live subscribers synchronously, at a moment when every
 // command up to the live point L (the last one acknowledged) has been published and none after it.
 // Regeneration covers [fromSeq, L] and the live events (seq > L) wait in a buffer meanwhile, bounded
-// by `eventsBacklogMax` (past it: EventsOverflowError, as for a live subscriber). Both run on the one
-// thread that acknowledges, so nothing can slip between them.
+// by `eventsBacklogMax` (past it: EventsOverflowError, as for a live subscriber): the catch-up mode
+// of the one bounded EventStream (event-stream.ts). Both run on the one thread that acknowledges,
+// so nothing can slip between them.
 //
 // Limits: FEED_CATCH_UPS_MAX subscriptions catching up at once (each holds an engine and a replay's
 // digest ring, ~1 MiB at the default pendingMax, plus the books); FEED_STEP_RECORDS records regenerated per event-loop turn,
@@ -18,7 +19,7 @@
 import { Engine, type EngineOptions } from '../engine/index.js';
 import { CheckpointStore, initialDigest } from '../replay/index.js';
 import type { WriteAheadLog } from '../wal/index.js';
-import { EventsOverflowError, type ExchangeEvent } from './event-stream.js';
+import { EventStream } from './event-stream.js';
 import { FeedReplay, type FeedStart } from './feed-replay.js';
 import type { FeedRetention } from './feed-retention.js';
 
@@ -32,6 +33,9 @@ export const FEED_CATCH_UPS_MAX = 16;
 export const FEED_WINDOW_CHECKPOINTS_MAX = 16;
 /** Records regenerated per event-loop turn (≈1-3 ms of replay): other work is not starved. */
 export const FEED_STEP_RECORDS = 4096;
+
+/** A subscription of `events()`: the bounded EventStream, in its catch-up mode when fromSeq is old. */
+export type FeedStream = EventStream;
 
 export type FeedErrorCode =
   /** fromSeq is older than the oldest retained seq (`oldestSeq`). */
@@ -72,7 +76,7 @@ export interface RetentionPlan {
 }
 
 export class Feed {
-  private readonly catchUps = new Set<FeedStream>();
+  private readonly catchUps = new Set<EventStream>();
 
   constructor(
     private readonly wal: WriteAheadLog<Uint8Array>,
@@ -111,10 +115,10 @@ export class Feed {
    * A subscription from `fromSeq` (omitted: from now). Throws FeedError (nothing subscribed) when
    * fromSeq is invalid, not retained, or too many subscriptions are catching up.
    */
-  subscribe(fromSeq: number | undefined, livePoint: number, backlogMax: number, onDetach: (stream: FeedStream) => void): FeedStream {
+  subscribe(fromSeq: number | undefined, livePoint: number, backlogMax: number, onDetach: (stream: EventStream) => void): FeedStream {
     if (fromSeq === undefined || fromSeq > livePoint) {
       if (fromSeq !== undefined && !Number.isSafeInteger(fromSeq)) throw this.invalid(fromSeq, livePoint);
-      return new FeedStream(null, fromSeq ?? livePoint + 1, backlogMax, onDetach, () => undefined);
+      return new EventStream(backlogMax, onDetach, null, fromSeq ?? livePoint + 1);
     }
     if (!Number.isSafeInteger(fromSeq) || fromSeq < 1) throw this.invalid(fromSeq, livePoint);
     const oldest = this.oldestSeq(livePoint);
@@ -135,7 +139,8 @@ export class Feed {
       );
     }
     const replay = new FeedReplay(this.startAt(fromSeq, oldest), fromSeq, livePoint, this.wal, this.pendingMax);
-    const stream = new FeedStream(replay, fromSeq, backlogMax, onDetach, (s) => this.catchUps.delete(s));
+    const catchUp = { source: replay, recordsPerStep: FEED_STEP_RECORDS, onOver: (s: EventStream) => this.catchUps.delete(s) };
+    const stream = new EventStream(backlogMax, onDetach, catchUp, fromSeq);
     this.catchUps.add(stream);
     return stream;
   }
@@ -201,164 +206,5 @@ export class Feed {
     }
     if (first <= 1) return { engine: new Engine(this.engineOptions), seq: 0, commands: 0, digest: initialDigest() };
     throw new FeedError('FEED_SEQ_NOT_RETAINED', fromSeq, oldest, `no readable checkpoint at or before seq ${fromSeq - 1} is left to regenerate from`);
-  }
-}
-
-type Waiter = { resolve: (r: IteratorResult<ExchangeEvent>) => void; reject: (e: Error) => void };
-
-/**
- * One subscription: regenerated events first (while `replay` is set), then live ones. The exchange
- * calls push / end / fail exactly as it does for a live EventStream.
- */
-export class FeedStream implements AsyncIterableIterator<ExchangeEvent> {
-  private queue: ExchangeEvent[] = [];
-  private head = 0;
-  /** Live events published while catching up, in order. */
-  private live: ExchangeEvent[] = [];
-  private waiter: Waiter | null = null;
-  private ended = false;
-  private error: Error | null = null;
-  private stepScheduled = false;
-
-  constructor(
-    private replay: FeedReplay | null,
-    private readonly fromSeq: number,
-    private readonly backlogMax: number,
-    private readonly onDetach: (stream: FeedStream) => void,
-    private readonly onCaughtUp: (stream: FeedStream) => void,
-  ) {}
-
-  /** The next record regeneration reads (the log must keep it); +Infinity once live. */
-  get readingSeq(): number {
-    return this.replay?.nextSeq ?? Number.POSITIVE_INFINITY;
-  }
-
-  /** Called by the exchange for each released event, in order. */
-  push(event: ExchangeEvent): void {
-    if (this.ended || event.seq < this.fromSeq) return;
-    if (this.replay !== null) {
-      if (this.live.length >= this.backlogMax) {
-        this.fail(new EventsOverflowError(`events subscriber fell ${this.backlogMax} live events behind while catching up; subscription dropped`));
-        return;
-      }
-      this.live.push(event);
-      return;
-    }
-    const waiter = this.waiter;
-    if (waiter !== null) {
-      this.waiter = null;
-      waiter.resolve({ value: event, done: false });
-      return;
-    }
-    if (this.queue.length - this.head >= this.backlogMax) {
-      this.fail(new EventsOverflowError(`events subscriber fell ${this.backlogMax} events behind; subscription dropped`));
-      return;
-    }
-    this.queue.push(event);
-  }
-
-  /**
-   * The exchange closed: deliver what is queued, then end. A subscription still catching up ends
-   * where its regeneration got to (the log is closing); resume from the last seq received + 1.
-   */
-  end(): void {
-    this.stopCatchUp();
-    this.ended = true;
-    this.settleWaiter();
-  }
-
-  fail(error: Error): void {
-    if (this.ended) return;
-    this.error = error;
-    this.ended = true;
-    this.queue = [];
-    this.head = 0;
-    this.stopCatchUp();
-    this.onDetach(this);
-    this.settleWaiter();
-  }
-
-  next(): Promise<IteratorResult<ExchangeEvent>> {
-    if (this.head < this.queue.length) return Promise.resolve({ value: this.take(), done: false });
-    if (this.error !== null) return Promise.reject(this.error);
-    if (this.ended) return Promise.resolve({ value: undefined, done: true });
-    const promise = new Promise<IteratorResult<ExchangeEvent>>((resolve, reject) => {
-      this.waiter = { resolve, reject };
-    });
-    if (this.replay !== null) this.scheduleStep();
-    return promise;
-  }
-
-  return(): Promise<IteratorResult<ExchangeEvent>> {
-    this.ended = true;
-    this.queue = [];
-    this.head = 0;
-    this.stopCatchUp();
-    this.onDetach(this);
-    this.settleWaiter();
-    return Promise.resolve({ value: undefined, done: true });
-  }
-
-  [Symbol.asyncIterator](): AsyncIterableIterator<ExchangeEvent> {
-    return this;
-  }
-
-  private take(): ExchangeEvent {
-    const value = this.queue[this.head++];
-    if (this.head === this.queue.length) {
-      this.queue = [];
-      this.head = 0;
-    }
-    return value;
-  }
-
-  /** One regeneration step per event-loop turn, while a reader waits and nothing is queued. */
-  private scheduleStep(): void {
-    if (this.stepScheduled) return;
-    this.stepScheduled = true;
-    setImmediate(() => {
-      this.stepScheduled = false;
-      this.step();
-    });
-  }
-
-  private step(): void {
-    const replay = this.replay;
-    if (replay === null || this.ended || this.waiter === null) return;
-    try {
-      replay.step(FEED_STEP_RECORDS, this.queue);
-    } catch (error) {
-      this.fail(error as Error);
-      return;
-    }
-    if (replay.done) {
-      // Caught up: the live events buffered meanwhile follow the last regenerated one.
-      const live = this.live;
-      this.live = [];
-      this.stopCatchUp();
-      for (let i = 0; i < live.length; i++) this.queue.push(live[i]);
-    }
-    if (this.head < this.queue.length) {
-      const waiter = this.waiter;
-      this.waiter = null;
-      waiter.resolve({ value: this.take(), done: false });
-    } else if (this.replay !== null) {
-      this.scheduleStep();
-    }
-  }
-
-  private stopCatchUp(): void {
-    if (this.replay === null) return;
-    this.replay = null;
-    this.live = [];
-    this.onCaughtUp(this);
-  }
-
-  private settleWaiter(): void {
-    const waiter = this.waiter;
-    if (waiter === null || this.head < this.queue.length) return;
-    this.waiter = null;
-    if (this.error !== null) waiter.reject(this.error);
-    else waiter.resolve({ value: undefined, done: true });
   }
 }

@@ -8,6 +8,7 @@ export {
   EXCHANGE_DEFAULTS,
   EXCHANGE_LIMITS,
   ExchangeOptionsError,
+  StoredOptionError,
   type CheckpointMode,
   type ExchangeOptions,
   type OnFull,

@@ -19,7 +19,7 @@ import { Wal, type WriteAheadLog } from '../wal/index.js';
 import { DirLock } from './dir-lock.js';
 import { ExchangeOptionsError, type ResolvedExchangeOptions } from './options.js';
 import { readSeqReservation, SeqReservation } from './seq-reservation.js';
-import { checkGivenInstruments, settleConfig } from './stored-config.js';
+import { checkGivenInstruments, settleConfig, storedIds } from './stored-config.js';
 import { NumberingLog } from './numbering-log.js';
 
 /** What opening hands to the running exchange. */
@@ -49,8 +49,11 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
   }
   // Bad instruments fail before anything touches the directory.
   const limits = resolved.instrumentsMax === null ? {} : { instrumentsMax: resolved.instrumentsMax };
-  if (resolved.instruments !== null) new Engine({ instruments: resolved.instruments, maxOrders: resolved.maxOrders, ...limits, ...resolved.ids });
-  else if (Object.keys(resolved.ids).length > 0) new Engine({ instruments: [{ symbol: 'CHECK', tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 1 }], ...resolved.ids });
+  // The given id options over the stored ones: 'reject' alone is fine on a directory that stores
+  // its window (a value that differs from the stored one is refused by settleConfig, naming both).
+  const givenIds = { ...storedIds(resolved.dir), ...resolved.ids };
+  if (resolved.instruments !== null) new Engine({ instruments: resolved.instruments, maxOrders: resolved.maxOrders, ...limits, ...givenIds });
+  else if (Object.keys(resolved.ids).length > 0) new Engine({ instruments: [{ symbol: 'CHECK', tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 1 }], ...givenIds });
   const memory = resolved.durability === 'memory';
   let instruments: InstrumentSpec[];
   let maxOrders = resolved.maxOrders;

@@ -200,6 +200,22 @@ export class ExchangeOptionsError extends Error {
   override readonly name = 'ExchangeOptionsError';
 }
 
+/**
+ * An option fixed when the data directory was created (matchlog.json) was given with another
+ * value on reopen. `option` names it, `stored` is the directory's value (the default when the file
+ * does not spell it out), `given` what this open passed.
+ */
+export class StoredOptionError extends ExchangeOptionsError {
+  constructor(
+    readonly option: string,
+    readonly stored: unknown,
+    readonly given: unknown,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 function describe(value: unknown): string {
   if (typeof value === 'string') return `'${value}'`;
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);

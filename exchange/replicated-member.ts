@@ -23,6 +23,7 @@ import {
   type Command,
   type ExchangeCommand,
   type Depth,
+  type EngineOptions,
   type InstrumentSpec,
   type OrderId,
   type OrderView,
@@ -33,6 +34,8 @@ import { join } from 'node:path';
 import { CheckpointCorruptError, CheckpointStore, CheckpointWriteError, parseCheckpoint } from '../replay/index.js';
 import { DirLock } from './dir-lock.js';
 import { EventStream, type ExchangeEvent } from './event-stream.js';
+import { FEED_CATCH_UPS_MAX, FEED_STEP_RECORDS, FeedError, type EventsOptions } from './feed.js';
+import { ReplicaCatchUp, replicaOldestSeq, replicaStartAt } from './replicated-feed.js';
 import { ExchangeOptionsError } from './options.js';
 import type { SubmitResult } from './pending.js';
 import { MemberRecordDecoder, MemberRecordEncoder } from './member-record.js';
@@ -152,6 +155,10 @@ export class ReplicatedExchange {
   private readonly instrumentIndex = new Map<string, number>();
   private readonly mine = new Map<number, MySubmit>();
   private readonly streams = new Set<EventStream>();
+  /** Subscriptions regenerating old events (each reads the stream from its own consumer). */
+  private readonly catchUps = new Map<EventStream, ReplicaCatchUp>();
+  /** The configuration at seq 0 (the stream's initial instruments): regeneration from the start. */
+  private readonly initialOptions: EngineOptions;
   private readonly abort = new AbortController();
   private readonly maxPending: number;
   private readonly eventsBacklogMax: number;
@@ -189,6 +196,7 @@ export class ReplicatedExchange {
     this.log = log;
     this.maxPending = options.pendingMax ?? 65_536;
     this.eventsBacklogMax = options.eventsBacklogMax ?? 65_536;
+    this.initialOptions = { instruments: options.instruments, ordersMax: options.ordersMax };
     engine.instruments.forEach((spec, index) => this.instrumentIndex.set(spec.symbol, index));
     // The engine's own (live) tables: an add_instrument record extends them for the records after it.
     this.decoder = new MemberRecordDecoder(engine.options.instruments, engine.symbols);
@@ -349,9 +357,14 @@ export class ReplicatedExchange {
     const name = this.memberName;
     const store = this.store;
     if (name === undefined || store === null) return;
+    // A subscription catching up still reads the records after its position: confirm no further,
+    // so trimming behind the confirmations never removes what it reads.
+    let floor = Number.POSITIVE_INFINITY;
+    for (const catchUp of this.catchUps.values()) floor = Math.min(floor, catchUp.nextSeq);
+    const confirmed = Math.min(seq, floor - 1);
     this.confirming = this.confirming
       .then(() => this.log.checkpoints().put(seq, store.bytes(seq)))
-      .then(() => this.log.confirm(name, seq))
+      .then(() => this.log.confirm(name, confirmed))
       .then(() => this.log.trimConfirmed())
       .then(
         () => undefined,
@@ -453,11 +466,56 @@ export class ReplicatedExchange {
     return this.engine.stateHash();
   }
 
-  events(): AsyncIterableIterator<ExchangeEvent> {
-    const stream = new EventStream(this.eventsBacklogMax, (s) => this.streams.delete(s));
+  /**
+   * Every event this member applies, in stream order, until close: from now, or with `fromSeq`
+   * from that seq on — regenerated from this member's newest checkpoint at or before fromSeq - 1
+   * (or from the empty engine while the stream starts at seq 1) plus the stream, exactly as a live
+   * subscriber got them, then live with no gap and no duplicate. Throws FeedError
+   * (FEED_SEQ_NOT_RETAINED with `oldestSeq`, FEED_SEQ_INVALID, FEED_CATCH_UPS_FULL) like the local exchange.
+   */
+  events(options: EventsOptions = {}): AsyncIterableIterator<ExchangeEvent> {
+    const fromSeq = (options as EventsOptions | null)?.fromSeq;
+    const livePoint = this.applied_seq;
+    const detach = (s: EventStream): void => void this.streams.delete(s);
+    let stream: EventStream;
+    if (fromSeq === undefined || fromSeq > livePoint) {
+      if (fromSeq !== undefined && !Number.isSafeInteger(fromSeq)) throw this.invalidFromSeq(fromSeq);
+      stream = new EventStream(this.eventsBacklogMax, detach, null, fromSeq ?? livePoint + 1);
+    } else {
+      if (!Number.isSafeInteger(fromSeq) || fromSeq < 1) throw this.invalidFromSeq(fromSeq);
+      const oldest = replicaOldestSeq(this.store, this.log.firstSeq, livePoint);
+      if (fromSeq < oldest) {
+        throw new FeedError(
+          'FEED_SEQ_NOT_RETAINED',
+          fromSeq,
+          oldest,
+          `events from seq ${fromSeq} are no longer retained by this member: the oldest it can regenerate is ${oldest} (the stream starts at ${this.log.firstSeq}; regeneration starts at one of this member's checkpoints)`,
+        );
+      }
+      if (this.catchUps.size >= FEED_CATCH_UPS_MAX) {
+        throw new FeedError('FEED_CATCH_UPS_FULL', fromSeq, oldest, `${FEED_CATCH_UPS_MAX} subscriptions are already regenerating old events (FEED_CATCH_UPS_MAX); retry when one caught up`);
+      }
+      const start = replicaStartAt(this.store, this.initialOptions, this.log.firstSeq, fromSeq, oldest);
+      const source = new ReplicaCatchUp(start, fromSeq, livePoint, this.log);
+      const onOver = (s: EventStream): void => {
+        this.catchUps.get(s)?.close();
+        this.catchUps.delete(s);
+      };
+      stream = new EventStream(this.eventsBacklogMax, detach, { source, recordsPerStep: FEED_STEP_RECORDS, onOver }, fromSeq);
+      this.catchUps.set(stream, source);
+    }
     if (this.closing !== null || this.failure !== null) stream.end();
     else this.streams.add(stream);
     return stream;
+  }
+
+  private invalidFromSeq(fromSeq: unknown): FeedError {
+    return new FeedError(
+      'FEED_SEQ_INVALID',
+      fromSeq,
+      replicaOldestSeq(this.store, this.log.firstSeq, this.applied_seq),
+      `events: fromSeq must be an integer >= 1 (got ${String(fromSeq)})`,
+    );
   }
 
   stats(): ReplicatedExchangeStats {

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { ENGINE_DEFAULTS, type InstrumentSpec } from '../engine/index.js';
 import { RecoveryError, writeFileDurably } from '../replay/index.js';
 import { crc32c } from '../wal/index.js';
-import { ExchangeOptionsError, type IdOptions } from './options.js';
+import { ExchangeOptionsError, ID_OPTION_NAMES, StoredOptionError, type IdOptions } from './options.js';
 
 const FILE = 'matchlog.json';
 const FORMAT = 1;
@@ -96,6 +96,43 @@ function resolvedList(list: readonly InstrumentSpec[]): InstrumentSpec[] {
   return list.map((s) => ({ ...s, maxQty: s.maxQty ?? ENGINE_DEFAULTS.maxQty }));
 }
 
+/**
+ * The id-memory options are fixed at creation: which `new`s are duplicates is a function of the
+ * log AND these options (SEMANTICS.md "Order ids"), and every recovery path — replay from seq 0,
+ * feed regeneration from the empty engine, a checkpoint plus the log — must decide the same. A
+ * different value on reopen was silently overridden by the stored one; now it is refused, naming
+ * the option, the stored value (the engine default when the file does not spell it out) and the
+ * given one. A given value equal to the stored one is fine (spelled out or not).
+ */
+function checkGivenIds(dir: string, stored: IdOptions, given: IdOptions): void {
+  for (const name of ID_OPTION_NAMES) {
+    const value = given[name];
+    if (value === undefined) continue;
+    const kept = stored[name] ?? ENGINE_DEFAULTS[name];
+    if (value === kept) continue;
+    const show = (v: unknown): string => (typeof v === 'string' ? `'${v}'` : String(v));
+    throw new StoredOptionError(
+      name,
+      kept,
+      value,
+      `options.${name} is ${show(kept)} in ${join(dir, FILE)}${stored[name] === undefined ? ' (the default: the directory was created without it)' : ''} ` +
+        `(got ${show(value)}): the id memory decides which orders are duplicates, and every replay of this log must decide the same, ` +
+        'so it is fixed when the directory is created. Open without it, or with the stored value; a venue that needs another ' +
+        'id memory starts a new data directory (e.g. at the next trading day)',
+    );
+  }
+}
+
+/** The id options a directory stores ({} when it has none, or no matchlog.json yet; a damaged file fails later, in settleConfig). */
+export function storedIds(dir: string | null): IdOptions {
+  if (dir === null) return {};
+  try {
+    return readStoredConfig(dir)?.ids ?? {};
+  } catch {
+    return {};
+  }
+}
+
 export function readStoredConfig(dir: string): StoredConfig | null {
   const file = join(dir, FILE);
   if (!existsSync(file)) return null;
@@ -129,10 +166,14 @@ export function settleConfig(
   if (stored !== null) {
     const storedMax = stored.instrumentsMax ?? ENGINE_DEFAULTS.instrumentsMax;
     if (instrumentsMax !== null && instrumentsMax !== storedMax) {
-      throw new ExchangeOptionsError(
+      throw new StoredOptionError(
+        'instrumentsMax',
+        storedMax,
+        instrumentsMax,
         `options.instrumentsMax is ${storedMax} in ${join(dir, FILE)} (got ${instrumentsMax}): open without it, or with the stored value`,
       );
     }
+    checkGivenIds(dir, stored.ids ?? {}, ids);
     const storedLog = stored.log ?? true;
     if (storedLog !== log) {
       throw new ExchangeOptionsError(

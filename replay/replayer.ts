@@ -244,6 +244,11 @@ class TeeSink implements EventSink {
     this.other.triggered(id, account, symbol, side, orderType, stopPrice, price, qty);
   }
 
+  rested(id: OrderId, account: string, symbol: string, side: Side, price: number, qty: number, hidden: number): void {
+    this.digest.rested();
+    this.other.rested(id, account, symbol, side, price, qty, hidden);
+  }
+
   instrumentAdded(index: number, spec: ResolvedInstrument): void {
     this.digest.instrumentAdded(index, spec);
     this.other.instrumentAdded(index, spec);

@@ -276,6 +276,10 @@ export class CountingSink implements EventSink {
     this.events++;
   }
 
+  rested(): void {
+    this.events++;
+  }
+
   instrumentAdded(): void {
     this.events++;
   }

@@ -16,6 +16,7 @@ const TRADE = 3;
 const CANCELLED = 4;
 const MODIFIED = 5;
 const TRIGGERED = 6;
+const RESTED = 10;
 /** Admin events: rebuilt from their command (add_instrument also sends the index it took). */
 const INSTRUMENT_ADDED = 7;
 const HALTED = 8;
@@ -185,6 +186,23 @@ export class EventEncoder implements EventSink {
     n[this.pos++] = qty;
     // A stop is never triggered by its own command (it is pending only after that command).
     this.refs.push(id, account);
+    n[this.countAt]++;
+  }
+
+  rested(id: OrderId, account: string, symbol: string, side: Side, price: number, qty: number, hidden: number): void {
+    this.reserve(7);
+    const n = this.nums;
+    // The command's own order resting (new, modify) sends no strings; a triggered stop or an
+    // iceberg maker's refill sends its id and account.
+    const own = this.isOwn(id, account);
+    n[this.pos++] = RESTED;
+    n[this.pos++] = this.instrument(symbol);
+    n[this.pos++] = side === 'buy' ? 0 : 1;
+    n[this.pos++] = price;
+    n[this.pos++] = qty;
+    n[this.pos++] = hidden;
+    n[this.pos++] = own ? 1 : 0;
+    if (!own) this.refs.push(id, account);
     n[this.countAt]++;
   }
 
@@ -361,6 +379,18 @@ export function decodeEvents(
           const id = refs[r++];
           const account = refs[r++] as string;
           events[e] = { type: 'triggered', id, account, symbol, side, orderType, stopPrice, price: price < 0 ? null : price, qty };
+          break;
+        }
+        case RESTED: {
+          const symbol = specs[nums[p++]].symbol;
+          const side = SIDES[nums[p++]];
+          const price = nums[p++];
+          const qty = nums[p++];
+          const hidden = nums[p++];
+          const own = nums[p++] === 1;
+          const id = own ? ownId : refs[r++];
+          const account = own ? ownAccount : (refs[r++] as string);
+          events[e] = { type: 'rested', id, account, symbol, side, price, qty, hidden };
           break;
         }
         default:

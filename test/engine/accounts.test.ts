@@ -66,7 +66,7 @@ describe('account reference counts', () => {
     const engine = new Engine(acmeOptions());
     applyAll(engine, [limit('a1', 'alice', 'sell', 100, 5)]);
     const events = applyAll(engine, [limit('a2', 'alice', 'buy', 100, 5, { stp: 'cancel_maker' })]);
-    expect(events.map((e) => e.type)).toEqual(['accepted', 'cancelled']);
+    expect(events.map((e) => e.type)).toEqual(['accepted', 'cancelled', 'rested']);
     expect(engine.order('a2')?.account).toBe('alice');
     expect(engine.accounts.size).toBe(1);
   });

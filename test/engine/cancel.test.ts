@@ -15,6 +15,7 @@ import {
   rejected,
   run,
   trade,
+  rested,
 } from './harness.js';
 
 describe.each(IMPLS)('cancel ($name)', (impl) => {
@@ -105,7 +106,7 @@ describe.each(IMPLS)('cancel ($name)', (impl) => {
     const e = impl.create(acmeOptions({ idsRememberedPerInstrumentMax: 0 }));
     run(e, [limit('o1', 'alice', 'buy', 100, 10), cancel('o1', 'alice')]);
     const again = limit('o1', 'bob', 'sell', 200, 3);
-    expect(run(e, [again])).toEqual([[accepted(again)]]);
+    expect(run(e, [again])).toEqual([[accepted(again), rested(again)]]);
     expect(e.order('o1')?.account).toBe('bob');
   });
 

@@ -20,6 +20,8 @@ import {
   rejected,
   run,
   trade,
+  rested,
+  restedOf,
 } from './harness.js';
 
 describe.each(IMPLS)('capacity ($name)', (impl) => {
@@ -69,7 +71,7 @@ describe.each(IMPLS)('capacity ($name)', (impl) => {
     run(e, [cancel('a', 'x')]);
     // 'b' was used up by its refusal: the retry takes a new id.
     const b = limit('b2', 'x', 'buy', 100, 1);
-    expect(e.apply(b)).toEqual([accepted(b)]);
+    expect(e.apply(b)).toEqual([accepted(b), rested(b)]);
   });
 
   it('STP removals free capacity', () => {
@@ -86,6 +88,7 @@ describe.each(IMPLS)('capacity ($name)', (impl) => {
     run(e, [limit('a', 'x', 'buy', 100, 5), limit('b', 'y', 'sell', 105, 5)]);
     expect(e.apply(modify('a', 'x', 101, 9))).toEqual([
       modified({ id: 'a', account: 'x', side: 'buy', price: 101, qty: 9, oldPrice: 100, oldQty: 5, priorityKept: false }),
+      restedOf('a', 'x', 'buy', 101, 9),
     ]);
     expect(e.apply(modify('a', 'x', 101, 2))[0]).toMatchObject({ type: 'modified', priorityKept: true });
     e.checkInvariants();

@@ -176,7 +176,10 @@ describe.each(IMPLS)('configuration ($name)', (impl) => {
       maxOrders: 1,
     });
     expect(e.apply({ op: 'new', id: 1, account: 'a', symbol: 'ONE', side: 'buy', type: 'limit', price: 14, qty: 3, time: 0 }))
-      .toEqual([{ type: 'accepted', id: 1, account: 'a', symbol: 'ONE', side: 'buy', orderType: 'limit', price: 14, qty: 3 }]);
+      .toEqual([
+        { type: 'accepted', id: 1, account: 'a', symbol: 'ONE', side: 'buy', orderType: 'limit', price: 14, qty: 3 },
+        { type: 'rested', id: 1, account: 'a', symbol: 'ONE', side: 'buy', price: 14, qty: 3, hidden: 0 },
+      ]);
   });
 });
 

@@ -16,6 +16,7 @@ import {
   rejected,
   run,
   stop,
+  rested,
 } from './harness.js';
 
 describe.each(IMPLS)('good-till-time ($name)', (impl) => {
@@ -24,10 +25,10 @@ describe.each(IMPLS)('good-till-time ($name)', (impl) => {
     run(e, [limit('g', 'gil', 'buy', 100, 5, { tif: 'GTT', expireTime: 50, time: 10 })]);
     expect(e.order('g')).toMatchObject({ expireTime: 50, qty: 5 });
     const before = limit('x', 'xan', 'buy', 90, 1, { time: 49 });
-    expect(run(e, [before])[0]).toEqual([accepted(before)]);
+    expect(run(e, [before])[0]).toEqual([accepted(before), rested(before)]);
     expect(e.liveOrders).toBe(2);
     const at = limit('y', 'yul', 'sell', 100, 1, { time: 50 });
-    expect(run(e, [at])[0]).toEqual([cancelled('g', 'gil', 'buy', CancelReason.EXPIRED, 5), accepted(at)]);
+    expect(run(e, [at])[0]).toEqual([cancelled('g', 'gil', 'buy', CancelReason.EXPIRED, 5), accepted(at), rested(at)]);
     expect(e.depth('ACME')).toEqual({ bids: [[90, 1]], asks: [[100, 1]] });
   });
 
@@ -61,7 +62,7 @@ describe.each(IMPLS)('good-till-time ($name)', (impl) => {
     const e = impl.create(acmeOptions());
     run(e, [stop('s', 'sam', 'buy', 105, 106, 3, { tif: 'GTT', expireTime: 40, time: 5 })]);
     const later = limit('x', 'xan', 'buy', 90, 1, { time: 41 });
-    expect(run(e, [later])[0]).toEqual([cancelled('s', 'sam', 'buy', CancelReason.EXPIRED, 3), accepted(later)]);
+    expect(run(e, [later])[0]).toEqual([cancelled('s', 'sam', 'buy', CancelReason.EXPIRED, 3), accepted(later), rested(later)]);
   });
 
   it('an order that filled before its expiry is not expired again', () => {
@@ -73,7 +74,7 @@ describe.each(IMPLS)('good-till-time ($name)', (impl) => {
       limit('g', 'gil', 'buy', 100, 5, { time: 12 }),
     ]);
     const later = limit('y', 'yul', 'buy', 90, 1, { time: 60 });
-    expect(run(e, [later])[0]).toEqual([accepted(later)]);
+    expect(run(e, [later])[0]).toEqual([accepted(later), rested(later)]);
     expect(e.order('g')).toBeDefined();
   });
 

@@ -172,6 +172,19 @@ export function accepted(cmd: NewOrderCommand): EngineEvent {
   };
 }
 
+/**
+ * The `rested` event of a new limit order (SEMANTICS.md "Rested"): by default its whole qty at its
+ * price; `qty`/`hidden` for a partly filled remainder or an iceberg slice, `price` for a modify.
+ */
+export function rested(cmd: NewOrderCommand, qty = cmd.qty, hidden = 0, price = cmd.price as number): EngineEvent {
+  return { type: 'rested', id: cmd.id, account: cmd.account, symbol: cmd.symbol, side: cmd.side, price, qty, hidden };
+}
+
+/** A `rested` event written out field by field (a modify's or a triggered stop's remainder, a refill). */
+export function restedOf(id: OrderId, account: string, side: Side, price: number, qty: number, hidden = 0, symbol = 'ACME'): EngineEvent {
+  return { type: 'rested', id, account, symbol, side, price, qty, hidden };
+}
+
 export function rejected(op: CommandOp | null, id: OrderId | null, reason: RejectCode, on?: InstrumentSpec): EngineEvent {
   if (on !== undefined) return { type: 'rejected', op, id, reason, detail: ruleDetail(reason, on) };
   return { type: 'rejected', op, id, reason };

@@ -14,13 +14,15 @@ import {
   market,
   run,
   trade,
+  rested,
+  restedOf,
 } from './harness.js';
 
 describe.each(IMPLS)('iceberg orders ($name)', (impl) => {
   it('depth shows only the displayed slice; order() the whole open qty', () => {
     const e = impl.create(acmeOptions());
     const ice = limit('i', 'ivy', 'buy', 100, 6, { displayQty: 2 });
-    expect(run(e, [ice])).toEqual([[accepted(ice)]]);
+    expect(run(e, [ice])).toEqual([[accepted(ice), rested(ice, 2, 4)]]);
     expect(e.depth('ACME')).toEqual({ bids: [[100, 2]], asks: [] });
     expect(e.order('i')).toMatchObject({ qty: 6, displayQty: 2, price: 100 });
   });
@@ -33,6 +35,8 @@ describe.each(IMPLS)('iceberg orders ($name)', (impl) => {
     expect(run(e, [t1])[0]).toEqual([
       accepted(t1),
       trade({ price: 100, qty: 2, maker: 'i', taker: 't1', makerAccount: 'ivy', takerAccount: 'tom', takerSide: 'sell', makerRemaining: 4, takerRemaining: 0 }),
+      // The emptied slice is refilled from the reserve at the back of the level.
+      restedOf('i', 'ivy', 'buy', 100, 2, 2),
     ]);
     expect(e.depth('ACME').bids).toEqual([[100, 5]]);
     const t2 = limit('t2', 'tom', 'sell', 100, 4, { tif: 'IOC' });
@@ -46,6 +50,7 @@ describe.each(IMPLS)('iceberg orders ($name)', (impl) => {
     expect(run(e, [t3])[0]).toEqual([
       accepted(t3),
       trade({ price: 100, qty: 1, maker: 'i', taker: 't3', makerAccount: 'ivy', takerAccount: 'tom', takerSide: 'sell', makerRemaining: 2, takerRemaining: 9 }),
+      restedOf('i', 'ivy', 'buy', 100, 2, 0),
       trade({ price: 100, qty: 2, maker: 'i', taker: 't3', makerAccount: 'ivy', takerAccount: 'tom', takerSide: 'sell', makerRemaining: 0, takerRemaining: 7 }),
       cancelled('t3', 'tom', 'sell', CancelReason.MARKET_REMAINDER, 7),
     ]);

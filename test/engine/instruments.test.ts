@@ -114,7 +114,7 @@ describe.each(IMPLS)('instruments ($name)', (impl) => {
     // Nothing remembered: the state is what it was.
     expect(e.stateHash()).toBe(before);
     applyRaw(e, resume('ACME'));
-    expect(e.apply(limit('r1', 'bob', 'buy', 100, 10)).map((ev) => ev.type)).toEqual(['accepted']);
+    expect(e.apply(limit('r1', 'bob', 'buy', 100, 10)).map((ev) => ev.type)).toEqual(['accepted', 'rested']);
   });
 
   it('instrumentsMax bounds the configured plus added instruments', () => {

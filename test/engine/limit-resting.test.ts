@@ -1,15 +1,15 @@
 // Why this file exists: a limit GTC order that does not (fully) cross must rest on its own side at
-// its price, silently (only `accepted`, no other event), and be visible through depth/order/
+// its price, with `accepted` then `rested` (SEMANTICS.md "Rested"), and be visible through depth/order/
 // liveOrders. Every later behaviour builds on this.
 
 import { describe, expect, it } from 'vitest';
-import { IMPLS, accepted, acmeOptions, limit, run, trade } from './harness.js';
+import { IMPLS, accepted, acmeOptions, limit, rested, run, trade } from './harness.js';
 
 describe.each(IMPLS)('limit orders rest ($name)', (impl) => {
   it('a buy on an empty book emits only accepted and rests as the best bid', () => {
     const e = impl.create(acmeOptions());
     const cmd = limit('o1', 'alice', 'buy', 10_000, 100);
-    expect(run(e, [cmd])).toEqual([[accepted(cmd)]]);
+    expect(run(e, [cmd])).toEqual([[accepted(cmd), rested(cmd)]]);
     expect(e.depth('ACME')).toEqual({ bids: [[10_000, 100]], asks: [] });
     expect(e.liveOrders).toBe(1);
     expect(e.order('o1')).toEqual({
@@ -27,7 +27,7 @@ describe.each(IMPLS)('limit orders rest ($name)', (impl) => {
   it('a sell on an empty book rests as the best ask', () => {
     const e = impl.create(acmeOptions());
     const cmd = limit(7, 'bob', 'sell', 10_001, 5, { stp: 'cancel_maker' });
-    expect(run(e, [cmd])).toEqual([[accepted(cmd)]]);
+    expect(run(e, [cmd])).toEqual([[accepted(cmd), rested(cmd)]]);
     expect(e.depth('ACME')).toEqual({ bids: [], asks: [[10_001, 5]] });
     expect(e.order(7)).toEqual({
       id: 7,
@@ -44,7 +44,7 @@ describe.each(IMPLS)('limit orders rest ($name)', (impl) => {
   it('explicit tif GTC behaves like the default', () => {
     const e = impl.create(acmeOptions());
     const cmd = limit('g', 'alice', 'buy', 50, 3, { tif: 'GTC' });
-    expect(run(e, [cmd])).toEqual([[accepted(cmd)]]);
+    expect(run(e, [cmd])).toEqual([[accepted(cmd), rested(cmd)]]);
     expect(e.order('g')?.qty).toBe(3);
   });
 
@@ -57,7 +57,7 @@ describe.each(IMPLS)('limit orders rest ($name)', (impl) => {
       limit('s1', 'alice', 'sell', 101, 7),
       limit('s2', 'bob', 'sell', 100, 1),
     ];
-    expect(run(e, cmds)).toEqual(cmds.map((c) => [accepted(c)]));
+    expect(run(e, cmds)).toEqual(cmds.map((c) => [accepted(c), rested(c)]));
     expect(e.depth('ACME')).toEqual({
       bids: [
         [99, 30],
@@ -76,7 +76,7 @@ describe.each(IMPLS)('limit orders rest ($name)', (impl) => {
     const maker = limit('s1', 'bob', 'sell', 100, 10);
     const taker = limit('b1', 'alice', 'buy', 101, 30);
     expect(run(e, [maker, taker])).toEqual([
-      [accepted(maker)],
+      [accepted(maker), rested(maker)],
       [
         accepted(taker),
         trade({
@@ -90,6 +90,7 @@ describe.each(IMPLS)('limit orders rest ($name)', (impl) => {
           makerRemaining: 0,
           takerRemaining: 20,
         }),
+        rested(taker, 20),
       ],
     ]);
     expect(e.depth('ACME')).toEqual({ bids: [[101, 20]], asks: [] });
@@ -112,6 +113,6 @@ describe.each(IMPLS)('limit orders rest ($name)', (impl) => {
     const e = impl.create(acmeOptions());
     const low = limit('lo', 'alice', 'buy', 1, 1_000_000_000);
     const high = limit('hi', 'alice', 'sell', 1_000_000, 1);
-    expect(run(e, [low, high])).toEqual([[accepted(low)], [accepted(high)]]);
+    expect(run(e, [low, high])).toEqual([[accepted(low), rested(low)], [accepted(high), rested(high)]]);
   });
 });

@@ -18,6 +18,7 @@ import {
   run,
   trade,
   WIDE,
+  restedOf,
 } from './harness.js';
 
 describe.each(IMPLS)('modify ($name)', (impl) => {
@@ -70,7 +71,10 @@ describe.each(IMPLS)('modify ($name)', (impl) => {
     const e = impl.create(acmeOptions());
     run(e, [limit('a', 'alice', 'sell', 100, 10), limit('b', 'bob', 'sell', 100, 5)]);
     expect(run(e, [modify('a', 'alice', 100, 12)])).toEqual([
-      [modified({ id: 'a', account: 'alice', side: 'sell', price: 100, qty: 12, oldPrice: 100, oldQty: 10, priorityKept: false })],
+      [
+        modified({ id: 'a', account: 'alice', side: 'sell', price: 100, qty: 12, oldPrice: 100, oldQty: 10, priorityKept: false }),
+        restedOf('a', 'alice', 'sell', 100, 12),
+      ],
     ]);
     const t = limit('t', 'carol', 'buy', 100, 6);
     expect(run(e, [t])[0]).toEqual([
@@ -104,7 +108,10 @@ describe.each(IMPLS)('modify ($name)', (impl) => {
     const e = impl.create(acmeOptions());
     run(e, [limit('a', 'alice', 'buy', 100, 10), limit('x', 'bob', 'buy', 99, 5)]);
     expect(run(e, [modify('a', 'alice', 99, 3)])).toEqual([
-      [modified({ id: 'a', account: 'alice', side: 'buy', price: 99, qty: 3, oldPrice: 100, oldQty: 10, priorityKept: false })],
+      [
+        modified({ id: 'a', account: 'alice', side: 'buy', price: 99, qty: 3, oldPrice: 100, oldQty: 10, priorityKept: false }),
+        restedOf('a', 'alice', 'buy', 99, 3),
+      ],
     ]);
     expect(e.depth('ACME')).toEqual({ bids: [[99, 8]], asks: [] });
     expect(e.order('a')?.price).toBe(99);
@@ -173,6 +180,7 @@ describe.each(IMPLS)('modify ($name)', (impl) => {
           makerRemaining: 0,
           takerRemaining: 7,
         }),
+        restedOf('b', 'alice', 'buy', 102, 7),
       ],
     ]);
     expect(e.depth('ACME')).toEqual({ bids: [[102, 7]], asks: [] });
@@ -246,6 +254,7 @@ describe.each(IMPLS)('modify ($name)', (impl) => {
           makerRemaining: 0,
           takerRemaining: 8,
         }),
+        restedOf('b', 'alice', 'buy', 101, 8),
       ],
     ]);
     expect(e.order('b')).toEqual({
@@ -268,6 +277,7 @@ describe.each(IMPLS)('modify ($name)', (impl) => {
     ]);
     expect(e.apply(modify('s', 'alice', 100, 70))).toEqual([
       modified({ id: 's', account: 'alice', side: 'sell', price: 100, qty: 70, oldPrice: 100, oldQty: 60, priorityKept: false }),
+      restedOf('s', 'alice', 'sell', 100, 70),
     ]);
     e.checkInvariants();
     expect(e.depth('ACME')).toEqual({ bids: [], asks: [[100, 70]] });
@@ -290,6 +300,7 @@ describe.each(IMPLS)('modify ($name)', (impl) => {
         oldQty: 20,
         priorityKept: false,
       }),
+      restedOf('w', 'alice', 'buy', 505, 30, 0, 'WIDE'),
     ]);
     expect(e.depth('WIDE')).toEqual({ bids: [[505, 30]], asks: [] });
   });

@@ -22,6 +22,8 @@ import {
   rejected,
   run,
   trade,
+  rested,
+  restedOf,
 } from './harness.js';
 
 describe.each(IMPLS)('several instruments ($name)', (impl) => {
@@ -29,7 +31,7 @@ describe.each(IMPLS)('several instruments ($name)', (impl) => {
     const e = impl.create(acmeOptions());
     const b = limit('b', 'alice', 'buy', 600, 10);
     const s = limit('s', 'bob', 'sell', 500, 10, { symbol: 'WIDE' });
-    expect(run(e, [b, s])).toEqual([[accepted(b)], [accepted(s)]]);
+    expect(run(e, [b, s])).toEqual([[accepted(b), rested(b)], [accepted(s), rested(s)]]);
     expect(e.liveOrders).toBe(2);
   });
 
@@ -84,6 +86,7 @@ describe.each(IMPLS)('several instruments ($name)', (impl) => {
         oldQty: 10,
         priorityKept: false,
       }),
+      restedOf('w', 'alice', 'sell', 510, 10, 0, 'WIDE'),
     ]);
     expect(e.apply({ ...cancel('w', 'alice'), symbol: 'ACME' } as ReturnType<typeof cancel>)).toEqual([
       cancelled('w', 'alice', 'sell', CancelReason.USER, 10, 'WIDE'),
@@ -118,6 +121,6 @@ describe.each(IMPLS)('several instruments ($name)', (impl) => {
     const e = impl.create(acmeOptions());
     run(e, [limit('s', 'bob', 'sell', 100, 1)]);
     const p = limit('p', 'alice', 'buy', 500, 10, { symbol: 'WIDE', postOnly: true });
-    expect(e.apply(p)).toEqual([accepted(p)]);
+    expect(e.apply(p)).toEqual([accepted(p), rested(p)]);
   });
 });

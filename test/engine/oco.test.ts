@@ -18,6 +18,8 @@ import {
   run,
   trade,
   type EngineLike,
+  rested,
+  restedOf,
 } from './harness.js';
 
 let clock = 1_000;
@@ -51,7 +53,7 @@ describe.each(IMPLS)('OCO ($name)', (impl) => {
     const e = impl.create(acmeOptions());
     market100(e);
     const o = oco('o', 'olga', 'sell', 102, 98, 97, 10);
-    expect(run(e, [o])).toEqual([[accepted(o)]]);
+    expect(run(e, [o])).toEqual([[accepted(o), rested(o)]]); // the limit leg rests; the stop leg is not in the book
     expect(e.liveOrders).toBe(2 + 2);
     expect(e.depth('ACME')).toEqual({ bids: [[95, 50]], asks: [[102, 10], [105, 50]] });
     expect(e.order('o')).toEqual({
@@ -136,6 +138,7 @@ describe.each(IMPLS)('OCO ($name)', (impl) => {
     expect(run(e, [o])[0]).toEqual([
       accepted(o),
       trade({ price: 97, qty: 3, maker: 'cheap', taker: 'o', makerAccount: 'ch', takerAccount: 'olga', takerSide: 'buy', makerRemaining: 0, takerRemaining: 7 }),
+      restedOf('o', 'olga', 'buy', 99, 7),
     ]);
     expect(e.order('o')).toEqual({ id: 'o', account: 'olga', symbol: 'ACME', side: 'buy', price: 99, qty: 7, postOnly: false, stp: 'none' });
     expect(e.liveOrders).toBe(2); // the bid at 95 and the OCO's limit leg, no stop leg
@@ -146,7 +149,7 @@ describe.each(IMPLS)('OCO ($name)', (impl) => {
     market100(e);
     const o = oco('o', 'olga', 'sell', 102, 98, 97, 10);
     const t = limit('t', 'olga', 'buy', 102, 4, { stp: 'cancel_maker' });
-    expect(run(e, [o, t])[1]).toEqual([accepted(t), cancelled('o', 'olga', 'sell', CancelReason.SELF_TRADE, 10)]);
+    expect(run(e, [o, t])[1]).toEqual([accepted(t), cancelled('o', 'olga', 'sell', CancelReason.SELF_TRADE, 10), rested(t)]);
     expect(e.liveOrders).toBe(3);
     expect(e.order('o')).toBeUndefined();
   });

@@ -4,14 +4,14 @@
 // limit GTC orders.
 
 import { describe, expect, it } from 'vitest';
-import { IMPLS, RejectCode, accepted, acmeOptions, limit, modified, modify, rejected, run, trade } from './harness.js';
+import { IMPLS, RejectCode, accepted, acmeOptions, limit, modified, modify, rejected, run, trade, rested, restedOf } from './harness.js';
 
 describe.each(IMPLS)('post-only ($name)', (impl) => {
   it('rests when it does not cross, and the order view says postOnly', () => {
     const e = impl.create(acmeOptions());
     const s = limit('s', 'bob', 'sell', 101, 5);
     const p = limit('p', 'alice', 'buy', 100, 5, { postOnly: true });
-    expect(run(e, [s, p])).toEqual([[accepted(s)], [accepted(p)]]);
+    expect(run(e, [s, p])).toEqual([[accepted(s), rested(s)], [accepted(p), rested(p)]]);
     expect(e.order('p')?.postOnly).toBe(true);
     expect(e.depth('ACME')).toEqual({ bids: [[100, 5]], asks: [[101, 5]] });
   });
@@ -19,7 +19,7 @@ describe.each(IMPLS)('post-only ($name)', (impl) => {
   it('rests on an empty opposite side', () => {
     const e = impl.create(acmeOptions());
     const p = limit('p', 'alice', 'sell', 1, 5, { postOnly: true, tif: 'GTC' });
-    expect(run(e, [p])).toEqual([[accepted(p)]]);
+    expect(run(e, [p])).toEqual([[accepted(p), rested(p)]]);
   });
 
   it('a buy at the best ask is refused and changes nothing', () => {
@@ -50,7 +50,7 @@ describe.each(IMPLS)('post-only ($name)', (impl) => {
     const e = impl.create(acmeOptions());
     const b = limit('b', 'bob', 'buy', 100, 5);
     const p = limit('p', 'alice', 'buy', 100, 5, { postOnly: true });
-    expect(run(e, [b, p])).toEqual([[accepted(b)], [accepted(p)]]);
+    expect(run(e, [b, p])).toEqual([[accepted(b), rested(b)], [accepted(p), rested(p)]]);
   });
 
   it('postOnly false behaves as a normal limit and may take', () => {
@@ -107,6 +107,7 @@ describe.each(IMPLS)('post-only ($name)', (impl) => {
     run(e, [limit('s', 'bob', 'sell', 101, 5), limit('p', 'alice', 'buy', 99, 5, { postOnly: true, stp: 'cancel_both' })]);
     expect(e.apply(modify('p', 'alice', 100, 8))).toEqual([
       modified({ id: 'p', account: 'alice', side: 'buy', price: 100, qty: 8, oldPrice: 99, oldQty: 5, priorityKept: false }),
+      restedOf('p', 'alice', 'buy', 100, 8),
     ]);
     e.checkInvariants();
     expect(e.order('p')).toEqual({

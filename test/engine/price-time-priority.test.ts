@@ -3,7 +3,7 @@
 // resting (maker) price. These scenarios pin the order of trades and every field of each trade.
 
 import { describe, expect, it } from 'vitest';
-import { IMPLS, accepted, acmeOptions, limit, run, trade } from './harness.js';
+import { IMPLS, accepted, acmeOptions, limit, run, trade, rested } from './harness.js';
 
 describe.each(IMPLS)('price-time priority ($name)', (impl) => {
   it('a buy takes the lowest ask first, then the next level, at the makers\' prices', () => {
@@ -169,6 +169,7 @@ describe.each(IMPLS)('price-time priority ($name)', (impl) => {
         makerRemaining: 0,
         takerRemaining: 8,
       }),
+      rested(b, 8),
     ]);
     expect(e.depth('ACME')).toEqual({ bids: [[101, 8]], asks: [[102, 2]] });
   });

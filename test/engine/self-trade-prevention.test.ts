@@ -3,7 +3,7 @@
 // order, whether matching continues and whether the remainder may rest).
 
 import { describe, expect, it } from 'vitest';
-import { CancelReason, IMPLS, accepted, acmeOptions, cancelled, limit, market, run, trade } from './harness.js';
+import { CancelReason, IMPLS, accepted, acmeOptions, cancelled, limit, market, run, trade, rested } from './harness.js';
 
 describe.each(IMPLS)('self-trade prevention ($name)', (impl) => {
   it('none (the default): an account may trade with itself', () => {
@@ -72,6 +72,7 @@ describe.each(IMPLS)('self-trade prevention ($name)', (impl) => {
         takerRemaining: 8,
       }),
       cancelled('m2', 'alice', 'sell', CancelReason.SELF_TRADE, 1),
+      rested(b, 8),
     ]);
     expect(e.depth('ACME')).toEqual({ bids: [[101, 8]], asks: [] });
     expect(e.liveOrders).toBe(1);
@@ -133,7 +134,7 @@ describe.each(IMPLS)('self-trade prevention ($name)', (impl) => {
     const e = impl.create(acmeOptions());
     run(e, [limit('mine', 'alice', 'sell', 102, 5)]);
     const b = limit('b', 'alice', 'buy', 101, 5, { stp: 'cancel_maker' });
-    expect(run(e, [b])).toEqual([[accepted(b)]]);
+    expect(run(e, [b])).toEqual([[accepted(b), rested(b)]]);
     expect(e.liveOrders).toBe(2);
   });
 

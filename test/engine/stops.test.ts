@@ -19,6 +19,7 @@ import {
   stop,
   trade,
   triggered,
+  restedOf,
 } from './harness.js';
 
 describe.each(IMPLS)('stop orders ($name)', (impl) => {
@@ -95,6 +96,7 @@ describe.each(IMPLS)('stop orders ($name)', (impl) => {
       triggered(x),
       trade({ price: 102, qty: 1, maker: 'a2', taker: 'X', makerAccount: 'ann', takerAccount: 'sam', takerSide: 'buy', makerRemaining: 0, takerRemaining: 0 }),
       triggered(z),
+      restedOf('Z', 'sam', 'buy', 90, 1),
       triggered(y),
       trade({ price: 103, qty: 1, maker: 'a3', taker: 'Y', makerAccount: 'ann', takerAccount: 'sam', takerSide: 'buy', makerRemaining: 0, takerRemaining: 0 }),
     ]);
@@ -104,7 +106,10 @@ describe.each(IMPLS)('stop orders ($name)', (impl) => {
   it('a triggered stop-limit rests its remainder as a limit order', () => {
     const e = impl.create(acmeOptions());
     const s = stop('s', 'sam', 'buy', 101, 102, 10);
-    run(e, [s, limit('a1', 'ann', 'sell', 101, 1), limit('a2', 'ann', 'sell', 102, 4), limit('t', 'tom', 'buy', 101, 1)]);
+    const events = run(e, [s, limit('a1', 'ann', 'sell', 101, 1), limit('a2', 'ann', 'sell', 102, 4), limit('t', 'tom', 'buy', 101, 1)]);
+    // triggered, its trade with a2, then its remainder rests (SEMANTICS.md "Rested").
+    expect(events[3].slice(-3).map((ev) => ev.type)).toEqual(['triggered', 'trade', 'rested']);
+    expect(events[3][events[3].length - 1]).toEqual(restedOf('s', 'sam', 'buy', 102, 6));
     expect(e.depth('ACME')).toEqual({ bids: [[102, 6]], asks: [] });
     expect(e.order('s')).toEqual({ id: 's', account: 'sam', symbol: 'ACME', side: 'buy', price: 102, qty: 6, postOnly: false, stp: 'none' });
   });

@@ -77,7 +77,10 @@ describe('OCO through the exchange', () => {
     expect(reopened.order(`o4-${ACME.symbol}`)).toMatchObject({ price: 96 * ACME.tickSize, qty: 3 * ACME.lotSize });
     // A fresh OCO after reopening has both legs; its cancel answers for both.
     const placed = await reopened.submit({ op: 'new', id: 'o5', account: 'olga', symbol: ACME.symbol, side: 'buy', type: 'oco', price: 94 * ACME.tickSize, stopPrice: 106 * ACME.tickSize, stopLimitPrice: 107 * ACME.tickSize, qty: ACME.lotSize });
-    expect(placed.events).toEqual([{ type: 'accepted', id: 'o5', account: 'olga', symbol: ACME.symbol, side: 'buy', orderType: 'oco', price: 94 * ACME.tickSize, qty: ACME.lotSize }]);
+    expect(placed.events).toEqual([
+      { type: 'accepted', id: 'o5', account: 'olga', symbol: ACME.symbol, side: 'buy', orderType: 'oco', price: 94 * ACME.tickSize, qty: ACME.lotSize },
+      { type: 'rested', id: 'o5', account: 'olga', symbol: ACME.symbol, side: 'buy', price: 94 * ACME.tickSize, qty: ACME.lotSize, hidden: 0 },
+    ]);
     expect(reopened.order('o5')).toMatchObject({ orderType: 'oco', stopPrice: 106 * ACME.tickSize, stopLimitPrice: 107 * ACME.tickSize });
     const gone = await reopened.submit({ op: 'cancel', id: 'o5', account: 'olga' });
     expect(gone.events).toEqual([{ type: 'cancelled', id: 'o5', account: 'olga', symbol: ACME.symbol, side: 'buy', reason: 'USER', qty: ACME.lotSize }]);

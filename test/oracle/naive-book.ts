@@ -1213,7 +1213,7 @@ export class NaiveBookEngine {
     } else if (taker.tif === 'IOC') {
       events.push(this.cancelledEvent(taker, CancelReason.IOC_REMAINDER, taker.open));
     } else if (taker.tif === 'GTC' || taker.tif === 'GTT') {
-      this.rest(book, this.restingOrder(taker, taker.price, taker.open));
+      events.push(this.rest(book, this.restingOrder(taker, taker.price, taker.open)));
     } else {
       throw new Error('oracle bug: FOK left open quantity after passing its pre-check');
     }
@@ -1340,7 +1340,7 @@ export class NaiveBookEngine {
       expireTime: order.expireTime,
     };
     const stpCancelled = this.takerLoop(book, taker, events);
-    if (taker.open > 0 && !stpCancelled) this.rest(book, this.restingOrder(taker, price, taker.open));
+    if (taker.open > 0 && !stpCancelled) events.push(this.rest(book, this.restingOrder(taker, price, taker.open)));
     this.runStops(book, events);
     return events;
   }
@@ -1440,6 +1440,7 @@ export class NaiveBookEngine {
         maker.hidden -= slice;
         level.orders.shift();
         level.orders.push(maker);
+        events.push(this.restedEvent(maker));
       } else if (maker.qty === 0) {
         this.remove(maker);
       }
@@ -1455,14 +1456,32 @@ export class NaiveBookEngine {
   // ---------------------------------------------------------------------------------------------
   // Book primitives (linear scans)
 
-  /** Append to the back of the FIFO at its price, creating the level in sorted position if needed. */
-  private rest(book: NaiveBook, order: NaiveOrder): void {
+  /** SEMANTICS.md "Rested": the order's displayed qty just joined the back of its level. */
+  private restedEvent(order: NaiveOrder): EngineEvent {
+    return {
+      type: 'rested',
+      id: order.id,
+      account: order.account,
+      symbol: order.symbol,
+      side: order.side,
+      price: order.price,
+      qty: order.qty,
+      hidden: order.hidden,
+    };
+  }
+
+  /**
+   * Append to the back of the FIFO at its price, creating the level in sorted position if needed;
+   * returns its `rested` event (every path that rests an order emits one).
+   */
+  private rest(book: NaiveBook, order: NaiveOrder): EngineEvent {
     const levels = order.side === 'buy' ? book.bids : book.asks;
     const before = (a: number, b: number): boolean => (order.side === 'buy' ? a > b : a < b);
     let i = 0;
     while (i < levels.length && before(levels[i].price, order.price)) i++;
     if (i < levels.length && levels[i].price === order.price) levels[i].orders.push(order);
     else levels.splice(i, 0, { price: order.price, orders: [order] });
+    return this.restedEvent(order);
   }
 
   /** Take a live order out of its level; drop the level if it becomes empty. */

@@ -79,6 +79,7 @@ describe('command codec', () => {
             cancelled: (...a: unknown[]) => events.push(['cancelled', ...a]),
             modified: (...a: unknown[]) => events.push(['modified', ...a]),
             triggered: (...a: unknown[]) => events.push(['triggered', ...a]),
+            rested: (...a: unknown[]) => events.push(['rested', ...a]),
             instrumentAdded: (...a: unknown[]) => events.push(['instrument_added', ...a]),
             halted: (...a: unknown[]) => events.push(['halted', ...a]),
             resumed: (...a: unknown[]) => events.push(['resumed', ...a]),

@@ -1,6 +1,7 @@
 // Why this file exists: events cross from a matching worker as numbers plus a few strings and are
 // rebuilt from the commands on the caller's side; this proves the rebuilt events equal what
-// Engine.apply returns, for random streams of every command kind (fast-check), and once through a
+// Engine.apply returns, for random streams of every command kind (fast-check; icebergs and stops
+// included, whose `rested` events are about orders other than the command's), and once through a
 // real worker thread.
 
 import fc from 'fast-check';
@@ -30,6 +31,32 @@ const newOrder = fc.record({
   tif: fc.constantFrom('GTC' as const, 'IOC' as const, 'FOK' as const),
   postOnly: fc.boolean(),
   stp: fc.constantFrom('none' as const, 'cancel_taker' as const, 'cancel_maker' as const, 'cancel_both' as const),
+  time: fc.constant(1),
+});
+/** Stop-limits (a triggered one that rests sends its id: not the command's own order). */
+const stopLimit = fc.record({
+  op: fc.constant('new' as const),
+  id,
+  account,
+  symbol: fc.constantFrom('ACME', 'BETA'),
+  side: fc.constantFrom('buy' as const, 'sell' as const),
+  type: fc.constant('stop_limit' as const),
+  price: fc.integer({ min: 90, max: 110 }).map((p) => p * 5),
+  stopPrice: fc.integer({ min: 90, max: 110 }).map((p) => p * 5),
+  qty: fc.integer({ min: 1, max: 5 }).map((q) => q * 10),
+  time: fc.constant(1),
+});
+/** Icebergs (a refill's `rested` is about a maker, not the command's order). */
+const iceberg = fc.record({
+  op: fc.constant('new' as const),
+  id,
+  account,
+  symbol: fc.constantFrom('ACME', 'BETA'),
+  side: fc.constantFrom('buy' as const, 'sell' as const),
+  type: fc.constant('limit' as const),
+  price: fc.integer({ min: 90, max: 110 }).map((p) => p * 5),
+  qty: fc.integer({ min: 2, max: 8 }).map((q) => q * 10),
+  displayQty: fc.constant(10),
   time: fc.constant(1),
 });
 const cancel = fc.record({ op: fc.constant('cancel' as const), id, account, time: fc.constant(1) });
@@ -65,7 +92,7 @@ function withoutDetail(events: EngineEvent[]): EngineEvent[] {
   });
 }
 
-const stream = fc.array(fc.oneof(newOrder, newOrder, cancel, modify).map(wellFormed), { minLength: 1, maxLength: 200 });
+const stream = fc.array(fc.oneof(newOrder, newOrder, stopLimit, iceberg, cancel, modify).map(wellFormed), { minLength: 1, maxLength: 200 });
 
 describe('event codec', () => {
   it('rebuilds exactly the events Engine.apply returns', () => {
