@@ -218,11 +218,12 @@ export class DepthFromEvents {
     return { side: (this.bookSide[slot] & 1) === 0 ? 'buy' : 'sell', price: this.price[slot], qty: this.shown[slot] };
   }
 
+  /** The instrument's index; throws the EngineError `Engine.depth` / `Engine.top` throw for the same arguments. */
   private known(symbol: string, levels: number): number {
-    const index = this.instrumentBySymbol.get(symbol);
-    if (index === undefined) throw new EngineError('UNKNOWN_SYMBOL', `unknown symbol ${JSON.stringify(symbol)}`);
-    if (!Number.isSafeInteger(levels) || levels < 1) {
-      throw new EngineError('INVALID_ARGUMENT', `levels must be a positive safe integer (got ${String(levels)})`);
+    const index = typeof symbol === 'string' ? this.instrumentBySymbol.get(symbol) : undefined;
+    if (index === undefined) throw new EngineError('UNKNOWN_SYMBOL', `unknown symbol: ${String(symbol)}`);
+    if (!Number.isSafeInteger(levels) || levels <= 0) {
+      throw new EngineError('INVALID_ARGUMENT', 'depth levels must be a positive safe integer');
     }
     return index;
   }

@@ -135,6 +135,7 @@ export class Exchange {
           },
           fail: (error) => this.fail(error),
           restore: (snapshot) => Engine.restore(snapshot, { verify: false }),
+          symbols: () => self.acknowledgedInstruments.specs.map((spec) => spec.symbol),
         })
       : new EngineView(recoveredEngine);
     this.commands = start.commands;
@@ -510,7 +511,7 @@ export class Exchange {
     // Queries never show an outcome a crash could erase: the main-thread view (no backup thread)
     // applies the command now; the backup replica is sent it by checkpointer.released.
     const record = entry.record;
-    this.view.acknowledged(record, seq);
+    this.view.acknowledged(record, seq, events);
     if (record.op === 'add_instrument' || record.op === 'halt' || record.op === 'resume') this.acknowledgeAdmin(events);
     const time = record.time;
     if (this.streams.size > 0) {

@@ -67,10 +67,12 @@ describe('the backup thread fails during a query', () => {
     for (const command of commands) reference.apply(command);
     hostOf(ex).queryWaitMsMax = 200;
     onQuery(ex, () => undefined);
-    const error = thrownBy(() => ex.depth('ACME'));
+    const error = thrownBy(() => ex.l3('ACME'));
     expect(error).toBeInstanceOf(BackupStuckError);
     expect((error as BackupStuckError).code).toBe('EXCHANGE_BACKUP_STUCK');
-    expect(ex.stats().failed).toBe('backup thread: the backup thread did not answer a depth query within 200 ms');
+    expect(ex.stats().failed).toBe('backup thread: the backup thread did not answer a l3 query within 200 ms');
+    // depth is kept on this thread, but a failed exchange answers nothing more.
+    expect(thrownBy(() => ex.depth('ACME'))).toBe(error);
     await expect(ex.submit(commands[0])).rejects.toBe(error);
     await within(ex.close(), 10_000, 'close after failure');
     const again = await scope.open({ dir, onWarning: () => undefined });
