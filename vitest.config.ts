@@ -1,9 +1,7 @@
 // Why this file exists: one place for test-runner limits, so the suite stays well under CI's budget on 2 cores.
 // Tests against the shared three-node JetStream cluster (test/replicated) kill and restart its
-// nodes, so they run one file at a time: each holds an exclusive file lock for its whole run
-// (test/support/cluster-lock.ts). Not `fileParallelism: false`: vitest runs such a project after
-// every other file with a worker idle (about 150 s of 654 s on 2 cores); with the lock they run
-// beside the local files, which never touch the cluster.
+// nodes, so they run one file at a time in their own project; the rest runs two files at once
+// beside them (they never touch the cluster).
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -20,7 +18,7 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'replicated', include: ['test/replicated/**/*.test.ts'], setupFiles: ['test/support/cluster-lock.ts'] },
+        test: { name: 'replicated', include: ['test/replicated/**/*.test.ts'], fileParallelism: false },
       },
     ],
   },
