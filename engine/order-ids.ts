@@ -32,6 +32,13 @@ export const STATUS_NAMES = ['open', 'filled', 'cancelled', 'expired', 'rejected
 const FLAG_IN_RING = 1;
 const FLAG_INDEXED = 2;
 const FLAG_OVERDUE = 4;
+/**
+ * An entry that exists only because its order rests (`addLive`): nothing remembers it (the id
+ * memory is off, or an old snapshot had no entry for the order), it is in no ring and no overdue
+ * list, it is neither hashed nor snapshotted, and it is freed when its order dies. It lets the one
+ * id table answer "is this id live, and where" for every resting order.
+ */
+const FLAG_LIVE_ONLY = 8;
 
 /**
  * How an entry leaving its ring learns whether its order is still live: a check by id, or null
@@ -98,8 +105,17 @@ export class OrderIds {
   private overduePrev = new Int32Array(64);
   /** Slot → id (null for free slots); the index below compares against it, keeping no copy. */
   readonly ids: Array<OrderId | null> = [];
-  /** id → slot of its newest entry. */
+  /**
+   * id → slot of its newest entry: the ONE id table of the engine. An entry whose order rests holds
+   * the order's pool slot in `liveSlots`, so a new order's probe answers both "is this id live"
+   * and "is it remembered", and a fill or cancel flips the entry in place (`unlinkLive`) instead
+   * of removing the id from a second, live-only index (engine/SEMANTICS.md "Order ids" unchanged).
+   */
   private readonly index = new IdIndex(this.ids, false);
+  /** Entry → pool slot of its resting order, NONE when the order does not rest (dead, a pending stop). */
+  liveSlots = new Int32Array(64).fill(NONE);
+  /** Entries whose `liveSlots` is set: the engine's resting orders. */
+  liveCount = 0;
   seqs = new Float64Array(64);
   times = new Float64Array(64);
   lastSeqs = new Float64Array(64);
@@ -264,10 +280,56 @@ export class OrderIds {
     this.statuses[slot] = status;
     this.reasonCodes[slot] = this.reasonCode(reason);
     this.lastSeqs[slot] = seq;
-    if ((this.flags[slot] & FLAG_OVERDUE) !== 0) {
+    const flags = this.flags[slot];
+    if ((flags & FLAG_OVERDUE) !== 0) {
       this.unlinkOverdue(this.rings[this.instruments[slot]], slot);
       this.freeSlot(slot);
+    } else if ((flags & FLAG_LIVE_ONLY) !== 0) {
+      this.freeSlot(slot);
     }
+  }
+
+  /**
+   * An entry for an order about to rest that has none (the id memory is off, or a restored old
+   * snapshot had none): not remembered, freed when the order dies (FLAG_LIVE_ONLY). Returns its slot.
+   */
+  addLive(instrument: number, id: OrderId, hash: number): number {
+    const known = this.index.getHashed(id, hash);
+    const slot = this.allocSlot();
+    this.ids[slot] = id;
+    this.seqs[slot] = 0;
+    this.times[slot] = 0;
+    this.lastSeqs[slot] = 0;
+    this.filled[slot] = 0;
+    this.statuses[slot] = STATUS_OPEN;
+    this.reasonCodes[slot] = 0;
+    this.instruments[slot] = instrument;
+    this.flags[slot] = FLAG_LIVE_ONLY;
+    this.indexSlot(id, slot, hash, known);
+    return slot;
+  }
+
+  /** Is the entry at `slot` one that only its resting order keeps (see addLive)? */
+  isLiveOnly(slot: number): boolean {
+    return (this.flags[slot] & FLAG_LIVE_ONLY) !== 0;
+  }
+
+  /** The order of the entry at `slot` rests in pool slot `poolSlot`. */
+  setLive(slot: number, poolSlot: number): void {
+    if (this.liveSlots[slot] === NONE) this.liveCount++;
+    this.liveSlots[slot] = poolSlot;
+  }
+
+  /**
+   * The order of the entry at `slot` left the book (died, or an OCO limit leg whose stop leg
+   * triggered): flipped in place, no probe. An entry only a resting order kept is freed.
+   */
+  unlinkLive(slot: number): void {
+    if (this.liveSlots[slot] !== NONE) {
+      this.liveSlots[slot] = NONE;
+      this.liveCount--;
+    }
+    if ((this.flags[slot] & FLAG_LIVE_ONLY) !== 0) this.freeSlot(slot);
   }
 
   /** Appends `slot` to the ring's overdue list. */
@@ -367,8 +429,8 @@ export class OrderIds {
     let rings = 0;
     for (const ring of this.rings) rings += ring.slots.byteLength;
     // Per slot: 4 float columns, status, instrument, flags, reason code, overdue links, the
-    // ids reference, a free-list cell.
-    return rings + this.seqs.length * (8 * 4 + 1 + 4 + 1 + 2 + 8 + 8 + 4) + this.index.memoryBytes();
+    // ids reference, a free-list cell, the live pool slot.
+    return rings + this.seqs.length * (8 * 4 + 1 + 4 + 1 + 2 + 8 + 8 + 4 + 4) + this.index.memoryBytes();
   }
 
   private allocSlot(): number {
@@ -380,6 +442,10 @@ export class OrderIds {
 
   private freeSlot(slot: number): void {
     if ((this.flags[slot] & FLAG_INDEXED) !== 0) this.index.deleteSlot(slot);
+    if (this.liveSlots[slot] !== NONE) {
+      this.liveSlots[slot] = NONE;
+      this.liveCount--;
+    }
     this.flags[slot] = 0;
     this.ids[slot] = null;
     this.reasonCodes[slot] = 0;
@@ -419,5 +485,8 @@ export class OrderIds {
     const overduePrev = new Int32Array(capacity);
     overduePrev.set(this.overduePrev);
     this.overduePrev = overduePrev;
+    const liveSlots = new Int32Array(capacity).fill(NONE);
+    liveSlots.set(this.liveSlots);
+    this.liveSlots = liveSlots;
   }
 }
