@@ -864,7 +864,7 @@ export class Engine {
             return remaining;
           }
           this.cancelledEvent(
-            ids.ids[orders.entry[maker]] as OrderId,
+            ids.idAt(orders.entry[maker]),
             this.accountNames[orders.account[maker]],
             symbol,
             side ^ 1,
@@ -886,7 +886,7 @@ export class Engine {
         const extra = (orders.flags[maker] & FLAG_EXTRA) !== 0 ? this.extras.get(maker)! : undefined;
         const hidden = extra === undefined ? 0 : extra.hidden;
         const makerRemaining = makerQty - tradeQty;
-        const makerId = ids.ids[orders.entry[maker]] as OrderId;
+        const makerId = ids.idAt(orders.entry[maker]);
         this.traded = true;
         book.lastPrice = levelPrice;
         this.sink.trade(
@@ -1116,7 +1116,7 @@ export class Engine {
     const ids = this.orderIds;
     for (const book of this.books) {
       ids.forEach(book.index, (slot, overdue) => {
-        if (!overdue) visit(ids.ids[slot] as OrderId, book.index, ids.seqs[slot], ids.times[slot], ids.isIndexed(slot));
+        if (!overdue) visit(ids.idAt(slot), book.index, ids.seqs[slot], ids.times[slot], ids.isIndexed(slot));
       });
     }
   }
@@ -1161,7 +1161,7 @@ export class Engine {
 
   /** @internal Id of the resting order in pool slot `slot` (which must be live). */
   idOf(slot: number): OrderId {
-    return this.orderIds.ids[this.orders.entry[slot]] as OrderId;
+    return this.orderIds.idAt(this.orders.entry[slot]);
   }
 
   /**
@@ -1347,7 +1347,7 @@ export class Engine {
       hasher.orderIds(ids.count(book.index));
       ids.forEach(book.index, (slot, overdue) => {
         hasher.orderIdEntry(
-          ids.ids[slot] as OrderId,
+          ids.idAt(slot),
           overdue,
           ids.isIndexed(slot),
           STATUS_NAMES[ids.statuses[slot]],

@@ -46,7 +46,7 @@ export function checkInvariants(engine: Engine): void {
           const qty = orders.qty[o];
           if (!(qty > 0 && qty % book.spec.lotSize === 0)) fail(`${symbol}: order qty ${qty} not a positive lot multiple`);
           const entry = orders.entry[o];
-          const id = entry === NIL ? null : engine.orderIds.ids[entry];
+          const id = entry === NIL ? null : engine.orderIds.idAt(entry);
           if (!(id !== null && id !== undefined && engine.orderIds.find(id) === entry && engine.orderIds.liveSlots[entry] === o)) {
             fail(`${symbol}: live order ${String(id)} not in the id map`);
           }
@@ -106,8 +106,8 @@ function checkIdMemory(engine: Engine): void {
   const ids = engine.orderIds;
   for (const book of engine.books) {
     ids.forEach(book.index, (slot) => {
-      if (ids.statuses[slot] === STATUS_OPEN && !engine.isLive(ids.ids[slot] as OrderId)) {
-        fail(`id memory entry of ${String(ids.ids[slot])} is open but the order is not live`);
+      if (ids.statuses[slot] === STATUS_OPEN && !engine.isLive(ids.idAt(slot))) {
+        fail(`id memory entry of ${String(ids.idAt(slot))} is open but the order is not live`);
       }
     });
   }

@@ -16,7 +16,8 @@
 // until the order dies. Entries live in typed-array slots with a free list: a `new` writes a few
 // numbers, no object.
 
-import { hashId, IdIndex } from './id-index.js';
+import { hashId } from './id-index.js';
+import { IdStore } from './id-store.js';
 import type { OrderId } from './types.js';
 
 const NONE = -1;
@@ -103,15 +104,13 @@ export class OrderIds {
   /** Links of the overdue lists (Ring.overdueHead), by slot; meaningful only with FLAG_OVERDUE. */
   private overdueNext = new Int32Array(64);
   private overduePrev = new Int32Array(64);
-  /** Slot → id (null for free slots); the index below compares against it, keeping no copy. */
-  readonly ids: Array<OrderId | null> = [];
   /**
    * id → slot of its newest entry: the ONE id table of the engine. An entry whose order rests holds
    * the order's pool slot in `liveSlots`, so a new order's probe answers both "is this id live"
    * and "is it remembered", and a fill or cancel flips the entry in place (`unlinkLive`) instead
    * of removing the id from a second, live-only index (engine/SEMANTICS.md "Order ids" unchanged).
    */
-  private readonly index = new IdIndex(this.ids, false);
+  private readonly store = new IdStore(64);
   /** Entry → pool slot of its resting order, NONE when the order does not rest (dead, a pending stop). */
   liveSlots = new Int32Array(64).fill(NONE);
   /** Entries whose `liveSlots` is set: the engine's resting orders. */
@@ -148,12 +147,17 @@ export class OrderIds {
 
   /** Slot of the newest entry of `id`, or -1. */
   find(id: OrderId): number {
-    return this.index.get(id);
+    return this.store.find(id, hashId(id));
   }
 
   /** `find` with the id's `hashId` already computed. */
   findHashed(id: OrderId, hash: number): number {
-    return this.index.getHashed(id, hash);
+    return this.store.find(id, hash);
+  }
+
+  /** The id of the entry at `slot` (a new string for a short string id: for events and queries). */
+  idAt(slot: number): OrderId {
+    return this.store.idAt(slot);
   }
 
   /** Why the order at `slot` was cancelled or rejected (a CancelReason or RejectCode), else null. */
@@ -209,7 +213,7 @@ export class OrderIds {
   private leaveRing(ring: Ring, isLive: LiveCheck): void {
     const slot = ring.shift();
     this.flags[slot] &= ~FLAG_IN_RING;
-    if (this.statuses[slot] === STATUS_OPEN && (isLive === null || isLive(this.ids[slot] as OrderId))) {
+    if (this.statuses[slot] === STATUS_OPEN && (isLive === null || isLive(this.store.idAt(slot)))) {
       this.flags[slot] |= FLAG_OVERDUE;
       this.linkOverdue(ring, slot);
     } else {
@@ -223,7 +227,7 @@ export class OrderIds {
    */
   add(instrument: number, id: OrderId, seq: number, time: number): number {
     const hash = hashId(id);
-    return this.addHashed(instrument, id, seq, time, hash, this.index.getHashed(id, hash));
+    return this.addHashed(instrument, id, seq, time, hash, this.store.find(id, hash));
   }
 
   /**
@@ -237,7 +241,7 @@ export class OrderIds {
     // exactly what index.get(id) would answer now; read it before allocSlot may reuse that slot.
     const previous = known !== NONE && (this.flags[known] & FLAG_INDEXED) !== 0 ? known : NONE;
     const slot = this.allocSlot();
-    this.ids[slot] = id;
+    this.store.write(slot, id, hash);
     this.seqs[slot] = seq;
     this.times[slot] = time;
     this.lastSeqs[slot] = seq;
@@ -247,18 +251,18 @@ export class OrderIds {
     this.instruments[slot] = instrument;
     this.flags[slot] = FLAG_IN_RING;
     this.rings[instrument].push(slot, this.limits.perInstrumentMax);
-    this.indexSlot(id, slot, hash, previous);
+    this.indexSlot(slot, previous);
     return slot;
   }
 
-  /** Makes `slot` the entry answering for `id`; `previous` is the one that did (or NONE). */
-  private indexSlot(id: OrderId, slot: number, hash: number, previous: number): void {
+  /** Makes `slot` (its id written) the entry answering for its id; `previous` is the one that did (or NONE). */
+  private indexSlot(slot: number, previous: number): void {
     if (previous !== NONE) {
       // An older entry of the id (out of its window, or forgotten) stays where it is but no longer answers.
-      this.index.deleteSlot(previous);
+      this.store.remove(previous);
       this.flags[previous] &= ~FLAG_INDEXED;
     }
-    this.index.setHashed(id, slot, hash);
+    this.store.insert(slot);
     this.flags[slot] |= FLAG_INDEXED;
   }
 
@@ -294,9 +298,9 @@ export class OrderIds {
    * snapshot had none): not remembered, freed when the order dies (FLAG_LIVE_ONLY). Returns its slot.
    */
   addLive(instrument: number, id: OrderId, hash: number): number {
-    const known = this.index.getHashed(id, hash);
+    const known = this.store.find(id, hash);
     const slot = this.allocSlot();
-    this.ids[slot] = id;
+    this.store.write(slot, id, hash);
     this.seqs[slot] = 0;
     this.times[slot] = 0;
     this.lastSeqs[slot] = 0;
@@ -305,7 +309,7 @@ export class OrderIds {
     this.reasonCodes[slot] = 0;
     this.instruments[slot] = instrument;
     this.flags[slot] = FLAG_LIVE_ONLY;
-    this.indexSlot(id, slot, hash, known);
+    this.indexSlot(slot, known);
     return slot;
   }
 
@@ -403,7 +407,8 @@ export class OrderIds {
     indexed: boolean,
   ): void {
     const slot = this.allocSlot();
-    this.ids[slot] = id;
+    const hash = hashId(id);
+    this.store.write(slot, id, hash);
     this.seqs[slot] = seq;
     this.times[slot] = time;
     this.lastSeqs[slot] = lastSeq;
@@ -419,18 +424,15 @@ export class OrderIds {
       this.flags[slot] = FLAG_IN_RING;
       ring.push(slot, Math.max(this.limits.perInstrumentMax, ring.size + 1));
     }
-    if (indexed) {
-      const hash = hashId(id);
-      this.indexSlot(id, slot, hash, this.index.getHashed(id, hash));
-    }
+    if (indexed) this.indexSlot(slot, this.store.find(id, hash));
   }
 
   memoryBytes(): number {
     let rings = 0;
     for (const ring of this.rings) rings += ring.slots.byteLength;
-    // Per slot: 4 float columns, status, instrument, flags, reason code, overdue links, the
-    // ids reference, a free-list cell, the live pool slot.
-    return rings + this.seqs.length * (8 * 4 + 1 + 4 + 1 + 2 + 8 + 8 + 4 + 4) + this.index.memoryBytes();
+    // Per slot: 4 float columns, status, instrument, flags, reason code, overdue links, a
+    // free-list cell, the live pool slot; the ids and their table are the store's.
+    return rings + this.seqs.length * (8 * 4 + 1 + 4 + 1 + 2 + 8 + 4 + 4) + this.store.memoryBytes();
   }
 
   private allocSlot(): number {
@@ -441,13 +443,13 @@ export class OrderIds {
   }
 
   private freeSlot(slot: number): void {
-    if ((this.flags[slot] & FLAG_INDEXED) !== 0) this.index.deleteSlot(slot);
+    if ((this.flags[slot] & FLAG_INDEXED) !== 0) this.store.remove(slot);
+    this.store.clear(slot);
     if (this.liveSlots[slot] !== NONE) {
       this.liveSlots[slot] = NONE;
       this.liveCount--;
     }
     this.flags[slot] = 0;
-    this.ids[slot] = null;
     this.reasonCodes[slot] = 0;
     if (this.freeCount === this.freeSlots.length) {
       const grown = new Int32Array(this.freeCount * 2);
@@ -458,6 +460,7 @@ export class OrderIds {
   }
 
   private growSlots(capacity: number): void {
+    this.store.grow(capacity);
     const f64 = (a: Float64Array): Float64Array<ArrayBuffer> => {
       const b = new Float64Array(capacity);
       b.set(a);
