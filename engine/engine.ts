@@ -1116,7 +1116,7 @@ export class Engine {
     const ids = this.orderIds;
     for (const book of this.books) {
       ids.forEach(book.index, (slot, overdue) => {
-        if (!overdue) visit(ids.idAt(slot), book.index, ids.seqs[slot], ids.times[slot], ids.isIndexed(slot));
+        if (!overdue) visit(ids.idAt(slot), book.index, ids.seqs[slot], ids.timeAt(slot), ids.isIndexed(slot));
       });
     }
   }
@@ -1353,7 +1353,7 @@ export class Engine {
           STATUS_NAMES[ids.statuses[slot]],
           ids.filled[slot],
           byCommands ? ids.seqs[slot] : -1,
-          byTime ? ids.times[slot] : -1,
+          byTime ? ids.timeAt(slot) : -1,
         );
       });
       if (book.halted) hasher.halted();

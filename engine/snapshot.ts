@@ -91,7 +91,7 @@ export function encodeSnapshot(engine: Engine): Uint8Array {
       const m = engine.orderIds;
       const ids: IdEntry[] = [];
       m.forEach(book.index, (slot, overdue) => {
-        ids.push([m.idAt(slot), m.seqs[slot], m.times[slot], m.lastSeqs[slot], m.filled[slot], m.statuses[slot], m.reason(slot), (overdue ? 1 : 0) | (m.isIndexed(slot) ? 2 : 0)]);
+        ids.push([m.idAt(slot), m.seqs[slot], m.timeAt(slot), m.lastSeqs[slot], m.filled[slot], m.statuses[slot], m.reason(slot), (overdue ? 1 : 0) | (m.isIndexed(slot) ? 2 : 0)]);
       });
       return { lastPrice: book.lastPrice, stops: [...book.stops[0].stops, ...book.stops[1].stops], ids, halted: book.halted };
     }),
