@@ -346,7 +346,7 @@ export class Engine {
     const hash = hashId(id);
     const known = ids.findHashed(id, hash);
     this.duplicateOf = -1;
-    if ((known !== NIL && ids.liveSlots[known] !== NIL) || (this.stopsById.size > 0 && this.stopsById.has(id))) {
+    if ((known !== NIL && ids.liveSlot(known) !== NIL) || (this.stopsById.size > 0 && this.stopsById.has(id))) {
       // An entry only the resting order keeps (id memory off) was never remembered: no detail.
       return this.rejectDuplicate(id, known !== NIL && ids.isLiveOnly(known) ? NIL : known, RejectCode.DUPLICATE_ORDER_ID);
     }
@@ -1156,7 +1156,7 @@ export class Engine {
   liveSlot(id: OrderId): number {
     const ids = this.orderIds;
     const entry = ids.find(id);
-    return entry === NIL ? NIL : ids.liveSlots[entry];
+    return entry === NIL ? NIL : ids.liveSlot(entry);
   }
 
   /** @internal Id of the resting order in pool slot `slot` (which must be live). */
@@ -1183,7 +1183,7 @@ export class Engine {
   restoreResting(id: OrderId, slot: number): string | null {
     const ids = this.orderIds;
     let entry = ids.find(id);
-    if (entry !== NIL && ids.liveSlots[entry] !== NIL) return `id ${String(id)} rests in two slots`;
+    if (entry !== NIL && ids.liveSlot(entry) !== NIL) return `id ${String(id)} rests in two slots`;
     // A live order's id is answered by its own entry, open while the order lives.
     if (entry !== NIL && ids.statuses[entry] !== STATUS_OPEN) return `live order ${String(id)} has a closed id entry`;
     if (entry === NIL) entry = ids.addLive(this.levels.book[this.orders.level[slot]], id, hashId(id));
@@ -1236,7 +1236,7 @@ export class Engine {
     const live = this.order(id);
     if (live !== undefined) {
       const filledQty = slot === -1 ? 0 : ids.filled[slot];
-      const pending = found === -1 || ids.liveSlots[found] === NIL;
+      const pending = found === -1 || ids.liveSlot(found) === NIL;
       return {
         id,
         symbol: live.symbol,

@@ -8,6 +8,10 @@
 // - any other string (longer, or with a unit ≥ 256) is kept as the JS string itself, by entry, in a
 //   Map (the rare case; equality is still exact on UTF-16 units).
 // A JS string is made back only when an event or a query needs the id (`idAt`).
+// Each entry is ONE 32-byte record — id bytes, the pool slot of its resting order (the "live"
+// state), hash, kind, length — so a lookup that matches reads one line after its table cell: with
+// separate columns a cancel on `wide` (~200,000 live ids) paid a miss for the kind, the bytes and
+// the live slot each (profile: the lookup was the top item, ~20% of `wide` apply).
 // The hash table is open addressing over [hash, entry] Int32 cells with linear probing and
 // backward-shift deletion (as engine/id-index.ts), one table for both kinds of id; each entry's
 // hash is kept so removing it neither hashes nor compares.
@@ -17,8 +21,14 @@ import type { OrderId } from './types.js';
 const EMPTY = -1;
 /** Bytes of id kept inline per entry: 13-unit client ids fit; UUIDs (36) take the Map. */
 export const INLINE_ID_BYTES = 16;
-const INLINE_SHIFT = 4;
+/** Record layout (bytes): [0, 16) id, [16, 20) live pool slot, [20, 24) hash, 24 kind, 25 length. */
+const RECORD_SHIFT = 5;
+const I32_LIVE = 4;
+const I32_HASH = 5;
+const U8_KIND = 24;
+const U8_LENGTH = 25;
 const INITIAL_CELLS = 1024;
+const NONE = -1;
 
 const KIND_NONE = 0;
 const KIND_INT = 1;
@@ -40,23 +50,19 @@ export class IdStore {
   private cells: Int32Array = IdStore.emptyCells(INITIAL_CELLS);
   private mask = INITIAL_CELLS - 1;
   private indexed = 0;
-  /** Per entry: the id's hash, kind, length in units (strings). */
-  private hashes: Int32Array;
-  private kinds: Uint8Array;
-  private lengths: Uint8Array;
-  /** Per entry INLINE_ID_BYTES: a short Latin-1 string's units, or an integer id (float64 view). */
+  /** The records (see RECORD_SHIFT) through three views of one buffer. */
   private bytes: Uint8Array;
+  private words: Int32Array;
   private numbers: Float64Array;
   private readonly long = new Map<number, string>();
   /** Argument arrays by length for String.fromCharCode (reused: the result is the only allocation). */
   private readonly units: number[][] = Array.from({ length: INLINE_ID_BYTES + 1 }, (_, n) => new Array<number>(n).fill(0));
 
   constructor(capacity: number) {
-    this.hashes = new Int32Array(capacity);
-    this.kinds = new Uint8Array(capacity);
-    this.lengths = new Uint8Array(capacity);
-    this.bytes = new Uint8Array(capacity << INLINE_SHIFT);
+    this.bytes = new Uint8Array(capacity << RECORD_SHIFT);
+    this.words = new Int32Array(this.bytes.buffer);
     this.numbers = new Float64Array(this.bytes.buffer);
+    for (let entry = 0; entry < capacity; entry++) this.words[(entry << 3) + I32_LIVE] = NONE;
   }
 
   private static emptyCells(capacity: number): Int32Array {
@@ -67,7 +73,7 @@ export class IdStore {
 
   /** Entries the store has room for. */
   get capacity(): number {
-    return this.kinds.length;
+    return this.bytes.length >>> RECORD_SHIFT;
   }
 
   /** Ids in the hash table. */
@@ -77,34 +83,37 @@ export class IdStore {
 
   /** Room for entries [0, capacity). */
   grow(capacity: number): void {
-    if (capacity <= this.kinds.length) return;
-    const hashes = new Int32Array(capacity);
-    hashes.set(this.hashes);
-    this.hashes = hashes;
-    const kinds = new Uint8Array(capacity);
-    kinds.set(this.kinds);
-    this.kinds = kinds;
-    const lengths = new Uint8Array(capacity);
-    lengths.set(this.lengths);
-    this.lengths = lengths;
-    const bytes = new Uint8Array(capacity << INLINE_SHIFT);
+    const old = this.capacity;
+    if (capacity <= old) return;
+    const bytes = new Uint8Array(capacity << RECORD_SHIFT);
     bytes.set(this.bytes);
     this.bytes = bytes;
+    this.words = new Int32Array(bytes.buffer);
     this.numbers = new Float64Array(bytes.buffer);
+    for (let entry = old; entry < capacity; entry++) this.words[(entry << 3) + I32_LIVE] = NONE;
+  }
+
+  /** Pool slot of the resting order of entry `entry`, or -1 (the entry's live state). */
+  live(entry: number): number {
+    return this.words[(entry << 3) + I32_LIVE];
+  }
+
+  setLive(entry: number, poolSlot: number): void {
+    this.words[(entry << 3) + I32_LIVE] = poolSlot;
   }
 
   /** Stores `id` (whose `hash` the caller computed) as entry `entry`'s id; not yet findable. */
   write(entry: number, id: OrderId, hash: number): void {
-    this.hashes[entry] = hash;
+    const base = entry << RECORD_SHIFT;
+    const bytes = this.bytes;
+    this.words[(entry << 3) + I32_HASH] = hash;
     if (typeof id === 'number') {
-      this.kinds[entry] = KIND_INT;
-      this.numbers[entry << 1] = id;
+      bytes[base + U8_KIND] = KIND_INT;
+      this.numbers[entry << 2] = id;
       return;
     }
     const length = id.length;
     if (length <= INLINE_ID_BYTES) {
-      const bytes = this.bytes;
-      const base = entry << INLINE_SHIFT;
       let i = 0;
       for (; i < length; i++) {
         const unit = id.charCodeAt(i);
@@ -112,30 +121,32 @@ export class IdStore {
         bytes[base + i] = unit;
       }
       if (i === length) {
-        this.kinds[entry] = KIND_INLINE;
-        this.lengths[entry] = length;
+        bytes[base + U8_KIND] = KIND_INLINE;
+        bytes[base + U8_LENGTH] = length;
         return;
       }
     }
-    this.kinds[entry] = KIND_LONG;
+    bytes[base + U8_KIND] = KIND_LONG;
     this.long.set(entry, id);
   }
 
   /** Forgets entry `entry`'s id (the entry must not be in the hash table). */
   clear(entry: number): void {
-    if (this.kinds[entry] === KIND_LONG) this.long.delete(entry);
-    this.kinds[entry] = KIND_NONE;
+    const at = (entry << RECORD_SHIFT) + U8_KIND;
+    if (this.bytes[at] === KIND_LONG) this.long.delete(entry);
+    this.bytes[at] = KIND_NONE;
+    this.words[(entry << 3) + I32_LIVE] = NONE;
   }
 
   /** Is `id` the id stored at `entry`? Exact, allocation-free. */
   equals(entry: number, id: OrderId): boolean {
-    const kind = this.kinds[entry];
-    if (typeof id === 'number') return kind === KIND_INT && this.numbers[entry << 1] === id;
+    const bytes = this.bytes;
+    const base = entry << RECORD_SHIFT;
+    const kind = bytes[base + U8_KIND];
+    if (typeof id === 'number') return kind === KIND_INT && this.numbers[entry << 2] === id;
     if (kind === KIND_INLINE) {
       const length = id.length;
-      if (this.lengths[entry] !== length) return false;
-      const bytes = this.bytes;
-      const base = entry << INLINE_SHIFT;
+      if (bytes[base + U8_LENGTH] !== length) return false;
       for (let i = 0; i < length; i++) if (bytes[base + i] !== id.charCodeAt(i)) return false;
       return true;
     }
@@ -144,16 +155,16 @@ export class IdStore {
 
   /** The id stored at `entry`, as a JS value (a new string for an inline id: events and queries only). */
   idAt(entry: number): OrderId {
-    const kind = this.kinds[entry];
+    const bytes = this.bytes;
+    const base = entry << RECORD_SHIFT;
+    const kind = bytes[base + U8_KIND];
     if (kind === KIND_INLINE) {
-      const length = this.lengths[entry];
+      const length = bytes[base + U8_LENGTH];
       const units = this.units[length];
-      const bytes = this.bytes;
-      const base = entry << INLINE_SHIFT;
       for (let i = 0; i < length; i++) units[i] = bytes[base + i];
       return String.fromCharCode.apply(null, units);
     }
-    if (kind === KIND_INT) return this.numbers[entry << 1];
+    if (kind === KIND_INT) return this.numbers[entry << 2];
     return this.long.get(entry) as string;
   }
 
@@ -174,7 +185,7 @@ export class IdStore {
   /** Makes entry `entry` (written, its id not in the table) findable. */
   insert(entry: number): void {
     if ((this.indexed + 1) * 2 > this.mask + 1) this.resize((this.mask + 1) * 2);
-    this.place(this.hashes[entry], entry);
+    this.place(this.words[(entry << 3) + I32_HASH], entry);
     this.indexed++;
   }
 
@@ -182,7 +193,7 @@ export class IdStore {
   remove(entry: number): void {
     const cells = this.cells;
     const mask = this.mask;
-    let i = this.hashes[entry] & mask;
+    let i = this.words[(entry << 3) + I32_HASH] & mask;
     // Bounded: the entry's cell lies in the probe run from its home cell.
     for (;;) {
       const e = cells[2 * i + 1];
@@ -208,9 +219,9 @@ export class IdStore {
     this.indexed--;
   }
 
-  /** Bytes of the table and the per-entry columns (long ids' strings not counted). */
+  /** Bytes of the table and the records (long ids' strings not counted). */
   memoryBytes(): number {
-    return this.cells.byteLength + this.hashes.byteLength + this.kinds.byteLength + this.lengths.byteLength + this.bytes.byteLength;
+    return this.cells.byteLength + this.bytes.byteLength;
   }
 
   private place(hash: number, entry: number): void {

@@ -47,7 +47,7 @@ export function checkInvariants(engine: Engine): void {
           if (!(qty > 0 && qty % book.spec.lotSize === 0)) fail(`${symbol}: order qty ${qty} not a positive lot multiple`);
           const entry = orders.entry[o];
           const id = entry === NIL ? null : engine.orderIds.idAt(entry);
-          if (!(id !== null && id !== undefined && engine.orderIds.find(id) === entry && engine.orderIds.liveSlots[entry] === o)) {
+          if (!(id !== null && id !== undefined && engine.orderIds.find(id) === entry && engine.orderIds.liveSlot(entry) === o)) {
             fail(`${symbol}: live order ${String(id)} not in the id map`);
           }
           const leg = engine.stopsById.size === 0 ? undefined : engine.stopsById.get(id);

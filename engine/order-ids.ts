@@ -109,14 +109,12 @@ export class OrderIds {
   private overduePrev = new Int32Array(64);
   /**
    * id → slot of its newest entry: the ONE id table of the engine. An entry whose order rests holds
-   * the order's pool slot in `liveSlots`, so a new order's probe answers both "is this id live"
+   * the order's pool slot (`liveSlot`, in the id's record), so a new order's probe answers both "is this id live"
    * and "is it remembered", and a fill or cancel flips the entry in place (`unlinkLive`) instead
    * of removing the id from a second, live-only index (engine/SEMANTICS.md "Order ids" unchanged).
    */
   private readonly store = new IdStore(64);
-  /** Entry → pool slot of its resting order, NONE when the order does not rest (dead, a pending stop). */
-  liveSlots = new Int32Array(64).fill(NONE);
-  /** Entries whose `liveSlots` is set: the engine's resting orders. */
+  /** Entries whose live slot is set: the engine's resting orders. */
   liveCount = 0;
   seqs = new Float64Array(64);
   /**
@@ -332,10 +330,18 @@ export class OrderIds {
     return (this.flags[slot] & FLAG_LIVE_ONLY) !== 0;
   }
 
+  /**
+   * Pool slot of the resting order of the entry at `slot`, NONE when the order does not rest
+   * (dead, or a pending stop): the entry's live state, kept in the id's own record.
+   */
+  liveSlot(slot: number): number {
+    return this.store.live(slot);
+  }
+
   /** The order of the entry at `slot` rests in pool slot `poolSlot`. */
   setLive(slot: number, poolSlot: number): void {
-    if (this.liveSlots[slot] === NONE) this.liveCount++;
-    this.liveSlots[slot] = poolSlot;
+    if (this.store.live(slot) === NONE) this.liveCount++;
+    this.store.setLive(slot, poolSlot);
   }
 
   /**
@@ -343,8 +349,8 @@ export class OrderIds {
    * triggered): flipped in place, no probe. An entry only a resting order kept is freed.
    */
   unlinkLive(slot: number): void {
-    if (this.liveSlots[slot] !== NONE) {
-      this.liveSlots[slot] = NONE;
+    if (this.store.live(slot) !== NONE) {
+      this.store.setLive(slot, NONE);
       this.liveCount--;
     }
     if ((this.flags[slot] & FLAG_LIVE_ONLY) !== 0) this.freeSlot(slot);
@@ -445,8 +451,8 @@ export class OrderIds {
     let rings = 0;
     for (const ring of this.rings) rings += ring.slots.byteLength;
     // Per slot: 3 float columns (a 4th with times), status, instrument, flags, reason code,
-    // overdue links, the live pool slot; the ids and their table are the store's.
-    return rings + this.seqs.length * (8 * 3 + 1 + 4 + 1 + 2 + 8 + 4) + this.times.byteLength + this.store.memoryBytes();
+    // overdue links; the ids, their live state and their table are the store's.
+    return rings + this.seqs.length * (8 * 3 + 1 + 4 + 1 + 2 + 8) + this.times.byteLength + this.store.memoryBytes();
   }
 
   private allocSlot(): number {
@@ -462,11 +468,8 @@ export class OrderIds {
 
   private freeSlot(slot: number): void {
     if ((this.flags[slot] & FLAG_INDEXED) !== 0) this.store.remove(slot);
+    if (this.store.live(slot) !== NONE) this.liveCount--;
     this.store.clear(slot);
-    if (this.liveSlots[slot] !== NONE) {
-      this.liveSlots[slot] = NONE;
-      this.liveCount--;
-    }
     this.flags[slot] = 0;
     this.reasonCodes[slot] = 0;
     this.overdueNext[slot] = this.freeHead;
@@ -502,8 +505,5 @@ export class OrderIds {
     const overduePrev = new Int32Array(capacity);
     overduePrev.set(this.overduePrev);
     this.overduePrev = overduePrev;
-    const liveSlots = new Int32Array(capacity).fill(NONE);
-    liveSlots.set(this.liveSlots);
-    this.liveSlots = liveSlots;
   }
 }

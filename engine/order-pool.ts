@@ -33,7 +33,7 @@ export class OrderPool {
   /**
    * Slot of the order's entry in the engine's id table (OrderIds), NIL for a free slot. Every
    * resting order has one: it holds the order's id (`OrderIds.ids`) and this slot back
-   * (`OrderIds.liveSlots`), so the pool keeps no id of its own and a fill or a death updates the
+   * (`OrderIds.liveSlot`), so the pool keeps no id of its own and a fill or a death updates the
    * entry without an id lookup. Derived state: not snapshotted, rebuilt on restore.
    */
   entry: Int32Array;

@@ -1,6 +1,6 @@
 // Why this file exists: issue 11's fourth pass keeps live and remembered ids in ONE table
 // (engine/order-ids.ts): the entry answering for an id holds its resting order's pool slot
-// (`liveSlots`), a fill or cancel flips it in place, and a resting order whose id nothing
+// (`liveSlot`), a fill or cancel flips it in place, and a resting order whose id nothing
 // remembers (id memory off, or an old snapshot without entries) gets an entry only it keeps.
 // None of that may be observable: these check the table's states and the answers around them;
 // the model-based test compares the engine with the oracle end to end (memory on and off).
@@ -42,7 +42,7 @@ describe('one id table for live and remembered ids', () => {
     const slot = e.liveSlot('a');
     expect(entry).not.toBe(-1);
     expect(slot).not.toBe(-1);
-    expect(e.orderIds.liveSlots[entry]).toBe(slot);
+    expect(e.orderIds.liveSlot(entry)).toBe(slot);
     expect(e.orders.entry[slot]).toBe(entry);
     expect(e.orderIds.liveCount).toBe(1);
     e.apply(market('m', 'bob', 'buy', 5));
