@@ -61,7 +61,7 @@ export class Exchange {
   private readonly parsed = new ParsedCommand();
   /** Writes each admitted command once as the binary record the log stores. */
   private readonly encoder = new CommandRecordEncoder();
-  /** Whether records are encoded: the log keeps them, or the backup thread follows them. */
+  /** Whether the log is handed the records: it keeps them, or the backup thread follows them. */
   private readonly logsRecords: boolean;
   /** The backup thread follows the log's bytes (checkpointer.recorded after every append). */
   private readonly followsRecords: boolean;
@@ -144,7 +144,7 @@ export class Exchange {
     shards.listen({
       onMatched: () => this.release(),
       onError: (error) => this.fail(error),
-      onSent: checkpointer.followsBatches ? (shard, entries, encoded) => checkpointer.sent(shard, entries, encoded) : null,
+      onSent: checkpointer.followsBatches ? (shard, entries) => checkpointer.sent(shard, entries) : null,
     });
   }
 
@@ -379,11 +379,13 @@ export class Exchange {
     if (shard === ROUTE_REFUSED) return this.refuse(p.op, p.id, this.shards.refusal);
     const record = toCommand(p);
     let seq: number;
+    let bytes: Uint8Array;
     try {
       const next = this.wal.lastSeq + 1;
       this.seqReservation?.cover(next);
-      const bytes = this.logsRecords ? this.encoder.encodeCommand(next, p) : NO_RECORD;
-      seq = this.watchAppend(this.wal.append(bytes));
+      // Encoded even when the log keeps nothing (memory): the matching worker reads these bytes.
+      bytes = this.encoder.encodeCommand(next, p);
+      seq = this.watchAppend(this.wal.append(this.logsRecords ? bytes : NO_RECORD));
       // The record carries its seq; the log numbers records lastSeq + 1 (replay checks both).
       if (seq !== next) throw new Error(`assertion: the log numbered record ${next} as ${seq}`);
       if (this.followsRecords) this.checkpointer.recorded(seq, bytes);
@@ -402,7 +404,7 @@ export class Exchange {
     }
     const entry = new Pending(seq, record, batch, index);
     this.pending.push(entry);
-    this.shards.enqueue(shard, entry);
+    this.shards.enqueue(shard, entry, bytes);
     this.scheduleFlush();
     return entry;
   }

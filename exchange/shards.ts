@@ -1,13 +1,15 @@
 // Why this file exists: the matching stage of the pipeline. Instruments are sharded round-robin
 // over matching workers (one engine each); this file decides which worker a logged command goes
-// to (through the router when there are several), queues it, sends bounded batches, and fills
-// each command's events in when its worker answers. It knows nothing of the log or of release:
-// it tells the sequencer "something matched" and hands each batch it sends to a listener (the
-// backup feed), which receives the very numbers the worker received.
+// to (through the router), hands the worker the very bytes the log stores (matching-host.ts: a
+// SharedArrayBuffer ring per worker), and fills each command's events in when its worker answers.
+// It knows nothing of the log or of release: it tells the sequencer "something matched" and
+// tells a listener (the backup feed) which commands left for which worker, in the order the
+// worker receives them.
 
 import {
   RejectCode,
   type Command,
+  decodeEvents,
   type Engine,
   type EngineEvent,
   type EngineOptions,
@@ -16,23 +18,21 @@ import {
   TIF_GTT,
   type ParsedCommand,
   type ResolvedInstrument,
-  type EncodedCommands,
-  ShardHost,
-  type ShardBatchResult,
 } from '../engine/index.js';
 import { MatchingWorkerError } from './errors.js';
+import { Fifo } from './fifo.js';
+import { MATCHING_INPUT_RING_BYTES, MATCHING_OUTPUT_RING_BYTES, MatchingHost } from './matching-host.js';
+import type { BatchOutput } from './matching-output.js';
 import { Pending } from './pending.js';
 import { ROUTE_DUPLICATE, Router } from './router.js';
 
 export const ROUTE_REFUSED = -1;
 
-/** Batches in flight per matching worker: one running, one queued behind it. */
-const SHARD_BATCHES_IN_FLIGHT_MAX = 2;
-
 interface ShardQueue {
-  records: Command[];
-  entries: Pending[];
-  inFlight: number;
+  /** Commands written to the worker whose answer has not come back, in the order it gets them. */
+  inFlight: Fifo<Pending>;
+  /** Commands written since the last `send` (what the listener hears about next). */
+  unsent: Pending[];
   batches: number;
   commands: number;
   busyMs: number;
@@ -43,8 +43,8 @@ export interface ShardListener {
   onMatched(): void;
   /** A worker failed: the exchange stops. */
   onError(error: Error): void;
-  /** A batch left for worker `shard` (null when nobody needs to follow batches). */
-  readonly onSent: ((shard: number, entries: readonly Pending[], encoded: EncodedCommands) => void) | null;
+  /** Commands left for worker `shard`, in the order it receives them (null when nobody follows). */
+  readonly onSent: ((shard: number, entries: readonly Pending[]) => void) | null;
 }
 
 export class Shards {
@@ -54,22 +54,26 @@ export class Shards {
   private readonly router: Router;
   /** Symbol → instrument index (the router remembers where an id lives and dies). */
   private readonly instrumentIndex: Map<string, number>;
+  /** Every instrument in index order (events name them by index); grows with add_instrument. */
+  private readonly specs: ResolvedInstrument[];
   private listener: ShardListener | null = null;
   /** Set once the workers are being torn down: late answers are dropped. */
   private stopped = false;
+  /** Set while a batch of answers is handed over: one onMatched per drain, not per batch. */
+  private matched = false;
 
   private constructor(
-    private readonly hosts: ShardHost[],
+    private readonly hosts: MatchingHost[],
     instruments: number,
-    private readonly batchMax: number,
     private readonly maxOrders: number,
     recovered: Engine,
   ) {
     this.shardOfInstrument = Array.from({ length: instruments }, (_, index) => index % hosts.length);
-    this.queues = hosts.map(() => ({ records: [], entries: [], inFlight: 0, batches: 0, commands: 0, busyMs: 0 }));
+    this.queues = hosts.map(() => ({ inFlight: new Fifo<Pending>(), unsent: [], batches: 0, commands: 0, busyMs: 0 }));
     // A copy, extended as adds are logged: the view learns an instrument only once its add is
     // acknowledged, but orders on it may be routed before that.
     this.instrumentIndex = new Map(recovered.instrumentIndex);
+    this.specs = [...recovered.instruments];
     const o = recovered.options;
     // With one worker too: the same rule decides what is refused before the log (router.ts).
     const router = new Router(this.shardOfInstrument, {
@@ -85,14 +89,18 @@ export class Shards {
     recovered.forEachLiveOrder((id, instrument) => router.recoveredLive(id, this.shardOfInstrument[instrument]));
   }
 
-  /** Starts min(workers, instruments) matching workers from the recovered state. */
+  /**
+   * Starts min(workers, instruments) matching workers from the recovered state; each answers at
+   * most `batchMax` records per batch.
+   */
   static async start(workers: number, engineOptions: EngineOptions, recovered: Engine, snapshot: Uint8Array | null, batchMax: number): Promise<Shards> {
     const instruments = engineOptions.instruments.length;
     const count = Math.min(workers, instruments);
     const owned = (worker: number): number[] =>
       Array.from({ length: instruments }, (_, index) => index).filter((index) => index % count === worker);
+    const limits = { inputRingBytes: MATCHING_INPUT_RING_BYTES, outputRingBytes: MATCHING_OUTPUT_RING_BYTES, recordsPerBatchMax: batchMax };
     const started = await Promise.allSettled(
-      Array.from({ length: count }, (_, i) => ShardHost.start(i, engineOptions, snapshot, owned(i))),
+      Array.from({ length: count }, (_, i) => MatchingHost.start(i, engineOptions, snapshot, owned(i), limits)),
     );
     const hosts = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
     const failed = started.find((result) => result.status === 'rejected');
@@ -100,11 +108,20 @@ export class Shards {
       await Promise.allSettled(hosts.map((host) => host.destroy()));
       throw (failed as PromiseRejectedResult).reason;
     }
-    return new Shards(hosts, instruments, batchMax, engineOptions.maxOrders ?? Number.MAX_SAFE_INTEGER, recovered);
+    return new Shards(hosts, instruments, engineOptions.maxOrders ?? Number.MAX_SAFE_INTEGER, recovered);
   }
 
   listen(listener: ShardListener): void {
     this.listener = listener;
+    this.hosts.forEach((host, s) =>
+      host.listen({
+        onOutput: (output) => this.onOutput(s, output),
+        onDrained: () => this.onDrained(),
+        onError: (error) => {
+          if (!this.stopped) listener.onError(new MatchingWorkerError(error.message, { cause: error }));
+        },
+      }),
+    );
   }
 
   /** Why the last `route` returned ROUTE_REFUSED. */
@@ -146,19 +163,23 @@ export class Shards {
     return routed;
   }
 
-  /** Queues a logged command for `shard` (as returned by `route`). */
-  enqueue(shard: number, entry: Pending): void {
+  /**
+   * Queues a logged command for `shard` (as returned by `route`): `bytes` is its binary record,
+   * exactly as the log took it (valid during the call only: the worker's ring gets a copy).
+   */
+  enqueue(shard: number, entry: Pending, bytes: Uint8Array): void {
     const record = entry.record;
-    if (record.op === 'add_instrument') return this.enqueueAdd(shard, entry);
+    if (record.op === 'add_instrument') return this.enqueueAdd(shard, entry, bytes);
     if (record.op === 'halt' || record.op === 'resume') {
       this.router.setHalted(this.instrumentIndex.get(record.symbol)!, record.op === 'halt');
     } else {
       const instrument = record.op === 'new' ? (this.instrumentIndex.get(record.symbol) ?? -1) : -1;
       this.router.routed(record.op, record.id, shard, entry.seq, record.time, instrument);
     }
+    this.hosts[shard].write(bytes);
     const queue = this.queues[shard];
-    queue.records.push(entry.record);
-    queue.entries.push(entry);
+    queue.inFlight.push(entry);
+    queue.unsent.push(entry);
   }
 
   /**
@@ -166,68 +187,66 @@ export class Shards {
    * the instrument the same index (later records name it by index); only `shard`'s events count.
    * The others get a shadow entry whose events nobody reads.
    */
-  private enqueueAdd(shard: number, entry: Pending): void {
+  private enqueueAdd(shard: number, entry: Pending, bytes: Uint8Array): void {
     const record = entry.record;
     if (record.op !== 'add_instrument') return;
     // The logged form carries the resolved spec (defaults filled: toCommand).
     const spec = record.spec as ResolvedInstrument;
     this.instrumentIndex.set(spec.symbol, this.shardOfInstrument.length);
+    this.specs.push(spec);
     this.shardOfInstrument.push(shard);
     this.router.addInstrument();
-    for (const host of this.hosts) host.addInstrument(spec);
     for (let s = 0; s < this.queues.length; s++) {
       const queue = this.queues[s];
-      queue.records.push(record);
-      queue.entries.push(s === shard ? entry : new Pending(entry.seq, record, null, 0));
+      const own = s === shard ? entry : new Pending(entry.seq, record, null, 0);
+      this.hosts[s].write(bytes);
+      queue.inFlight.push(own);
+      queue.unsent.push(own);
     }
   }
 
-  /** Sends what is queued, at most SHARD_BATCHES_IN_FLIGHT_MAX batches per worker. */
+  /** Makes what was queued visible to the workers (one notify per worker per flush). */
   send(): void {
-    for (let s = 0; s < this.queues.length; s++) this.sendBatches(s);
-  }
-
-  private sendBatches(s: number): void {
-    const queue = this.queues[s];
-    // Bounded by SHARD_BATCHES_IN_FLIGHT_MAX per call.
-    while (!this.stopped && queue.records.length > 0 && queue.inFlight < SHARD_BATCHES_IN_FLIGHT_MAX) {
-      const take = Math.min(queue.records.length, this.batchMax);
-      const records = take === queue.records.length ? queue.records : queue.records.slice(0, take);
-      const entries = take === queue.entries.length ? queue.entries : queue.entries.slice(0, take);
-      if (take === queue.records.length) {
-        queue.records = [];
-        queue.entries = [];
-      } else {
-        queue.records = queue.records.slice(take);
-        queue.entries = queue.entries.slice(take);
-      }
-      queue.inFlight++;
-      const seqs = new Float64Array(entries.length);
-      for (let i = 0; i < entries.length; i++) seqs[i] = entries[i].seq;
-      const { encoded, result } = this.hosts[s].batch(records, seqs);
-      this.listener?.onSent?.(s, entries, encoded);
-      result.then(
-        (outcome) => this.onBatch(s, entries, outcome),
-        (error: Error) => this.listener?.onError(new MatchingWorkerError(error.message, { cause: error })),
-      );
+    if (this.stopped) return;
+    for (let s = 0; s < this.queues.length; s++) {
+      const queue = this.queues[s];
+      if (queue.unsent.length === 0) continue;
+      this.hosts[s].publish();
+      const entries = queue.unsent;
+      queue.unsent = [];
+      this.listener?.onSent?.(s, entries);
     }
   }
 
-  private onBatch(s: number, entries: Pending[], outcome: ShardBatchResult): void {
+  /** Worker `s` answered its next `output.count` commands. */
+  private onOutput(s: number, output: BatchOutput): void {
     if (this.stopped) return;
     const queue = this.queues[s];
-    queue.inFlight--;
-    queue.batches++;
-    queue.commands += entries.length;
-    queue.busyMs += outcome.workMs;
-    const router = this.router;
-    for (let i = 0; i < entries.length; i++) {
-      const entry = entries[i];
-      const events = outcome.events[i];
-      entry.events = events;
-      routeOutcome(router, entry, events, outcome.live[i] === 1);
+    const count = output.count;
+    const entries: Pending[] = new Array<Pending>(count);
+    const records: Command[] = new Array<Command>(count);
+    for (let i = 0; i < count; i++) {
+      const entry = queue.inFlight.shift();
+      if (entry === undefined) throw new Error(`assertion: worker ${s} answered more commands than it was sent`);
+      entries[i] = entry;
+      records[i] = entry.record;
     }
-    this.sendBatches(s);
+    queue.batches++;
+    queue.commands += count;
+    queue.busyMs += output.workMs;
+    const events = decodeEvents(records, output.nums, output.refs, this.specs);
+    const router = this.router;
+    for (let i = 0; i < count; i++) {
+      const entry = entries[i];
+      entry.events = events[i];
+      routeOutcome(router, entry, events[i], output.live[i] === 1);
+    }
+    this.matched = true;
+  }
+
+  private onDrained(): void {
+    if (this.stopped || !this.matched) return;
+    this.matched = false;
     this.listener?.onMatched();
   }
 

@@ -67,6 +67,11 @@ export class EventEncoder implements EventSink {
     this.nums[this.pos++] = 0;
   }
 
+  /** Numbers used in `nums` since `reset`. */
+  get length(): number {
+    return this.pos;
+  }
+
   /** The used part of the number buffer, copied. */
   take(): Float64Array {
     return this.nums.slice(0, this.pos);
