@@ -40,7 +40,7 @@ import { FeedRetention } from './feed-retention.js';
 import { Fifo } from './fifo.js';
 import { abandon, openState } from './open.js';
 import { resolveExchangeOptions, type ExchangeOptions, type ResolvedExchangeOptions } from './options.js';
-import { BatchOutcome, Pending, type SubmitResult } from './pending.js';
+import { AcknowledgedResult, BatchOutcome, Pending, type SubmitResult } from './pending.js';
 import { ReplicatedExchange, type ReplicatedExchangeOptions } from './replicated-member.js';
 import type { SeqReservation } from './seq-reservation.js';
 import { ROUTE_REFUSED, Shards } from './shards.js';
@@ -53,6 +53,9 @@ export type { SubmitResult } from './pending.js';
 type Waiting =
   | { batch: null; command: unknown; admin: boolean; resolve: (result: Promise<SubmitResult> | SubmitResult) => void }
   | { batch: BatchOutcome; commands: readonly unknown[]; next: number };
+
+/** What a view that reads no events is handed (it needs the state only). */
+const NO_EVENTS: readonly EngineEvent[] = Object.freeze([]);
 
 /** What a log that keeps no records (memory durability) is handed instead of an encoded record. */
 const NO_RECORD = new Uint8Array(0);
@@ -483,7 +486,7 @@ export class Exchange {
     let released = 0;
     // Bounded by the number of pending commands.
     for (let head = pending.peek(); head !== undefined; head = pending.peek()) {
-      if (head.events === null || head.seq > durable) break;
+      if (!head.matched || head.seq > durable) break;
       pending.shift();
       released++;
       this.acknowledge(head);
@@ -502,27 +505,28 @@ export class Exchange {
   }
 
   private acknowledge(entry: Pending): void {
-    const events = entry.events!;
     const seq = entry.seq;
     const digest = this.digest;
     digest.command(seq);
-    for (let i = 0; i < events.length; i++) digest.event(events[i]);
+    // The digest folds the worker's rows; event objects are built only for whoever reads them.
+    entry.walk(digest);
     this.commands++;
     this.lastCommandSeq = seq;
     this.counters.acknowledged++;
     // Queries never show an outcome a crash could erase: the main-thread view (no backup thread)
     // applies the command now; the backup replica is sent it by checkpointer.released.
     const record = entry.record;
-    this.view.acknowledged(record, seq, events);
-    if (record.op === 'add_instrument' || record.op === 'halt' || record.op === 'resume') this.acknowledgeAdmin(events);
+    this.view.acknowledged(record, seq, this.view.readsEvents ? entry.events : NO_EVENTS);
+    if (record.op === 'add_instrument' || record.op === 'halt' || record.op === 'resume') this.acknowledgeAdmin(entry.events);
     const time = record.time;
     if (this.streams.size > 0) {
+      const events = entry.events;
       for (let i = 0; i < events.length; i++) {
         const event = { ...events[i], seq, time } as ExchangeEvent;
         for (const stream of this.streams) stream.push(event);
       }
     }
-    entry.resolve({ seq, time, events });
+    entry.resolve(new AcknowledgedResult(seq, time, entry));
     if (this.commands % this.options.markEvery === 0) this.appendMark(seq, undefined);
   }
 

@@ -9,10 +9,13 @@
 import {
   RejectCode,
   type Command,
-  decodeEvents,
   type Engine,
-  type EngineEvent,
   type EngineOptions,
+  EventCursor,
+  type EventRows,
+  type EventSink,
+  type Side,
+  walkEvents,
   type OrderId,
   TIF_GTC,
   TIF_GTT,
@@ -61,6 +64,8 @@ export class Shards {
   private stopped = false;
   /** Set while a batch of answers is handed over: one onMatched per drain, not per batch. */
   private matched = false;
+  private readonly cursor = new EventCursor();
+  private readonly outcome: RouteOutcome;
 
   private constructor(
     private readonly hosts: MatchingHost[],
@@ -83,6 +88,7 @@ export class Shards {
       full: o.idsRememberedFull,
     });
     this.router = router;
+    this.outcome = new RouteOutcome(router);
     // The recovered rings, halts, and recovered orders live on the worker that owns their instrument.
     recovered.forEachRememberedId((id, instrument, seq, time, indexed) => router.recoveredId(id, instrument, seq, time, indexed));
     o.instruments.forEach((spec, instrument) => router.setHalted(instrument, recovered.isHalted(spec.symbol)));
@@ -218,29 +224,32 @@ export class Shards {
     }
   }
 
-  /** Worker `s` answered its next `output.count` commands. */
+  /**
+   * Worker `s` answered its next `output.count` commands. The rows are kept (copied out of the
+   * ring) and each command is told where its events start; the router reads the rows through a
+   * sink, so no event object is built here.
+   */
   private onOutput(s: number, output: BatchOutput): void {
     if (this.stopped) return;
     const queue = this.queues[s];
     const count = output.count;
-    const entries: Pending[] = new Array<Pending>(count);
-    const records: Command[] = new Array<Command>(count);
+    const rows: EventRows = { nums: output.nums.slice(), refs: output.refs, specs: this.specs };
+    const cursor = this.cursor;
+    cursor.p = 0;
+    cursor.r = 0;
+    const outcome = this.outcome;
     for (let i = 0; i < count; i++) {
       const entry = queue.inFlight.shift();
       if (entry === undefined) throw new Error(`assertion: worker ${s} answered more commands than it was sent`);
-      entries[i] = entry;
-      records[i] = entry.record;
+      entry.matchedAt(rows, cursor.p, cursor.r);
+      outcome.begin(entry);
+      walkEvents(entry.record, rows, cursor, outcome);
+      outcome.end(output.live[i] === 1);
     }
+    if (cursor.p !== rows.nums.length || cursor.r !== rows.refs.length) throw new Error(`assertion: worker ${s} answered rows of another length`);
     queue.batches++;
     queue.commands += count;
     queue.busyMs += output.workMs;
-    const events = decodeEvents(records, output.nums, output.refs, this.specs);
-    const router = this.router;
-    for (let i = 0; i < count; i++) {
-      const entry = entries[i];
-      entry.events = events[i];
-      routeOutcome(router, entry, events[i], output.live[i] === 1);
-    }
     this.matched = true;
   }
 
@@ -271,21 +280,80 @@ export class Shards {
   }
 }
 
-/** Tells the router which ids this command left dead. */
-function routeOutcome(router: Router, entry: Pending, events: EngineEvent[], live: boolean): void {
-  const seq = entry.seq;
-  const record = entry.record;
-  if (record.op !== 'new' && record.op !== 'cancel' && record.op !== 'modify') return;
-  // A `new` refused by a halt touched nothing: its id may be live on another worker.
-  if (record.op === 'new' && events.length === 1 && events[0].type === 'rejected' && events[0].reason === RejectCode.INSTRUMENT_HALTED) return;
-  if (!live) router.dead(record.id, seq);
-  const id = record.id;
-  for (let j = 0; j < events.length; j++) {
-    const e = events[j];
-    if (e.type === 'trade') {
-      if (e.makerRemaining === 0) router.dead(e.makerId, seq);
-      // A triggered stop is a taker of another command: it dies when it fills.
-      if (e.takerRemaining === 0 && e.takerId !== id) router.dead(e.takerId, seq);
-    } else if (e.type === 'cancelled' && e.id !== id) router.dead(e.id, seq);
+/**
+ * Tells the router which ids a command left dead, from its events as sink calls (no objects):
+ * makers filled, stops triggered by it that filled, orders it cancelled (SEMANTICS.md "Order ids").
+ */
+class RouteOutcome implements EventSink {
+  private active = false;
+  private id: OrderId = 0;
+  private seq = 0;
+  private op: Command['op'] = 'new';
+  private events = 0;
+  private haltRejected = false;
+
+  constructor(private readonly router: Router) {}
+
+  begin(entry: Pending): void {
+    const record = entry.record;
+    this.active = record.op === 'new' || record.op === 'cancel' || record.op === 'modify';
+    this.id = this.active ? (record as { id: OrderId }).id : 0;
+    this.seq = entry.seq;
+    this.op = record.op;
+    this.events = 0;
+    this.haltRejected = false;
+  }
+
+  end(live: boolean): void {
+    if (!this.active) return;
+    // A `new` refused by a halt touched nothing: its id may be live on another worker.
+    if (this.op === 'new' && this.events === 1 && this.haltRejected) return;
+    if (!live) this.router.dead(this.id, this.seq);
+  }
+
+  trade(_symbol: string, _price: number, _qty: number, makerId: OrderId, takerId: OrderId, _ma: string, _ta: string, _side: Side, makerRemaining: number, takerRemaining: number): void {
+    this.events++;
+    if (!this.active) return;
+    if (makerRemaining === 0) this.router.dead(makerId, this.seq);
+    // A triggered stop is a taker of another command: it dies when it fills.
+    if (takerRemaining === 0 && takerId !== this.id) this.router.dead(takerId, this.seq);
+  }
+
+  cancelled(id: OrderId): void {
+    this.events++;
+    if (this.active && id !== this.id) this.router.dead(id, this.seq);
+  }
+
+  rejected(_op: unknown, _id: unknown, reason: RejectCode): void {
+    this.events++;
+    if (reason === RejectCode.INSTRUMENT_HALTED) this.haltRejected = true;
+  }
+
+  accepted(): void {
+    this.events++;
+  }
+
+  modified(): void {
+    this.events++;
+  }
+
+  triggered(): void {
+    this.events++;
+  }
+
+  rested(): void {
+    this.events++;
+  }
+
+  instrumentAdded(): void {
+    this.events++;
+  }
+
+  halted(): void {
+    this.events++;
+  }
+
+  resumed(): void {
+    this.events++;
   }
 }
