@@ -40,7 +40,7 @@ import { FeedRetention } from './feed-retention.js';
 import { Fifo } from './fifo.js';
 import { abandon, openState } from './open.js';
 import { resolveExchangeOptions, type ExchangeOptions, type ResolvedExchangeOptions } from './options.js';
-import { AcknowledgedResult, BatchOutcome, Pending, type SubmitResult } from './pending.js';
+import { BatchOutcome, Pending, type SubmitResult } from './pending.js';
 import { ReplicatedExchange, type ReplicatedExchangeOptions } from './replicated-member.js';
 import type { SeqReservation } from './seq-reservation.js';
 import { ROUTE_REFUSED, Shards } from './shards.js';
@@ -508,7 +508,7 @@ export class Exchange {
     const seq = entry.seq;
     const digest = this.digest;
     digest.command(seq);
-    // The digest folds the worker's rows; event objects are built only for whoever reads them.
+    // The digest folds the worker's rows; the event objects are built once, for the result.
     entry.walk(digest);
     this.commands++;
     this.lastCommandSeq = seq;
@@ -526,7 +526,7 @@ export class Exchange {
         for (const stream of this.streams) stream.push(event);
       }
     }
-    entry.resolve(new AcknowledgedResult(seq, time, entry));
+    entry.resolve({ seq, time, events: entry.events });
     if (this.commands % this.options.markEvery === 0) this.appendMark(seq, undefined);
   }
 

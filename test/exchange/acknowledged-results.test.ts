@@ -1,7 +1,7 @@
-// Why this file exists: an acknowledged result's events stay the worker's numeric rows until the
-// caller reads them (the digest and the router read the rows). Reading must be indistinguishable
-// from a plain object: `events` is an own enumerable property equal to Engine.apply's events,
-// the same array on every read, kept by spread and JSON — for `submit` and `submitMany` alike.
+// Why this file exists: the digest and the router read a command's events as the worker's numeric
+// rows; the caller's result is built from the same rows and must stay a plain object: `events` an
+// own enumerable property equal to Engine.apply's events, the same array on every read, kept by
+// spread and JSON — for `submit` and `submitMany` alike.
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Command, Engine, type ExchangeCommand } from '../../index.js';
@@ -14,7 +14,7 @@ const ORDERS: ExchangeCommand[] = [
   { op: 'cancel', id: 'nobody', account: 'carol' },
 ];
 
-describe('acknowledged results read their events lazily', () => {
+describe('acknowledged results built from the rows', () => {
   const scope = new Scope();
   afterEach(() => scope.dispose());
 
