@@ -172,12 +172,17 @@ export async function runReplicatedExperiment(options: ReplicatedExperimentOptio
     // A's publishes still in flight when it died may be stored after B took its hash (they were
     // sent, never acknowledged): B is compared with the reference at the seq B had reached.
     let atB = jb.end.lastSeq === 0 ? engine.stateHash() : '';
-    for await (const { seq, command } of log.read(1)) {
-      decoder.decode(command, seq);
-      memberOf.set(seq, decoder.memberId);
-      engine.apply(toCommand(decoder.command));
-      if (seq === jb.end.lastSeq) atB = engine.stateHash();
-      last = seq;
+    // A stream message holds a batch of commands; acks carry each command's seq among all commands.
+    for await (const { seq: streamSeq, command: message } of log.read(1)) {
+      const count = decoder.begin(message, streamSeq);
+      for (let i = 0; i < count; i++) {
+        const seq = last + 1;
+        decoder.next(seq);
+        memberOf.set(seq, decoder.memberId);
+        engine.apply(toCommand(decoder.command));
+        if (seq === jb.end.lastSeq) atB = engine.stateHash();
+        last = seq;
+      }
     }
     await log.close();
     // Each member's records carry one member id per open; an acknowledged seq must hold a record

@@ -92,13 +92,19 @@ export async function replayVenue(
   const hashes = new Map<number, string>();
   let lastSeq = 0;
   try {
-    for await (const { seq, command } of log.read(1)) {
-      decoder.decode(command, seq);
-      const rebuilt = toCommand(decoder.command);
-      each?.({ seq, memberId: decoder.memberId, n: decoder.n }, rebuilt);
-      engine.apply(rebuilt);
-      if (wanted.has(seq)) hashes.set(seq, engine.stateHash());
-      lastSeq = seq;
+    // A stream message holds a batch of commands; each command's seq is its place among all
+    // commands in stream order (what members number them by).
+    for await (const { seq: streamSeq, command: message } of log.read(1)) {
+      const count = decoder.begin(message, streamSeq);
+      for (let i = 0; i < count; i++) {
+        const seq = lastSeq + 1;
+        decoder.next(seq);
+        const rebuilt = toCommand(decoder.command);
+        each?.({ seq, memberId: decoder.memberId, n: decoder.n }, rebuilt);
+        engine.apply(rebuilt);
+        if (wanted.has(seq)) hashes.set(seq, engine.stateHash());
+        lastSeq = seq;
+      }
     }
   } finally {
     await log.close();
