@@ -35,4 +35,4 @@ export {
   type ReplicatedExchangeStats,
   type ReplicationOptions,
 } from './replicated-member.js';
-export { MemberRecordDecoder, MemberRecordEncoder, MemberRecordError } from './member-record.js';
+export { MemberBatchEncoder, MemberRecordDecoder, MemberRecordEncoder, MemberRecordError, BATCH_COMMANDS_MAX } from './member-record.js';
