@@ -36,3 +36,4 @@ export {
   type ReplicationOptions,
 } from './replicated-member.js';
 export { MemberBatchEncoder, MemberRecordDecoder, MemberRecordEncoder, MemberRecordError, BATCH_COMMANDS_MAX } from './member-record.js';
+export { MemberOrder, admitMessage, MEMBERS_TRACKED_MAX, type MemberOrderEntry } from './member-order.js';

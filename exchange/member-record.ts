@@ -185,8 +185,10 @@ export class MemberRecordDecoder {
   private streamSeq = 0;
   private kind = 0;
   private position = 0;
-  private firstN = 0;
   private index = 0;
+  /** After `begin`: the counter n of the message's first command, and whether it is a batch. */
+  firstN = 0;
+  batched = false;
 
   /**
    * Starts decoding the stream message at `streamSeq` (a batch, a single envelope or a legacy
@@ -197,11 +199,13 @@ export class MemberRecordDecoder {
     this.bytes = bytes;
     this.streamSeq = streamSeq;
     this.index = 0;
+    this.batched = false;
     if (bytes.length === 0) throw new MemberRecordError(streamSeq, 'empty');
     const version = bytes[0];
     if (version >= LEGACY_MSGPACK_FIRST_BYTE_MIN) {
       this.kind = 0;
       this.decodeLegacy(bytes, streamSeq);
+      this.firstN = this.n;
       return 1;
     }
     if (version !== ENVELOPE_VERSION && version !== BATCH_VERSION) {
@@ -222,6 +226,7 @@ export class MemberRecordDecoder {
       if (bytes.length - head > COMMAND_RECORD_BYTES_MAX) throw new MemberRecordError(streamSeq, 'record longer than any command');
       return 1;
     }
+    this.batched = true;
     const count = view.getUint32(10 + idLength, true);
     if (count === 0 || count > BATCH_COMMANDS_MAX) throw new MemberRecordError(streamSeq, `a batch of ${count} commands (1-${BATCH_COMMANDS_MAX})`);
     let at = head;

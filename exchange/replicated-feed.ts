@@ -24,11 +24,14 @@ import { WalRangeError, type JetStreamLog, type WalRecord } from '../wal/index.j
 import type { CatchUpSource, ExchangeEvent } from './event-stream.js';
 import { FeedError } from './feed.js';
 import { MemberRecordDecoder } from './member-record.js';
+import { admitMessage, MemberOrder, type MemberOrderEntry } from './member-order.js';
 
 /** An engine at stream seq `seq` (command seq `engine.lastSeq`) to regenerate from. */
 export interface ReplicaStart {
   engine: Engine;
   seq: number;
+  /** The submitters' order table at that seq (member-order.ts): the same batches are skipped. */
+  order: MemberOrder;
 }
 
 /** Command seq of each checkpoint, by store and stream seq (read once: a header needs the whole file). */
@@ -81,14 +84,15 @@ export function replicaStartAt(
     const commands = checkpointCommands(store!, seq);
     if (commands === null || commands > fromSeq - 1) continue;
     try {
-      const engine = Engine.restore(store!.read(seq).snapshot);
+      const { header, snapshot } = store!.read(seq);
+      const engine = Engine.restore(snapshot);
       if (engine.lastSeq === 0) engine.lastSeq = commands;
-      return { engine, seq };
+      return { engine, seq, order: MemberOrder.load((header as { members?: MemberOrderEntry[] }).members) };
     } catch {
       // Pruned since it was listed, or damaged: an older one may do.
     }
   }
-  if (firstSeq <= 1) return { engine: new Engine(initial), seq: 0 };
+  if (firstSeq <= 1) return { engine: new Engine(initial), seq: 0, order: new MemberOrder() };
   throw new FeedError('FEED_SEQ_NOT_RETAINED', fromSeq, oldest, `no readable checkpoint of this member at or before seq ${fromSeq - 1} is left that the stream continues (it starts at seq ${firstSeq})`);
 }
 
@@ -149,10 +153,10 @@ export class ReplicaCatchUp implements CatchUpSource {
     void reader?.return?.().catch(() => undefined);
   }
 
-  /** Applies one stream message (a batch); returns its commands. */
+  /** Applies one stream message (a batch; skipped under the order rule); returns its commands applied. */
   private apply(streamSeq: number, record: Uint8Array, out: ExchangeEvent[]): number {
     const decoder = this.decoder;
-    const count = decoder.begin(record, streamSeq);
+    const count = admitMessage(decoder, this.start.order, record, streamSeq);
     for (let c = 0; c < count; c++) {
       const seq = this.applied + 1;
       decoder.next(seq);

@@ -17,6 +17,11 @@
 // (contiguous, from 1, the same on every member: the n-th command applied in stream order). On a
 // stream of one command per message (earlier builds) the two are equal.
 //
+// Order: one member's commands are applied in its call order (member-order.ts): a batch that
+// reached the stream ahead of an earlier one of the same member is skipped by every member and
+// re-published by its submitter once the gap is closed. While a gap is open (or before this
+// member's first batch was applied) new batches are held here, not sent.
+//
 // With a `dir`, a member writes checkpoints of its engine there (every checkpointEveryCommands records
 // and at close) and reopens from the newest one that verifies, replaying the stream after it.
 // The stream carries the local log's binary command record in a member envelope
@@ -41,7 +46,7 @@ import {
 import { JetStreamLog, WalRangeError, type JetStreamLogOptions, type RecordCodec } from '../wal/index.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CheckpointCorruptError, CheckpointStore, CheckpointWriteError, parseCheckpoint } from '../replay/index.js';
+import { CheckpointCorruptError, CheckpointStore, CheckpointWriteError, parseCheckpoint, type CheckpointHeader } from '../replay/index.js';
 import { DirLock } from './dir-lock.js';
 import { EventStream, type ExchangeEvent } from './event-stream.js';
 import { FEED_CATCH_UPS_MAX, FEED_STEP_RECORDS, FeedError, type EventsOptions } from './feed.js';
@@ -49,6 +54,7 @@ import { ReplicaCatchUp, replicaOldestSeq, replicaStartAt } from './replicated-f
 import { ExchangeOptionsError } from './options.js';
 import type { SubmitResult } from './pending.js';
 import { BATCH_COMMANDS_MAX, MemberBatchEncoder, MemberRecordDecoder } from './member-record.js';
+import { admitMessage, MemberOrder, type MemberOrderEntry } from './member-order.js';
 
 export interface ReplicationOptions {
   /** nats:// URLs of the JetStream cluster. */
@@ -155,6 +161,11 @@ export interface ReplicatedExchangeStats {
   lastStreamSeq: number;
   /** Batches this member published (stream messages; `submitted` counts commands). */
   batches: number;
+  /**
+   * This member's batches every member skipped because an earlier one of its batches was not in
+   * the stream yet (a publish lost at a leader change), re-published after it: call order kept.
+   */
+  resent: number;
   submitted: number;
   /** This member's submits acknowledged (stored by the quorum and applied here). */
   acknowledged: number;
@@ -179,6 +190,16 @@ export class ReplicatedExchange {
   private batchScheduled = false;
   private readonly sendBatchBound = (): void => this.sendBatch();
   private readonly onAppendFailed = (error: Error): void => this.fail(error);
+  /** Which batch of each submitter applies next (replicated state: travels in checkpoints). */
+  private memberOrder: MemberOrder;
+  /** This member's first batch was sent / applied (until then later batches are held). */
+  private firstBatchSent = false;
+  private established = false;
+  /** Batches made while sending is paused, in counter order. */
+  private held: Uint8Array[] = [];
+  /** This member's batches the stream holds but every member skipped (a gap before them), by first n. */
+  private readonly skipped = new Map<number, Uint8Array>();
+  private resent = 0;
   private readonly decoder: MemberRecordDecoder;
   /** Instruments as this member has applied them (an add_instrument extends it when applied). */
   private readonly instrumentIndex = new Map<string, number>();
@@ -220,8 +241,10 @@ export class ReplicatedExchange {
     private readonly lock: DirLock | null,
     private readonly store: CheckpointStore | null,
     restoredSeq: number,
+    order: MemberOrder,
   ) {
     this.engine = engine;
+    this.memberOrder = order;
     this.applied_msg = restoredSeq;
     this.applied_seq = engine.lastSeq;
     this.restoredFrom = engine.lastSeq;
@@ -253,6 +276,7 @@ export class ReplicatedExchange {
     let lock: DirLock | null = null;
     let store: CheckpointStore | null = null;
     let restoredSeq = 0;
+    let order = new MemberOrder();
     if (options.dir !== undefined) {
       mkdirSync(options.dir, { recursive: true });
       lock = DirLock.acquire(options.dir);
@@ -262,6 +286,7 @@ export class ReplicatedExchange {
         if (restored !== null) {
           engine = restored.engine;
           restoredSeq = restored.seq;
+          order = restored.order;
         }
       } catch (error) {
         lock.release();
@@ -281,7 +306,7 @@ export class ReplicatedExchange {
       lock?.release();
       throw error;
     }
-    const member = new ReplicatedExchange(engine, log, options, lock, store, restoredSeq);
+    const member = new ReplicatedExchange(engine, log, options, lock, store, restoredSeq, order);
     try {
       const tail = await log.tail();
       if (restoredSeq > tail) {
@@ -296,7 +321,7 @@ export class ReplicatedExchange {
             `stream ${options.replication.stream} starts at seq ${log.firstSeq}: this member needs seq ${restoredSeq + 1} (its newest checkpoint is at ${restoredSeq}) and no published checkpoint covers it`,
           );
         }
-        member.adopt(joined.engine, joined.seq);
+        member.adopt(joined.engine, joined.seq, joined.order);
       }
       // A named member registers before it reads: its confirmation (0 when new) holds trimming
       // back until it has a checkpoint of its own, so no other member trims what it still needs.
@@ -314,8 +339,9 @@ export class ReplicatedExchange {
   }
 
   /** Starts from a published checkpoint instead (at open, before anything is read or submitted). */
-  private adopt(engine: Engine, seq: number): void {
+  private adopt(engine: Engine, seq: number, order: MemberOrder): void {
     this.engine = engine;
+    this.memberOrder = order;
     this.applied_msg = seq;
     this.applied_seq = engine.lastSeq;
     this.checkpointSeq = seq;
@@ -339,19 +365,44 @@ export class ReplicatedExchange {
    */
   private apply(streamSeq: number, record: MemberRecord): void {
     const decoder = this.decoder;
-    const count = decoder.begin(record, streamSeq);
+    const count = admitMessage(decoder, this.memberOrder, record, streamSeq);
+    const mine = decoder.memberId === this.memberId;
     for (let i = 0; i < count; i++) {
       const seq = this.applied_seq + 1;
       decoder.next(seq);
-      this.applyCommand(seq, decoder.command, decoder.memberId === this.memberId ? decoder.n : -1);
+      this.applyCommand(seq, decoder.command, mine ? decoder.n : -1);
     }
     this.applied_msg = streamSeq;
+    if (mine && decoder.batched) this.ownBatchApplied(count > 0, decoder.firstN, record);
     if (this.store !== null && this.applied_seq - this.checkpointCommands >= this.checkpointEvery) this.checkpoint();
     if (this.seqWaiters.length > 0) {
       const ready = this.seqWaiters.filter((w) => (w.stream ? w.seq <= streamSeq : w.seq <= this.applied_seq));
       this.seqWaiters = this.seqWaiters.filter((w) => !ready.includes(w));
       for (const waiter of ready) waiter.wake();
     }
+  }
+
+  /**
+   * Keeps this member's order after one of its batches was applied or skipped: a skipped batch
+   * ahead of the next expected counter waits to be re-published; once the batch it waited for
+   * was applied, every skipped and held batch goes out again, in counter order.
+   */
+  private ownBatchApplied(admitted: boolean, firstN: number, record: MemberRecord): void {
+    const expected = this.memberOrder.expected(this.memberId) ?? 0;
+    if (!admitted) {
+      // Behind the expected counter: an old copy of a batch already applied. Ahead: a gap.
+      if (firstN > expected && !this.skipped.has(firstN)) this.skipped.set(firstN, record.slice());
+      return;
+    }
+    this.established = true;
+    if (this.skipped.size > 0 && !this.skipped.has(expected)) return; // the gap is still open
+    const again = [...this.skipped.keys()].sort((a, b) => a - b).map((n) => this.skipped.get(n)!);
+    this.skipped.clear();
+    this.resent += again.length;
+    const held = this.held;
+    this.held = [];
+    for (const bytes of again) this.log.append(bytes).catch(this.onAppendFailed);
+    for (const bytes of held) this.log.append(bytes).catch(this.onAppendFailed);
   }
 
   /** One command at `seq`; `mineN` is this member's counter when it submitted it (-1: another's). */
@@ -387,7 +438,14 @@ export class ReplicatedExchange {
     // Its position is the stream seq (where a reopen reads on); `commands` is the command seq.
     try {
       this.store.write(
-        { seq: this.applied_msg, commands: this.applied_seq, digest: '', stateHash: this.engine.stateHash(), writtenAtMs: Date.now() },
+        {
+          seq: this.applied_msg,
+          commands: this.applied_seq,
+          digest: '',
+          stateHash: this.engine.stateHash(),
+          writtenAtMs: Date.now(),
+          members: this.memberOrder.save(),
+        } as CheckpointHeaderWithMembers,
         this.engine.snapshot(),
       );
       this.store.prune(this.checkpointsKept);
@@ -506,6 +564,13 @@ export class ReplicatedExchange {
     if (this.batch.count === 0) return;
     const bytes = this.batch.take();
     this.counters.batches++;
+    // Paused: before this member's first batch was applied (its order entry must exist before two
+    // of its batches can race), or while a gap before a skipped batch is open.
+    if ((this.firstBatchSent && !this.established) || this.skipped.size > 0) {
+      this.held.push(bytes);
+      return;
+    }
+    this.firstBatchSent = true;
     // Not stored by a quorum: fail closed (the member must be reopened to learn what the
     // stream holds), never acknowledge.
     this.log.append(bytes).catch(this.onAppendFailed);
@@ -599,6 +664,7 @@ export class ReplicatedExchange {
       lastStreamSeq: this.applied_msg,
       ...this.counters,
       pending: this.mine.size,
+      resent: this.resent,
       restoredFromSeq: this.restoredFrom,
       log: this.log.stats(),
       failed: this.failure?.message ?? null,
@@ -613,8 +679,11 @@ export class ReplicatedExchange {
 
   private async shutdown(): Promise<void> {
     this.sendBatch();
-    await this.log.flush();
-    if (this.failure === null && this.log.lastSeq > this.applied_msg) await this.appliedThroughStream(this.log.lastSeq);
+    // Held or skipped batches go out as the stream catches up: wait until none is left.
+    do {
+      await this.log.flush();
+      if (this.failure === null && this.log.lastSeq > this.applied_msg) await this.appliedThroughStream(this.log.lastSeq);
+    } while (this.failure === null && (this.held.length > 0 || this.skipped.size > 0));
     for (const stream of this.streams) stream.end();
     this.streams.clear();
     this.abort.abort();
@@ -631,7 +700,10 @@ export class ReplicatedExchange {
  * The newest checkpoint that reads back whole and whose restored engine has the state hash it
  * recorded; older ones are tried when a newer one is corrupt (with a warning).
  */
-function restoreNewest(store: CheckpointStore): { engine: Engine; seq: number } | null {
+/** A member checkpoint's header: the local one's plus the submitters' order table. */
+type CheckpointHeaderWithMembers = CheckpointHeader & { members?: MemberOrderEntry[] };
+
+function restoreNewest(store: CheckpointStore): { engine: Engine; seq: number; order: MemberOrder } | null {
   for (const seq of store.list()) {
     try {
       const { header, snapshot } = store.read(seq);
@@ -639,7 +711,7 @@ function restoreNewest(store: CheckpointStore): { engine: Engine; seq: number } 
       if (engine.stateHash() !== header.stateHash) throw new CheckpointCorruptError(`checkpoint at seq ${seq}: state hash differs after restore`);
       // A snapshot older than the engine's lastSeq field: its command seq is the header's.
       if (engine.lastSeq === 0) engine.lastSeq = header.commands;
-      return { engine, seq };
+      return { engine, seq, order: MemberOrder.load((header as CheckpointHeaderWithMembers).members) };
     } catch (error) {
       process.emitWarning(`skipping member checkpoint ${seq}: ${(error as Error).message}`);
     }
@@ -658,7 +730,7 @@ async function joinFromPublished(
   restoredSeq: number,
   tail: number,
   store: CheckpointStore | null,
-): Promise<{ engine: Engine; seq: number } | null> {
+): Promise<{ engine: Engine; seq: number; order: MemberOrder } | null> {
   const published = await log.checkpoints().newest();
   if (published === null || published.seq <= restoredSeq || published.seq > tail || log.firstSeq > published.seq + 1) return null;
   const { header, snapshot } = parseCheckpoint(published.bytes, `${log.checkpoints().bucket}/${published.seq}`, published.seq);
@@ -667,5 +739,6 @@ async function joinFromPublished(
     throw new CheckpointCorruptError(`published checkpoint at seq ${published.seq}: state hash differs after restore`);
   }
   store?.write(header, snapshot);
-  return { engine, seq: published.seq };
+  if (engine.lastSeq === 0) engine.lastSeq = header.commands;
+  return { engine, seq: published.seq, order: MemberOrder.load((header as CheckpointHeaderWithMembers).members) };
 }

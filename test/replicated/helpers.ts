@@ -9,7 +9,7 @@ import { describe } from 'vitest';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import { JetStreamLog, type JetStreamLogOptions } from '../../wal/index.js';
 import { Engine } from '../../engine/index.js';
-import { MemberRecordDecoder } from '../../exchange/index.js';
+import { admitMessage, MemberOrder, MemberRecordDecoder } from '../../exchange/index.js';
 import { MULTI } from '../exchange/fixtures/common.js';
 import { findCluster, restartNode, type ClusterManifest } from '../support/nats-cluster.js';
 import { deleteStream, streamLeader, waitReplicasCurrent, withManager } from '../support/jetstream.js';
@@ -84,11 +84,12 @@ export async function all_nodes_up(): Promise<void> {
 export async function commands_through(stream: string, streamSeq: number): Promise<number> {
   const log = await open_log(stream);
   const decoder = new MemberRecordDecoder(new Engine({ instruments: MULTI }).instruments);
+  const order = new MemberOrder();
   let commands = 0;
   try {
     for await (const { seq, command } of log.read(log.firstSeq)) {
       if (seq > streamSeq) break;
-      commands += decoder.begin(command, seq);
+      commands += admitMessage(decoder, order, command, seq);
     }
   } finally {
     await log.close();
