@@ -107,6 +107,13 @@ const READ_STALL_MS = 6_000;
  * again 2.4 s after its publishes were stored again.
  */
 const READ_BEHIND_MS = 500;
+/**
+ * A reader's consumer create times out after this long and is retried (CONTROL_RETRY_MS later).
+ * Measured (bench:replicated, leader SIGKILL): with ackTimeoutMs (2 s) a create sent just
+ * before the new leader came up waited out its 2 s, and the member applied again ~2 s after its
+ * publishes were stored again.
+ */
+const READ_CREATE_TIMEOUT_MS = 750;
 /** Control-plane calls (stream info, consumer create, purge) retry this often until quorumWaitMsMax. */
 const CONTROL_RETRY_MS = 250;
 
@@ -144,6 +151,8 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
   readonly subject: string;
   private readonly nc: NatsConnection;
   private readonly js: JetStreamClient;
+  /** For a reader's consumer create: a short timeout, retried (see READ_CREATE_TIMEOUT_MS). */
+  private readonly js_reader: JetStreamClient;
   private readonly jsm: JetStreamManager;
   private readonly id_prefix: string;
   /** Acks come back on `${inbox}.<order>`: one subscription for every publish, no per-publish timer. */
@@ -175,6 +184,7 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
     this.nc = nc;
     this.jsm = jsm;
     this.js = jetstream(nc, { timeout: options.ackTimeoutMs });
+    this.js_reader = jetstream(nc, { timeout: Math.min(options.ackTimeoutMs, READ_CREATE_TIMEOUT_MS) });
     this.id_prefix = `${options.writerId === '' ? 'w' : options.writerId}.${nuid.next()}.`;
     this.first_seq = first_held(info);
     this.last_seq = info.state.last_seq;
@@ -531,7 +541,7 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
     while (active()) {
       // Creating the ordered consumer is a request to the stream's leader: retried through an election.
       const messages = await retry_control(this.options.quorumWaitMsMax, `stream ${this.options.stream} reader`, async () => {
-        const consumer = await this.js.consumers.get(this.options.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: expected });
+        const consumer = await this.js_reader.consumers.get(this.options.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: expected });
         return consumer.consume({ max_messages: READ_BATCH_MESSAGES, expires: READ_PULL_EXPIRES_MS });
       });
       this.readers.add(messages);

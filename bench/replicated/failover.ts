@@ -12,9 +12,35 @@ import { MULTI } from '../../test/exchange/fixtures/common.js';
 import { LoadGenerator } from '../../test/exchange/fixtures/load.js';
 import { deleteStream, streamLeader } from '../../test/support/jetstream.js';
 import { killNode, restartNode, type ClusterManifest } from '../../test/support/nats-cluster.js';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+
+/**
+ * Polls the stream's info through the surviving nodes (100 ms apart, 500 ms timeout) until a new
+ * leader answers; resolves with the ms from `killedAt`: the election as an outside observer sees it.
+ */
+async function electionMs(cluster: ClusterManifest, stream: string, killed: string, killedAt: number): Promise<number> {
+  const survivors = cluster.nodes.filter((n) => n.name !== killed).map((n) => `nats://127.0.0.1:${n.clientPort}`);
+  const nc = await connect({ servers: survivors, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+  try {
+    for (let i = 0; i < 300; i++) {
+      // The manager itself asks for account info: during the election that can time out too.
+      const leader = await jetstreamManager(nc, { timeout: 500 })
+        .then((jsm) => jsm.streams.info(stream))
+        .then((info) => info.cluster?.leader ?? '', () => '');
+      if (leader !== '' && leader !== killed) return performance.now() - killedAt;
+      await new Promise((done) => setTimeout(done, 100));
+    }
+    return -1;
+  } finally {
+    await nc.close();
+  }
+}
 
 export interface MemberFailoverResult {
   leader: string;
+  /** From the kill to a new leader answering stream info (the election itself). */
+  electedMs: number;
   /** Longest time between two acknowledgements of the member (ms). */
   stallMs: number;
   /** Longest gap between two publish acks of the member's log (the stream stored nothing), and when it ended after the kill. */
@@ -41,6 +67,7 @@ export async function memberFailover(cluster: ClusterManifest, ratePerS: number,
   // Watch the log's ack counter and the member's applied counter on a fine timer.
   const log = member.stats;
   let killedAt = 0;
+  let elected: Promise<number> = Promise.resolve(-1);
   // Longest gaps (5 ms resolution) between advances of the log's ack counter and the applied counter.
   const gap = { stored: { last: 0, count: 0, max: 0, end: 0 }, applied: { last: 0, count: 0, max: 0, end: 0 } };
   const track = (g: typeof gap.stored, count: number, now: number): void => {
@@ -58,6 +85,14 @@ export async function memberFailover(cluster: ClusterManifest, ratePerS: number,
     track(gap.stored, s.log.acked, now);
     track(gap.applied, s.applied, now);
   }, 5);
+  try {
+    return await underLoad();
+  } finally {
+    // Whatever happened, the next run starts with three nodes.
+    await restartNode(cluster, leader);
+  }
+
+  async function underLoad(): Promise<MemberFailoverResult> {
   const total = Math.round(ratePerS * seconds);
   const ackTimes: number[] = [];
   let refused = 0;
@@ -70,6 +105,7 @@ export async function memberFailover(cluster: ClusterManifest, ratePerS: number,
     if (killedAt === 0 && elapsed >= killAtMs) {
       killedAt = performance.now();
       void killNode(cluster, leader);
+      elected = electionMs(cluster, stream, leader, killedAt).catch(() => -1);
     }
     const due = Math.min(total, Math.floor((elapsed * ratePerS) / 1000));
     for (; sent < due; sent++) {
@@ -88,6 +124,7 @@ export async function memberFailover(cluster: ClusterManifest, ratePerS: number,
   }
   await Promise.all(pending);
   clearInterval(probe);
+  const electedAfterMs = await elected;
   const end = member.stats();
   await member.close().catch(() => undefined);
   await restartNode(cluster, leader);
@@ -97,6 +134,7 @@ export async function memberFailover(cluster: ClusterManifest, ratePerS: number,
   for (let i = 1; i < ackTimes.length; i++) stallMs = Math.max(stallMs, ackTimes[i] - ackTimes[i - 1]);
   return {
     leader,
+    electedMs: electedAfterMs,
     stallMs,
     storedGapMs: gap.stored.max,
     storedAgainMs: gap.stored.end - killedAt,
@@ -108,4 +146,5 @@ export async function memberFailover(cluster: ClusterManifest, ratePerS: number,
     log: { retries: end.log.retries, readerRestarts: end.log.readerRestarts, reordered: end.log.reordered, duplicates: end.log.duplicates },
     resent: end.resent,
   };
+  }
 }

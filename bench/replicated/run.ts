@@ -189,26 +189,31 @@ async function failover(cluster: ClusterManifest, rate: number): Promise<{ stall
   const leader = (await (await jetstreamManager(nc)).streams.info(log.options.stream)).cluster?.leader ?? '';
   await nc.close();
   let killed = false;
-  const result = await steady(log, rate, 12, (elapsed) => {
-    if (!killed && elapsed > 2_000) {
-      killed = true;
-      void killNode(cluster, leader);
-    }
-  });
-  // Longest time without any ack resolving, over the whole run.
-  const times = Array.from(result.ackTimesMs.subarray(0, result.count)).filter((t) => t > 0).sort((a, b) => a - b);
-  let stallMs = 0;
-  for (let i = 1; i < times.length; i++) stallMs = Math.max(stallMs, times[i] - times[i - 1]);
-  // Every acked record must be at the seq its ack named.
-  const held = new Map<number, number>();
-  for await (const { seq, command } of log.read(1)) held.set(seq, new DataView(command.buffer, command.byteOffset).getUint32(0));
-  let lost = 0;
-  for (let n = 0; n < result.count; n++) if (result.seqs[n] > 0 && held.get(result.seqs[n]) !== n) lost++;
-  const stream = log.options.stream;
-  await log.close();
-  await restartNode(cluster, leader);
-  await deleteStream(cluster, stream);
-  return { stallMs, lost, failed: result.failed, leader };
+  try {
+    const result = await steady(log, rate, 12, (elapsed) => {
+      if (!killed && elapsed > 2_000) {
+        killed = true;
+        void killNode(cluster, leader);
+      }
+    });
+    // Longest time without any ack resolving, over the whole run.
+    const times = Array.from(result.ackTimesMs.subarray(0, result.count)).filter((t) => t > 0).sort((a, b) => a - b);
+    let stallMs = 0;
+    for (let i = 1; i < times.length; i++) stallMs = Math.max(stallMs, times[i] - times[i - 1]);
+    // Every acked record must be at the seq its ack named.
+    const held = new Map<number, number>();
+    for await (const { seq, command } of log.read(1)) held.set(seq, new DataView(command.buffer, command.byteOffset).getUint32(0));
+    let lost = 0;
+    for (let n = 0; n < result.count; n++) if (result.seqs[n] > 0 && held.get(result.seqs[n]) !== n) lost++;
+    const stream = log.options.stream;
+    await log.close();
+    await restartNode(cluster, leader);
+    await deleteStream(cluster, stream);
+    return { stallMs, lost, failed: result.failed, leader };
+  } finally {
+    // Also when the run failed: the next one starts with three nodes.
+    if (killed) await restartNode(cluster, leader);
+  }
 }
 
 async function soakTable(cluster: ClusterManifest, options: Options, env: ReturnType<typeof describeEnvironment>): Promise<Row[]> {
@@ -338,7 +343,7 @@ export async function runReplicatedBench(options: Options): Promise<Row[]> {
         rate_per_s: null,
         p50_ns: null,
         p99_ns: null,
-        note: `longest gap without an ack ${Math.round(mf.stallMs)} ms; publish acks gap ${Math.round(mf.storedGapMs)} ms (ends ${Math.round(mf.storedAgainMs)} ms after the kill), applies gap ${Math.round(mf.appliedGapMs)} ms (ends ${Math.round(mf.appliedAgainMs)} ms after); failed ${mf.failed}; ${JSON.stringify(mf.log)} resent ${mf.resent} (killed ${mf.leader})`,
+        note: `longest gap without an ack ${Math.round(mf.stallMs)} ms; new leader answers ${Math.round(mf.electedMs)} ms after the kill; publish acks gap ${Math.round(mf.storedGapMs)} ms (ends ${Math.round(mf.storedAgainMs)} ms after the kill), applies gap ${Math.round(mf.appliedGapMs)} ms (ends ${Math.round(mf.appliedAgainMs)} ms after); failed ${mf.failed}; ${JSON.stringify(mf.log)} resent ${mf.resent} (killed ${mf.leader})`,
       });
     }
 
