@@ -12,6 +12,8 @@
 // hashes once, and each slot's hash is kept (4 bytes), so removing a dead order by its slot
 // (`deleteSlot`, what the engine does for every fill and cancel) neither hashes nor compares strings.
 
+import { hashNumber } from './id-store.js';
+
 const EMPTY = -1;
 const INITIAL_CAPACITY = 1024;
 /** Keep each table at most half full so probes (and misses, which every new order does) stay short. */
@@ -54,12 +56,12 @@ export function hashString(text: string): number {
 }
 
 /**
- * The hash a string id is routed by, 0 for an integer id (whose table mixes the key itself): what
- * `getHashed` / `setHashed` take, so a command that looks its id up in several tables (a new
- * order: the id memory, then the live index) hashes it once.
+ * The hash an id is routed by: what `getHashed` / `setHashed` take (an integer id's table here
+ * mixes the key itself and ignores it) and what the engine's id table (id-store.ts) probes with,
+ * so a command that looks its id up and then adds it hashes it once.
  */
 export function hashId(id: string | number): number {
-  return typeof id === 'string' ? hashString(id) : 0;
+  return typeof id === 'string' ? hashString(id) : hashNumber(id);
 }
 
 export class IdIndex {

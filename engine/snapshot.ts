@@ -85,13 +85,13 @@ export function encodeSnapshot(engine: Engine): Uint8Array {
     sides: engine.books.flatMap((book) => [book.sides[0].size, book.sides[1].size]),
     accounts: engine.accounts.names,
     freeAccounts: engine.accounts.freeList(),
-    ids: orders.ids.length > oh ? orders.ids.slice(0, oh) : padIds(orders.ids, oh),
+    ids: engine.restingIds(oh),
     extras: [...engine.extras].map(([slot, e]) => [slot, e.display, e.hidden, e.expireTime]),
     books: engine.books.map((book) => {
       const m = engine.orderIds;
       const ids: IdEntry[] = [];
       m.forEach(book.index, (slot, overdue) => {
-        ids.push([m.ids[slot] as OrderId, m.seqs[slot], m.times[slot], m.lastSeqs[slot], m.filled[slot], m.statuses[slot], m.reason(slot), (overdue ? 1 : 0) | (m.isIndexed(slot) ? 2 : 0)]);
+        ids.push([m.idAt(slot), m.seqs[slot], m.timeAt(slot), m.lastSeqs[slot], m.filled[slot], m.statuses[slot], m.reason(slot), (overdue ? 1 : 0) | (m.isIndexed(slot) ? 2 : 0)]);
       });
       return { lastPrice: book.lastPrice, stops: [...book.stops[0].stops, ...book.stops[1].stops], ids, halted: book.halted };
     }),
@@ -157,12 +157,6 @@ function loadAccounts(engine: Engine, header: SnapshotHeader, orders: OrderPool)
   if (!Array.isArray(free)) corrupt('free account list');
   const problem = engine.accounts.load(names, free, refs);
   if (problem !== null) corrupt(problem);
-}
-
-function padIds(ids: Array<OrderId | null>, length: number): Array<OrderId | null> {
-  const result = ids.slice();
-  while (result.length < length) result.push(null);
-  return result;
 }
 
 function corrupt(message: string): never {
@@ -241,8 +235,6 @@ export function decodeSnapshot(bytes: Uint8Array, verify: boolean): Engine {
   orders.highWater = oh;
   orders.freeHead = header.orders.freeHead;
   orders.live = header.orders.live;
-  // The pool's slot → id array is the id index's (filled below, null for free slots).
-  orders.ids = engine.idToSlot.keys;
 
   const levels = new LevelPool(Math.max(64, lh));
   levels.price = reader.f64(lh, levels.capacity);
@@ -271,15 +263,16 @@ export function decodeSnapshot(bytes: Uint8Array, verify: boolean): Engine {
   loadAccounts(engine, header, orders);
   for (let slot = 0; slot < oh; slot++) {
     const id = header.ids[slot];
-    if (id === null) orders.ids[slot] = null;
-    else if (isValidId(id) && !engine.idToSlot.has(id)) engine.idToSlot.set(id, slot);
-    else corrupt(`bad or repeated id in slot ${slot}`);
+    if (id !== null && !isValidId(id)) corrupt(`bad id in slot ${slot}`);
   }
   restoreOrderTypes(engine, header);
-  // Each resting order's id entry (derived: the entry answering for its id, its own while live).
-  for (let slot = 0; slot < orders.highWater; slot++) {
-    const id = orders.ids[slot];
-    orders.entry[slot] = id === null || id === undefined ? -1 : engine.orderIds.find(id);
+  // Each resting order joins the id table after the id memory's entries are loaded: its entry
+  // is the open one answering for its id, or one only it keeps (engine.restoreResting).
+  for (let slot = 0; slot < oh; slot++) {
+    const id = header.ids[slot];
+    if (id === null) continue;
+    const problem = engine.restoreResting(id, slot);
+    if (problem !== null) corrupt(`${problem} (slot ${slot})`);
   }
   if (verify) {
     try {
