@@ -19,8 +19,8 @@
 // writer's records: the pipeline sends them in append order; when one fails, nothing new is
 // sent until every in-flight publish settled and the failed ones were re-sent one at a time
 // in append order. (A leader change between two in-flight publishes can still store the later
-// one first: stats().reordered counts it, README says so, test/replicated/retry-order.test.ts
-// pins it.)
+// one first: stats().reordered counts it, test/replicated/retry-order.test.ts pins it. A venue
+// member restores its own call order on apply: exchange/member-order.ts.)
 
 import { JetStreamCheckpoints } from './jetstream-checkpoints.js';
 import { connect, createInbox, headers, nanos, nuid, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
