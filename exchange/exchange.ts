@@ -1,8 +1,9 @@
 // Why this file exists: the one object a venue embeds, and the sequencing-and-release stage of
 // the pipeline. One command's path, top to bottom in this file:
-//   submit / submitMany → enter (validate once, route, stamp time) → log append (next seq) → shards.enqueue
-//   → flush (send batches; one durability watch per flush) → release (in seq order, once matched
-//   and durable) → acknowledge (digest, view, subscribers, caller; a mark every markEvery).
+//   submit / submitMany → enter (validate once, route, stamp time) → log append of the binary record
+//   (next seq) → shards.enqueue (the same bytes into the worker's ring) → flush (publish to the
+//   workers; one durability watch per flush) → release (in seq order, once matched and durable)
+//   → acknowledge (digest from the event rows, view, subscribers, caller; a mark every markEvery).
 // The other stages live beside it: open.ts (lock, config, recovery), shards.ts (routing and
 // matching workers), checkpointing.ts (who writes checkpoints, when, and what the log keeps).
 // Nobody sees the outcome of a command a crash could erase.
