@@ -130,6 +130,7 @@ export {
   type ExchangeOptions,
   type ExchangeStats,
   type OnFull,
+  type SubmitManyOptions,
   type SubmitResult,
   ReplicatedExchange,
   MemberRecordError,

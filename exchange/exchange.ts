@@ -41,14 +41,14 @@ import { FeedRetention } from './feed-retention.js';
 import { Fifo } from './fifo.js';
 import { abandon, openState } from './open.js';
 import { resolveExchangeOptions, type ExchangeOptions, type ResolvedExchangeOptions } from './options.js';
-import { BatchOutcome, Pending, type SubmitResult } from './pending.js';
+import { BatchOutcome, Pending, resolveSubmitManyOptions, type SubmitManyOptions, type SubmitResult } from './pending.js';
 import { ReplicatedExchange, type ReplicatedExchangeOptions } from './replicated-member.js';
 import type { SeqReservation } from './seq-reservation.js';
 import { ROUTE_REFUSED, Shards } from './shards.js';
 import { AcknowledgedInstruments, type AcknowledgedView, BackupThreadView, EngineView } from './state-view.js';
 import type { ExchangeStats } from './stats.js';
 
-export type { SubmitResult } from './pending.js';
+export type { SubmitManyOptions, SubmitResult } from './pending.js';
 
 /** A submit waiting for room: a lone command, or the rest of a batch (which waits as one). */
 type Waiting =
@@ -57,6 +57,28 @@ type Waiting =
 
 /** What a view that reads no events is handed (it needs the state only). */
 const NO_EVENTS: readonly EngineEvent[] = Object.freeze([]);
+
+/**
+ * The running event digest, which also notes whether the command being folded was rejected: a
+ * `submitMany` with `events: false` still hands the caller a rejection, and this tells which
+ * results need their events built without a second pass over the rows.
+ */
+class AcknowledgeDigest extends EventDigest {
+  rejectedSeen = false;
+
+  static continuing(hex: string): AcknowledgeDigest {
+    const from = EventDigest.from(hex);
+    const digest = new AcknowledgeDigest();
+    digest.a = from.a;
+    digest.b = from.b;
+    return digest;
+  }
+
+  override rejected(op: Command['op'] | null, id: OrderId | null, reason: RejectCode): void {
+    this.rejectedSeen = true;
+    super.rejected(op, id, reason);
+  }
+}
 
 /** What a log that keeps no records (memory durability) is handed instead of an encoded record. */
 const NO_RECORD = new Uint8Array(0);
@@ -82,7 +104,7 @@ export class Exchange {
   private readonly streams = new Set<EventStream | FeedStream>();
   /** Seq of the last record recovery applied: its events count as published (the live point's floor). */
   private readonly startSeq: number;
-  private readonly digest: EventDigest;
+  private readonly digest: AcknowledgeDigest;
   /** Commands acknowledged since the log began. */
   private commands: number;
   /** Sequence number of the last acknowledged command (marks refer to commands). */
@@ -144,7 +166,7 @@ export class Exchange {
       : new EngineView(recoveredEngine);
     this.commands = start.commands;
     this.logged = start.commands;
-    this.digest = EventDigest.from(start.digest);
+    this.digest = AcknowledgeDigest.continuing(start.digest);
     shards.listen({
       onMatched: () => this.release(),
       onError: (error) => this.fail(error),
@@ -291,12 +313,21 @@ export class Exchange {
    * its place: partial refusal never fails the batch). When the queue is full, the rest of the
    * batch waits for room as one waiting submit ('wait'), or is refused with QUEUE_FULL
    * ('reject'). Rejects if the exchange failed or the log refused a record; commands of the
-   * batch admitted before that may still be logged and acknowledged.
+   * batch admitted before that may still be logged and acknowledged. With `{ events: false }`
+   * an accepted command's result has no events (`events` is empty; a rejected command's still
+   * holds its `rejected` event): for callers who do not read them, it saves building them
+   * (SubmitManyOptions). Unknown or mistyped options reject with a TypeError.
    */
-  submitMany(commands: readonly ExchangeCommand[]): Promise<SubmitResult[]> {
+  submitMany(commands: readonly ExchangeCommand[], options?: SubmitManyOptions): Promise<SubmitResult[]> {
     if (!Array.isArray(commands)) return Promise.reject(new TypeError('submitMany takes an array of commands'));
+    let events: boolean;
+    try {
+      events = resolveSubmitManyOptions(options).events;
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (this.failure !== null) return Promise.reject(this.failure);
-    const batch = new BatchOutcome(commands.length);
+    const batch = new BatchOutcome(commands.length, events);
     if (this.closing !== null) {
       for (let i = 0; i < commands.length; i++) batch.set(i, this.refuseCommand(commands[i], RejectCode.EXCHANGE_CLOSED));
       return batch.promise;
@@ -509,6 +540,7 @@ export class Exchange {
     const seq = entry.seq;
     const digest = this.digest;
     digest.command(seq);
+    digest.rejectedSeen = false;
     // The digest folds the worker's rows; the event objects are built once, for the result.
     entry.walk(digest);
     this.commands++;
@@ -527,7 +559,8 @@ export class Exchange {
         for (const stream of this.streams) stream.push(event);
       }
     }
-    entry.resolve({ seq, time, events: entry.events });
+    // A caller who reads no events (submitMany events: false) still hears of a rejection.
+    entry.resolve({ seq, time, events: entry.callerReadsEvents || digest.rejectedSeen ? entry.events : (NO_EVENTS as EngineEvent[]) });
     if (this.commands % this.options.markEvery === 0) this.appendMark(seq, undefined);
   }
 

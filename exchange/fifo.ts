@@ -1,45 +1,58 @@
 // Why this file exists: the exchange's queues (commands in flight, submits waiting for room,
 // records waiting to become durable) are FIFOs that see hundreds of thousands of pushes a second;
-// Array.shift() is O(n), so this keeps a moving head and compacts in bulk.
+// Array.shift() is O(n). A ring of power-of-two capacity that only grows: the previous version
+// (an array with a moving head, dropped when empty and sliced when half consumed) regrew and
+// copied its array every time the pipeline drained, about 60 bytes of garbage per command on the
+// exchange's thread (bench/exchange/alloc-profile.ts, README issue 9). Each queue is bounded by
+// its caller (pendingMax, waitingMax, the backup's behind limit), so the ring is too.
 
-const COMPACT_AT = 4096;
+const INITIAL_CAPACITY = 16;
 
 export class Fifo<T> {
-  private items: T[] = [];
+  private items: Array<T | undefined> = new Array<T | undefined>(INITIAL_CAPACITY).fill(undefined);
+  /** capacity - 1 (capacity is a power of two). */
+  private mask = INITIAL_CAPACITY - 1;
   private head = 0;
+  private count = 0;
 
   get length(): number {
-    return this.items.length - this.head;
+    return this.count;
   }
 
   push(item: T): void {
-    this.items.push(item);
+    if (this.count > this.mask) this.grow();
+    this.items[(this.head + this.count) & this.mask] = item;
+    this.count++;
   }
 
   peek(): T | undefined {
-    return this.head < this.items.length ? this.items[this.head] : undefined;
+    return this.count === 0 ? undefined : this.items[this.head];
   }
 
   shift(): T | undefined {
-    if (this.head >= this.items.length) return undefined;
+    if (this.count === 0) return undefined;
     const item = this.items[this.head];
-    (this.items as Array<T | undefined>)[this.head] = undefined;
-    this.head++;
-    if (this.head === this.items.length) {
-      this.items = [];
-      this.head = 0;
-    } else if (this.head >= COMPACT_AT && this.head * 2 >= this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
+    // Cleared so a released entry is not kept alive by the ring.
+    this.items[this.head] = undefined;
+    this.head = (this.head + 1) & this.mask;
+    this.count--;
     return item;
   }
 
   /** Removes and returns everything, oldest first. */
   drain(): T[] {
-    const rest = this.items.slice(this.head);
-    this.items = [];
-    this.head = 0;
+    const rest: T[] = [];
+    while (this.count > 0) rest.push(this.shift() as T);
     return rest;
+  }
+
+  /** Doubles the capacity, oldest first at index 0. */
+  private grow(): void {
+    const capacity = this.mask + 1;
+    const grown = new Array<T | undefined>(capacity * 2).fill(undefined);
+    for (let i = 0; i < this.count; i++) grown[i] = this.items[(this.head + i) & this.mask];
+    this.items = grown;
+    this.mask = capacity * 2 - 1;
+    this.head = 0;
   }
 }

@@ -2,7 +2,7 @@
 // its options, events, stats and errors, and the directory lock and stored configuration the CLI
 // reads a data directory with. Nothing else in this folder is imported from outside it.
 
-export { Exchange, type SubmitResult } from './exchange.js';
+export { Exchange, type SubmitManyOptions, type SubmitResult } from './exchange.js';
 export {
   EXCHANGE_ALIASES,
   EXCHANGE_DEFAULTS,

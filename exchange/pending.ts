@@ -24,6 +24,40 @@ export interface SubmitResult {
   events: EngineEvent[];
 }
 
+/**
+ * Options of one `submitMany` call.
+ *
+ * `events: false` is for a caller who does not read the events of accepted commands (a gateway
+ * that answers from the subscription, a load generator): each result's `events` is then empty
+ * unless the command was rejected, in which case it holds the `rejected` event as usual. The
+ * command is matched, logged, digested and published to subscribers exactly the same; only the
+ * caller's copy of the event objects is not built. Why: those objects were about a third of the
+ * bytes the exchange's thread allocated per command (bench/exchange/alloc-profile.ts, README
+ * issue 9), and their garbage is collected on V8's helper threads, which cost as much CPU as the
+ * threads that do the work. Default `true` (every event, as `submit`).
+ */
+export interface SubmitManyOptions {
+  events?: boolean;
+}
+
+const SUBMIT_MANY_KEYS: ReadonlySet<string> = new Set(['events']);
+
+/** The options of a `submitMany` call, checked: a TypeError saying what it got, never a guess. */
+export function resolveSubmitManyOptions(options: unknown): { events: boolean } {
+  if (options === undefined) return { events: true };
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(`submitMany options must be an object, got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!SUBMIT_MANY_KEYS.has(key)) throw new TypeError(`submitMany: unknown option ${JSON.stringify(key)} (known: events)`);
+  }
+  const events = (options as SubmitManyOptions).events;
+  if (events !== undefined && typeof events !== 'boolean') {
+    throw new TypeError(`submitMany option events must be a boolean, got ${typeof events} ${JSON.stringify(events)}`);
+  }
+  return { events: events ?? true };
+}
+
 /** The one promise of a `submitMany` call: settles once every command in it has an outcome. */
 export class BatchOutcome {
   readonly results: SubmitResult[];
@@ -33,7 +67,11 @@ export class BatchOutcome {
   reject!: (error: Error) => void;
   readonly promise: Promise<SubmitResult[]>;
 
-  constructor(count: number) {
+  /** @param events whether accepted commands' results carry their events (SubmitManyOptions). */
+  constructor(
+    count: number,
+    readonly events = true,
+  ) {
     this.results = new Array<SubmitResult>(count);
     this.remaining = count;
     this.promise = new Promise<SubmitResult[]>((resolve, reject) => {
@@ -98,6 +136,11 @@ export class Pending {
 
   get matched(): boolean {
     return this.rows !== null;
+  }
+
+  /** Whether the caller reads this command's events (false for a `submitMany` with `events: false`). */
+  get callerReadsEvents(): boolean {
+    return this.batch === null || this.batch.events;
   }
 
   /** The events as objects, built on first read (the same array after that). Only once matched. */
