@@ -41,7 +41,7 @@ import { FeedRetention } from './feed-retention.js';
 import { Fifo } from './fifo.js';
 import { abandon, openState } from './open.js';
 import { resolveExchangeOptions, type ExchangeOptions, type ResolvedExchangeOptions } from './options.js';
-import { BatchOutcome, Pending, resolveSubmitManyOptions, type SubmitManyOptions, type SubmitResult } from './pending.js';
+import { BatchOutcome, Pending, PendingPool, resolveSubmitManyOptions, type SubmitManyOptions, type SubmitResult } from './pending.js';
 import { ReplicatedExchange, type ReplicatedExchangeOptions } from './replicated-member.js';
 import type { SeqReservation } from './seq-reservation.js';
 import { ROUTE_REFUSED, Shards } from './shards.js';
@@ -100,6 +100,8 @@ export class Exchange {
   /** Commands logged since the log began (acknowledged or not). */
   private logged: number;
   private readonly pending = new Fifo<Pending>();
+  /** Acknowledged entries, reused for the next commands (bounded by maxPending). */
+  private readonly pendingPool: PendingPool;
   private readonly waiting = new Fifo<Waiting>();
   private readonly streams = new Set<EventStream | FeedStream>();
   /** Seq of the last record recovery applied: its events count as published (the live point's floor). */
@@ -138,6 +140,7 @@ export class Exchange {
     private readonly feed: Feed,
   ) {
     this.startSeq = start.seq;
+    this.pendingPool = new PendingPool(options.maxPending);
     this.followsRecords = checkpointer.followsRecords;
     // A memory log keeps nothing: encode only if the backup thread needs the records.
     this.logsRecords = wal.durability !== 'memory' || this.followsRecords;
@@ -437,7 +440,7 @@ export class Exchange {
       this.instrumentIndex.set(p.symbol, this.specs.length);
       this.specs.push(parsedSpec(p));
     }
-    const entry = new Pending(seq, record, batch, index);
+    const entry = this.pendingPool.take(seq, record, batch, index);
     this.pending.push(entry);
     this.shards.enqueue(shard, entry, bytes);
     this.scheduleFlush();
@@ -561,6 +564,8 @@ export class Exchange {
     }
     // A caller who reads no events (submitMany events: false) still hears of a rejection.
     entry.resolve({ seq, time, events: entry.callerReadsEvents || digest.rejectedSeen ? entry.events : (NO_EVENTS as EngineEvent[]) });
+    // Nobody reads the entry after this (the result is its own object): it serves a later command.
+    this.pendingPool.give(entry);
     if (this.commands % this.options.markEvery === 0) this.appendMark(seq, undefined);
   }
 

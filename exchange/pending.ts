@@ -99,9 +99,42 @@ export class BatchOutcome {
   }
 }
 
+/** What a pooled entry holds instead of a record (never read: an entry is reused before it is queued). */
+const NO_RECORD: Command = Object.freeze({ op: 'halt', symbol: '' }) as Command;
+
+/**
+ * Released entries kept for reuse, at most `entriesMax` (the most that can be pending at once).
+ * Why: one Pending per command was ~50 bytes of garbage, and with thousands in flight it lived
+ * long enough to be promoted before it died; a pooled one is written again instead.
+ */
+export class PendingPool {
+  private readonly free: Pending[] = [];
+
+  constructor(private readonly entriesMax: number) {}
+
+  take(seq: number, record: Command, batch: BatchOutcome | null, index: number): Pending {
+    const entry = this.free.pop();
+    if (entry === undefined) return new Pending(seq, record, batch, index);
+    entry.reuse(seq, record, batch, index);
+    return entry;
+  }
+
+  /** `entry` was acknowledged and nobody reads it any more. */
+  give(entry: Pending): void {
+    if (this.free.length >= this.entriesMax) return;
+    entry.clear();
+    this.free.push(entry);
+  }
+}
+
 /** Reused: reading one command's events starts from its recorded offsets. */
 const CURSOR = new EventCursor();
 
+/**
+ * One command in flight. Reused through a PendingPool once acknowledged: nobody holds an entry
+ * after its release (the queues shift it, `sent` reads only seqs, the caller gets a separate
+ * result object), so its fields are set again rather than a new object made per command.
+ */
 export class Pending {
   /** Its worker's answer (set by the shard once matched); null while it is on its way. */
   private rows: EventRows | null = null;
@@ -109,22 +142,41 @@ export class Pending {
   private refAt = 0;
   private decoded: EngineEvent[] | null = null;
   /** Set only for a lone `submit` (a batch member reports to its batch instead). */
-  readonly promise: Promise<SubmitResult> | null = null;
+  promise: Promise<SubmitResult> | null = null;
   private resolveOne: ((result: SubmitResult) => void) | null = null;
   private rejectOne: ((error: Error) => void) | null = null;
+  seq = 0;
+  record: Command = NO_RECORD;
+  private batch: BatchOutcome | null = null;
+  private index = 0;
 
-  constructor(
-    readonly seq: number,
-    readonly record: Command,
-    private readonly batch: BatchOutcome | null,
-    private readonly index: number,
-  ) {
+  constructor(seq: number, record: Command, batch: BatchOutcome | null, index: number) {
+    this.reuse(seq, record, batch, index);
+  }
+
+  /** (Re)starts this entry for the command logged at `seq`. */
+  reuse(seq: number, record: Command, batch: BatchOutcome | null, index: number): void {
+    this.seq = seq;
+    this.record = record;
+    this.batch = batch;
+    this.index = index;
     if (batch === null) {
       this.promise = new Promise<SubmitResult>((resolve, reject) => {
         this.resolveOne = resolve;
         this.rejectOne = reject;
       });
     }
+  }
+
+  /** Drops every reference (the record, the rows, the events, the caller) before it is pooled. */
+  clear(): void {
+    this.rows = null;
+    this.decoded = null;
+    this.promise = null;
+    this.resolveOne = null;
+    this.rejectOne = null;
+    this.record = NO_RECORD;
+    this.batch = null;
   }
 
   /** The worker answered: its events are in `rows` from these offsets. */

@@ -1,7 +1,8 @@
 // Why this file exists: where the CPU of a durable Exchange goes, thread by thread. Runs
 // `submitMany` over the mixed workload and prints each thread's CPU per command from
 // /proc/self/task/<tid>/stat (name from comm), so a change is judged by the thread it moved.
-//   npx tsx bench/exchange/thread-cpu.ts [--root /work/main] [--commands 200000]
+//   npx tsx bench/exchange/thread-cpu.ts [--root /work/main] [--commands 200000] [--no-events]
+// --no-events passes submitMany's { events: false } (results without accepted commands' events).
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -39,7 +40,9 @@ const dir = mkdtempSync(join(tmpdir(), 'matchlog-threads-'));
 const exchange = await Exchange.open({ dir, instruments: [{ ...BENCH_INSTRUMENT }], durability: 'sync', checkpointEvery: 1_000_000_000, checkpointIntervalMs: 2 ** 31 - 1 });
 const before = threads();
 const t0 = performance.now();
-const submitMany = (exchange as unknown as { submitMany: (c: readonly unknown[]) => Promise<unknown[]> }).submitMany.bind(exchange);
+const noEvents = process.argv.includes('--no-events');
+const many = (exchange as unknown as { submitMany: (c: readonly unknown[], o?: { events: boolean }) => Promise<unknown[]> }).submitMany.bind(exchange);
+const submitMany = (c: readonly unknown[]): Promise<unknown[]> => (noEvents ? many(c, { events: false }) : many(c));
 const inFlight: Array<Promise<unknown>> = [];
 for (let i = 0; i < commands.length; i += 1024) {
   inFlight.push(submitMany(commands.slice(i, i + 1024)));
@@ -59,5 +62,5 @@ for (const [tid, { name, micros }] of after) {
   rows.push([`${name} (${tid})`, delta / count]);
 }
 rows.sort((a, b) => b[1] - a[1]);
-console.log(`${root}: ${Math.round((count / elapsedMs) * 1000).toLocaleString()}/s, load ${load1m()}, total ${(total / count).toFixed(2)} µs CPU/command`);
+console.log(`${root}${noEvents ? ' (events: false)' : ''}: ${Math.round((count / elapsedMs) * 1000).toLocaleString()}/s, load ${load1m()}, total ${(total / count).toFixed(2)} µs CPU/command`);
 for (const [name, micros] of rows) console.log(`  ${name.padEnd(28)} ${micros.toFixed(2)} µs`);
