@@ -9,6 +9,7 @@
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BENCH_INSTRUMENT, generateWorkload } from '../engine/workloads.js';
@@ -64,7 +65,24 @@ await session.post('HeapProfiler.startSampling', {
   includeObjectsCollectedByMajorGC: true,
   includeObjectsCollectedByMinorGC: true,
 } as never);
+// Garbage collection pauses of the exchange's thread during the measured run (count and ms).
+const pauses = { minor: 0, major: 0, minorMs: 0, majorMs: 0 };
+const observer = new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    const kind = ((entry as unknown as { detail?: { kind?: number } }).detail)?.kind;
+    if (kind === constants.NODE_PERFORMANCE_GC_MINOR) {
+      pauses.minor++;
+      pauses.minorMs += entry.duration;
+    } else {
+      pauses.major++;
+      pauses.majorMs += entry.duration;
+    }
+  }
+});
+observer.observe({ entryTypes: ['gc'] });
 await drive(commands);
+await new Promise((resolve) => setImmediate(resolve));
+observer.disconnect();
 const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: ProfileNode } };
 session.disconnect();
 await exchange.close();
@@ -87,6 +105,10 @@ const walk = (n: ProfileNode, parent: string): void => {
 };
 walk(profile.head, '(root)');
 console.log(`${root}: ${plain ? 'submit' : `submitMany${batchOptions === '' ? '' : ` ${batchOptions}`}`}, ${count} commands, load ${load1m()}: ${(total / count).toFixed(0)} bytes allocated per command (main isolate, sampled every ${interval} B)`);
+console.log(
+  `  GC pauses on this thread: ${pauses.minor} minor (${pauses.minorMs.toFixed(0)} ms), ${pauses.major} major/other (${pauses.majorMs.toFixed(0)} ms); ` +
+    `${(((pauses.minorMs + pauses.majorMs) * 1000) / count).toFixed(2)} µs per command`,
+);
 for (const [key, bytes] of [...self].sort((a, b) => b[1] - a[1]).slice(0, top)) {
   console.log(`  ${(bytes / count).toFixed(0).padStart(6)} B  ${key}`);
 }
