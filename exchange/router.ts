@@ -30,7 +30,7 @@ interface Route {
 export const ROUTE_DUPLICATE = -1;
 
 /** Never live: the router's rings drop an entry when it leaves (an engine keeps a live one aside). */
-const NEVER_LIVE = (): boolean => false;
+const NEVER_LIVE = 'never';
 
 export class Router {
   private readonly routes = new Map<OrderId, Route>();
