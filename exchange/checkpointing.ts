@@ -7,7 +7,7 @@
 // checkpoint kept, so recovery can fall back to it, and as far as the feed's retention needs
 // (feed.ts `plan`: with a retention bound the checkpoints are pruned here, not by their writer).
 
-import type { Engine, EngineOptions, EncodedCommands } from '../engine/index.js';
+import type { Engine, EngineOptions } from '../engine/index.js';
 import {
   BackupHost,
   type BackupQueryMethod,
@@ -131,7 +131,7 @@ export abstract class Checkpointer {
   }
 
   /** A batch of logged commands left for worker `shard`. */
-  sent(_shard: number, _entries: readonly Pending[], _encoded: EncodedCommands): void {}
+  sent(_shard: number, _entries: readonly Pending[]): void {}
 
   /** A mark was logged at `seq`. */
   marked(_seq: number, _mark: MarkRecord): void {}

@@ -20,20 +20,24 @@
 // the same for every `workers` setting.
 
 import { OrderIds, type OrderIdsLimits, type OrderId } from '../engine/index.js';
+import { WORKERS_MAX } from './options.js';
 
-interface Route {
-  shard: number;
-  /** Sequence number of the last command routed for this id. */
-  lastSeq: number;
-}
+/**
+ * A route packed in one number, so remembering an id allocates no object (one per new order
+ * was garbage on the caller's thread): lastSeq * ROUTE_SHARDS + shard, where lastSeq is the
+ * sequence number of the last command routed for the id. Exact while lastSeq < 2^53 / 64
+ * (1.4e14 commands at WORKERS_MAX = 64).
+ */
+const ROUTE_SHARDS = WORKERS_MAX;
 
 export const ROUTE_DUPLICATE = -1;
 
 /** Never live: the router's rings drop an entry when it leaves (an engine keeps a live one aside). */
-const NEVER_LIVE = (): boolean => false;
+const NEVER_LIVE = 'never';
 
 export class Router {
-  private readonly routes = new Map<OrderId, Route>();
+  /** Id → packed route (ROUTE_SHARDS). */
+  private readonly routes = new Map<OrderId, number>();
   private readonly ids: OrderIds;
   /** Per instrument: halted as of the last command logged (SEMANTICS.md "Instruments"). */
   private readonly halted: boolean[];
@@ -87,7 +91,7 @@ export class Router {
       if (known !== -1 && ids.remembered(known, seq, time)) return this.shardOfInstrument[ids.instruments[known]];
       return route !== undefined ? ROUTE_DUPLICATE : shard;
     }
-    if (route !== undefined) return route.shard;
+    if (route !== undefined) return route % ROUTE_SHARDS;
     return known === -1 ? 0 : this.shardOfInstrument[ids.instruments[known]];
   }
 
@@ -101,7 +105,7 @@ export class Router {
     if (op === 'new' && this.halted[instrument]) return;
     const route = this.routes.get(id);
     if (route !== undefined) {
-      route.lastSeq = seq;
+      this.routes.set(id, seq * ROUTE_SHARDS + (route % ROUTE_SHARDS));
       return;
     }
     if (op !== 'new') return;
@@ -111,12 +115,12 @@ export class Router {
     ids.evict(instrument, seq, time, NEVER_LIVE);
     if (!ids.makeRoom(instrument, NEVER_LIVE)) return; // ID_MEMORY_FULL
     ids.add(instrument, id, seq, time);
-    this.routes.set(id, { shard, lastSeq: seq });
+    this.routes.set(id, seq * ROUTE_SHARDS + shard);
   }
 
   /** A live order recovered on `shard`. */
   recoveredLive(id: OrderId, shard: number): void {
-    this.routes.set(id, { shard, lastSeq: 0 });
+    this.routes.set(id, shard);
   }
 
   /**
@@ -126,7 +130,7 @@ export class Router {
    */
   dead(id: OrderId, seq: number): void {
     const route = this.routes.get(id);
-    if (route !== undefined && route.lastSeq <= seq) this.routes.delete(id);
+    if (route !== undefined && Math.floor(route / ROUTE_SHARDS) <= seq) this.routes.delete(id);
   }
 
   has(id: OrderId): boolean {
