@@ -16,7 +16,7 @@
 // until the order dies. Entries live in typed-array slots with a free list: a `new` writes a few
 // numbers, no object.
 
-import { hashId, IdIndex } from './id-index.js';
+import { hashId, IdIndex, type IdIndexTables } from './id-index.js';
 import type { OrderId } from './types.js';
 
 const NONE = -1;
@@ -89,6 +89,26 @@ class Ring {
     this.size--;
     return slot;
   }
+}
+
+/** The raw state of an OrderIds (views, not copies) for snapshots; `ids` travel separately. */
+export interface OrderIdsTables {
+  slotCount: number;
+  seqs: Float64Array;
+  times: Float64Array;
+  lastSeqs: Float64Array;
+  filled: Float64Array;
+  statuses: Uint8Array;
+  reasonCodes: Uint16Array;
+  reasonNames: Array<string | null>;
+  instruments: Int32Array;
+  flags: Uint8Array;
+  overdueNext: Int32Array;
+  overduePrev: Int32Array;
+  freeSlots: Int32Array;
+  /** Per instrument: the ring's slots oldest first, and its overdue list's ends. */
+  rings: Array<{ slots: Int32Array; overdueHead: number; overdueTail: number }>;
+  index: IdIndexTables;
 }
 
 export class OrderIds {
@@ -324,9 +344,139 @@ export class OrderIds {
     return (this.flags[slot] & FLAG_INDEXED) !== 0;
   }
 
+  /** The state as it is (views over slots [0, slotCount); valid until the next change). */
+  exportTables(): OrderIdsTables {
+    const n = this.slotCount;
+    return {
+      slotCount: n,
+      seqs: this.seqs.subarray(0, n),
+      times: this.times.subarray(0, n),
+      lastSeqs: this.lastSeqs.subarray(0, n),
+      filled: this.filled.subarray(0, n),
+      statuses: this.statuses.subarray(0, n),
+      reasonCodes: this.reasonCodes.subarray(0, n),
+      reasonNames: this.reasonNames,
+      instruments: this.instruments.subarray(0, n),
+      flags: this.flags.subarray(0, n),
+      overdueNext: this.overdueNext.subarray(0, n),
+      overduePrev: this.overduePrev.subarray(0, n),
+      freeSlots: this.freeSlots.subarray(0, this.freeCount),
+      rings: this.rings.map((ring) => {
+        const slots = new Int32Array(ring.size);
+        for (let k = 0; k < ring.size; k++) slots[k] = ring.at(k);
+        return { slots, overdueHead: ring.overdueHead, overdueTail: ring.overdueTail };
+      }),
+      index: this.index.exportTables(n),
+    };
+  }
+
+  /**
+   * Takes `exportTables` output as its own state (a restore of a fresh OrderIds: nothing is
+   * re-inserted one at a time); `ids[slot]` must already hold each slot's id. Returns what is
+   * wrong with the shapes, or null; the links and the index are checked by `check` (invariants).
+   */
+  importTables(t: OrderIdsTables): string | null {
+    const n = t.slotCount;
+    if (this.slotCount !== 0 || t.rings.length !== this.rings.length) return 'id memory instruments';
+    if (!(Number.isSafeInteger(n) && n >= 0 && this.ids.length === n)) return 'id memory slot count';
+    for (const column of [t.seqs, t.times, t.lastSeqs, t.filled, t.statuses, t.reasonCodes, t.instruments, t.flags, t.overdueNext, t.overduePrev]) {
+      if (column.length !== n) return 'id memory column length';
+    }
+    if (!Array.isArray(t.reasonNames) || t.reasonNames[0] !== null || t.reasonNames.length > 0x10000) return 'id memory reasons';
+    const problem = this.index.importTables(t.index, n);
+    if (problem !== null) return problem;
+    this.growSlots(Math.max(64, n));
+    this.seqs.set(t.seqs);
+    this.times.set(t.times);
+    this.lastSeqs.set(t.lastSeqs);
+    this.filled.set(t.filled);
+    this.statuses.set(t.statuses);
+    this.reasonCodes.set(t.reasonCodes);
+    this.instruments.set(t.instruments);
+    this.flags.set(t.flags);
+    this.overdueNext.set(t.overdueNext);
+    this.overduePrev.set(t.overduePrev);
+    this.slotCount = n;
+    for (let slot = 0; slot < n; slot++) {
+      if (this.reasonCodes[slot] >= t.reasonNames.length) return `id memory reason of slot ${slot}`;
+      if (!(this.instruments[slot] >= 0 && this.instruments[slot] < this.rings.length)) return `id memory instrument of slot ${slot}`;
+    }
+    for (let i = 1; i < t.reasonNames.length; i++) {
+      const name = t.reasonNames[i];
+      if (typeof name !== 'string') return 'id memory reasons';
+      this.reasonNames.push(name);
+      this.reasonIndex.set(name, i);
+    }
+    this.freeSlots = new Int32Array(Math.max(64, t.freeSlots.length));
+    this.freeSlots.set(t.freeSlots);
+    this.freeCount = t.freeSlots.length;
+    for (let r = 0; r < this.rings.length; r++) {
+      const ring = this.rings[r];
+      const from = t.rings[r];
+      ring.slots = new Int32Array(Math.max(16, from.slots.length));
+      ring.slots.set(from.slots);
+      ring.head = 0;
+      ring.size = from.slots.length;
+      ring.overdueHead = from.overdueHead;
+      ring.overdueTail = from.overdueTail;
+      for (let k = 0; k < ring.size; k++) if (!(ring.slots[k] >= 0 && ring.slots[k] < n)) return `id ring of instrument ${r}`;
+    }
+    return null;
+  }
+
+  /**
+   * What is wrong with the state, or null: each used slot is in exactly one place (its ring, its
+   * ring's overdue list, or the free list) with the flags that say so, and the index answers for
+   * exactly the indexed slots. For invariant checks (after a raw restore above all).
+   */
+  check(): string | null {
+    const n = this.slotCount;
+    const seen = new Uint8Array(n);
+    for (let r = 0; r < this.rings.length; r++) {
+      const ring = this.rings[r];
+      for (let k = 0; k < ring.size; k++) {
+        const slot = ring.at(k);
+        if (seen[slot] !== 0 || (this.flags[slot] & (FLAG_IN_RING | FLAG_OVERDUE)) !== FLAG_IN_RING || this.instruments[slot] !== r) return `id ring slot ${slot}`;
+        seen[slot] = 1;
+      }
+      let previous = NONE;
+      for (let slot = ring.overdueHead, steps = 0; slot !== NONE; slot = this.overdueNext[slot], steps++) {
+        if (!(slot >= 0 && slot < n) || steps > n || seen[slot] !== 0 || (this.flags[slot] & (FLAG_IN_RING | FLAG_OVERDUE)) !== FLAG_OVERDUE) return `overdue slot ${slot}`;
+        if (this.overduePrev[slot] !== previous || this.instruments[slot] !== r || this.statuses[slot] !== STATUS_OPEN) return `overdue slot ${slot}`;
+        seen[slot] = 1;
+        previous = slot;
+      }
+      if (ring.overdueTail !== previous) return `overdue list of instrument ${r}`;
+    }
+    for (let i = 0; i < this.freeCount; i++) {
+      const slot = this.freeSlots[i];
+      if (!(slot >= 0 && slot < n) || seen[slot] !== 0 || this.flags[slot] !== 0 || this.ids[slot] !== null) return `free id slot ${slot}`;
+      seen[slot] = 2;
+    }
+    let indexed = 0;
+    for (let slot = 0; slot < n; slot++) {
+      if (seen[slot] === 0) return `id slot ${slot} is nowhere`;
+      if ((this.flags[slot] & FLAG_INDEXED) === 0) continue;
+      indexed++;
+      if (this.index.get(this.ids[slot] as OrderId) !== slot) return `id slot ${slot} is not what its id finds`;
+    }
+    if (indexed !== this.index.size) return 'id memory index size';
+    return this.index.check();
+  }
+
+  /**
+   * Room for `entries` slots and index room for that many more ids of each kind, at once (a
+   * restore knows its counts: growing by doubling re-inserted every id each time).
+   */
+  reserve(entries: number, numbers: number, strings: number): void {
+    if (entries > this.seqs.length) this.growSlots(entries);
+    this.index.reserve(numbers, strings);
+  }
+
   /**
    * Appends a restored entry (snapshot order: ring oldest first, then overdue); `indexed` as
-   * `isIndexed` said when the snapshot was taken.
+   * `isIndexed` said when the snapshot was taken. Returns true when an indexed entry's id was
+   * already answered by another entry (a damaged snapshot; the caller refuses it).
    */
   load(
     instrument: number,
@@ -339,7 +489,7 @@ export class OrderIds {
     reason: string | null,
     overdue: boolean,
     indexed: boolean,
-  ): void {
+  ): boolean {
     const slot = this.allocSlot();
     this.ids[slot] = id;
     this.seqs[slot] = seq;
@@ -357,10 +507,11 @@ export class OrderIds {
       this.flags[slot] = FLAG_IN_RING;
       ring.push(slot, Math.max(this.limits.perInstrumentMax, ring.size + 1));
     }
-    if (indexed) {
-      const hash = hashId(id);
-      this.indexSlot(id, slot, hash, this.index.getHashed(id, hash));
-    }
+    if (!indexed) return false;
+    const hash = hashId(id);
+    const previous = this.index.getHashed(id, hash);
+    this.indexSlot(id, slot, hash, previous);
+    return previous !== NONE;
   }
 
   memoryBytes(): number {

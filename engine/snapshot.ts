@@ -1,22 +1,35 @@
 // Why this file exists: checkpoints must be cheap to take and fast to load, so a snapshot is the
 // engine's typed arrays copied raw (no per-order objects), plus a small msgpack header for the
-// configuration, counters, account names and caller ids. Restoring verifies structure and
-// invariants so a damaged snapshot is refused, never half-loaded.
+// configuration, counters, account names and pending stops (snapshot-format.ts has the layout).
+// Since format 6 the caller ids, the id memory and the order-type extras are raw columns too
+// (snapshot-ids.ts): restoring a 300,000-order book spent ~1 s in format 5's msgpack id tables
+// and one-at-a-time re-inserts into tables that kept doubling, most of Exchange.open's checkpoint
+// load (README issue 9). Restoring checks structure always and the book invariants on request
+// (`verify`), so a damaged snapshot is refused, never half-loaded.
 
-import { Packr } from 'msgpackr';
-import { BookSide } from './book-side.js';
-import type { ResolvedEngineOptions } from './config.js';
+import type { BookSide } from './book-side.js';
 import { Engine } from './engine.js';
-import { EngineError } from './errors.js';
 import { checkInvariants } from './invariants.js';
 import { LevelPool } from './level-pool.js';
 import { OrderPool } from './order-pool.js';
-import type { StopOrder } from './stop-book.js';
-import type { OrderId } from './types.js';
-import { isValidId, NO_EXPIRY } from './validate.js';
-import { STATUS_CANCELLED, STATUS_REJECTED } from './order-ids.js';
+import type { OrderIdsTables } from './order-ids.js';
+import { IdArenaReader, IdArenaWriter, type IdColumn } from './snapshot-ids.js';
+import {
+  align8,
+  assemble,
+  corrupt,
+  MAGIC,
+  packr,
+  poolSections,
+  SectionReader,
+  type Section,
+  type SnapshotHeader,
+  type TableShape,
+} from './snapshot-format.js';
+import { restoreLegacyIds, restoreLegacyOrderTypes } from './snapshot-legacy.js';
+import type { IdIndexTables } from './id-index.js';
+import { NO_EXPIRY } from './validate.js';
 
-const MAGIC = 'MLSNAP01';
 /**
  * 2: accounts are reference-counted; `accounts` holds null for free indexes, `freeAccounts` their
  * reuse order. 3: icebergs and GTT extras, pending stops, last trade prices and dead ids (`extras`,
@@ -24,111 +37,101 @@ const MAGIC = 'MLSNAP01';
  * the dead ids (`books[].ids`, SEMANTICS.md "Order ids") and the engine's `lastSeq`; a version 3
  * dead id loads as an entry that was cancelled at seq 0. 5: instruments added at run time are in
  * `options.instruments` (with `instrumentsMax`), and each book says whether it is `halted`.
+ * 6: caller ids, the id memory, the extras and each order's id entry are raw sections, strings in
+ * one arena (`ids`, `extras` and `books[].ids` leave the header).
  */
-const FORMAT_VERSION = 5;
-const packr = new Packr({ useRecords: false, moreTypes: false });
-
-interface SnapshotHeader {
-  version: number;
-  options: ResolvedEngineOptions;
-  orders: { highWater: number; freeHead: number; live: number };
-  levels: { highWater: number; freeHead: number; live: number };
-  /** Level count of each book side: [book0 bids, book0 asks, book1 bids, ...]. */
-  sides: number[];
-  /** Index → account name, null for a free index. */
-  accounts: Array<string | null>;
-  /** Free account indexes in reuse order (absent in version 1, whose accounts were never freed). */
-  freeAccounts?: number[];
-  /** Caller id of each order slot below highWater; null for free slots. */
-  ids: Array<OrderId | null>;
-  /** Icebergs' and GTT orders' extras: [slot, display, hidden, expireTime] (version 3). */
-  extras?: Array<[number, number, number, number]>;
-  /** Per instrument, in configuration order (version 3). */
-  books?: BookState[];
-  /** Seq and time of the last command applied (version 4). */
-  lastSeq?: number;
-  lastTime?: number;
-}
-
-/** [id, seq, time, lastSeq, filledQty, status, reason, flags: 1 overdue (else in the ring), 2 answers for its id] */
-type IdEntry = [OrderId, number, number, number, number, number, string | null, number];
-
-interface BookState {
-  lastPrice: number;
-  /** Pending stops, buy queue then sell queue, each in queue order. */
-  stops: StopOrder[];
-  /** Version 3: remembered dead ids, oldest first, and the time each died. */
-  deadIds?: OrderId[];
-  deadTimes?: number[];
-  /** Version 4: the id ring oldest first, then the overdue entries. */
-  ids?: IdEntry[];
-  /** Version 5: the instrument is halted (absent before: none was). */
-  halted?: boolean;
-}
-
-type Section = Float64Array | Int32Array | Uint8Array;
-
-function align8(n: number): number {
-  return (n + 7) & ~7;
-}
+const FORMAT_VERSION = 6;
 
 export function encodeSnapshot(engine: Engine): Uint8Array {
   const orders = engine.orders;
   const levels = engine.levels;
   const oh = orders.highWater;
-  const lh = levels.highWater;
+  const arena = new IdArenaWriter();
+  const orderIds = arena.column(orders.ids, oh);
+  const live = engine.idToSlot.exportTables(oh);
+  const memory = engine.orderIds.exportTables();
+  const memoryIds = arena.column(engine.orderIds.ids, memory.slotCount);
+
+  const extraCount = engine.extras.size;
+  const extraSlots = new Int32Array(extraCount);
+  const display = new Float64Array(extraCount);
+  const hidden = new Float64Array(extraCount);
+  const expiry = new Float64Array(extraCount);
+  let e = 0;
+  for (const [slot, extra] of engine.extras) {
+    extraSlots[e] = slot;
+    display[e] = extra.display;
+    hidden[e] = extra.hidden;
+    expiry[e++] = extra.expireTime;
+  }
+
+  const strings = arena.finish();
   const header: SnapshotHeader = {
     version: FORMAT_VERSION,
     options: engine.options,
     orders: { highWater: oh, freeHead: orders.freeHead, live: orders.live },
-    levels: { highWater: lh, freeHead: levels.freeHead, live: levels.live },
+    levels: { highWater: levels.highWater, freeHead: levels.freeHead, live: levels.live },
     sides: engine.books.flatMap((book) => [book.sides[0].size, book.sides[1].size]),
     accounts: engine.accounts.names,
     freeAccounts: engine.accounts.freeList(),
-    ids: orders.ids.length > oh ? orders.ids.slice(0, oh) : padIds(orders.ids, oh),
-    extras: [...engine.extras].map(([slot, e]) => [slot, e.display, e.hidden, e.expireTime]),
     books: engine.books.map((book) => {
-      const m = engine.orderIds;
-      const ids: IdEntry[] = [];
-      m.forEach(book.index, (slot, overdue) => {
-        ids.push([m.ids[slot] as OrderId, m.seqs[slot], m.times[slot], m.lastSeqs[slot], m.filled[slot], m.statuses[slot], m.reason(slot), (overdue ? 1 : 0) | (m.isIndexed(slot) ? 2 : 0)]);
-      });
-      return { lastPrice: book.lastPrice, stops: [...book.stops[0].stops, ...book.stops[1].stops], ids, halted: book.halted };
+      const ring = memory.rings[book.index];
+      return {
+        lastPrice: book.lastPrice,
+        stops: [...book.stops[0].stops, ...book.stops[1].stops],
+        halted: book.halted,
+        ring: { size: ring.slots.length, overdueHead: ring.overdueHead, overdueTail: ring.overdueTail },
+      };
     }),
     lastSeq: engine.lastSeq,
     lastTime: engine.lastTime,
+    liveIndex: tableShape(live),
+    memory: { slots: memory.slotCount, free: memory.freeSlots.length, reasons: memory.reasonNames, index: tableShape(memory.index) },
+    extraCount,
+    arena: strings.info,
   };
   const sections: Section[] = [
-    orders.qty.subarray(0, oh),
-    orders.next.subarray(0, oh),
-    orders.prev.subarray(0, oh),
-    orders.level.subarray(0, oh),
-    orders.account.subarray(0, oh),
-    orders.flags.subarray(0, oh),
-    levels.price.subarray(0, lh),
-    levels.head.subarray(0, lh),
-    levels.tail.subarray(0, lh),
-    levels.total.subarray(0, lh),
-    levels.count.subarray(0, lh),
-    levels.book.subarray(0, lh),
+    ...poolSections(engine),
+    orderIds.kinds,
+    orderIds.values,
+    orders.entry.subarray(0, oh),
+    ...tableSections(live),
+    memoryIds.kinds,
+    memoryIds.values,
+    memory.seqs,
+    memory.times,
+    memory.lastSeqs,
+    memory.filled,
+    memory.statuses,
+    memory.reasonCodes,
+    memory.instruments,
+    memory.flags,
+    memory.overdueNext,
+    memory.overduePrev,
+    memory.freeSlots,
+    ...memory.rings.map((ring) => ring.slots),
+    ...tableSections(memory.index),
+    extraSlots,
+    display,
+    hidden,
+    expiry,
+    strings.bytes,
   ];
-  for (const book of engine.books) {
-    for (const side of book.sides) sections.push(side.keys.subarray(0, side.size), side.levels.subarray(0, side.size));
-  }
-  const headerBytes = packr.pack(header);
-  let size = align8(8 + 4 + headerBytes.length);
-  for (const section of sections) size += align8(section.byteLength);
-  const out = new Uint8Array(size);
-  const view = new DataView(out.buffer);
-  for (let i = 0; i < 8; i++) out[i] = MAGIC.charCodeAt(i);
-  view.setUint32(8, headerBytes.length, true);
-  out.set(headerBytes, 12);
-  let offset = align8(12 + headerBytes.length);
-  for (const section of sections) {
-    out.set(new Uint8Array(section.buffer, section.byteOffset, section.byteLength), offset);
-    offset += align8(section.byteLength);
-  }
-  return out;
+  return assemble(header, sections);
+}
+
+function tableShape(t: IdIndexTables): TableShape {
+  return { cells: t.cells.length, numbers: t.numbers, stringCells: t.stringCells.length, strings: t.strings, slots: t.slotHashes.length };
+}
+
+function tableSections(t: IdIndexTables): Section[] {
+  return [t.cells, t.stringCells, t.slotHashes, t.slotIsString];
+}
+
+function readTables(reader: SectionReader, shape: TableShape | undefined): IdIndexTables {
+  if (shape === undefined) corrupt('id index shape');
+  const { cells, numbers, stringCells, strings, slots } = shape;
+  return { cells: reader.f64(cells), numbers, stringCells: reader.i32(stringCells), strings, slotHashes: reader.i32(slots), slotIsString: reader.u8(slots) };
 }
 
 /** Rebuilds the account table; reference counts are counted from the live orders' slots. */
@@ -137,7 +140,7 @@ function loadAccounts(engine: Engine, header: SnapshotHeader, orders: OrderPool)
   const names = header.accounts.slice();
   const refs = new Int32Array(names.length);
   for (let slot = 0; slot < orders.highWater; slot++) {
-    if (header.ids[slot] === null) continue;
+    if (orders.ids[slot] === null) continue;
     const account = orders.account[slot];
     if (!(account >= 0 && account < names.length)) corrupt(`order slot ${slot} has no account`);
     refs[account]++;
@@ -159,50 +162,7 @@ function loadAccounts(engine: Engine, header: SnapshotHeader, orders: OrderPool)
   if (problem !== null) corrupt(problem);
 }
 
-function padIds(ids: Array<OrderId | null>, length: number): Array<OrderId | null> {
-  const result = ids.slice();
-  while (result.length < length) result.push(null);
-  return result;
-}
-
-function corrupt(message: string): never {
-  throw new EngineError('CORRUPT_SNAPSHOT', `corrupt snapshot: ${message}`);
-}
-
-/** Reads the sections back in the order encodeSnapshot wrote them. */
-class SectionReader {
-  constructor(
-    private readonly bytes: Uint8Array,
-    private offset: number,
-  ) {}
-
-  f64(length: number, capacity: number): Float64Array {
-    return this.take(length, 8, (buffer) => new Float64Array(buffer), capacity);
-  }
-
-  i32(length: number, capacity: number): Int32Array {
-    return this.take(length, 4, (buffer) => new Int32Array(buffer), capacity);
-  }
-
-  u8(length: number, capacity: number): Uint8Array {
-    return this.take(length, 1, (buffer) => new Uint8Array(buffer), capacity);
-  }
-
-  get end(): number {
-    return this.offset;
-  }
-
-  private take<T extends Section>(length: number, width: number, make: (b: ArrayBuffer) => T, capacity: number): T {
-    const byteLength = length * width;
-    if (this.offset + byteLength > this.bytes.length) corrupt('truncated');
-    const target = make(new ArrayBuffer(Math.max(capacity, length) * width));
-    new Uint8Array(target.buffer).set(this.bytes.subarray(this.offset, this.offset + byteLength));
-    this.offset += align8(byteLength);
-    return target;
-  }
-}
-
-export function decodeSnapshot(bytes: Uint8Array, verify: boolean): Engine {
+function readHeader(bytes: Uint8Array): { header: SnapshotHeader; end: number } {
   if (!(bytes instanceof Uint8Array) || bytes.length < 12) corrupt('too short');
   for (let i = 0; i < 8; i++) if (bytes[i] !== MAGIC.charCodeAt(i)) corrupt('bad magic');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -214,22 +174,26 @@ export function decodeSnapshot(bytes: Uint8Array, verify: boolean): Engine {
   } catch (error) {
     corrupt(`unreadable header (${(error as Error).message})`);
   }
-  if (header?.version !== FORMAT_VERSION && header?.version !== 4 && header?.version !== 3 && header?.version !== 2 && header?.version !== 1) {
-    corrupt(`unsupported version ${String(header?.version)}`);
-  }
+  const version = header?.version;
+  if (!(Number.isInteger(version) && version >= 1 && version <= FORMAT_VERSION)) corrupt(`unsupported version ${String(version)}`);
+  return { header, end: align8(12 + headerLength) };
+}
+
+export function decodeSnapshot(bytes: Uint8Array, verify: boolean): Engine {
+  const { header, end } = readHeader(bytes);
   let engine: Engine;
   try {
     engine = new Engine(header.options);
   } catch (error) {
     corrupt(`bad options (${(error as Error).message})`);
   }
-  const oh = header.orders.highWater;
-  const lh = header.levels.highWater;
-  if (!Array.isArray(header.ids) || header.ids.length !== oh) corrupt('id table length');
+  const oh = header.orders?.highWater;
+  const lh = header.levels?.highWater;
+  if (!Number.isSafeInteger(oh) || oh < 0 || !Number.isSafeInteger(lh) || lh < 0) corrupt('pool sizes');
   if (!Array.isArray(header.sides) || header.sides.length !== engine.books.length * 2) corrupt('side table length');
   if (oh > engine.options.maxOrders) corrupt('more order slots than maxOrders');
 
-  const reader = new SectionReader(bytes, align8(12 + headerLength));
+  const reader = new SectionReader(bytes, end);
   const capacity = Math.max(engine.options.initialOrders, oh);
   const orders = new OrderPool(Math.min(capacity, engine.options.maxOrders), engine.options.maxOrders);
   orders.qty = reader.f64(oh, orders.capacity);
@@ -264,26 +228,20 @@ export function decodeSnapshot(bytes: Uint8Array, verify: boolean): Engine {
       side.size = size;
     });
   });
-  if (reader.end !== bytes.length) corrupt('trailing bytes');
-
   engine.orders = orders;
   engine.levels = levels;
-  loadAccounts(engine, header, orders);
-  for (let slot = 0; slot < oh; slot++) {
-    const id = header.ids[slot];
-    if (id === null) orders.ids[slot] = null;
-    else if (isValidId(id) && !engine.idToSlot.has(id)) engine.idToSlot.set(id, slot);
-    else corrupt(`bad or repeated id in slot ${slot}`);
+  if (header.version >= 6) {
+    restoreColumns(engine, header, reader);
+    loadAccounts(engine, header, orders);
+  } else {
+    restoreLegacyIds(engine, header);
+    loadAccounts(engine, header, orders);
+    restoreLegacyOrderTypes(engine, header);
   }
-  restoreOrderTypes(engine, header);
-  // Each resting order's id entry (derived: the entry answering for its id, its own while live).
-  for (let slot = 0; slot < orders.highWater; slot++) {
-    const id = orders.ids[slot];
-    orders.entry[slot] = id === null || id === undefined ? -1 : engine.orderIds.find(id);
-  }
+  if (reader.end !== bytes.length) corrupt('trailing bytes');
   if (verify) {
     try {
-      checkInvariants(engine);
+      checkInvariants(engine, true);
     } catch (error) {
       corrupt((error as Error).message);
     }
@@ -293,50 +251,91 @@ export function decodeSnapshot(bytes: Uint8Array, verify: boolean): Engine {
   return engine;
 }
 
-/** Rebuilds the order-type state (extras, expiry queues, stops, last prices, dead ids). */
-function restoreOrderTypes(engine: Engine, header: SnapshotHeader): void {
-  if (header.version < 3) return;
-  if (!Array.isArray(header.extras) || !Array.isArray(header.books) || header.books.length !== engine.books.length) {
-    corrupt('order-type tables');
+/** Format 6: ids, both id indexes, the id memory, extras and stops from the raw sections. */
+function restoreColumns(engine: Engine, header: SnapshotHeader, reader: SectionReader): void {
+  const orders = engine.orders;
+  const oh = orders.highWater;
+  const extraCount = header.extraCount;
+  const memory = header.memory;
+  if (!Number.isSafeInteger(extraCount) || extraCount! < 0 || memory === undefined || header.arena === undefined) corrupt('extras, id memory or id arena');
+  if (!Array.isArray(header.books) || header.books.length !== engine.books.length) corrupt('book table');
+  const orderIds: IdColumn = { kinds: reader.u8(oh), values: reader.f64(oh) };
+  orders.entry = reader.i32(oh, orders.capacity);
+  const live = readTables(reader, header.liveIndex);
+  const n = memory.slots;
+  if (!(Number.isSafeInteger(n) && n >= 0 && Number.isSafeInteger(memory.free) && memory.free >= 0 && memory.free <= n)) corrupt('id memory size');
+  const memoryIds: IdColumn = { kinds: reader.u8(n), values: reader.f64(n) };
+  const tables: OrderIdsTables = {
+    slotCount: n,
+    seqs: reader.f64(n),
+    times: reader.f64(n),
+    lastSeqs: reader.f64(n),
+    filled: reader.f64(n),
+    statuses: reader.u8(n),
+    reasonCodes: reader.u16(n),
+    reasonNames: memory.reasons,
+    instruments: reader.i32(n),
+    flags: reader.u8(n),
+    overdueNext: reader.i32(n),
+    overduePrev: reader.i32(n),
+    freeSlots: reader.i32(memory.free),
+    rings: header.books.map((state, b) => {
+      const ring = state.ring ?? corrupt(`book ${b} has no id ring`);
+      if (!(Number.isSafeInteger(ring.size) && ring.size >= 0 && ring.size <= n)) corrupt(`id ring of book ${b}`);
+      return { slots: reader.i32(ring.size), overdueHead: ring.overdueHead, overdueTail: ring.overdueTail };
+    }),
+    index: readTables(reader, memory.index),
+  };
+  const extraSlots = reader.i32(extraCount!);
+  const display = reader.f64(extraCount!);
+  const hidden = reader.f64(extraCount!);
+  const expiry = reader.f64(extraCount!);
+  const arena = new IdArenaReader(reader.view(header.arena.bytes), header.arena, corrupt);
+
+  // Ids into the arrays the indexes read; the indexes' own tables are taken as they were.
+  const keys = orders.ids;
+  let named = 0;
+  for (let slot = 0; slot < oh; slot++) {
+    const id = arena.read(orderIds, slot);
+    keys[slot] = id;
+    if (id !== null) named++;
   }
-  for (const [slot, display, hidden, expireTime] of header.extras) {
-    const id = header.ids[slot];
+  if (named !== orders.live) corrupt(`${named} order ids for ${orders.live} live orders`);
+  const problem = engine.idToSlot.importTables(live, oh);
+  if (problem !== null) corrupt(problem);
+  if (engine.idToSlot.size !== named) corrupt('live id index size');
+  const ids = engine.orderIds;
+  for (let slot = 0; slot < n; slot++) ids.ids[slot] = arena.read(memoryIds, slot);
+  if (!arena.exhausted) corrupt('id arena left over');
+  const memoryProblem = ids.importTables(tables);
+  if (memoryProblem !== null) corrupt(memoryProblem);
+  for (let slot = 0; slot < oh; slot++) {
+    const entry = orders.entry[slot];
+    if (!(entry >= -1 && entry < n)) corrupt(`order slot ${slot} has id entry ${entry}`);
+  }
+
+  // Extras before stops, as every version restored them (the expiry queues keep insertion order).
+  for (let e = 0; e < extraCount!; e++) {
+    const slot = extraSlots[e];
+    const id = slot >= 0 && slot < oh ? keys[slot] : null;
     if (id === null || id === undefined) corrupt(`extra for free slot ${slot}`);
-    const book = engine.books[engine.levels.book[engine.orders.level[slot]]];
+    const book = engine.books[engine.levels.book[orders.level[slot]]];
     if (book === undefined) corrupt(`extra for slot ${slot} without a book`);
-    engine.extras.set(slot, { display, hidden, expireTime });
-    if (display !== 0) book.icebergs++;
-    if (expireTime !== NO_EXPIRY) book.expiries.add(expireTime, id);
+    engine.extras.set(slot, { display: display[e], hidden: hidden[e], expireTime: expiry[e] });
+    if (display[e] !== 0) book.icebergs++;
+    if (expiry[e] !== NO_EXPIRY) book.expiries.add(expiry[e], id);
   }
   header.books.forEach((state, b) => {
     const book = engine.books[b];
     book.lastPrice = state.lastPrice;
     book.halted = state.halted === true;
+    if (!Array.isArray(state.stops)) corrupt(`stops of book ${b}`);
     for (const stop of state.stops) {
       if (stop.instrument !== b || (stop.side !== 0 && stop.side !== 1)) corrupt(`stop ${String(stop.id)} in the wrong book`);
-      // Snapshots before OCO had no `oco` field: every stop was a plain one.
       stop.oco = stop.oco === true;
       book.stops[stop.side].stops.push(stop);
       engine.stopsById.set(stop.id, stop);
       if (stop.expireTime !== NO_EXPIRY) book.expiries.add(stop.expireTime, stop.id);
-    }
-    const ids = engine.orderIds;
-    if (header.version === 3) {
-      const dead = state.deadIds;
-      if (!Array.isArray(dead) || dead.length > ids.limits.perInstrumentMax) corrupt('dead id table');
-      for (const id of dead) ids.load(b, id, 0, 0, 0, 0, STATUS_CANCELLED, null, false, ids.find(id) === -1);
-      return;
-    }
-    if (!Array.isArray(state.ids)) corrupt('id table');
-    let inRing = 0;
-    for (const entry of state.ids) {
-      if (!Array.isArray(entry) || entry.length !== 8 || !isValidId(entry[0])) corrupt(`id entry of ${state.ids.length} in book ${b}`);
-      const [id, seq, time, lastSeq, filled, status, reason, flags] = entry;
-      const overdue = (flags & 1) !== 0;
-      if (!overdue) inRing++;
-      if (inRing > Math.max(ids.limits.perInstrumentMax, 0) || !(status >= 0 && status <= STATUS_REJECTED)) corrupt(`id table of book ${b}`);
-      if ((flags & 2) !== 0 && ids.find(id) !== -1) corrupt(`id ${String(id)} answered by two entries`);
-      ids.load(b, id, seq, time, lastSeq, filled, status, reason, overdue, (flags & 2) !== 0);
     }
   });
   engine.lastSeq = typeof header.lastSeq === 'number' ? header.lastSeq : 0;
