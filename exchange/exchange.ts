@@ -212,7 +212,7 @@ export class Exchange {
     const snapshot = view.snapshot();
     const [shards, backup] = await Promise.allSettled([
       Shards.start(resolved.workers, engineOptions, view, snapshot, resolved.batchMax),
-      checkpointer.start(engineOptions, snapshot),
+      checkpointer.start(engineOptions, snapshot, recovered.deferred),
     ]);
     const failed = shards.status === 'rejected' ? shards.reason : backup.status === 'rejected' ? backup.reason : early;
     if (failed !== null || shards.status === 'rejected') {

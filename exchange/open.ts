@@ -120,6 +120,10 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
         // acknowledged commits) moves it aside, kept (replay/recovery.ts).
         recovered = recover(wal, store, initialOptions, resolved.onWarning, {
           onLogBehind: resolved.durability === 'async' ? 'set-aside' : 'refuse',
+          // With a backup thread (a directory, not 'pause'), the checkpoint's invariant check and
+          // state hash and the final close-mark hash run there once the exchange is open: off the
+          // critical path, still failing closed (exchange/checkpointing.ts).
+          deferChecks: resolved.checkpointMode !== 'pause',
         });
       } catch (error) {
         await wal.close().catch(() => undefined);

@@ -10,7 +10,8 @@
 
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { Engine, EngineError, type EngineOptions, decodeCommands, type EncodedCommands } from '../engine/index.js';
-import { CheckpointStore, nextCheckpointDue } from './checkpoint-store.js';
+import { CheckpointCorruptError, CheckpointStore, nextCheckpointDue } from './checkpoint-store.js';
+import type { DeferredChecks } from './recovery.js';
 import type { LogRecord, MarkRecord } from './records.js';
 import { ReplayDivergenceError, Replayer } from './replayer.js';
 import {
@@ -30,6 +31,11 @@ export interface BackupInit {
   checkpointEvery: number;
   checkpointIntervalMs: number;
   checkpointsKept: number;
+  /**
+   * Checks recovery left to this thread (replay/recovery.ts DeferredChecks): run once the exchange
+   * is open, before this thread writes any checkpoint; a failure stops the exchange.
+   */
+  deferred?: DeferredChecks | null;
   /** Where queries are answered (see QUERY_FLAG_*); transferred with the worker's start. */
   query: { flag: SharedArrayBuffer; port: MessagePort };
 }
@@ -164,7 +170,49 @@ function applyRecords(firstSeq: number, bytes: Uint8Array, ends: Uint32Array): v
   }
 }
 
+/** Where a checkpoint that failed the deferred check is moved (kept; recovery no longer reads it). */
+const FAILED_CHECK_DIR = 'failed-check';
+let deferredPending = init.deferred !== null && init.deferred !== undefined;
+
+/**
+ * The checks recovery deferred to this thread (it restored the checkpoint and replayed without
+ * them, to open sooner): the checkpoint's book invariants and state hash, and the recovered
+ * state's hash against the log's close mark. Run before this thread's first checkpoint, so a
+ * state that fails them is never written on. A checkpoint that fails is moved aside (a reopen
+ * then recovers from an older one) and the exchange stops: fail closed.
+ */
+function runDeferredChecks(): void {
+  if (!deferredPending) return;
+  deferredPending = false;
+  const checks = init.deferred!;
+  const from = checks.checkpoint;
+  if (from !== null) {
+    let problem: string | null = null;
+    try {
+      if (Engine.restore(from.snapshot).stateHash() !== from.stateHash) problem = 'its state hash does not match its snapshot';
+    } catch (error) {
+      problem = (error as Error).message;
+    }
+    if (problem !== null) {
+      let where = '';
+      try {
+        where = `; moved to ${store.setAside(from.seq, FAILED_CHECK_DIR)}`;
+      } catch {
+        // Left in place: the error below still stops the exchange.
+      }
+      throw new CheckpointCorruptError(`checkpoint ${from.seq} failed the checks run after open (${problem})${where}; the exchange stopped`);
+    }
+  }
+  if (checks.recoveredStateHash !== null && init.snapshot !== null) {
+    const hash = Engine.restore(init.snapshot, { verify: false }).stateHash();
+    if (hash !== checks.recoveredStateHash) {
+      throw new ReplayDivergenceError(`state hash after recovery ${hash} differs from the log's close mark ${checks.recoveredStateHash}`);
+    }
+  }
+}
+
 function checkpoint(force: boolean): void {
+  runDeferredChecks();
   if (diverged) {
     if (force) send({ type: 'checkpoint-skipped', seq: replayer.seq });
     return;
@@ -277,3 +325,16 @@ setInterval(() => {
 }, Math.min(init.checkpointIntervalMs, 1000)).unref();
 
 send({ type: 'ready' });
+
+// The deferred checks right after open (checkpoint() also runs them first if it comes sooner).
+if (deferredPending) {
+  setImmediate(() => {
+    if (failed) return;
+    try {
+      runDeferredChecks();
+    } catch (error) {
+      if (error instanceof ReplayDivergenceError) divergedOrThrow(error);
+      else fail(error, false);
+    }
+  });
+}

@@ -3,7 +3,7 @@
 // (so the log behind them can be reclaimed) and divergences, and ask its replica synchronously
 // what the acknowledged state is (`query`: the exchange keeps no replica of its own).
 
-import { CheckpointWriteError } from './checkpoint-store.js';
+import { CheckpointCorruptError, CheckpointWriteError } from './checkpoint-store.js';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { EngineError, type EngineErrorCode, workerEntry, type EncodedCommands } from '../engine/index.js';
 import type { MarkRecord } from './records.js';
@@ -100,7 +100,11 @@ export class BackupHost {
     const flag = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
     const { port1, port2 } = new MessageChannel();
     const workerData: BackupInit = { ...init, query: { flag, port: port2 } };
-    const worker = new Worker(filename, { workerData, argv, transferList: [port2] });
+    // The checkpoint's bytes move to the thread (the caller restored from them and is done with
+    // them): no copy of tens of MB on the opening thread. A small buffer may share Node's pool: copied.
+    const checkpoint = init.deferred?.checkpoint?.snapshot;
+    const moved = checkpoint !== undefined && checkpoint.buffer instanceof ArrayBuffer && checkpoint.buffer.byteLength >= 1 << 20 ? [checkpoint.buffer] : [];
+    const worker = new Worker(filename, { workerData, argv, transferList: [port2, ...moved] });
     const host = new BackupHost(worker, init.start.seq, listener, flag, port1);
     await new Promise<void>((resolve, reject) => {
       const onMessage = (reply: BackupReply): void => {
@@ -243,7 +247,14 @@ export class BackupHost {
         break;
       case 'error':
         // A checkpoint the disk refused stays a CheckpointWriteError across the thread boundary.
-        this.listener.onError(reply.name === 'CheckpointWriteError' ? new CheckpointWriteError(reply.message) : new Error(reply.message));
+        // and a checkpoint that failed the checks deferred past open a CheckpointCorruptError.
+        this.listener.onError(
+          reply.name === 'CheckpointWriteError'
+            ? new CheckpointWriteError(reply.message)
+            : reply.name === 'CheckpointCorruptError'
+              ? new CheckpointCorruptError(reply.message)
+              : new Error(reply.message),
+        );
         this.settleForced();
         break;
       case 'final':

@@ -44,6 +44,7 @@ export {
   type LogBehindCheckpoint,
   type RecoverOptions,
   type Recovered,
+  type DeferredChecks,
   type RecoveryErrorCode,
   type RecoveryStats,
 } from './recovery.js';
