@@ -10,6 +10,7 @@
 import { Engine, type EngineOptions, type EncodedCommands } from '../engine/index.js';
 import {
   BackupHost,
+  type BackupSpawn,
   CheckpointCorruptError,
   type DeferredChecks,
   RecoveryError,
@@ -129,7 +130,8 @@ export abstract class Checkpointer {
    * Starts whatever runs beside the exchange (the backup thread). `deferred`: checks recovery
    * left for the backup thread; a checkpointer without one runs them here, before the exchange opens.
    */
-  async start(_engineOptions: EngineOptions, snapshot: Uint8Array | null, deferred: DeferredChecks | null = null): Promise<void> {
+  async start(_engineOptions: EngineOptions, snapshot: Uint8Array | null, deferred: DeferredChecks | null = null, spawned: BackupSpawn | null = null): Promise<void> {
+    await spawned?.terminate();
     runDeferredChecksNow(snapshot, deferred);
   }
 
@@ -340,7 +342,7 @@ class BackupCheckpointer extends Checkpointer {
     return saturated;
   }
 
-  override async start(engineOptions: EngineOptions, snapshot: Uint8Array | null, deferred: DeferredChecks | null = null): Promise<void> {
+  override async start(engineOptions: EngineOptions, snapshot: Uint8Array | null, deferred: DeferredChecks | null = null, spawned: BackupSpawn | null = null): Promise<void> {
     const options = this.options;
     this.host = await BackupHost.start(
       {
@@ -366,6 +368,7 @@ class BackupCheckpointer extends Checkpointer {
           }
         },
       },
+      spawned ?? undefined,
     );
   }
 

@@ -5,6 +5,7 @@
 export {
   BACKUP_QUERY_WAIT_MS_MAX,
   BackupHost,
+  type BackupSpawn,
   BackupQueryError,
   type BackupListener,
   type BackupQueryErrorCode,

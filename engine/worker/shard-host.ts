@@ -44,10 +44,14 @@ export class ShardHost {
     });
   }
 
-  /** Starts worker `index`, owning the instruments `owned` (indexes in configuration order). */
-  static async start(index: number, options: EngineOptions, snapshot: Uint8Array | null, owned: number[]): Promise<ShardHost> {
+  /**
+   * A worker's pool, started before its state is known: piscina starts the thread and preloads
+   * the worker module at once, so Exchange.open does this before recovery and the thread loads
+   * while the opening thread recovers. `start` hands it its state; `destroy` an unused one.
+   */
+  static spawn(): Piscina {
     const { filename, argv } = workerEntry(import.meta.url, 'shard-worker');
-    const pool = new Piscina({
+    return new Piscina({
       filename,
       argv,
       minThreads: 1,
@@ -57,6 +61,10 @@ export class ShardHost {
       recordTiming: false,
       name: 'default',
     });
+  }
+
+  /** Starts worker `index` (in `pool`, spawned earlier, or a new one), owning the instruments `owned` (indexes in configuration order). */
+  static async start(index: number, options: EngineOptions, snapshot: Uint8Array | null, owned: number[], pool: Piscina = ShardHost.spawn()): Promise<ShardHost> {
     const host = new ShardHost(index, pool, options);
     const result = (await host.run({ type: 'init', options, snapshot, owned })) as InitResult;
     host.instanceId = result.instanceId;
