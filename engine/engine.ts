@@ -12,7 +12,7 @@ import { StopQueue, type StopOrder } from './stop-book.js';
 import { CancelReason, RejectCode } from './codes.js';
 import { checkExactSums, resolveEngineOptions, type ResolvedEngineOptions, type ResolvedInstrument } from './config.js';
 import { EngineError } from './errors.js';
-import { hashId, IdIndex } from './id-index.js';
+import { hashId } from './id-index.js';
 import { ArraySink, type EventSink } from './event-sink.js';
 import { checkInvariants } from './invariants.js';
 import { LevelPool } from './level-pool.js';
@@ -126,8 +126,6 @@ export class Engine {
   readonly symbols: string[] = [];
   /** @internal */ orders: OrderPool;
   /** @internal */ levels: LevelPool;
-  /** @internal Shares its slot → id array with the order pool (`orders.ids`). */
-  readonly idToSlot: IdIndex;
   /** @internal Interned accounts of live orders, reference-counted (account-table.ts). */
   readonly accounts = new AccountTable();
   /**
@@ -176,7 +174,6 @@ export class Engine {
       this.symbols.push(book.spec.symbol);
     }
     this.orders = new OrderPool(this.options.initialOrders, this.options.maxOrders);
-    this.idToSlot = new IdIndex(this.orders.ids);
     this.levels = new LevelPool(Math.max(64, this.options.initialOrders >>> 4));
     this.sink = this.arraySink;
   }
@@ -344,11 +341,15 @@ export class Engine {
     // function of the log) and liveness, so the worker that remembers the id can answer for
     // another instrument's order without touching that instrument's book.
     // The id is hashed once for its three lookups (id memory, live index, and adding it to both).
+    // One probe of the one id table answers both: a resting order's entry holds its pool slot.
     const ids = this.orderIds;
     const hash = hashId(id);
     const known = ids.findHashed(id, hash);
     this.duplicateOf = -1;
-    if (this.isLiveHashed(id, hash)) return this.rejectDuplicate(id, known, RejectCode.DUPLICATE_ORDER_ID);
+    if ((known !== NIL && ids.liveSlot(known) !== NIL) || (this.stopsById.size > 0 && this.stopsById.has(id))) {
+      // An entry only the resting order keeps (id memory off) was never remembered: no detail.
+      return this.rejectDuplicate(id, known !== NIL && ids.isLiveOnly(known) ? NIL : known, RejectCode.DUPLICATE_ORDER_ID);
+    }
     if (known !== -1 && ids.remembered(known, this.seq, this.now)) return this.rejectDuplicate(id, known, RejectCode.DUPLICATE_ID);
     // No liveness lookup for the entries leaving the ring: every death closes its entry (kill,
     // ended), so an entry still open belongs to a live order (checked in invariants.ts). Measured:
@@ -454,29 +455,33 @@ export class Engine {
     const limit = isMarket ? (side === BUY ? Infinity : -Infinity) : price;
     // Only self-trade prevention needs the taker's account index before it rests.
     const accountIdx = stp === STP_NONE ? ACCOUNT_NONE : this.takerAccount(account);
+    // The taker's entry answers for its id throughout (no eviction runs inside a command's take).
+    const ids = this.orderIds;
     if (tif === TIF_FOK && !this.fillable(book, side, limit, qty, accountIdx, stp)) {
       this.cancelledEvent(id, account, symbol, side, CancelReason.FOK_UNFILLABLE, qty);
-      this.ended(id, STATUS_CANCELLED, CancelReason.FOK_UNFILLABLE);
+      ids.close(takerEntry, STATUS_CANCELLED, CancelReason.FOK_UNFILLABLE, this.seq);
       return;
     }
     const remaining = this.match(book, side, limit, qty, id, account, accountIdx, stp, takerEntry);
     if (remaining === 0 || this.takerCancelled) {
-      if (this.takerCancelled) this.ended(id, STATUS_CANCELLED, CancelReason.SELF_TRADE);
-      else this.ended(id, STATUS_FILLED, null);
+      if (this.takerCancelled) ids.close(takerEntry, STATUS_CANCELLED, CancelReason.SELF_TRADE, this.seq);
+      else ids.close(takerEntry, STATUS_FILLED, null, this.seq);
       return;
     }
     if (isMarket) {
       this.cancelledEvent(id, account, symbol, side, CancelReason.MARKET_REMAINDER, remaining);
-      this.ended(id, STATUS_CANCELLED, CancelReason.MARKET_REMAINDER);
+      ids.close(takerEntry, STATUS_CANCELLED, CancelReason.MARKET_REMAINDER, this.seq);
     } else if (tif === TIF_IOC) {
       this.cancelledEvent(id, account, symbol, side, CancelReason.IOC_REMAINDER, remaining);
-      this.ended(id, STATUS_CANCELLED, CancelReason.IOC_REMAINDER);
+      ids.close(takerEntry, STATUS_CANCELLED, CancelReason.IOC_REMAINDER, this.seq);
     } else {
       assert(tif === TIF_GTC || tif === TIF_GTT, 'only GTC and GTT limit orders rest');
-      const slot = this.orders.alloc();
       const orders = this.orders;
-      this.idToSlot.setHashed(id, slot, hash); // also orders.ids[slot] = id (shared array)
-      orders.entry[slot] = takerEntry;
+      const slot = orders.alloc();
+      // A resting order always has an entry in the id table (one only it keeps when nothing remembers the id).
+      const entry = takerEntry !== NIL ? takerEntry : ids.addLive(book.index, id, hash);
+      ids.setLive(entry, slot);
+      orders.entry[slot] = entry;
       // By name, not accountIdx: self-trade prevention may have just released the account's entry.
       orders.account[slot] = this.accounts.acquire(account);
       orders.flags[slot] = side | (postOnly ? FLAG_POST_ONLY : 0) | (stp << STP_SHIFT);
@@ -496,7 +501,7 @@ export class Engine {
    * rests (STP may have cancelled it), its stop leg becomes a pending stop and the two are linked.
    */
   private placeStopLeg(book: Book, id: OrderId, p: ParsedCommand): void {
-    const slot = this.idToSlot.get(id);
+    const slot = this.liveSlot(id);
     if (slot === NIL) return;
     this.orders.flags[slot] |= FLAG_OCO;
     const leg: StopOrder = {
@@ -520,7 +525,7 @@ export class Engine {
   /** An OCO's limit leg traded or died: its stop leg goes, without an event. */
   private dropOcoStop(slot: number, book: Book): void {
     this.orders.flags[slot] &= ~FLAG_OCO;
-    dropStopLeg(this, book.stops, this.orders.ids[slot] as OrderId);
+    dropStopLeg(this, book.stops, this.idOf(slot));
   }
 
   /** Rests an iceberg or GTT order: its displayed slice in the book, the rest in its extra. */
@@ -529,7 +534,7 @@ export class Engine {
     this.orders.flags[slot] |= FLAG_EXTRA;
     this.extras.set(slot, { display, hidden: open - shown, expireTime });
     if (display !== 0) book.icebergs++;
-    if (expireTime !== NO_EXPIRY) book.expiries.add(expireTime, this.orders.ids[slot] as OrderId);
+    if (expireTime !== NO_EXPIRY) book.expiries.add(expireTime, this.idOf(slot));
     this.rest(book, side, price, shown, slot);
   }
 
@@ -563,7 +568,7 @@ export class Engine {
 
   /** An OCO's stop leg triggered: its limit leg leaves the book (no event; the id stays live). */
   private removeLimitLeg(id: OrderId): void {
-    const slot = this.idToSlot.get(id);
+    const slot = this.liveSlot(id);
     assert(slot !== NIL && (this.orders.flags[slot] & FLAG_OCO) !== 0, 'a pending OCO stop leg has its limit leg');
     this.orders.flags[slot] &= ~FLAG_OCO;
     const book = this.books[this.levels.book[this.orders.level[slot]]];
@@ -581,7 +586,7 @@ export class Engine {
     book.expiries.takeDue(this.now, ids, times);
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
-      const slot = this.idToSlot.get(id);
+      const slot = this.liveSlot(id);
       if (slot !== NIL) {
         const extra = (this.orders.flags[slot] & FLAG_EXTRA) !== 0 ? this.extras.get(slot) : undefined;
         if (extra === undefined || extra.expireTime !== times[i] || this.levels.book[this.orders.level[slot]] !== book.index) continue;
@@ -601,7 +606,7 @@ export class Engine {
   /** A GTT order of `book` died: keeps the expiry queue's live count (and compaction) right. */
   private expiryDied(book: Book): void {
     book.expiries.died((id, expireTime) => {
-      const slot = this.idToSlot.get(id);
+      const slot = this.liveSlot(id);
       if (slot !== NIL) return this.extras.get(slot)?.expireTime === expireTime;
       return this.stopsById.get(id)?.expireTime === expireTime;
     });
@@ -621,12 +626,12 @@ export class Engine {
    * nothing is due, as before GTT existed.
    */
   private sweepAndFind(id: OrderId): number {
-    const slot = this.idToSlot.get(id);
+    const slot = this.liveSlot(id);
     if (slot !== NIL) {
       const book = this.books[this.levels.book[this.orders.level[slot]]];
       if (book.expiries.next > this.now) return slot;
       this.sweep(book);
-      return this.idToSlot.get(id);
+      return this.liveSlot(id);
     }
     if (this.stopsById.size === 0) return NIL;
     const stop = this.stopsById.get(id);
@@ -859,7 +864,7 @@ export class Engine {
             return remaining;
           }
           this.cancelledEvent(
-            orders.ids[maker] as OrderId,
+            ids.idAt(orders.entry[maker]),
             this.accountNames[orders.account[maker]],
             symbol,
             side ^ 1,
@@ -881,7 +886,7 @@ export class Engine {
         const extra = (orders.flags[maker] & FLAG_EXTRA) !== 0 ? this.extras.get(maker)! : undefined;
         const hidden = extra === undefined ? 0 : extra.hidden;
         const makerRemaining = makerQty - tradeQty;
-        const makerId = orders.ids[maker] as OrderId;
+        const makerId = ids.idAt(orders.entry[maker]);
         this.traded = true;
         book.lastPrice = levelPrice;
         this.sink.trade(
@@ -985,7 +990,7 @@ export class Engine {
   private release(slot: number, book: Book): void {
     const orders = this.orders;
     if ((orders.flags[slot] & FLAG_EXTRA) !== 0) this.releaseExtra(slot, book);
-    this.idToSlot.deleteSlot(slot);
+    this.orderIds.unlinkLive(orders.entry[slot]);
     this.accounts.release(orders.account[slot]);
     orders.free(slot);
   }
@@ -1082,7 +1087,7 @@ export class Engine {
     for (let i = side.size - 1; i >= 0 && result.length < count; i--) {
       const level = side.levels[i];
       const list: L3Order[] = [];
-      for (let o = levels.head[level]; o !== NIL; o = orders.next[o]) list.push({ id: orders.ids[o] as OrderId, qty: orders.qty[o] });
+      for (let o = levels.head[level]; o !== NIL; o = orders.next[o]) list.push({ id: this.idOf(o), qty: orders.qty[o] });
       result.push({ price: levels.price[level], qty: levels.total[level], orders: list });
     }
     return result;
@@ -1095,8 +1100,7 @@ export class Engine {
   forEachLiveOrder(visit: (id: OrderId, instrument: number) => void): void {
     const orders = this.orders;
     for (let slot = 0; slot < orders.highWater; slot++) {
-      const id = orders.ids[slot];
-      if (id !== null && id !== undefined) visit(id, this.levels.book[orders.level[slot]]);
+      if (orders.entry[slot] !== NIL) visit(this.idOf(slot), this.levels.book[orders.level[slot]]);
     }
     for (const book of this.books) {
       // An OCO's stop leg shares its id with the limit leg visited above.
@@ -1112,7 +1116,7 @@ export class Engine {
     const ids = this.orderIds;
     for (const book of this.books) {
       ids.forEach(book.index, (slot, overdue) => {
-        if (!overdue) visit(ids.ids[slot] as OrderId, book.index, ids.seqs[slot], ids.times[slot], ids.isIndexed(slot));
+        if (!overdue) visit(ids.idAt(slot), book.index, ids.seqs[slot], ids.timeAt(slot), ids.isIndexed(slot));
       });
     }
   }
@@ -1145,17 +1149,52 @@ export class Engine {
 
   /** Is `id` a live order (resting or a pending stop)? Allocation-free. */
   isLive(id: OrderId): boolean {
-    return this.idToSlot.get(id) !== NIL || (this.stopsById.size > 0 && this.stopsById.has(id));
+    return this.liveSlot(id) !== NIL || (this.stopsById.size > 0 && this.stopsById.has(id));
   }
 
-  /** `isLive` with the id's `hashId` already computed. */
-  private isLiveHashed(id: OrderId, hash: number): boolean {
-    return this.idToSlot.getHashed(id, hash) !== NIL || (this.stopsById.size > 0 && this.stopsById.has(id));
+  /** @internal Pool slot of resting order `id`, or NIL (one probe of the id table). */
+  liveSlot(id: OrderId): number {
+    const ids = this.orderIds;
+    const entry = ids.find(id);
+    return entry === NIL ? NIL : ids.liveSlot(entry);
+  }
+
+  /** @internal Id of the resting order in pool slot `slot` (which must be live). */
+  idOf(slot: number): OrderId {
+    return this.orderIds.idAt(this.orders.entry[slot]);
+  }
+
+  /**
+   * @internal Slot → id of every pool slot below `highWater` (null for free slots): what a
+   * snapshot records. Allocates; not for hot paths.
+   */
+  restingIds(highWater: number): Array<OrderId | null> {
+    const entry = this.orders.entry;
+    const result: Array<OrderId | null> = [];
+    for (let slot = 0; slot < highWater; slot++) result.push(entry[slot] === NIL ? null : this.idOf(slot));
+    return result;
+  }
+
+  /**
+   * @internal Snapshot restore, after the id memory's entries are loaded: the order resting in
+   * pool slot `slot` has id `id`. Links it to the entry answering for the id (an open one), or to
+   * a new entry only it keeps when none does. Returns a problem for a corrupt snapshot, else null.
+   */
+  restoreResting(id: OrderId, slot: number): string | null {
+    const ids = this.orderIds;
+    let entry = ids.find(id);
+    if (entry !== NIL && ids.liveSlot(entry) !== NIL) return `id ${String(id)} rests in two slots`;
+    // A live order's id is answered by its own entry, open while the order lives.
+    if (entry !== NIL && ids.statuses[entry] !== STATUS_OPEN) return `live order ${String(id)} has a closed id entry`;
+    if (entry === NIL) entry = ids.addLive(this.levels.book[this.orders.level[slot]], id, hashId(id));
+    ids.setLive(entry, slot);
+    this.orders.entry[slot] = entry;
+    return null;
   }
 
   /** A live order (resting or a pending stop), or undefined. */
   order(id: OrderId): OrderView | undefined {
-    const slot = this.idToSlot.get(id);
+    const slot = this.liveSlot(id);
     if (slot === NIL) return this.stopView(id);
     const orders = this.orders;
     const flags = orders.flags[slot];
@@ -1191,11 +1230,13 @@ export class Engine {
    */
   orderStatus(id: OrderId): OrderStatusView | undefined {
     const ids = this.orderIds;
-    const slot = ids.find(id);
+    const found = ids.find(id);
+    // An entry only a resting order keeps (id memory off) remembers nothing: as if there were none.
+    const slot = found !== -1 && ids.isLiveOnly(found) ? -1 : found;
     const live = this.order(id);
     if (live !== undefined) {
       const filledQty = slot === -1 ? 0 : ids.filled[slot];
-      const pending = this.idToSlot.get(id) === NIL;
+      const pending = found === -1 || ids.liveSlot(found) === NIL;
       return {
         id,
         symbol: live.symbol,
@@ -1268,7 +1309,7 @@ export class Engine {
           for (let o = levels.head[level]; o !== NIL; o = orders.next[o]) {
             const flags = orders.flags[o];
             hasher.order(
-              orders.ids[o] as OrderId,
+              this.idOf(o),
               this.accountNames[orders.account[o]],
               orders.qty[o],
               (flags & FLAG_POST_ONLY) !== 0,
@@ -1306,13 +1347,13 @@ export class Engine {
       hasher.orderIds(ids.count(book.index));
       ids.forEach(book.index, (slot, overdue) => {
         hasher.orderIdEntry(
-          ids.ids[slot] as OrderId,
+          ids.idAt(slot),
           overdue,
           ids.isIndexed(slot),
           STATUS_NAMES[ids.statuses[slot]],
           ids.filled[slot],
           byCommands ? ids.seqs[slot] : -1,
-          byTime ? ids.times[slot] : -1,
+          byTime ? ids.timeAt(slot) : -1,
         );
       });
       if (book.halted) hasher.halted();
@@ -1343,7 +1384,6 @@ export class Engine {
     let bytes =
       this.orders.memoryBytes() +
       this.levels.memoryBytes() +
-      this.idToSlot.memoryBytes() +
       this.accounts.memoryBytes() +
       this.orderIds.memoryBytes();
     for (const book of this.books) bytes += book.sides[0].memoryBytes() + book.sides[1].memoryBytes();

@@ -12,6 +12,8 @@
 // hashes once, and each slot's hash is kept (4 bytes), so removing a dead order by its slot
 // (`deleteSlot`, what the engine does for every fill and cancel) neither hashes nor compares strings.
 
+import { hashNumber } from './id-store.js';
+
 const EMPTY = -1;
 const INITIAL_CAPACITY = 1024;
 /** Keep each table at most half full so probes (and misses, which every new order does) stay short. */
@@ -54,25 +56,12 @@ export function hashString(text: string): number {
 }
 
 /**
- * The hash a string id is routed by, 0 for an integer id (whose table mixes the key itself): what
- * `getHashed` / `setHashed` take, so a command that looks its id up in several tables (a new
- * order: the id memory, then the live index) hashes it once.
+ * The hash an id is routed by: what `getHashed` / `setHashed` take (an integer id's table here
+ * mixes the key itself and ignores it) and what the engine's id table (id-store.ts) probes with,
+ * so a command that looks its id up and then adds it hashes it once.
  */
 export function hashId(id: string | number): number {
-  return typeof id === 'string' ? hashString(id) : 0;
-}
-
-/** The raw tables of an IdIndex (views of its arrays, not copies), for snapshots. */
-export interface IdIndexTables {
-  /** Integer ids: [key, slot] cells; a power-of-two count of cells. */
-  cells: Float64Array;
-  numbers: number;
-  /** String ids: [hash, slot] cells; a power-of-two count of cells. */
-  stringCells: Int32Array;
-  strings: number;
-  /** Per slot: the string id's hash, and 1 where the slot holds a string id. */
-  slotHashes: Int32Array;
-  slotIsString: Uint8Array;
+  return typeof id === 'string' ? hashString(id) : hashNumber(id);
 }
 
 export class IdIndex {
@@ -231,91 +220,6 @@ export class IdIndex {
       i = (i + 1) & mask;
     }
     this.removeStringCell(i);
-  }
-
-  /**
-   * Room for `numbers` more integer ids and `strings` more string ids without growing (a restore
-   * knows its counts; growing by doubling re-inserts every id each time).
-   */
-  reserve(numbers: number, strings: number): void {
-    let capacity = this.mask + 1;
-    while ((this.numbers + numbers) * LOAD_DENOMINATOR > capacity * LOAD_NUMERATOR) capacity *= 2;
-    if (capacity !== this.mask + 1) this.resize(capacity);
-    capacity = this.stringMask + 1;
-    while ((this.strings + strings) * LOAD_DENOMINATOR > capacity * LOAD_NUMERATOR) capacity *= 2;
-    if (capacity !== this.stringMask + 1) this.resizeStrings(capacity);
-  }
-
-  /** The tables as they are (views: valid until the next change), for a snapshot of `slots` slots. */
-  exportTables(slots: number): IdIndexTables {
-    const n = Math.min(slots, this.slotHashes.length);
-    return {
-      cells: this.cells,
-      numbers: this.numbers,
-      stringCells: this.stringCells,
-      strings: this.strings,
-      slotHashes: this.slotHashes.subarray(0, n),
-      slotIsString: this.slotIsString.subarray(0, n),
-    };
-  }
-
-  /**
-   * Takes tables from `exportTables` as its own (a restore: no id is hashed or re-inserted); the
-   * keys the cells name must be in `keys` already. Returns what is wrong with them, or null:
-   * shapes and counts are checked here (a table with no empty cell would never end a probe);
-   * whether each cell's key is the one at its slot is for the invariant check (`check`).
-   */
-  importTables(tables: IdIndexTables, slots: number): string | null {
-    const { cells, stringCells, numbers, strings } = tables;
-    const capacity = cells.length / 2;
-    const stringCapacity = stringCells.length / 2;
-    const powerOfTwo = (n: number): boolean => Number.isInteger(n) && n >= 1 && (n & (n - 1)) === 0;
-    if (!powerOfTwo(capacity) || !powerOfTwo(stringCapacity)) return 'id index table sizes';
-    if (!(numbers >= 0 && numbers * LOAD_DENOMINATOR <= capacity * LOAD_NUMERATOR && strings >= 0 && strings * LOAD_DENOMINATOR <= stringCapacity * LOAD_NUMERATOR)) {
-      return 'id index counts';
-    }
-    let used = 0;
-    for (let i = 1; i < cells.length; i += 2) if (cells[i] !== EMPTY) used++;
-    if (used !== numbers) return 'integer id cells';
-    used = 0;
-    for (let i = 1; i < stringCells.length; i += 2) if (stringCells[i] !== EMPTY) used++;
-    if (used !== strings) return 'string id cells';
-    const length = Math.max(INITIAL_CAPACITY, slots);
-    const slotHashes = new Int32Array(length);
-    slotHashes.set(tables.slotHashes.subarray(0, length));
-    const slotIsString = new Uint8Array(length);
-    slotIsString.set(tables.slotIsString.subarray(0, length));
-    this.cells = cells;
-    this.mask = capacity - 1;
-    this.numbers = numbers;
-    this.stringCells = stringCells;
-    this.stringMask = stringCapacity - 1;
-    this.strings = strings;
-    this.slotHashes = slotHashes;
-    this.slotIsString = slotIsString;
-    return null;
-  }
-
-  /**
-   * What is wrong with the tables against `keys`, or null: every cell's slot holds its key (and
-   * its hash, of the right kind), and a lookup of that key finds that slot. For invariant checks.
-   */
-  check(): string | null {
-    const keys = this.keys;
-    for (let i = 1; i < this.cells.length; i += 2) {
-      const slot = this.cells[i];
-      if (slot === EMPTY) continue;
-      const key = keys[slot];
-      if (key !== this.cells[i - 1] || this.slotIsString[slot] === 1 || this.get(key) !== slot) return `integer id cell ${(i - 1) / 2}`;
-    }
-    for (let i = 1; i < this.stringCells.length; i += 2) {
-      const slot = this.stringCells[i];
-      if (slot === EMPTY) continue;
-      const key = keys[slot];
-      if (typeof key !== 'string' || this.slotIsString[slot] !== 1 || this.slotHashes[slot] !== this.stringCells[i - 1]) return `string id cell ${(i - 1) / 2}`;
-      if (hashString(key) !== this.stringCells[i - 1] || this.get(key) !== slot) return `string id cell ${(i - 1) / 2}`;
-    }
-    return null;
   }
 
   /** Forgets every id (keys emptied in place: the pool shares the array). */

@@ -16,7 +16,7 @@ function fail(message: string): never {
  * Throws an AssertionError naming the first violated invariant. O(live orders + levels).
  * Messages are built only on failure: building them eagerly made a 1M-order check take ~0.5 s.
  */
-export function checkInvariants(engine: Engine, tables = false): void {
+export function checkInvariants(engine: Engine): void {
   const orders = engine.orders;
   const levels = engine.levels;
   let ordersSeen = 0;
@@ -45,8 +45,11 @@ export function checkInvariants(engine: Engine, tables = false): void {
           if (!((orders.flags[o] & FLAG_SELL) === s)) fail(`${symbol}: order on the wrong side at ${price}`);
           const qty = orders.qty[o];
           if (!(qty > 0 && qty % book.spec.lotSize === 0)) fail(`${symbol}: order qty ${qty} not a positive lot multiple`);
-          const id = orders.ids[o];
-          if (!(id !== null && engine.idToSlot.get(id) === o)) fail(`${symbol}: live order ${String(id)} not in the id map`);
+          const entry = orders.entry[o];
+          const id = entry === NIL ? null : engine.orderIds.idAt(entry);
+          if (!(id !== null && id !== undefined && engine.orderIds.find(id) === entry && engine.orderIds.liveSlot(entry) === o)) {
+            fail(`${symbol}: live order ${String(id)} not in the id map`);
+          }
           const leg = engine.stopsById.size === 0 ? undefined : engine.stopsById.get(id);
           if ((orders.flags[o] & FLAG_OCO) !== 0) {
             if (!(leg !== undefined && leg.oco && leg.instrument === book.index && leg.side === s && leg.qty === qty)) {
@@ -76,24 +79,23 @@ export function checkInvariants(engine: Engine, tables = false): void {
       for (const stop of queue.stops) {
         if (!(engine.stopsById.get(stop.id) === stop)) fail(`stop ${String(stop.id)} not in the stop map`);
         if (!stop.oco) continue;
-        const slot = engine.idToSlot.get(stop.id);
+        const slot = engine.liveSlot(stop.id);
         if (!(slot !== NIL && (orders.flags[slot] & FLAG_OCO) !== 0)) fail(`OCO stop leg ${String(stop.id)} without its limit leg`);
       }
     }
   }
   if (!(ordersSeen === orders.live)) fail(`${ordersSeen} orders reachable from levels but ${orders.live} live`);
-  if (!(engine.idToSlot.size === orders.live)) fail(`id map holds ${engine.idToSlot.size} ids for ${orders.live} live orders`);
+  if (!(engine.orderIds.liveCount === orders.live)) fail(`id map holds ${engine.orderIds.liveCount} ids for ${orders.live} live orders`);
   if (!(levelsSeen === levels.live)) fail(`${levelsSeen} levels in books but ${levels.live} allocated`);
   let free = 0;
   for (let slot = orders.freeHead; slot !== NIL; slot = orders.next[slot]) {
     if (!(free < orders.highWater)) fail('cycle in the order free list');
-    if (!(orders.ids[slot] === null)) fail(`free slot ${slot} still holds an id`);
+    if (!(orders.entry[slot] === NIL)) fail(`free slot ${slot} still holds an id`);
     free++;
   }
   if (!(free + orders.live === orders.highWater)) fail(`free list (${free}) + live (${orders.live}) ≠ high water`);
   checkAccounts(engine);
   checkIdMemory(engine);
-  if (tables) checkTables(engine);
 }
 
 /**
@@ -104,8 +106,8 @@ function checkIdMemory(engine: Engine): void {
   const ids = engine.orderIds;
   for (const book of engine.books) {
     ids.forEach(book.index, (slot) => {
-      if (ids.statuses[slot] === STATUS_OPEN && !engine.isLive(ids.ids[slot] as OrderId)) {
-        fail(`id memory entry of ${String(ids.ids[slot])} is open but the order is not live`);
+      if (ids.statuses[slot] === STATUS_OPEN && !engine.isLive(ids.idAt(slot))) {
+        fail(`id memory entry of ${String(ids.idAt(slot))} is open but the order is not live`);
       }
     });
   }
@@ -123,7 +125,7 @@ function checkAccounts(engine: Engine): void {
   const accounts = engine.accounts;
   const counted = new Int32Array(accounts.highWater);
   for (let slot = 0; slot < orders.highWater; slot++) {
-    if (orders.ids[slot] === null || orders.ids[slot] === undefined) continue;
+    if (orders.entry[slot] === NIL) continue;
     const account = orders.account[slot];
     if (!(account >= 0 && account < accounts.highWater && accounts.names[account] !== null)) {
       fail(`live order in slot ${slot} holds a free account index ${account}`);
@@ -142,20 +144,4 @@ function checkAccounts(engine: Engine): void {
   }
   if (!(live === accounts.size)) fail(`${live} accounts with live orders, table says ${accounts.size}`);
   if (!(accounts.freeList().length === accounts.highWater - live)) fail('account free list does not cover the free indexes');
-}
-
-/**
- * `tables` (a restored snapshot, whose id indexes and id memory were taken raw, not rebuilt): the
- * hash tables agree with the ids they index, the id memory's slots are each in one list, and each
- * live order's `entry` is the entry answering for its id. O(table cells + entries): not run after
- * every command in tests, only where a snapshot was loaded.
- */
-function checkTables(engine: Engine): void {
-  const problem = engine.idToSlot.check() ?? engine.orderIds.check();
-  if (problem !== null) fail(problem);
-  const orders = engine.orders;
-  for (let slot = 0; slot < orders.highWater; slot++) {
-    const id = orders.ids[slot];
-    if (id !== null && id !== undefined && orders.entry[slot] !== engine.orderIds.find(id)) fail(`order ${String(id)} has the wrong id entry`);
-  }
 }

@@ -16,7 +16,8 @@
 // until the order dies. Entries live in typed-array slots with a free list: a `new` writes a few
 // numbers, no object.
 
-import { hashId, IdIndex, type IdIndexTables } from './id-index.js';
+import { hashId } from './id-index.js';
+import { IdStore } from './id-store.js';
 import type { OrderId } from './types.js';
 
 const NONE = -1;
@@ -32,6 +33,13 @@ export const STATUS_NAMES = ['open', 'filled', 'cancelled', 'expired', 'rejected
 const FLAG_IN_RING = 1;
 const FLAG_INDEXED = 2;
 const FLAG_OVERDUE = 4;
+/**
+ * An entry that exists only because its order rests (`addLive`): nothing remembers it (the id
+ * memory is off, or an old snapshot had no entry for the order), it is in no ring and no overdue
+ * list, it is neither hashed nor snapshotted, and it is freed when its order dies. It lets the one
+ * id table answer "is this id live, and where" for every resting order.
+ */
+const FLAG_LIVE_ONLY = 8;
 
 /**
  * How an entry leaving its ring learns whether its order is still live: a check by id, or null
@@ -91,37 +99,30 @@ class Ring {
   }
 }
 
-/** The raw state of an OrderIds (views, not copies) for snapshots; `ids` travel separately. */
-export interface OrderIdsTables {
-  slotCount: number;
-  seqs: Float64Array;
-  times: Float64Array;
-  lastSeqs: Float64Array;
-  filled: Float64Array;
-  statuses: Uint8Array;
-  reasonCodes: Uint16Array;
-  reasonNames: Array<string | null>;
-  instruments: Int32Array;
-  flags: Uint8Array;
-  overdueNext: Int32Array;
-  overduePrev: Int32Array;
-  freeSlots: Int32Array;
-  /** Per instrument: the ring's slots oldest first, and its overdue list's ends. */
-  rings: Array<{ slots: Int32Array; overdueHead: number; overdueTail: number }>;
-  index: IdIndexTables;
-}
-
 export class OrderIds {
   private readonly rings: Ring[];
-  /** Links of the overdue lists (Ring.overdueHead), by slot; meaningful only with FLAG_OVERDUE. */
+  /**
+   * Links of the overdue lists (Ring.overdueHead), by slot, meaningful with FLAG_OVERDUE; a free
+   * slot's `overdueNext` chains the free list instead (no column of its own: 4 bytes per entry).
+   */
   private overdueNext = new Int32Array(64);
   private overduePrev = new Int32Array(64);
-  /** Slot → id (null for free slots); the index below compares against it, keeping no copy. */
-  readonly ids: Array<OrderId | null> = [];
-  /** id → slot of its newest entry. */
-  private readonly index = new IdIndex(this.ids, false);
+  /**
+   * id → slot of its newest entry: the ONE id table of the engine. An entry whose order rests holds
+   * the order's pool slot (`liveSlot`, in the id's record), so a new order's probe answers both "is this id live"
+   * and "is it remembered", and a fill or cancel flips the entry in place (`unlinkLive`) instead
+   * of removing the id from a second, live-only index (engine/SEMANTICS.md "Order ids" unchanged).
+   */
+  private readonly store = new IdStore(64);
+  /** Entries whose live slot is set: the engine's resting orders. */
+  liveCount = 0;
   seqs = new Float64Array(64);
-  times = new Float64Array(64);
+  /**
+   * Stamped time of each entry's `new`, kept only when the window is by time (`retentionMs`):
+   * nothing else reads it, so without it every entry is 8 bytes lighter. Read it by `timeAt`.
+   */
+  private times: Float64Array;
+  private readonly timed: boolean;
   lastSeqs = new Float64Array(64);
   filled = new Float64Array(64);
   statuses = new Uint8Array(64);
@@ -135,13 +136,14 @@ export class OrderIds {
   instruments = new Int32Array(64);
   private flags = new Uint8Array(64);
   private slotCount = 0;
-  private freeSlots = new Int32Array(64);
-  private freeCount = 0;
+  private freeHead = NONE;
 
   constructor(
     instruments: number,
     readonly limits: OrderIdsLimits,
   ) {
+    this.timed = limits.retentionMs > 0;
+    this.times = new Float64Array(this.timed ? 64 : 0);
     this.rings = Array.from({ length: instruments }, () => new Ring());
   }
 
@@ -152,12 +154,17 @@ export class OrderIds {
 
   /** Slot of the newest entry of `id`, or -1. */
   find(id: OrderId): number {
-    return this.index.get(id);
+    return this.store.find(id, hashId(id));
   }
 
   /** `find` with the id's `hashId` already computed. */
   findHashed(id: OrderId, hash: number): number {
-    return this.index.getHashed(id, hash);
+    return this.store.find(id, hash);
+  }
+
+  /** The id of the entry at `slot` (a new string for a short string id: for events and queries). */
+  idAt(slot: number): OrderId {
+    return this.store.idAt(slot);
   }
 
   /** Why the order at `slot` was cancelled or rejected (a CancelReason or RejectCode), else null. */
@@ -176,6 +183,11 @@ export class OrderIds {
       this.reasonIndex.set(reason, code);
     }
     return code;
+  }
+
+  /** Stamped time of the entry at `slot`'s `new` (0 when the window is not by time: not kept). */
+  timeAt(slot: number): number {
+    return this.timed ? this.times[slot] : 0;
   }
 
   /** Is the entry at `slot` remembered (in its ring and inside the window) at (seq, time)? */
@@ -213,7 +225,7 @@ export class OrderIds {
   private leaveRing(ring: Ring, isLive: LiveCheck): void {
     const slot = ring.shift();
     this.flags[slot] &= ~FLAG_IN_RING;
-    if (this.statuses[slot] === STATUS_OPEN && (isLive === null || isLive(this.ids[slot] as OrderId))) {
+    if (this.statuses[slot] === STATUS_OPEN && (isLive === null || isLive(this.store.idAt(slot)))) {
       this.flags[slot] |= FLAG_OVERDUE;
       this.linkOverdue(ring, slot);
     } else {
@@ -227,7 +239,7 @@ export class OrderIds {
    */
   add(instrument: number, id: OrderId, seq: number, time: number): number {
     const hash = hashId(id);
-    return this.addHashed(instrument, id, seq, time, hash, this.index.getHashed(id, hash));
+    return this.addHashed(instrument, id, seq, time, hash, this.store.find(id, hash));
   }
 
   /**
@@ -241,9 +253,9 @@ export class OrderIds {
     // exactly what index.get(id) would answer now; read it before allocSlot may reuse that slot.
     const previous = known !== NONE && (this.flags[known] & FLAG_INDEXED) !== 0 ? known : NONE;
     const slot = this.allocSlot();
-    this.ids[slot] = id;
+    this.store.write(slot, id, hash);
     this.seqs[slot] = seq;
-    this.times[slot] = time;
+    if (this.timed) this.times[slot] = time;
     this.lastSeqs[slot] = seq;
     this.filled[slot] = 0;
     this.statuses[slot] = STATUS_OPEN;
@@ -251,18 +263,18 @@ export class OrderIds {
     this.instruments[slot] = instrument;
     this.flags[slot] = FLAG_IN_RING;
     this.rings[instrument].push(slot, this.limits.perInstrumentMax);
-    this.indexSlot(id, slot, hash, previous);
+    this.indexSlot(slot, previous);
     return slot;
   }
 
-  /** Makes `slot` the entry answering for `id`; `previous` is the one that did (or NONE). */
-  private indexSlot(id: OrderId, slot: number, hash: number, previous: number): void {
+  /** Makes `slot` (its id written) the entry answering for its id; `previous` is the one that did (or NONE). */
+  private indexSlot(slot: number, previous: number): void {
     if (previous !== NONE) {
       // An older entry of the id (out of its window, or forgotten) stays where it is but no longer answers.
-      this.index.deleteSlot(previous);
+      this.store.remove(previous);
       this.flags[previous] &= ~FLAG_INDEXED;
     }
-    this.index.setHashed(id, slot, hash);
+    this.store.insert(slot);
     this.flags[slot] |= FLAG_INDEXED;
   }
 
@@ -284,10 +296,64 @@ export class OrderIds {
     this.statuses[slot] = status;
     this.reasonCodes[slot] = this.reasonCode(reason);
     this.lastSeqs[slot] = seq;
-    if ((this.flags[slot] & FLAG_OVERDUE) !== 0) {
+    const flags = this.flags[slot];
+    if ((flags & FLAG_OVERDUE) !== 0) {
       this.unlinkOverdue(this.rings[this.instruments[slot]], slot);
       this.freeSlot(slot);
+    } else if ((flags & FLAG_LIVE_ONLY) !== 0) {
+      this.freeSlot(slot);
     }
+  }
+
+  /**
+   * An entry for an order about to rest that has none (the id memory is off, or a restored old
+   * snapshot had none): not remembered, freed when the order dies (FLAG_LIVE_ONLY). Returns its slot.
+   */
+  addLive(instrument: number, id: OrderId, hash: number): number {
+    const known = this.store.find(id, hash);
+    const slot = this.allocSlot();
+    this.store.write(slot, id, hash);
+    this.seqs[slot] = 0;
+    if (this.timed) this.times[slot] = 0;
+    this.lastSeqs[slot] = 0;
+    this.filled[slot] = 0;
+    this.statuses[slot] = STATUS_OPEN;
+    this.reasonCodes[slot] = 0;
+    this.instruments[slot] = instrument;
+    this.flags[slot] = FLAG_LIVE_ONLY;
+    this.indexSlot(slot, known);
+    return slot;
+  }
+
+  /** Is the entry at `slot` one that only its resting order keeps (see addLive)? */
+  isLiveOnly(slot: number): boolean {
+    return (this.flags[slot] & FLAG_LIVE_ONLY) !== 0;
+  }
+
+  /**
+   * Pool slot of the resting order of the entry at `slot`, NONE when the order does not rest
+   * (dead, or a pending stop): the entry's live state, kept in the id's own record.
+   */
+  liveSlot(slot: number): number {
+    return this.store.live(slot);
+  }
+
+  /** The order of the entry at `slot` rests in pool slot `poolSlot`. */
+  setLive(slot: number, poolSlot: number): void {
+    if (this.store.live(slot) === NONE) this.liveCount++;
+    this.store.setLive(slot, poolSlot);
+  }
+
+  /**
+   * The order of the entry at `slot` left the book (died, or an OCO limit leg whose stop leg
+   * triggered): flipped in place, no probe. An entry only a resting order kept is freed.
+   */
+  unlinkLive(slot: number): void {
+    if (this.store.live(slot) !== NONE) {
+      this.store.setLive(slot, NONE);
+      this.liveCount--;
+    }
+    if ((this.flags[slot] & FLAG_LIVE_ONLY) !== 0) this.freeSlot(slot);
   }
 
   /** Appends `slot` to the ring's overdue list. */
@@ -344,139 +410,9 @@ export class OrderIds {
     return (this.flags[slot] & FLAG_INDEXED) !== 0;
   }
 
-  /** The state as it is (views over slots [0, slotCount); valid until the next change). */
-  exportTables(): OrderIdsTables {
-    const n = this.slotCount;
-    return {
-      slotCount: n,
-      seqs: this.seqs.subarray(0, n),
-      times: this.times.subarray(0, n),
-      lastSeqs: this.lastSeqs.subarray(0, n),
-      filled: this.filled.subarray(0, n),
-      statuses: this.statuses.subarray(0, n),
-      reasonCodes: this.reasonCodes.subarray(0, n),
-      reasonNames: this.reasonNames,
-      instruments: this.instruments.subarray(0, n),
-      flags: this.flags.subarray(0, n),
-      overdueNext: this.overdueNext.subarray(0, n),
-      overduePrev: this.overduePrev.subarray(0, n),
-      freeSlots: this.freeSlots.subarray(0, this.freeCount),
-      rings: this.rings.map((ring) => {
-        const slots = new Int32Array(ring.size);
-        for (let k = 0; k < ring.size; k++) slots[k] = ring.at(k);
-        return { slots, overdueHead: ring.overdueHead, overdueTail: ring.overdueTail };
-      }),
-      index: this.index.exportTables(n),
-    };
-  }
-
-  /**
-   * Takes `exportTables` output as its own state (a restore of a fresh OrderIds: nothing is
-   * re-inserted one at a time); `ids[slot]` must already hold each slot's id. Returns what is
-   * wrong with the shapes, or null; the links and the index are checked by `check` (invariants).
-   */
-  importTables(t: OrderIdsTables): string | null {
-    const n = t.slotCount;
-    if (this.slotCount !== 0 || t.rings.length !== this.rings.length) return 'id memory instruments';
-    if (!(Number.isSafeInteger(n) && n >= 0 && this.ids.length === n)) return 'id memory slot count';
-    for (const column of [t.seqs, t.times, t.lastSeqs, t.filled, t.statuses, t.reasonCodes, t.instruments, t.flags, t.overdueNext, t.overduePrev]) {
-      if (column.length !== n) return 'id memory column length';
-    }
-    if (!Array.isArray(t.reasonNames) || t.reasonNames[0] !== null || t.reasonNames.length > 0x10000) return 'id memory reasons';
-    const problem = this.index.importTables(t.index, n);
-    if (problem !== null) return problem;
-    this.growSlots(Math.max(64, n));
-    this.seqs.set(t.seqs);
-    this.times.set(t.times);
-    this.lastSeqs.set(t.lastSeqs);
-    this.filled.set(t.filled);
-    this.statuses.set(t.statuses);
-    this.reasonCodes.set(t.reasonCodes);
-    this.instruments.set(t.instruments);
-    this.flags.set(t.flags);
-    this.overdueNext.set(t.overdueNext);
-    this.overduePrev.set(t.overduePrev);
-    this.slotCount = n;
-    for (let slot = 0; slot < n; slot++) {
-      if (this.reasonCodes[slot] >= t.reasonNames.length) return `id memory reason of slot ${slot}`;
-      if (!(this.instruments[slot] >= 0 && this.instruments[slot] < this.rings.length)) return `id memory instrument of slot ${slot}`;
-    }
-    for (let i = 1; i < t.reasonNames.length; i++) {
-      const name = t.reasonNames[i];
-      if (typeof name !== 'string') return 'id memory reasons';
-      this.reasonNames.push(name);
-      this.reasonIndex.set(name, i);
-    }
-    this.freeSlots = new Int32Array(Math.max(64, t.freeSlots.length));
-    this.freeSlots.set(t.freeSlots);
-    this.freeCount = t.freeSlots.length;
-    for (let r = 0; r < this.rings.length; r++) {
-      const ring = this.rings[r];
-      const from = t.rings[r];
-      ring.slots = new Int32Array(Math.max(16, from.slots.length));
-      ring.slots.set(from.slots);
-      ring.head = 0;
-      ring.size = from.slots.length;
-      ring.overdueHead = from.overdueHead;
-      ring.overdueTail = from.overdueTail;
-      for (let k = 0; k < ring.size; k++) if (!(ring.slots[k] >= 0 && ring.slots[k] < n)) return `id ring of instrument ${r}`;
-    }
-    return null;
-  }
-
-  /**
-   * What is wrong with the state, or null: each used slot is in exactly one place (its ring, its
-   * ring's overdue list, or the free list) with the flags that say so, and the index answers for
-   * exactly the indexed slots. For invariant checks (after a raw restore above all).
-   */
-  check(): string | null {
-    const n = this.slotCount;
-    const seen = new Uint8Array(n);
-    for (let r = 0; r < this.rings.length; r++) {
-      const ring = this.rings[r];
-      for (let k = 0; k < ring.size; k++) {
-        const slot = ring.at(k);
-        if (seen[slot] !== 0 || (this.flags[slot] & (FLAG_IN_RING | FLAG_OVERDUE)) !== FLAG_IN_RING || this.instruments[slot] !== r) return `id ring slot ${slot}`;
-        seen[slot] = 1;
-      }
-      let previous = NONE;
-      for (let slot = ring.overdueHead, steps = 0; slot !== NONE; slot = this.overdueNext[slot], steps++) {
-        if (!(slot >= 0 && slot < n) || steps > n || seen[slot] !== 0 || (this.flags[slot] & (FLAG_IN_RING | FLAG_OVERDUE)) !== FLAG_OVERDUE) return `overdue slot ${slot}`;
-        if (this.overduePrev[slot] !== previous || this.instruments[slot] !== r || this.statuses[slot] !== STATUS_OPEN) return `overdue slot ${slot}`;
-        seen[slot] = 1;
-        previous = slot;
-      }
-      if (ring.overdueTail !== previous) return `overdue list of instrument ${r}`;
-    }
-    for (let i = 0; i < this.freeCount; i++) {
-      const slot = this.freeSlots[i];
-      if (!(slot >= 0 && slot < n) || seen[slot] !== 0 || this.flags[slot] !== 0 || this.ids[slot] !== null) return `free id slot ${slot}`;
-      seen[slot] = 2;
-    }
-    let indexed = 0;
-    for (let slot = 0; slot < n; slot++) {
-      if (seen[slot] === 0) return `id slot ${slot} is nowhere`;
-      if ((this.flags[slot] & FLAG_INDEXED) === 0) continue;
-      indexed++;
-      if (this.index.get(this.ids[slot] as OrderId) !== slot) return `id slot ${slot} is not what its id finds`;
-    }
-    if (indexed !== this.index.size) return 'id memory index size';
-    return this.index.check();
-  }
-
-  /**
-   * Room for `entries` slots and index room for that many more ids of each kind, at once (a
-   * restore knows its counts: growing by doubling re-inserted every id each time).
-   */
-  reserve(entries: number, numbers: number, strings: number): void {
-    if (entries > this.seqs.length) this.growSlots(entries);
-    this.index.reserve(numbers, strings);
-  }
-
   /**
    * Appends a restored entry (snapshot order: ring oldest first, then overdue); `indexed` as
-   * `isIndexed` said when the snapshot was taken. Returns true when an indexed entry's id was
-   * already answered by another entry (a damaged snapshot; the caller refuses it).
+   * `isIndexed` said when the snapshot was taken.
    */
   load(
     instrument: number,
@@ -489,11 +425,12 @@ export class OrderIds {
     reason: string | null,
     overdue: boolean,
     indexed: boolean,
-  ): boolean {
+  ): void {
     const slot = this.allocSlot();
-    this.ids[slot] = id;
+    const hash = hashId(id);
+    this.store.write(slot, id, hash);
     this.seqs[slot] = seq;
-    this.times[slot] = time;
+    if (this.timed) this.times[slot] = time;
     this.lastSeqs[slot] = lastSeq;
     this.filled[slot] = filled;
     this.statuses[slot] = status;
@@ -507,49 +444,47 @@ export class OrderIds {
       this.flags[slot] = FLAG_IN_RING;
       ring.push(slot, Math.max(this.limits.perInstrumentMax, ring.size + 1));
     }
-    if (!indexed) return false;
-    const hash = hashId(id);
-    const previous = this.index.getHashed(id, hash);
-    this.indexSlot(id, slot, hash, previous);
-    return previous !== NONE;
+    if (indexed) this.indexSlot(slot, this.store.find(id, hash));
   }
 
   memoryBytes(): number {
     let rings = 0;
     for (const ring of this.rings) rings += ring.slots.byteLength;
-    // Per slot: 4 float columns, status, instrument, flags, reason code, overdue links, the
-    // ids reference, a free-list cell.
-    return rings + this.seqs.length * (8 * 4 + 1 + 4 + 1 + 2 + 8 + 8 + 4) + this.index.memoryBytes();
+    // Per slot: 3 float columns (a 4th with times), status, instrument, flags, reason code,
+    // overdue links; the ids, their live state and their table are the store's.
+    return rings + this.seqs.length * (8 * 3 + 1 + 4 + 1 + 2 + 8) + this.times.byteLength + this.store.memoryBytes();
   }
 
   private allocSlot(): number {
-    if (this.freeCount > 0) return this.freeSlots[--this.freeCount];
+    const free = this.freeHead;
+    if (free !== NONE) {
+      this.freeHead = this.overdueNext[free];
+      return free;
+    }
     const slot = this.slotCount++;
     if (slot === this.seqs.length) this.growSlots(slot * 2);
     return slot;
   }
 
   private freeSlot(slot: number): void {
-    if ((this.flags[slot] & FLAG_INDEXED) !== 0) this.index.deleteSlot(slot);
+    if ((this.flags[slot] & FLAG_INDEXED) !== 0) this.store.remove(slot);
+    if (this.store.live(slot) !== NONE) this.liveCount--;
+    this.store.clear(slot);
     this.flags[slot] = 0;
-    this.ids[slot] = null;
     this.reasonCodes[slot] = 0;
-    if (this.freeCount === this.freeSlots.length) {
-      const grown = new Int32Array(this.freeCount * 2);
-      grown.set(this.freeSlots);
-      this.freeSlots = grown;
-    }
-    this.freeSlots[this.freeCount++] = slot;
+    this.overdueNext[slot] = this.freeHead;
+    this.freeHead = slot;
   }
 
   private growSlots(capacity: number): void {
+    this.store.grow(capacity);
     const f64 = (a: Float64Array): Float64Array<ArrayBuffer> => {
       const b = new Float64Array(capacity);
       b.set(a);
       return b;
     };
     this.seqs = f64(this.seqs);
-    this.times = f64(this.times);
+    if (this.timed) this.times = f64(this.times);
     this.lastSeqs = f64(this.lastSeqs);
     this.filled = f64(this.filled);
     const reasonCodes = new Uint16Array(capacity);

@@ -4,7 +4,6 @@
 // Slots are an implementation detail: nothing observable (events, hash) depends on them.
 
 import { assert } from './assert.js';
-import type { OrderId } from './types.js';
 
 export const NIL = -1;
 
@@ -32,13 +31,12 @@ export class OrderPool {
   account: Int32Array;
   flags: Uint8Array;
   /**
-   * Slot of the order's id entry in the engine's OrderIds (-1: none), so a fill or a death updates
-   * it without an id lookup. Derived state: not snapshotted, rebuilt on restore.
+   * Slot of the order's entry in the engine's id table (OrderIds), NIL for a free slot. Every
+   * resting order has one: it holds the order's id (`OrderIds.ids`) and this slot back
+   * (`OrderIds.liveSlot`), so the pool keeps no id of its own and a fill or a death updates the
+   * entry without an id lookup. Derived state: not snapshotted, rebuilt on restore.
    */
   entry: Int32Array;
-  /** Caller ids by slot; null for free slots so dead ids are not retained. The engine shares this
-   * array with its IdIndex (`keys`), which compares string ids against it instead of storing them. */
-  ids: Array<OrderId | null>;
 
   capacity: number;
   /** Slots [0, highWater) have been handed out at least once. */
@@ -58,8 +56,7 @@ export class OrderPool {
     this.level = new Int32Array(initialCapacity);
     this.account = new Int32Array(initialCapacity);
     this.flags = new Uint8Array(initialCapacity);
-    this.entry = new Int32Array(initialCapacity);
-    this.ids = [];
+    this.entry = new Int32Array(initialCapacity).fill(NIL);
   }
 
   get full(): boolean {
@@ -80,7 +77,7 @@ export class OrderPool {
   }
 
   free(slot: number): void {
-    this.ids[slot] = null;
+    this.entry[slot] = NIL;
     this.next[slot] = this.freeHead;
     this.freeHead = slot;
     this.live--;
@@ -96,7 +93,9 @@ export class OrderPool {
     this.prev = growI32(this.prev, capacity);
     this.level = growI32(this.level, capacity);
     this.account = growI32(this.account, capacity);
-    this.entry = growI32(this.entry, capacity);
+    const entry = new Int32Array(capacity).fill(NIL);
+    entry.set(this.entry.subarray(0, Math.min(this.entry.length, capacity)));
+    this.entry = entry;
     const flags = new Uint8Array(capacity);
     flags.set(this.flags);
     this.flags = flags;
@@ -104,8 +103,8 @@ export class OrderPool {
   }
 
   memoryBytes(): number {
-    // 8 (qty) + 4 × 4 (links, level, account) + 1 (flags) + 8 (id reference in a JS array).
-    return this.capacity * (8 + 16 + 1 + 8);
+    // 8 (qty) + 5 × 4 (links, level, account, id entry) + 1 (flags).
+    return this.capacity * (8 + 20 + 1);
   }
 }
 

@@ -5,7 +5,8 @@
 //   order pool  qty f64, next i32, prev i32, level i32, account i32, flags u8   (highWater rows)
 //   level pool  price f64, head i32, tail i32, total f64, count i32, book i32   (highWater rows)
 //   book sides  per book, bids then asks: keys f64, levels i32                   (size rows)
-//   version 6 only, then (snapshot.ts): the id columns, the id memory, extras, the id arena.
+//   version 6 only, then (snapshot.ts): the id memory's columns, each order slot's entry row,
+//   the unremembered orders' ids, the extras, the id arena.
 
 import { Packr } from 'msgpackr';
 import type { ResolvedEngineOptions } from './config.js';
@@ -29,8 +30,8 @@ export interface BookState {
   deadTimes?: number[];
   /** Version 4–5: the id ring oldest first, then the overdue entries. */
   ids?: IdEntry[];
-  /** Version 6: the id ring's size (its slots are a section) and its overdue list's ends. */
-  ring?: { size: number; overdueHead: number; overdueTail: number };
+  /** Version 6: this book's rows of the id memory's columns: [in the ring, overdue]. */
+  entries?: [number, number];
   /** Version 5: the instrument is halted (absent before: none was). */
   halted?: boolean;
 }
@@ -55,24 +56,14 @@ export interface SnapshotHeader {
   /** Seq and time of the last command applied (version 4). */
   lastSeq?: number;
   lastTime?: number;
-  /** Version 6: the live id index's table sizes. */
-  liveIndex?: TableShape;
-  /** Version 6: the id memory's slots, free slots, reasons (codes index this; 0: none) and index. */
-  memory?: { slots: number; free: number; reasons: Array<string | null>; index: TableShape };
-  /** Version 6: rows of the extras columns. */
+  /** Version 6: rows of the id memory's columns, of the unremembered orders' id column, of the extras. */
+  entryCount?: number;
+  unremembered?: number;
   extraCount?: number;
+  /** Version 6: the id memory's reasons; the reason column indexes this (0: none). */
+  reasons?: Array<string | null>;
   /** Version 6: the id arena section. */
   arena?: { bytes: number; wide: boolean };
-}
-
-/** Sizes of an id index's raw tables (id-index.ts IdIndexTables) in a version 6 snapshot. */
-export interface TableShape {
-  cells: number;
-  numbers: number;
-  stringCells: number;
-  strings: number;
-  /** Rows of the per-slot hash and kind arrays. */
-  slots: number;
 }
 
 export type Section = Float64Array | Int32Array | Uint16Array | Uint8Array;

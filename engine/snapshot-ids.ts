@@ -36,21 +36,21 @@ export interface IdArenaInfo {
 export class IdArenaWriter {
   private readonly strings: string[] = [];
 
-  /** Column of `count` rows; row i is `ids[map === null ? i : map[i]]` (null/undefined: none). */
-  column(ids: ArrayLike<OrderId | null | undefined>, count: number, map: Int32Array | null = null): IdColumn {
+  /** Column of `count` rows; row i is `id(i)` (null: none). Columns share the arena in creation order. */
+  column(count: number, id: (row: number) => OrderId | null): IdColumn {
     const kinds = new Uint8Array(count);
     const values = new Float64Array(count);
     const strings = this.strings;
     for (let i = 0; i < count; i++) {
-      const id = ids[map === null ? i : map[i]];
-      if (id === null || id === undefined) continue;
-      if (typeof id === 'number') {
+      const value = id(i);
+      if (value === null) continue;
+      if (typeof value === 'number') {
         kinds[i] = ID_NUMBER;
-        values[i] = id;
+        values[i] = value;
       } else {
         kinds[i] = ID_STRING;
-        values[i] = id.length;
-        strings.push(id);
+        values[i] = value.length;
+        strings.push(value);
       }
     }
     return { kinds, values };

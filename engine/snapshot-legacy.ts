@@ -6,7 +6,6 @@
 import type { Engine } from './engine.js';
 import { STATUS_CANCELLED, STATUS_REJECTED } from './order-ids.js';
 import { assemble, corrupt, type IdEntry, poolSections, type SnapshotHeader } from './snapshot-format.js';
-import type { OrderId } from './types.js';
 import { isValidId, NO_EXPIRY } from './validate.js';
 
 /** Format 5, exactly as engines before format 6 wrote it (for tests of the old-format restore). */
@@ -22,13 +21,13 @@ export function encodeSnapshotV5(engine: Engine): Uint8Array {
     sides: engine.books.flatMap((book) => [book.sides[0].size, book.sides[1].size]),
     accounts: engine.accounts.names,
     freeAccounts: engine.accounts.freeList(),
-    ids: Array.from({ length: oh }, (_, slot) => orders.ids[slot] ?? null),
+    ids: engine.restingIds(oh),
     extras: [...engine.extras].map(([slot, e]) => [slot, e.display, e.hidden, e.expireTime]),
     books: engine.books.map((book) => {
       const m = engine.orderIds;
       const ids: IdEntry[] = [];
       m.forEach(book.index, (slot, overdue) => {
-        ids.push([m.ids[slot] as OrderId, m.seqs[slot], m.times[slot], m.lastSeqs[slot], m.filled[slot], m.statuses[slot], m.reason(slot), (overdue ? 1 : 0) | (m.isIndexed(slot) ? 2 : 0)]);
+        ids.push([m.idAt(slot), m.seqs[slot], m.timeAt(slot), m.lastSeqs[slot], m.filled[slot], m.statuses[slot], m.reason(slot), (overdue ? 1 : 0) | (m.isIndexed(slot) ? 2 : 0)]);
       });
       return { lastPrice: book.lastPrice, stops: [...book.stops[0].stops, ...book.stops[1].stops], ids, halted: book.halted };
     }),
@@ -38,27 +37,29 @@ export function encodeSnapshotV5(engine: Engine): Uint8Array {
   return assemble(header, poolSections(engine));
 }
 
-/** Versions 1–5: the header's slot → id table into the live id index (one insert per order). */
-export function restoreLegacyIds(engine: Engine, header: SnapshotHeader): void {
-  const orders = engine.orders;
+/** Versions 1–5: the header's slot → id table is well formed (the ids join the id table later). */
+export function checkLegacyIds(engine: Engine, header: SnapshotHeader): void {
   const ids = header.ids;
-  if (!Array.isArray(ids) || ids.length !== orders.highWater) corrupt('id table length');
-  for (let slot = 0; slot < orders.highWater; slot++) {
+  if (!Array.isArray(ids) || ids.length !== engine.orders.highWater) corrupt('id table length');
+  for (let slot = 0; slot < ids.length; slot++) {
     const id = ids[slot];
-    if (id === null) orders.ids[slot] = null;
-    else if (isValidId(id) && !engine.idToSlot.has(id)) engine.idToSlot.set(id, slot);
-    else corrupt(`bad or repeated id in slot ${slot}`);
+    if (id !== null && !isValidId(id)) corrupt(`bad id in slot ${slot}`);
   }
 }
 
-/** Versions 1–5: extras, expiry queues, stops, last prices, the id memory; each order's id entry. */
+/**
+ * Versions 1–5: extras, expiry queues, stops, last prices and the id memory; then each resting
+ * order joins the id table: its entry is the open one answering for its id, or one only it keeps
+ * (engine.restoreResting).
+ */
 export function restoreLegacyOrderTypes(engine: Engine, header: SnapshotHeader): void {
   restoreOrderTypes(engine, header);
-  // Each resting order's id entry (derived: the entry answering for its id, its own while live).
-  const orders = engine.orders;
-  for (let slot = 0; slot < orders.highWater; slot++) {
-    const id = orders.ids[slot];
-    orders.entry[slot] = id === null || id === undefined ? -1 : engine.orderIds.find(id);
+  const ids = header.ids!;
+  for (let slot = 0; slot < ids.length; slot++) {
+    const id = ids[slot];
+    if (id === null) continue;
+    const problem = engine.restoreResting(id, slot);
+    if (problem !== null) corrupt(`${problem} (slot ${slot})`);
   }
 }
 

@@ -1,18 +1,21 @@
 // Why this file exists: checkpoints must be cheap to take and fast to load, so a snapshot is the
 // engine's typed arrays copied raw (no per-order objects), plus a small msgpack header for the
 // configuration, counters, account names and pending stops (snapshot-format.ts has the layout).
-// Since format 6 the caller ids, the id memory and the order-type extras are raw columns too
-// (snapshot-ids.ts): restoring a 300,000-order book spent ~1 s in format 5's msgpack id tables
-// and one-at-a-time re-inserts into tables that kept doubling, most of Exchange.open's checkpoint
-// load (README issue 9). Restoring checks structure always and the book invariants on request
-// (`verify`), so a damaged snapshot is refused, never half-loaded.
+// Since format 6 the id memory, the caller ids and the order-type extras are raw columns too
+// (snapshot-ids.ts: one string arena): restoring a 300,000-order book spent ~1 s in format 5's
+// msgpack id tables (a 8-tuple per entry) and a lookup per resting order, most of Exchange.open's
+// checkpoint load (README issue 9). Each resting order names its id-memory entry by row, so it is
+// linked without hashing its id; only orders without an entry (the memory off) are looked up.
+// Restoring checks structure always and the book invariants on request (`verify`), so a damaged
+// snapshot is refused, never half-loaded.
 
 import type { BookSide } from './book-side.js';
 import { Engine } from './engine.js';
 import { checkInvariants } from './invariants.js';
 import { LevelPool } from './level-pool.js';
 import { OrderPool } from './order-pool.js';
-import type { OrderIdsTables } from './order-ids.js';
+import { STATUS_OPEN, STATUS_REJECTED } from './order-ids.js';
+import { NIL, type OrderPool as Pool } from './order-pool.js';
 import { IdArenaReader, IdArenaWriter, type IdColumn } from './snapshot-ids.js';
 import {
   align8,
@@ -24,10 +27,8 @@ import {
   SectionReader,
   type Section,
   type SnapshotHeader,
-  type TableShape,
 } from './snapshot-format.js';
-import { restoreLegacyIds, restoreLegacyOrderTypes } from './snapshot-legacy.js';
-import type { IdIndexTables } from './id-index.js';
+import { checkLegacyIds, restoreLegacyOrderTypes } from './snapshot-legacy.js';
 import { NO_EXPIRY } from './validate.js';
 
 /**
@@ -37,20 +38,79 @@ import { NO_EXPIRY } from './validate.js';
  * the dead ids (`books[].ids`, SEMANTICS.md "Order ids") and the engine's `lastSeq`; a version 3
  * dead id loads as an entry that was cancelled at seq 0. 5: instruments added at run time are in
  * `options.instruments` (with `instrumentsMax`), and each book says whether it is `halted`.
- * 6: caller ids, the id memory, the extras and each order's id entry are raw sections, strings in
- * one arena (`ids`, `extras` and `books[].ids` leave the header).
+ * 6: the id memory, the extras and each order's id-memory row are raw sections, ids as columns
+ * with one string arena (`ids`, `extras` and `books[].ids` leave the header).
  */
 const FORMAT_VERSION = 6;
+const ENTRY_OVERDUE = 1;
+const ENTRY_INDEXED = 2;
+/** An order slot's row in the orders' entry column: free, or resting without an id-memory entry. */
+const ORDER_FREE = -2;
+const ORDER_UNREMEMBERED = -1;
 
 export function encodeSnapshot(engine: Engine): Uint8Array {
   const orders = engine.orders;
   const levels = engine.levels;
   const oh = orders.highWater;
+  const m = engine.orderIds;
   const arena = new IdArenaWriter();
-  const orderIds = arena.column(orders.ids, oh);
-  const live = engine.idToSlot.exportTables(oh);
-  const memory = engine.orderIds.exportTables();
-  const memoryIds = arena.column(engine.orderIds.ids, memory.slotCount);
+
+  // The id memory's entries in snapshot order (per book: the ring oldest first, then overdue):
+  // `order` lists their slots, `position` maps a slot to its row (its slot again after restore).
+  const order = new Int32Array(m.seqs.length);
+  const position = new Int32Array(m.seqs.length).fill(-1);
+  const flags = new Uint8Array(m.seqs.length);
+  let count = 0;
+  const books = engine.books.map((book) => {
+    let inRing = 0;
+    let overdue = 0;
+    m.forEach(book.index, (slot, late) => {
+      position[slot] = count;
+      flags[count] = late ? ENTRY_OVERDUE : 0;
+      order[count++] = slot;
+      if (late) overdue++;
+      else inRing++;
+    });
+    return { lastPrice: book.lastPrice, stops: [...book.stops[0].stops, ...book.stops[1].stops], entries: [inRing, overdue] as [number, number], halted: book.halted };
+  });
+  const entryIds = arena.column(count, (row) => m.idAt(order[row]));
+  const seqs = new Float64Array(count);
+  const times = new Float64Array(count);
+  const lastSeqs = new Float64Array(count);
+  const filled = new Float64Array(count);
+  const statuses = new Uint8Array(count);
+  const reasonCodes = new Uint16Array(count);
+  const reasons: Array<string | null> = [null];
+  const reasonIndex = new Map<string, number>();
+  for (let row = 0; row < count; row++) {
+    const slot = order[row];
+    seqs[row] = m.seqs[slot];
+    times[row] = m.timeAt(slot);
+    lastSeqs[row] = m.lastSeqs[slot];
+    filled[row] = m.filled[slot];
+    statuses[row] = m.statuses[slot];
+    if (m.isIndexed(slot)) flags[row] |= ENTRY_INDEXED;
+    const reason = m.reason(slot);
+    if (reason === null) continue;
+    let code = reasonIndex.get(reason);
+    if (code === undefined) {
+      code = reasons.length;
+      reasons.push(reason);
+      reasonIndex.set(reason, code);
+    }
+    reasonCodes[row] = code;
+  }
+
+  // Each order slot: free, its entry's row, or (no entry remembers it) its id in a column of its own.
+  const entries = new Int32Array(oh);
+  const unremembered: number[] = [];
+  for (let slot = 0; slot < oh; slot++) {
+    const entry = orders.entry[slot];
+    const row = entry === NIL ? ORDER_FREE : position[entry];
+    entries[slot] = row === -1 ? ORDER_UNREMEMBERED : row;
+    if (row === -1) unremembered.push(entry);
+  }
+  const unrememberedIds = arena.column(unremembered.length, (k) => m.idAt(unremembered[k]));
 
   const extraCount = engine.extras.size;
   const extraSlots = new Int32Array(extraCount);
@@ -74,43 +134,29 @@ export function encodeSnapshot(engine: Engine): Uint8Array {
     sides: engine.books.flatMap((book) => [book.sides[0].size, book.sides[1].size]),
     accounts: engine.accounts.names,
     freeAccounts: engine.accounts.freeList(),
-    books: engine.books.map((book) => {
-      const ring = memory.rings[book.index];
-      return {
-        lastPrice: book.lastPrice,
-        stops: [...book.stops[0].stops, ...book.stops[1].stops],
-        halted: book.halted,
-        ring: { size: ring.slots.length, overdueHead: ring.overdueHead, overdueTail: ring.overdueTail },
-      };
-    }),
+    books,
     lastSeq: engine.lastSeq,
     lastTime: engine.lastTime,
-    liveIndex: tableShape(live),
-    memory: { slots: memory.slotCount, free: memory.freeSlots.length, reasons: memory.reasonNames, index: tableShape(memory.index) },
+    entryCount: count,
+    unremembered: unremembered.length,
+    reasons,
     extraCount,
     arena: strings.info,
   };
   const sections: Section[] = [
     ...poolSections(engine),
-    orderIds.kinds,
-    orderIds.values,
-    orders.entry.subarray(0, oh),
-    ...tableSections(live),
-    memoryIds.kinds,
-    memoryIds.values,
-    memory.seqs,
-    memory.times,
-    memory.lastSeqs,
-    memory.filled,
-    memory.statuses,
-    memory.reasonCodes,
-    memory.instruments,
-    memory.flags,
-    memory.overdueNext,
-    memory.overduePrev,
-    memory.freeSlots,
-    ...memory.rings.map((ring) => ring.slots),
-    ...tableSections(memory.index),
+    entryIds.kinds,
+    entryIds.values,
+    seqs,
+    times,
+    lastSeqs,
+    filled,
+    statuses,
+    flags.subarray(0, count),
+    reasonCodes,
+    entries,
+    unrememberedIds.kinds,
+    unrememberedIds.values,
     extraSlots,
     display,
     hidden,
@@ -120,27 +166,13 @@ export function encodeSnapshot(engine: Engine): Uint8Array {
   return assemble(header, sections);
 }
 
-function tableShape(t: IdIndexTables): TableShape {
-  return { cells: t.cells.length, numbers: t.numbers, stringCells: t.stringCells.length, strings: t.strings, slots: t.slotHashes.length };
-}
-
-function tableSections(t: IdIndexTables): Section[] {
-  return [t.cells, t.stringCells, t.slotHashes, t.slotIsString];
-}
-
-function readTables(reader: SectionReader, shape: TableShape | undefined): IdIndexTables {
-  if (shape === undefined) corrupt('id index shape');
-  const { cells, numbers, stringCells, strings, slots } = shape;
-  return { cells: reader.f64(cells), numbers, stringCells: reader.i32(stringCells), strings, slotHashes: reader.i32(slots), slotIsString: reader.u8(slots) };
-}
-
-/** Rebuilds the account table; reference counts are counted from the live orders' slots. */
-function loadAccounts(engine: Engine, header: SnapshotHeader, orders: OrderPool): void {
+/** Rebuilds the account table; reference counts are counted from the occupied order slots. */
+function loadAccounts(engine: Engine, header: SnapshotHeader, orders: Pool, occupied: (slot: number) => boolean): void {
   if (!Array.isArray(header.accounts)) corrupt('account table');
   const names = header.accounts.slice();
   const refs = new Int32Array(names.length);
   for (let slot = 0; slot < orders.highWater; slot++) {
-    if (orders.ids[slot] === null) continue;
+    if (!occupied(slot)) continue;
     const account = orders.account[slot];
     if (!(account >= 0 && account < names.length)) corrupt(`order slot ${slot} has no account`);
     refs[account]++;
@@ -205,8 +237,6 @@ export function decodeSnapshot(bytes: Uint8Array, verify: boolean): Engine {
   orders.highWater = oh;
   orders.freeHead = header.orders.freeHead;
   orders.live = header.orders.live;
-  // The pool's slot → id array is the id index's (filled below, null for free slots).
-  orders.ids = engine.idToSlot.keys;
 
   const levels = new LevelPool(Math.max(64, lh));
   levels.price = reader.f64(lh, levels.capacity);
@@ -232,16 +262,16 @@ export function decodeSnapshot(bytes: Uint8Array, verify: boolean): Engine {
   engine.levels = levels;
   if (header.version >= 6) {
     restoreColumns(engine, header, reader);
-    loadAccounts(engine, header, orders);
   } else {
-    restoreLegacyIds(engine, header);
-    loadAccounts(engine, header, orders);
+    checkLegacyIds(engine, header);
+    const ids = header.ids!;
+    loadAccounts(engine, header, orders, (slot) => ids[slot] !== null);
     restoreLegacyOrderTypes(engine, header);
   }
   if (reader.end !== bytes.length) corrupt('trailing bytes');
   if (verify) {
     try {
-      checkInvariants(engine, true);
+      checkInvariants(engine);
     } catch (error) {
       corrupt((error as Error).message);
     }
@@ -251,79 +281,85 @@ export function decodeSnapshot(bytes: Uint8Array, verify: boolean): Engine {
   return engine;
 }
 
-/** Format 6: ids, both id indexes, the id memory, extras and stops from the raw sections. */
+/** Format 6: the id memory, resting orders' links, extras and stops from the raw sections. */
 function restoreColumns(engine: Engine, header: SnapshotHeader, reader: SectionReader): void {
   const orders = engine.orders;
   const oh = orders.highWater;
-  const extraCount = header.extraCount;
-  const memory = header.memory;
-  if (!Number.isSafeInteger(extraCount) || extraCount! < 0 || memory === undefined || header.arena === undefined) corrupt('extras, id memory or id arena');
+  const count = header.entryCount!;
+  const unrememberedCount = header.unremembered!;
+  const extraCount = header.extraCount!;
+  const reasons = header.reasons;
+  for (const n of [count, unrememberedCount, extraCount]) if (!(Number.isSafeInteger(n) && n >= 0)) corrupt('column sizes');
+  if (!Array.isArray(reasons) || reasons[0] !== null || header.arena === undefined) corrupt('reason table or id arena');
   if (!Array.isArray(header.books) || header.books.length !== engine.books.length) corrupt('book table');
-  const orderIds: IdColumn = { kinds: reader.u8(oh), values: reader.f64(oh) };
-  orders.entry = reader.i32(oh, orders.capacity);
-  const live = readTables(reader, header.liveIndex);
-  const n = memory.slots;
-  if (!(Number.isSafeInteger(n) && n >= 0 && Number.isSafeInteger(memory.free) && memory.free >= 0 && memory.free <= n)) corrupt('id memory size');
-  const memoryIds: IdColumn = { kinds: reader.u8(n), values: reader.f64(n) };
-  const tables: OrderIdsTables = {
-    slotCount: n,
-    seqs: reader.f64(n),
-    times: reader.f64(n),
-    lastSeqs: reader.f64(n),
-    filled: reader.f64(n),
-    statuses: reader.u8(n),
-    reasonCodes: reader.u16(n),
-    reasonNames: memory.reasons,
-    instruments: reader.i32(n),
-    flags: reader.u8(n),
-    overdueNext: reader.i32(n),
-    overduePrev: reader.i32(n),
-    freeSlots: reader.i32(memory.free),
-    rings: header.books.map((state, b) => {
-      const ring = state.ring ?? corrupt(`book ${b} has no id ring`);
-      if (!(Number.isSafeInteger(ring.size) && ring.size >= 0 && ring.size <= n)) corrupt(`id ring of book ${b}`);
-      return { slots: reader.i32(ring.size), overdueHead: ring.overdueHead, overdueTail: ring.overdueTail };
-    }),
-    index: readTables(reader, memory.index),
-  };
-  const extraSlots = reader.i32(extraCount!);
-  const display = reader.f64(extraCount!);
-  const hidden = reader.f64(extraCount!);
-  const expiry = reader.f64(extraCount!);
+  const entryIds: IdColumn = { kinds: reader.u8(count), values: reader.f64(count) };
+  const seqs = reader.f64(count);
+  const times = reader.f64(count);
+  const lastSeqs = reader.f64(count);
+  const filled = reader.f64(count);
+  const statuses = reader.u8(count);
+  const flags = reader.u8(count);
+  const reasonCodes = reader.u16(count);
+  const entries = reader.i32(oh);
+  const unremembered: IdColumn = { kinds: reader.u8(unrememberedCount), values: reader.f64(unrememberedCount) };
+  const extraSlots = reader.i32(extraCount);
+  const display = reader.f64(extraCount);
+  const hidden = reader.f64(extraCount);
+  const expiry = reader.f64(extraCount);
   const arena = new IdArenaReader(reader.view(header.arena.bytes), header.arena, corrupt);
 
-  // Ids into the arrays the indexes read; the indexes' own tables are taken as they were.
-  const keys = orders.ids;
-  let named = 0;
-  for (let slot = 0; slot < oh; slot++) {
-    const id = arena.read(orderIds, slot);
-    keys[slot] = id;
-    if (id !== null) named++;
-  }
-  if (named !== orders.live) corrupt(`${named} order ids for ${orders.live} live orders`);
-  const problem = engine.idToSlot.importTables(live, oh);
-  if (problem !== null) corrupt(problem);
-  if (engine.idToSlot.size !== named) corrupt('live id index size');
+  // The id memory: a fresh OrderIds hands out slots 0, 1, ... in load order, so an entry's slot
+  // is its row, which is what each resting order names.
   const ids = engine.orderIds;
-  for (let slot = 0; slot < n; slot++) ids.ids[slot] = arena.read(memoryIds, slot);
-  if (!arena.exhausted) corrupt('id arena left over');
-  const memoryProblem = ids.importTables(tables);
-  if (memoryProblem !== null) corrupt(memoryProblem);
+  let row = 0;
+  header.books.forEach((state, b) => {
+    const [inRing, overdue] = state.entries ?? corrupt(`book ${b} has no id memory counts`);
+    if (!(inRing >= 0 && overdue >= 0 && row + inRing + overdue <= count) || inRing > Math.max(ids.limits.perInstrumentMax, 0)) {
+      corrupt(`id memory of book ${b}`);
+    }
+    for (let k = 0; k < inRing + overdue; k++, row++) {
+      const id = arena.read(entryIds, row);
+      const status = statuses[row];
+      const reason = reasons[reasonCodes[row]];
+      const late = (flags[row] & ENTRY_OVERDUE) !== 0;
+      const indexed = (flags[row] & ENTRY_INDEXED) !== 0;
+      if (id === null || late !== k >= inRing || status > STATUS_REJECTED || reason === undefined) corrupt(`id entry ${row} of book ${b}`);
+      if (indexed && ids.find(id) !== NIL) corrupt(`id ${String(id)} answered by two entries`);
+      ids.load(b, id, seqs[row], times[row], lastSeqs[row], filled[row], status, reason, late, indexed);
+    }
+  });
+  if (row !== count) corrupt('id memory rows left over');
+
+  // Resting orders: linked to their entry by row (no lookup), or given one of their own.
+  let k = 0;
   for (let slot = 0; slot < oh; slot++) {
-    const entry = orders.entry[slot];
-    if (!(entry >= -1 && entry < n)) corrupt(`order slot ${slot} has id entry ${entry}`);
+    const entry = entries[slot];
+    if (entry === ORDER_FREE) continue;
+    if (entry === ORDER_UNREMEMBERED) {
+      const id = arena.read(unremembered, k++) ?? corrupt(`order slot ${slot} has no id`);
+      const problem = engine.restoreResting(id, slot);
+      if (problem !== null) corrupt(`${problem} (slot ${slot})`);
+      continue;
+    }
+    if (!(entry >= 0 && entry < count) || ids.liveSlot(entry) !== NIL || ids.statuses[entry] !== STATUS_OPEN || !ids.isIndexed(entry)) {
+      corrupt(`order slot ${slot} names id entry ${entry}`);
+    }
+    ids.setLive(entry, slot);
+    orders.entry[slot] = entry;
   }
+  if (k !== unrememberedCount || !arena.exhausted) corrupt('ids left over');
+  loadAccounts(engine, header, orders, (slot) => entries[slot] !== ORDER_FREE);
 
   // Extras before stops, as every version restored them (the expiry queues keep insertion order).
-  for (let e = 0; e < extraCount!; e++) {
+  for (let e = 0; e < extraCount; e++) {
     const slot = extraSlots[e];
-    const id = slot >= 0 && slot < oh ? keys[slot] : null;
-    if (id === null || id === undefined) corrupt(`extra for free slot ${slot}`);
+    const entry = slot >= 0 && slot < oh ? orders.entry[slot] : NIL;
+    if (entry === NIL) corrupt(`extra for free slot ${slot}`);
     const book = engine.books[engine.levels.book[orders.level[slot]]];
     if (book === undefined) corrupt(`extra for slot ${slot} without a book`);
     engine.extras.set(slot, { display: display[e], hidden: hidden[e], expireTime: expiry[e] });
     if (display[e] !== 0) book.icebergs++;
-    if (expiry[e] !== NO_EXPIRY) book.expiries.add(expiry[e], id);
+    if (expiry[e] !== NO_EXPIRY) book.expiries.add(expiry[e], ids.idAt(entry));
   }
   header.books.forEach((state, b) => {
     const book = engine.books[b];

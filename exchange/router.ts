@@ -134,11 +134,6 @@ export class Router {
     this.routes.set(id, recoveredRoute(shard));
   }
 
-  /** Room for `count` recovered remembered ids (`integers` of them integer ids), sized once. */
-  reserveRecovered(count: number, integers: number): void {
-    this.ids.reserve(count, integers, count - integers);
-  }
-
   /**
    * `id` is not live after the command at `seq` (its own outcome, or it died as a maker). The
    * route is dropped unless a later command for the id is already on its way; that command's

@@ -85,13 +85,6 @@ export class Shards {
       full: o.idsRememberedFull,
     });
     // The recovered rings, halts, and recovered orders live on the worker that owns their instrument.
-    let remembered = 0;
-    let integers = 0;
-    recovered.forEachRememberedId((id) => {
-      remembered++;
-      if (typeof id === 'number') integers++;
-    });
-    router.reserveRecovered(remembered, integers);
     recovered.forEachRememberedId((id, instrument, seq, time, indexed) => router.recoveredId(id, instrument, seq, time, indexed));
     o.instruments.forEach((spec, instrument) => router.setHalted(instrument, recovered.isHalted(spec.symbol)));
     recovered.forEachLiveOrder((id, instrument) => router.recoveredLive(id, shardOfInstrument[instrument]));

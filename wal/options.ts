@@ -34,8 +34,9 @@ export interface WalOptions {
    */
   startSeq?: number;
   /**
-   * Milliseconds a batch may take from the start of its commit until it is durable (committed;
-   * in 'sync' also flushed) before the log fails with WalIoError. lmdb-js 3.5.6 reports a failed
+   * Milliseconds a batch may wait to become durable (committed; in 'sync' also flushed) without
+   * lmdb-js's writer making progress (a newer transaction written or flushed in data.mdb) before
+   * the log fails with WalIoError. lmdb-js 3.5.6 reports a failed
    * fsync only on its console and settles neither the commit nor the flush (measured with an
    * injected EIO/ENOSPC): without this bound every submit would hang for ever.
    */

@@ -4,7 +4,28 @@
 // the number of commands the exchange says it holds (else the state is not a prefix at all), and
 // its resting orders are compared one by one with the reference at the crash point.
 
-import { Engine, type OrderCommand as Command, type EngineEvent, type InstrumentSpec, type OrderId, type OrderView } from '../../engine/index.js';
+import { Engine, type OrderCommand as Command, type EngineEvent, type InstrumentSpec, type L3Book, type OrderId } from '../../engine/index.js';
+
+/** Every level of a book: the comparison reads whole books, never one order at a time. */
+const LEVELS_ALL = Number.MAX_SAFE_INTEGER;
+
+/** One resting order as an L3 book shows it (the experiment's workload has limits and markets only, so displayed = open quantity). */
+interface Resting {
+  side: 'buy' | 'sell';
+  price: number;
+  qty: number;
+}
+
+/** Every resting order of the books `l3` reads, by id. */
+export function restingOrders(symbols: readonly string[], l3: (symbol: string, levels: number) => L3Book): Map<OrderId, Resting> {
+  const resting = new Map<OrderId, Resting>();
+  for (const symbol of symbols) {
+    const book = l3(symbol, LEVELS_ALL);
+    for (const level of book.bids) for (const order of level.orders) resting.set(order.id, { side: 'buy', price: level.price, qty: order.qty });
+    for (const level of book.asks) for (const order of level.orders) resting.set(order.id, { side: 'sell', price: level.price, qty: order.qty });
+  }
+  return resting;
+}
 
 export interface LossCount {
   /** Acknowledged commands whose effect is not in the recovered state. */
@@ -79,27 +100,30 @@ export class Reference {
 
   /**
    * Compares a recovered exchange holding `recovered` commands with the acknowledged `acked`
-   * commands. `lookup` reads one order of the recovered state; `liveRecovered` is its count.
+   * commands. `l3` reads one instrument's whole book from the recovered state: one query per
+   * instrument, not one per order (an exchange answers queries from its backup thread, and a
+   * round trip per resting order made the check the slowest part of the experiment).
    */
-  loss(acked: number, recovered: number, lookup: (id: OrderId) => OrderView | undefined, liveRecovered: number): LossCount {
+  loss(acked: number, recovered: number, l3: (symbol: string, levels: number) => L3Book): LossCount {
     const lostFrom = Math.min(recovered, acked);
     // The state to compare with: the crash point, or the longer logged prefix the exchange kept.
     const reference = this.after(Math.max(acked, recovered));
-    let compared = 0;
+    const symbols = this.specs.map((spec) => spec.symbol);
+    const expected = restingOrders(symbols, (symbol, levels) => reference.l3(symbol, levels));
+    const actual = restingOrders(symbols, l3);
     let same = 0;
-    reference.forEachLiveOrder((id) => {
-      compared++;
-      const expected = reference.order(id)!;
-      const actual = lookup(id);
-      if (actual !== undefined && actual.price === expected.price && actual.qty === expected.qty && actual.side === expected.side) same++;
-    });
+    for (const [id, want] of expected) {
+      const got = actual.get(id);
+      if (got !== undefined && got.price === want.price && got.qty === want.qty && got.side === want.side) same++;
+    }
+    const compared = expected.size;
     return {
       acked_commands_lost: acked - lostFrom,
       acked_orders_lost: this.newOrdersBefore[acked] - this.newOrdersBefore[lostFrom],
       trades_lost: this.tradesBefore[acked] - this.tradesBefore[lostFrom],
       unacked_kept: Math.max(0, recovered - acked),
       resting_missing: compared - same,
-      resting_revived: liveRecovered - same,
+      resting_revived: actual.size - same,
       resting_compared: compared,
     };
   }

@@ -49,7 +49,7 @@ async function restart(): Promise<RestartResult> {
     const state_hash_equal = timing.state_hash === reference.stateHashAfter(recovered);
     // The reference only moves forward cheaply: count the loss and take the probe's expected
     // events in whichever order keeps it moving forward.
-    const count = (): LossCount => reference.loss(acked, recovered, (id) => exchange.order(id), stats.liveOrders);
+    const count = (): LossCount => reference.loss(acked, recovered, (symbol, levels) => exchange.l3(symbol, levels));
     let loss: LossCount | null = recovered >= acked ? count() : null;
     const expected = reference.eventsOf(recovered);
     loss ??= count();

@@ -71,7 +71,7 @@ describe('OrderIds layout', () => {
     viaHashed.addHashed(0, 'x', 4, 0, hashId('x'), known);
     const entries = (ids: OrderIds): unknown[] => {
       const out: unknown[] = [];
-      ids.forEach(0, (slot, overdue) => out.push([ids.ids[slot], ids.seqs[slot], overdue, ids.isIndexed(slot)]));
+      ids.forEach(0, (slot, overdue) => out.push([ids.idAt(slot), ids.seqs[slot], overdue, ids.isIndexed(slot)]));
       return out;
     };
     expect(entries(viaHashed)).toEqual(entries(viaAdd));
@@ -85,7 +85,7 @@ describe('OrderIds layout', () => {
       ids.add(0, id, n + 1, 0);
     }
     const seen: Array<[unknown, boolean]> = [];
-    ids.forEach(0, (slot, overdue) => seen.push([ids.ids[slot], overdue]));
+    ids.forEach(0, (slot, overdue) => seen.push([ids.idAt(slot), overdue]));
     expect(seen).toEqual([
       ['c', false],
       ['d', false],
@@ -94,7 +94,7 @@ describe('OrderIds layout', () => {
     ]);
     ids.close(ids.find('a'), STATUS_CANCELLED, 'USER', 5);
     const after: unknown[] = [];
-    ids.forEach(0, (slot) => after.push(ids.ids[slot]));
+    ids.forEach(0, (slot) => after.push(ids.idAt(slot)));
     expect(after).toEqual(['c', 'd', 'b']);
     expect(ids.find('a')).toBe(-1);
   });

@@ -27,7 +27,7 @@ describe('Reference.loss', () => {
   it('counts nothing lost when the recovered state holds every acknowledged command', () => {
     const recovered = recoveredAfter(5);
     expect(reference.stateHashAfter(5)).toBe(recovered.stateHash());
-    expect(reference.loss(5, 5, (id) => recovered.order(id), recovered.liveOrders)).toEqual({
+    expect(reference.loss(5, 5, (symbol, levels) => recovered.l3(symbol, levels))).toEqual({
       acked_commands_lost: 0,
       acked_orders_lost: 0,
       trades_lost: 0,
@@ -41,7 +41,7 @@ describe('Reference.loss', () => {
   it('counts the lost orders, trades and the cancel that is undone', () => {
     // Restarted after 2 commands: order 3 (and its trade), the cancel of 2 and order 4 are gone.
     const recovered = recoveredAfter(2);
-    expect(reference.loss(5, 2, (id) => recovered.order(id), recovered.liveOrders)).toEqual({
+    expect(reference.loss(5, 2, (symbol, levels) => recovered.l3(symbol, levels))).toEqual({
       acked_commands_lost: 3,
       acked_orders_lost: 2,
       trades_lost: 1,
@@ -55,7 +55,7 @@ describe('Reference.loss', () => {
 
   it('accepts a logged-but-unacknowledged tail as kept, not lost', () => {
     const recovered = recoveredAfter(5);
-    expect(reference.loss(3, 5, (id) => recovered.order(id), recovered.liveOrders)).toMatchObject({
+    expect(reference.loss(3, 5, (symbol, levels) => recovered.l3(symbol, levels))).toMatchObject({
       acked_commands_lost: 0,
       unacked_kept: 2,
       resting_missing: 0,

@@ -1,0 +1,244 @@
+// Why this file exists: the engine's one id table (OrderIds: live and remembered ids) kept every
+// id as a JS string referenced from a JS array: 8 bytes of reference plus a ~32-byte heap string
+// per entry, and a probe that matched a hash loaded the reference, then the string (two cache
+// misses on a table of hundreds of thousands of ids). Here ids live in typed arrays by entry:
+// - a string id of 1–16 units, all below 256 (client order ids are ASCII), is copied into the
+//   entry's own 16 bytes, so comparing it reads one line and allocates nothing;
+// - an integer id is kept as a float64 in the same 16 bytes;
+// - any other string (longer, or with a unit ≥ 256) is kept as the JS string itself, by entry, in a
+//   Map (the rare case; equality is still exact on UTF-16 units).
+// A JS string is made back only when an event or a query needs the id (`idAt`).
+// Each entry is ONE 32-byte record — id bytes, the pool slot of its resting order (the "live"
+// state), hash, kind, length — so a lookup that matches reads one line after its table cell: with
+// separate columns a cancel on `wide` (~200,000 live ids) paid a miss for the kind, the bytes and
+// the live slot each (profile: the lookup was the top item, ~20% of `wide` apply).
+// The hash table is open addressing over [hash, entry] Int32 cells with linear probing and
+// backward-shift deletion (as engine/id-index.ts), one table for both kinds of id; each entry's
+// hash is kept so removing it neither hashes nor compares.
+
+import type { OrderId } from './types.js';
+
+const EMPTY = -1;
+/** Bytes of id kept inline per entry: 13-unit client ids fit; UUIDs (36) take the Map. */
+export const INLINE_ID_BYTES = 16;
+/** Record layout (bytes): [0, 16) id, [16, 20) live pool slot, [20, 24) hash, 24 kind, 25 length. */
+const RECORD_SHIFT = 5;
+const I32_LIVE = 4;
+const I32_HASH = 5;
+const U8_KIND = 24;
+const U8_LENGTH = 25;
+const INITIAL_CELLS = 1024;
+const NONE = -1;
+
+const KIND_NONE = 0;
+const KIND_INT = 1;
+const KIND_INLINE = 2;
+const KIND_LONG = 3;
+
+/** 32-bit hash of a safe integer (both 32-bit halves mixed, then a murmur3 finaliser). */
+export function hashNumber(key: number): number {
+  const lo = key | 0;
+  const hi = lo === key ? 0 : Math.floor(key / 4294967296) | 0;
+  let h = Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h | 0;
+}
+
+export class IdStore {
+  private cells: Int32Array = IdStore.emptyCells(INITIAL_CELLS);
+  private mask = INITIAL_CELLS - 1;
+  private indexed = 0;
+  /** The records (see RECORD_SHIFT) through three views of one buffer. */
+  private bytes: Uint8Array;
+  private words: Int32Array;
+  private numbers: Float64Array;
+  private readonly long = new Map<number, string>();
+  /** Argument arrays by length for String.fromCharCode (reused: the result is the only allocation). */
+  private readonly units: number[][] = Array.from({ length: INLINE_ID_BYTES + 1 }, (_, n) => new Array<number>(n).fill(0));
+
+  constructor(capacity: number) {
+    this.bytes = new Uint8Array(capacity << RECORD_SHIFT);
+    this.words = new Int32Array(this.bytes.buffer);
+    this.numbers = new Float64Array(this.bytes.buffer);
+    for (let entry = 0; entry < capacity; entry++) this.words[(entry << 3) + I32_LIVE] = NONE;
+  }
+
+  private static emptyCells(capacity: number): Int32Array {
+    const cells = new Int32Array(capacity * 2);
+    for (let i = 1; i < cells.length; i += 2) cells[i] = EMPTY;
+    return cells;
+  }
+
+  /** Entries the store has room for. */
+  get capacity(): number {
+    return this.bytes.length >>> RECORD_SHIFT;
+  }
+
+  /** Ids in the hash table. */
+  get size(): number {
+    return this.indexed;
+  }
+
+  /** Room for entries [0, capacity). */
+  grow(capacity: number): void {
+    const old = this.capacity;
+    if (capacity <= old) return;
+    const bytes = new Uint8Array(capacity << RECORD_SHIFT);
+    bytes.set(this.bytes);
+    this.bytes = bytes;
+    this.words = new Int32Array(bytes.buffer);
+    this.numbers = new Float64Array(bytes.buffer);
+    for (let entry = old; entry < capacity; entry++) this.words[(entry << 3) + I32_LIVE] = NONE;
+  }
+
+  /** Pool slot of the resting order of entry `entry`, or -1 (the entry's live state). */
+  live(entry: number): number {
+    return this.words[(entry << 3) + I32_LIVE];
+  }
+
+  setLive(entry: number, poolSlot: number): void {
+    this.words[(entry << 3) + I32_LIVE] = poolSlot;
+  }
+
+  /** Stores `id` (whose `hash` the caller computed) as entry `entry`'s id; not yet findable. */
+  write(entry: number, id: OrderId, hash: number): void {
+    const base = entry << RECORD_SHIFT;
+    const bytes = this.bytes;
+    this.words[(entry << 3) + I32_HASH] = hash;
+    if (typeof id === 'number') {
+      bytes[base + U8_KIND] = KIND_INT;
+      this.numbers[entry << 2] = id;
+      return;
+    }
+    const length = id.length;
+    if (length <= INLINE_ID_BYTES) {
+      let i = 0;
+      for (; i < length; i++) {
+        const unit = id.charCodeAt(i);
+        if (unit > 0xff) break;
+        bytes[base + i] = unit;
+      }
+      if (i === length) {
+        bytes[base + U8_KIND] = KIND_INLINE;
+        bytes[base + U8_LENGTH] = length;
+        return;
+      }
+    }
+    bytes[base + U8_KIND] = KIND_LONG;
+    this.long.set(entry, id);
+  }
+
+  /** Forgets entry `entry`'s id (the entry must not be in the hash table). */
+  clear(entry: number): void {
+    const at = (entry << RECORD_SHIFT) + U8_KIND;
+    if (this.bytes[at] === KIND_LONG) this.long.delete(entry);
+    this.bytes[at] = KIND_NONE;
+    this.words[(entry << 3) + I32_LIVE] = NONE;
+  }
+
+  /** Is `id` the id stored at `entry`? Exact, allocation-free. */
+  equals(entry: number, id: OrderId): boolean {
+    const bytes = this.bytes;
+    const base = entry << RECORD_SHIFT;
+    const kind = bytes[base + U8_KIND];
+    if (typeof id === 'number') return kind === KIND_INT && this.numbers[entry << 2] === id;
+    if (kind === KIND_INLINE) {
+      const length = id.length;
+      if (bytes[base + U8_LENGTH] !== length) return false;
+      for (let i = 0; i < length; i++) if (bytes[base + i] !== id.charCodeAt(i)) return false;
+      return true;
+    }
+    return kind === KIND_LONG && this.long.get(entry) === id;
+  }
+
+  /** The id stored at `entry`, as a JS value (a new string for an inline id: events and queries only). */
+  idAt(entry: number): OrderId {
+    const bytes = this.bytes;
+    const base = entry << RECORD_SHIFT;
+    const kind = bytes[base + U8_KIND];
+    if (kind === KIND_INLINE) {
+      const length = bytes[base + U8_LENGTH];
+      const units = this.units[length];
+      for (let i = 0; i < length; i++) units[i] = bytes[base + i];
+      return String.fromCharCode.apply(null, units);
+    }
+    if (kind === KIND_INT) return this.numbers[entry << 2];
+    return this.long.get(entry) as string;
+  }
+
+  /** Entry holding `id` in the hash table, or -1. */
+  find(id: OrderId, hash: number): number {
+    const cells = this.cells;
+    const mask = this.mask;
+    let i = hash & mask;
+    // Bounded: the table is never full, so an empty cell ends every probe.
+    for (;;) {
+      const entry = cells[2 * i + 1];
+      if (entry === EMPTY) return EMPTY;
+      if (cells[2 * i] === hash && this.equals(entry, id)) return entry;
+      i = (i + 1) & mask;
+    }
+  }
+
+  /** Makes entry `entry` (written, its id not in the table) findable. */
+  insert(entry: number): void {
+    if ((this.indexed + 1) * 2 > this.mask + 1) this.resize((this.mask + 1) * 2);
+    this.place(this.words[(entry << 3) + I32_HASH], entry);
+    this.indexed++;
+  }
+
+  /** Takes entry `entry` out of the hash table (no hashing or comparing: its hash was kept). */
+  remove(entry: number): void {
+    const cells = this.cells;
+    const mask = this.mask;
+    let i = this.words[(entry << 3) + I32_HASH] & mask;
+    // Bounded: the entry's cell lies in the probe run from its home cell.
+    for (;;) {
+      const e = cells[2 * i + 1];
+      if (e === entry) break;
+      if (e === EMPTY) return;
+      i = (i + 1) & mask;
+    }
+    // Backward-shift deletion: move later members of the probe run into the hole.
+    let hole = i;
+    let j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      if (cells[2 * j + 1] === EMPTY) break;
+      const home = cells[2 * j] & mask;
+      const inRange = hole <= j ? home > hole && home <= j : home > hole || home <= j;
+      if (!inRange) {
+        cells[2 * hole] = cells[2 * j];
+        cells[2 * hole + 1] = cells[2 * j + 1];
+        hole = j;
+      }
+    }
+    cells[2 * hole + 1] = EMPTY;
+    this.indexed--;
+  }
+
+  /** Bytes of the table and the records (long ids' strings not counted). */
+  memoryBytes(): number {
+    return this.cells.byteLength + this.bytes.byteLength;
+  }
+
+  private place(hash: number, entry: number): void {
+    const cells = this.cells;
+    const mask = this.mask;
+    let i = hash & mask;
+    while (cells[2 * i + 1] !== EMPTY) i = (i + 1) & mask;
+    cells[2 * i] = hash;
+    cells[2 * i + 1] = entry;
+  }
+
+  private resize(capacity: number): void {
+    const old = this.cells;
+    this.cells = IdStore.emptyCells(capacity);
+    this.mask = capacity - 1;
+    for (let i = 1; i < old.length; i += 2) {
+      if (old[i] !== EMPTY) this.place(old[i - 1], old[i]);
+    }
+  }
+}
