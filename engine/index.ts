@@ -15,6 +15,6 @@ export { parseCommand, ParsedCommand, ORDER_TYPE_NAMES, NO_EXPIRY, rejectDetail,
 export { checkExactSums, resolveInstrument } from './config.js';
 export { decodeCommands, toCommand, type EncodedCommands } from './worker/command-codec.js';
 export { workerEntry } from './worker/location.js';
-export { ShardHost, type ShardBatchResult } from './worker/shard-host.js';
+export { EventEncoder, EventCursor, decodeEvents, eventsAt, walkEvents, type EventRows } from './worker/event-codec.js';
 // The exchange's router keeps the same id rings as the engines (SEMANTICS.md "Order ids").
 export { OrderIds, type OrderIdsLimits } from './order-ids.js';

@@ -7,7 +7,7 @@
 // checkpoint kept, so recovery can fall back to it, and as far as the feed's retention needs
 // (feed.ts `plan`: with a retention bound the checkpoints are pruned here, not by their writer).
 
-import { Engine, type EngineOptions, type EncodedCommands } from '../engine/index.js';
+import { Engine, type EngineOptions } from '../engine/index.js';
 import {
   BackupHost,
   type BackupSpawn,
@@ -141,7 +141,7 @@ export abstract class Checkpointer {
   }
 
   /** A batch of logged commands left for worker `shard`. */
-  sent(_shard: number, _entries: readonly Pending[], _encoded: EncodedCommands): void {}
+  sent(_shard: number, _entries: readonly Pending[]): void {}
 
   /** A mark was logged at `seq`. */
   marked(_seq: number, _mark: MarkRecord): void {}

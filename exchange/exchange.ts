@@ -54,6 +54,9 @@ type Waiting =
   | { batch: null; command: unknown; admin: boolean; resolve: (result: Promise<SubmitResult> | SubmitResult) => void }
   | { batch: BatchOutcome; commands: readonly unknown[]; next: number };
 
+/** What a view that reads no events is handed (it needs the state only). */
+const NO_EVENTS: readonly EngineEvent[] = Object.freeze([]);
+
 /** What a log that keeps no records (memory durability) is handed instead of an encoded record. */
 const NO_RECORD = new Uint8Array(0);
 
@@ -61,7 +64,7 @@ export class Exchange {
   private readonly parsed = new ParsedCommand();
   /** Writes each admitted command once as the binary record the log stores. */
   private readonly encoder = new CommandRecordEncoder();
-  /** Whether records are encoded: the log keeps them, or the backup thread follows them. */
+  /** Whether the log is handed the records: it keeps them, or the backup thread follows them. */
   private readonly logsRecords: boolean;
   /** The backup thread follows the log's bytes (checkpointer.recorded after every append). */
   private readonly followsRecords: boolean;
@@ -144,7 +147,7 @@ export class Exchange {
     shards.listen({
       onMatched: () => this.release(),
       onError: (error) => this.fail(error),
-      onSent: checkpointer.followsBatches ? (shard, entries, encoded) => checkpointer.sent(shard, entries, encoded) : null,
+      onSent: checkpointer.followsBatches ? (shard, entries) => checkpointer.sent(shard, entries) : null,
     });
   }
 
@@ -379,11 +382,13 @@ export class Exchange {
     if (shard === ROUTE_REFUSED) return this.refuse(p.op, p.id, this.shards.refusal);
     const record = toCommand(p);
     let seq: number;
+    let bytes: Uint8Array;
     try {
       const next = this.wal.lastSeq + 1;
       this.seqReservation?.cover(next);
-      const bytes = this.logsRecords ? this.encoder.encodeCommand(next, p) : NO_RECORD;
-      seq = this.watchAppend(this.wal.append(bytes));
+      // Encoded even when the log keeps nothing (memory): the matching worker reads these bytes.
+      bytes = this.encoder.encodeCommand(next, p);
+      seq = this.watchAppend(this.wal.append(this.logsRecords ? bytes : NO_RECORD));
       // The record carries its seq; the log numbers records lastSeq + 1 (replay checks both).
       if (seq !== next) throw new Error(`assertion: the log numbered record ${next} as ${seq}`);
       if (this.followsRecords) this.checkpointer.recorded(seq, bytes);
@@ -402,7 +407,7 @@ export class Exchange {
     }
     const entry = new Pending(seq, record, batch, index);
     this.pending.push(entry);
-    this.shards.enqueue(shard, entry);
+    this.shards.enqueue(shard, entry, bytes);
     this.scheduleFlush();
     return entry;
   }
@@ -481,7 +486,7 @@ export class Exchange {
     let released = 0;
     // Bounded by the number of pending commands.
     for (let head = pending.peek(); head !== undefined; head = pending.peek()) {
-      if (head.events === null || head.seq > durable) break;
+      if (!head.matched || head.seq > durable) break;
       pending.shift();
       released++;
       this.acknowledge(head);
@@ -500,27 +505,28 @@ export class Exchange {
   }
 
   private acknowledge(entry: Pending): void {
-    const events = entry.events!;
     const seq = entry.seq;
     const digest = this.digest;
     digest.command(seq);
-    for (let i = 0; i < events.length; i++) digest.event(events[i]);
+    // The digest folds the worker's rows; the event objects are built once, for the result.
+    entry.walk(digest);
     this.commands++;
     this.lastCommandSeq = seq;
     this.counters.acknowledged++;
     // Queries never show an outcome a crash could erase: the main-thread view (no backup thread)
     // applies the command now; the backup replica is sent it by checkpointer.released.
     const record = entry.record;
-    this.view.acknowledged(record, seq, events);
-    if (record.op === 'add_instrument' || record.op === 'halt' || record.op === 'resume') this.acknowledgeAdmin(events);
+    this.view.acknowledged(record, seq, this.view.readsEvents ? entry.events : NO_EVENTS);
+    if (record.op === 'add_instrument' || record.op === 'halt' || record.op === 'resume') this.acknowledgeAdmin(entry.events);
     const time = record.time;
     if (this.streams.size > 0) {
+      const events = entry.events;
       for (let i = 0; i < events.length; i++) {
         const event = { ...events[i], seq, time } as ExchangeEvent;
         for (const stream of this.streams) stream.push(event);
       }
     }
-    entry.resolve({ seq, time, events });
+    entry.resolve({ seq, time, events: entry.events });
     if (this.commands % this.options.markEvery === 0) this.appendMark(seq, undefined);
   }
 

@@ -35,4 +35,5 @@ export {
   type ReplicatedExchangeStats,
   type ReplicationOptions,
 } from './replicated-member.js';
-export { MemberRecordDecoder, MemberRecordEncoder, MemberRecordError } from './member-record.js';
+export { MemberBatchEncoder, MemberRecordDecoder, MemberRecordEncoder, MemberRecordError, BATCH_COMMANDS_MAX } from './member-record.js';
+export { MemberOrder, admitMessage, MEMBERS_TRACKED_MAX, type MemberOrderEntry } from './member-order.js';

@@ -7,7 +7,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Piscina } from 'piscina';
-import { Engine, type EngineOptions, type InstrumentSpec, ShardHost } from '../engine/index.js';
+import { Engine, type EngineOptions, type InstrumentSpec } from '../engine/index.js';
+import { MatchingHost } from './matching-host.js';
 import {
   BackupHost,
   type BackupSpawn,
@@ -109,7 +110,7 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
   // more under tsx; README issue 9): it gets its state once recovery is done.
   const backupThread = store !== null && !memory && resolved.checkpointMode !== 'pause' ? BackupHost.spawn() : null;
   // At most this many are needed (min(workers, instruments) once the instruments are known).
-  const shardPools = Array.from({ length: resolved.workers }, () => ShardHost.spawn());
+  const shardPools = Array.from({ length: resolved.workers }, () => MatchingHost.spawn());
   try {
     if (memory) {
       // No log: the newest checkpoint (if any) is the whole state; the memory log continues

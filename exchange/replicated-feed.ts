@@ -10,6 +10,10 @@
 // records from one ordered consumer (an async step), and the consumer is closed when the
 // catch-up ends (done, returned, closed, failed).
 //
+// Two numberings (replicated-member.ts): the stream reads by message seq, a message holds a batch
+// of commands, events carry the command seq. A member's checkpoints are named by their stream seq
+// and record their command seq (`commands`); `fromSeq` and the live point are command seqs.
+//
 // Limits: the start must be a local checkpoint (a member without a dir regenerates only while the
 // stream still starts at seq 1); FEED_CATCH_UPS_MAX catch-ups at once, as locally. While one
 // reads, the member confirms no checkpoint past what it still reads, so trimming cannot remove it.
@@ -20,22 +24,47 @@ import { WalRangeError, type JetStreamLog, type WalRecord } from '../wal/index.j
 import type { CatchUpSource, ExchangeEvent } from './event-stream.js';
 import { FeedError } from './feed.js';
 import { MemberRecordDecoder } from './member-record.js';
+import { admitMessage, MemberOrder, type MemberOrderEntry } from './member-order.js';
 
-/** An engine at `seq` to regenerate from. */
+/** An engine at stream seq `seq` (command seq `engine.lastSeq`) to regenerate from. */
 export interface ReplicaStart {
   engine: Engine;
   seq: number;
+  /** The submitters' order table at that seq (member-order.ts): the same batches are skipped. */
+  order: MemberOrder;
+}
+
+/** Command seq of each checkpoint, by store and stream seq (read once: a header needs the whole file). */
+const COMMANDS_OF = new WeakMap<CheckpointStore, Map<number, number>>();
+
+/** The command seq a member's checkpoint at stream seq `seq` holds (null: unreadable now). */
+export function checkpointCommands(store: CheckpointStore, seq: number): number | null {
+  let known = COMMANDS_OF.get(store);
+  if (known === undefined) COMMANDS_OF.set(store, (known = new Map()));
+  const cached = known.get(seq);
+  if (cached !== undefined) return cached;
+  try {
+    const commands = store.read(seq).header.commands;
+    known.set(seq, commands);
+    return commands;
+  } catch {
+    return null;
+  }
 }
 
 /**
- * The oldest seq a subscription can start from on a member: right after the newest usable start
- * (a local checkpoint the stream continues, or seq 0 while the stream starts at 1), or the live
- * point + 1 when none is usable.
+ * The oldest command seq a subscription can start from on a member: right after the oldest usable
+ * start (a local checkpoint the stream continues, or seq 0 while the stream starts at 1), or the
+ * live point + 1 when none is usable. `firstSeq` is the stream's first message seq.
  */
 export function replicaOldestSeq(store: CheckpointStore | null, firstSeq: number, livePoint: number): number {
   if (firstSeq <= 1) return 1;
   let oldest = livePoint + 1;
-  for (const seq of store?.list() ?? []) if (seq >= firstSeq - 1 && seq < oldest) oldest = seq + 1;
+  for (const seq of store?.list() ?? []) {
+    if (seq < firstSeq - 1) continue;
+    const commands = checkpointCommands(store!, seq);
+    if (commands !== null && commands < oldest) oldest = commands + 1;
+  }
   return oldest;
 }
 
@@ -51,19 +80,26 @@ export function replicaStartAt(
   oldest: number,
 ): ReplicaStart {
   for (const seq of store?.list() ?? []) {
-    if (seq > fromSeq - 1 || seq < firstSeq - 1) continue;
+    if (seq < firstSeq - 1) continue;
+    const commands = checkpointCommands(store!, seq);
+    if (commands === null || commands > fromSeq - 1) continue;
     try {
-      return { engine: Engine.restore(store!.read(seq).snapshot), seq };
+      const { header, snapshot } = store!.read(seq);
+      const engine = Engine.restore(snapshot);
+      if (engine.lastSeq === 0) engine.lastSeq = commands;
+      return { engine, seq, order: MemberOrder.load((header as { members?: MemberOrderEntry[] }).members) };
     } catch {
       // Pruned since it was listed, or damaged: an older one may do.
     }
   }
-  if (firstSeq <= 1) return { engine: new Engine(initial), seq: 0 };
+  if (firstSeq <= 1) return { engine: new Engine(initial), seq: 0, order: new MemberOrder() };
   throw new FeedError('FEED_SEQ_NOT_RETAINED', fromSeq, oldest, `no readable checkpoint of this member at or before seq ${fromSeq - 1} is left that the stream continues (it starts at seq ${firstSeq})`);
 }
 
 export class ReplicaCatchUp implements CatchUpSource {
   private readonly decoder: MemberRecordDecoder;
+  /** Stream seq of the last message applied, and command seq of its last command. */
+  private appliedMsg: number;
   private applied: number;
   private reader: AsyncIterator<WalRecord<Uint8Array>> | null = null;
   private readonly abort = new AbortController();
@@ -74,13 +110,15 @@ export class ReplicaCatchUp implements CatchUpSource {
     private readonly toSeq: number,
     private readonly log: JetStreamLog<Uint8Array>,
   ) {
-    this.applied = start.seq;
+    this.appliedMsg = start.seq;
+    this.applied = start.engine.lastSeq;
     // The engine's live tables: an add_instrument record extends them for the records after it.
     this.decoder = new MemberRecordDecoder(start.engine.options.instruments, start.engine.symbols);
   }
 
+  /** The stream (message) seq it reads next (trimming must keep it). */
   get nextSeq(): number {
-    return this.applied + 1;
+    return this.appliedMsg + 1;
   }
 
   get done(): boolean {
@@ -90,12 +128,11 @@ export class ReplicaCatchUp implements CatchUpSource {
   async step(recordsMax: number, out: ExchangeEvent[]): Promise<number> {
     let count = 0;
     try {
-      this.reader ??= this.log.read(this.applied + 1, { signal: this.abort.signal })[Symbol.asyncIterator]();
+      this.reader ??= this.log.read(this.appliedMsg + 1, { signal: this.abort.signal })[Symbol.asyncIterator]();
       while (count < recordsMax && this.applied < this.toSeq) {
         const next = await this.reader.next();
-        if (next.done === true) throw new WalRangeError(this.applied + 1, `the stream ended at seq ${this.applied} before the live point ${this.toSeq}`);
-        this.apply(next.value.seq, next.value.command, out);
-        count++;
+        if (next.done === true) throw new WalRangeError(this.appliedMsg + 1, `the stream ended at stream seq ${this.appliedMsg} (command ${this.applied}) before the live point ${this.toSeq}`);
+        count += this.apply(next.value.seq, next.value.command, out);
       }
     } catch (error) {
       this.close();
@@ -116,14 +153,21 @@ export class ReplicaCatchUp implements CatchUpSource {
     void reader?.return?.().catch(() => undefined);
   }
 
-  private apply(seq: number, record: Uint8Array, out: ExchangeEvent[]): void {
+  /** Applies one stream message (a batch; skipped under the order rule); returns its commands applied. */
+  private apply(streamSeq: number, record: Uint8Array, out: ExchangeEvent[]): number {
     const decoder = this.decoder;
-    decoder.decode(record, seq);
-    const command = decoder.command;
-    const time = command.time;
-    const events = this.start.engine.applyParsed(command, seq);
-    this.applied = seq;
-    if (seq < this.fromSeq) return;
-    for (let i = 0; i < events.length; i++) out.push({ ...events[i], seq, time } as ExchangeEvent);
+    const count = admitMessage(decoder, this.start.order, record, streamSeq);
+    for (let c = 0; c < count; c++) {
+      const seq = this.applied + 1;
+      decoder.next(seq);
+      const command = decoder.command;
+      const time = command.time;
+      const events = this.start.engine.applyParsed(command, seq);
+      this.applied = seq;
+      if (seq < this.fromSeq) continue;
+      for (let i = 0; i < events.length; i++) out.push({ ...events[i], seq, time } as ExchangeEvent);
+    }
+    this.appliedMsg = streamSeq;
+    return count;
   }
 }

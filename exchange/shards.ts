@@ -1,39 +1,42 @@
 // Why this file exists: the matching stage of the pipeline. Instruments are sharded round-robin
 // over matching workers (one engine each); this file decides which worker a logged command goes
-// to (through the router when there are several), queues it, sends bounded batches, and fills
-// each command's events in when its worker answers. It knows nothing of the log or of release:
-// it tells the sequencer "something matched" and hands each batch it sends to a listener (the
-// backup feed), which receives the very numbers the worker received.
+// to (through the router), hands the worker the very bytes the log stores (matching-host.ts: a
+// SharedArrayBuffer ring per worker), and fills each command's events in when its worker answers.
+// It knows nothing of the log or of release: it tells the sequencer "something matched" and
+// tells a listener (the backup feed) which commands left for which worker, in the order the
+// worker receives them.
 
 import {
   RejectCode,
   type Command,
   type Engine,
-  type EngineEvent,
   type EngineOptions,
+  EventCursor,
+  type EventRows,
+  type EventSink,
+  type Side,
+  walkEvents,
   type OrderId,
   TIF_GTC,
   TIF_GTT,
   type ParsedCommand,
   type ResolvedInstrument,
-  type EncodedCommands,
-  ShardHost,
-  type ShardBatchResult,
 } from '../engine/index.js';
 import type { Piscina } from 'piscina';
 import { MatchingWorkerError } from './errors.js';
+import { Fifo } from './fifo.js';
+import { MATCHING_INPUT_RING_BYTES, MATCHING_OUTPUT_RING_BYTES, MatchingHost } from './matching-host.js';
+import type { BatchOutput } from './matching-output.js';
 import { Pending } from './pending.js';
 import { ROUTE_DUPLICATE, Router } from './router.js';
 
 export const ROUTE_REFUSED = -1;
 
-/** Batches in flight per matching worker: one running, one queued behind it. */
-const SHARD_BATCHES_IN_FLIGHT_MAX = 2;
-
 interface ShardQueue {
-  records: Command[];
-  entries: Pending[];
-  inFlight: number;
+  /** Commands written to the worker whose answer has not come back, in the order it gets them. */
+  inFlight: Fifo<Pending>;
+  /** Commands written since the last `send` (what the listener hears about next). */
+  unsent: Pending[];
   batches: number;
   commands: number;
   busyMs: number;
@@ -44,36 +47,43 @@ export interface ShardListener {
   onMatched(): void;
   /** A worker failed: the exchange stops. */
   onError(error: Error): void;
-  /** A batch left for worker `shard` (null when nobody needs to follow batches). */
-  readonly onSent: ((shard: number, entries: readonly Pending[], encoded: EncodedCommands) => void) | null;
+  /** Commands left for worker `shard`, in the order it receives them (null when nobody follows). */
+  readonly onSent: ((shard: number, entries: readonly Pending[]) => void) | null;
 }
 
 export class Shards {
   private readonly queues: ShardQueue[];
   /** Symbol → instrument index (the router remembers where an id lives and dies). */
   private readonly instrumentIndex: Map<string, number>;
+  /** Every instrument in index order (events name them by index); grows with add_instrument. */
+  private readonly specs: ResolvedInstrument[];
   private listener: ShardListener | null = null;
   /** Set once the workers are being torn down: late answers are dropped. */
   private stopped = false;
+  /** Set while a batch of answers is handed over: one onMatched per drain, not per batch. */
+  private matched = false;
+  private readonly cursor = new EventCursor();
+  private readonly outcome: RouteOutcome;
 
   private constructor(
-    private readonly hosts: ShardHost[],
+    private readonly hosts: MatchingHost[],
     /** Worker of each instrument, by index in configuration order (grows with add_instrument). */
     private readonly shardOfInstrument: number[],
-    private readonly batchMax: number,
     private readonly maxOrders: number,
     recovered: Engine,
     private readonly router: Router,
   ) {
-    this.queues = hosts.map(() => ({ records: [], entries: [], inFlight: 0, batches: 0, commands: 0, busyMs: 0 }));
+    this.queues = hosts.map(() => ({ inFlight: new Fifo<Pending>(), unsent: [], batches: 0, commands: 0, busyMs: 0 }));
     // A copy, extended as adds are logged: the view learns an instrument only once its add is
     // acknowledged, but orders on it may be routed before that.
     this.instrumentIndex = new Map(recovered.instrumentIndex);
+    this.specs = [...recovered.instruments];
+    this.outcome = new RouteOutcome(router);
   }
 
   /**
    * The router of the recovered state. Built while the workers restore theirs (it visits every
-   * remembered id and live order: ~0.3 s at 300,000 orders, which used to follow the restores).
+   * remembered id and live order: ~0.7 s at 300,000 orders, which used to follow the restores).
    */
   private static recoveredRouter(recovered: Engine, shardOfInstrument: number[]): Router {
     const o = recovered.options;
@@ -91,14 +101,17 @@ export class Shards {
     return router;
   }
 
-  /** Starts min(workers, instruments) matching workers from the recovered state. */
+  /**
+   * Starts min(workers, instruments) matching workers from the recovered state; each answers at
+   * most `batchMax` records per batch.
+   */
   static async start(
     workers: number,
     engineOptions: EngineOptions,
     recovered: Engine,
     snapshot: Uint8Array | null,
     batchMax: number,
-    /** Pools spawned before recovery (ShardHost.spawn; Exchange.open); those not needed are destroyed. */
+    /** Pools spawned before recovery (MatchingHost.spawn; Exchange.open); those not needed are destroyed. */
     spawned: readonly Piscina[] = [],
   ): Promise<Shards> {
     const instruments = engineOptions.instruments.length;
@@ -106,7 +119,11 @@ export class Shards {
     await Promise.allSettled(spawned.slice(count).map((pool) => pool.destroy()));
     const owned = (worker: number): number[] =>
       Array.from({ length: instruments }, (_, index) => index).filter((index) => index % count === worker);
-    const starting = Promise.allSettled(Array.from({ length: count }, (_, i) => ShardHost.start(i, engineOptions, snapshot, owned(i), spawned[i])));
+    const limits = { inputRingBytes: MATCHING_INPUT_RING_BYTES, outputRingBytes: MATCHING_OUTPUT_RING_BYTES, recordsPerBatchMax: batchMax };
+    const starting = Promise.allSettled(
+      Array.from({ length: count }, (_, i) => MatchingHost.start(i, engineOptions, snapshot, owned(i), limits, spawned[i])),
+    );
+    // The router is built while the workers restore (it is the opening thread's own work).
     const shardOfInstrument = Array.from({ length: instruments }, (_, index) => index % count);
     const router = Shards.recoveredRouter(recovered, shardOfInstrument);
     const started = await starting;
@@ -116,11 +133,20 @@ export class Shards {
       await Promise.allSettled(hosts.map((host) => host.destroy()));
       throw (failed as PromiseRejectedResult).reason;
     }
-    return new Shards(hosts, shardOfInstrument, batchMax, engineOptions.maxOrders ?? Number.MAX_SAFE_INTEGER, recovered, router);
+    return new Shards(hosts, shardOfInstrument, engineOptions.maxOrders ?? Number.MAX_SAFE_INTEGER, recovered, router);
   }
 
   listen(listener: ShardListener): void {
     this.listener = listener;
+    this.hosts.forEach((host, s) =>
+      host.listen({
+        onOutput: (output) => this.onOutput(s, output),
+        onDrained: () => this.onDrained(),
+        onError: (error) => {
+          if (!this.stopped) listener.onError(new MatchingWorkerError(error.message, { cause: error }));
+        },
+      }),
+    );
   }
 
   /** Why the last `route` returned ROUTE_REFUSED. */
@@ -162,19 +188,23 @@ export class Shards {
     return routed;
   }
 
-  /** Queues a logged command for `shard` (as returned by `route`). */
-  enqueue(shard: number, entry: Pending): void {
+  /**
+   * Queues a logged command for `shard` (as returned by `route`): `bytes` is its binary record,
+   * exactly as the log took it (valid during the call only: the worker's ring gets a copy).
+   */
+  enqueue(shard: number, entry: Pending, bytes: Uint8Array): void {
     const record = entry.record;
-    if (record.op === 'add_instrument') return this.enqueueAdd(shard, entry);
+    if (record.op === 'add_instrument') return this.enqueueAdd(shard, entry, bytes);
     if (record.op === 'halt' || record.op === 'resume') {
       this.router.setHalted(this.instrumentIndex.get(record.symbol)!, record.op === 'halt');
     } else {
       const instrument = record.op === 'new' ? (this.instrumentIndex.get(record.symbol) ?? -1) : -1;
       this.router.routed(record.op, record.id, shard, entry.seq, record.time, instrument);
     }
+    this.hosts[shard].write(bytes);
     const queue = this.queues[shard];
-    queue.records.push(entry.record);
-    queue.entries.push(entry);
+    queue.inFlight.push(entry);
+    queue.unsent.push(entry);
   }
 
   /**
@@ -182,68 +212,69 @@ export class Shards {
    * the instrument the same index (later records name it by index); only `shard`'s events count.
    * The others get a shadow entry whose events nobody reads.
    */
-  private enqueueAdd(shard: number, entry: Pending): void {
+  private enqueueAdd(shard: number, entry: Pending, bytes: Uint8Array): void {
     const record = entry.record;
     if (record.op !== 'add_instrument') return;
     // The logged form carries the resolved spec (defaults filled: toCommand).
     const spec = record.spec as ResolvedInstrument;
     this.instrumentIndex.set(spec.symbol, this.shardOfInstrument.length);
+    this.specs.push(spec);
     this.shardOfInstrument.push(shard);
     this.router.addInstrument();
-    for (const host of this.hosts) host.addInstrument(spec);
     for (let s = 0; s < this.queues.length; s++) {
       const queue = this.queues[s];
-      queue.records.push(record);
-      queue.entries.push(s === shard ? entry : new Pending(entry.seq, record, null, 0));
+      const own = s === shard ? entry : new Pending(entry.seq, record, null, 0);
+      this.hosts[s].write(bytes);
+      queue.inFlight.push(own);
+      queue.unsent.push(own);
     }
   }
 
-  /** Sends what is queued, at most SHARD_BATCHES_IN_FLIGHT_MAX batches per worker. */
+  /** Makes what was queued visible to the workers (one notify per worker per flush). */
   send(): void {
-    for (let s = 0; s < this.queues.length; s++) this.sendBatches(s);
-  }
-
-  private sendBatches(s: number): void {
-    const queue = this.queues[s];
-    // Bounded by SHARD_BATCHES_IN_FLIGHT_MAX per call.
-    while (!this.stopped && queue.records.length > 0 && queue.inFlight < SHARD_BATCHES_IN_FLIGHT_MAX) {
-      const take = Math.min(queue.records.length, this.batchMax);
-      const records = take === queue.records.length ? queue.records : queue.records.slice(0, take);
-      const entries = take === queue.entries.length ? queue.entries : queue.entries.slice(0, take);
-      if (take === queue.records.length) {
-        queue.records = [];
-        queue.entries = [];
-      } else {
-        queue.records = queue.records.slice(take);
-        queue.entries = queue.entries.slice(take);
-      }
-      queue.inFlight++;
-      const seqs = new Float64Array(entries.length);
-      for (let i = 0; i < entries.length; i++) seqs[i] = entries[i].seq;
-      const { encoded, result } = this.hosts[s].batch(records, seqs);
-      this.listener?.onSent?.(s, entries, encoded);
-      result.then(
-        (outcome) => this.onBatch(s, entries, outcome),
-        (error: Error) => this.listener?.onError(new MatchingWorkerError(error.message, { cause: error })),
-      );
+    if (this.stopped) return;
+    for (let s = 0; s < this.queues.length; s++) {
+      const queue = this.queues[s];
+      if (queue.unsent.length === 0) continue;
+      this.hosts[s].publish();
+      const entries = queue.unsent;
+      queue.unsent = [];
+      this.listener?.onSent?.(s, entries);
     }
   }
 
-  private onBatch(s: number, entries: Pending[], outcome: ShardBatchResult): void {
+  /**
+   * Worker `s` answered its next `output.count` commands. The rows are kept (copied out of the
+   * ring) and each command is told where its events start; the router reads the rows through a
+   * sink, so no event object is built here.
+   */
+  private onOutput(s: number, output: BatchOutput): void {
     if (this.stopped) return;
     const queue = this.queues[s];
-    queue.inFlight--;
-    queue.batches++;
-    queue.commands += entries.length;
-    queue.busyMs += outcome.workMs;
-    const router = this.router;
-    for (let i = 0; i < entries.length; i++) {
-      const entry = entries[i];
-      const events = outcome.events[i];
-      entry.events = events;
-      routeOutcome(router, entry, events, outcome.live[i] === 1);
+    const count = output.count;
+    const rows: EventRows = { nums: output.nums.slice(), refs: output.refs, specs: this.specs };
+    const cursor = this.cursor;
+    cursor.p = 0;
+    cursor.r = 0;
+    const outcome = this.outcome;
+    for (let i = 0; i < count; i++) {
+      const entry = queue.inFlight.shift();
+      if (entry === undefined) throw new Error(`assertion: worker ${s} answered more commands than it was sent`);
+      entry.matchedAt(rows, cursor.p, cursor.r);
+      outcome.begin(entry);
+      walkEvents(entry.record, rows, cursor, outcome);
+      outcome.end(output.live[i] === 1);
     }
-    this.sendBatches(s);
+    if (cursor.p !== rows.nums.length || cursor.r !== rows.refs.length) throw new Error(`assertion: worker ${s} answered rows of another length`);
+    queue.batches++;
+    queue.commands += count;
+    queue.busyMs += output.workMs;
+    this.matched = true;
+  }
+
+  private onDrained(): void {
+    if (this.stopped || !this.matched) return;
+    this.matched = false;
     this.listener?.onMatched();
   }
 
@@ -268,21 +299,80 @@ export class Shards {
   }
 }
 
-/** Tells the router which ids this command left dead. */
-function routeOutcome(router: Router, entry: Pending, events: EngineEvent[], live: boolean): void {
-  const seq = entry.seq;
-  const record = entry.record;
-  if (record.op !== 'new' && record.op !== 'cancel' && record.op !== 'modify') return;
-  // A `new` refused by a halt touched nothing: its id may be live on another worker.
-  if (record.op === 'new' && events.length === 1 && events[0].type === 'rejected' && events[0].reason === RejectCode.INSTRUMENT_HALTED) return;
-  if (!live) router.dead(record.id, seq);
-  const id = record.id;
-  for (let j = 0; j < events.length; j++) {
-    const e = events[j];
-    if (e.type === 'trade') {
-      if (e.makerRemaining === 0) router.dead(e.makerId, seq);
-      // A triggered stop is a taker of another command: it dies when it fills.
-      if (e.takerRemaining === 0 && e.takerId !== id) router.dead(e.takerId, seq);
-    } else if (e.type === 'cancelled' && e.id !== id) router.dead(e.id, seq);
+/**
+ * Tells the router which ids a command left dead, from its events as sink calls (no objects):
+ * makers filled, stops triggered by it that filled, orders it cancelled (SEMANTICS.md "Order ids").
+ */
+class RouteOutcome implements EventSink {
+  private active = false;
+  private id: OrderId = 0;
+  private seq = 0;
+  private op: Command['op'] = 'new';
+  private events = 0;
+  private haltRejected = false;
+
+  constructor(private readonly router: Router) {}
+
+  begin(entry: Pending): void {
+    const record = entry.record;
+    this.active = record.op === 'new' || record.op === 'cancel' || record.op === 'modify';
+    this.id = this.active ? (record as { id: OrderId }).id : 0;
+    this.seq = entry.seq;
+    this.op = record.op;
+    this.events = 0;
+    this.haltRejected = false;
+  }
+
+  end(live: boolean): void {
+    if (!this.active) return;
+    // A `new` refused by a halt touched nothing: its id may be live on another worker.
+    if (this.op === 'new' && this.events === 1 && this.haltRejected) return;
+    if (!live) this.router.dead(this.id, this.seq);
+  }
+
+  trade(_symbol: string, _price: number, _qty: number, makerId: OrderId, takerId: OrderId, _ma: string, _ta: string, _side: Side, makerRemaining: number, takerRemaining: number): void {
+    this.events++;
+    if (!this.active) return;
+    if (makerRemaining === 0) this.router.dead(makerId, this.seq);
+    // A triggered stop is a taker of another command: it dies when it fills.
+    if (takerRemaining === 0 && takerId !== this.id) this.router.dead(takerId, this.seq);
+  }
+
+  cancelled(id: OrderId): void {
+    this.events++;
+    if (this.active && id !== this.id) this.router.dead(id, this.seq);
+  }
+
+  rejected(_op: unknown, _id: unknown, reason: RejectCode): void {
+    this.events++;
+    if (reason === RejectCode.INSTRUMENT_HALTED) this.haltRejected = true;
+  }
+
+  accepted(): void {
+    this.events++;
+  }
+
+  modified(): void {
+    this.events++;
+  }
+
+  triggered(): void {
+    this.events++;
+  }
+
+  rested(): void {
+    this.events++;
+  }
+
+  instrumentAdded(): void {
+    this.events++;
+  }
+
+  halted(): void {
+    this.events++;
+  }
+
+  resumed(): void {
+    this.events++;
   }
 }

@@ -29,6 +29,8 @@ export interface AcknowledgedView {
   readonly liveOrders: number;
   /** Command `record` was acknowledged at `seq` with `events` (the engine-backed view applies the command, the L2 view the events). */
   acknowledged(record: Command, seq: number, events: readonly EngineEvent[]): void;
+  /** Whether `acknowledged` reads its events (else it is handed none: they stay rows). */
+  readonly readsEvents: boolean;
 }
 
 /** Discards events (the view needs the state only). `rested` too: that event is being added (issue 9's L2 view). */
@@ -47,6 +49,8 @@ const NULL_SINK = {
 
 /** A main-thread engine that applies each acknowledged command as it is released. */
 export class EngineView implements AcknowledgedView {
+  readonly readsEvents = false;
+
   constructor(readonly engine: Engine) {}
 
   depth(symbol: string, levels: number): Depth {
@@ -155,6 +159,11 @@ export class BackupThreadView implements AcknowledgedView {
 
   acknowledged(_record: Command, _seq: number, events: readonly EngineEvent[]): void {
     this.l2?.applyAll(events);
+  }
+
+  /** Only once depth/top seeded the L2 view. */
+  get readsEvents(): boolean {
+    return this.l2 !== null;
   }
 
   /**

@@ -19,8 +19,8 @@
 // writer's records: the pipeline sends them in append order; when one fails, nothing new is
 // sent until every in-flight publish settled and the failed ones were re-sent one at a time
 // in append order. (A leader change between two in-flight publishes can still store the later
-// one first: stats().reordered counts it, README says so, test/replicated/retry-order.test.ts
-// pins it.)
+// one first: stats().reordered counts it, test/replicated/retry-order.test.ts pins it. A venue
+// member restores its own call order on apply: exchange/member-order.ts.)
 
 import { JetStreamCheckpoints } from './jetstream-checkpoints.js';
 import { connect, createInbox, headers, nanos, nuid, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
@@ -75,7 +75,15 @@ interface Pending {
 
 /** Backoff between retries of one publish: short, because a Raft election ends in seconds. */
 const RETRY_DELAY_MS_MIN = 25;
-const RETRY_DELAY_MS_MAX = 500;
+const RETRY_DELAY_MS_MAX = 250;
+/**
+ * A re-sent publish (same message id: a duplicate is harmless) waits at most this long for its
+ * ack before it is sent again. Measured (bench:replicated, leader SIGKILL, load ~10): with each
+ * retry waiting the full ackTimeoutMs (2 s), a member's publishes were stored again 7.7 s after
+ * the kill while the election itself took ~5.3 s: the retry in progress when the new leader came
+ * up still waited out its 2 s.
+ */
+const RETRY_ATTEMPT_MS_MAX = 300;
 /**
  * Messages an ordered consumer asks for per pull while reading. Replay of 100,000 64-byte records
  * on the loaded 2-core machine (load ~15): 4,096 per pull ~31–41k/s, 20,000 ~85k/s, 50,000 ~75k/s.
@@ -94,9 +102,18 @@ const READ_STALL_MS = 6_000;
 /**
  * A reader with nothing delivered for this long, while this log's own acks show the stream holds
  * the seq it waits for, starts a fresh consumer (a restart costs one consumer create; a replay
- * under load delivers far more often than this).
+ * under load delivers far more often than this). Measured (bench:replicated, leader SIGKILL): at
+ * 1.5 s, checked every 0.75 s, plus a 250 ms pause before the new consumer, a member applied
+ * again 2.4 s after its publishes were stored again.
  */
-const READ_BEHIND_MS = 1_500;
+const READ_BEHIND_MS = 500;
+/**
+ * A reader's consumer create times out after this long and is retried (CONTROL_RETRY_MS later).
+ * Measured (bench:replicated, leader SIGKILL): with ackTimeoutMs (2 s) a create sent just
+ * before the new leader came up waited out its 2 s, and the member applied again ~2 s after its
+ * publishes were stored again.
+ */
+const READ_CREATE_TIMEOUT_MS = 750;
 /** Control-plane calls (stream info, consumer create, purge) retry this often until quorumWaitMsMax. */
 const CONTROL_RETRY_MS = 250;
 
@@ -134,6 +151,8 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
   readonly subject: string;
   private readonly nc: NatsConnection;
   private readonly js: JetStreamClient;
+  /** For a reader's consumer create: a short timeout, retried (see READ_CREATE_TIMEOUT_MS). */
+  private readonly js_reader: JetStreamClient;
   private readonly jsm: JetStreamManager;
   private readonly id_prefix: string;
   /** Acks come back on `${inbox}.<order>`: one subscription for every publish, no per-publish timer. */
@@ -165,6 +184,7 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
     this.nc = nc;
     this.jsm = jsm;
     this.js = jetstream(nc, { timeout: options.ackTimeoutMs });
+    this.js_reader = jetstream(nc, { timeout: Math.min(options.ackTimeoutMs, READ_CREATE_TIMEOUT_MS) });
     this.id_prefix = `${options.writerId === '' ? 'w' : options.writerId}.${nuid.next()}.`;
     this.first_seq = first_held(info);
     this.last_seq = info.state.last_seq;
@@ -436,6 +456,15 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
       const acked = await new Promise<boolean>((resolve) => {
         entry.waiter = resolve;
         this.send(entry);
+        // No answer soon: this attempt failed (a late ack for it still settles the entry).
+        const attempt_ms = Math.min(this.options.ackTimeoutMs, RETRY_ATTEMPT_MS_MAX);
+        setTimeout(() => {
+          if (entry.waiter !== resolve) return;
+          entry.waiter = null;
+          this.in_flight.delete(entry.order);
+          this.retry.set(entry.order, entry);
+          resolve(false);
+        }, attempt_ms).unref();
       });
       if (!acked) await sleep(Math.min(RETRY_DELAY_MS_MAX, RETRY_DELAY_MS_MIN * 2 ** Math.min(attempt, 5)));
     }
@@ -512,7 +541,7 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
     while (active()) {
       // Creating the ordered consumer is a request to the stream's leader: retried through an election.
       const messages = await retry_control(this.options.quorumWaitMsMax, `stream ${this.options.stream} reader`, async () => {
-        const consumer = await this.js.consumers.get(this.options.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: expected });
+        const consumer = await this.js_reader.consumers.get(this.options.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: expected });
         return consumer.consume({ max_messages: READ_BATCH_MESSAGES, expires: READ_PULL_EXPIRES_MS });
       });
       this.readers.add(messages);
@@ -542,7 +571,9 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
       // after the stream leader died although its publishes were acknowledged after ~7 s.
       let progress_ms = Date.now();
       let asking = false;
+      let behind = false;
       const restart = (): void => {
+        behind = true;
         if (this.readers.has(messages)) messages.stop();
       };
       const watchdog = setInterval(() => {
@@ -558,7 +589,7 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
           },
           () => void (asking = false),
         );
-      }, READ_BEHIND_MS / 2);
+      }, READ_BEHIND_MS / 4);
       watchdog.unref();
       try {
         for await (const message of messages) {
@@ -580,7 +611,9 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
       }
       if (active()) {
         this.counters.readerRestarts++;
-        await sleep(CONTROL_RETRY_MS);
+        // Behind a stream that answers (this log's acks or the stream's info say so): start the
+        // next consumer at once; otherwise pace the attempts through an election.
+        await sleep(behind ? 0 : CONTROL_RETRY_MS);
       }
     }
   }

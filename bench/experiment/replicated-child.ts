@@ -103,7 +103,7 @@ async function main(): Promise<void> {
   });
   flush();
   // Every record the stream holds, the other member's included, before the hash is taken.
-  await ex.appliedThrough(await ex.streamTail());
+  await ex.caughtUp();
   const end: ReplicatedChildEnd = { type: 'end', lastSeq: ex.lastSeq, stateHash: ex.stateHash(), refused };
   writeSync(out, `${JSON.stringify(end)}\n`);
   closeSync(out);

@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Exchange } from '../../exchange/exchange.js';
-import { MemberRecordDecoder } from '../../exchange/index.js';
+import { admitMessage, MemberOrder, MemberRecordDecoder } from '../../exchange/index.js';
 import { Engine, toCommand } from '../../engine/index.js';
 import { JetStreamLog } from '../../wal/index.js';
 import { findCluster, natsServerBinary, startCluster, stopCluster, CLUSTER_ENV, type ClusterManifest } from '../../test/support/nats-cluster.js';
@@ -167,17 +167,23 @@ export async function runReplicatedExperiment(options: ReplicatedExperimentOptio
     const log = await JetStreamLog.open<Uint8Array>({ servers, stream, codec: { encode: (r) => r, decode: (bytes) => bytes } });
     const engine = new Engine({ instruments: workload.specs, ordersMax: options.commands + 1 });
     const decoder = new MemberRecordDecoder(engine.instruments);
+    const order = new MemberOrder(); // the members' rule: a batch ahead of its submitter's earlier one is skipped
     const memberOf = new Map<number, string>();
     let last = 0;
     // A's publishes still in flight when it died may be stored after B took its hash (they were
     // sent, never acknowledged): B is compared with the reference at the seq B had reached.
     let atB = jb.end.lastSeq === 0 ? engine.stateHash() : '';
-    for await (const { seq, command } of log.read(1)) {
-      decoder.decode(command, seq);
-      memberOf.set(seq, decoder.memberId);
-      engine.apply(toCommand(decoder.command));
-      if (seq === jb.end.lastSeq) atB = engine.stateHash();
-      last = seq;
+    // A stream message holds a batch of commands; acks carry each command's seq among all commands.
+    for await (const { seq: streamSeq, command: message } of log.read(1)) {
+      const count = admitMessage(decoder, order, message, streamSeq);
+      for (let i = 0; i < count; i++) {
+        const seq = last + 1;
+        decoder.next(seq);
+        memberOf.set(seq, decoder.memberId);
+        engine.apply(toCommand(decoder.command));
+        if (seq === jb.end.lastSeq) atB = engine.stateHash();
+        last = seq;
+      }
     }
     await log.close();
     // Each member's records carry one member id per open; an acknowledged seq must hold a record

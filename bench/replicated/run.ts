@@ -40,6 +40,7 @@ import { deleteStream as deleteVenueStream } from '../../test/support/jetstream.
 import { runSoak, type SoakRow } from './soak.js';
 import { memberJoin } from './join.js';
 import { memberLoad } from './member-load.js';
+import { memberFailover } from './failover.js';
 import { describeEnvironment, environmentLine, markdownTable, writeResults } from '../common/results.js';
 import { formatInt, formatNs, formatRate, summarizeLatencies, type LatencySummary } from '../common/stats.js';
 import { isMainModule } from '../common/main.js';
@@ -57,6 +58,8 @@ interface Options {
   firstSeed: number;
   faults: number;
   soakRate: number;
+  /** Comma-separated parts to run (publish, steady, member, failover, join); default all. */
+  only: string;
 }
 
 interface Row {
@@ -186,26 +189,31 @@ async function failover(cluster: ClusterManifest, rate: number): Promise<{ stall
   const leader = (await (await jetstreamManager(nc)).streams.info(log.options.stream)).cluster?.leader ?? '';
   await nc.close();
   let killed = false;
-  const result = await steady(log, rate, 12, (elapsed) => {
-    if (!killed && elapsed > 2_000) {
-      killed = true;
-      void killNode(cluster, leader);
-    }
-  });
-  // Longest time without any ack resolving, over the whole run.
-  const times = Array.from(result.ackTimesMs.subarray(0, result.count)).filter((t) => t > 0).sort((a, b) => a - b);
-  let stallMs = 0;
-  for (let i = 1; i < times.length; i++) stallMs = Math.max(stallMs, times[i] - times[i - 1]);
-  // Every acked record must be at the seq its ack named.
-  const held = new Map<number, number>();
-  for await (const { seq, command } of log.read(1)) held.set(seq, new DataView(command.buffer, command.byteOffset).getUint32(0));
-  let lost = 0;
-  for (let n = 0; n < result.count; n++) if (result.seqs[n] > 0 && held.get(result.seqs[n]) !== n) lost++;
-  const stream = log.options.stream;
-  await log.close();
-  await restartNode(cluster, leader);
-  await deleteStream(cluster, stream);
-  return { stallMs, lost, failed: result.failed, leader };
+  try {
+    const result = await steady(log, rate, 12, (elapsed) => {
+      if (!killed && elapsed > 2_000) {
+        killed = true;
+        void killNode(cluster, leader);
+      }
+    });
+    // Longest time without any ack resolving, over the whole run.
+    const times = Array.from(result.ackTimesMs.subarray(0, result.count)).filter((t) => t > 0).sort((a, b) => a - b);
+    let stallMs = 0;
+    for (let i = 1; i < times.length; i++) stallMs = Math.max(stallMs, times[i] - times[i - 1]);
+    // Every acked record must be at the seq its ack named.
+    const held = new Map<number, number>();
+    for await (const { seq, command } of log.read(1)) held.set(seq, new DataView(command.buffer, command.byteOffset).getUint32(0));
+    let lost = 0;
+    for (let n = 0; n < result.count; n++) if (result.seqs[n] > 0 && held.get(result.seqs[n]) !== n) lost++;
+    const stream = log.options.stream;
+    await log.close();
+    await restartNode(cluster, leader);
+    await deleteStream(cluster, stream);
+    return { stallMs, lost, failed: result.failed, leader };
+  } finally {
+    // Also when the run failed: the next one starts with three nodes.
+    if (killed) await restartNode(cluster, leader);
+  }
 }
 
 async function soakTable(cluster: ClusterManifest, options: Options, env: ReturnType<typeof describeEnvironment>): Promise<Row[]> {
@@ -274,6 +282,7 @@ export async function runReplicatedBench(options: Options): Promise<Row[]> {
   }
   const scratch = mkdtempSync(join(tmpdir(), 'matchlog-bench-lmdb-'));
   const rows: Row[] = [];
+  const parts = new Set(options.only === '' ? ['publish', 'steady', 'member', 'failover', 'join'] : options.only.split(','));
   const say = (row: Row): void => {
     rows.push(row);
     const rate = row.rate_per_s === null ? '' : `${formatRate(row.rate_per_s)}/s`;
@@ -282,46 +291,63 @@ export async function runReplicatedBench(options: Options): Promise<Row[]> {
   };
   try {
     process.stdout.write(`${environmentLine(env)}\n`);
-    const stockRecords = Math.min(options.records, 5_000);
-    const stock = await stockPublish(cluster, stockRecords);
-    say({ what: 'publish → ack, closed loop', log: 'JetStream R3 stock', rate_per_s: stock.rate, p50_ns: stock.latency.latency_ns_p50, p99_ns: stock.latency.latency_ns_p99, note: `${stockRecords} records, one ack awaited at a time` });
+    if (parts.has('publish')) {
+      const stockRecords = Math.min(options.records, 5_000);
+      const stock = await stockPublish(cluster, stockRecords);
+      say({ what: 'publish → ack, closed loop', log: 'JetStream R3 stock', rate_per_s: stock.rate, p50_ns: stock.latency.latency_ns_p50, p99_ns: stock.latency.latency_ns_p99, note: `${stockRecords} records, one ack awaited at a time` });
 
-    const js = await openJs(cluster, 'pipeline');
-    const jsRate = await burst(js, options.records);
-    say({ what: 'publish → ack, closed loop', log: 'JetStreamLog R3', rate_per_s: jsRate, p50_ns: null, p99_ns: null, note: `${options.records} records, inFlightMax ${js.options.inFlightMax}, ${js.stats().retries} retries` });
+      const js = await openJs(cluster, 'pipeline');
+      const jsRate = await burst(js, options.records);
+      say({ what: 'publish → ack, closed loop', log: 'JetStreamLog R3', rate_per_s: jsRate, p50_ns: null, p99_ns: null, note: `${options.records} records, inFlightMax ${js.options.inFlightMax}, ${js.stats().retries} retries` });
 
-    const lmdb = await openLmdb(join(scratch, 'burst'));
-    const lmdbRate = await burst(lmdb, options.records);
-    say({ what: 'publish → ack, closed loop', log: 'LMDB sync', rate_per_s: lmdbRate, p50_ns: null, p99_ns: null, note: `${options.records} records, group commit + flush` });
+      const lmdb = await openLmdb(join(scratch, 'burst'));
+      const lmdbRate = await burst(lmdb, options.records);
+      say({ what: 'publish → ack, closed loop', log: 'LMDB sync', rate_per_s: lmdbRate, p50_ns: null, p99_ns: null, note: `${options.records} records, group commit + flush` });
 
-    const jsReplay = await replay(js, 1);
-    say({ what: 'replay (read from seq 1)', log: 'JetStreamLog R3', rate_per_s: jsReplay.rate, p50_ns: null, p99_ns: null, note: `${jsReplay.records} records, ordered consumer` });
-    const lmdbReplay = await replay(lmdb, 1);
-    say({ what: 'replay (read from seq 1)', log: 'LMDB sync', rate_per_s: lmdbReplay.rate, p50_ns: null, p99_ns: null, note: `${lmdbReplay.records} records` });
-    await js.close();
-    await deleteStream(cluster, js.options.stream);
-    await lmdb.close();
+      const jsReplay = await replay(js, 1);
+      say({ what: 'replay (read from seq 1)', log: 'JetStreamLog R3', rate_per_s: jsReplay.rate, p50_ns: null, p99_ns: null, note: `${jsReplay.records} records, ordered consumer` });
+      const lmdbReplay = await replay(lmdb, 1);
+      say({ what: 'replay (read from seq 1)', log: 'LMDB sync', rate_per_s: lmdbReplay.rate, p50_ns: null, p99_ns: null, note: `${lmdbReplay.records} records` });
+      await js.close();
+      await deleteStream(cluster, js.options.stream);
+      await lmdb.close();
+    }
 
-    const jsSteady = await openJs(cluster, 'steady');
-    const s1 = await steady(jsSteady, options.rate, options.seconds);
-    say({ what: `ack at ${formatInt(options.rate)}/s offered`, log: 'JetStreamLog R3', rate_per_s: null, p50_ns: s1.latency.latency_ns_p50, p99_ns: s1.latency.latency_ns_p99, note: `${s1.count} records, due time → ack` });
-    await jsSteady.close();
-    await deleteStream(cluster, jsSteady.options.stream);
-    const lmdbSteady = await openLmdb(join(scratch, 'steady'));
-    const s2 = await steady(lmdbSteady, options.rate, options.seconds);
-    say({ what: `ack at ${formatInt(options.rate)}/s offered`, log: 'LMDB sync', rate_per_s: null, p50_ns: s2.latency.latency_ns_p50, p99_ns: s2.latency.latency_ns_p99, note: `${s2.count} records, due time → durable` });
-    await lmdbSteady.close();
+    if (parts.has('steady')) {
+      const jsSteady = await openJs(cluster, 'steady');
+      const s1 = await steady(jsSteady, options.rate, options.seconds);
+      say({ what: `ack at ${formatInt(options.rate)}/s offered`, log: 'JetStreamLog R3', rate_per_s: null, p50_ns: s1.latency.latency_ns_p50, p99_ns: s1.latency.latency_ns_p99, note: `${s1.count} records, due time → ack` });
+      await jsSteady.close();
+      await deleteStream(cluster, jsSteady.options.stream);
+      const lmdbSteady = await openLmdb(join(scratch, 'steady'));
+      const s2 = await steady(lmdbSteady, options.rate, options.seconds);
+      say({ what: `ack at ${formatInt(options.rate)}/s offered`, log: 'LMDB sync', rate_per_s: null, p50_ns: s2.latency.latency_ns_p50, p99_ns: s2.latency.latency_ns_p99, note: `${s2.count} records, due time → durable` });
+      await lmdbSteady.close();
+    }
 
-    const members = await memberLoad(cluster, { commands: options.records, windowMax: MEMBER_WINDOW, ratePerS: options.rate, seconds: options.seconds });
-    say({ what: 'member submit → ack, closed loop', log: 'member, JetStream R3', rate_per_s: members.replicated.closedRatePerS, p50_ns: null, p99_ns: null, note: `${options.records} seeded commands, ${MEMBER_WINDOW} in flight, ${members.replicated.refused} refused` });
-    say({ what: 'member submit → ack, closed loop', log: 'Exchange, LMDB sync', rate_per_s: members.lmdb.closedRatePerS, p50_ns: null, p99_ns: null, note: `same commands, ${MEMBER_WINDOW} in flight, ${members.lmdb.refused} refused` });
-    say({ what: `member ack at ${formatInt(options.rate)}/s offered`, log: 'member, JetStream R3', rate_per_s: null, p50_ns: members.replicated.steady.latency_ns_p50, p99_ns: members.replicated.steady.latency_ns_p99, note: 'due time → ack (stored by a quorum, applied here)' });
-    say({ what: `member ack at ${formatInt(options.rate)}/s offered`, log: 'Exchange, LMDB sync', rate_per_s: null, p50_ns: members.lmdb.steady.latency_ns_p50, p99_ns: members.lmdb.steady.latency_ns_p99, note: 'due time → ack (fsynced, applied)' });
+    if (parts.has('member')) {
+      const members = await memberLoad(cluster, { commands: options.records, windowMax: MEMBER_WINDOW, ratePerS: options.rate, seconds: options.seconds });
+      say({ what: 'member submit → ack, closed loop', log: 'member, JetStream R3', rate_per_s: members.replicated.closedRatePerS, p50_ns: null, p99_ns: null, note: `${options.records} seeded commands, ${MEMBER_WINDOW} in flight, ${members.replicated.refused} refused` });
+      say({ what: 'member submit → ack, closed loop', log: 'Exchange, LMDB sync', rate_per_s: members.lmdb.closedRatePerS, p50_ns: null, p99_ns: null, note: `same commands, ${MEMBER_WINDOW} in flight, ${members.lmdb.refused} refused` });
+      say({ what: `member ack at ${formatInt(options.rate)}/s offered`, log: 'member, JetStream R3', rate_per_s: null, p50_ns: members.replicated.steady.latency_ns_p50, p99_ns: members.replicated.steady.latency_ns_p99, note: 'due time → ack (stored by a quorum, applied here)' });
+      say({ what: `member ack at ${formatInt(options.rate)}/s offered`, log: 'Exchange, LMDB sync', rate_per_s: null, p50_ns: members.lmdb.steady.latency_ns_p50, p99_ns: members.lmdb.steady.latency_ns_p99, note: 'due time → ack (fsynced, applied)' });
+    }
 
-    const fo = await failover(cluster, options.rate);
-    say({ what: 'leader SIGKILL under load', log: 'JetStreamLog R3', rate_per_s: null, p50_ns: null, p99_ns: null, note: `longest gap without an ack ${Math.round(fo.stallMs)} ms; acked lost ${fo.lost}; appends failed ${fo.failed} (killed ${fo.leader})` });
+    if (parts.has('failover')) {
+      const fo = await failover(cluster, options.rate);
+      say({ what: 'leader SIGKILL under load', log: 'JetStreamLog R3', rate_per_s: null, p50_ns: null, p99_ns: null, note: `longest gap without an ack ${Math.round(fo.stallMs)} ms; acked lost ${fo.lost}; appends failed ${fo.failed} (killed ${fo.leader})` });
+      const mf = await memberFailover(cluster, options.rate);
+      say({
+        what: 'leader SIGKILL under load',
+        log: 'member, JetStream R3',
+        rate_per_s: null,
+        p50_ns: null,
+        p99_ns: null,
+        note: `longest gap without an ack ${Math.round(mf.stallMs)} ms; new leader answers ${Math.round(mf.electedMs)} ms after the kill; publish acks gap ${Math.round(mf.storedGapMs)} ms (ends ${Math.round(mf.storedAgainMs)} ms after the kill), applies gap ${Math.round(mf.appliedGapMs)} ms (ends ${Math.round(mf.appliedAgainMs)} ms after); failed ${mf.failed}; ${JSON.stringify(mf.log)} resent ${mf.resent} (killed ${mf.leader})`,
+      });
+    }
 
-    if (options.join > 0) {
+    if (options.join > 0 && parts.has('join')) {
       const tail = Math.max(1, Math.floor(options.join / 100));
       const joined = await memberJoin(cluster, options.join, tail, (line) => process.stdout.write(`${line}\n`));
       say({ what: `fresh member joins ${formatInt(options.join)}`, log: 'member, no checkpoint', rate_per_s: joined.replayRatePerS, p50_ns: null, p99_ns: null, note: `${joined.replaySeconds.toFixed(1)} s from open to resolve: replays every command into its engine (stream filled in ${joined.fillSeconds.toFixed(0)} s)` });
@@ -363,6 +389,7 @@ if (isMainModule(import.meta.url)) {
     .option('--first-seed <n>', 'soak: first seed', (v) => Number(v), 1)
     .option('--faults <n>', 'soak: faults per schedule', (v) => Number(v), 4)
     .option('--soak-rate <n>', 'soak: commands offered per member per second', (v) => Number(v), 1_000)
+    .option('--only <parts>', 'comma-separated: publish, steady, member, failover, join (default: all)', '')
     .parse();
   runReplicatedBench(program.opts<Options>()).catch((error: Error) => {
     process.stderr.write(`${error.stack ?? error.message}\n`);

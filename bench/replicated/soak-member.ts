@@ -7,7 +7,7 @@
 // Journal lines: "<seq> <epochMs> <op> <id as JSON>" per ack; "# ..." for notes.
 // Talks to the parent over stdin/stdout, one line each way:
 //   parent → "stop"        stop offering load, wait for every submit in flight → {"type":"stopped"}
-//   parent → "sync <seq>"  wait until applied through seq → {"type":"end", lastSeq, stateHash}, exit 0
+//   parent → "sync <seq>"  wait until applied through stream (message) seq → {"type":"end", lastSeq, stateHash}, exit 0
 // A submit that fails (the member failed closed: no quorum, checkpoint unwritable) is journaled and
 // the process exits 3; nothing else is acknowledged after it.
 //
@@ -109,7 +109,7 @@ lines.on('line', (line) => {
     else drained = done;
   } else if (verb === 'sync') {
     void (async () => {
-      await member.appliedThrough(Number(arg));
+      await member.appliedThroughStream(Number(arg)); // the stream's tail: a message seq
       // Read together: nothing is applied between these two lines.
       const lastSeq = member.lastSeq;
       const stateHash = member.stateHash();

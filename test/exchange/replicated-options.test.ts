@@ -11,13 +11,14 @@ describe('replicated exchange options', () => {
   const rejected: [string, unknown, string][] = [
     ['a local-only option', { instruments: [ACME], replication, durability: 'sync' }, "option 'durability' does not apply to a replicated exchange (known: dir, instruments, ordersMax, replication, pendingMax, eventsBacklogMax, checkpointEveryCommands, checkpointsKept)"],
     ['replication not an object', { instruments: [ACME], replication: 'nats://x' }, 'replication must be an object'],
-    ['an unknown replication key', { instruments: [ACME], replication: { ...replication, replica: 3 } }, "unknown replication option 'replica' (known: servers, stream, replicas, member, log)"],
+    ['an unknown replication key', { instruments: [ACME], replication: { ...replication, replica: 3 } }, "unknown replication option 'replica' (known: servers, stream, replicas, member, batchCommandsMax, log)"],
     ['no instruments', { replication }, 'instruments are required for a replicated exchange'],
     ['an empty dir', { dir: '', instruments: [ACME], replication }, 'dir must be a non-empty string'],
     ['pendingMax', { instruments: [ACME], replication, pendingMax: 0 }, 'pendingMax must be a positive integer (got 0)'],
     ['eventsBacklogMax', { instruments: [ACME], replication, eventsBacklogMax: 1.5 }, 'eventsBacklogMax must be a positive integer (got 1.5)'],
     ['checkpointEveryCommands', { instruments: [ACME], replication, checkpointEveryCommands: -1 }, 'checkpointEveryCommands must be a positive integer (got -1)'],
     ['checkpointsKept', { instruments: [ACME], replication, checkpointsKept: 'two' }, 'checkpointsKept must be a positive integer (got two)'],
+    ['batchCommandsMax', { instruments: [ACME], replication: { ...replication, batchCommandsMax: 0 } }, 'replication.batchCommandsMax must be an integer from 1 to 65536 (got 0)'],
   ];
   for (const [name, options, message] of rejected) {
     it(`rejects ${name}: ${message}`, async () => {

@@ -93,7 +93,7 @@ afterAll(() => {
 it('the packed package ships the build, the license, the changelog and SEMANTICS.md, no source maps, within its size budget', () => {
   const paths = packed.files.map((file) => file.path);
   for (const path of ['dist/index.js', 'dist/index.d.ts', 'dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/cjs/package.json',
-    'dist/cli/matchlog.js', 'dist/engine/worker/shard-worker.js', 'dist/replay/backup-worker.js', 'LICENSE', 'CHANGELOG.md',
+    'dist/cli/matchlog.js', 'dist/exchange/matching-worker.js', 'dist/replay/backup-worker.js', 'LICENSE', 'CHANGELOG.md',
     'README.md', 'engine/SEMANTICS.md']) {
     expect(paths, path).toContain(path);
   }

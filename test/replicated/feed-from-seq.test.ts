@@ -15,7 +15,7 @@ import { Exchange, FeedError, type ExchangeEvent } from '../../index.js';
 import { MULTI } from '../exchange/fixtures/common.js';
 import { Recorder, reached, take } from '../exchange/fixtures/feed.js';
 import { LoadGenerator } from '../exchange/fixtures/load.js';
-import { delete_stream, describeCluster, need_cluster, open_log, stream_name } from './helpers.js';
+import { commands_through, delete_stream, describeCluster, need_cluster, open_log, stream_name } from './helpers.js';
 
 const stream = stream_name('feed');
 const trimmed = stream_name('feedtrim');
@@ -54,7 +54,7 @@ describeCluster('replicated events({ fromSeq })', () => {
     const b = await openMember();
     await Promise.all([submitMany(a, mine, 600), submitMany(b, theirs, 400)]);
     await b.close();
-    await a.appliedThrough(await a.streamTail());
+    await a.caughtUp();
     const tail = a.lastSeq;
     expect(tail).toBe(1_000);
     await reached(recorder, tail);
@@ -80,11 +80,15 @@ describeCluster('replicated events({ fromSeq })', () => {
     await a.close();
     await recorder.done;
 
-    // The venue trims the stream (say behind the members' confirmations) past seq 500: the
-    // reopened member regenerates from its checkpoint at 600 or later, and says so for older seqs.
+    // The venue trims the stream (say behind the members' confirmations) past command 500 or so
+    // (a stream message holds a batch of commands): the reopened member regenerates from its
+    // checkpoint at 600 or later, and says so for older seqs.
     const log = await open_log(stream);
-    await log.trim(500);
+    let cut = 1;
+    while (cut < log.lastSeq && (await commands_through(stream, cut + 1)) <= 500) cut++;
+    await log.trim(cut);
     await log.close();
+    const trimmedThrough = await commands_through(stream, cut);
     const again = await openMember(join(dir, 'a'));
     const error = (() => {
       try {
@@ -97,7 +101,7 @@ describeCluster('replicated events({ fromSeq })', () => {
     expect(error).toBeInstanceOf(FeedError);
     expect(error).toMatchObject({ code: 'FEED_SEQ_NOT_RETAINED', fromSeq: 100 });
     const oldest = (error as FeedError).oldestSeq;
-    expect(oldest).toBeGreaterThan(500);
+    expect(oldest).toBeGreaterThan(trimmedThrough);
     expect(oldest).toBeLessThanOrEqual(tail);
     const fromOldest = [...live, ...next].filter((e) => e.seq >= oldest);
     expect(await regenerated(again, oldest, fromOldest.length)).toEqual(fromOldest);
@@ -110,7 +114,8 @@ describeCluster('replicated events({ fromSeq })', () => {
         dir: join(dir, 'named'),
         instruments: MULTI,
         checkpointEveryCommands: 200,
-        replication: { servers: [...need_cluster().servers], stream: trimmed, member: 'named' },
+        // One command per stream message: the confirmations (stream seqs) below equal command seqs.
+        replication: { servers: [...need_cluster().servers], stream: trimmed, member: 'named', batchCommandsMax: 1 },
       });
     const generator = new LoadGenerator(63, MULTI);
     const m = await open();

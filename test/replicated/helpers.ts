@@ -8,6 +8,9 @@
 import { describe } from 'vitest';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import { JetStreamLog, type JetStreamLogOptions } from '../../wal/index.js';
+import { Engine } from '../../engine/index.js';
+import { admitMessage, MemberOrder, MemberRecordDecoder } from '../../exchange/index.js';
+import { MULTI } from '../exchange/fixtures/common.js';
 import { findCluster, restartNode, type ClusterManifest } from '../support/nats-cluster.js';
 import { deleteStream, streamLeader, waitReplicasCurrent, withManager } from '../support/jetstream.js';
 
@@ -72,6 +75,26 @@ export function delete_stream(stream: string): Promise<void> {
 export async function all_nodes_up(): Promise<void> {
   const manifest = need_cluster();
   for (const node of manifest.nodes) await restartNode(manifest, node.name);
+}
+
+/**
+ * Commands the member stream holds in its messages up to stream seq `streamSeq` (a message holds
+ * a batch): the command seq at that stream position.
+ */
+export async function commands_through(stream: string, streamSeq: number): Promise<number> {
+  const log = await open_log(stream);
+  const decoder = new MemberRecordDecoder(new Engine({ instruments: MULTI }).instruments);
+  const order = new MemberOrder();
+  let commands = 0;
+  try {
+    for await (const { seq, command } of log.read(log.firstSeq)) {
+      if (seq > streamSeq) break;
+      commands += admitMessage(decoder, order, command, seq);
+    }
+  } finally {
+    await log.close();
+  }
+  return commands;
 }
 
 /** Read the whole stream through a fresh log and return every record in order. */

@@ -25,8 +25,9 @@ describeCluster('replicated members: kill the stream leader under load', () => {
     const total = 2 * PER_MEMBER;
     const a = spawnMember(stream, 31, PER_MEMBER, total, 32);
     const b = spawnMember(stream, 32, PER_MEMBER, total, 32);
-    // Kill once the load is well under way (the stream exists and holds records).
-    while ((await streamMessages()) < 1_000) await new Promise((done) => setTimeout(done, 100));
+    // Kill once the load is well under way (the stream exists and holds records; a message is a
+    // batch of up to 32 commands here).
+    while ((await streamMessages()) < 50) await new Promise((done) => setTimeout(done, 100));
     await wait_replicas_current(stream).catch(() => undefined);
     const leader = await stream_leader(stream);
     await killNode(cluster, leader);

@@ -2,10 +2,9 @@
 // later ones in flight succeed (a leader change between them does exactly this): the later
 // records are stored first and the lost one, re-sent with its own message id after the
 // in-flight ones settle, lands after them, stored once. The stream's order is still the one
-// order every member applies, so members agree; but the writer's call order is not kept, and a
-// member's submit of a new order followed by its cancel can be applied cancel-first (the cancel
-// refused as unknown, the order left resting). The log counts such acks (`stats().reordered`),
-// and a member's stats carry it, so an operator can see it happened. The loss is made
+// order every member applies, so members agree; but the log does not keep the writer's call
+// order. The log counts such acks (`stats().reordered`); a venue member restores its call order
+// on apply (exchange/member-order.ts, test/replicated/member-order.test.ts). The loss is made
 // deterministic by dropping the first attempt of one publish on the client connection; the
 // ack timeout (5 s) is long enough that no other publish times out on a loaded machine.
 

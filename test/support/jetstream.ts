@@ -7,7 +7,7 @@
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { Engine, toCommand, type InstrumentSpec } from '../../engine/index.js';
-import { MemberRecordDecoder, type MemberRecord } from '../../exchange/index.js';
+import { admitMessage, MemberOrder, MemberRecordDecoder, type MemberRecord } from '../../exchange/index.js';
 import { JetStreamLog } from '../../wal/index.js';
 
 export const MEMBER_CODEC = { encode: (r: MemberRecord): Uint8Array => r, decode: (bytes: Uint8Array): MemberRecord => bytes };
@@ -88,17 +88,25 @@ export async function replayVenue(
   const log = await JetStreamLog.open<MemberRecord>({ servers, stream, codec: MEMBER_CODEC });
   const engine = new Engine({ instruments });
   const decoder = new MemberRecordDecoder(engine.instruments);
+  // The same rule every member applies: a batch ahead of its submitter's earlier one is skipped.
+  const order = new MemberOrder();
   const wanted = new Set(at);
   const hashes = new Map<number, string>();
   let lastSeq = 0;
   try {
-    for await (const { seq, command } of log.read(1)) {
-      decoder.decode(command, seq);
-      const rebuilt = toCommand(decoder.command);
-      each?.({ seq, memberId: decoder.memberId, n: decoder.n }, rebuilt);
-      engine.apply(rebuilt);
-      if (wanted.has(seq)) hashes.set(seq, engine.stateHash());
-      lastSeq = seq;
+    // A stream message holds a batch of commands; each command's seq is its place among all
+    // commands in stream order (what members number them by).
+    for await (const { seq: streamSeq, command: message } of log.read(1)) {
+      const count = admitMessage(decoder, order, message, streamSeq);
+      for (let i = 0; i < count; i++) {
+        const seq = lastSeq + 1;
+        decoder.next(seq);
+        const rebuilt = toCommand(decoder.command);
+        each?.({ seq, memberId: decoder.memberId, n: decoder.n }, rebuilt);
+        engine.apply(rebuilt);
+        if (wanted.has(seq)) hashes.set(seq, engine.stateHash());
+        lastSeq = seq;
+      }
     }
   } finally {
     await log.close();

@@ -1,14 +1,13 @@
 // Why this file exists: events cross from a matching worker as numbers plus a few strings and are
 // rebuilt from the commands on the caller's side; this proves the rebuilt events equal what
 // Engine.apply returns, for random streams of every command kind (fast-check; icebergs and stops
-// included, whose `rested` events are about orders other than the command's), and once through a
-// real worker thread.
+// included, whose `rested` events are about orders other than the command's). Through a real worker
+// thread: test/exchange/matching/worker-reads-records.test.ts.
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Engine, type OrderCommand as Command, type EngineEvent, type EngineOptions } from '../../engine/index.js';
 import { decodeEvents, EventEncoder } from '../../engine/worker/event-codec.js';
-import { ShardHost } from '../../engine/worker/shard-host.js';
 
 const OPTIONS: EngineOptions = {
   instruments: [
@@ -111,20 +110,5 @@ describe('event codec', () => {
       }),
       { numRuns: 200 },
     );
-  });
-
-  it('gives the same events, reject details included, through a worker thread', async () => {
-    const commands = fc.sample(stream, { numRuns: 5, seed: 42 }).flat();
-    const reference = new Engine(OPTIONS);
-    const host = await ShardHost.start(0, OPTIONS, null, [0, 1]);
-    try {
-      const first = host.batch(commands.slice(0, 300));
-      const second = host.batch(commands.slice(300));
-      const events = [...(await first.result).events, ...(await second.result).events];
-      // The worker computes each reject's detail where the state is: the very events Engine.apply returns.
-      expect(events).toEqual(commands.map((command) => reference.apply(command)));
-    } finally {
-      await host.close();
-    }
   });
 });
