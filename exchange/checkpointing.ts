@@ -7,9 +7,13 @@
 // checkpoint kept, so recovery can fall back to it, and as far as the feed's retention needs
 // (feed.ts `plan`: with a retention bound the checkpoints are pruned here, not by their writer).
 
-import type { Engine, EngineOptions } from '../engine/index.js';
+import { Engine, type EngineOptions } from '../engine/index.js';
 import {
   BackupHost,
+  type BackupSpawn,
+  CheckpointCorruptError,
+  type DeferredChecks,
+  RecoveryError,
   type BackupQueryMethod,
   type CheckpointInfo,
   CheckpointStore,
@@ -122,8 +126,14 @@ export abstract class Checkpointer {
     return false;
   }
 
-  /** Starts whatever runs beside the exchange (the backup thread). */
-  async start(_engineOptions: EngineOptions, _snapshot: Uint8Array | null): Promise<void> {}
+  /**
+   * Starts whatever runs beside the exchange (the backup thread). `deferred`: checks recovery
+   * left for the backup thread; a checkpointer without one runs them here, before the exchange opens.
+   */
+  async start(_engineOptions: EngineOptions, snapshot: Uint8Array | null, deferred: DeferredChecks | null = null, spawned: BackupSpawn | null = null): Promise<void> {
+    await spawned?.terminate();
+    runDeferredChecksNow(snapshot, deferred);
+  }
 
   /** Whether `sent` must be called for every batch sent to a worker. */
   get followsBatches(): boolean {
@@ -332,12 +342,13 @@ class BackupCheckpointer extends Checkpointer {
     return saturated;
   }
 
-  override async start(engineOptions: EngineOptions, snapshot: Uint8Array | null): Promise<void> {
+  override async start(engineOptions: EngineOptions, snapshot: Uint8Array | null, deferred: DeferredChecks | null = null, spawned: BackupSpawn | null = null): Promise<void> {
     const options = this.options;
     this.host = await BackupHost.start(
       {
         engineOptions,
         snapshot,
+        deferred,
         start: this.start0,
         checkpointDir: this.store.dir,
         checkpointEvery: options.checkpointEvery,
@@ -357,6 +368,7 @@ class BackupCheckpointer extends Checkpointer {
           }
         },
       },
+      spawned ?? undefined,
     );
   }
 
@@ -480,5 +492,17 @@ class BackupCheckpointer extends Checkpointer {
   private onDivergence(message: string): void {
     this.figures.divergence = message;
     this.listener.fail(new DivergenceError(message));
+  }
+}
+
+/** The deferred checks run inline (no backup thread to run them): a failure refuses the open. */
+function runDeferredChecksNow(snapshot: Uint8Array | null, deferred: DeferredChecks | null): void {
+  const from = deferred?.checkpoint ?? null;
+  if (from !== null && Engine.restore(from.snapshot).stateHash() !== from.stateHash) {
+    throw new CheckpointCorruptError(`checkpoint ${from.seq}: its state hash does not match its snapshot`);
+  }
+  const expected = deferred?.recoveredStateHash ?? null;
+  if (expected !== null && snapshot !== null && Engine.restore(snapshot, { verify: false }).stateHash() !== expected) {
+    throw new RecoveryError(`state hash after recovery differs from the log's close mark ${expected}`);
   }
 }

@@ -215,8 +215,8 @@ export class Exchange {
     // and dead ids must reach the workers and the backup even when no order is live.
     const snapshot = view.snapshot();
     const [shards, backup] = await Promise.allSettled([
-      Shards.start(resolved.workers, engineOptions, view, snapshot, resolved.batchMax),
-      checkpointer.start(engineOptions, snapshot),
+      Shards.start(resolved.workers, engineOptions, view, snapshot, resolved.batchMax, opened.shardPools),
+      checkpointer.start(engineOptions, snapshot, recovered.deferred, opened.backupThread),
     ]);
     const failed = shards.status === 'rejected' ? shards.reason : backup.status === 'rejected' ? backup.reason : early;
     if (failed !== null || shards.status === 'rejected') {
