@@ -72,6 +72,8 @@ export interface CheckpointerListener {
   fail(error: Error): void;
   /** `saturated` may have turned false: admit what waits. */
   room(): void;
+  /** `checked` turned true: release what was matched and held. */
+  checked(): void;
 }
 
 /** The seam: what the exchange tells whoever takes checkpoints. */
@@ -133,6 +135,17 @@ export abstract class Checkpointer {
   async start(_engineOptions: EngineOptions, snapshot: Uint8Array | null, deferred: DeferredChecks | null = null, spawned: BackupSpawn | null = null): Promise<void> {
     await spawned?.terminate();
     runDeferredChecksNow(snapshot, deferred);
+  }
+
+  /**
+   * False while checks recovery deferred to the backup thread (the checkpoint's invariants and
+   * state hash, the close mark's hash) have not passed: the exchange matches and logs what it is
+   * given but acknowledges nothing, so no outcome is acknowledged on a state not yet verified.
+   * Opening does not wait for them (they run beside the matching workers' restore). A
+   * checkpointer without a backup thread ran them before the exchange opened.
+   */
+  get checked(): boolean {
+    return true;
   }
 
   /** Whether `sent` must be called for every batch sent to a worker. */
@@ -361,6 +374,7 @@ class BackupCheckpointer extends Checkpointer {
         onError: (error) => {
           if (!this.stopped) this.listener.fail(new BackupThreadError(error.message, { cause: error }));
         },
+        onChecked: () => this.listener.checked(),
         onProgress: () => {
           if (this.wasSaturated && !this.saturated) {
             this.wasSaturated = false;
@@ -370,6 +384,10 @@ class BackupCheckpointer extends Checkpointer {
       },
       spawned ?? undefined,
     );
+  }
+
+  override get checked(): boolean {
+    return this.host === null || this.host.checked;
   }
 
   override get followsRecords(): boolean {

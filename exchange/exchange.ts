@@ -208,6 +208,7 @@ export class Exchange {
       {
         fail: (error) => (exchange === null ? (early ??= error) : exchange.fail(error)),
         room: () => exchange?.admitWaiting(),
+        checked: () => exchange?.release(),
       },
       feed,
     );
@@ -481,7 +482,8 @@ export class Exchange {
 
   /** Releases, in sequence order, every command that is both matched and durable. */
   private release(): void {
-    if (this.failure !== null) return;
+    // Held while recovery's deferred checks run on the backup thread (checkpointing.ts `checked`).
+    if (this.failure !== null || !this.checkpointer.checked) return;
     const durable = this.wal.durableSeq;
     const pending = this.pending;
     let released = 0;

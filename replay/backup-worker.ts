@@ -61,6 +61,8 @@ export type BackupRequest =
 
 export type BackupReply =
   | { type: 'ready' }
+  /** The checks recovery deferred to this thread passed (sent once, only when there were any). */
+  | { type: 'checked' }
   | { type: 'progress'; seq: number }
   | {
       type: 'checkpoint';
@@ -200,6 +202,12 @@ function run(init: BackupInit): void {
   function runDeferredChecks(): void {
     if (!deferredPending) return;
     deferredPending = false;
+    runChecks();
+    // Only now may the exchange acknowledge what it matched since open (exchange.ts `release`).
+    send({ type: 'checked' });
+  }
+
+  function runChecks(): void {
     const checks = init.deferred!;
     const from = checks.checkpoint;
     if (from !== null) {

@@ -66,6 +66,8 @@ export interface BackupListener {
   onError(error: Error): void;
   /** The replica reported how far it got (`appliedSeq` moved). */
   onProgress(): void;
+  /** The checks recovery deferred to the thread passed (`checked` turned true). */
+  onChecked(): void;
 }
 
 /** How long terminate() lets the thread finish the message it is handling before cutting it off. */
@@ -78,6 +80,11 @@ export class BackupHost {
   sentSeq: number;
   /** BACKUP_QUERY_WAIT_MS_MAX; a field so a test can make a stuck thread time out sooner. */
   queryWaitMsMax = BACKUP_QUERY_WAIT_MS_MAX;
+  /**
+   * False until the thread has run the checks recovery deferred to it (the checkpoint's invariants
+   * and state hash, the close mark's hash); true from the start when there were none.
+   */
+  checked = true;
   /** The replica's snapshot handed back by `stop(true)`, with its seq. */
   finalState: { seq: number; snapshot: Uint8Array } | null = null;
   private forced: Array<() => void> = [];
@@ -145,6 +152,7 @@ export class BackupHost {
     const checkpoint = init.deferred?.checkpoint?.snapshot;
     const moved = checkpoint !== undefined && checkpoint.buffer instanceof ArrayBuffer && checkpoint.buffer.byteLength >= 1 << 20 ? [checkpoint.buffer] : [];
     const host = new BackupHost(worker, init.start.seq, listener, flag, port);
+    host.checked = init.deferred === null || init.deferred === undefined;
     worker.off('error', spawned.onEarlyError);
     await new Promise<void>((resolve, reject) => {
       if (spawned.early.error !== null) return reject(spawned.early.error);
@@ -304,6 +312,10 @@ export class BackupHost {
         break;
       case 'final':
         this.finalState = { seq: reply.seq, snapshot: reply.snapshot };
+        break;
+      case 'checked':
+        this.checked = true;
+        this.listener.onChecked();
         break;
       case 'ready':
         break;

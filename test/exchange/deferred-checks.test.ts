@@ -51,7 +51,7 @@ describe('checks deferred past open', () => {
     return dir;
   }
 
-  it('a checkpoint whose state hash is wrong opens, then stops the exchange; it is set aside and the next open recovers from an older one', async () => {
+  it('a checkpoint whose state hash is wrong stops the exchange (at or after open); it is set aside and the next open recovers from an older one', async () => {
     const dir = copy();
     const store = new CheckpointStore(join(dir, 'checkpoints'));
     const [newest, older] = template.seqs;
@@ -59,11 +59,23 @@ describe('checks deferred past open', () => {
     // Checksum right, content wrong: only the deferred state-hash check can tell.
     store.write({ ...checkpoint.header, stateHash: '0'.repeat(64) }, checkpoint.snapshot);
 
-    const ex = await scope.open({ dir, onWarning: () => undefined });
-    expect(await eventually(() => ex.stats().failed !== null, 10_000)).toBe(true);
-    expect(ex.stats().failed).toMatch(new RegExp(`checkpoint ${newest} failed the checks run after open \\(its state hash does not match its snapshot\\)`));
-    await expect(ex.submit({ op: 'cancel', id: 'nobody', account: 'alice' })).rejects.toBeInstanceOf(BackupThreadError);
-    await within(ex.close(), 10_000, 'close after failure');
+    // The checks run beside the matching workers' restore: they fail before open resolves (open
+    // rejects with the error) or after it (the exchange stops); both are fail-closed.
+    const failed = new RegExp(`checkpoint ${newest} failed the checks run after open \\(its state hash does not match its snapshot\\)`);
+    const opened = await scope.open({ dir, onWarning: () => undefined }).then(
+      (ex) => ex,
+      (error: unknown) => error,
+    );
+    if (opened instanceof Error) {
+      expect(opened).toBeInstanceOf(BackupThreadError);
+      expect(opened.message).toMatch(failed);
+    } else {
+      const ex = opened as Awaited<ReturnType<typeof scope.open>>;
+      expect(await eventually(() => ex.stats().failed !== null, 10_000)).toBe(true);
+      expect(ex.stats().failed).toMatch(failed);
+      await expect(ex.submit({ op: 'cancel', id: 'nobody', account: 'alice' })).rejects.toBeInstanceOf(BackupThreadError);
+      await within(ex.close(), 10_000, 'close after failure');
+    }
     expect(existsSync(join(dir, 'checkpoints', 'failed-check'))).toBe(true);
     expect(readdirSync(join(dir, 'checkpoints', 'failed-check'))).toHaveLength(1);
 
@@ -74,6 +86,41 @@ describe('checks deferred past open', () => {
     // Its own checks pass: it keeps running.
     await again.submit({ op: 'cancel', id: 'nobody', account: 'alice' });
     expect(again.stats().failed).toBeNull();
+  });
+
+  it('acknowledges nothing before the checks pass: a command submitted at once on a bad checkpoint is refused, not acknowledged', async () => {
+    const dir = copy();
+    const store = new CheckpointStore(join(dir, 'checkpoints'));
+    const [newest] = template.seqs;
+    const checkpoint = store.read(newest);
+    store.write({ ...checkpoint.header, stateHash: '0'.repeat(64) }, checkpoint.snapshot);
+
+    // The checks run beside the matching workers' restore: they may fail before open resolves
+    // (open then rejects with the same error) or after it (the exchange then stops).
+    const opened = await scope.open({ dir, onWarning: () => undefined }).then(
+      (ex) => ex,
+      (error: unknown) => error,
+    );
+    if (opened instanceof Error) {
+      expect(opened).toBeInstanceOf(BackupThreadError);
+      return;
+    }
+    const ex = opened as Awaited<ReturnType<typeof scope.open>>;
+    // Submitted in the same turn as open resolved, before the backup thread can have answered.
+    const outcomes = await Promise.allSettled([
+      ex.submit({ op: 'cancel', id: 'nobody', account: 'alice' }),
+      ex.submitMany([{ op: 'cancel', id: 'nobody-else', account: 'bob' }]),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+    for (const o of outcomes) expect((o as PromiseRejectedResult).reason).toBeInstanceOf(BackupThreadError);
+    expect(ex.stats().acknowledged).toBe(0);
+  });
+
+  it('a good checkpoint: commands submitted at once are acknowledged once the checks pass', async () => {
+    const ex = await scope.open({ dir: copy(), onWarning: () => undefined });
+    const result = await ex.submit({ op: 'cancel', id: 'nobody', account: 'alice' });
+    expect(result.seq).toBeGreaterThan(template.lastSeq);
+    expect(ex.stats().failed).toBeNull();
   });
 
   it('a format 1 checkpoint file (CRC-32C) still loads', async () => {
