@@ -1,8 +1,10 @@
 // Why this file exists: one place for test-runner limits, so the suite stays well under CI's budget on 2 cores.
 // Tests against the shared three-node JetStream cluster (test/replicated) kill and restart its
-// nodes, so they run one file at a time in their own project; the rest runs two files at once
-// beside them (they never touch the cluster).
+// nodes, so they run one after another inside one entry file (test/replicated/cluster.entry.ts,
+// started first by test/support/sequencer.ts) on one worker; the other worker runs the local
+// files beside it (they never touch the cluster).
 import { defineConfig } from 'vitest/config';
+import ClusterFirstSequencer from './test/support/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -11,6 +13,7 @@ export default defineConfig({
     pool: 'forks',
     reporters: ['default', './test/support/plain-summary.ts'],
     maxWorkers: 2,
+    sequence: { sequencer: ClusterFirstSequencer },
     projects: [
       {
         extends: true,
@@ -18,7 +21,7 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'replicated', include: ['test/replicated/**/*.test.ts'], fileParallelism: false },
+        test: { name: 'replicated', include: ['test/replicated/cluster.entry.ts'] },
       },
     ],
   },

@@ -340,8 +340,8 @@ export class Engine {
     // SEMANTICS.md "Order ids": duplicates are decided before the sweep, from the id memory (a
     // function of the log) and liveness, so the worker that remembers the id can answer for
     // another instrument's order without touching that instrument's book.
-    // The id is hashed once for its three lookups (id memory, live index, and adding it to both).
-    // One probe of the one id table answers both: a resting order's entry holds its pool slot.
+    // The id is hashed once, and ONE probe of the id table answers both "live?" (a resting
+    // order's entry holds its pool slot) and "remembered?"; adding the new entry reuses the hash.
     const ids = this.orderIds;
     const hash = hashId(id);
     const known = ids.findHashed(id, hash);

@@ -11,6 +11,8 @@
 // The hash of the last string looked up is remembered, so "is this id new?" followed by "add it"
 // hashes once, and each slot's hash is kept (4 bytes), so removing a dead order by its slot
 // (`deleteSlot`, what the engine does for every fill and cancel) neither hashes nor compares strings.
+// Now used by the account table (name → index); order ids live in engine/id-store.ts (one table
+// for live and remembered ids, ids kept as bytes), which grew out of this one.
 
 import { hashNumber } from './id-store.js';
 

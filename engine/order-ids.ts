@@ -44,9 +44,10 @@ const FLAG_LIVE_ONLY = 8;
 /**
  * How an entry leaving its ring learns whether its order is still live: a check by id, or null
  * when the caller closes every entry whose order dies (the engine), so an open entry's order is
- * live by construction and no lookup is needed (engine/invariants.ts checks that it holds).
+ * live by construction and no lookup is needed (engine/invariants.ts checks that it holds), or
+ * 'never' when no order is live here (the exchange's router): no id is made back to ask.
  */
-export type LiveCheck = ((id: OrderId) => boolean) | null;
+export type LiveCheck = ((id: OrderId) => boolean) | null | 'never';
 
 /** What happens when an instrument's ring is full and a new id arrives (SEMANTICS.md "Order ids"). */
 export type IdsRememberedFull = 'forget-oldest' | 'reject';
@@ -225,7 +226,9 @@ export class OrderIds {
   private leaveRing(ring: Ring, isLive: LiveCheck): void {
     const slot = ring.shift();
     this.flags[slot] &= ~FLAG_IN_RING;
-    if (this.statuses[slot] === STATUS_OPEN && (isLive === null || isLive(this.store.idAt(slot)))) {
+    // A check by id gets the id made back as a string (ids are stored as bytes): only callers
+    // that pass a function pay that allocation.
+    if (isLive !== 'never' && this.statuses[slot] === STATUS_OPEN && (isLive === null || isLive(this.store.idAt(slot)))) {
       this.flags[slot] |= FLAG_OVERDUE;
       this.linkOverdue(ring, slot);
     } else {

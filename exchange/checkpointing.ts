@@ -7,9 +7,13 @@
 // checkpoint kept, so recovery can fall back to it, and as far as the feed's retention needs
 // (feed.ts `plan`: with a retention bound the checkpoints are pruned here, not by their writer).
 
-import type { Engine, EngineOptions } from '../engine/index.js';
+import { Engine, type EngineOptions } from '../engine/index.js';
 import {
   BackupHost,
+  type BackupSpawn,
+  CheckpointCorruptError,
+  type DeferredChecks,
+  RecoveryError,
   type BackupQueryMethod,
   type CheckpointInfo,
   CheckpointStore,
@@ -68,6 +72,8 @@ export interface CheckpointerListener {
   fail(error: Error): void;
   /** `saturated` may have turned false: admit what waits. */
   room(): void;
+  /** `checked` turned true: release what was matched and held. */
+  checked(): void;
 }
 
 /** The seam: what the exchange tells whoever takes checkpoints. */
@@ -122,8 +128,25 @@ export abstract class Checkpointer {
     return false;
   }
 
-  /** Starts whatever runs beside the exchange (the backup thread). */
-  async start(_engineOptions: EngineOptions, _snapshot: Uint8Array | null): Promise<void> {}
+  /**
+   * Starts whatever runs beside the exchange (the backup thread). `deferred`: checks recovery
+   * left for the backup thread; a checkpointer without one runs them here, before the exchange opens.
+   */
+  async start(_engineOptions: EngineOptions, snapshot: Uint8Array | null, deferred: DeferredChecks | null = null, spawned: BackupSpawn | null = null): Promise<void> {
+    await spawned?.terminate();
+    runDeferredChecksNow(snapshot, deferred);
+  }
+
+  /**
+   * False while checks recovery deferred to the backup thread (the checkpoint's invariants and
+   * state hash, the close mark's hash) have not passed: the exchange matches and logs what it is
+   * given but acknowledges nothing, so no outcome is acknowledged on a state not yet verified.
+   * Opening does not wait for them (they run beside the matching workers' restore). A
+   * checkpointer without a backup thread ran them before the exchange opened.
+   */
+  get checked(): boolean {
+    return true;
+  }
 
   /** Whether `sent` must be called for every batch sent to a worker. */
   get followsBatches(): boolean {
@@ -332,12 +355,13 @@ class BackupCheckpointer extends Checkpointer {
     return saturated;
   }
 
-  override async start(engineOptions: EngineOptions, snapshot: Uint8Array | null): Promise<void> {
+  override async start(engineOptions: EngineOptions, snapshot: Uint8Array | null, deferred: DeferredChecks | null = null, spawned: BackupSpawn | null = null): Promise<void> {
     const options = this.options;
     this.host = await BackupHost.start(
       {
         engineOptions,
         snapshot,
+        deferred,
         start: this.start0,
         checkpointDir: this.store.dir,
         checkpointEvery: options.checkpointEvery,
@@ -350,6 +374,7 @@ class BackupCheckpointer extends Checkpointer {
         onError: (error) => {
           if (!this.stopped) this.listener.fail(new BackupThreadError(error.message, { cause: error }));
         },
+        onChecked: () => this.listener.checked(),
         onProgress: () => {
           if (this.wasSaturated && !this.saturated) {
             this.wasSaturated = false;
@@ -357,7 +382,12 @@ class BackupCheckpointer extends Checkpointer {
           }
         },
       },
+      spawned ?? undefined,
     );
+  }
+
+  override get checked(): boolean {
+    return this.host === null || this.host.checked;
   }
 
   override get followsRecords(): boolean {
@@ -480,5 +510,17 @@ class BackupCheckpointer extends Checkpointer {
   private onDivergence(message: string): void {
     this.figures.divergence = message;
     this.listener.fail(new DivergenceError(message));
+  }
+}
+
+/** The deferred checks run inline (no backup thread to run them): a failure refuses the open. */
+function runDeferredChecksNow(snapshot: Uint8Array | null, deferred: DeferredChecks | null): void {
+  const from = deferred?.checkpoint ?? null;
+  if (from !== null && Engine.restore(from.snapshot).stateHash() !== from.stateHash) {
+    throw new CheckpointCorruptError(`checkpoint ${from.seq}: its state hash does not match its snapshot`);
+  }
+  const expected = deferred?.recoveredStateHash ?? null;
+  if (expected !== null && snapshot !== null && Engine.restore(snapshot, { verify: false }).stateHash() !== expected) {
+    throw new RecoveryError(`state hash after recovery differs from the log's close mark ${expected}`);
   }
 }

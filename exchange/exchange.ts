@@ -233,6 +233,7 @@ export class Exchange {
       {
         fail: (error) => (exchange === null ? (early ??= error) : exchange.fail(error)),
         room: () => exchange?.admitWaiting(),
+        checked: () => exchange?.release(),
       },
       feed,
     );
@@ -240,8 +241,8 @@ export class Exchange {
     // and dead ids must reach the workers and the backup even when no order is live.
     const snapshot = view.snapshot();
     const [shards, backup] = await Promise.allSettled([
-      Shards.start(resolved.workers, engineOptions, view, snapshot, resolved.batchMax),
-      checkpointer.start(engineOptions, snapshot),
+      Shards.start(resolved.workers, engineOptions, view, snapshot, resolved.batchMax, opened.shardPools),
+      checkpointer.start(engineOptions, snapshot, recovered.deferred, opened.backupThread),
     ]);
     const failed = shards.status === 'rejected' ? shards.reason : backup.status === 'rejected' ? backup.reason : early;
     if (failed !== null || shards.status === 'rejected') {
@@ -515,7 +516,8 @@ export class Exchange {
 
   /** Releases, in sequence order, every command that is both matched and durable. */
   private release(): void {
-    if (this.failure !== null) return;
+    // Held while recovery's deferred checks run on the backup thread (checkpointing.ts `checked`).
+    if (this.failure !== null || !this.checkpointer.checked) return;
     const durable = this.wal.durableSeq;
     const pending = this.pending;
     let released = 0;

@@ -73,10 +73,15 @@ export class MatchingHost {
     pool.on('error', (error: Error) => this.failed(error));
   }
 
-  /** Starts worker `index` owning the instruments `owned` (indexes in configuration order). */
-  static async start(index: number, options: EngineOptions, snapshot: Uint8Array | null, owned: number[], limits: MatchingLimits): Promise<MatchingHost> {
+  /**
+   * A worker's pool, started before its state is known: piscina starts the thread and preloads
+   * the worker module at once, so Exchange.open does this before recovery and the thread loads
+   * while the opening thread recovers (README issue 9). `start` hands it its state; `destroy` an
+   * unused one.
+   */
+  static spawn(): Piscina {
     const { filename, argv } = workerEntry(import.meta.url, 'matching-worker');
-    const pool = new Piscina({
+    return new Piscina({
       filename,
       argv,
       minThreads: 1,
@@ -86,6 +91,17 @@ export class MatchingHost {
       recordTiming: false,
       name: 'default',
     });
+  }
+
+  /** Starts worker `index` (in `pool`, spawned earlier, or a new one) owning the instruments `owned` (indexes in configuration order). */
+  static async start(
+    index: number,
+    options: EngineOptions,
+    snapshot: Uint8Array | null,
+    owned: number[],
+    limits: MatchingLimits,
+    pool: Piscina = MatchingHost.spawn(),
+  ): Promise<MatchingHost> {
     const host = new MatchingHost(index, pool, limits, limits.recordsPerBatchMax);
     try {
       const init: MatchingTask = { type: 'init', options, snapshot, owned };

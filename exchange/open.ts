@@ -6,8 +6,12 @@
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Piscina } from 'piscina';
 import { Engine, type EngineOptions, type InstrumentSpec } from '../engine/index.js';
+import { MatchingHost } from './matching-host.js';
 import {
+  BackupHost,
+  type BackupSpawn,
   CheckpointStore,
   recover,
   recoverFromCheckpoint,
@@ -35,12 +39,25 @@ export interface Opened {
   lock: DirLock | null;
   /** Set for 'memory' with a directory: numbers are reserved durably before being handed out. */
   seqReservation: SeqReservation | null;
+  /**
+   * The backup thread, started before recovery so that it loads its modules while this thread
+   * recovers (null without one); the checkpointer hands it its state.
+   */
+  backupThread: BackupSpawn | null;
+  /** The matching workers' pools, started before recovery for the same reason (Shards.start takes them). */
+  shardPools: Piscina[];
 }
 
 /** Undoes a successful `openState` when a later step of opening fails. */
 export async function abandon(opened: Opened): Promise<void> {
+  await opened.backupThread?.terminate().catch(() => undefined);
+  await destroyPools(opened.shardPools);
   await opened.wal.close().catch(() => undefined);
   opened.lock?.release();
+}
+
+async function destroyPools(pools: readonly Piscina[]): Promise<void> {
+  await Promise.allSettled(pools.map((pool) => pool.destroy()));
 }
 
 export async function openState(resolved: ResolvedExchangeOptions): Promise<Opened> {
@@ -89,6 +106,11 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
   let wal: WriteAheadLog<Uint8Array>;
   let recovered: Recovered;
   let seqReservation: SeqReservation | null = null;
+  // The backup thread starts now and loads its modules in parallel with recovery (a second or
+  // more under tsx; README issue 9): it gets its state once recovery is done.
+  const backupThread = store !== null && !memory && resolved.checkpointMode !== 'pause' ? BackupHost.spawn() : null;
+  // At most this many are needed (min(workers, instruments) once the instruments are known).
+  const shardPools = Array.from({ length: resolved.workers }, () => MatchingHost.spawn());
   try {
     if (memory) {
       // No log: the newest checkpoint (if any) is the whole state; the memory log continues
@@ -120,6 +142,10 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
         // acknowledged commits) moves it aside, kept (replay/recovery.ts).
         recovered = recover(wal, store, initialOptions, resolved.onWarning, {
           onLogBehind: resolved.durability === 'async' ? 'set-aside' : 'refuse',
+          // With a backup thread (a directory, not 'pause'), the checkpoint's invariant check and
+          // state hash and the final close-mark hash run there once the exchange is open: off the
+          // critical path, still failing closed (exchange/checkpointing.ts).
+          deferChecks: resolved.checkpointMode !== 'pause',
         });
       } catch (error) {
         await wal.close().catch(() => undefined);
@@ -127,6 +153,8 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
       }
     }
   } catch (error) {
+    await backupThread?.terminate().catch(() => undefined);
+    await destroyPools(shardPools);
     lock?.release();
     throw error;
   }
@@ -135,10 +163,12 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
   try {
     checkGivenInstruments(resolved.dir, engine.instruments, resolved.dir === null ? null : resolved.instruments);
   } catch (error) {
+    await backupThread?.terminate().catch(() => undefined);
+    await destroyPools(shardPools);
     await wal.close().catch(() => undefined);
     lock?.release();
     throw error;
   }
   const engineOptions: EngineOptions = { instruments: engine.instruments, maxOrders: engine.options.maxOrders, instrumentsMax: engine.options.instrumentsMax, ...ids };
-  return { engineOptions, initialOptions, wal, recovered, store, lock, seqReservation };
+  return { engineOptions, initialOptions, wal, recovered, store, lock, seqReservation, backupThread, shardPools };
 }

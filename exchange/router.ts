@@ -33,7 +33,7 @@ const ROUTE_SHARDS = WORKERS_MAX;
 export const ROUTE_DUPLICATE = -1;
 
 /** Never live: the router's rings drop an entry when it leaves (an engine keeps a live one aside). */
-const NEVER_LIVE = (): boolean => false;
+const NEVER_LIVE = 'never';
 
 export class Router {
   /** Id → packed route (ROUTE_SHARDS). */

@@ -10,7 +10,8 @@
 
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { Engine, EngineError, type EngineOptions, decodeCommands, type EncodedCommands } from '../engine/index.js';
-import { CheckpointStore, nextCheckpointDue } from './checkpoint-store.js';
+import { CheckpointCorruptError, CheckpointStore, nextCheckpointDue } from './checkpoint-store.js';
+import type { DeferredChecks } from './recovery.js';
 import type { LogRecord, MarkRecord } from './records.js';
 import { ReplayDivergenceError, Replayer } from './replayer.js';
 import {
@@ -30,11 +31,23 @@ export interface BackupInit {
   checkpointEvery: number;
   checkpointIntervalMs: number;
   checkpointsKept: number;
+  /**
+   * Checks recovery left to this thread (replay/recovery.ts DeferredChecks): run once the exchange
+   * is open, before this thread writes any checkpoint; a failure stops the exchange.
+   */
+  deferred?: DeferredChecks | null;
   /** Where queries are answered (see QUERY_FLAG_*); transferred with the worker's start. */
   query: { flag: SharedArrayBuffer; port: MessagePort };
 }
 
+/** What the thread is started with; its state follows in an 'init' message (BackupHost.spawn). */
+export interface BackupThreadData {
+  query: { flag: SharedArrayBuffer; port: MessagePort };
+}
+
 export type BackupRequest =
+  /** The state to start from (first message; the thread loaded its modules meanwhile). */
+  | { type: 'init'; init: Omit<BackupInit, 'query'> }
   /** ack: report progress right after this one (the host is pacing admission on it). */
   | { type: 'batch'; seqs: Float64Array; commands: EncodedCommands; ack: boolean }
   | { type: 'mark'; seq: number; mark: MarkRecord; ack: boolean }
@@ -48,6 +61,8 @@ export type BackupRequest =
 
 export type BackupReply =
   | { type: 'ready' }
+  /** The checks recovery deferred to this thread passed (sent once, only when there were any). */
+  | { type: 'checked' }
   | { type: 'progress'; seq: number }
   | {
       type: 'checkpoint';
@@ -69,211 +84,282 @@ export type BackupReply =
 const PARKED_RECORDS_MAX = 16 * 1024 * 1024;
 const PROGRESS_INTERVAL_MS = 50;
 
-const init = workerData as BackupInit;
 const port = parentPort!;
-const send = (reply: BackupReply): void => port.postMessage(reply);
 
-// The snapshot was just made from the recovered engine, whose hash recovery verified.
-const engine = init.snapshot === null ? new Engine(init.engineOptions) : Engine.restore(init.snapshot, { verify: false });
-const replayer = new Replayer(engine, init.start);
-const store = new CheckpointStore(init.checkpointDir);
-const specs = engine.instruments;
-const parked = new Map<number, LogRecord>();
-let diverged = false;
-let lastCheckpointSeq = init.start.seq;
-/** Due every checkpointEvery commands from the start, not from whenever the last one landed. */
-let dueCommands = init.start.commands + init.checkpointEvery;
-let lastCheckpointAtMs = performance.now();
-let lastProgressAtMs = 0;
-/** The last checkpoint's snapshot and its seq: handed back at stop when nothing came after it. */
-let lastSnapshot: Uint8Array | null = null;
-let lastSnapshotSeq = -1;
-const queryFlag = new Int32Array(init.query.flag);
-const queryPort = init.query.port;
-
-// A thread that goes away (an exit, an uncaught throw) wakes a host waiting for an answer at once.
-process.on('exit', () => {
-  Atomics.store(queryFlag, QUERY_FLAG_GONE, 1);
-  Atomics.store(queryFlag, QUERY_FLAG_ANSWERED, QUERY_GONE);
-  Atomics.notify(queryFlag, QUERY_FLAG_ANSWERED);
+// Spawned before recovery finished (BackupHost.spawn): the state arrives in the first message,
+// while this thread has already loaded its modules.
+port.once('message', (request: BackupRequest) => {
+  if (request.type !== 'init') throw new Error(`backup: expected init, got ${request.type}`);
+  run({ ...request.init, query: (workerData as BackupThreadData).query });
 });
 
-/**
- * Answers from the replica, which has applied every record sent before the query. A replica that
- * failed or diverged answers with an error: its state is no longer the acknowledged one.
- */
-function answer(id: number, method: BackupQueryMethod, args: unknown[]): void {
-  let reply: BackupQueryAnswer;
-  if (failed || diverged) {
-    reply = { id, ok: false, message: failed ? 'the backup replica failed' : 'the backup replica diverged' };
-  } else {
+/** The backup thread's life, from its state on. */
+function run(init: BackupInit): void {
+  const send = (reply: BackupReply): void => port.postMessage(reply);
+
+  // The snapshot was just made from the recovered engine (its checks: runDeferredChecks, or recovery).
+  const engine = init.snapshot === null ? new Engine(init.engineOptions) : Engine.restore(init.snapshot, { verify: false });
+  const replayer = new Replayer(engine, init.start);
+  const store = new CheckpointStore(init.checkpointDir);
+  const specs = engine.instruments;
+  const parked = new Map<number, LogRecord>();
+  let diverged = false;
+  let lastCheckpointSeq = init.start.seq;
+  /** Due every checkpointEvery commands from the start, not from whenever the last one landed. */
+  let dueCommands = init.start.commands + init.checkpointEvery;
+  let lastCheckpointAtMs = performance.now();
+  let lastProgressAtMs = 0;
+  /** The last checkpoint's snapshot and its seq: handed back at stop when nothing came after it. */
+  let lastSnapshot: Uint8Array | null = null;
+  let lastSnapshotSeq = -1;
+  const queryFlag = new Int32Array(init.query.flag);
+  const queryPort = init.query.port;
+
+  // A thread that goes away (an exit, an uncaught throw) wakes a host waiting for an answer at once.
+  process.on('exit', () => {
+    Atomics.store(queryFlag, QUERY_FLAG_GONE, 1);
+    Atomics.store(queryFlag, QUERY_FLAG_ANSWERED, QUERY_GONE);
+    Atomics.notify(queryFlag, QUERY_FLAG_ANSWERED);
+  });
+
+  /**
+   * Answers from the replica, which has applied every record sent before the query. A replica that
+   * failed or diverged answers with an error: its state is no longer the acknowledged one.
+   */
+  function answer(id: number, method: BackupQueryMethod, args: unknown[]): void {
+    let reply: BackupQueryAnswer;
+    if (failed || diverged) {
+      reply = { id, ok: false, message: failed ? 'the backup replica failed' : 'the backup replica diverged' };
+    } else {
+      try {
+        const value = (engine[method] as (...a: unknown[]) => unknown).apply(engine, args);
+        reply = { id, ok: true, value };
+      } catch (error) {
+        const e = error as Error;
+        reply = error instanceof EngineError ? { id, ok: false, message: e.message, engineCode: error.code } : { id, ok: false, message: e.message };
+      }
+    }
+    queryPort.postMessage(reply);
+    Atomics.store(queryFlag, QUERY_FLAG_ANSWERED, QUERY_ANSWERED);
+    Atomics.notify(queryFlag, QUERY_FLAG_ANSWERED);
+  }
+
+  function park(seq: number, record: LogRecord): void {
+    if (parked.size >= PARKED_RECORDS_MAX) throw new Error('backup: too many records out of order');
+    parked.set(seq, record);
+  }
+
+  function applyParked(): void {
+    if (diverged) return;
     try {
-      const value = (engine[method] as (...a: unknown[]) => unknown).apply(engine, args);
-      reply = { id, ok: true, value };
+      // Bounded by the number of parked records.
+      for (;;) {
+        const next = replayer.seq + 1;
+        const record = parked.get(next);
+        if (record === undefined) break;
+        parked.delete(next);
+        replayer.apply(next, record);
+      }
     } catch (error) {
-      const e = error as Error;
-      reply = error instanceof EngineError ? { id, ok: false, message: e.message, engineCode: error.code } : { id, ok: false, message: e.message };
+      divergedOrThrow(error);
     }
   }
-  queryPort.postMessage(reply);
-  Atomics.store(queryFlag, QUERY_FLAG_ANSWERED, QUERY_ANSWERED);
-  Atomics.notify(queryFlag, QUERY_FLAG_ANSWERED);
-}
 
-function park(seq: number, record: LogRecord): void {
-  if (parked.size >= PARKED_RECORDS_MAX) throw new Error('backup: too many records out of order');
-  parked.set(seq, record);
-}
+  /** A divergence stops checkpointing and is reported (the host fails the exchange); anything else is thrown. */
+  function divergedOrThrow(error: unknown): void {
+    if (!(error instanceof ReplayDivergenceError)) throw error;
+    diverged = true;
+    send({ type: 'divergence', message: error.message });
+  }
 
-function applyParked(): void {
-  if (diverged) return;
-  try {
-    // Bounded by the number of parked records.
-    for (;;) {
-      const next = replayer.seq + 1;
-      const record = parked.get(next);
-      if (record === undefined) break;
-      parked.delete(next);
-      replayer.apply(next, record);
+  /** Replays log records as recovery does: decoded into one ParsedCommand, no object per record. */
+  function applyRecords(firstSeq: number, bytes: Uint8Array, ends: Uint32Array): void {
+    if (diverged) return;
+    try {
+      let start = 0;
+      for (let i = 0; i < ends.length; i++) {
+        const seq = firstSeq + i;
+        // A record at or below what was applied came in another way (a parked test mark).
+        if (seq > replayer.seq) replayer.applyRecord(seq, bytes, start, ends[i]);
+        start = ends[i];
+      }
+    } catch (error) {
+      divergedOrThrow(error);
     }
-  } catch (error) {
-    divergedOrThrow(error);
   }
-}
 
-/** A divergence stops checkpointing and is reported (the host fails the exchange); anything else is thrown. */
-function divergedOrThrow(error: unknown): void {
-  if (!(error instanceof ReplayDivergenceError)) throw error;
-  diverged = true;
-  send({ type: 'divergence', message: error.message });
-}
+  /** Where a checkpoint that failed the deferred check is moved (kept; recovery no longer reads it). */
+  const FAILED_CHECK_DIR = 'failed-check';
+  let deferredPending = init.deferred !== null && init.deferred !== undefined;
 
-/** Replays log records as recovery does: decoded into one ParsedCommand, no object per record. */
-function applyRecords(firstSeq: number, bytes: Uint8Array, ends: Uint32Array): void {
-  if (diverged) return;
-  try {
-    let start = 0;
-    for (let i = 0; i < ends.length; i++) {
-      const seq = firstSeq + i;
-      // A record at or below what was applied came in another way (a parked test mark).
-      if (seq > replayer.seq) replayer.applyRecord(seq, bytes, start, ends[i]);
-      start = ends[i];
+  /**
+   * The checks recovery deferred to this thread (it restored the checkpoint and replayed without
+   * them, to open sooner): the checkpoint's book invariants and state hash, and the recovered
+   * state's hash against the log's close mark. Run before this thread's first checkpoint, so a
+   * state that fails them is never written on. A checkpoint that fails is moved aside (a reopen
+   * then recovers from an older one) and the exchange stops: fail closed.
+   */
+  function runDeferredChecks(): void {
+    if (!deferredPending) return;
+    deferredPending = false;
+    runChecks();
+    // Only now may the exchange acknowledge what it matched since open (exchange.ts `release`).
+    send({ type: 'checked' });
+  }
+
+  function runChecks(): void {
+    const checks = init.deferred!;
+    const from = checks.checkpoint;
+    if (from !== null) {
+      let problem: string | null = null;
+      try {
+        if (Engine.restore(from.snapshot).stateHash() !== from.stateHash) problem = 'its state hash does not match its snapshot';
+      } catch (error) {
+        problem = (error as Error).message;
+      }
+      if (problem !== null) {
+        let where = '';
+        try {
+          where = `; moved to ${store.setAside(from.seq, FAILED_CHECK_DIR)}`;
+        } catch {
+          // Left in place: the error below still stops the exchange.
+        }
+        throw new CheckpointCorruptError(`checkpoint ${from.seq} failed the checks run after open (${problem})${where}; the exchange stopped`);
+      }
     }
-  } catch (error) {
-    divergedOrThrow(error);
+    if (checks.recoveredStateHash !== null && init.snapshot !== null) {
+      const hash = Engine.restore(init.snapshot, { verify: false }).stateHash();
+      if (hash !== checks.recoveredStateHash) {
+        throw new ReplayDivergenceError(`state hash after recovery ${hash} differs from the log's close mark ${checks.recoveredStateHash}`);
+      }
+    }
   }
-}
 
-function checkpoint(force: boolean): void {
-  if (diverged) {
-    if (force) send({ type: 'checkpoint-skipped', seq: replayer.seq });
-    return;
-  }
-  const dueByCount = replayer.commands >= dueCommands;
-  const dueByTime = performance.now() - lastCheckpointAtMs >= init.checkpointIntervalMs;
-  const fresh = replayer.seq > lastCheckpointSeq;
-  if (!fresh || (!force && !dueByCount && !dueByTime)) {
-    if (force) send({ type: 'checkpoint-skipped', seq: replayer.seq });
-    return;
-  }
-  const t0 = performance.now();
-  const snapshot = engine.snapshot();
-  const stateHash = engine.stateHash();
-  const t1 = performance.now();
-  const bytes = store.write(
-    {
+  function checkpoint(force: boolean): void {
+    runDeferredChecks();
+    if (diverged) {
+      if (force) send({ type: 'checkpoint-skipped', seq: replayer.seq });
+      return;
+    }
+    const dueByCount = replayer.commands >= dueCommands;
+    const dueByTime = performance.now() - lastCheckpointAtMs >= init.checkpointIntervalMs;
+    const fresh = replayer.seq > lastCheckpointSeq;
+    if (!fresh || (!force && !dueByCount && !dueByTime)) {
+      if (force) send({ type: 'checkpoint-skipped', seq: replayer.seq });
+      return;
+    }
+    const t0 = performance.now();
+    const snapshot = engine.snapshot();
+    const stateHash = engine.stateHash();
+    const t1 = performance.now();
+    const bytes = store.write(
+      {
+        seq: replayer.seq,
+        commands: replayer.commands,
+        digest: replayer.digest.value,
+        stateHash,
+        writtenAtMs: Date.now(),
+      },
+      snapshot,
+    );
+    store.prune(init.checkpointsKept);
+    const t2 = performance.now();
+    lastCheckpointSeq = replayer.seq;
+    lastSnapshot = snapshot;
+    lastSnapshotSeq = replayer.seq;
+    dueCommands = nextCheckpointDue(dueCommands, replayer.commands, init.checkpointEvery);
+    lastCheckpointAtMs = t2;
+    send({
+      type: 'checkpoint',
       seq: replayer.seq,
       commands: replayer.commands,
-      digest: replayer.digest.value,
-      stateHash,
-      writtenAtMs: Date.now(),
-    },
-    snapshot,
-  );
-  store.prune(init.checkpointsKept);
-  const t2 = performance.now();
-  lastCheckpointSeq = replayer.seq;
-  lastSnapshot = snapshot;
-  lastSnapshotSeq = replayer.seq;
-  dueCommands = nextCheckpointDue(dueCommands, replayer.commands, init.checkpointEvery);
-  lastCheckpointAtMs = t2;
-  send({
-    type: 'checkpoint',
-    seq: replayer.seq,
-    commands: replayer.commands,
-    orders: engine.liveOrders,
-    bytes,
-    snapshotMs: t1 - t0,
-    durationMs: t2 - t0,
-    kept: store.list(),
-    forced: force,
-  });
-}
+      orders: engine.liveOrders,
+      bytes,
+      snapshotMs: t1 - t0,
+      durationMs: t2 - t0,
+      kept: store.list(),
+      forced: force,
+    });
+  }
 
-// Fail closed: after the first error this thread does nothing more. Before, a failed checkpoint
-// was retried on the next batch, and the host's terminate() could cut that retry between creating
-// its temporary file and removing it (a stray .tmp the fault tests found on one run in ten).
-let failed = false;
-const fail = (error: unknown, withStack: boolean): void => {
-  failed = true;
-  const e = error as Error;
-  send({ type: 'error', name: e.name, message: withStack ? (e.stack ?? String(error)) : e.message });
-};
+  // Fail closed: after the first error this thread does nothing more. Before, a failed checkpoint
+  // was retried on the next batch, and the host's terminate() could cut that retry between creating
+  // its temporary file and removing it (a stray .tmp the fault tests found on one run in ten).
+  let failed = false;
+  const fail = (error: unknown, withStack: boolean): void => {
+    failed = true;
+    const e = error as Error;
+    send({ type: 'error', name: e.name, message: withStack ? (e.stack ?? String(error)) : e.message });
+  };
 
-port.on('message', (request: BackupRequest) => {
-  if (request.type === 'query') return answer(request.id, request.method, request.args);
-  if (failed && request.type !== 'stop') return;
-  try {
-    switch (request.type) {
-      case 'batch': {
-        const records = decodeCommands(request.commands, specs);
-        for (let i = 0; i < records.length; i++) park(request.seqs[i], records[i]);
-        applyParked();
-        checkpoint(false);
-        break;
-      }
-      case 'mark':
-        park(request.seq, request.mark);
-        applyParked();
-        break;
-      case 'records':
-        applyParked();
-        applyRecords(request.firstSeq, request.bytes, request.ends);
-        applyParked();
-        checkpoint(false);
-        break;
-      case 'checkpoint':
-        checkpoint(true);
-        break;
-      case 'stop':
-        if (request.final === true && !failed && !diverged) {
-          const snapshot = lastSnapshotSeq === replayer.seq && lastSnapshot !== null ? lastSnapshot : engine.snapshot();
-          send({ type: 'final', seq: replayer.seq, snapshot });
+  port.on('message', (request: BackupRequest) => {
+    if (request.type === 'query') return answer(request.id, request.method, request.args);
+    if (failed && request.type !== 'stop') return;
+    try {
+      switch (request.type) {
+        case 'batch': {
+          const records = decodeCommands(request.commands, specs);
+          for (let i = 0; i < records.length; i++) park(request.seqs[i], records[i]);
+          applyParked();
+          checkpoint(false);
+          break;
         }
-        port.close();
-        queryPort.close();
-        return;
+        case 'mark':
+          park(request.seq, request.mark);
+          applyParked();
+          break;
+        case 'records':
+          applyParked();
+          applyRecords(request.firstSeq, request.bytes, request.ends);
+          applyParked();
+          checkpoint(false);
+          break;
+        case 'checkpoint':
+          checkpoint(true);
+          break;
+        case 'stop':
+          if (request.final === true && !failed && !diverged) {
+            const snapshot = lastSnapshotSeq === replayer.seq && lastSnapshot !== null ? lastSnapshot : engine.snapshot();
+            send({ type: 'final', seq: replayer.seq, snapshot });
+          }
+          port.close();
+          queryPort.close();
+          return;
+      }
+      const now = performance.now();
+      const ack = (request.type === 'batch' || request.type === 'mark' || request.type === 'records') && request.ack;
+      if (ack || now - lastProgressAtMs >= PROGRESS_INTERVAL_MS) {
+        lastProgressAtMs = now;
+        send({ type: 'progress', seq: replayer.seq });
+      }
+    } catch (error) {
+      fail(error, true);
     }
-    const now = performance.now();
-    const ack = (request.type === 'batch' || request.type === 'mark' || request.type === 'records') && request.ack;
-    if (ack || now - lastProgressAtMs >= PROGRESS_INTERVAL_MS) {
-      lastProgressAtMs = now;
-      send({ type: 'progress', seq: replayer.seq });
+  });
+
+  // Time-based checkpoints also happen when traffic stops. unref: never keeps the thread alive.
+  setInterval(() => {
+    if (failed) return;
+    try {
+      applyParked();
+      checkpoint(false);
+    } catch (error) {
+      fail(error, false);
     }
-  } catch (error) {
-    fail(error, true);
-  }
-});
+  }, Math.min(init.checkpointIntervalMs, 1000)).unref();
 
-// Time-based checkpoints also happen when traffic stops. unref: never keeps the thread alive.
-setInterval(() => {
-  if (failed) return;
-  try {
-    applyParked();
-    checkpoint(false);
-  } catch (error) {
-    fail(error, false);
-  }
-}, Math.min(init.checkpointIntervalMs, 1000)).unref();
+  send({ type: 'ready' });
 
-send({ type: 'ready' });
+  // The deferred checks right after open (checkpoint() also runs them first if it comes sooner).
+  if (deferredPending) {
+    setImmediate(() => {
+      if (failed) return;
+      try {
+        runDeferredChecks();
+      } catch (error) {
+        if (error instanceof ReplayDivergenceError) divergedOrThrow(error);
+        else fail(error, false);
+      }
+    });
+  }
+}

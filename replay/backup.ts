@@ -3,12 +3,27 @@
 // (so the log behind them can be reclaimed) and divergences, and ask its replica synchronously
 // what the acknowledged state is (`query`: the exchange keeps no replica of its own).
 
-import { CheckpointWriteError } from './checkpoint-store.js';
+import { CheckpointCorruptError, CheckpointWriteError } from './checkpoint-store.js';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { EngineError, type EngineErrorCode, workerEntry, type EncodedCommands } from '../engine/index.js';
 import type { MarkRecord } from './records.js';
-import type { BackupInit, BackupReply, BackupRequest } from './backup-worker.js';
+import type { BackupInit, BackupReply, BackupRequest, BackupThreadData } from './backup-worker.js';
 import { type BackupQueryAnswer, type BackupQueryMethod, QUERY_ANSWERED, QUERY_FLAG_ANSWERED, QUERY_FLAG_GONE } from './backup-query.js';
+
+/** What the backup thread needs to start: its state and settings (the query channel is the spawn's). */
+export type BackupStart = Omit<BackupInit, 'query'>;
+
+/** A backup thread started ahead of its state (`BackupHost.spawn`). */
+export interface BackupSpawn {
+  readonly worker: Worker;
+  readonly flag: SharedArrayBuffer;
+  readonly port: MessagePort;
+  /** The first error the thread raised before `start`, if any. */
+  readonly early: { error: Error | null };
+  readonly onEarlyError: (error: Error) => void;
+  /** Ends a spawned thread that will never be started. */
+  terminate(): Promise<void>;
+}
 
 export type { BackupQueryMethod } from './backup-query.js';
 
@@ -51,6 +66,8 @@ export interface BackupListener {
   onError(error: Error): void;
   /** The replica reported how far it got (`appliedSeq` moved). */
   onProgress(): void;
+  /** The checks recovery deferred to the thread passed (`checked` turned true). */
+  onChecked(): void;
 }
 
 /** How long terminate() lets the thread finish the message it is handling before cutting it off. */
@@ -63,6 +80,11 @@ export class BackupHost {
   sentSeq: number;
   /** BACKUP_QUERY_WAIT_MS_MAX; a field so a test can make a stuck thread time out sooner. */
   queryWaitMsMax = BACKUP_QUERY_WAIT_MS_MAX;
+  /**
+   * False until the thread has run the checks recovery deferred to it (the checkpoint's invariants
+   * and state hash, the close mark's hash); true from the start when there were none.
+   */
+  checked = true;
   /** The replica's snapshot handed back by `stop(true)`, with its seq. */
   finalState: { seq: number; snapshot: Uint8Array } | null = null;
   private forced: Array<() => void> = [];
@@ -95,23 +117,58 @@ export class BackupHost {
     });
   }
 
-  static async start(init: Omit<BackupInit, 'query'>, listener: BackupListener): Promise<BackupHost> {
+  /**
+   * Starts the thread before its state is known (Exchange.open does this before recovery, so the
+   * thread loads its modules while the opening thread recovers); `start` hands it the state.
+   * `terminate` a spawned thread that is never started.
+   */
+  static spawn(): BackupSpawn {
     const { filename, argv } = workerEntry(import.meta.url, 'backup-worker');
     const flag = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
     const { port1, port2 } = new MessageChannel();
-    const workerData: BackupInit = { ...init, query: { flag, port: port2 } };
+    const workerData: BackupThreadData = { query: { flag, port: port2 } };
     const worker = new Worker(filename, { workerData, argv, transferList: [port2] });
-    const host = new BackupHost(worker, init.start.seq, listener, flag, port1);
+    // Until `start` listens: a thread that fails to load is reported by `start`, not thrown here.
+    const early: { error: Error | null } = { error: null };
+    const onEarlyError = (error: Error): void => void (early.error ??= error);
+    worker.on('error', onEarlyError);
+    return {
+      worker,
+      flag,
+      port: port1,
+      early,
+      onEarlyError,
+      terminate: async () => {
+        port1.close();
+        await worker.terminate();
+      },
+    };
+  }
+
+  static async start(init: BackupStart, listener: BackupListener, spawned: BackupSpawn = BackupHost.spawn()): Promise<BackupHost> {
+    const { worker, flag, port } = spawned;
+    // The checkpoint's bytes move to the thread (the caller restored from them and is done with
+    // them): no copy of tens of MB on the opening thread. A small buffer may share Node's pool: copied.
+    const checkpoint = init.deferred?.checkpoint?.snapshot;
+    const moved = checkpoint !== undefined && checkpoint.buffer instanceof ArrayBuffer && checkpoint.buffer.byteLength >= 1 << 20 ? [checkpoint.buffer] : [];
+    const host = new BackupHost(worker, init.start.seq, listener, flag, port);
+    host.checked = init.deferred === null || init.deferred === undefined;
+    worker.off('error', spawned.onEarlyError);
     await new Promise<void>((resolve, reject) => {
+      if (spawned.early.error !== null) return reject(spawned.early.error);
       const onMessage = (reply: BackupReply): void => {
         if (reply.type === 'ready') {
           worker.off('message', onMessage);
           worker.off('error', reject);
+          worker.off('exit', onExit);
           resolve();
         }
       };
+      const onExit = (code: number): void => reject(new Error(`the backup thread exited with code ${code} before it was ready`));
       worker.on('message', onMessage);
       worker.once('error', reject);
+      worker.once('exit', onExit);
+      worker.postMessage({ type: 'init', init } satisfies BackupRequest, moved);
     });
     return host;
   }
@@ -243,11 +300,22 @@ export class BackupHost {
         break;
       case 'error':
         // A checkpoint the disk refused stays a CheckpointWriteError across the thread boundary.
-        this.listener.onError(reply.name === 'CheckpointWriteError' ? new CheckpointWriteError(reply.message) : new Error(reply.message));
+        // and a checkpoint that failed the checks deferred past open a CheckpointCorruptError.
+        this.listener.onError(
+          reply.name === 'CheckpointWriteError'
+            ? new CheckpointWriteError(reply.message)
+            : reply.name === 'CheckpointCorruptError'
+              ? new CheckpointCorruptError(reply.message)
+              : new Error(reply.message),
+        );
         this.settleForced();
         break;
       case 'final':
         this.finalState = { seq: reply.seq, snapshot: reply.snapshot };
+        break;
+      case 'checked':
+        this.checked = true;
+        this.listener.onChecked();
         break;
       case 'ready':
         break;

@@ -5,6 +5,7 @@
 export {
   BACKUP_QUERY_WAIT_MS_MAX,
   BackupHost,
+  type BackupSpawn,
   BackupQueryError,
   type BackupListener,
   type BackupQueryErrorCode,
@@ -44,6 +45,7 @@ export {
   type LogBehindCheckpoint,
   type RecoverOptions,
   type Recovered,
+  type DeferredChecks,
   type RecoveryErrorCode,
   type RecoveryStats,
 } from './recovery.js';

@@ -37,8 +37,21 @@ export interface RecoveryStats {
   warnings: string[];
 }
 
+/**
+ * Checks recovery left for the backup thread, which runs them after the exchange opened (they
+ * cost no wall time there; a failure still stops the exchange: fail closed).
+ */
+export interface DeferredChecks {
+  /** The checkpoint recovery started from, restored without its invariant and state-hash check. */
+  checkpoint: { seq: number; snapshot: Uint8Array; stateHash: string } | null;
+  /** The state hash the recovered engine must have (the log's final close mark), if any. */
+  recoveredStateHash: string | null;
+}
+
 export interface Recovered {
   engine: Engine;
+  /** Checks to run off the critical path (RecoverOptions.deferChecks), else null. */
+  deferred: DeferredChecks | null;
   /** Last log sequence applied. */
   seq: number;
   commands: number;
@@ -93,6 +106,13 @@ export interface RecoverOptions {
    * reports the loss (findLogBehindCheckpoint).
    */
   onLogBehind: 'refuse' | 'set-aside' | 'skip';
+  /**
+   * true (an exchange with a backup thread): the newest checkpoint is restored without its
+   * invariant check and state hash, and the log's final state hash is not computed; both are
+   * returned in `Recovered.deferred` for the backup thread to run once the exchange is open. A
+   * checkpoint that fails its checksum is still skipped here. Default false: checked inline.
+   */
+  deferChecks?: boolean;
 }
 
 /** Where checkpoints that the log can no longer reach are moved (kept for the operator). */
@@ -199,7 +219,8 @@ function newestUsableCheckpoint(
   unusable: (seq: number) => string | null,
   warn: (message: string) => void,
   engineOptions: EngineOptions | null = null,
-): { start: Start | null; skipped: number; verifyMs: number } {
+  defer = false,
+): { start: Start | null; skipped: number; verifyMs: number; deferred: DeferredChecks['checkpoint'] } {
   let skipped = 0;
   let verifyMs = 0;
   for (const seq of store?.list() ?? []) {
@@ -207,20 +228,22 @@ function newestUsableCheckpoint(
       const why = unusable(seq);
       if (why !== null) throw new Error(why);
       const checkpoint = store!.read(seq);
-      const engine = Engine.restore(checkpoint.snapshot);
+      const engine = Engine.restore(checkpoint.snapshot, { verify: !defer });
       if (engineOptions !== null) refuseOtherConfiguration(engine, engineOptions, seq);
+      const start = { engine, seq, commands: checkpoint.header.commands, digest: checkpoint.header.digest };
+      if (defer) return { start, skipped, verifyMs, deferred: { seq, snapshot: checkpoint.snapshot, stateHash: checkpoint.header.stateHash } };
       const tv = performance.now();
       const hash = engine.stateHash();
       verifyMs += performance.now() - tv;
       if (hash !== checkpoint.header.stateHash) throw new Error('its state hash does not match its snapshot');
-      return { start: { engine, seq, commands: checkpoint.header.commands, digest: checkpoint.header.digest }, skipped, verifyMs };
+      return { start, skipped, verifyMs, deferred: null };
     } catch (error) {
       if (error instanceof RecoveryError) throw error;
       skipped++;
       warn(`recovery: skipping checkpoint ${seq}: ${(error as Error).message}`);
     }
   }
-  return { start: null, skipped, verifyMs };
+  return { start: null, skipped, verifyMs, deferred: null };
 }
 
 function collector(onWarning: (message: string) => void): { warnings: string[]; warn: (message: string) => void } {
@@ -256,6 +279,7 @@ export function recoverFromCheckpoint(
   const totalMs = performance.now() - t0;
   return {
     engine: start.engine,
+    deferred: null,
     seq: start.seq,
     commands: start.commands,
     digest: start.digest,
@@ -302,6 +326,7 @@ export function recover(
     },
     warn,
     engineOptions,
+    options.deferChecks === true,
   );
   const skipped = found.skipped;
   let verifyMs = found.verifyMs;
@@ -336,12 +361,15 @@ export function recover(
   }
   const t2 = performance.now();
   const last = replayer.lastMark;
-  if (last?.stateHash !== undefined && last.commands === replayer.commands && replayer.seq === replayer.lastMarkSeq) {
+  const closed = last?.stateHash !== undefined && last.commands === replayer.commands && replayer.seq === replayer.lastMarkSeq;
+  const deferred: DeferredChecks | null =
+    options.deferChecks === true ? { checkpoint: found.deferred, recoveredStateHash: closed ? last!.stateHash! : null } : null;
+  if (closed && deferred === null) {
     const tv = performance.now();
     const hash = start.engine.stateHash();
     verifyMs += performance.now() - tv;
-    if (hash !== last.stateHash) {
-      throw new RecoveryError(`state hash after replay ${hash} differs from the close mark ${last.stateHash}`);
+    if (hash !== last!.stateHash) {
+      throw new RecoveryError(`state hash after replay ${hash} differs from the close mark ${last!.stateHash}`);
     }
     replayer.marks.verified++;
   }
@@ -350,6 +378,7 @@ export function recover(
   const replayMs = t2 - t1;
   return {
     engine: start.engine,
+    deferred,
     seq: replayer.seq,
     commands: replayer.commands,
     digest: replayer.digest.value,

@@ -29,6 +29,8 @@ export interface ExchangeBenchOptions {
   baseline: string | null;
   /** Only the issue 9 target table. */
   targetsOnly: boolean;
+  /** Only the recovery and replay rows of the target table (implies targetsOnly). */
+  recoveryOnly: boolean;
   log: (line: string) => void;
 }
 
@@ -178,10 +180,11 @@ export async function runExchangeBench(o: ExchangeBenchOptions): Promise<Record<
     rateSeconds: o.rateSeconds,
     recoveryResting: o.recoveryResting,
     recoveryTail: o.recoveryTail,
+    recoveryOnly: o.recoveryOnly,
     log: o.log,
   });
   o.log(targets);
-  if (o.targetsOnly) {
+  if (o.targetsOnly || o.recoveryOnly) {
     if (o.out !== null) writeResults(o.out, 'exchange-targets', { environment: describeEnvironment(), options: { ...o, log: undefined } }, targets);
     return { targets };
   }
@@ -240,6 +243,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     .option('--out <dir>', 'write exchange-bench.json and .md here')
     .option('--baseline <dir>', 'also measure the Exchange of this checkout (e.g. /work/main) as "now"')
     .option('--targets-only', 'only the issue 9 target table')
+    .option('--recovery-only', 'only the recovery and replay rows of the target table (--runs alternating runs)')
     .option('--quick', 'small sizes for a smoke run')
     .parse(argv);
   const raw = cli.opts<Record<string, string | boolean | undefined>>();
@@ -253,6 +257,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     out: typeof raw.out === 'string' ? raw.out : null,
     baseline: typeof raw.baseline === 'string' ? raw.baseline : null,
     targetsOnly: raw.targetsOnly === true,
+    recoveryOnly: raw.recoveryOnly === true,
     log: (line) => console.log(line),
     ...(raw.quick === true ? QUICK : {}),
   };

@@ -224,6 +224,8 @@ export async function exchangeLatencyP99Ms(ExchangeImpl: ExchangeClass, commands
 
 export interface RecoveryRun {
   openMs: number;
+  checkpointLoadMs: number;
+  replayMs: number;
   replayCommandsPerS: number;
   hashEqual: boolean;
 }
@@ -265,7 +267,8 @@ export async function recoveryRun(root: string, ExchangeImpl: ExchangeClass, res
     const stats = exchange.stats();
     const hashEqual = exchange.stateHash() === ready.stateHash;
     await exchange.close();
-    return { openMs, replayCommandsPerS: stats.recovery.replayCommandsPerS, hashEqual };
+    const { checkpointLoadMs, replayMs, replayCommandsPerS } = stats.recovery;
+    return { openMs, checkpointLoadMs, replayMs, replayCommandsPerS, hashEqual };
   } finally {
     dir.cleanup();
   }

@@ -4,16 +4,17 @@
 //   - replaying the whole stream into its engine (no checkpoint anywhere);
 //   - loading the newest checkpoint another member published to the JetStream object store, then
 //     replaying only the records after it (the stream trimmed behind that checkpoint).
-// The stream is filled with real member envelopes (seeded load, encoded exactly as a member's
-// submit encodes it) through JetStreamLog's pipeline, not through a member, so the fill costs no
-// engine time; the joins are Exchange.open({ replication }) timed from call to resolve.
+// The stream is filled with real member batches (seeded load, encoded exactly as a member's
+// submits are, FILL_BATCH_COMMANDS a message: what a member sends under load) through
+// JetStreamLog's pipeline, not through a member, so the fill costs no engine time; the joins are
+// Exchange.open({ replication }) timed from call to resolve.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine, parseCommand, ParsedCommand } from '../../engine/index.js';
 import { Exchange } from '../../exchange/exchange.js';
-import { MemberRecordEncoder } from '../../exchange/index.js';
+import { MemberBatchEncoder } from '../../exchange/index.js';
 import { JetStreamLog } from '../../wal/index.js';
 import { MULTI } from '../../test/exchange/fixtures/common.js';
 import { LoadGenerator } from '../../test/exchange/fixtures/load.js';
@@ -39,19 +40,23 @@ export interface JoinResult {
 /** Orders the joiners may hold: the seeded load rests a good share of what it sends. */
 const ORDERS_MAX = 1 << 21;
 const FILL_CHUNK = 8_192;
+/** Commands a stream message carries (a member's default batchCommandsMax). */
+const FILL_BATCH_COMMANDS = 512;
 
-/** Appends `count` member envelopes of a seeded load, `FILL_CHUNK` at a time. */
-async function fill(log: JetStreamLog, generator: LoadGenerator, count: number, encoder: MemberRecordEncoder, first: number): Promise<void> {
+/** Appends `count` commands of a seeded load in member batches, `FILL_CHUNK` commands awaited at a time. */
+async function fill(log: JetStreamLog, generator: LoadGenerator, count: number, encoder: MemberBatchEncoder, first: number): Promise<void> {
   const engine = new Engine({ instruments: MULTI });
   const index = new Map(engine.instruments.map((spec, i) => [spec.symbol, i]));
   const parsed = new ParsedCommand();
   for (let start = 0; start < count; start += FILL_CHUNK) {
     const acks: Promise<number>[] = [];
-    for (let n = start; n < Math.min(count, start + FILL_CHUNK); n++) {
+    const end = Math.min(count, start + FILL_CHUNK);
+    for (let n = start; n < end; n++) {
       const reason = parseCommand(generator.next(), index, engine.instruments, parsed, false);
       if (reason !== null) throw new Error(`seeded load command ${n} refused: ${reason}`);
       parsed.time = first + n;
-      acks.push(log.append(encoder.encode(first + n, parsed)));
+      encoder.add(first + n, parsed);
+      if (encoder.count === FILL_BATCH_COMMANDS || n === end - 1) acks.push(log.append(encoder.take()));
     }
     await Promise.all(acks);
   }
@@ -62,7 +67,7 @@ export async function memberJoin(cluster: ClusterManifest, commands: number, tai
   const stream = `JOIN_${process.pid}_${Date.now().toString(36)}`;
   const dir = mkdtempSync(join(tmpdir(), 'matchlog-join-'));
   const generator = new LoadGenerator(7, MULTI);
-  const encoder = new MemberRecordEncoder('bench-join-filler');
+  const encoder = new MemberBatchEncoder('bench-join-filler');
   try {
     const log = await JetStreamLog.open({ servers, stream });
     let began = performance.now();

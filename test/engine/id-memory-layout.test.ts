@@ -99,6 +99,31 @@ describe('OrderIds layout', () => {
     expect(ids.find('a')).toBe(-1);
   });
 
+  it('with the \'never\' live check an open entry leaving its ring is dropped, as with a check answering false', () => {
+    const never = new OrderIds(1, { ...LIMITS, perInstrumentMax: 2 });
+    const falsy = new OrderIds(1, { ...LIMITS, perInstrumentMax: 2 });
+    for (const [ids, check] of [
+      [never, 'never'],
+      [falsy, () => false],
+    ] as const) {
+      for (const [k, id] of ['a', 'b', 'c'].entries()) {
+        ids.makeRoom(0, check);
+        ids.add(0, id, k + 1, 0);
+      }
+    }
+    const entries = (ids: OrderIds): unknown[] => {
+      const out: unknown[] = [];
+      ids.forEach(0, (slot, overdue) => out.push([ids.idAt(slot), overdue]));
+      return out;
+    };
+    expect(entries(never)).toEqual([
+      ['b', false],
+      ['c', false],
+    ]);
+    expect(entries(never)).toEqual(entries(falsy));
+    expect(never.find('a')).toBe(-1);
+  });
+
   it('keeps each entry’s reason', () => {
     const ids = new OrderIds(1, LIMITS);
     ids.add(0, 1, 1, 0);

@@ -52,6 +52,17 @@ describe('IdStore', () => {
     );
   });
 
+  it('gives back inline ids of every length 1–16, any unit below 256', () => {
+    const store = new IdStore(INLINE_ID_BYTES + 1);
+    for (let n = 1; n <= INLINE_ID_BYTES; n++) {
+      const id = Array.from({ length: n }, (_, i) => String.fromCharCode((n * 37 + i * 101) & 0xff)).join('');
+      store.write(n, id, hashId(id));
+      store.insert(n);
+      expect(store.idAt(n)).toBe(id);
+      expect(store.find(id, hashId(id))).toBe(n);
+    }
+  });
+
   it('keeps an integer id and its decimal string apart, and strings equal in content but not in case apart', () => {
     const store = new IdStore(8);
     const ids: Array<string | number> = [7, '7', 'abc', 'ABC', 'é', 'ĀĀ', 'x'.repeat(INLINE_ID_BYTES + 1)];

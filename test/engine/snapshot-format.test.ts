@@ -6,6 +6,7 @@
 import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../engine/index.js';
+import { encodeSnapshotV5 } from '../../engine/snapshot-legacy.js';
 import { acmeOptions, limit, cancel, RejectCode, rejected } from './harness.js';
 
 const packr = new Packr({ useRecords: false, moreTypes: false });
@@ -27,13 +28,13 @@ function rewriteHeader(bytes: Uint8Array, edit: (header: Record<string, unknown>
   return out;
 }
 
-describe('snapshot format 5 reads format 4', () => {
+describe('snapshot format 6 reads format 4', () => {
   it('a format 4 snapshot (order-id memory, no halted flags) restores to the same state and id memory', () => {
     const e = new Engine(acmeOptions());
     e.apply(limit('a', 'alice', 'buy', 100, 10));
     e.apply(limit('b', 'bob', 'sell', 100, 4));
     e.apply(cancel('a', 'alice'));
-    const v5 = e.snapshot();
+    const v5 = encodeSnapshotV5(e);
     const v4 = rewriteHeader(v5, (header) => {
       expect(header.version).toBe(5);
       header.version = 4;
