@@ -362,8 +362,11 @@ export function recover(
   const t2 = performance.now();
   const last = replayer.lastMark;
   const closed = last?.stateHash !== undefined && last.commands === replayer.commands && replayer.seq === replayer.lastMarkSeq;
+  // Null when nothing was left to check (no checkpoint, no close mark): acknowledgements wait for
+  // the deferred checks (exchange/checkpointing.ts `checked`), and there is nothing to wait for.
+  const recoveredStateHash = closed ? last!.stateHash! : null;
   const deferred: DeferredChecks | null =
-    options.deferChecks === true ? { checkpoint: found.deferred, recoveredStateHash: closed ? last!.stateHash! : null } : null;
+    options.deferChecks === true && (found.deferred !== null || recoveredStateHash !== null) ? { checkpoint: found.deferred, recoveredStateHash } : null;
   if (closed && deferred === null) {
     const tv = performance.now();
     const hash = start.engine.stateHash();

@@ -29,7 +29,8 @@ function holdBackup(ex: Exchange, behind: number): Held {
   const held: Reply[] = [];
   let holding = true;
   host.onReply = (reply) => {
-    if (holding && reply.type !== 'error' && reply.type !== 'divergence') held.push(reply);
+    // Only what says how far the replica got: failures and the deferred checks' result pass.
+    if (holding && (reply.type === 'progress' || reply.type === 'checkpoint')) held.push(reply);
     else deliver(reply);
   };
   return {

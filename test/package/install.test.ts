@@ -19,11 +19,13 @@ const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
  * twins and declarations, no source maps) when the budget was set, 214 kB / 1,037 kB after the
  * order types, the failure policy and the pipelined log landed, and 336 kB / 1,627 kB once the
  * binary record, the replayable feed, the id memory, the LMDB page walk and the replicated
- * members' object-store checkpoints had (the README alone is ~70 kB); ~30% headroom on that,
- * while shipping source maps again (+450 kB and more) or a stray folder (bench/, test/) breaks it.
+ * members' object-store checkpoints had (the README alone is ~70 kB), and 455 kB / 2,183 kB
+ * after the matching ring, snapshot format 6, the id store and batched members (README ~114 kB
+ * of it); ~20% headroom on that, while shipping source maps again (+450 kB and more) or a stray
+ * folder (bench/, test/) breaks it.
  */
-const PACKED_BYTES_MAX = 430_000;
-const UNPACKED_BYTES_MAX = 2_100_000;
+const PACKED_BYTES_MAX = 550_000;
+const UNPACKED_BYTES_MAX = 2_600_000;
 
 interface PackResult {
   filename: string;
