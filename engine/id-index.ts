@@ -14,7 +14,7 @@
 // Now used by the account table (name → index); order ids live in engine/id-store.ts (one table
 // for live and remembered ids, ids kept as bytes), which grew out of this one.
 
-import { hashNumber } from './id-store.js';
+import { emptyCell, hashNumber } from './id-store.js';
 
 const EMPTY = -1;
 const INITIAL_CAPACITY = 1024;
@@ -296,20 +296,7 @@ export class IdIndex {
     const slot = cells[2 * i + 1];
     if (this.ownsKeys) this.keys[slot] = null;
     this.slotIsString[slot] = 0;
-    let hole = i;
-    let j = i;
-    for (;;) {
-      j = (j + 1) & mask;
-      if (cells[2 * j + 1] === EMPTY) break;
-      const home = cells[2 * j] & mask;
-      const inRange = hole <= j ? home > hole && home <= j : home > hole || home <= j;
-      if (!inRange) {
-        cells[2 * hole] = cells[2 * j];
-        cells[2 * hole + 1] = cells[2 * j + 1];
-        hole = j;
-      }
-    }
-    cells[2 * hole + 1] = EMPTY;
+    emptyCell(cells, mask, i);
     this.strings--;
   }
 

@@ -240,21 +240,7 @@ export class IdStore {
       if (e === EMPTY) return;
       i = (i + 1) & mask;
     }
-    // Backward-shift deletion: move later members of the probe run into the hole.
-    let hole = i;
-    let j = i;
-    for (;;) {
-      j = (j + 1) & mask;
-      if (cells[2 * j + 1] === EMPTY) break;
-      const home = cells[2 * j] & mask;
-      const inRange = hole <= j ? home > hole && home <= j : home > hole || home <= j;
-      if (!inRange) {
-        cells[2 * hole] = cells[2 * j];
-        cells[2 * hole + 1] = cells[2 * j + 1];
-        hole = j;
-      }
-    }
-    cells[2 * hole + 1] = EMPTY;
+    emptyCell(cells, mask, i);
     this.indexed--;
   }
 
@@ -280,4 +266,27 @@ export class IdStore {
       if (old[i] !== EMPTY) this.place(old[i - 1], old[i]);
     }
   }
+}
+
+/**
+ * Empties cell `i` of an open-addressing table of interleaved [hash, value] cells (value EMPTY when
+ * free, linear probing from `hash & mask`) by backward-shift deletion: later members of the probe
+ * run move into the hole, so lookups never need tombstones. Shared by IdStore and IdIndex.
+ */
+export function emptyCell(cells: Int32Array, mask: number, i: number): void {
+  let hole = i;
+  let j = i;
+  // Bounded: the table always has a free cell (load factor at most 1/2).
+  for (;;) {
+    j = (j + 1) & mask;
+    if (cells[2 * j + 1] === EMPTY) break;
+    const home = cells[2 * j] & mask;
+    const inRange = hole <= j ? home > hole && home <= j : home > hole || home <= j;
+    if (!inRange) {
+      cells[2 * hole] = cells[2 * j];
+      cells[2 * hole + 1] = cells[2 * j + 1];
+      hole = j;
+    }
+  }
+  cells[2 * hole + 1] = EMPTY;
 }

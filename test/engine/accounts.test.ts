@@ -3,13 +3,11 @@
 // Releasing and reusing entries must never change what anyone can observe: owners of orders,
 // self-trade prevention, events, the state hash, and a restored engine's future behaviour.
 
-import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../engine/index.js';
 import type { OrderCommand as Command, EngineEvent } from '../../engine/types.js';
 import { acmeOptions, cancel, limit, market, modify } from './harness.js';
-
-const packr = new Packr({ useRecords: false, moreTypes: false });
+import { rewriteHeader } from './snapshot-header.js';
 
 function applyAll(engine: Engine, commands: Command[]): EngineEvent[] {
   const events: EngineEvent[] = [];
@@ -110,26 +108,10 @@ describe('account reference counts', () => {
       ['a free list naming a live index', (h) => (h.freeAccounts = [1])],
       ['no free list', (h) => delete h.freeAccounts],
     ];
-    expect(() => Engine.restore(withHeader(bytes, () => {}))).not.toThrow();
+    expect(() => Engine.restore(rewriteHeader(bytes, () => {}))).not.toThrow();
     for (const [what, edit] of edits) {
-      expect(() => Engine.restore(withHeader(bytes, edit)), what).toThrow(/CORRUPT_SNAPSHOT|corrupt snapshot/);
+      expect(() => Engine.restore(rewriteHeader(bytes, edit)), what).toThrow(/CORRUPT_SNAPSHOT|corrupt snapshot/);
     }
   });
 });
 
-/** The snapshot with its msgpack header edited (layout in engine/snapshot.ts). */
-function withHeader(bytes: Uint8Array, edit: (header: Record<string, unknown>) => void): Uint8Array {
-  const align8 = (n: number): number => (n + 7) & ~7;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const length = view.getUint32(8, true);
-  const header = packr.unpack(bytes.subarray(12, 12 + length)) as Record<string, unknown>;
-  edit(header);
-  const packed = packr.pack(header);
-  const sections = bytes.subarray(align8(12 + length));
-  const out = new Uint8Array(align8(12 + packed.length) + sections.length);
-  out.set(bytes.subarray(0, 8));
-  new DataView(out.buffer).setUint32(8, packed.length, true);
-  out.set(packed, 12);
-  out.set(sections, align8(12 + packed.length));
-  return out;
-}

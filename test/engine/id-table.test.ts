@@ -5,30 +5,12 @@
 // None of that may be observable: these check the table's states and the answers around them;
 // the model-based test compares the engine with the oracle end to end (memory on and off).
 
-import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../engine/index.js';
 import { encodeSnapshotV5 } from '../../engine/snapshot-legacy.js';
 import { acmeOptions, cancel, limit, market, RejectCode } from './harness.js';
+import { rewriteHeader } from './snapshot-header.js';
 
-const packr = new Packr({ useRecords: false, moreTypes: false });
-const align8 = (n: number): number => (n + 7) & ~7;
-
-/** The same snapshot with its header changed by `edit` (the sections are copied unchanged). */
-function rewriteHeader(bytes: Uint8Array, edit: (header: Record<string, unknown>) => void): Uint8Array {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const length = view.getUint32(8, true);
-  const header = packr.unpack(bytes.subarray(12, 12 + length)) as Record<string, unknown>;
-  edit(header);
-  const packed = packr.pack(header);
-  const sections = bytes.subarray(align8(12 + length));
-  const out = new Uint8Array(align8(12 + packed.length) + sections.length);
-  out.set(bytes.subarray(0, 8));
-  new DataView(out.buffer).setUint32(8, packed.length, true);
-  out.set(packed, 12);
-  out.set(sections, align8(12 + packed.length));
-  return out;
-}
 
 const reasonOf = (events: ReturnType<Engine['apply']>): string | undefined => {
   const last = events[events.length - 1];

@@ -6,7 +6,6 @@
 // checks, and continue identically — so old checkpoints load into the same future as new ones.
 
 import fc from 'fast-check';
-import { Packr } from 'msgpackr';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { Engine, EngineError } from '../../engine/index.js';
@@ -14,6 +13,7 @@ import { encodeSnapshotV5 } from '../../engine/snapshot-legacy.js';
 import type { OrderCommand as Command } from '../../engine/types.js';
 import { TEST_TIMEOUT_MS, fcParams, optionsArb, resolveStream, show, streamWithAdminArb } from './generators.js';
 import { acmeOptions, limit, stop } from './harness.js';
+import { rewriteHeader } from './snapshot-header.js';
 
 describe('snapshot format 6: id columns', () => {
   it('format 6 and format 5 restore to the same state and continue identically (every order type)', () => {
@@ -90,21 +90,3 @@ describe('snapshot format 6: id columns', () => {
   });
 });
 
-const packr = new Packr({ useRecords: false, moreTypes: false });
-const align8 = (n: number): number => (n + 7) & ~7;
-
-/** The same snapshot with its header changed by `edit` (the sections are copied unchanged). */
-function rewriteHeader(bytes: Uint8Array, edit: (header: Record<string, unknown>) => void): Uint8Array {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const length = view.getUint32(8, true);
-  const header = packr.unpack(bytes.subarray(12, 12 + length)) as Record<string, unknown>;
-  edit(header);
-  const packed = packr.pack(header);
-  const sections = bytes.subarray(align8(12 + length));
-  const out = new Uint8Array(align8(12 + packed.length) + sections.length);
-  out.set(bytes.subarray(0, 8));
-  new DataView(out.buffer).setUint32(8, packed.length, true);
-  out.set(packed, 12);
-  out.set(sections, align8(12 + packed.length));
-  return out;
-}
