@@ -173,11 +173,24 @@ export class MatchingHost {
     const output = this.output;
     const ready = output.hasData ? null : waitAsync(output.control, 0, output.publishedWrite, OUTPUT_WAIT_MS_MAX);
     if (ready === null || !ready.async) {
-      queueMicrotask(() => this.drain());
+      queueMicrotask(this.drainOrFail);
       return;
     }
-    (ready.value as Promise<unknown>).then(() => this.drain());
+    (ready.value as Promise<unknown>).then(this.drainOrFail);
   }
+
+  /**
+   * `drain` from a microtask or a wake-up: an answer that cannot be decoded, or a listener that
+   * throws, fails this worker (typed, the exchange fails closed) instead of becoming an unhandled
+   * rejection nobody listens to.
+   */
+  private readonly drainOrFail = (): void => {
+    try {
+      this.drain();
+    } catch (error) {
+      this.failed(error instanceof Error ? error : new Error(String(error)));
+    }
+  };
 
   /** Hands every answer ready to the listener, then refills the ring from the spill. */
   private drain(): void {
