@@ -162,11 +162,11 @@ export function summarizeBooks(engine: Engine): BookSummary[] {
  */
 function sideCounts(engine: Engine, symbol: string): { bidOrders: number; askOrders: number; bidLevels: number; askLevels: number } {
   const book = engine.books[engine.instrumentIndex.get(symbol)!];
-  const count = engine.levels.count;
+  const levels = engine.levels;
   const orders = [0, 0];
   for (let s = 0; s < 2; s++) {
     const side = book.sides[s];
-    for (let i = 0; i < side.size; i++) orders[s] += count[side.levels[i]];
+    for (let i = 0; i < side.size; i++) orders[s] += levels.countOf(side.levels[i]);
   }
   return { bidOrders: orders[0], askOrders: orders[1], bidLevels: book.sides[0].size, askLevels: book.sides[1].size };
 }

@@ -15,8 +15,26 @@ import { EngineError } from './errors.js';
 import { hashId } from './id-index.js';
 import { ArraySink, type EventSink } from './event-sink.js';
 import { checkInvariants } from './invariants.js';
-import { LevelPool } from './level-pool.js';
-import { FLAG_EXTRA, FLAG_OCO, FLAG_POST_ONLY, FLAG_SELL, NIL, OrderPool, STP_MASK, STP_SHIFT } from './order-pool.js';
+import { L_BOOK, L_COUNT, L_F64S, L_HEAD, L_INTS, L_PRICE, L_TAIL, L_TOTAL, LevelPool } from './level-pool.js';
+import {
+  FLAG_EXTRA,
+  FLAG_OCO,
+  FLAG_POST_ONLY,
+  FLAG_SELL,
+  NIL,
+  O_ACCOUNT,
+  O_ENTRY,
+  O_F64S,
+  O_FLAGS,
+  O_INTS,
+  O_LEVEL,
+  O_NEXT,
+  O_PREV,
+  O_QTY,
+  OrderPool,
+  STP_MASK,
+  STP_SHIFT,
+} from './order-pool.js';
 import { checkOcoPrices, dropStopLeg } from './oco.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot.js';
 import { StateHasher } from './state-hash.js';
@@ -481,16 +499,16 @@ export class Engine {
       // A resting order always has an entry in the id table (one only it keeps when nothing remembers the id).
       const entry = takerEntry !== NIL ? takerEntry : ids.addLive(book.index, id, hash);
       ids.setLive(entry, slot);
-      orders.entry[slot] = entry;
+      orders.i32[slot * O_INTS + O_ENTRY] = entry;
       // By name, not accountIdx: self-trade prevention may have just released the account's entry.
-      orders.account[slot] = this.accounts.acquire(account);
-      orders.flags[slot] = side | (postOnly ? FLAG_POST_ONLY : 0) | (stp << STP_SHIFT);
+      orders.i32[slot * O_INTS + O_ACCOUNT] = this.accounts.acquire(account);
+      orders.i32[slot * O_INTS + O_FLAGS] = side | (postOnly ? FLAG_POST_ONLY : 0) | (stp << STP_SHIFT);
       if (display === 0 && expireTime === NO_EXPIRY) {
         this.rest(book, side, price, remaining, slot);
         this.sink.rested(id, account, symbol, SIDE_NAMES[side], price, remaining, 0);
       } else {
         this.restWithExtra(book, side, price, remaining, slot, display, expireTime);
-        const shown = orders.qty[slot];
+        const shown = orders.f64[slot * O_F64S + O_QTY];
         this.sink.rested(id, account, symbol, SIDE_NAMES[side], price, shown, remaining - shown);
       }
     }
@@ -503,7 +521,7 @@ export class Engine {
   private placeStopLeg(book: Book, id: OrderId, p: ParsedCommand): void {
     const slot = this.liveSlot(id);
     if (slot === NIL) return;
-    this.orders.flags[slot] |= FLAG_OCO;
+    this.orders.i32[slot * O_INTS + O_FLAGS] |= FLAG_OCO;
     const leg: StopOrder = {
       id,
       account: p.account,
@@ -524,14 +542,14 @@ export class Engine {
 
   /** An OCO's limit leg traded or died: its stop leg goes, without an event. */
   private dropOcoStop(slot: number, book: Book): void {
-    this.orders.flags[slot] &= ~FLAG_OCO;
+    this.orders.i32[slot * O_INTS + O_FLAGS] &= ~FLAG_OCO;
     dropStopLeg(this, book.stops, this.idOf(slot));
   }
 
   /** Rests an iceberg or GTT order: its displayed slice in the book, the rest in its extra. */
   private restWithExtra(book: Book, side: number, price: number, open: number, slot: number, display: number, expireTime: number): void {
     const shown = display === 0 || display >= open ? open : display;
-    this.orders.flags[slot] |= FLAG_EXTRA;
+    this.orders.i32[slot * O_INTS + O_FLAGS] |= FLAG_EXTRA;
     this.extras.set(slot, { display, hidden: open - shown, expireTime });
     if (display !== 0) book.icebergs++;
     if (expireTime !== NO_EXPIRY) book.expiries.add(expireTime, this.idOf(slot));
@@ -569,9 +587,9 @@ export class Engine {
   /** An OCO's stop leg triggered: its limit leg leaves the book (no event; the id stays live). */
   private removeLimitLeg(id: OrderId): void {
     const slot = this.liveSlot(id);
-    assert(slot !== NIL && (this.orders.flags[slot] & FLAG_OCO) !== 0, 'a pending OCO stop leg has its limit leg');
-    this.orders.flags[slot] &= ~FLAG_OCO;
-    const book = this.books[this.levels.book[this.orders.level[slot]]];
+    assert(slot !== NIL && (this.orders.i32[slot * O_INTS + O_FLAGS] & FLAG_OCO) !== 0, 'a pending OCO stop leg has its limit leg');
+    this.orders.i32[slot * O_INTS + O_FLAGS] &= ~FLAG_OCO;
+    const book = this.books[this.levels.i32[(this.orders.i32[slot * O_INTS + O_LEVEL]) * L_INTS + L_BOOK]];
     this.unlink(slot);
     this.release(slot, book);
   }
@@ -588,10 +606,10 @@ export class Engine {
       const id = ids[i];
       const slot = this.liveSlot(id);
       if (slot !== NIL) {
-        const extra = (this.orders.flags[slot] & FLAG_EXTRA) !== 0 ? this.extras.get(slot) : undefined;
-        if (extra === undefined || extra.expireTime !== times[i] || this.levels.book[this.orders.level[slot]] !== book.index) continue;
+        const extra = (this.orders.i32[slot * O_INTS + O_FLAGS] & FLAG_EXTRA) !== 0 ? this.extras.get(slot) : undefined;
+        if (extra === undefined || extra.expireTime !== times[i] || this.levels.i32[(this.orders.i32[slot * O_INTS + O_LEVEL]) * L_INTS + L_BOOK] !== book.index) continue;
         const orders = this.orders;
-        this.cancelledEvent(id, this.accountNames[orders.account[slot]], book.spec.symbol, orders.flags[slot] & FLAG_SELL, CancelReason.EXPIRED, orders.qty[slot] + extra.hidden);
+        this.cancelledEvent(id, this.accountNames[orders.i32[slot * O_INTS + O_ACCOUNT]], book.spec.symbol, orders.i32[slot * O_INTS + O_FLAGS] & FLAG_SELL, CancelReason.EXPIRED, orders.f64[slot * O_F64S + O_QTY] + extra.hidden);
         this.unlink(slot);
         this.kill(slot, book, STATUS_EXPIRED, null);
         continue;
@@ -628,7 +646,7 @@ export class Engine {
   private sweepAndFind(id: OrderId): number {
     const slot = this.liveSlot(id);
     if (slot !== NIL) {
-      const book = this.books[this.levels.book[this.orders.level[slot]]];
+      const book = this.books[this.levels.i32[(this.orders.i32[slot * O_INTS + O_LEVEL]) * L_INTS + L_BOOK]];
       if (book.expiries.next > this.now) return slot;
       this.sweep(book);
       return this.liveSlot(id);
@@ -659,11 +677,11 @@ export class Engine {
     const slot = this.sweepAndFind(id);
     if (slot === NIL) return this.cancelStop(id, account);
     const orders = this.orders;
-    if (this.accountNames[orders.account[slot]] !== account) {
+    if (this.accountNames[orders.i32[slot * O_INTS + O_ACCOUNT]] !== account) {
       return void this.sink.rejected('cancel', id, RejectCode.NOT_OWNER);
     }
-    const book = this.books[this.levels.book[orders.level[slot]]];
-    this.cancelledEvent(id, account, book.spec.symbol, orders.flags[slot] & FLAG_SELL, CancelReason.USER, this.openQty(slot));
+    const book = this.books[this.levels.i32[(orders.i32[slot * O_INTS + O_LEVEL]) * L_INTS + L_BOOK]];
+    this.cancelledEvent(id, account, book.spec.symbol, orders.i32[slot * O_INTS + O_FLAGS] & FLAG_SELL, CancelReason.USER, this.openQty(slot));
     this.unlink(slot);
     this.kill(slot, book, STATUS_CANCELLED, CancelReason.USER);
   }
@@ -679,8 +697,8 @@ export class Engine {
 
   /** Open quantity of a resting order: displayed plus an iceberg's hidden reserve. */
   private openQty(slot: number): number {
-    const qty = this.orders.qty[slot];
-    if ((this.orders.flags[slot] & FLAG_EXTRA) === 0) return qty;
+    const qty = this.orders.f64[slot * O_F64S + O_QTY];
+    if ((this.orders.i32[slot * O_INTS + O_FLAGS] & FLAG_EXTRA) === 0) return qty;
     return qty + this.extras.get(slot)!.hidden;
   }
 
@@ -691,21 +709,21 @@ export class Engine {
     const account = p.account;
     const orders = this.orders;
     const levels = this.levels;
-    const accountIdx = orders.account[slot];
+    const accountIdx = orders.i32[slot * O_INTS + O_ACCOUNT];
     if (this.accountNames[accountIdx] !== account) return void sink.rejected('modify', id, RejectCode.NOT_OWNER);
-    const level = orders.level[slot];
-    const book = this.books[levels.book[level]];
+    const level = orders.i32[slot * O_INTS + O_LEVEL];
+    const book = this.books[levels.i32[level * L_INTS + L_BOOK]];
     if (book.halted) return void sink.rejected('modify', id, RejectCode.INSTRUMENT_HALTED);
-    if ((orders.flags[slot] & FLAG_OCO) !== 0) return void sink.rejected('modify', id, RejectCode.OCO_NOT_MODIFIABLE);
+    if ((orders.i32[slot * O_INTS + O_FLAGS] & FLAG_OCO) !== 0) return void sink.rejected('modify', id, RejectCode.OCO_NOT_MODIFIABLE);
     if (p.hasStopPrice) return void sink.rejected('modify', id, RejectCode.INVALID_STOP_PRICE);
     const spec = book.spec;
-    const oldPrice = levels.price[level];
+    const oldPrice = levels.f64[level * L_F64S + L_PRICE];
     const oldQty = this.openQty(slot);
     const price = p.hasPrice ? p.price : oldPrice;
     const qty = p.hasQty ? p.qty : oldQty;
     const reason = checkPrice(spec, price) ?? checkQty(spec, qty);
     if (reason !== null) return void sink.rejected('modify', id, reason);
-    const flags = orders.flags[slot];
+    const flags = orders.i32[slot * O_INTS + O_FLAGS];
     const extra = (flags & FLAG_EXTRA) !== 0 ? this.extras.get(slot)! : undefined;
     if (extra !== undefined && extra.display !== 0 && qty > extra.display * ICEBERG_SLICES_MAX) {
       return void sink.rejected('modify', id, RejectCode.QTY_OUT_OF_RANGE);
@@ -717,18 +735,18 @@ export class Engine {
 
     const priorityKept = price === oldPrice && qty <= oldQty;
     sink.modified(id, account, spec.symbol, SIDE_NAMES[side], price, qty, oldPrice, oldQty, priorityKept, -1, -1);
-    this.orderIds.touch(orders.entry[slot], this.seq);
+    this.orderIds.touch(orders.i32[slot * O_INTS + O_ENTRY], this.seq);
     if (priorityKept) {
-      const shown = orders.qty[slot];
+      const shown = orders.f64[slot * O_F64S + O_QTY];
       const newShown = shown < qty ? shown : qty;
-      orders.qty[slot] = newShown;
-      levels.total[level] -= shown - newShown;
+      orders.f64[slot * O_F64S + O_QTY] = newShown;
+      levels.f64[level * L_F64S + L_TOTAL] -= shown - newShown;
       if (extra !== undefined) extra.hidden = qty - newShown;
       return;
     }
     this.unlink(slot);
     const stp = (flags & STP_MASK) >>> STP_SHIFT;
-    const remaining = this.match(book, side, price, qty, id, account, accountIdx, stp, orders.entry[slot]);
+    const remaining = this.match(book, side, price, qty, id, account, accountIdx, stp, orders.i32[slot * O_INTS + O_ENTRY]);
     if (remaining === 0 || this.takerCancelled) {
       if (this.takerCancelled) this.kill(slot, book, STATUS_CANCELLED, CancelReason.SELF_TRADE);
       else this.kill(slot, book, STATUS_FILLED, null);
@@ -789,7 +807,7 @@ export class Engine {
   private crossesOpposite(book: Book, side: number, price: number): boolean {
     const best = book.sides[side ^ 1].best();
     if (best === NIL) return false;
-    const bestPrice = this.levels.price[best];
+    const bestPrice = this.levels.f64[best * L_F64S + L_PRICE];
     return side === BUY ? price >= bestPrice : price <= bestPrice;
   }
 
@@ -806,15 +824,15 @@ export class Engine {
     let needed = qty;
     for (let i = opposite.size - 1; i >= 0; i--) {
       const level = opposite.levels[i];
-      const levelPrice = levels.price[level];
+      const levelPrice = levels.f64[level * L_F64S + L_PRICE];
       if (side === BUY ? levelPrice > limit : levelPrice < limit) return false;
       if (!perOrder) {
-        needed -= levels.total[level];
+        needed -= levels.f64[level * L_F64S + L_TOTAL];
         if (needed <= 0) return true;
         continue;
       }
-      for (let o = levels.head[level]; o !== NIL; o = orders.next[o]) {
-        if (stp !== STP_NONE && orders.account[o] === accountIdx) {
+      for (let o = levels.i32[level * L_INTS + L_HEAD]; o !== NIL; o = orders.i32[o * O_INTS + O_NEXT]) {
+        if (stp !== STP_NONE && orders.i32[o * O_INTS + O_ACCOUNT] === accountIdx) {
           if (stp === STP_CANCEL_MAKER) continue;
           return false;
         }
@@ -850,22 +868,22 @@ export class Engine {
     let remaining = qty;
     while (remaining > 0 && opposite.size > 0) {
       const level = opposite.levels[opposite.size - 1];
-      const levelPrice = levels.price[level];
+      const levelPrice = levels.f64[level * L_F64S + L_PRICE];
       if (side === BUY ? levelPrice > limit : levelPrice < limit) break;
-      let maker = levels.head[level];
+      let maker = levels.i32[level * L_INTS + L_HEAD];
       // Each pass removes or fills a maker, or ends the taker: bounded by the level's count.
       while (maker !== NIL && remaining > 0) {
-        const next = orders.next[maker];
-        const makerQty = orders.qty[maker];
-        if (stp !== STP_NONE && orders.account[maker] === takerAccountIdx) {
+        const next = orders.i32[maker * O_INTS + O_NEXT];
+        const makerQty = orders.f64[maker * O_F64S + O_QTY];
+        if (stp !== STP_NONE && orders.i32[maker * O_INTS + O_ACCOUNT] === takerAccountIdx) {
           if (stp === STP_CANCEL_TAKER) {
             this.cancelledEvent(takerId, takerAccount, symbol, side, CancelReason.SELF_TRADE, remaining);
             this.takerCancelled = true;
             return remaining;
           }
           this.cancelledEvent(
-            ids.idAt(orders.entry[maker]),
-            this.accountNames[orders.account[maker]],
+            ids.idAt(orders.i32[maker * O_INTS + O_ENTRY]),
+            this.accountNames[orders.i32[maker * O_INTS + O_ACCOUNT]],
             symbol,
             side ^ 1,
             CancelReason.SELF_TRADE,
@@ -883,10 +901,10 @@ export class Engine {
         }
         const tradeQty = remaining < makerQty ? remaining : makerQty;
         remaining -= tradeQty;
-        const extra = (orders.flags[maker] & FLAG_EXTRA) !== 0 ? this.extras.get(maker)! : undefined;
+        const extra = (orders.i32[maker * O_INTS + O_FLAGS] & FLAG_EXTRA) !== 0 ? this.extras.get(maker)! : undefined;
         const hidden = extra === undefined ? 0 : extra.hidden;
         const makerRemaining = makerQty - tradeQty;
-        const makerId = ids.idAt(orders.entry[maker]);
+        const makerId = ids.idAt(orders.i32[maker * O_INTS + O_ENTRY]);
         this.traded = true;
         book.lastPrice = levelPrice;
         this.sink.trade(
@@ -895,18 +913,18 @@ export class Engine {
           tradeQty,
           makerId,
           takerId,
-          this.accountNames[orders.account[maker]],
+          this.accountNames[orders.i32[maker * O_INTS + O_ACCOUNT]],
           takerAccount,
           takerSide,
           makerRemaining + hidden,
           remaining,
         );
-        ids.fill(orders.entry[maker], tradeQty, this.seq);
+        ids.fill(orders.i32[maker * O_INTS + O_ENTRY], tradeQty, this.seq);
         ids.fill(takerEntry, tradeQty, this.seq);
-        if ((orders.flags[maker] & FLAG_OCO) !== 0) this.dropOcoStop(maker, book);
+        if ((orders.i32[maker * O_INTS + O_FLAGS] & FLAG_OCO) !== 0) this.dropOcoStop(maker, book);
         if (makerRemaining !== 0) {
-          orders.qty[maker] = makerRemaining;
-          levels.total[level] -= tradeQty;
+          orders.f64[maker * O_F64S + O_QTY] = makerRemaining;
+          levels.f64[level * L_F64S + L_TOTAL] -= tradeQty;
         } else if (hidden === 0) {
           this.unlink(maker);
           this.kill(maker, book, STATUS_FILLED, null);
@@ -914,10 +932,10 @@ export class Engine {
           // Iceberg refill: a new displayed slice from the reserve, at the back of the level.
           const slice = extra!.display < hidden ? extra!.display : hidden;
           extra!.hidden = hidden - slice;
-          orders.qty[maker] = slice;
-          levels.total[level] += slice - tradeQty;
+          orders.f64[maker * O_F64S + O_QTY] = slice;
+          levels.f64[level * L_F64S + L_TOTAL] += slice - tradeQty;
           this.moveToBack(maker, level);
-          this.sink.rested(makerId, this.accountNames[orders.account[maker]], symbol, SIDE_NAMES[side ^ 1], levelPrice, slice, hidden - slice);
+          this.sink.rested(makerId, this.accountNames[orders.i32[maker * O_INTS + O_ACCOUNT]], symbol, SIDE_NAMES[side ^ 1], levelPrice, slice, hidden - slice);
         }
         maker = next;
       }
@@ -929,17 +947,17 @@ export class Engine {
   private moveToBack(slot: number, level: number): void {
     const orders = this.orders;
     const levels = this.levels;
-    const tail = levels.tail[level];
+    const tail = levels.i32[level * L_INTS + L_TAIL];
     if (tail === slot) return;
-    const prev = orders.prev[slot];
-    const next = orders.next[slot];
-    if (prev === NIL) levels.head[level] = next;
-    else orders.next[prev] = next;
-    orders.prev[next] = prev;
-    orders.prev[slot] = tail;
-    orders.next[slot] = NIL;
-    orders.next[tail] = slot;
-    levels.tail[level] = slot;
+    const prev = orders.i32[slot * O_INTS + O_PREV];
+    const next = orders.i32[slot * O_INTS + O_NEXT];
+    if (prev === NIL) levels.i32[level * L_INTS + L_HEAD] = next;
+    else orders.i32[prev * O_INTS + O_NEXT] = next;
+    orders.i32[next * O_INTS + O_PREV] = prev;
+    orders.i32[slot * O_INTS + O_PREV] = tail;
+    orders.i32[slot * O_INTS + O_NEXT] = NIL;
+    orders.i32[tail * O_INTS + O_NEXT] = slot;
+    levels.i32[level * L_INTS + L_TAIL] = slot;
   }
 
   /** Appends `slot` (ids, account, flags already set) to the FIFO of its price level. */
@@ -952,33 +970,33 @@ export class Engine {
       level = levels.alloc(price, book.index);
       bookSide.insert(price, level);
     }
-    const tail = levels.tail[level];
-    orders.prev[slot] = tail;
-    orders.next[slot] = NIL;
-    if (tail === NIL) levels.head[level] = slot;
-    else orders.next[tail] = slot;
-    levels.tail[level] = slot;
-    levels.total[level] += qty;
-    levels.count[level]++;
-    orders.level[slot] = level;
-    orders.qty[slot] = qty;
+    const tail = levels.i32[level * L_INTS + L_TAIL];
+    orders.i32[slot * O_INTS + O_PREV] = tail;
+    orders.i32[slot * O_INTS + O_NEXT] = NIL;
+    if (tail === NIL) levels.i32[level * L_INTS + L_HEAD] = slot;
+    else orders.i32[tail * O_INTS + O_NEXT] = slot;
+    levels.i32[level * L_INTS + L_TAIL] = slot;
+    levels.f64[level * L_F64S + L_TOTAL] += qty;
+    levels.i32[level * L_INTS + L_COUNT]++;
+    orders.i32[slot * O_INTS + O_LEVEL] = level;
+    orders.f64[slot * O_F64S + O_QTY] = qty;
   }
 
   /** Takes `slot` out of its level (removing the level when it empties); the slot stays allocated. */
   private unlink(slot: number): void {
     const orders = this.orders;
     const levels = this.levels;
-    const level = orders.level[slot];
-    const prev = orders.prev[slot];
-    const next = orders.next[slot];
-    if (prev === NIL) levels.head[level] = next;
-    else orders.next[prev] = next;
-    if (next === NIL) levels.tail[level] = prev;
-    else orders.prev[next] = prev;
-    levels.total[level] -= orders.qty[slot];
-    if (--levels.count[level] === 0) {
-      const book = this.books[levels.book[level]];
-      book.sides[orders.flags[slot] & FLAG_SELL].remove(levels.price[level]);
+    const level = orders.i32[slot * O_INTS + O_LEVEL];
+    const prev = orders.i32[slot * O_INTS + O_PREV];
+    const next = orders.i32[slot * O_INTS + O_NEXT];
+    if (prev === NIL) levels.i32[level * L_INTS + L_HEAD] = next;
+    else orders.i32[prev * O_INTS + O_NEXT] = next;
+    if (next === NIL) levels.i32[level * L_INTS + L_TAIL] = prev;
+    else orders.i32[next * O_INTS + O_PREV] = prev;
+    levels.f64[level * L_F64S + L_TOTAL] -= orders.f64[slot * O_F64S + O_QTY];
+    if (--levels.i32[level * L_INTS + L_COUNT] === 0) {
+      const book = this.books[levels.i32[level * L_INTS + L_BOOK]];
+      book.sides[orders.i32[slot * O_INTS + O_FLAGS] & FLAG_SELL].remove(levels.f64[level * L_F64S + L_PRICE]);
       levels.free(level);
     }
   }
@@ -989,23 +1007,23 @@ export class Engine {
    */
   private release(slot: number, book: Book): void {
     const orders = this.orders;
-    if ((orders.flags[slot] & FLAG_EXTRA) !== 0) this.releaseExtra(slot, book);
-    this.orderIds.unlinkLive(orders.entry[slot]);
-    this.accounts.release(orders.account[slot]);
+    if ((orders.i32[slot * O_INTS + O_FLAGS] & FLAG_EXTRA) !== 0) this.releaseExtra(slot, book);
+    this.orderIds.unlinkLive(orders.i32[slot * O_INTS + O_ENTRY]);
+    this.accounts.release(orders.i32[slot * O_INTS + O_ACCOUNT]);
     orders.free(slot);
   }
 
   /** An order died (already unlinked): its id's entry says how, then its slot is released. */
   private kill(slot: number, book: Book, status: number, reason: string | null): void {
-    if ((this.orders.flags[slot] & FLAG_OCO) !== 0) this.dropOcoStop(slot, book);
-    this.orderIds.close(this.orders.entry[slot], status, reason, this.seq);
+    if ((this.orders.i32[slot * O_INTS + O_FLAGS] & FLAG_OCO) !== 0) this.dropOcoStop(slot, book);
+    this.orderIds.close(this.orders.i32[slot * O_INTS + O_ENTRY], status, reason, this.seq);
     this.release(slot, book);
   }
 
   private releaseExtra(slot: number, book: Book): void {
     const extra = this.extras.get(slot)!;
     this.extras.delete(slot);
-    this.orders.flags[slot] &= ~FLAG_EXTRA;
+    this.orders.i32[slot * O_INTS + O_FLAGS] &= ~FLAG_EXTRA;
     if (extra.display !== 0) book.icebergs--;
     if (extra.expireTime !== NO_EXPIRY) this.expiryDied(book);
   }
@@ -1048,7 +1066,7 @@ export class Engine {
     const result: Array<[number, number]> = [];
     for (let i = side.size - 1; i >= 0 && result.length < count; i--) {
       const level = side.levels[i];
-      result.push([this.levels.price[level], this.levels.total[level]]);
+      result.push([this.levels.f64[level * L_F64S + L_PRICE], this.levels.f64[level * L_F64S + L_TOTAL]]);
     }
     return result;
   }
@@ -1060,10 +1078,10 @@ export class Engine {
     const ask = book.sides[SELL].best();
     const levels = this.levels;
     return {
-      bid: bid === NIL ? null : levels.price[bid],
-      bidQty: bid === NIL ? 0 : levels.total[bid],
-      ask: ask === NIL ? null : levels.price[ask],
-      askQty: ask === NIL ? 0 : levels.total[ask],
+      bid: bid === NIL ? null : levels.f64[bid * L_F64S + L_PRICE],
+      bidQty: bid === NIL ? 0 : levels.f64[bid * L_F64S + L_TOTAL],
+      ask: ask === NIL ? null : levels.f64[ask * L_F64S + L_PRICE],
+      askQty: ask === NIL ? 0 : levels.f64[ask * L_F64S + L_TOTAL],
     };
   }
 
@@ -1087,8 +1105,8 @@ export class Engine {
     for (let i = side.size - 1; i >= 0 && result.length < count; i--) {
       const level = side.levels[i];
       const list: L3Order[] = [];
-      for (let o = levels.head[level]; o !== NIL; o = orders.next[o]) list.push({ id: this.idOf(o), qty: orders.qty[o] });
-      result.push({ price: levels.price[level], qty: levels.total[level], orders: list });
+      for (let o = levels.i32[level * L_INTS + L_HEAD]; o !== NIL; o = orders.i32[o * O_INTS + O_NEXT]) list.push({ id: this.idOf(o), qty: orders.f64[o * O_F64S + O_QTY] });
+      result.push({ price: levels.f64[level * L_F64S + L_PRICE], qty: levels.f64[level * L_F64S + L_TOTAL], orders: list });
     }
     return result;
   }
@@ -1100,7 +1118,7 @@ export class Engine {
   forEachLiveOrder(visit: (id: OrderId, instrument: number) => void): void {
     const orders = this.orders;
     for (let slot = 0; slot < orders.highWater; slot++) {
-      if (orders.entry[slot] !== NIL) visit(this.idOf(slot), this.levels.book[orders.level[slot]]);
+      if (orders.i32[slot * O_INTS + O_ENTRY] !== NIL) visit(this.idOf(slot), this.levels.i32[(orders.i32[slot * O_INTS + O_LEVEL]) * L_INTS + L_BOOK]);
     }
     for (const book of this.books) {
       // An OCO's stop leg shares its id with the limit leg visited above.
@@ -1132,7 +1150,7 @@ export class Engine {
         // Bounded by the live orders of this side: each pass removes one order.
         while (side.size > 0) {
           const level = side.levels[side.size - 1];
-          const slot = this.levels.head[level];
+          const slot = this.levels.i32[level * L_INTS + L_HEAD];
           this.unlink(slot);
           this.release(slot, book);
         }
@@ -1161,7 +1179,7 @@ export class Engine {
 
   /** @internal Id of the resting order in pool slot `slot` (which must be live). */
   idOf(slot: number): OrderId {
-    return this.orderIds.idAt(this.orders.entry[slot]);
+    return this.orderIds.idAt(this.orders.i32[slot * O_INTS + O_ENTRY]);
   }
 
   /**
@@ -1169,9 +1187,9 @@ export class Engine {
    * snapshot records. Allocates; not for hot paths.
    */
   restingIds(highWater: number): Array<OrderId | null> {
-    const entry = this.orders.entry;
+    const orders = this.orders;
     const result: Array<OrderId | null> = [];
-    for (let slot = 0; slot < highWater; slot++) result.push(entry[slot] === NIL ? null : this.idOf(slot));
+    for (let slot = 0; slot < highWater; slot++) result.push(orders.i32[slot * O_INTS + O_ENTRY] === NIL ? null : this.idOf(slot));
     return result;
   }
 
@@ -1186,9 +1204,9 @@ export class Engine {
     if (entry !== NIL && ids.liveSlot(entry) !== NIL) return `id ${String(id)} rests in two slots`;
     // A live order's id is answered by its own entry, open while the order lives.
     if (entry !== NIL && ids.statuses[entry] !== STATUS_OPEN) return `live order ${String(id)} has a closed id entry`;
-    if (entry === NIL) entry = ids.addLive(this.levels.book[this.orders.level[slot]], id, hashId(id));
+    if (entry === NIL) entry = ids.addLive(this.levels.i32[(this.orders.i32[slot * O_INTS + O_LEVEL]) * L_INTS + L_BOOK], id, hashId(id));
     ids.setLive(entry, slot);
-    this.orders.entry[slot] = entry;
+    this.orders.i32[slot * O_INTS + O_ENTRY] = entry;
     return null;
   }
 
@@ -1197,14 +1215,14 @@ export class Engine {
     const slot = this.liveSlot(id);
     if (slot === NIL) return this.stopView(id);
     const orders = this.orders;
-    const flags = orders.flags[slot];
-    const level = orders.level[slot];
+    const flags = orders.i32[slot * O_INTS + O_FLAGS];
+    const level = orders.i32[slot * O_INTS + O_LEVEL];
     const view: OrderView = {
       id,
-      account: this.accountNames[orders.account[slot]],
-      symbol: this.books[this.levels.book[level]].spec.symbol,
+      account: this.accountNames[orders.i32[slot * O_INTS + O_ACCOUNT]],
+      symbol: this.books[this.levels.i32[level * L_INTS + L_BOOK]].spec.symbol,
       side: SIDE_NAMES[flags & FLAG_SELL],
-      price: this.levels.price[level],
+      price: this.levels.f64[level * L_F64S + L_PRICE],
       qty: this.openQty(slot),
       postOnly: (flags & FLAG_POST_ONLY) !== 0,
       stp: STP_NAMES[(flags & STP_MASK) >>> STP_SHIFT],
@@ -1305,13 +1323,13 @@ export class Engine {
         hasher.side(SIDE_NAMES[s], side.size);
         for (let i = side.size - 1; i >= 0; i--) {
           const level = side.levels[i];
-          hasher.level(levels.price[level], levels.count[level]);
-          for (let o = levels.head[level]; o !== NIL; o = orders.next[o]) {
-            const flags = orders.flags[o];
+          hasher.level(levels.f64[level * L_F64S + L_PRICE], levels.i32[level * L_INTS + L_COUNT]);
+          for (let o = levels.i32[level * L_INTS + L_HEAD]; o !== NIL; o = orders.i32[o * O_INTS + O_NEXT]) {
+            const flags = orders.i32[o * O_INTS + O_FLAGS];
             hasher.order(
               this.idOf(o),
-              this.accountNames[orders.account[o]],
-              orders.qty[o],
+              this.accountNames[orders.i32[o * O_INTS + O_ACCOUNT]],
+              orders.f64[o * O_F64S + O_QTY],
               (flags & FLAG_POST_ONLY) !== 0,
               STP_NAMES[(flags & STP_MASK) >>> STP_SHIFT],
             );

@@ -7,6 +7,8 @@ import type { Engine } from './engine.js';
 import { FLAG_OCO, FLAG_SELL, NIL } from './order-pool.js';
 import { STATUS_OPEN } from './order-ids.js';
 import type { OrderId } from './types.js';
+import { O_ACCOUNT, O_ENTRY, O_F64S, O_FLAGS, O_INTS, O_LEVEL, O_NEXT, O_PREV, O_QTY } from './order-pool.js';
+import { L_BOOK, L_COUNT, L_F64S, L_HEAD, L_INTS, L_PRICE, L_TAIL, L_TOTAL } from './level-pool.js';
 
 function fail(message: string): never {
   throw new AssertionError(`matchlog invariant violated: ${message}`);
@@ -27,31 +29,31 @@ export function checkInvariants(engine: Engine): void {
       const side = book.sides[s];
       for (let i = 0; i < side.size; i++) {
         const level = side.levels[i];
-        const price = levels.price[level];
+        const price = levels.f64[level * L_F64S + L_PRICE];
         levelsSeen++;
         if (!(side.keys[i] === price * side.sign)) fail(`${symbol}: level key does not match its price ${price}`);
         if (i > 0 && !(side.keys[i - 1] < side.keys[i])) fail(`${symbol}: levels out of order at ${price}`);
-        if (!(levels.book[level] === book.index)) fail(`${symbol}: level ${price} belongs to another book`);
-        if (!(levels.count[level] > 0)) fail(`${symbol}: empty level ${price} left in the book`);
+        if (!(levels.i32[level * L_INTS + L_BOOK] === book.index)) fail(`${symbol}: level ${price} belongs to another book`);
+        if (!(levels.i32[level * L_INTS + L_COUNT] > 0)) fail(`${symbol}: empty level ${price} left in the book`);
         if (!(price % book.spec.tickSize === 0)) fail(`${symbol}: level ${price} off tick`);
         let total = 0;
         let count = 0;
         let prev = NIL;
         // Bounded walk: a level cannot hold more orders than are live.
-        for (let o = levels.head[level]; o !== NIL; o = orders.next[o]) {
+        for (let o = levels.i32[level * L_INTS + L_HEAD]; o !== NIL; o = orders.i32[o * O_INTS + O_NEXT]) {
           if (!(count < orders.live)) fail(`${symbol}: cycle in the FIFO of level ${price}`);
-          if (!(orders.prev[o] === prev)) fail(`${symbol}: broken prev link at level ${price}`);
-          if (!(orders.level[o] === level)) fail(`${symbol}: order on level ${price} points at another level`);
-          if (!((orders.flags[o] & FLAG_SELL) === s)) fail(`${symbol}: order on the wrong side at ${price}`);
-          const qty = orders.qty[o];
+          if (!(orders.i32[o * O_INTS + O_PREV] === prev)) fail(`${symbol}: broken prev link at level ${price}`);
+          if (!(orders.i32[o * O_INTS + O_LEVEL] === level)) fail(`${symbol}: order on level ${price} points at another level`);
+          if (!((orders.i32[o * O_INTS + O_FLAGS] & FLAG_SELL) === s)) fail(`${symbol}: order on the wrong side at ${price}`);
+          const qty = orders.f64[o * O_F64S + O_QTY];
           if (!(qty > 0 && qty % book.spec.lotSize === 0)) fail(`${symbol}: order qty ${qty} not a positive lot multiple`);
-          const entry = orders.entry[o];
+          const entry = orders.i32[o * O_INTS + O_ENTRY];
           const id = entry === NIL ? null : engine.orderIds.idAt(entry);
           if (!(id !== null && id !== undefined && engine.orderIds.find(id) === entry && engine.orderIds.liveSlot(entry) === o)) {
             fail(`${symbol}: live order ${String(id)} not in the id map`);
           }
           const leg = engine.stopsById.size === 0 ? undefined : engine.stopsById.get(id);
-          if ((orders.flags[o] & FLAG_OCO) !== 0) {
+          if ((orders.i32[o * O_INTS + O_FLAGS] & FLAG_OCO) !== 0) {
             if (!(leg !== undefined && leg.oco && leg.instrument === book.index && leg.side === s && leg.qty === qty)) {
               fail(`${symbol}: OCO ${String(id)} has no matching stop leg`);
             }
@@ -62,16 +64,16 @@ export function checkInvariants(engine: Engine): void {
           count++;
           prev = o;
         }
-        if (!(levels.tail[level] === prev)) fail(`${symbol}: level ${price} tail is not its last order`);
-        if (!(count === levels.count[level])) fail(`${symbol}: level ${price} count ${levels.count[level]} ≠ ${count} orders`);
-        if (!(total === levels.total[level])) fail(`${symbol}: level ${price} total ${levels.total[level]} ≠ sum ${total}`);
+        if (!(levels.i32[level * L_INTS + L_TAIL] === prev)) fail(`${symbol}: level ${price} tail is not its last order`);
+        if (!(count === levels.i32[level * L_INTS + L_COUNT])) fail(`${symbol}: level ${price} count ${levels.i32[level * L_INTS + L_COUNT]} ≠ ${count} orders`);
+        if (!(total === levels.f64[level * L_F64S + L_TOTAL])) fail(`${symbol}: level ${price} total ${levels.f64[level * L_F64S + L_TOTAL]} ≠ sum ${total}`);
         ordersSeen += count;
       }
     }
     const bid = book.sides[0].best();
     const ask = book.sides[1].best();
     if (bid !== NIL && ask !== NIL) {
-      if (!(levels.price[bid] < levels.price[ask])) fail(`${symbol}: book crossed (${levels.price[bid]} ≥ ${levels.price[ask]})`);
+      if (!(levels.f64[bid * L_F64S + L_PRICE] < levels.f64[ask * L_F64S + L_PRICE])) fail(`${symbol}: book crossed (${levels.f64[bid * L_F64S + L_PRICE]} ≥ ${levels.f64[ask * L_F64S + L_PRICE]})`);
     }
   }
   for (const book of engine.books) {
@@ -80,7 +82,7 @@ export function checkInvariants(engine: Engine): void {
         if (!(engine.stopsById.get(stop.id) === stop)) fail(`stop ${String(stop.id)} not in the stop map`);
         if (!stop.oco) continue;
         const slot = engine.liveSlot(stop.id);
-        if (!(slot !== NIL && (orders.flags[slot] & FLAG_OCO) !== 0)) fail(`OCO stop leg ${String(stop.id)} without its limit leg`);
+        if (!(slot !== NIL && (orders.i32[slot * O_INTS + O_FLAGS] & FLAG_OCO) !== 0)) fail(`OCO stop leg ${String(stop.id)} without its limit leg`);
       }
     }
   }
@@ -88,9 +90,9 @@ export function checkInvariants(engine: Engine): void {
   if (!(engine.orderIds.liveCount === orders.live)) fail(`id map holds ${engine.orderIds.liveCount} ids for ${orders.live} live orders`);
   if (!(levelsSeen === levels.live)) fail(`${levelsSeen} levels in books but ${levels.live} allocated`);
   let free = 0;
-  for (let slot = orders.freeHead; slot !== NIL; slot = orders.next[slot]) {
+  for (let slot = orders.freeHead; slot !== NIL; slot = orders.i32[slot * O_INTS + O_NEXT]) {
     if (!(free < orders.highWater)) fail('cycle in the order free list');
-    if (!(orders.entry[slot] === NIL)) fail(`free slot ${slot} still holds an id`);
+    if (!(orders.i32[slot * O_INTS + O_ENTRY] === NIL)) fail(`free slot ${slot} still holds an id`);
     free++;
   }
   if (!(free + orders.live === orders.highWater)) fail(`free list (${free}) + live (${orders.live}) ≠ high water`);
@@ -125,8 +127,8 @@ function checkAccounts(engine: Engine): void {
   const accounts = engine.accounts;
   const counted = new Int32Array(accounts.highWater);
   for (let slot = 0; slot < orders.highWater; slot++) {
-    if (orders.entry[slot] === NIL) continue;
-    const account = orders.account[slot];
+    if (orders.i32[slot * O_INTS + O_ENTRY] === NIL) continue;
+    const account = orders.i32[slot * O_INTS + O_ACCOUNT];
     if (!(account >= 0 && account < accounts.highWater && accounts.names[account] !== null)) {
       fail(`live order in slot ${slot} holds a free account index ${account}`);
     }

@@ -83,18 +83,18 @@ export function poolSections(engine: Engine): Section[] {
   const oh = orders.highWater;
   const lh = levels.highWater;
   const sections: Section[] = [
-    orders.qty.subarray(0, oh),
-    orders.next.subarray(0, oh),
-    orders.prev.subarray(0, oh),
-    orders.level.subarray(0, oh),
-    orders.account.subarray(0, oh),
-    orders.flags.subarray(0, oh),
-    levels.price.subarray(0, lh),
-    levels.head.subarray(0, lh),
-    levels.tail.subarray(0, lh),
-    levels.total.subarray(0, lh),
-    levels.count.subarray(0, lh),
-    levels.book.subarray(0, lh),
+    orders.column('qty', oh),
+    orders.column('next', oh),
+    orders.column('prev', oh),
+    orders.column('level', oh),
+    orders.column('account', oh),
+    orders.column('flags', oh),
+    levels.column('price', lh),
+    levels.column('head', lh),
+    levels.column('tail', lh),
+    levels.column('total', lh),
+    levels.column('count', lh),
+    levels.column('book', lh),
   ];
   for (const book of engine.books) {
     for (const side of book.sides) sections.push(side.keys.subarray(0, side.size), side.levels.subarray(0, side.size));

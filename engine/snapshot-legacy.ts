@@ -7,6 +7,8 @@ import type { Engine } from './engine.js';
 import { STATUS_CANCELLED, STATUS_REJECTED } from './order-ids.js';
 import { assemble, corrupt, type IdEntry, poolSections, type SnapshotHeader } from './snapshot-format.js';
 import { isValidId, NO_EXPIRY } from './validate.js';
+import { O_INTS, O_LEVEL } from './order-pool.js';
+import { L_BOOK, L_INTS } from './level-pool.js';
 
 /** Format 5, exactly as engines before format 6 wrote it (for tests of the old-format restore). */
 export function encodeSnapshotV5(engine: Engine): Uint8Array {
@@ -71,7 +73,7 @@ function restoreOrderTypes(engine: Engine, header: SnapshotHeader): void {
   for (const [slot, display, hidden, expireTime] of header.extras) {
     const id = header.ids![slot];
     if (id === null || id === undefined) corrupt(`extra for free slot ${slot}`);
-    const book = engine.books[engine.levels.book[engine.orders.level[slot]]];
+    const book = engine.books[engine.levels.i32[(engine.orders.i32[slot * O_INTS + O_LEVEL]) * L_INTS + L_BOOK]];
     if (book === undefined) corrupt(`extra for slot ${slot} without a book`);
     engine.extras.set(slot, { display, hidden, expireTime });
     if (display !== 0) book.icebergs++;

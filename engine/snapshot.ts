@@ -30,6 +30,8 @@ import {
 } from './snapshot-format.js';
 import { checkLegacyIds, restoreLegacyOrderTypes } from './snapshot-legacy.js';
 import { NO_EXPIRY } from './validate.js';
+import { O_ACCOUNT, O_ENTRY, O_INTS, O_LEVEL } from './order-pool.js';
+import { L_BOOK, L_INTS } from './level-pool.js';
 
 /**
  * 2: accounts are reference-counted; `accounts` holds null for free indexes, `freeAccounts` their
@@ -105,7 +107,7 @@ export function encodeSnapshot(engine: Engine): Uint8Array {
   const entries = new Int32Array(oh);
   const unremembered: number[] = [];
   for (let slot = 0; slot < oh; slot++) {
-    const entry = orders.entry[slot];
+    const entry = orders.i32[slot * O_INTS + O_ENTRY];
     const row = entry === NIL ? ORDER_FREE : position[entry];
     entries[slot] = row === -1 ? ORDER_UNREMEMBERED : row;
     if (row === -1) unremembered.push(entry);
@@ -173,7 +175,7 @@ function loadAccounts(engine: Engine, header: SnapshotHeader, orders: Pool, occu
   const refs = new Int32Array(names.length);
   for (let slot = 0; slot < orders.highWater; slot++) {
     if (!occupied(slot)) continue;
-    const account = orders.account[slot];
+    const account = orders.i32[slot * O_INTS + O_ACCOUNT];
     if (!(account >= 0 && account < names.length)) corrupt(`order slot ${slot} has no account`);
     refs[account]++;
   }
@@ -228,23 +230,27 @@ export function decodeSnapshot(bytes: Uint8Array, verify: boolean): Engine {
   const reader = new SectionReader(bytes, end);
   const capacity = Math.max(engine.options.initialOrders, oh);
   const orders = new OrderPool(Math.min(capacity, engine.options.maxOrders), engine.options.maxOrders);
-  orders.qty = reader.f64(oh, orders.capacity);
-  orders.next = reader.i32(oh, orders.capacity);
-  orders.prev = reader.i32(oh, orders.capacity);
-  orders.level = reader.i32(oh, orders.capacity);
-  orders.account = reader.i32(oh, orders.capacity);
-  orders.flags = reader.u8(oh, orders.capacity);
+  orders.loadColumns({
+    qty: reader.f64(oh),
+    next: reader.i32(oh),
+    prev: reader.i32(oh),
+    level: reader.i32(oh),
+    account: reader.i32(oh),
+    flags: reader.u8(oh),
+  });
   orders.highWater = oh;
   orders.freeHead = header.orders.freeHead;
   orders.live = header.orders.live;
 
   const levels = new LevelPool(Math.max(64, lh));
-  levels.price = reader.f64(lh, levels.capacity);
-  levels.head = reader.i32(lh, levels.capacity);
-  levels.tail = reader.i32(lh, levels.capacity);
-  levels.total = reader.f64(lh, levels.capacity);
-  levels.count = reader.i32(lh, levels.capacity);
-  levels.book = reader.i32(lh, levels.capacity);
+  levels.loadColumns({
+    price: reader.f64(lh),
+    head: reader.i32(lh),
+    tail: reader.i32(lh),
+    total: reader.f64(lh),
+    count: reader.i32(lh),
+    book: reader.i32(lh),
+  });
   levels.highWater = lh;
   levels.freeHead = header.levels.freeHead;
   levels.live = header.levels.live;
@@ -345,7 +351,7 @@ function restoreColumns(engine: Engine, header: SnapshotHeader, reader: SectionR
       corrupt(`order slot ${slot} names id entry ${entry}`);
     }
     ids.setLive(entry, slot);
-    orders.entry[slot] = entry;
+    orders.i32[slot * O_INTS + O_ENTRY] = entry;
   }
   if (k !== unrememberedCount || !arena.exhausted) corrupt('ids left over');
   loadAccounts(engine, header, orders, (slot) => entries[slot] !== ORDER_FREE);
@@ -353,9 +359,9 @@ function restoreColumns(engine: Engine, header: SnapshotHeader, reader: SectionR
   // Extras before stops, as every version restored them (the expiry queues keep insertion order).
   for (let e = 0; e < extraCount; e++) {
     const slot = extraSlots[e];
-    const entry = slot >= 0 && slot < oh ? orders.entry[slot] : NIL;
+    const entry = slot >= 0 && slot < oh ? orders.i32[slot * O_INTS + O_ENTRY] : NIL;
     if (entry === NIL) corrupt(`extra for free slot ${slot}`);
-    const book = engine.books[engine.levels.book[orders.level[slot]]];
+    const book = engine.books[engine.levels.i32[(orders.i32[slot * O_INTS + O_LEVEL]) * L_INTS + L_BOOK]];
     if (book === undefined) corrupt(`extra for slot ${slot} without a book`);
     engine.extras.set(slot, { display: display[e], hidden: hidden[e], expireTime: expiry[e] });
     if (display[e] !== 0) book.icebergs++;

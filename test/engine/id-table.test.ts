@@ -10,6 +10,7 @@ import { Engine } from '../../engine/index.js';
 import { encodeSnapshotV5 } from '../../engine/snapshot-legacy.js';
 import { acmeOptions, cancel, limit, market, RejectCode } from './harness.js';
 import { rewriteHeader } from './snapshot-header.js';
+import { O_ENTRY, O_INTS } from '../../engine/order-pool.js';
 
 
 const reasonOf = (events: ReturnType<Engine['apply']>): string | undefined => {
@@ -26,14 +27,14 @@ describe('one id table for live and remembered ids', () => {
     expect(entry).not.toBe(-1);
     expect(slot).not.toBe(-1);
     expect(e.orderIds.liveSlot(entry)).toBe(slot);
-    expect(e.orders.entry[slot]).toBe(entry);
+    expect(e.orders.i32[slot * O_INTS + O_ENTRY]).toBe(entry);
     expect(e.orderIds.liveCount).toBe(1);
     e.apply(market('m', 'bob', 'buy', 5));
     // The same entry answers, now dead: no remove + insert into a second structure.
     expect(e.orderIds.find('a')).toBe(entry);
     expect(e.liveSlot('a')).toBe(-1);
     expect(e.orderIds.liveCount).toBe(0);
-    expect(e.orders.entry[slot]).toBe(-1);
+    expect(e.orders.i32[slot * O_INTS + O_ENTRY]).toBe(-1);
     expect(reasonOf(e.apply(cancel('a', 'alice')))).toBe(RejectCode.TOO_LATE_TO_CANCEL);
     expect(reasonOf(e.apply(limit('a', 'alice', 'sell', 100, 1)))).toBe(RejectCode.DUPLICATE_ID);
     e.checkInvariants();
