@@ -32,22 +32,13 @@ function hashInt(key: number, mask: number): number {
   return h & mask;
 }
 
-/**
- * 32-bit hash of a string's UTF-16 units: FNV-1a in two independent lanes (even and odd units, so
- * the multiply chains run in parallel: 1.3–2× faster than one lane on 13-unit and UUID ids), then
- * a murmur3 finaliser so that ids differing only in their last characters spread over the whole
- * table. Deterministic; allocates nothing (charCodeAt on a flat string).
- */
-export function hashString(text: string): number {
-  const length = text.length;
-  let a = 0x811c9dc5 ^ length;
-  let b = 0x2545f491;
-  let i = 0;
-  for (; i + 1 < length; i += 2) {
-    a = Math.imul(a ^ text.charCodeAt(i), 0x01000193);
-    b = Math.imul(b ^ text.charCodeAt(i + 1), 0x01000193);
-  }
-  if (i < length) a = Math.imul(a ^ text.charCodeAt(i), 0x01000193);
+/** FNV-1a lane seeds of `hashString` (exported for validate.ts's fused scan). */
+export const HASH_SEED_A = 0x811c9dc5;
+export const HASH_SEED_B = 0x2545f491;
+export const HASH_PRIME = 0x01000193;
+
+/** The murmur3 finaliser over `hashString`'s two lanes. */
+export function finishHash(a: number, b: number): number {
   let h = a ^ Math.imul(b, 0x9e3779b1);
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
@@ -55,6 +46,41 @@ export function hashString(text: string): number {
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h | 0;
+}
+
+/**
+ * The string validate.ts last scanned as an id, with its hash: validation reads every unit of an
+ * id anyway (the lone-surrogate check), so it hashes in the same pass and the engine's probe for
+ * the same string takes the hash from here instead of reading the units a second time. Keyed by
+ * the string itself (=== is content equality), so a stale entry can only miss, never mislead.
+ */
+let memoText: string | null = null;
+let memoHash = 0;
+
+/** Records that `text` hashes to `hash` (validate.ts calls it with hashString's own value). */
+export function rememberHash(text: string, hash: number): void {
+  memoText = text;
+  memoHash = hash;
+}
+
+/**
+ * 32-bit hash of a string's UTF-16 units: FNV-1a in two independent lanes (even and odd units, so
+ * the multiply chains run in parallel: 1.3–2× faster than one lane on 13-unit and UUID ids), then
+ * a murmur3 finaliser so that ids differing only in their last characters spread over the whole
+ * table. Deterministic; allocates nothing (charCodeAt on a flat string).
+ */
+export function hashString(text: string): number {
+  if (text === memoText) return memoHash;
+  const length = text.length;
+  let a = HASH_SEED_A ^ length;
+  let b = HASH_SEED_B;
+  let i = 0;
+  for (; i + 1 < length; i += 2) {
+    a = Math.imul(a ^ text.charCodeAt(i), HASH_PRIME);
+    b = Math.imul(b ^ text.charCodeAt(i + 1), HASH_PRIME);
+  }
+  if (i < length) a = Math.imul(a ^ text.charCodeAt(i), HASH_PRIME);
+  return finishHash(a, b);
 }
 
 /**

@@ -173,8 +173,13 @@ export class OrderIds {
     return this.reasonNames[this.reasonCodes[slot]];
   }
 
+  /** The last reason coded: every cancel closes with the same constant, so one === spares the Map. */
+  private lastReason: string | null = null;
+  private lastReasonCode = 0;
+
   private reasonCode(reason: string | null): number {
     if (reason === null) return 0;
+    if (reason === this.lastReason) return this.lastReasonCode;
     let code = this.reasonIndex.get(reason);
     if (code === undefined) {
       code = this.reasonNames.length;
@@ -183,6 +188,8 @@ export class OrderIds {
       this.reasonNames.push(reason);
       this.reasonIndex.set(reason, code);
     }
+    this.lastReason = reason;
+    this.lastReasonCode = code;
     return code;
   }
 
