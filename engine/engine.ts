@@ -430,7 +430,7 @@ export class Engine {
 
   private rejectDuplicate(id: OrderId, known: number, reason: RejectCode): void {
     if (known !== -1) {
-      this.duplicateOf = this.orderIds.seqs[known];
+      this.duplicateOf = this.orderIds.seqAt(known);
       this.duplicateSymbol = this.books[this.orderIds.instruments[known]].spec.symbol;
     }
     this.sink.rejected('new', id, reason);
@@ -669,7 +669,7 @@ export class Engine {
     const ids = this.orderIds;
     const slot = ids.find(id);
     if (slot === -1 || !ids.remembered(slot, this.seq, this.now)) return RejectCode.UNKNOWN_ORDER;
-    const status = ids.statuses[slot];
+    const status = ids.statusAt(slot);
     return status === STATUS_FILLED || status === STATUS_CANCELLED || status === STATUS_EXPIRED ? RejectCode.TOO_LATE_TO_CANCEL : RejectCode.UNKNOWN_ORDER;
   }
 
@@ -1134,7 +1134,7 @@ export class Engine {
     const ids = this.orderIds;
     for (const book of this.books) {
       ids.forEach(book.index, (slot, overdue) => {
-        if (!overdue) visit(ids.idAt(slot), book.index, ids.seqs[slot], ids.timeAt(slot), ids.isIndexed(slot));
+        if (!overdue) visit(ids.idAt(slot), book.index, ids.seqAt(slot), ids.timeAt(slot), ids.isIndexed(slot));
       });
     }
   }
@@ -1203,7 +1203,7 @@ export class Engine {
     let entry = ids.find(id);
     if (entry !== NIL && ids.liveSlot(entry) !== NIL) return `id ${String(id)} rests in two slots`;
     // A live order's id is answered by its own entry, open while the order lives.
-    if (entry !== NIL && ids.statuses[entry] !== STATUS_OPEN) return `live order ${String(id)} has a closed id entry`;
+    if (entry !== NIL && ids.statusAt(entry) !== STATUS_OPEN) return `live order ${String(id)} has a closed id entry`;
     if (entry === NIL) entry = ids.addLive(this.levels.i32[(this.orders.i32[slot * O_INTS + O_LEVEL]) * L_INTS + L_BOOK], id, hashId(id));
     ids.setLive(entry, slot);
     this.orders.i32[slot * O_INTS + O_ENTRY] = entry;
@@ -1253,7 +1253,7 @@ export class Engine {
     const slot = found !== -1 && ids.isLiveOnly(found) ? -1 : found;
     const live = this.order(id);
     if (live !== undefined) {
-      const filledQty = slot === -1 ? 0 : ids.filled[slot];
+      const filledQty = slot === -1 ? 0 : ids.filledAt(slot);
       const pending = found === -1 || ids.liveSlot(found) === NIL;
       return {
         id,
@@ -1261,22 +1261,22 @@ export class Engine {
         status: pending ? 'pending' : filledQty > 0 ? 'partially_filled' : 'resting',
         filledQty,
         remainingQty: live.qty,
-        createdSeq: slot === -1 ? null : ids.seqs[slot],
-        lastSeq: slot === -1 ? null : ids.lastSeqs[slot],
+        createdSeq: slot === -1 ? null : ids.seqAt(slot),
+        lastSeq: slot === -1 ? null : ids.lastSeqAt(slot),
       };
     }
     if (slot === -1) return undefined;
-    const code = ids.statuses[slot];
+    const code = ids.statusAt(slot);
     // An open entry of an order no longer live cannot exist (every death closes it): defensive.
     if (code === STATUS_OPEN || !ids.remembered(slot, this.lastSeq, this.lastTime)) return undefined;
     const view: OrderStatusView = {
       id,
       symbol: this.books[ids.instruments[slot]].spec.symbol,
       status: STATUS_NAMES[code] as OrderStatusView['status'],
-      filledQty: ids.filled[slot],
+      filledQty: ids.filledAt(slot),
       remainingQty: 0,
-      createdSeq: ids.seqs[slot],
-      lastSeq: ids.lastSeqs[slot],
+      createdSeq: ids.seqAt(slot),
+      lastSeq: ids.lastSeqAt(slot),
     };
     const reason = ids.reason(slot);
     if (reason !== null) view.reason = reason;
@@ -1368,9 +1368,9 @@ export class Engine {
           ids.idAt(slot),
           overdue,
           ids.isIndexed(slot),
-          STATUS_NAMES[ids.statuses[slot]],
-          ids.filled[slot],
-          byCommands ? ids.seqs[slot] : -1,
+          STATUS_NAMES[ids.statusAt(slot)],
+          ids.filledAt(slot),
+          byCommands ? ids.seqAt(slot) : -1,
           byTime ? ids.timeAt(slot) : -1,
         );
       });

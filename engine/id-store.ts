@@ -8,10 +8,13 @@
 // - any other string (longer, or with a unit ≥ 256) is kept as the JS string itself, by entry, in a
 //   Map (the rare case; equality is still exact on UTF-16 units).
 // A JS string is made back only when an event or a query needs the id (`idAt`).
-// Each entry is ONE 32-byte record — id bytes, the pool slot of its resting order (the "live"
-// state), hash, kind, length — so a lookup that matches reads one line after its table cell: with
-// separate columns a cancel on `wide` (~200,000 live ids) paid a miss for the kind, the bytes and
-// the live slot each (profile: the lookup was the top item, ~20% of `wide` apply).
+// Each entry is ONE 64-byte record (one cache line) — id bytes, the pool slot of its resting order
+// (the "live" state), hash, kind, length, and the id memory's own fields (engine/order-ids.ts:
+// seq, last seq, filled, status, flags, reason, overdue links) — so a lookup that matches reads
+// one line after its table cell, and a new order, a fill or a cancel writes its entry's state in
+// that same line: with separate columns a cancel on `wide` (~200,000 live ids) paid a miss for the
+// kind, the bytes and the live slot each (the lookup was ~20% of `wide` apply), and the id memory's
+// eight columns cost up to five more per new order and per cancel (issue 11, fifth pass).
 // The hash table is open addressing over [hash, entry] Int32 cells with linear probing and
 // backward-shift deletion (as engine/id-index.ts), one table for both kinds of id; each entry's
 // hash is kept so removing it neither hashes nor compares.
@@ -21,12 +24,29 @@ import type { OrderId } from './types.js';
 const EMPTY = -1;
 /** Bytes of id kept inline per entry: 13-unit client ids fit; UUIDs (36) take the Map. */
 export const INLINE_ID_BYTES = 16;
-/** Record layout (bytes): [0, 16) id, [16, 20) live pool slot, [20, 24) hash, 24 kind, 25 length. */
-const RECORD_SHIFT = 5;
+/**
+ * Record layout (bytes):
+ *   [0, 16) id      [16, 20) live pool slot   [20, 24) hash   24 kind   25 length
+ *   26 status       27 flags                  [28, 30) reason code      [30, 32) spare
+ *   [32, 40) seq    [40, 48) last seq         [48, 56) filled qty
+ *   [56, 60) overdue next (also the free list)   [60, 64) overdue prev
+ * Bytes 26 on are OrderIds' (engine/order-ids.ts): it reads them through the views below with
+ * these indexes. A record index is `entry << RECORD_SHIFT` bytes, `entry << 4` int32s,
+ * `entry << 3` float64s, `entry << 5` uint16s.
+ */
+const RECORD_SHIFT = 6;
 const I32_LIVE = 4;
 const I32_HASH = 5;
 const U8_KIND = 24;
 const U8_LENGTH = 25;
+export const U8_STATUS = 26;
+export const U8_FLAGS = 27;
+export const U16_REASON = 14;
+export const F64_SEQ = 4;
+export const F64_LAST_SEQ = 5;
+export const F64_FILLED = 6;
+export const I32_OVERDUE_NEXT = 14;
+export const I32_OVERDUE_PREV = 15;
 const INITIAL_CELLS = 1024;
 const NONE = -1;
 
@@ -96,17 +116,19 @@ export class IdStore {
   private cells: Int32Array = IdStore.emptyCells(INITIAL_CELLS);
   private mask = INITIAL_CELLS - 1;
   private indexed = 0;
-  /** The records (see RECORD_SHIFT) through three views of one buffer. */
-  private bytes: Uint8Array;
-  private words: Int32Array;
-  private numbers: Float64Array;
+  /** The records (see RECORD_SHIFT) through four views of one buffer (OrderIds writes its fields). */
+  bytes: Uint8Array;
+  words: Int32Array;
+  numbers: Float64Array;
+  halves: Uint16Array;
   private readonly long = new Map<number, string>();
 
   constructor(capacity: number) {
     this.bytes = new Uint8Array(capacity << RECORD_SHIFT);
     this.words = new Int32Array(this.bytes.buffer);
     this.numbers = new Float64Array(this.bytes.buffer);
-    for (let entry = 0; entry < capacity; entry++) this.words[(entry << 3) + I32_LIVE] = NONE;
+    this.halves = new Uint16Array(this.bytes.buffer);
+    for (let entry = 0; entry < capacity; entry++) this.words[(entry << 4) + I32_LIVE] = NONE;
   }
 
   private static emptyCells(capacity: number): Int32Array {
@@ -134,26 +156,27 @@ export class IdStore {
     this.bytes = bytes;
     this.words = new Int32Array(bytes.buffer);
     this.numbers = new Float64Array(bytes.buffer);
-    for (let entry = old; entry < capacity; entry++) this.words[(entry << 3) + I32_LIVE] = NONE;
+    this.halves = new Uint16Array(bytes.buffer);
+    for (let entry = old; entry < capacity; entry++) this.words[(entry << 4) + I32_LIVE] = NONE;
   }
 
   /** Pool slot of the resting order of entry `entry`, or -1 (the entry's live state). */
   live(entry: number): number {
-    return this.words[(entry << 3) + I32_LIVE];
+    return this.words[(entry << 4) + I32_LIVE];
   }
 
   setLive(entry: number, poolSlot: number): void {
-    this.words[(entry << 3) + I32_LIVE] = poolSlot;
+    this.words[(entry << 4) + I32_LIVE] = poolSlot;
   }
 
   /** Stores `id` (whose `hash` the caller computed) as entry `entry`'s id; not yet findable. */
   write(entry: number, id: OrderId, hash: number): void {
     const base = entry << RECORD_SHIFT;
     const bytes = this.bytes;
-    this.words[(entry << 3) + I32_HASH] = hash;
+    this.words[(entry << 4) + I32_HASH] = hash;
     if (typeof id === 'number') {
       bytes[base + U8_KIND] = KIND_INT;
-      this.numbers[entry << 2] = id;
+      this.numbers[entry << 3] = id;
       return;
     }
     const length = id.length;
@@ -179,7 +202,7 @@ export class IdStore {
     const at = (entry << RECORD_SHIFT) + U8_KIND;
     if (this.bytes[at] === KIND_LONG) this.long.delete(entry);
     this.bytes[at] = KIND_NONE;
-    this.words[(entry << 3) + I32_LIVE] = NONE;
+    this.words[(entry << 4) + I32_LIVE] = NONE;
   }
 
   /** Is `id` the id stored at `entry`? Exact, allocation-free. */
@@ -187,7 +210,7 @@ export class IdStore {
     const bytes = this.bytes;
     const base = entry << RECORD_SHIFT;
     const kind = bytes[base + U8_KIND];
-    if (typeof id === 'number') return kind === KIND_INT && this.numbers[entry << 2] === id;
+    if (typeof id === 'number') return kind === KIND_INT && this.numbers[entry << 3] === id;
     if (kind === KIND_INLINE) {
       const length = id.length;
       if (bytes[base + U8_LENGTH] !== length) return false;
@@ -203,7 +226,7 @@ export class IdStore {
     const base = entry << RECORD_SHIFT;
     const kind = bytes[base + U8_KIND];
     if (kind === KIND_INLINE) return latin1(bytes, base, bytes[base + U8_LENGTH]);
-    if (kind === KIND_INT) return this.numbers[entry << 2];
+    if (kind === KIND_INT) return this.numbers[entry << 3];
     return this.long.get(entry) as string;
   }
 
@@ -224,7 +247,7 @@ export class IdStore {
   /** Makes entry `entry` (written, its id not in the table) findable. */
   insert(entry: number): void {
     if ((this.indexed + 1) * 2 > this.mask + 1) this.resize((this.mask + 1) * 2);
-    this.place(this.words[(entry << 3) + I32_HASH], entry);
+    this.place(this.words[(entry << 4) + I32_HASH], entry);
     this.indexed++;
   }
 
@@ -232,7 +255,7 @@ export class IdStore {
   remove(entry: number): void {
     const cells = this.cells;
     const mask = this.mask;
-    let i = this.words[(entry << 3) + I32_HASH] & mask;
+    let i = this.words[(entry << 4) + I32_HASH] & mask;
     // Bounded: the entry's cell lies in the probe run from its home cell.
     for (;;) {
       const e = cells[2 * i + 1];

@@ -108,7 +108,7 @@ function checkIdMemory(engine: Engine): void {
   const ids = engine.orderIds;
   for (const book of engine.books) {
     ids.forEach(book.index, (slot) => {
-      if (ids.statuses[slot] === STATUS_OPEN && !engine.isLive(ids.idAt(slot))) {
+      if (ids.statusAt(slot) === STATUS_OPEN && !engine.isLive(ids.idAt(slot))) {
         fail(`id memory entry of ${String(ids.idAt(slot))} is open but the order is not live`);
       }
     });
@@ -117,7 +117,7 @@ function checkIdMemory(engine: Engine): void {
   // a live id, if any, is open.
   engine.forEachLiveOrder((id) => {
     const slot = ids.find(id);
-    if (slot !== -1 && ids.statuses[slot] !== STATUS_OPEN) fail(`live order ${String(id)} has a closed id memory entry`);
+    if (slot !== -1 && ids.statusAt(slot) !== STATUS_OPEN) fail(`live order ${String(id)} has a closed id memory entry`);
   });
 }
 

@@ -17,7 +17,7 @@
 // numbers, no object.
 
 import { hashId } from './id-index.js';
-import { IdStore } from './id-store.js';
+import { F64_FILLED, F64_LAST_SEQ, F64_SEQ, I32_OVERDUE_NEXT, I32_OVERDUE_PREV, IdStore, U16_REASON, U8_FLAGS, U8_STATUS } from './id-store.js';
 import type { OrderId } from './types.js';
 
 const NONE = -1;
@@ -69,7 +69,7 @@ class Ring {
   size = 0;
   /**
    * Entries out of the ring whose orders are still live, in the order they left: a doubly linked
-   * list through OrderIds' overdueNext / overduePrev columns (was a Set: its hashing and table
+   * list through the overdue links of OrderIds' entries (was a Set: its hashing and table
    * growth were ~2% of `mixed` and more on `wide`, where most resting orders end up overdue).
    */
   overdueHead = NONE;
@@ -103,12 +103,6 @@ class Ring {
 export class OrderIds {
   private readonly rings: Ring[];
   /**
-   * Links of the overdue lists (Ring.overdueHead), by slot, meaningful with FLAG_OVERDUE; a free
-   * slot's `overdueNext` chains the free list instead (no column of its own: 4 bytes per entry).
-   */
-  private overdueNext = new Int32Array(64);
-  private overduePrev = new Int32Array(64);
-  /**
    * id → slot of its newest entry: the ONE id table of the engine. An entry whose order rests holds
    * the order's pool slot (`liveSlot`, in the id's record), so a new order's probe answers both "is this id live"
    * and "is it remembered", and a fill or cancel flips the entry in place (`unlinkLive`) instead
@@ -117,25 +111,21 @@ export class OrderIds {
   private readonly store = new IdStore(64);
   /** Entries whose live slot is set: the engine's resting orders. */
   liveCount = 0;
-  seqs = new Float64Array(64);
+  // An entry's seq, last seq, filled qty, status, flags, reason code and overdue links live in its
+  // id's 64-byte record (engine/id-store.ts: F64_SEQ, U8_STATUS, ...), read with seqAt, statusAt, ...
+  // The overdue links (Ring.overdueHead) are meaningful with FLAG_OVERDUE; a free entry's
+  // `overdue next` chains the free list instead. The reason is a code into `reasonNames` (0: none):
+  // a few dozen distinct reasons exist (CancelReason, RejectCode), so 2 bytes, not a reference.
   /**
    * Stamped time of each entry's `new`, kept only when the window is by time (`retentionMs`):
    * nothing else reads it, so without it every entry is 8 bytes lighter. Read it by `timeAt`.
    */
   private times: Float64Array;
   private readonly timed: boolean;
-  lastSeqs = new Float64Array(64);
-  filled = new Float64Array(64);
-  statuses = new Uint8Array(64);
-  /**
-   * Why it was cancelled or rejected, as a code into `reasonNames` (0: none). A few dozen distinct
-   * reasons exist (CancelReason, RejectCode), so 2 bytes per entry instead of an 8-byte reference.
-   */
-  private reasonCodes = new Uint16Array(64);
   private readonly reasonNames: Array<string | null> = [null];
   private readonly reasonIndex = new Map<string, number>();
+  /** Instrument of each entry (a column: the exchange's router reads it). */
   instruments = new Int32Array(64);
-  private flags = new Uint8Array(64);
   private slotCount = 0;
   private freeHead = NONE;
 
@@ -163,6 +153,26 @@ export class OrderIds {
     return this.store.find(id, hash);
   }
 
+  /** Seq of the `new` that created the entry at `slot`. */
+  seqAt(slot: number): number {
+    return this.store.numbers[(slot << 3) + F64_SEQ];
+  }
+
+  /** Seq of the last change (created, traded, modified, ended) of the entry at `slot`. */
+  lastSeqAt(slot: number): number {
+    return this.store.numbers[(slot << 3) + F64_LAST_SEQ];
+  }
+
+  /** Quantity the order of the entry at `slot` has traded. */
+  filledAt(slot: number): number {
+    return this.store.numbers[(slot << 3) + F64_FILLED];
+  }
+
+  /** Status code (STATUS_*) of the entry at `slot`. */
+  statusAt(slot: number): number {
+    return this.store.bytes[(slot << 6) + U8_STATUS];
+  }
+
   /** The id of the entry at `slot` (a new string for a short string id: for events and queries). */
   idAt(slot: number): OrderId {
     return this.store.idAt(slot);
@@ -170,7 +180,7 @@ export class OrderIds {
 
   /** Why the order at `slot` was cancelled or rejected (a CancelReason or RejectCode), else null. */
   reason(slot: number): string | null {
-    return this.reasonNames[this.reasonCodes[slot]];
+    return this.reasonNames[this.store.halves[(slot << 5) + U16_REASON]];
   }
 
   /** The last reason coded: every cancel closes with the same constant, so one === spares the Map. */
@@ -200,12 +210,12 @@ export class OrderIds {
 
   /** Is the entry at `slot` remembered (in its ring and inside the window) at (seq, time)? */
   remembered(slot: number, seq: number, time: number): boolean {
-    return (this.flags[slot] & FLAG_IN_RING) !== 0 && !this.outOfWindow(slot, seq, time);
+    return (this.store.bytes[(slot << 6) + U8_FLAGS] & FLAG_IN_RING) !== 0 && !this.outOfWindow(slot, seq, time);
   }
 
   private outOfWindow(slot: number, seq: number, time: number): boolean {
     const { retentionCommands, retentionMs } = this.limits;
-    return (retentionCommands > 0 && seq - this.seqs[slot] >= retentionCommands) || (retentionMs > 0 && time - this.times[slot] >= retentionMs);
+    return (retentionCommands > 0 && seq - this.store.numbers[(slot << 3) + F64_SEQ] >= retentionCommands) || (retentionMs > 0 && time - this.times[slot] >= retentionMs);
   }
 
   /**
@@ -232,11 +242,11 @@ export class OrderIds {
 
   private leaveRing(ring: Ring, isLive: LiveCheck): void {
     const slot = ring.shift();
-    this.flags[slot] &= ~FLAG_IN_RING;
+    this.store.bytes[(slot << 6) + U8_FLAGS] &= ~FLAG_IN_RING;
     // A check by id gets the id made back as a string (ids are stored as bytes): only callers
     // that pass a function pay that allocation.
-    if (isLive !== 'never' && this.statuses[slot] === STATUS_OPEN && (isLive === null || isLive(this.store.idAt(slot)))) {
-      this.flags[slot] |= FLAG_OVERDUE;
+    if (isLive !== 'never' && this.store.bytes[(slot << 6) + U8_STATUS] === STATUS_OPEN && (isLive === null || isLive(this.store.idAt(slot)))) {
+      this.store.bytes[(slot << 6) + U8_FLAGS] |= FLAG_OVERDUE;
       this.linkOverdue(ring, slot);
     } else {
       this.freeSlot(slot);
@@ -261,17 +271,17 @@ export class OrderIds {
     if (this.limits.perInstrumentMax === 0) return NONE;
     // A slot freed since the lookup lost FLAG_INDEXED (freeSlot clears its flags), so this is
     // exactly what index.get(id) would answer now; read it before allocSlot may reuse that slot.
-    const previous = known !== NONE && (this.flags[known] & FLAG_INDEXED) !== 0 ? known : NONE;
+    const previous = known !== NONE && (this.store.bytes[(known << 6) + U8_FLAGS] & FLAG_INDEXED) !== 0 ? known : NONE;
     const slot = this.allocSlot();
     this.store.write(slot, id, hash);
-    this.seqs[slot] = seq;
+    this.store.numbers[(slot << 3) + F64_SEQ] = seq;
     if (this.timed) this.times[slot] = time;
-    this.lastSeqs[slot] = seq;
-    this.filled[slot] = 0;
-    this.statuses[slot] = STATUS_OPEN;
-    this.reasonCodes[slot] = 0;
+    this.store.numbers[(slot << 3) + F64_LAST_SEQ] = seq;
+    this.store.numbers[(slot << 3) + F64_FILLED] = 0;
+    this.store.bytes[(slot << 6) + U8_STATUS] = STATUS_OPEN;
+    this.store.halves[(slot << 5) + U16_REASON] = 0;
     this.instruments[slot] = instrument;
-    this.flags[slot] = FLAG_IN_RING;
+    this.store.bytes[(slot << 6) + U8_FLAGS] = FLAG_IN_RING;
     this.rings[instrument].push(slot, this.limits.perInstrumentMax);
     this.indexSlot(slot, previous);
     return slot;
@@ -282,31 +292,31 @@ export class OrderIds {
     if (previous !== NONE) {
       // An older entry of the id (out of its window, or forgotten) stays where it is but no longer answers.
       this.store.remove(previous);
-      this.flags[previous] &= ~FLAG_INDEXED;
+      this.store.bytes[(previous << 6) + U8_FLAGS] &= ~FLAG_INDEXED;
     }
     this.store.insert(slot);
-    this.flags[slot] |= FLAG_INDEXED;
+    this.store.bytes[(slot << 6) + U8_FLAGS] |= FLAG_INDEXED;
   }
 
   /** `qty` of the order at `slot` traded at `seq`. */
   fill(slot: number, qty: number, seq: number): void {
     if (slot === NONE) return;
-    this.filled[slot] += qty;
-    this.lastSeqs[slot] = seq;
+    this.store.numbers[(slot << 3) + F64_FILLED] += qty;
+    this.store.numbers[(slot << 3) + F64_LAST_SEQ] = seq;
   }
 
   /** The order at `slot` changed (modified, triggered) at `seq`. */
   touch(slot: number, seq: number): void {
-    if (slot !== NONE) this.lastSeqs[slot] = seq;
+    if (slot !== NONE) this.store.numbers[(slot << 3) + F64_LAST_SEQ] = seq;
   }
 
   /** The order at `slot` ended at `seq`; an overdue entry is forgotten then. */
   close(slot: number, status: number, reason: string | null, seq: number): void {
     if (slot === NONE) return;
-    this.statuses[slot] = status;
-    this.reasonCodes[slot] = this.reasonCode(reason);
-    this.lastSeqs[slot] = seq;
-    const flags = this.flags[slot];
+    this.store.bytes[(slot << 6) + U8_STATUS] = status;
+    this.store.halves[(slot << 5) + U16_REASON] = this.reasonCode(reason);
+    this.store.numbers[(slot << 3) + F64_LAST_SEQ] = seq;
+    const flags = this.store.bytes[(slot << 6) + U8_FLAGS];
     if ((flags & FLAG_OVERDUE) !== 0) {
       this.unlinkOverdue(this.rings[this.instruments[slot]], slot);
       this.freeSlot(slot);
@@ -323,21 +333,21 @@ export class OrderIds {
     const known = this.store.find(id, hash);
     const slot = this.allocSlot();
     this.store.write(slot, id, hash);
-    this.seqs[slot] = 0;
+    this.store.numbers[(slot << 3) + F64_SEQ] = 0;
     if (this.timed) this.times[slot] = 0;
-    this.lastSeqs[slot] = 0;
-    this.filled[slot] = 0;
-    this.statuses[slot] = STATUS_OPEN;
-    this.reasonCodes[slot] = 0;
+    this.store.numbers[(slot << 3) + F64_LAST_SEQ] = 0;
+    this.store.numbers[(slot << 3) + F64_FILLED] = 0;
+    this.store.bytes[(slot << 6) + U8_STATUS] = STATUS_OPEN;
+    this.store.halves[(slot << 5) + U16_REASON] = 0;
     this.instruments[slot] = instrument;
-    this.flags[slot] = FLAG_LIVE_ONLY;
+    this.store.bytes[(slot << 6) + U8_FLAGS] = FLAG_LIVE_ONLY;
     this.indexSlot(slot, known);
     return slot;
   }
 
   /** Is the entry at `slot` one that only its resting order keeps (see addLive)? */
   isLiveOnly(slot: number): boolean {
-    return (this.flags[slot] & FLAG_LIVE_ONLY) !== 0;
+    return (this.store.bytes[(slot << 6) + U8_FLAGS] & FLAG_LIVE_ONLY) !== 0;
   }
 
   /**
@@ -363,26 +373,26 @@ export class OrderIds {
       this.store.setLive(slot, NONE);
       this.liveCount--;
     }
-    if ((this.flags[slot] & FLAG_LIVE_ONLY) !== 0) this.freeSlot(slot);
+    if ((this.store.bytes[(slot << 6) + U8_FLAGS] & FLAG_LIVE_ONLY) !== 0) this.freeSlot(slot);
   }
 
   /** Appends `slot` to the ring's overdue list. */
   private linkOverdue(ring: Ring, slot: number): void {
     const tail = ring.overdueTail;
-    this.overduePrev[slot] = tail;
-    this.overdueNext[slot] = NONE;
+    this.store.words[(slot << 4) + I32_OVERDUE_PREV] = tail;
+    this.store.words[(slot << 4) + I32_OVERDUE_NEXT] = NONE;
     if (tail === NONE) ring.overdueHead = slot;
-    else this.overdueNext[tail] = slot;
+    else this.store.words[(tail << 4) + I32_OVERDUE_NEXT] = slot;
     ring.overdueTail = slot;
   }
 
   private unlinkOverdue(ring: Ring, slot: number): void {
-    const prev = this.overduePrev[slot];
-    const next = this.overdueNext[slot];
+    const prev = this.store.words[(slot << 4) + I32_OVERDUE_PREV];
+    const next = this.store.words[(slot << 4) + I32_OVERDUE_NEXT];
     if (prev === NONE) ring.overdueHead = next;
-    else this.overdueNext[prev] = next;
+    else this.store.words[(prev << 4) + I32_OVERDUE_NEXT] = next;
     if (next === NONE) ring.overdueTail = prev;
-    else this.overduePrev[next] = prev;
+    else this.store.words[(next << 4) + I32_OVERDUE_PREV] = prev;
   }
 
   /** Entries of one instrument held in its ring. */
@@ -396,7 +406,7 @@ export class OrderIds {
     for (let k = 0; k < ring.size; k++) visit(ring.at(k), false);
     // Read `next` before visiting: a visitor may not change the list, but this stays safe if it did.
     for (let slot = ring.overdueHead; slot !== NONE; ) {
-      const next = this.overdueNext[slot];
+      const next = this.store.words[(slot << 4) + I32_OVERDUE_NEXT];
       visit(slot, true);
       slot = next;
     }
@@ -407,7 +417,7 @@ export class OrderIds {
     const ring = this.rings[instrument];
     while (ring.size > 0) this.freeSlot(ring.shift());
     for (let slot = ring.overdueHead; slot !== NONE; ) {
-      const next = this.overdueNext[slot];
+      const next = this.store.words[(slot << 4) + I32_OVERDUE_NEXT];
       this.freeSlot(slot);
       slot = next;
     }
@@ -417,7 +427,7 @@ export class OrderIds {
 
   /** Does the entry at `slot` answer for its id (is it the id's newest entry still held)? */
   isIndexed(slot: number): boolean {
-    return (this.flags[slot] & FLAG_INDEXED) !== 0;
+    return (this.store.bytes[(slot << 6) + U8_FLAGS] & FLAG_INDEXED) !== 0;
   }
 
   /**
@@ -439,19 +449,19 @@ export class OrderIds {
     const slot = this.allocSlot();
     const hash = hashId(id);
     this.store.write(slot, id, hash);
-    this.seqs[slot] = seq;
+    this.store.numbers[(slot << 3) + F64_SEQ] = seq;
     if (this.timed) this.times[slot] = time;
-    this.lastSeqs[slot] = lastSeq;
-    this.filled[slot] = filled;
-    this.statuses[slot] = status;
-    this.reasonCodes[slot] = this.reasonCode(reason);
+    this.store.numbers[(slot << 3) + F64_LAST_SEQ] = lastSeq;
+    this.store.numbers[(slot << 3) + F64_FILLED] = filled;
+    this.store.bytes[(slot << 6) + U8_STATUS] = status;
+    this.store.halves[(slot << 5) + U16_REASON] = this.reasonCode(reason);
     this.instruments[slot] = instrument;
     const ring = this.rings[instrument];
     if (overdue) {
-      this.flags[slot] = FLAG_OVERDUE;
+      this.store.bytes[(slot << 6) + U8_FLAGS] = FLAG_OVERDUE;
       this.linkOverdue(ring, slot);
     } else {
-      this.flags[slot] = FLAG_IN_RING;
+      this.store.bytes[(slot << 6) + U8_FLAGS] = FLAG_IN_RING;
       ring.push(slot, Math.max(this.limits.perInstrumentMax, ring.size + 1));
     }
     if (indexed) this.indexSlot(slot, this.store.find(id, hash));
@@ -460,60 +470,40 @@ export class OrderIds {
   memoryBytes(): number {
     let rings = 0;
     for (const ring of this.rings) rings += ring.slots.byteLength;
-    // Per slot: 3 float columns (a 4th with times), status, instrument, flags, reason code,
-    // overdue links; the ids, their live state and their table are the store's.
-    return rings + this.seqs.length * (8 * 3 + 1 + 4 + 1 + 2 + 8) + this.times.byteLength + this.store.memoryBytes();
+    // Per slot: the instrument column (and times); everything else is in the store's records.
+    return rings + this.instruments.byteLength + this.times.byteLength + this.store.memoryBytes();
   }
 
   private allocSlot(): number {
     const free = this.freeHead;
     if (free !== NONE) {
-      this.freeHead = this.overdueNext[free];
+      this.freeHead = this.store.words[(free << 4) + I32_OVERDUE_NEXT];
       return free;
     }
     const slot = this.slotCount++;
-    if (slot === this.seqs.length) this.growSlots(slot * 2);
+    if (slot === this.instruments.length) this.growSlots(slot * 2);
     return slot;
   }
 
   private freeSlot(slot: number): void {
-    if ((this.flags[slot] & FLAG_INDEXED) !== 0) this.store.remove(slot);
+    if ((this.store.bytes[(slot << 6) + U8_FLAGS] & FLAG_INDEXED) !== 0) this.store.remove(slot);
     if (this.store.live(slot) !== NONE) this.liveCount--;
     this.store.clear(slot);
-    this.flags[slot] = 0;
-    this.reasonCodes[slot] = 0;
-    this.overdueNext[slot] = this.freeHead;
+    this.store.bytes[(slot << 6) + U8_FLAGS] = 0;
+    this.store.halves[(slot << 5) + U16_REASON] = 0;
+    this.store.words[(slot << 4) + I32_OVERDUE_NEXT] = this.freeHead;
     this.freeHead = slot;
   }
 
   private growSlots(capacity: number): void {
     this.store.grow(capacity);
-    const f64 = (a: Float64Array): Float64Array<ArrayBuffer> => {
-      const b = new Float64Array(capacity);
-      b.set(a);
-      return b;
-    };
-    this.seqs = f64(this.seqs);
-    if (this.timed) this.times = f64(this.times);
-    this.lastSeqs = f64(this.lastSeqs);
-    this.filled = f64(this.filled);
-    const reasonCodes = new Uint16Array(capacity);
-    reasonCodes.set(this.reasonCodes);
-    this.reasonCodes = reasonCodes;
-    const statuses = new Uint8Array(capacity);
-    statuses.set(this.statuses);
-    this.statuses = statuses;
-    const flags = new Uint8Array(capacity);
-    flags.set(this.flags);
-    this.flags = flags;
+    if (this.timed) {
+      const times = new Float64Array(capacity);
+      times.set(this.times);
+      this.times = times;
+    }
     const instruments = new Int32Array(capacity);
     instruments.set(this.instruments);
     this.instruments = instruments;
-    const overdueNext = new Int32Array(capacity);
-    overdueNext.set(this.overdueNext);
-    this.overdueNext = overdueNext;
-    const overduePrev = new Int32Array(capacity);
-    overduePrev.set(this.overduePrev);
-    this.overduePrev = overduePrev;
   }
 }

@@ -29,7 +29,7 @@ export function encodeSnapshotV5(engine: Engine): Uint8Array {
       const m = engine.orderIds;
       const ids: IdEntry[] = [];
       m.forEach(book.index, (slot, overdue) => {
-        ids.push([m.idAt(slot), m.seqs[slot], m.timeAt(slot), m.lastSeqs[slot], m.filled[slot], m.statuses[slot], m.reason(slot), (overdue ? 1 : 0) | (m.isIndexed(slot) ? 2 : 0)]);
+        ids.push([m.idAt(slot), m.seqAt(slot), m.timeAt(slot), m.lastSeqAt(slot), m.filledAt(slot), m.statusAt(slot), m.reason(slot), (overdue ? 1 : 0) | (m.isIndexed(slot) ? 2 : 0)]);
       });
       return { lastPrice: book.lastPrice, stops: [...book.stops[0].stops, ...book.stops[1].stops], ids, halted: book.halted };
     }),

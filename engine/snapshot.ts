@@ -59,9 +59,9 @@ export function encodeSnapshot(engine: Engine): Uint8Array {
 
   // The id memory's entries in snapshot order (per book: the ring oldest first, then overdue):
   // `order` lists their slots, `position` maps a slot to its row (its slot again after restore).
-  const order = new Int32Array(m.seqs.length);
-  const position = new Int32Array(m.seqs.length).fill(-1);
-  const flags = new Uint8Array(m.seqs.length);
+  const order = new Int32Array(m.instruments.length);
+  const position = new Int32Array(m.instruments.length).fill(-1);
+  const flags = new Uint8Array(m.instruments.length);
   let count = 0;
   const books = engine.books.map((book) => {
     let inRing = 0;
@@ -86,11 +86,11 @@ export function encodeSnapshot(engine: Engine): Uint8Array {
   const reasonIndex = new Map<string, number>();
   for (let row = 0; row < count; row++) {
     const slot = order[row];
-    seqs[row] = m.seqs[slot];
+    seqs[row] = m.seqAt(slot);
     times[row] = m.timeAt(slot);
-    lastSeqs[row] = m.lastSeqs[slot];
-    filled[row] = m.filled[slot];
-    statuses[row] = m.statuses[slot];
+    lastSeqs[row] = m.lastSeqAt(slot);
+    filled[row] = m.filledAt(slot);
+    statuses[row] = m.statusAt(slot);
     if (m.isIndexed(slot)) flags[row] |= ENTRY_INDEXED;
     const reason = m.reason(slot);
     if (reason === null) continue;
@@ -347,7 +347,7 @@ function restoreColumns(engine: Engine, header: SnapshotHeader, reader: SectionR
       if (problem !== null) corrupt(`${problem} (slot ${slot})`);
       continue;
     }
-    if (!(entry >= 0 && entry < count) || ids.liveSlot(entry) !== NIL || ids.statuses[entry] !== STATUS_OPEN || !ids.isIndexed(entry)) {
+    if (!(entry >= 0 && entry < count) || ids.liveSlot(entry) !== NIL || ids.statusAt(entry) !== STATUS_OPEN || !ids.isIndexed(entry)) {
       corrupt(`order slot ${slot} names id entry ${entry}`);
     }
     ids.setLive(entry, slot);

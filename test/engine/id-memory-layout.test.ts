@@ -71,11 +71,11 @@ describe('OrderIds layout', () => {
     viaHashed.addHashed(0, 'x', 4, 0, hashId('x'), known);
     const entries = (ids: OrderIds): unknown[] => {
       const out: unknown[] = [];
-      ids.forEach(0, (slot, overdue) => out.push([ids.idAt(slot), ids.seqs[slot], overdue, ids.isIndexed(slot)]));
+      ids.forEach(0, (slot, overdue) => out.push([ids.idAt(slot), ids.seqAt(slot), overdue, ids.isIndexed(slot)]));
       return out;
     };
     expect(entries(viaHashed)).toEqual(entries(viaAdd));
-    expect(viaHashed.seqs[viaHashed.find('x')]).toBe(4);
+    expect(viaHashed.seqAt(viaHashed.find('x'))).toBe(4);
   });
 
   it('open entries leaving the ring go overdue in leaving order, and close frees them', () => {
