@@ -10,6 +10,7 @@ import type { Piscina } from 'piscina';
 import { Engine, type EngineOptions, type InstrumentSpec } from '../engine/index.js';
 import { MatchingHost } from './matching-host.js';
 import {
+  BackupFollower,
   BackupHost,
   type BackupSpawn,
   CheckpointStore,
@@ -146,6 +147,9 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
           // state hash and the final close-mark hash run there once the exchange is open: off the
           // critical path, still failing closed (exchange/checkpointing.ts).
           deferChecks: resolved.checkpointMode !== 'pause',
+          // The backup thread restores the same checkpoint and follows the replay while this
+          // thread replays, instead of restoring this thread's snapshot afterwards (README issue 9).
+          follower: backupThread === null ? null : new BackupFollower(backupThread, initialOptions),
         });
       } catch (error) {
         await wal.close().catch(() => undefined);

@@ -36,6 +36,11 @@ export interface BackupInit {
    * is open, before this thread writes any checkpoint; a failure stops the exchange.
    */
   deferred?: DeferredChecks | null;
+  /**
+   * The thread was sent a 'prepare' and recovery's records (replay/backup-follow.ts): it already
+   * holds the recovered state (`snapshot` is then null) and must end exactly at `start`.
+   */
+  prepared?: boolean;
   /** Where queries are answered (see QUERY_FLAG_*); transferred with the worker's start. */
   query: { flag: SharedArrayBuffer; port: MessagePort };
 }
@@ -46,7 +51,12 @@ export interface BackupThreadData {
 }
 
 export type BackupRequest =
-  /** The state to start from (first message; the thread loaded its modules meanwhile). */
+  /**
+   * Before 'init', while the opening thread recovers: the checkpoint recovery starts from (null:
+   * an empty engine of `engineOptions`, the configuration at seq 0); recovery's 'records' follow.
+   */
+  | { type: 'prepare'; engineOptions: EngineOptions; start: { seq: number; commands: number; digest: string }; snapshot: Uint8Array | null }
+  /** The state to start from (the thread loaded its modules meanwhile). */
   | { type: 'init'; init: Omit<BackupInit, 'query'> }
   /** ack: report progress right after this one (the host is pacing admission on it). */
   | { type: 'batch'; seqs: Float64Array; commands: EncodedCommands; ack: boolean }
@@ -78,7 +88,14 @@ export type BackupReply =
   | { type: 'checkpoint-skipped'; seq: number }
   | { type: 'final'; seq: number; snapshot: Uint8Array }
   | { type: 'divergence'; message: string }
-  | { type: 'error'; message: string; /** The error class's name, so the host can rebuild a typed error. */ name?: string };
+  | {
+      type: 'error';
+      message: string;
+      /** The error class's name, so the host can rebuild a typed error. */
+      name?: string;
+      /** A RecoveryError's code. */
+      code?: string;
+    };
 
 /** Records parked while waiting for an earlier one (batches of other shards arrive unordered). */
 const PARKED_RECORDS_MAX = 16 * 1024 * 1024;
@@ -86,20 +103,75 @@ const PROGRESS_INTERVAL_MS = 50;
 
 const port = parentPort!;
 
-// Spawned before recovery finished (BackupHost.spawn): the state arrives in the first message,
-// while this thread has already loaded its modules.
-port.once('message', (request: BackupRequest) => {
+/** The state a 'prepare' and recovery's records built before 'init'. */
+interface Prepared {
+  engine: Engine;
+  replayer: Replayer;
+  /** The first failure while following recovery (reported at 'init'). */
+  error: Error | null;
+}
+
+// Spawned before recovery finished (BackupHost.spawn): the state arrives in the first messages,
+// while this thread has already loaded its modules. Either 'init' with a snapshot, or 'prepare'
+// and recovery's 'records' (restored and replayed here while the opening thread replays) then
+// 'init'. Bounded: one message per call.
+let prepared: Prepared | null = null;
+const beforeInit = (request: BackupRequest): void => {
+  if (request.type === 'prepare') {
+    const engine = request.snapshot === null ? new Engine(request.engineOptions) : Engine.restore(request.snapshot, { verify: false });
+    prepared = { engine, replayer: new Replayer(engine, request.start), error: null };
+    return;
+  }
+  if (request.type === 'records' && prepared !== null) {
+    if (prepared.error !== null) return;
+    const { replayer } = prepared;
+    try {
+      let start = 0;
+      for (let i = 0; i < request.ends.length; i++) {
+        replayer.applyRecord(request.firstSeq + i, request.bytes, start, request.ends[i]);
+        start = request.ends[i];
+      }
+    } catch (error) {
+      prepared.error = error as Error;
+    }
+    return;
+  }
   if (request.type !== 'init') throw new Error(`backup: expected init, got ${request.type}`);
-  run({ ...request.init, query: (workerData as BackupThreadData).query });
-});
+  port.off('message', beforeInit);
+  run({ ...request.init, query: (workerData as BackupThreadData).query }, request.init.prepared === true ? prepared : null);
+  prepared = null;
+};
+port.on('message', beforeInit);
+
+/**
+ * A prepared replica must stand exactly where the opening thread's recovery ended: the same seq,
+ * command count and event digest (the digest folds every event of every replayed command). Null
+ * when it does, else what differs.
+ */
+export function preparedDisagreement(replayer: Replayer, start: { seq: number; commands: number; digest: string }): string | null {
+  if (replayer.seq === start.seq && replayer.commands === start.commands && replayer.digest.value === start.digest) return null;
+  return (
+    `the backup thread's replay of recovery ended at seq ${replayer.seq} (${replayer.commands} commands, digest ${replayer.digest.value}), ` +
+    `the opening thread's at seq ${start.seq} (${start.commands} commands, digest ${start.digest})`
+  );
+}
 
 /** The backup thread's life, from its state on. */
-function run(init: BackupInit): void {
+function run(init: BackupInit, ready: Prepared | null): void {
   const send = (reply: BackupReply): void => port.postMessage(reply);
 
-  // The snapshot was just made from the recovered engine (its checks: runDeferredChecks, or recovery).
-  const engine = init.snapshot === null ? new Engine(init.engineOptions) : Engine.restore(init.snapshot, { verify: false });
-  const replayer = new Replayer(engine, init.start);
+  if (init.prepared === true) {
+    // Fail closed before 'ready': the exchange does not open on two different states.
+    const problem = ready === null ? 'the backup thread was told it was prepared but got no prepare' : ready.error !== null ? `following recovery: ${ready.error.message}` : preparedDisagreement(ready.replayer, init.start);
+    if (problem !== null) {
+      send({ type: 'error', name: 'RecoveryError', code: 'ROLE_DIVERGED', message: `recovery: ${problem}; the exchange did not open` });
+      port.close();
+      return;
+    }
+  }
+  // Else the snapshot was just made from the recovered engine (its checks: runDeferredChecks, or recovery).
+  const engine = ready !== null ? ready.engine : init.snapshot === null ? new Engine(init.engineOptions) : Engine.restore(init.snapshot, { verify: false });
+  const replayer = ready !== null ? ready.replayer : new Replayer(engine, init.start);
   const store = new CheckpointStore(init.checkpointDir);
   const specs = engine.instruments;
   const parked = new Map<number, LogRecord>();
@@ -191,6 +263,8 @@ function run(init: BackupInit): void {
   /** Where a checkpoint that failed the deferred check is moved (kept; recovery no longer reads it). */
   const FAILED_CHECK_DIR = 'failed-check';
   let deferredPending = init.deferred !== null && init.deferred !== undefined;
+  /** The prepared replica's state hash at the recovered seq (taken right after 'ready'), or null. */
+  let recoveredHash: string | null = null;
 
   /**
    * The checks recovery deferred to this thread (it restored the checkpoint and replayed without
@@ -227,8 +301,8 @@ function run(init: BackupInit): void {
         throw new CheckpointCorruptError(`checkpoint ${from.seq} failed the checks run after open (${problem})${where}; the exchange stopped`);
       }
     }
-    if (checks.recoveredStateHash !== null && init.snapshot !== null) {
-      const hash = Engine.restore(init.snapshot, { verify: false }).stateHash();
+    if (checks.recoveredStateHash !== null && (init.snapshot !== null || recoveredHash !== null)) {
+      const hash = recoveredHash ?? Engine.restore(init.snapshot!, { verify: false }).stateHash();
       if (hash !== checks.recoveredStateHash) {
         throw new ReplayDivergenceError(`state hash after recovery ${hash} differs from the log's close mark ${checks.recoveredStateHash}`);
       }
@@ -349,6 +423,10 @@ function run(init: BackupInit): void {
   }, Math.min(init.checkpointIntervalMs, 1000)).unref();
 
   send({ type: 'ready' });
+  // A prepared replica is the recovered state itself: its hash for the close-mark check is taken
+  // now, after 'ready' (the exchange opens meanwhile) and before any later record is applied
+  // (they are messages, handled after this call returns), instead of restoring a snapshot of it.
+  if (ready !== null && init.deferred?.recoveredStateHash != null) recoveredHash = engine.stateHash();
 
   // The deferred checks right after open (checkpoint() also runs them first if it comes sooner).
   if (deferredPending) {
