@@ -150,6 +150,8 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
           // The backup thread restores the same checkpoint and follows the replay while this
           // thread replays, instead of restoring this thread's snapshot afterwards (README issue 9).
           follower: backupThread === null ? null : new BackupFollower(backupThread, initialOptions),
+          // The LMDB log checks each frame's CRC-32C, which covers the whole record.
+          logChecksRecords: true,
         });
       } catch (error) {
         await wal.close().catch(() => undefined);

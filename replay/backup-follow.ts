@@ -56,8 +56,11 @@ export class BackupFollower implements RecoveryFollower {
     if (this.count === FOLLOW_BATCH_RECORDS || this.used + length > this.bytes.length) this.flush();
     if (length > this.bytes.length) this.bytes = new Uint8Array(length);
     if (this.count === 0) this.firstSeq = seq;
-    this.bytes.set(bytes.subarray(from, to), this.used);
-    this.used += length;
+    // A loop, not set(subarray()): LMDB hands Buffers, whose subarray is an object per record.
+    const target = this.bytes;
+    let at = this.used;
+    for (let i = from; i < to; i++) target[at++] = bytes[i];
+    this.used = at;
     this.ends[this.count++] = this.used;
     this.forwarded++;
   }

@@ -119,7 +119,11 @@ let prepared: Prepared | null = null;
 const beforeInit = (request: BackupRequest): void => {
   if (request.type === 'prepare') {
     const engine = request.snapshot === null ? new Engine(request.engineOptions) : Engine.restore(request.snapshot, { verify: false });
-    prepared = { engine, replayer: new Replayer(engine, request.start), error: null };
+    const replayer = new Replayer(engine, request.start);
+    // Recovery's records: the opening thread read them from the log, whose frame CRC covers each
+    // whole record, and checked it (they were copied here in memory, as live records are).
+    replayer.recordChecksumsChecked = true;
+    prepared = { engine, replayer, error: null };
     return;
   }
   if (request.type === 'records' && prepared !== null) {
@@ -172,6 +176,8 @@ function run(init: BackupInit, ready: Prepared | null): void {
   // Else the snapshot was just made from the recovered engine (its checks: runDeferredChecks, or recovery).
   const engine = ready !== null ? ready.engine : init.snapshot === null ? new Engine(init.engineOptions) : Engine.restore(init.snapshot, { verify: false });
   const replayer = ready !== null ? ready.replayer : new Replayer(engine, init.start);
+  // Live records come from memory (the exchange's encoder), not a checked log frame.
+  replayer.recordChecksumsChecked = false;
   const store = new CheckpointStore(init.checkpointDir);
   const specs = engine.instruments;
   const parked = new Map<number, LogRecord>();

@@ -122,6 +122,11 @@ export interface RecoverOptions {
    * state without waiting for this thread's snapshot of it. Only logs with `readBytes`.
    */
   follower?: RecoveryFollower | null;
+  /**
+   * The log checks a checksum over each whole record before `readBytes` hands it out (the LMDB
+   * log's frame CRC-32C): the record's own checksum is then not computed again. Default false.
+   */
+  logChecksRecords?: boolean;
 }
 
 /** Hears a recovery's start and its raw records (RecoverOptions.follower). */
@@ -367,6 +372,8 @@ export function recover(
   follower?.started({ seq: start.seq, commands: start.commands, digest: start.digest, snapshot: found.start === null ? null : found.snapshot });
   // Bounded: each pass consumes at least one record or ends; the log is finite.
   if (wal.readBytes !== undefined) {
+    // The log checked each frame's CRC, which covers the whole record.
+    replayer.recordChecksumsChecked = options.logChecksRecords === true;
     // Straight from the stored chunks into the engine: no object per record.
     const visit =
       follower === null
@@ -377,6 +384,7 @@ export function recover(
             follower.record(seq, bytes, from, to);
           };
     while (wal.readBytes(replayer.seq + 1, REPLAY_BATCH_RECORDS, visit) > 0);
+    replayer.recordChecksumsChecked = false;
     follower?.ended();
   } else {
     for (;;) {

@@ -62,6 +62,12 @@ export class Replayer {
   /** Binary log records decode into its one reused ParsedCommand. */
   private readonly decoder: CommandRecordDecoder;
   private readonly tee: TeeSink;
+  /**
+   * True while the records applied come from a source that checked a checksum over each whole
+   * record (the LMDB log's frames: recovery): the record's own checksum is then not computed again.
+   * False (default) for bytes from memory (the exchange's live records to the backup).
+   */
+  recordChecksumsChecked = false;
 
   /**
    * `ringSize` (a power of two, default DIGEST_RING_SIZE): digests remembered for checking marks;
@@ -106,7 +112,7 @@ export class Replayer {
       throw new LogGapError(`log gap: expected record ${this.seq + 1}, found ${seq}`);
     }
     const decoder = this.decoder;
-    const kind = decoder.decode(bytes, start, end, seq);
+    const kind = decoder.decode(bytes, start, end, seq, this.recordChecksumsChecked);
     this.seq = seq;
     if (kind === KIND_MARK) {
       this.lastMarkSeq = seq;
