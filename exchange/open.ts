@@ -5,6 +5,7 @@
 // open leaves the directory exactly as unlocked as it found it.
 
 import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Piscina } from 'piscina';
 import { Engine, type EngineOptions, type InstrumentSpec } from '../engine/index.js';
@@ -47,6 +48,28 @@ export interface Opened {
   backupThread: BackupSpawn | null;
   /** The matching workers' pools, started before recovery for the same reason (Shards.start takes them). */
   shardPools: Piscina[];
+}
+
+/**
+ * Cores below which the backup thread does not follow recovery (restore the checkpoint and replay
+ * the tail beside the opening thread) but restores the recovered state's snapshot afterwards.
+ * Following costs a replay of the tail more CPU (~2 µs a command) to take the backup's restore off
+ * the end of opening: a win only with a core for each of the opening thread, the backup and the
+ * matching worker. Measured on 2 shared cores (README issue 9, "Recovery, round 10"): following
+ * made opening 1.2-1.9x slower (9.2-9.7 s of CPU against 6.6-7.4 s, 500,000 + 490,000, load 10-21).
+ */
+export const RECOVERY_FOLLOW_CORES_MIN = 3;
+
+/**
+ * Whether the backup thread follows recovery here: RECOVERY_FOLLOW_CORES_MIN, unless the
+ * environment variable MATCHLOG_RECOVERY_FOLLOW is '1' (always) or '0' (never): for benchmarks
+ * and tests that compare both ways on one machine.
+ */
+export function recoveryFollows(): boolean {
+  const forced = process.env.MATCHLOG_RECOVERY_FOLLOW;
+  if (forced === '1') return true;
+  if (forced === '0') return false;
+  return availableParallelism() >= RECOVERY_FOLLOW_CORES_MIN;
 }
 
 /** Undoes a successful `openState` when a later step of opening fails. */
@@ -149,7 +172,7 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
           deferChecks: resolved.checkpointMode !== 'pause',
           // The backup thread restores the same checkpoint and follows the replay while this
           // thread replays, instead of restoring this thread's snapshot afterwards (README issue 9).
-          follower: backupThread === null ? null : new BackupFollower(backupThread, initialOptions),
+          follower: backupThread !== null && recoveryFollows() ? new BackupFollower(backupThread, initialOptions) : null,
           // The LMDB log checks each frame's CRC-32C, which covers the whole record.
           logChecksRecords: true,
         });

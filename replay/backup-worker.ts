@@ -429,10 +429,11 @@ function run(init: BackupInit, ready: Prepared | null): void {
   }, Math.min(init.checkpointIntervalMs, 1000)).unref();
 
   send({ type: 'ready' });
-  // A prepared replica is the recovered state itself: its hash for the close-mark check is taken
-  // now, after 'ready' (the exchange opens meanwhile) and before any later record is applied
-  // (they are messages, handled after this call returns), instead of restoring a snapshot of it.
-  if (ready !== null && init.deferred?.recoveredStateHash != null) recoveredHash = engine.stateHash();
+  // The replica is the recovered state itself (prepared, or restored from its snapshot just now):
+  // its hash for the close-mark check is taken now, after 'ready' (the exchange opens meanwhile)
+  // and before any later record is applied (they are messages, handled after this call returns),
+  // instead of restoring the snapshot a second time for it (~1 s of this thread at 1,000,000 orders).
+  if (init.deferred?.recoveredStateHash != null) recoveredHash = engine.stateHash();
 
   // The deferred checks right after open (checkpoint() also runs them first if it comes sooner).
   if (deferredPending) {
