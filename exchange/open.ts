@@ -13,6 +13,7 @@ import { MatchingHost } from './matching-host.js';
 import {
   BackupFollower,
   BackupHost,
+  BackupPrecheck,
   type BackupSpawn,
   CheckpointStore,
   recover,
@@ -172,7 +173,8 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
           deferChecks: resolved.checkpointMode !== 'pause',
           // The backup thread restores the same checkpoint and follows the replay while this
           // thread replays, instead of restoring this thread's snapshot afterwards (README issue 9).
-          follower: backupThread !== null && recoveryFollows() ? new BackupFollower(backupThread, initialOptions) : null,
+          // Else it checks the checkpoint meanwhile (the check deferred to it; BackupPrecheck).
+          follower: backupThread === null ? null : recoveryFollows() ? new BackupFollower(backupThread, initialOptions) : new BackupPrecheck(backupThread),
           // The LMDB log checks each frame's CRC-32C, which covers the whole record.
           logChecksRecords: true,
         });

@@ -38,7 +38,7 @@ export class BackupFollower implements RecoveryFollower {
     private readonly initialOptions: EngineOptions,
   ) {}
 
-  started(start: { seq: number; commands: number; digest: string; snapshot: Uint8Array | null }): void {
+  started(start: { seq: number; commands: number; digest: string; snapshot: Uint8Array | null; stateHash: string | null }): void {
     // Copied (structured clone), not transferred: the exchange may still hand the same bytes to
     // the thread's deferred checks (DeferredChecks.checkpoint).
     const request: BackupRequest = {
@@ -79,4 +79,25 @@ export class BackupFollower implements RecoveryFollower {
     this.used = 0;
     this.count = 0;
   }
+}
+
+/**
+ * Where the backup does not follow (RECOVERY_FOLLOW_CORES_MIN), it still gets the checkpoint as soon
+ * as recovery chose it, and runs the check recovery deferred to it (the checkpoint's invariants and
+ * state hash: a restore, the invariants and a hash) while the opening thread replays, instead of
+ * after the exchange opened, when it holds the first acknowledgement back. The same work, earlier,
+ * on the thread that waits meanwhile; the result is used by the deferred checks (failure handling
+ * unchanged: moved aside, the exchange fails closed).
+ */
+export class BackupPrecheck implements RecoveryFollower {
+  constructor(private readonly spawned: BackupSpawn) {}
+
+  started(start: { seq: number; snapshot: Uint8Array | null; stateHash: string | null }): void {
+    if (start.snapshot === null || start.stateHash === null) return;
+    // Copied (structured clone): the same bytes still reach the thread as DeferredChecks.checkpoint.
+    const request: BackupRequest = { type: 'precheck', seq: start.seq, snapshot: start.snapshot, stateHash: start.stateHash };
+    this.spawned.worker.postMessage(request);
+  }
+
+  ended(): void {}
 }

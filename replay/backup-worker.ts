@@ -56,6 +56,8 @@ export type BackupRequest =
    * an empty engine of `engineOptions`, the configuration at seq 0); recovery's 'records' follow.
    */
   | { type: 'prepare'; engineOptions: EngineOptions; start: { seq: number; commands: number; digest: string }; snapshot: Uint8Array | null }
+  /** Before 'init': check checkpoint `seq` now (the deferred check; its result waits for 'init'). */
+  | { type: 'precheck'; seq: number; snapshot: Uint8Array; stateHash: string }
   /** The state to start from (the thread loaded its modules meanwhile). */
   | { type: 'init'; init: Omit<BackupInit, 'query'> }
   /** ack: report progress right after this one (the host is pacing admission on it). */
@@ -116,7 +118,13 @@ interface Prepared {
 // and recovery's 'records' (restored and replayed here while the opening thread replays) then
 // 'init'. Bounded: one message per call.
 let prepared: Prepared | null = null;
+/** A checkpoint checked before 'init' (BackupPrecheck): its seq and what is wrong with it (null: nothing). */
+let prechecked: { seq: number; problem: string | null } | null = null;
 const beforeInit = (request: BackupRequest): void => {
+  if (request.type === 'precheck') {
+    prechecked = { seq: request.seq, problem: checkpointProblem(request.snapshot, request.stateHash) };
+    return;
+  }
   if (request.type === 'prepare') {
     const engine = request.snapshot === null ? new Engine(request.engineOptions) : Engine.restore(request.snapshot, { verify: false });
     const replayer = new Replayer(engine, request.start);
@@ -142,9 +150,19 @@ const beforeInit = (request: BackupRequest): void => {
   }
   if (request.type !== 'init') throw new Error(`backup: expected init, got ${request.type}`);
   port.off('message', beforeInit);
-  run({ ...request.init, query: (workerData as BackupThreadData).query }, request.init.prepared === true ? prepared : null);
+  run({ ...request.init, query: (workerData as BackupThreadData).query }, request.init.prepared === true ? prepared : null, prechecked);
   prepared = null;
+  prechecked = null;
 };
+
+/** What is wrong with a checkpoint's snapshot (its invariants, its header's state hash), or null. */
+function checkpointProblem(snapshot: Uint8Array, stateHash: string): string | null {
+  try {
+    return Engine.restore(snapshot).stateHash() !== stateHash ? 'its state hash does not match its snapshot' : null;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
 port.on('message', beforeInit);
 
 /**
@@ -161,7 +179,7 @@ export function preparedDisagreement(replayer: Replayer, start: { seq: number; c
 }
 
 /** The backup thread's life, from its state on. */
-function run(init: BackupInit, ready: Prepared | null): void {
+function run(init: BackupInit, ready: Prepared | null, checkedEarly: { seq: number; problem: string | null } | null): void {
   const send = (reply: BackupReply): void => port.postMessage(reply);
 
   if (init.prepared === true) {
@@ -291,12 +309,8 @@ function run(init: BackupInit, ready: Prepared | null): void {
     const checks = init.deferred!;
     const from = checks.checkpoint;
     if (from !== null) {
-      let problem: string | null = null;
-      try {
-        if (Engine.restore(from.snapshot).stateHash() !== from.stateHash) problem = 'its state hash does not match its snapshot';
-      } catch (error) {
-        problem = (error as Error).message;
-      }
+      // Checked while the opening thread replayed (BackupPrecheck), or now.
+      const problem = checkedEarly !== null && checkedEarly.seq === from.seq ? checkedEarly.problem : checkpointProblem(from.snapshot, from.stateHash);
       if (problem !== null) {
         let where = '';
         try {

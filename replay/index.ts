@@ -12,7 +12,7 @@ export {
   type BackupQueryMethod,
   type CheckpointInfo,
 } from './backup.js';
-export { BackupFollower } from './backup-follow.js';
+export { BackupFollower, BackupPrecheck } from './backup-follow.js';
 export {
   CheckpointCorruptError,
   CheckpointStore,

@@ -117,9 +117,10 @@ export interface RecoverOptions {
   deferChecks?: boolean;
   /**
    * Another role that replays the same tail beside this one (the backup thread: replay/backup-follow.ts).
-   * `started` gets the chosen starting point (with the checkpoint's bytes) before the replay
-   * begins, `record` every raw record replayed, `ended` the end; the role then holds the same
-   * state without waiting for this thread's snapshot of it. Only logs with `readBytes`.
+   * `started` gets the chosen starting point (with the checkpoint's bytes and the state hash its
+   * header claims) before the replay begins, `record` (if the follower has one) every raw record
+   * replayed, `ended` the end; the role then holds the same state without waiting for this
+   * thread's snapshot of it. Only logs with `readBytes`.
    */
   follower?: RecoveryFollower | null;
   /**
@@ -131,9 +132,9 @@ export interface RecoverOptions {
 
 /** Hears a recovery's start and its raw records (RecoverOptions.follower). */
 export interface RecoveryFollower {
-  started(start: { seq: number; commands: number; digest: string; snapshot: Uint8Array | null }): void;
-  /** The record bytes[from, to) at `seq` (valid during the call only). */
-  record(seq: number, bytes: Uint8Array, from: number, to: number): void;
+  started(start: { seq: number; commands: number; digest: string; snapshot: Uint8Array | null; stateHash: string | null }): void;
+  /** The record bytes[from, to) at `seq` (valid during the call only); absent: the replay is not followed. */
+  record?(seq: number, bytes: Uint8Array, from: number, to: number): void;
   ended(): void;
 }
 
@@ -242,7 +243,7 @@ function newestUsableCheckpoint(
   warn: (message: string) => void,
   engineOptions: EngineOptions | null = null,
   defer = false,
-): { start: Start | null; skipped: number; verifyMs: number; deferred: DeferredChecks['checkpoint']; snapshot: Uint8Array | null } {
+): { start: Start | null; skipped: number; verifyMs: number; deferred: DeferredChecks['checkpoint']; snapshot: Uint8Array | null; stateHash: string | null } {
   let skipped = 0;
   let verifyMs = 0;
   for (const seq of store?.list() ?? []) {
@@ -254,19 +255,20 @@ function newestUsableCheckpoint(
       if (engineOptions !== null) refuseOtherConfiguration(engine, engineOptions, seq);
       const start = { engine, seq, commands: checkpoint.header.commands, digest: checkpoint.header.digest };
       const snapshot = checkpoint.snapshot;
-      if (defer) return { start, skipped, verifyMs, deferred: { seq, snapshot, stateHash: checkpoint.header.stateHash }, snapshot };
+      const stateHash = checkpoint.header.stateHash;
+      if (defer) return { start, skipped, verifyMs, deferred: { seq, snapshot, stateHash }, snapshot, stateHash };
       const tv = performance.now();
       const hash = engine.stateHash();
       verifyMs += performance.now() - tv;
       if (hash !== checkpoint.header.stateHash) throw new Error('its state hash does not match its snapshot');
-      return { start, skipped, verifyMs, deferred: null, snapshot };
+      return { start, skipped, verifyMs, deferred: null, snapshot, stateHash };
     } catch (error) {
       if (error instanceof RecoveryError) throw error;
       skipped++;
       warn(`recovery: skipping checkpoint ${seq}: ${(error as Error).message}`);
     }
   }
-  return { start: null, skipped, verifyMs, deferred: null, snapshot: null };
+  return { start: null, skipped, verifyMs, deferred: null, snapshot: null, stateHash: null };
 }
 
 function collector(onWarning: (message: string) => void): { warnings: string[]; warn: (message: string) => void } {
@@ -369,19 +371,26 @@ export function recover(
   const replayer = new Replayer(start.engine, start);
   const follower = wal.readBytes !== undefined ? (options.follower ?? null) : null;
   // Before the replay: the follower restores the same checkpoint while this thread replays.
-  follower?.started({ seq: start.seq, commands: start.commands, digest: start.digest, snapshot: found.start === null ? null : found.snapshot });
+  follower?.started({
+    seq: start.seq,
+    commands: start.commands,
+    digest: start.digest,
+    snapshot: found.start === null ? null : found.snapshot,
+    stateHash: found.start === null ? null : found.stateHash,
+  });
+  const following = follower?.record !== undefined ? follower : null;
   // Bounded: each pass consumes at least one record or ends; the log is finite.
   if (wal.readBytes !== undefined) {
     // The log checked each frame's CRC, which covers the whole record.
     replayer.recordChecksumsChecked = options.logChecksRecords === true;
     // Straight from the stored chunks into the engine: no object per record.
     const visit =
-      follower === null
+      following === null
         ? (seq: number, bytes: Uint8Array, from: number, to: number): void => void replayer.applyRecord(seq, bytes, from, to)
         : (seq: number, bytes: Uint8Array, from: number, to: number): void => {
             // Applied here first: a damaged record is named by this thread before anyone follows it.
             replayer.applyRecord(seq, bytes, from, to);
-            follower.record(seq, bytes, from, to);
+            following.record!(seq, bytes, from, to);
           };
     while (wal.readBytes(replayer.seq + 1, REPLAY_BATCH_RECORDS, visit) > 0);
     replayer.recordChecksumsChecked = false;

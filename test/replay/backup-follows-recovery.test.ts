@@ -50,7 +50,7 @@ function listener(errors: Error[]): BackupListener {
 /** What the opening thread does: restore `snapshot` at `from`, replay the records after it, telling the follower. */
 function recoverWithFollower(snapshot: Uint8Array, from: { seq: number; commands: number; digest: string }, tail: Uint8Array[], follower: BackupFollower): Replayer {
   const replayer = new Replayer(Engine.restore(snapshot), from);
-  follower.started({ ...from, snapshot });
+  follower.started({ ...from, snapshot, stateHash: null });
   for (let i = 0; i < tail.length; i++) {
     const seq = from.seq + 1 + i;
     replayer.applyRecord(seq, tail[i]);
