@@ -175,8 +175,6 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
           // thread replays, instead of restoring this thread's snapshot afterwards (README issue 9).
           // Else it checks the checkpoint meanwhile (the check deferred to it; BackupPrecheck).
           follower: backupThread === null ? null : recoveryFollows() ? new BackupFollower(backupThread, initialOptions) : new BackupPrecheck(backupThread),
-          // The LMDB log checks each frame's CRC-32C, which covers the whole record.
-          logChecksRecords: true,
         });
       } catch (error) {
         await wal.close().catch(() => undefined);

@@ -128,8 +128,7 @@ const beforeInit = (request: BackupRequest): void => {
   if (request.type === 'prepare') {
     const engine = request.snapshot === null ? new Engine(request.engineOptions) : Engine.restore(request.snapshot, { verify: false });
     const replayer = new Replayer(engine, request.start);
-    // Recovery's records: the opening thread read them from the log, whose frame CRC covers each
-    // whole record, and checked it (they were copied here in memory, as live records are).
+    // Recovery's records: the opening thread applied each (its checksum checked) before sending it.
     replayer.recordChecksumsChecked = true;
     prepared = { engine, replayer, error: null };
     return;

@@ -283,10 +283,9 @@ export class CommandRecordDecoder {
   /**
    * Decodes bytes[start, end), which the log holds at `seq`. Returns the kind (KIND_MARK for a
    * mark, which is left in `mark`; a command kind fills `command`). Throws CommandRecordError
-   * naming `seq` for a damaged record or an unknown version. `checksumChecked`: the caller's source
-   * already checked a checksum over all of these bytes (the log's frame CRC covers the whole
-   * record: recovery reading the LMDB log), so the record's own is not computed a second time
-   * (~10% of replay; README issue 9 "Recovery").
+   * naming `seq` for a damaged record or an unknown version. `checksumChecked`: this very record's
+   * checksum was already checked by whoever handed it over (the opening thread, for the backup that
+   * follows its replay: backup-follow.ts), so it is not computed a second time.
    */
   decode(bytes: Uint8Array, start: number, end: number, seq: number, checksumChecked = false): number {
     this.seq = seq;

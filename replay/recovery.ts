@@ -123,11 +123,6 @@ export interface RecoverOptions {
    * thread's snapshot of it. Only logs with `readBytes`.
    */
   follower?: RecoveryFollower | null;
-  /**
-   * The log checks a checksum over each whole record before `readBytes` hands it out (the LMDB
-   * log's frame CRC-32C): the record's own checksum is then not computed again. Default false.
-   */
-  logChecksRecords?: boolean;
 }
 
 /** Hears a recovery's start and its raw records (RecoverOptions.follower). */
@@ -381,8 +376,6 @@ export function recover(
   const following = follower?.record !== undefined ? follower : null;
   // Bounded: each pass consumes at least one record or ends; the log is finite.
   if (wal.readBytes !== undefined) {
-    // The log checked each frame's CRC, which covers the whole record.
-    replayer.recordChecksumsChecked = options.logChecksRecords === true;
     // Straight from the stored chunks into the engine: no object per record.
     const visit =
       following === null
@@ -393,7 +386,6 @@ export function recover(
             following.record!(seq, bytes, from, to);
           };
     while (wal.readBytes(replayer.seq + 1, REPLAY_BATCH_RECORDS, visit) > 0);
-    replayer.recordChecksumsChecked = false;
     follower?.ended();
   } else {
     for (;;) {

@@ -63,9 +63,10 @@ export class Replayer {
   private readonly decoder: CommandRecordDecoder;
   private readonly tee: TeeSink;
   /**
-   * True while the records applied come from a source that checked a checksum over each whole
-   * record (the LMDB log's frames: recovery): the record's own checksum is then not computed again.
-   * False (default) for bytes from memory (the exchange's live records to the backup).
+   * True while the records applied were already checked, record checksum included, by the thread
+   * that sends them (the opening thread's replay, followed by the backup: backup-follow.ts): the
+   * record's own checksum is then not computed again. False (default) everywhere else: a record
+   * damaged before the log framed it is caught only by its own checksum (log-format.test.ts).
    */
   recordChecksumsChecked = false;
 
