@@ -169,7 +169,7 @@ port.on('message', beforeInit);
  * command count and event digest (the digest folds every event of every replayed command). Null
  * when it does, else what differs.
  */
-export function preparedDisagreement(replayer: Replayer, start: { seq: number; commands: number; digest: string }): string | null {
+function preparedDisagreement(replayer: Replayer, start: { seq: number; commands: number; digest: string }): string | null {
   if (replayer.seq === start.seq && replayer.commands === start.commands && replayer.digest.value === start.digest) return null;
   return (
     `the backup thread's replay of recovery ended at seq ${replayer.seq} (${replayer.commands} commands, digest ${replayer.digest.value}), ` +
@@ -193,7 +193,7 @@ function run(init: BackupInit, ready: Prepared | null, checkedEarly: { seq: numb
   // Else the snapshot was just made from the recovered engine (its checks: runDeferredChecks, or recovery).
   const engine = ready !== null ? ready.engine : init.snapshot === null ? new Engine(init.engineOptions) : Engine.restore(init.snapshot, { verify: false });
   const replayer = ready !== null ? ready.replayer : new Replayer(engine, init.start);
-  // Live records come from memory (the exchange's encoder), not a checked log frame.
+  // Live records come from the exchange's encoder: their checksums are checked here.
   replayer.recordChecksumsChecked = false;
   const store = new CheckpointStore(init.checkpointDir);
   const specs = engine.instruments;
