@@ -25,6 +25,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     reporters: ['default', './test/support/plain-summary.ts'],
+    // Worker threads load bundles of the current sources, not the tsx shim (the file says why).
+    globalSetup: ['./test/support/worker-bundles.ts'],
     maxWorkers: 2,
     sequence: { sequencer: ClusterFirstSequencer },
     projects: [

@@ -29,7 +29,7 @@
 //   flushed meta: the same meta fields at (page size / 2) + 24, from the map size on (no magic).
 
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { WalCorruptionError, WalFullError, WalIoError } from './errors.js';
@@ -272,33 +272,85 @@ export function checkLmdbFile(dir: string, options: LmdbCheckOptions): LmdbMetaC
 const CREATE_MS_MAX = 60_000;
 
 /**
+ * The bytes of a new, empty environment as the creating child left them (12 KiB with lmdb-js
+ * 3.5.6, the same whatever the path or maxDbs: compared byte for byte), kept after the first
+ * creation in this process. null until then.
+ */
+let emptyEnvironment: Buffer | null = null;
+
+/**
  * lmdb-js 3.5.6 crashes the process (SIGSEGV, measured with an injected ENOSPC) when a write
- * fails while it initialises a new environment. So a new log is created in a short-lived child
- * process (the same lmdb-js, creating the environment and its `meta` database): a full or failing
- * disk then kills or fails the child, and this process gets a typed WalFullError / WalIoError.
+ * fails while it initialises a new environment. So the first new log of a process is created in a
+ * short-lived child process (the same lmdb-js, creating the environment and its `meta` database):
+ * a full or failing disk then kills or fails the child, and this process gets a typed
+ * WalFullError / WalIoError. Later new logs are copies of that first file made with plain writes
+ * (write to a temporary name, fsync, rename), which fail with the same typed errors and never
+ * leave a partial data.mdb. Why the copy: the child is a whole Node start, 300–400 ms of wall
+ * time and ~100 ms of CPU per new log (measured: 38% of an `Exchange.open` of a new directory,
+ * and the largest single cost of the test suite, which opens hundreds of new directories).
  * Only when data.mdb is missing or empty; an existing log is opened directly.
  */
 export function createLmdbDirOutOfProcess(dir: string, maxDbs: number): void {
   const file = join(dir, 'data.mdb');
   if (existsSync(file) && statSync(file).size > 0) return;
   mkdirSync(dir, { recursive: true });
+  if (emptyEnvironment !== null) {
+    writeEmptyEnvironment(dir, file, emptyEnvironment);
+  } else {
+    createInChild(dir, maxDbs);
+    const bytes = readFileSync(file);
+    // Kept only when it is the pristine file this build's lmdb-js makes: two meta pages and the
+    // root of the meta database, nothing else.
+    if (bytes.length <= EMPTY_ENVIRONMENT_BYTES_MAX) emptyEnvironment = bytes;
+  }
+  // The new file's directory entry (and the log directory's own) must outlive a power loss
+  // before anything is acknowledged: fsyncing data.mdb does not promise it (POSIX), and a crash
+  // image that lost the entry reopened an empty log below acknowledged seqs
+  // (test/faults/crash-images.test.ts). LMDB never fsyncs a directory.
+  syncDirectory(dir);
+  syncDirectory(dirname(dir));
+}
+
+/** A new environment is 3 pages; anything larger is not a pristine one (never copied). */
+const EMPTY_ENVIRONMENT_BYTES_MAX = 3 * PAGE_BYTES_MAX;
+
+function createInChild(dir: string, maxDbs: number): void {
   const script = `const { open } = require(${JSON.stringify(require.resolve('lmdb'))});
 const root = open({ path: ${JSON.stringify(dir)}, maxDbs: ${maxDbs}, encoding: 'binary' });
 root.openDB({ name: 'meta', encoding: 'binary' });
 root.close().then(() => process.exit(0), (e) => { process.stderr.write(String(e && e.message)); process.exit(1); });`;
   const result = spawnSync(process.execPath, ['-e', script], { stdio: ['ignore', 'ignore', 'pipe'], timeout: CREATE_MS_MAX, encoding: 'utf8' });
-  if (result.status === 0) {
-    // The new file's directory entry (and the log directory's own) must outlive a power loss
-    // before anything is acknowledged: fsyncing data.mdb does not promise it (POSIX), and a crash
-    // image that lost the entry reopened an empty log below acknowledged seqs
-    // (test/faults/crash-images.test.ts). LMDB never fsyncs a directory.
-    syncDirectory(dir);
-    syncDirectory(dirname(dir));
-    return;
-  }
+  if (result.status === 0) return;
   const why = result.error?.message ?? (result.signal !== null ? `the creating process died with ${result.signal}` : result.stderr.trim().slice(-400));
+  throw creationError(dir, why);
+}
+
+/** The copy: data.mdb appears whole (rename) and durable (fsync before the rename), or not at all. */
+function writeEmptyEnvironment(dir: string, file: string, bytes: Buffer): void {
+  const temporary = `${file}.creating`;
+  try {
+    const fd = openSync(temporary, 'w');
+    try {
+      writeFileSync(fd, bytes);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temporary, file);
+  } catch (error) {
+    try {
+      rmSync(temporary, { force: true });
+    } catch {
+      // What was there is not ours to remove (e.g. a directory of that name); data.mdb is absent.
+    }
+    const code = (error as NodeJS.ErrnoException).code;
+    throw creationError(dir, `${code ?? ''} ${(error as Error).message}`.trim());
+  }
+}
+
+function creationError(dir: string, why: string): WalFullError | WalIoError {
   const message = `creating the WAL at ${dir} failed: ${why}`;
-  throw /ENOSPC|No space left|MDB_MAP_FULL|code: 28\b/i.test(why) ? new WalFullError(message) : new WalIoError(message);
+  return /ENOSPC|No space left|MDB_MAP_FULL|code: 28\b/i.test(why) ? new WalFullError(message) : new WalIoError(message);
 }
 
 function syncDirectory(dir: string): void {
