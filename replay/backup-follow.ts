@@ -46,6 +46,7 @@ export class BackupFollower implements RecoveryFollower {
       engineOptions: this.initialOptions,
       start: { seq: start.seq, commands: start.commands, digest: start.digest },
       snapshot: start.snapshot,
+      stateHash: start.stateHash,
     };
     this.spawned.worker.postMessage(request);
     this.spawned.prepared = true;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Engine, EventDigest, ParsedCommand, parseCommand, type EngineOptions } from '../../engine/index.js';
-import { BackupFollower, BackupHost, CommandRecordEncoder, initialDigest, RecoveryError, Replayer, type BackupListener } from '../../replay/index.js';
+import { BackupFollower, BackupHost, CheckpointCorruptError, CommandRecordEncoder, initialDigest, RecoveryError, Replayer, type BackupListener } from '../../replay/index.js';
 
 const ACME = { symbol: 'ACME', tickSize: 1, lotSize: 1, minPrice: 1, maxPrice: 10_000 };
 const OPTIONS: EngineOptions = { instruments: [ACME] };
@@ -48,9 +48,15 @@ function listener(errors: Error[]): BackupListener {
 }
 
 /** What the opening thread does: restore `snapshot` at `from`, replay the records after it, telling the follower. */
-function recoverWithFollower(snapshot: Uint8Array, from: { seq: number; commands: number; digest: string }, tail: Uint8Array[], follower: BackupFollower): Replayer {
+function recoverWithFollower(
+  snapshot: Uint8Array,
+  from: { seq: number; commands: number; digest: string },
+  tail: Uint8Array[],
+  follower: BackupFollower,
+  stateHash: string | null,
+): Replayer {
   const replayer = new Replayer(Engine.restore(snapshot), from);
-  follower.started({ ...from, snapshot, stateHash: null });
+  follower.started({ ...from, snapshot, stateHash });
   for (let i = 0; i < tail.length; i++) {
     const seq = from.seq + 1 + i;
     replayer.applyRecord(seq, tail[i]);
@@ -60,7 +66,11 @@ function recoverWithFollower(snapshot: Uint8Array, from: { seq: number; commands
   return replayer;
 }
 
-async function startFollowed(shift: (end: { seq: number; commands: number; digest: string }) => { seq: number; commands: number; digest: string }) {
+async function startFollowed(
+  shift: (end: { seq: number; commands: number; digest: string }) => { seq: number; commands: number; digest: string },
+  /** The state hash the checkpoint's header claims (its deferred check), or null for none. */
+  claimedHash: ((actual: string) => string) | null = null,
+) {
   const all = records(3_000);
   // The checkpoint: the state after the first 1,000 records.
   const base = new Replayer(new Engine(OPTIONS), { seq: 0, commands: 0, digest: initialDigest() });
@@ -69,7 +79,9 @@ async function startFollowed(shift: (end: { seq: number; commands: number; diges
   const spawned = BackupHost.spawn();
   // Small batches: the follower's batching is crossed many times.
   const follower = new BackupFollower(spawned, OPTIONS);
-  const recovered = recoverWithFollower(base.engine.snapshot(), from, all.slice(1_000), follower);
+  const checkpoint = base.engine.snapshot();
+  const claimed = claimedHash === null ? null : claimedHash(base.engine.stateHash());
+  const recovered = recoverWithFollower(checkpoint, from, all.slice(1_000), follower, claimed);
   expect(follower.forwarded).toBe(2_000);
   expect(spawned.prepared).toBe(true);
   const dir = mkdtempSync(join(tmpdir(), 'matchlog-follow-'));
@@ -86,6 +98,7 @@ async function startFollowed(shift: (end: { seq: number; commands: number; diges
       checkpointEvery: 1_000_000,
       checkpointIntervalMs: 2 ** 31 - 1,
       checkpointsKept: 2,
+      deferred: claimed === null ? null : { checkpoint: { seq: from.seq, snapshot: checkpoint.slice(), stateHash: claimed }, recoveredStateHash: null },
     },
     listener(errors),
     spawned,
@@ -100,6 +113,32 @@ describe('the backup thread follows recovery', () => {
     try {
       expect(host.query('stateHash', [])).toBe(recovered.engine.stateHash());
       expect(host.query('depth', ['ACME', 10])).toEqual(recovered.engine.depth('ACME', 10));
+    } finally {
+      await host.stop();
+    }
+  });
+
+  it('checks the checkpoint it follows from (the deferred check) on its own restore: a good one lets acknowledgements through', async () => {
+    const { start, errors } = await startFollowed((end) => end, (actual) => actual);
+    const host = await start;
+    try {
+      for (let i = 0; i < 500 && !host.checked && errors.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(errors).toEqual([]);
+      expect(host.checked).toBe(true);
+    } finally {
+      await host.stop();
+    }
+  });
+
+  it('a checkpoint whose header claims another state hash fails the exchange after start and acknowledges nothing (fail closed)', async () => {
+    const { start, errors } = await startFollowed((end) => end, (actual) => actual.replace(/^./, (c) => (c === '0' ? '1' : '0')));
+    const host = await start;
+    try {
+      for (let i = 0; i < 500 && errors.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toBeInstanceOf(CheckpointCorruptError);
+      expect(errors[0].message).toMatch(/checkpoint 1000 failed the checks run after open \(its state hash does not match its snapshot\)/);
+      expect(host.checked).toBe(false);
     } finally {
       await host.stop();
     }
