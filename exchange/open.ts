@@ -57,7 +57,8 @@ export interface Opened {
  * Following costs a replay of the tail more CPU (~2 µs a command) to take the backup's restore off
  * the end of opening: a win only with a core for each of the opening thread, the backup and the
  * matching worker. Measured on 2 shared cores (README issue 9, "Recovery, round 10"): following
- * made opening 1.2-1.9x slower (9.2-9.7 s of CPU against 6.6-7.4 s, 500,000 + 490,000, load 10-21).
+ * made opening 1.2-1.7x slower at load 10-21 (9.2-9.7 s of CPU against 6.6-7.4 s, 500,000 resting
+ * + 490,000 tail), and was no better at load 8-9.
  */
 export const RECOVERY_FOLLOW_CORES_MIN = 3;
 
