@@ -5,12 +5,15 @@
 // open leaves the directory exactly as unlocked as it found it.
 
 import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Piscina } from 'piscina';
 import { Engine, type EngineOptions, type InstrumentSpec } from '../engine/index.js';
 import { MatchingHost } from './matching-host.js';
 import {
+  BackupFollower,
   BackupHost,
+  BackupPrecheck,
   type BackupSpawn,
   CheckpointStore,
   recover,
@@ -46,6 +49,29 @@ export interface Opened {
   backupThread: BackupSpawn | null;
   /** The matching workers' pools, started before recovery for the same reason (Shards.start takes them). */
   shardPools: Piscina[];
+}
+
+/**
+ * Cores below which the backup thread does not follow recovery (restore the checkpoint and replay
+ * the tail beside the opening thread) but restores the recovered state's snapshot afterwards.
+ * Following costs a replay of the tail more CPU (~2 µs a command) to take the backup's restore off
+ * the end of opening: a win only with a core for each of the opening thread, the backup and the
+ * matching worker. Measured on 2 shared cores (README issue 9, "Recovery, round 10"): following
+ * made opening 1.2-1.7x slower at load 10-21 (9.2-9.7 s of CPU against 6.6-7.4 s, 500,000 resting
+ * + 490,000 tail), and was no better at load 8-9.
+ */
+export const RECOVERY_FOLLOW_CORES_MIN = 3;
+
+/**
+ * Whether the backup thread follows recovery here: RECOVERY_FOLLOW_CORES_MIN, unless the
+ * environment variable MATCHLOG_RECOVERY_FOLLOW is '1' (always) or '0' (never): for benchmarks
+ * and tests that compare both ways on one machine.
+ */
+export function recoveryFollows(): boolean {
+  const forced = process.env.MATCHLOG_RECOVERY_FOLLOW;
+  if (forced === '1') return true;
+  if (forced === '0') return false;
+  return availableParallelism() >= RECOVERY_FOLLOW_CORES_MIN;
 }
 
 /** Undoes a successful `openState` when a later step of opening fails. */
@@ -146,6 +172,10 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
           // state hash and the final close-mark hash run there once the exchange is open: off the
           // critical path, still failing closed (exchange/checkpointing.ts).
           deferChecks: resolved.checkpointMode !== 'pause',
+          // The backup thread restores the same checkpoint and follows the replay while this
+          // thread replays, instead of restoring this thread's snapshot afterwards (README issue 9).
+          // Else it checks the checkpoint meanwhile (the check deferred to it; BackupPrecheck).
+          follower: backupThread === null ? null : recoveryFollows() ? new BackupFollower(backupThread, initialOptions) : new BackupPrecheck(backupThread),
         });
       } catch (error) {
         await wal.close().catch(() => undefined);

@@ -36,6 +36,11 @@ export interface BackupInit {
    * is open, before this thread writes any checkpoint; a failure stops the exchange.
    */
   deferred?: DeferredChecks | null;
+  /**
+   * The thread was sent a 'prepare' and recovery's records (replay/backup-follow.ts): it already
+   * holds the recovered state (`snapshot` is then null) and must end exactly at `start`.
+   */
+  prepared?: boolean;
   /** Where queries are answered (see QUERY_FLAG_*); transferred with the worker's start. */
   query: { flag: SharedArrayBuffer; port: MessagePort };
 }
@@ -46,7 +51,21 @@ export interface BackupThreadData {
 }
 
 export type BackupRequest =
-  /** The state to start from (first message; the thread loaded its modules meanwhile). */
+  /**
+   * Before 'init', while the opening thread recovers: the checkpoint recovery starts from (null:
+   * an empty engine of `engineOptions`, the configuration at seq 0); recovery's 'records' follow.
+   */
+  | {
+      type: 'prepare';
+      engineOptions: EngineOptions;
+      start: { seq: number; commands: number; digest: string };
+      snapshot: Uint8Array | null;
+      /** The state hash the checkpoint's header claims: checked here and now (the deferred check). */
+      stateHash: string | null;
+    }
+  /** Before 'init': check checkpoint `seq` now (the deferred check; its result waits for 'init'). */
+  | { type: 'precheck'; seq: number; snapshot: Uint8Array; stateHash: string }
+  /** The state to start from (the thread loaded its modules meanwhile). */
   | { type: 'init'; init: Omit<BackupInit, 'query'> }
   /** ack: report progress right after this one (the host is pacing admission on it). */
   | { type: 'batch'; seqs: Float64Array; commands: EncodedCommands; ack: boolean }
@@ -78,7 +97,14 @@ export type BackupReply =
   | { type: 'checkpoint-skipped'; seq: number }
   | { type: 'final'; seq: number; snapshot: Uint8Array }
   | { type: 'divergence'; message: string }
-  | { type: 'error'; message: string; /** The error class's name, so the host can rebuild a typed error. */ name?: string };
+  | {
+      type: 'error';
+      message: string;
+      /** The error class's name, so the host can rebuild a typed error. */
+      name?: string;
+      /** A RecoveryError's code. */
+      code?: string;
+    };
 
 /** Records parked while waiting for an earlier one (batches of other shards arrive unordered). */
 const PARKED_RECORDS_MAX = 16 * 1024 * 1024;
@@ -86,20 +112,112 @@ const PROGRESS_INTERVAL_MS = 50;
 
 const port = parentPort!;
 
-// Spawned before recovery finished (BackupHost.spawn): the state arrives in the first message,
-// while this thread has already loaded its modules.
-port.once('message', (request: BackupRequest) => {
+/** The state a 'prepare' and recovery's records built before 'init'. */
+interface Prepared {
+  engine: Engine;
+  replayer: Replayer;
+  /** The first failure while following recovery (reported at 'init'). */
+  error: Error | null;
+}
+
+// Spawned before recovery finished (BackupHost.spawn): the state arrives in the first messages,
+// while this thread has already loaded its modules. Either 'init' with a snapshot, or 'prepare'
+// and recovery's 'records' (restored and replayed here while the opening thread replays) then
+// 'init'. Bounded: one message per call.
+let prepared: Prepared | null = null;
+/** A checkpoint checked before 'init' (BackupPrecheck): its seq and what is wrong with it (null: nothing). */
+let prechecked: { seq: number; problem: string | null } | null = null;
+const beforeInit = (request: BackupRequest): void => {
+  if (request.type === 'precheck') {
+    prechecked = { seq: request.seq, problem: checkpointProblem(request.snapshot, request.stateHash) };
+    return;
+  }
+  if (request.type === 'prepare') {
+    let engine: Engine;
+    if (request.snapshot === null) engine = new Engine(request.engineOptions);
+    else if (request.stateHash === null) engine = Engine.restore(request.snapshot, { verify: false });
+    else {
+      // The deferred check of this checkpoint on the very restore that follows recovery: with its
+      // invariants, then its hash, before any record is applied. A failure is kept for the
+      // deferred checks (handled as ever: set aside, fail closed) and the replica restored unchecked.
+      let problem: string | null = null;
+      try {
+        engine = Engine.restore(request.snapshot);
+        if (engine.stateHash() !== request.stateHash) problem = 'its state hash does not match its snapshot';
+      } catch (error) {
+        problem = (error as Error).message;
+        engine = Engine.restore(request.snapshot, { verify: false });
+      }
+      prechecked = { seq: request.start.seq, problem };
+    }
+    const replayer = new Replayer(engine, request.start);
+    // Recovery's records: the opening thread applied each (its checksum checked) before sending it.
+    replayer.recordChecksumsChecked = true;
+    prepared = { engine, replayer, error: null };
+    return;
+  }
+  if (request.type === 'records' && prepared !== null) {
+    if (prepared.error !== null) return;
+    const { replayer } = prepared;
+    try {
+      let start = 0;
+      for (let i = 0; i < request.ends.length; i++) {
+        replayer.applyRecord(request.firstSeq + i, request.bytes, start, request.ends[i]);
+        start = request.ends[i];
+      }
+    } catch (error) {
+      prepared.error = error as Error;
+    }
+    return;
+  }
   if (request.type !== 'init') throw new Error(`backup: expected init, got ${request.type}`);
-  run({ ...request.init, query: (workerData as BackupThreadData).query });
-});
+  port.off('message', beforeInit);
+  run({ ...request.init, query: (workerData as BackupThreadData).query }, request.init.prepared === true ? prepared : null, prechecked);
+  prepared = null;
+  prechecked = null;
+};
+
+/** What is wrong with a checkpoint's snapshot (its invariants, its header's state hash), or null. */
+function checkpointProblem(snapshot: Uint8Array, stateHash: string): string | null {
+  try {
+    return Engine.restore(snapshot).stateHash() !== stateHash ? 'its state hash does not match its snapshot' : null;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+port.on('message', beforeInit);
+
+/**
+ * A prepared replica must stand exactly where the opening thread's recovery ended: the same seq,
+ * command count and event digest (the digest folds every event of every replayed command). Null
+ * when it does, else what differs.
+ */
+function preparedDisagreement(replayer: Replayer, start: { seq: number; commands: number; digest: string }): string | null {
+  if (replayer.seq === start.seq && replayer.commands === start.commands && replayer.digest.value === start.digest) return null;
+  return (
+    `the backup thread's replay of recovery ended at seq ${replayer.seq} (${replayer.commands} commands, digest ${replayer.digest.value}), ` +
+    `the opening thread's at seq ${start.seq} (${start.commands} commands, digest ${start.digest})`
+  );
+}
 
 /** The backup thread's life, from its state on. */
-function run(init: BackupInit): void {
+function run(init: BackupInit, ready: Prepared | null, checkedEarly: { seq: number; problem: string | null } | null): void {
   const send = (reply: BackupReply): void => port.postMessage(reply);
 
-  // The snapshot was just made from the recovered engine (its checks: runDeferredChecks, or recovery).
-  const engine = init.snapshot === null ? new Engine(init.engineOptions) : Engine.restore(init.snapshot, { verify: false });
-  const replayer = new Replayer(engine, init.start);
+  if (init.prepared === true) {
+    // Fail closed before 'ready': the exchange does not open on two different states.
+    const problem = ready === null ? 'the backup thread was told it was prepared but got no prepare' : ready.error !== null ? `following recovery: ${ready.error.message}` : preparedDisagreement(ready.replayer, init.start);
+    if (problem !== null) {
+      send({ type: 'error', name: 'RecoveryError', code: 'ROLE_DIVERGED', message: `recovery: ${problem}; the exchange did not open` });
+      port.close();
+      return;
+    }
+  }
+  // Else the snapshot was just made from the recovered engine (its checks: runDeferredChecks, or recovery).
+  const engine = ready !== null ? ready.engine : init.snapshot === null ? new Engine(init.engineOptions) : Engine.restore(init.snapshot, { verify: false });
+  const replayer = ready !== null ? ready.replayer : new Replayer(engine, init.start);
+  // Live records come from the exchange's encoder: their checksums are checked here.
+  replayer.recordChecksumsChecked = false;
   const store = new CheckpointStore(init.checkpointDir);
   const specs = engine.instruments;
   const parked = new Map<number, LogRecord>();
@@ -191,6 +309,8 @@ function run(init: BackupInit): void {
   /** Where a checkpoint that failed the deferred check is moved (kept; recovery no longer reads it). */
   const FAILED_CHECK_DIR = 'failed-check';
   let deferredPending = init.deferred !== null && init.deferred !== undefined;
+  /** The prepared replica's state hash at the recovered seq (taken right after 'ready'), or null. */
+  let recoveredHash: string | null = null;
 
   /**
    * The checks recovery deferred to this thread (it restored the checkpoint and replayed without
@@ -211,12 +331,8 @@ function run(init: BackupInit): void {
     const checks = init.deferred!;
     const from = checks.checkpoint;
     if (from !== null) {
-      let problem: string | null = null;
-      try {
-        if (Engine.restore(from.snapshot).stateHash() !== from.stateHash) problem = 'its state hash does not match its snapshot';
-      } catch (error) {
-        problem = (error as Error).message;
-      }
+      // Checked while the opening thread replayed (BackupPrecheck), or now.
+      const problem = checkedEarly !== null && checkedEarly.seq === from.seq ? checkedEarly.problem : checkpointProblem(from.snapshot, from.stateHash);
       if (problem !== null) {
         let where = '';
         try {
@@ -227,8 +343,8 @@ function run(init: BackupInit): void {
         throw new CheckpointCorruptError(`checkpoint ${from.seq} failed the checks run after open (${problem})${where}; the exchange stopped`);
       }
     }
-    if (checks.recoveredStateHash !== null && init.snapshot !== null) {
-      const hash = Engine.restore(init.snapshot, { verify: false }).stateHash();
+    if (checks.recoveredStateHash !== null && (init.snapshot !== null || recoveredHash !== null)) {
+      const hash = recoveredHash ?? Engine.restore(init.snapshot!, { verify: false }).stateHash();
       if (hash !== checks.recoveredStateHash) {
         throw new ReplayDivergenceError(`state hash after recovery ${hash} differs from the log's close mark ${checks.recoveredStateHash}`);
       }
@@ -349,6 +465,11 @@ function run(init: BackupInit): void {
   }, Math.min(init.checkpointIntervalMs, 1000)).unref();
 
   send({ type: 'ready' });
+  // The replica is the recovered state itself (prepared, or restored from its snapshot just now):
+  // its hash for the close-mark check is taken now, after 'ready' (the exchange opens meanwhile)
+  // and before any later record is applied (they are messages, handled after this call returns),
+  // instead of restoring the snapshot a second time for it (~1 s of this thread at 1,000,000 orders).
+  if (init.deferred?.recoveredStateHash != null) recoveredHash = engine.stateHash();
 
   // The deferred checks right after open (checkpoint() also runs them first if it comes sooner).
   if (deferredPending) {

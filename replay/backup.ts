@@ -4,6 +4,7 @@
 // what the acknowledged state is (`query`: the exchange keeps no replica of its own).
 
 import { CheckpointCorruptError, CheckpointWriteError } from './checkpoint-store.js';
+import { RecoveryError, type RecoveryErrorCode } from './recovery.js';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { EngineError, type EngineErrorCode, workerEntry, type EncodedCommands } from '../engine/index.js';
 import type { MarkRecord } from './records.js';
@@ -21,6 +22,11 @@ export interface BackupSpawn {
   /** The first error the thread raised before `start`, if any. */
   readonly early: { error: Error | null };
   readonly onEarlyError: (error: Error) => void;
+  /**
+   * Set once recovery sent it a 'prepare' (replay/backup-follow.ts): it restores and follows the
+   * recovery itself, and `start` sends no snapshot.
+   */
+  prepared: boolean;
   /** Ends a spawned thread that will never be started. */
   terminate(): Promise<void>;
 }
@@ -138,6 +144,7 @@ export class BackupHost {
       port: port1,
       early,
       onEarlyError,
+      prepared: false,
       terminate: async () => {
         port1.close();
         await worker.terminate();
@@ -147,6 +154,8 @@ export class BackupHost {
 
   static async start(init: BackupStart, listener: BackupListener, spawned: BackupSpawn = BackupHost.spawn()): Promise<BackupHost> {
     const { worker, flag, port } = spawned;
+    // A prepared thread holds the recovered state already: no snapshot to send (or restore).
+    if (spawned.prepared) init = { ...init, snapshot: null, prepared: true };
     // The checkpoint's bytes move to the thread (the caller restored from them and is done with
     // them): no copy of tens of MB on the opening thread. A small buffer may share Node's pool: copied.
     const checkpoint = init.deferred?.checkpoint?.snapshot;
@@ -157,6 +166,14 @@ export class BackupHost {
     await new Promise<void>((resolve, reject) => {
       if (spawned.early.error !== null) return reject(spawned.early.error);
       const onMessage = (reply: BackupReply): void => {
+        if (reply.type === 'error') {
+          // Before 'ready': the thread refused to start (a prepared replica that disagrees).
+          worker.off('message', onMessage);
+          worker.off('error', reject);
+          worker.off('exit', onExit);
+          reject(startError(reply));
+          return;
+        }
         if (reply.type === 'ready') {
           worker.off('message', onMessage);
           worker.off('error', reject);
@@ -321,4 +338,11 @@ export class BackupHost {
         break;
     }
   }
+}
+
+/** The typed error a thread that refused to start reported. */
+function startError(reply: Extract<BackupReply, { type: 'error' }>): Error {
+  if (reply.name === 'RecoveryError') return new RecoveryError(reply.message, (reply.code ?? 'REPLAY_FAILED') as RecoveryErrorCode);
+  if (reply.name === 'CheckpointCorruptError') return new CheckpointCorruptError(reply.message);
+  return new Error(reply.message);
 }

@@ -12,6 +12,7 @@ export {
   type BackupQueryMethod,
   type CheckpointInfo,
 } from './backup.js';
+export { BackupFollower, BackupPrecheck } from './backup-follow.js';
 export {
   CheckpointCorruptError,
   CheckpointStore,
@@ -44,6 +45,7 @@ export {
   setAsideCheckpointsAheadOfLog,
   type LogBehindCheckpoint,
   type RecoverOptions,
+  type RecoveryFollower,
   type Recovered,
   type DeferredChecks,
   type RecoveryErrorCode,

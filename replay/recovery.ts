@@ -78,6 +78,8 @@ export type RecoveryErrorCode =
   | 'LOG_RECLAIMED'
   /** Replay or its final check failed. */
   | 'REPLAY_FAILED'
+  /** A role that replayed the tail itself (the backup thread) ended in another state than this thread. */
+  | 'ROLE_DIVERGED'
   /** A small state file (configuration, reservation) is unreadable or fails its checksum. */
   | 'STATE_FILE_DAMAGED';
 
@@ -113,6 +115,22 @@ export interface RecoverOptions {
    * checkpoint that fails its checksum is still skipped here. Default false: checked inline.
    */
   deferChecks?: boolean;
+  /**
+   * Another role that replays the same tail beside this one (the backup thread: replay/backup-follow.ts).
+   * `started` gets the chosen starting point (with the checkpoint's bytes and the state hash its
+   * header claims) before the replay begins, `record` (if the follower has one) every raw record
+   * replayed, `ended` the end; the role then holds the same state without waiting for this
+   * thread's snapshot of it. Only logs with `readBytes`.
+   */
+  follower?: RecoveryFollower | null;
+}
+
+/** Hears a recovery's start and its raw records (RecoverOptions.follower). */
+export interface RecoveryFollower {
+  started(start: { seq: number; commands: number; digest: string; snapshot: Uint8Array | null; stateHash: string | null }): void;
+  /** The record bytes[from, to) at `seq` (valid during the call only); absent: the replay is not followed. */
+  record?(seq: number, bytes: Uint8Array, from: number, to: number): void;
+  ended(): void;
 }
 
 /** Where checkpoints that the log can no longer reach are moved (kept for the operator). */
@@ -220,7 +238,7 @@ function newestUsableCheckpoint(
   warn: (message: string) => void,
   engineOptions: EngineOptions | null = null,
   defer = false,
-): { start: Start | null; skipped: number; verifyMs: number; deferred: DeferredChecks['checkpoint'] } {
+): { start: Start | null; skipped: number; verifyMs: number; deferred: DeferredChecks['checkpoint']; snapshot: Uint8Array | null; stateHash: string | null } {
   let skipped = 0;
   let verifyMs = 0;
   for (const seq of store?.list() ?? []) {
@@ -231,19 +249,21 @@ function newestUsableCheckpoint(
       const engine = Engine.restore(checkpoint.snapshot, { verify: !defer });
       if (engineOptions !== null) refuseOtherConfiguration(engine, engineOptions, seq);
       const start = { engine, seq, commands: checkpoint.header.commands, digest: checkpoint.header.digest };
-      if (defer) return { start, skipped, verifyMs, deferred: { seq, snapshot: checkpoint.snapshot, stateHash: checkpoint.header.stateHash } };
+      const snapshot = checkpoint.snapshot;
+      const stateHash = checkpoint.header.stateHash;
+      if (defer) return { start, skipped, verifyMs, deferred: { seq, snapshot, stateHash }, snapshot, stateHash };
       const tv = performance.now();
       const hash = engine.stateHash();
       verifyMs += performance.now() - tv;
       if (hash !== checkpoint.header.stateHash) throw new Error('its state hash does not match its snapshot');
-      return { start, skipped, verifyMs, deferred: null };
+      return { start, skipped, verifyMs, deferred: null, snapshot, stateHash };
     } catch (error) {
       if (error instanceof RecoveryError) throw error;
       skipped++;
       warn(`recovery: skipping checkpoint ${seq}: ${(error as Error).message}`);
     }
   }
-  return { start: null, skipped, verifyMs, deferred: null };
+  return { start: null, skipped, verifyMs, deferred: null, snapshot: null, stateHash: null };
 }
 
 function collector(onWarning: (message: string) => void): { warnings: string[]; warn: (message: string) => void } {
@@ -344,11 +364,29 @@ export function recover(
   const t1 = performance.now();
 
   const replayer = new Replayer(start.engine, start);
+  const follower = wal.readBytes !== undefined ? (options.follower ?? null) : null;
+  // Before the replay: the follower restores the same checkpoint while this thread replays.
+  follower?.started({
+    seq: start.seq,
+    commands: start.commands,
+    digest: start.digest,
+    snapshot: found.start === null ? null : found.snapshot,
+    stateHash: found.start === null ? null : found.stateHash,
+  });
+  const following = follower?.record !== undefined ? follower : null;
   // Bounded: each pass consumes at least one record or ends; the log is finite.
   if (wal.readBytes !== undefined) {
     // Straight from the stored chunks into the engine: no object per record.
-    const visit = (seq: number, bytes: Uint8Array, from: number, to: number): void => void replayer.applyRecord(seq, bytes, from, to);
+    const visit =
+      following === null
+        ? (seq: number, bytes: Uint8Array, from: number, to: number): void => void replayer.applyRecord(seq, bytes, from, to)
+        : (seq: number, bytes: Uint8Array, from: number, to: number): void => {
+            // Applied here first: a damaged record is named by this thread before anyone follows it.
+            replayer.applyRecord(seq, bytes, from, to);
+            following.record!(seq, bytes, from, to);
+          };
     while (wal.readBytes(replayer.seq + 1, REPLAY_BATCH_RECORDS, visit) > 0);
+    follower?.ended();
   } else {
     for (;;) {
       const records = wal.readBatch(replayer.seq + 1, REPLAY_BATCH_RECORDS);

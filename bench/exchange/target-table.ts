@@ -109,7 +109,7 @@ export async function runTargetTable(o: TargetOptions): Promise<string> {
       note(side, 'checkpoint_load_ms', recovered.checkpointLoadMs);
       note(side, 'replay_ms', recovered.replayMs);
       o.log(
-        `  recovery run ${run + 1}: ${side.name} ${recovered.openMs.toFixed(0)} ms (checkpoint ${recovered.checkpointLoadMs.toFixed(0)} ms, replay ${recovered.replayMs.toFixed(0)} ms at ${recovered.replayCommandsPerS.toLocaleString()}/s) vs floor ${floorMs.toFixed(0)} ms, state hash ${recovered.hashEqual ? 'equal' : 'DIFFERS'} (load ${load1m()})`,
+        `  recovery run ${run + 1}: ${side.name} ${recovered.openMs.toFixed(0)} ms, first ack ${recovered.firstAckMs.toFixed(0)} ms (checkpoint ${recovered.checkpointLoadMs.toFixed(0)} ms, replay ${recovered.replayMs.toFixed(0)} ms at ${recovered.replayCommandsPerS.toLocaleString()}/s) vs floor ${floorMs.toFixed(0)} ms, state hash ${recovered.hashEqual ? 'equal' : 'DIFFERS'} (load ${load1m()})`,
       );
     }
   }
