@@ -11,7 +11,7 @@ export { EventDigest } from './event-digest.js';
 export { DepthFromEvents } from './depth-from-events.js';
 // For the exchange and replay folders (not re-exported by the package): the command parser, the
 // worker-thread codecs, the worker host and where worker files live.
-export { parseCommand, ParsedCommand, ORDER_TYPE_NAMES, NO_EXPIRY, rejectDetail, TIF_GTC, TIF_GTT, isAdminOp, parsedSpec } from './validate.js';
+export { parseCommand, ParsedCommand, ORDER_TYPE_NAMES, NO_EXPIRY, rejectDetail, SIDE_BUY, TIF_GTC, TIF_GTT, isAdminOp, parsedSpec } from './validate.js';
 export { checkExactSums, resolveInstrument } from './config.js';
 export { decodeCommands, toCommand, type EncodedCommands } from './worker/command-codec.js';
 export { workerEntry } from './worker/location.js';

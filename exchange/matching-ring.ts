@@ -30,6 +30,8 @@ const CONTROL_BYTES = 64;
 const ENTRY_HEADER_BYTES = 8;
 const FLAG_MORE = 1;
 const FLAG_WRAP = 2;
+/** Longest entry copied by a loop rather than a subarray view + set (command records are shorter). */
+const COPY_LOOP_BYTES_MAX = 256;
 /** Smallest ring: room for a few entries of the longest record. */
 export const RING_BYTES_MIN = 4096;
 /** Largest ring: free-running u32 counters stay unambiguous well below 2^31. */
@@ -118,7 +120,13 @@ export class RingWriter extends RingSide {
     if (!this.free(size)) return false;
     this.words[pos >> 2] = length;
     this.words[(pos >> 2) + 1] = flags;
-    this.bytes.set(length === src.length ? src : src.subarray(start, end), pos + ENTRY_HEADER_BYTES);
+    if (length === src.length) this.bytes.set(src, pos + ENTRY_HEADER_BYTES);
+    else if (length <= COPY_LOOP_BYTES_MAX) {
+      // A record out of a larger reused buffer: copied byte by byte rather than through a view
+      // (a subarray per record was garbage on the exchange's thread; records are ~60-100 B).
+      const bytes = this.bytes;
+      for (let i = 0, to = pos + ENTRY_HEADER_BYTES; i < length; i++) bytes[to + i] = src[start + i];
+    } else this.bytes.set(src.subarray(start, end), pos + ENTRY_HEADER_BYTES);
     this.written = (this.written + size) >>> 0;
     return true;
   }
