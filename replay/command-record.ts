@@ -164,6 +164,11 @@ function readU32(b: Uint8Array, o: number): number {
   return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
 }
 
+/** Rounded up to 8: a reader may copy the encoder's records as whole 32-bit words. */
+function align8(bytes: number): number {
+  return (bytes + 7) & ~7;
+}
+
 /** Slots of the decoder's string cache (a power of two). */
 const STRING_CACHE_SLOTS = 1024;
 /** Reused code units of the string being decoded. */
@@ -178,7 +183,7 @@ export class CommandRecordEncoder {
    * Where every record is written, from offset 0 (`encodeCommandInto` returns where it ends).
    * Valid until the next encode.
    */
-  readonly buffer = new Uint8Array(COMMAND_RECORD_BYTES_MAX);
+  readonly buffer = new Uint8Array(align8(COMMAND_RECORD_BYTES_MAX));
   private readonly view = new DataView(this.buffer.buffer);
   private seq = 0;
 
