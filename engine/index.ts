@@ -18,3 +18,5 @@ export { workerEntry } from './worker/location.js';
 export { EventEncoder, EventCursor, decodeEvents, eventsAt, walkEvents, type EventRows } from './worker/event-codec.js';
 // The exchange's router keeps the same id rings as the engines (SEMANTICS.md "Order ids").
 export { OrderIds, type OrderIdsLimits } from './order-ids.js';
+// The exchange's router keeps its id → route table in the engine's typed-array id index.
+export { IdIndex } from './id-index.js';

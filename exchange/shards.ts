@@ -47,7 +47,7 @@ export interface ShardListener {
   onMatched(): void;
   /** A worker failed: the exchange stops. */
   onError(error: Error): void;
-  /** Commands left for worker `shard`, in the order it receives them (null when nobody follows). */
+  /** Commands left for worker `shard`, in the order it receives them (null when nobody follows); `entries` is valid during the call only. */
   readonly onSent: ((shard: number, entries: readonly Pending[]) => void) | null;
 }
 
@@ -234,9 +234,10 @@ export class Shards {
       const queue = this.queues[s];
       if (queue.unsent.length === 0) continue;
       this.hosts[s].publish();
-      const entries = queue.unsent;
-      queue.unsent = [];
-      this.listener?.onSent?.(s, entries);
+      // The listener reads the entries during the call only (checkpointing.ts `sent`): the
+      // array is emptied and reused, not replaced by a new one per send.
+      this.listener?.onSent?.(s, queue.unsent);
+      queue.unsent.length = 0;
     }
   }
 
