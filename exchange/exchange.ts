@@ -126,6 +126,8 @@ export class Exchange {
   /** Instruments and halted flags as acknowledged (from admin events: no replica needed). */
   private readonly acknowledgedInstruments: AcknowledgedInstruments;
   private readonly limits: { instrumentsMax: number; maxOrders: number };
+  /** The query view applies commands (the main-thread engine): each pending entry keeps one. */
+  private readonly viewReadsCommands: boolean;
   private constructor(
     private readonly options: ResolvedExchangeOptions,
     private readonly wal: WriteAheadLog<Uint8Array>,
@@ -167,6 +169,7 @@ export class Exchange {
           symbols: () => self.acknowledgedInstruments.specs.map((spec) => spec.symbol),
         })
       : new EngineView(recoveredEngine);
+    this.viewReadsCommands = this.view.readsCommands;
     this.commands = start.commands;
     this.logged = start.commands;
     this.digest = AcknowledgeDigest.continuing(start.digest);
@@ -416,19 +419,24 @@ export class Exchange {
     this.stampTime(p);
     const shard = this.shards.route(p, this.wal.lastSeq + 1);
     if (shard === ROUTE_REFUSED) return this.refuse(p.op, p.id, this.shards.refusal);
-    const record = toCommand(p);
+    // The command as an object only where one is read: an admin command (instrument lists) and
+    // the main-thread engine view, which applies it. Everyone else reads p's numbers (Pending).
+    const op = p.op;
+    const record = this.viewReadsCommands || op === 'add_instrument' || op === 'halt' || op === 'resume' ? toCommand(p) : null;
     let seq: number;
-    let bytes: Uint8Array;
+    // The record is encoder.buffer[0, end), valid until the next encode: every reader copies it.
+    const bytes = this.encoder.buffer;
+    let end: number;
     try {
       const next = this.wal.lastSeq + 1;
       this.seqReservation?.cover(next);
       // Encoded even when the log keeps nothing (memory): the matching worker reads these bytes.
-      bytes = this.encoder.encodeCommand(next, p);
-      seq = this.watchAppend(this.wal.append(this.logsRecords ? bytes : NO_RECORD));
+      end = this.encoder.encodeCommandInto(next, p);
+      seq = this.appendRecord(bytes, this.logsRecords ? end : 0);
       // The record carries its seq; the log numbers records lastSeq + 1 (replay checks both).
       if (seq !== next) throw new Error(`assertion: the log numbered record ${next} as ${seq}`);
-      if (this.followsRecords) this.checkpointer.recorded(seq, bytes);
-      this.feed.retention?.note(seq, bytes.length, p.time);
+      if (this.followsRecords) this.checkpointer.recordedRange(seq, bytes, 0, end);
+      this.feed.retention?.note(seq, end, p.time);
     } catch (error) {
       // Overload is back-pressure on this one record; anything else (a full disk or map, an
       // I/O error) means the log cannot take more: fail closed.
@@ -441,9 +449,9 @@ export class Exchange {
       this.instrumentIndex.set(p.symbol, this.specs.length);
       this.specs.push(parsedSpec(p));
     }
-    const entry = this.pendingPool.take(seq, record, batch, index);
+    const entry = this.pendingPool.take(seq, p, record, batch, index);
     this.pending.push(entry);
-    this.shards.enqueue(shard, entry, bytes);
+    this.shards.enqueue(shard, entry, bytes, 0, end);
     this.scheduleFlush();
     return entry;
   }
@@ -503,6 +511,22 @@ export class Exchange {
     return result.seq;
   }
 
+  /**
+   * Appends bytes[0, end) and returns its seq, watching its batch as watchAppend does, with no
+   * object per record (the log's appendBytes + lastDurable; append for a log without them).
+   */
+  private appendRecord(bytes: Uint8Array, end: number): number {
+    const wal = this.wal;
+    if (wal.appendBytes === undefined) return this.watchAppend(wal.append(bytes.subarray(0, end)));
+    const seq = wal.appendBytes(bytes, 0, end);
+    const durable = wal.lastDurable;
+    if (durable !== undefined && durable !== this.watchedDurable) {
+      this.watchedDurable = durable;
+      durable.catch((error: Error) => this.fail(error));
+    }
+    return seq;
+  }
+
   private watchDurability(): void {
     const last = this.wal.lastSeq;
     if (last <= this.durableWatchSeq) return;
@@ -553,10 +577,10 @@ export class Exchange {
     this.counters.acknowledged++;
     // Queries never show an outcome a crash could erase: the main-thread view (no backup thread)
     // applies the command now; the backup replica is sent it by checkpointer.released.
-    const record = entry.record;
-    this.view.acknowledged(record, seq, this.view.readsEvents ? entry.events : NO_EVENTS);
-    if (record.op === 'add_instrument' || record.op === 'halt' || record.op === 'resume') this.acknowledgeAdmin(entry.events);
-    const time = record.time;
+    const op = entry.op;
+    this.view.acknowledged(entry.kept, seq, this.view.readsEvents ? entry.events : NO_EVENTS);
+    if (op === 'add_instrument' || op === 'halt' || op === 'resume') this.acknowledgeAdmin(entry.events);
+    const time = entry.time;
     if (this.streams.size > 0) {
       const events = entry.events;
       for (let i = 0; i < events.length; i++) {

@@ -143,13 +143,13 @@ export class MatchingHost {
   }
 
   /**
-   * Queues one record (bytes valid during the call only) for the worker: copied into the input
+   * Queues one record (bytes[start, end), valid during the call only) for the worker: copied into the input
    * ring, or behind earlier ones in the spill queue when the ring is full. Visible to the worker
    * after `publish`.
    */
-  write(bytes: Uint8Array): void {
+  write(bytes: Uint8Array, start = 0, end = bytes.length): void {
     this.outstanding++;
-    if (this.spill.length > 0 || !this.input.tryWrite(bytes)) this.spill.push(bytes.slice());
+    if (this.spill.length > 0 || !this.input.tryWrite(bytes, start, end)) this.spill.push(bytes.slice(start, end));
   }
 
   /** Makes the records written so far visible to the worker, wakes it, and waits for its answers. */

@@ -30,6 +30,8 @@ const CONTROL_BYTES = 64;
 const ENTRY_HEADER_BYTES = 8;
 const FLAG_MORE = 1;
 const FLAG_WRAP = 2;
+/** Longest entry copied by a loop rather than a subarray view + set (command records are shorter). */
+const COPY_LOOP_BYTES_MAX = 256;
 /** Smallest ring: room for a few entries of the longest record. */
 export const RING_BYTES_MIN = 4096;
 /** Largest ring: free-running u32 counters stay unambiguous well below 2^31. */
@@ -118,9 +120,36 @@ export class RingWriter extends RingSide {
     if (!this.free(size)) return false;
     this.words[pos >> 2] = length;
     this.words[(pos >> 2) + 1] = flags;
-    this.bytes.set(length === src.length ? src : src.subarray(start, end), pos + ENTRY_HEADER_BYTES);
+    const to = pos + ENTRY_HEADER_BYTES;
+    if (length === src.length) this.bytes.set(src, to);
+    else if (length <= COPY_LOOP_BYTES_MAX) {
+      // A record out of a larger reused buffer (the record encoder's) is copied without a view of
+      // it (a subarray per record was garbage on the exchange's thread; records are ~60-100 B):
+      // as 32-bit words when the source allows (`to` is 8-aligned; the entry's room is rounded
+      // up to 8, so the last word's spare bytes land in its padding), 3-4× faster than bytes.
+      const srcWords = this.wordsOf(src);
+      const wordCount = (length + 3) >> 2;
+      if (srcWords !== null && (start & 3) === 0 && (start >> 2) + wordCount <= srcWords.length) {
+        const words = this.words;
+        for (let i = 0, a = to >> 2, b = start >> 2; i < wordCount; i++) words[a + i] = srcWords[b + i];
+      } else {
+        const bytes = this.bytes;
+        for (let i = 0; i < length; i++) bytes[to + i] = src[start + i];
+      }
+    } else this.bytes.set(src.subarray(start, end), to);
     this.written = (this.written + size) >>> 0;
     return true;
+  }
+
+  /** The last source's 32-bit words (a writer copies out of one reused buffer): one view per buffer, not per record. */
+  private copySource: Uint8Array | null = null;
+  private copySourceWords: Int32Array | null = null;
+
+  private wordsOf(src: Uint8Array): Int32Array | null {
+    if (src === this.copySource) return this.copySourceWords;
+    this.copySource = src;
+    this.copySourceWords = (src.byteOffset & 3) === 0 ? new Int32Array(src.buffer, src.byteOffset, src.length >> 2) : null;
+    return this.copySourceWords;
   }
 
   /**

@@ -36,6 +36,16 @@ export class NumberingLog implements WriteAheadLog<Uint8Array> {
     return { seq: this.next++, visible: RESOLVED, durable: RESOLVED };
   }
 
+  /** Numbers the record and keeps nothing (no object, as `append` makes one). */
+  appendBytes(_bytes: Uint8Array, _start: number, _end: number): number {
+    if (this.closed) throw new WalClosedError(`append on a closed log (${WHERE})`);
+    return this.next++;
+  }
+
+  get lastDurable(): Promise<void> {
+    return RESOLVED;
+  }
+
   flush(): Promise<void> {
     return RESOLVED;
   }

@@ -11,7 +11,24 @@
 // deep equality), and an own lazy accessor (Object.defineProperty per result) measured 175–350 ns
 // per result against 15–40 ns for a plain object — more than decoding the events it would defer.
 
-import { type Command, type EngineEvent, EventCursor, type EventRows, type EventSink, eventsAt, walkEvents } from '../engine/index.js';
+import {
+  type CancelCommand,
+  type Command,
+  type CommandOp,
+  type EngineEvent,
+  EventCursor,
+  type EventRows,
+  type EventSink,
+  eventsAt,
+  type ModifyCommand,
+  type NewOrderCommand,
+  type OrderId,
+  type OrderType,
+  type ParsedCommand,
+  SIDE_BUY,
+  type Side,
+  walkEvents,
+} from '../engine/index.js';
 
 /**
  * What `submit` resolves with. `seq` and `time` (the time the exchange stamped on the command,
@@ -99,8 +116,28 @@ export class BatchOutcome {
   }
 }
 
-/** What a pooled entry holds instead of a record (never read: an entry is reused before it is queued). */
-const NO_RECORD: Command = Object.freeze({ op: 'halt', symbol: '' }) as Command;
+/**
+ * The command an entry hands the event codec (walkEvents reads op, id, account, and for a `new`
+ * symbol, side, type, price and qty): one reused object per kind, filled from the entry's numbers
+ * just before a walk. Why: the object `toCommand` built per command (~110 B) was kept on the entry
+ * only for those reads; the full command is built now only for an admin command and for the
+ * main-thread view (EngineView), which applies it.
+ */
+const NEW_VIEW = {
+  op: 'new',
+  id: 0 as OrderId,
+  account: '',
+  symbol: '',
+  side: 'buy' as Side,
+  type: 'limit' as OrderType,
+  price: 0,
+  qty: 0,
+  tif: 'GTC',
+  postOnly: false,
+  time: 0,
+} as NewOrderCommand;
+const CANCEL_VIEW: CancelCommand = { op: 'cancel', id: 0, account: '', time: 0 };
+const MODIFY_VIEW: ModifyCommand = { op: 'modify', id: 0, account: '', time: 0 };
 
 /**
  * Released entries kept for reuse, at most `entriesMax` (the most that can be pending at once).
@@ -112,10 +149,11 @@ export class PendingPool {
 
   constructor(private readonly entriesMax: number) {}
 
-  take(seq: number, record: Command, batch: BatchOutcome | null, index: number): Pending {
+  /** An entry for `p` (validated, time stamped) logged at `seq`; `command` its object form if kept (else null). */
+  take(seq: number, p: ParsedCommand, command: Command | null, batch: BatchOutcome | null, index: number): Pending {
     const entry = this.free.pop();
-    if (entry === undefined) return new Pending(seq, record, batch, index);
-    entry.reuse(seq, record, batch, index);
+    if (entry === undefined) return new Pending(seq, p, command, batch, index);
+    entry.reuse(seq, p, command, batch, index);
     return entry;
   }
 
@@ -133,7 +171,8 @@ const CURSOR = new EventCursor();
 /**
  * One command in flight. Reused through a PendingPool once acknowledged: nobody holds an entry
  * after its release (the queues shift it, `sent` reads only seqs, the caller gets a separate
- * result object), so its fields are set again rather than a new object made per command.
+ * result object), so its fields are set again rather than a new object made per command. The
+ * command itself is kept as numbers and the caller's own strings (no object per command).
  */
 export class Pending {
   /** Its worker's answer (set by the shard once matched); null while it is on its way. */
@@ -146,18 +185,51 @@ export class Pending {
   private resolveOne: ((result: SubmitResult) => void) | null = null;
   private rejectOne: ((error: Error) => void) | null = null;
   seq = 0;
-  record: Command = NO_RECORD;
+  op: CommandOp = 'new';
+  /** The time the exchange stamped on the command (ms since epoch). */
+  time = 0;
+  /** Instrument index (new, halt, resume, add_instrument); -1 for cancel and modify. */
+  instrument = -1;
+  /** Order id (new, cancel, modify); 0 for admin commands. */
+  id: OrderId = 0;
+  private account = '';
+  private symbol = '';
+  private side: Side = 'buy';
+  private orderType: OrderType = 'limit';
+  private price = 0;
+  private qty = 0;
+  /** The command as an object: kept for admin commands and when a view applies commands; else null. */
+  private full: Command | null = null;
   private batch: BatchOutcome | null = null;
   private index = 0;
 
-  constructor(seq: number, record: Command, batch: BatchOutcome | null, index: number) {
-    this.reuse(seq, record, batch, index);
+  constructor(seq: number, p: ParsedCommand | null, command: Command | null, batch: BatchOutcome | null, index: number) {
+    this.reuse(seq, p, command, batch, index);
   }
 
-  /** (Re)starts this entry for the command logged at `seq`. */
-  reuse(seq: number, record: Command, batch: BatchOutcome | null, index: number): void {
+  /**
+   * (Re)starts this entry for the command logged at `seq`: `p` as admitted, or (p null) `command`
+   * (an add_instrument's shadow entry on another worker).
+   */
+  reuse(seq: number, p: ParsedCommand | null, command: Command | null, batch: BatchOutcome | null, index: number): void {
     this.seq = seq;
-    this.record = record;
+    this.full = command;
+    if (p !== null) {
+      const op = p.op as CommandOp;
+      this.op = op;
+      this.time = p.time;
+      this.instrument = op === 'cancel' || op === 'modify' ? -1 : p.instrument;
+      this.id = op === 'new' || op === 'cancel' || op === 'modify' ? (p.id as OrderId) : 0;
+      this.account = p.account;
+      this.symbol = p.symbol;
+      this.side = p.side === SIDE_BUY ? 'buy' : 'sell';
+      this.orderType = p.orderType;
+      this.price = p.price;
+      this.qty = p.qty;
+    } else if (command !== null) {
+      this.op = command.op;
+      this.time = command.time;
+    }
     this.batch = batch;
     this.index = index;
     if (batch === null) {
@@ -168,15 +240,48 @@ export class Pending {
     }
   }
 
-  /** Drops every reference (the record, the rows, the events, the caller) before it is pooled. */
+  /** Drops every reference (the command, the rows, the events, the caller) before it is pooled. */
   clear(): void {
     this.rows = null;
     this.decoded = null;
     this.promise = null;
     this.resolveOne = null;
     this.rejectOne = null;
-    this.record = NO_RECORD;
+    this.full = null;
+    this.id = 0;
+    this.account = '';
+    this.symbol = '';
     this.batch = null;
+  }
+
+  /**
+   * The command as the event codec reads it: the kept object, or a reused one filled from this
+   * entry (valid until the next entry's `command`; read it at once, never keep it).
+   */
+  get command(): Command {
+    if (this.full !== null) return this.full;
+    if (this.op === 'new') {
+      const view = NEW_VIEW as { id: OrderId; account: string; symbol: string; side: Side; type: OrderType; price: number; qty: number; time: number };
+      view.id = this.id;
+      view.account = this.account;
+      view.symbol = this.symbol;
+      view.side = this.side;
+      view.type = this.orderType;
+      view.price = this.price;
+      view.qty = this.qty;
+      view.time = this.time;
+      return NEW_VIEW;
+    }
+    const view = this.op === 'cancel' ? CANCEL_VIEW : MODIFY_VIEW;
+    view.id = this.id;
+    view.account = this.account;
+    view.time = this.time;
+    return view;
+  }
+
+  /** The command as an object when one was kept (admin commands; a view that applies commands). */
+  get kept(): Command | null {
+    return this.full;
   }
 
   /** The worker answered: its events are in `rows` from these offsets. */
@@ -200,7 +305,7 @@ export class Pending {
     if (this.decoded === null) {
       CURSOR.p = this.numAt;
       CURSOR.r = this.refAt;
-      this.decoded = eventsAt(this.record, this.rows!, CURSOR);
+      this.decoded = eventsAt(this.command, this.rows!, CURSOR);
     }
     return this.decoded;
   }
@@ -209,7 +314,7 @@ export class Pending {
   walk(sink: EventSink): void {
     CURSOR.p = this.numAt;
     CURSOR.r = this.refAt;
-    walkEvents(this.record, this.rows!, CURSOR, sink);
+    walkEvents(this.command, this.rows!, CURSOR, sink);
   }
 
   resolve(result: SubmitResult): void {

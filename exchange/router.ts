@@ -19,7 +19,7 @@
 // where it is live nowhere (UNKNOWN_ORDER). The router is used with one worker too, so the rule is
 // the same for every `workers` setting.
 
-import { OrderIds, type OrderIdsLimits, type OrderId } from '../engine/index.js';
+import { IdIndex, OrderIds, type OrderIdsLimits, type OrderId } from '../engine/index.js';
 import { WORKERS_MAX } from './options.js';
 
 /**
@@ -35,9 +35,70 @@ export const ROUTE_DUPLICATE = -1;
 /** Never live: the router's rings drop an entry when it leaves (an engine keeps a live one aside). */
 const NEVER_LIVE = 'never';
 
+/** No route for the id (packed routes are ≥ 0). */
+const NO_ROUTE = -1;
+const ROUTE_SLOTS_INITIAL = 1024;
+
+/**
+ * Id → packed route (ROUTE_SHARDS), over the engine's typed-array id index (id → slot) and a
+ * Float64Array of routes by slot, slots reused through a free list. Why not a Map: its entry per
+ * live id and its rehashing as the live set grew and shrank were ~65 B of garbage per command on
+ * the exchange's thread (bench/exchange/alloc-profile.ts); this allocates only when it grows.
+ */
+class RouteTable {
+  private readonly index = new IdIndex();
+  private routes = new Float64Array(ROUTE_SLOTS_INITIAL);
+  private readonly freeSlots: number[] = [];
+  private slotsUsed = 0;
+
+  get size(): number {
+    return this.index.size;
+  }
+
+  /** Slot of `id`, or -1. */
+  slotOf(id: OrderId): number {
+    return this.index.get(id);
+  }
+
+  route(slot: number): number {
+    return this.routes[slot];
+  }
+
+  setRoute(slot: number, route: number): void {
+    this.routes[slot] = route;
+  }
+
+  /** Adds `id` (absent) with `route`. */
+  add(id: OrderId, route: number): void {
+    let slot = this.freeSlots.pop();
+    if (slot === undefined) {
+      slot = this.slotsUsed++;
+      if (slot >= this.routes.length) {
+        const grown = new Float64Array(this.routes.length * 2);
+        grown.set(this.routes);
+        this.routes = grown;
+      }
+    }
+    this.index.set(id, slot);
+    this.routes[slot] = route;
+  }
+
+  /** Sets the route of `id`, adding it if absent. */
+  put(id: OrderId, route: number): void {
+    const slot = this.index.get(id);
+    if (slot < 0) this.add(id, route);
+    else this.routes[slot] = route;
+  }
+
+  removeSlot(slot: number): void {
+    this.index.deleteSlot(slot);
+    this.freeSlots.push(slot);
+  }
+}
+
 export class Router {
   /** Id → packed route (ROUTE_SHARDS). */
-  private readonly routes = new Map<OrderId, number>();
+  private readonly routes = new RouteTable();
   private readonly ids: OrderIds;
   /** Per instrument: halted as of the last command logged (SEMANTICS.md "Instruments"). */
   private readonly halted: boolean[];
@@ -82,16 +143,16 @@ export class Router {
    * see `routed`.
    */
   decide(op: 'new' | 'cancel' | 'modify', id: OrderId, shard: number, seq: number, time: number, instrument = -1): number {
-    const route = this.routes.get(id);
+    const slot = this.routes.slotOf(id);
     const ids = this.ids;
     const known = ids.find(id);
     if (op === 'new') {
       // Its own instrument's worker refuses it (INSTRUMENT_HALTED) before reading any id state.
       if (this.halted[instrument]) return shard;
       if (known !== -1 && ids.remembered(known, seq, time)) return this.shardOfInstrument[ids.instruments[known]];
-      return route !== undefined ? ROUTE_DUPLICATE : shard;
+      return slot !== NO_ROUTE ? ROUTE_DUPLICATE : shard;
     }
-    if (route !== undefined) return route % ROUTE_SHARDS;
+    if (slot !== NO_ROUTE) return this.routes.route(slot) % ROUTE_SHARDS;
     return known === -1 ? 0 : this.shardOfInstrument[ids.instruments[known]];
   }
 
@@ -103,9 +164,9 @@ export class Router {
     // A `new` on a halted instrument is refused before anything else: it changes no route (its id
     // may be live on another worker, which its reject must not make look dead: shards.ts routeOutcome).
     if (op === 'new' && this.halted[instrument]) return;
-    const route = this.routes.get(id);
-    if (route !== undefined) {
-      this.routes.set(id, seq * ROUTE_SHARDS + (route % ROUTE_SHARDS));
+    const slot = this.routes.slotOf(id);
+    if (slot !== NO_ROUTE) {
+      this.routes.setRoute(slot, seq * ROUTE_SHARDS + (this.routes.route(slot) % ROUTE_SHARDS));
       return;
     }
     if (op !== 'new') return;
@@ -115,12 +176,12 @@ export class Router {
     ids.evict(instrument, seq, time, NEVER_LIVE);
     if (!ids.makeRoom(instrument, NEVER_LIVE)) return; // ID_MEMORY_FULL
     ids.add(instrument, id, seq, time);
-    this.routes.set(id, seq * ROUTE_SHARDS + shard);
+    this.routes.add(id, seq * ROUTE_SHARDS + shard);
   }
 
   /** A live order recovered on `shard`. */
   recoveredLive(id: OrderId, shard: number): void {
-    this.routes.set(id, shard);
+    this.routes.put(id, shard);
   }
 
   /**
@@ -129,12 +190,12 @@ export class Router {
    * outcome will tell.
    */
   dead(id: OrderId, seq: number): void {
-    const route = this.routes.get(id);
-    if (route !== undefined && Math.floor(route / ROUTE_SHARDS) <= seq) this.routes.delete(id);
+    const slot = this.routes.slotOf(id);
+    if (slot !== NO_ROUTE && Math.floor(this.routes.route(slot) / ROUTE_SHARDS) <= seq) this.routes.removeSlot(slot);
   }
 
   has(id: OrderId): boolean {
-    return this.routes.has(id);
+    return this.routes.slotOf(id) !== NO_ROUTE;
   }
 
   /** Ids that may be live (an upper bound of the live orders across workers). */

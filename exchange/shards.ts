@@ -47,7 +47,7 @@ export interface ShardListener {
   onMatched(): void;
   /** A worker failed: the exchange stops. */
   onError(error: Error): void;
-  /** Commands left for worker `shard`, in the order it receives them (null when nobody follows). */
+  /** Commands left for worker `shard`, in the order it receives them (null when nobody follows); `entries` is valid during the call only. */
   readonly onSent: ((shard: number, entries: readonly Pending[]) => void) | null;
 }
 
@@ -189,19 +189,16 @@ export class Shards {
   }
 
   /**
-   * Queues a logged command for `shard` (as returned by `route`): `bytes` is its binary record,
-   * exactly as the log took it (valid during the call only: the worker's ring gets a copy).
+   * Queues a logged command for `shard` (as returned by `route`): `bytes[start, end)` is its
+   * binary record, exactly as the log took it (valid during the call only: the worker's ring gets
+   * a copy).
    */
-  enqueue(shard: number, entry: Pending, bytes: Uint8Array): void {
-    const record = entry.record;
-    if (record.op === 'add_instrument') return this.enqueueAdd(shard, entry, bytes);
-    if (record.op === 'halt' || record.op === 'resume') {
-      this.router.setHalted(this.instrumentIndex.get(record.symbol)!, record.op === 'halt');
-    } else {
-      const instrument = record.op === 'new' ? (this.instrumentIndex.get(record.symbol) ?? -1) : -1;
-      this.router.routed(record.op, record.id, shard, entry.seq, record.time, instrument);
-    }
-    this.hosts[shard].write(bytes);
+  enqueue(shard: number, entry: Pending, bytes: Uint8Array, start = 0, end = bytes.length): void {
+    const op = entry.op;
+    if (op === 'add_instrument') return this.enqueueAdd(shard, entry, bytes, start, end);
+    if (op === 'halt' || op === 'resume') this.router.setHalted(entry.instrument, op === 'halt');
+    else this.router.routed(op, entry.id, shard, entry.seq, entry.time, entry.instrument);
+    this.hosts[shard].write(bytes, start, end);
     const queue = this.queues[shard];
     queue.inFlight.push(entry);
     queue.unsent.push(entry);
@@ -212,9 +209,9 @@ export class Shards {
    * the instrument the same index (later records name it by index); only `shard`'s events count.
    * The others get a shadow entry whose events nobody reads.
    */
-  private enqueueAdd(shard: number, entry: Pending, bytes: Uint8Array): void {
-    const record = entry.record;
-    if (record.op !== 'add_instrument') return;
+  private enqueueAdd(shard: number, entry: Pending, bytes: Uint8Array, start: number, end: number): void {
+    const record = entry.kept;
+    if (record === null || record.op !== 'add_instrument') throw new Error('assertion: an add_instrument entry keeps its command');
     // The logged form carries the resolved spec (defaults filled: toCommand).
     const spec = record.spec as ResolvedInstrument;
     this.instrumentIndex.set(spec.symbol, this.shardOfInstrument.length);
@@ -223,8 +220,8 @@ export class Shards {
     this.router.addInstrument();
     for (let s = 0; s < this.queues.length; s++) {
       const queue = this.queues[s];
-      const own = s === shard ? entry : new Pending(entry.seq, record, null, 0);
-      this.hosts[s].write(bytes);
+      const own = s === shard ? entry : new Pending(entry.seq, null, record, null, 0);
+      this.hosts[s].write(bytes, start, end);
       queue.inFlight.push(own);
       queue.unsent.push(own);
     }
@@ -237,9 +234,10 @@ export class Shards {
       const queue = this.queues[s];
       if (queue.unsent.length === 0) continue;
       this.hosts[s].publish();
-      const entries = queue.unsent;
-      queue.unsent = [];
-      this.listener?.onSent?.(s, entries);
+      // The listener reads the entries during the call only (checkpointing.ts `sent`): the
+      // array is emptied and reused, not replaced by a new one per send.
+      this.listener?.onSent?.(s, queue.unsent);
+      queue.unsent.length = 0;
     }
   }
 
@@ -262,7 +260,7 @@ export class Shards {
       if (entry === undefined) throw new Error(`assertion: worker ${s} answered more commands than it was sent`);
       entry.matchedAt(rows, cursor.p, cursor.r);
       outcome.begin(entry);
-      walkEvents(entry.record, rows, cursor, outcome);
+      walkEvents(entry.command, rows, cursor, outcome);
       outcome.end(output.live[i] === 1);
     }
     if (cursor.p !== rows.nums.length || cursor.r !== rows.refs.length) throw new Error(`assertion: worker ${s} answered rows of another length`);
@@ -314,11 +312,11 @@ class RouteOutcome implements EventSink {
   constructor(private readonly router: Router) {}
 
   begin(entry: Pending): void {
-    const record = entry.record;
-    this.active = record.op === 'new' || record.op === 'cancel' || record.op === 'modify';
-    this.id = this.active ? (record as { id: OrderId }).id : 0;
+    const op = entry.op;
+    this.active = op === 'new' || op === 'cancel' || op === 'modify';
+    this.id = entry.id;
     this.seq = entry.seq;
-    this.op = record.op;
+    this.op = op;
     this.events = 0;
     this.haltRejected = false;
   }

@@ -27,10 +27,18 @@ export interface AcknowledgedView {
   stateHash(): string;
   /** Live orders (resting plus pending stops). */
   readonly liveOrders: number;
-  /** Command `record` was acknowledged at `seq` with `events` (the engine-backed view applies the command, the L2 view the events). */
-  acknowledged(record: Command, seq: number, events: readonly EngineEvent[]): void;
+  /**
+   * Command `record` was acknowledged at `seq` with `events` (the engine-backed view applies the
+   * command, the L2 view the events). `record` is null unless `readsCommands`.
+   */
+  acknowledged(record: Command | null, seq: number, events: readonly EngineEvent[]): void;
   /** Whether `acknowledged` reads its events (else it is handed none: they stay rows). */
   readonly readsEvents: boolean;
+  /**
+   * Whether `acknowledged` needs the command as an object. Why: only the main-thread engine
+   * applies commands; for every other view the exchange builds no command object at all.
+   */
+  readonly readsCommands: boolean;
 }
 
 /** Discards events (the view needs the state only). `rested` too: that event is being added (issue 9's L2 view). */
@@ -50,6 +58,7 @@ const NULL_SINK = {
 /** A main-thread engine that applies each acknowledged command as it is released. */
 export class EngineView implements AcknowledgedView {
   readonly readsEvents = false;
+  readonly readsCommands = true;
 
   constructor(readonly engine: Engine) {}
 
@@ -81,7 +90,8 @@ export class EngineView implements AcknowledgedView {
     return this.engine.liveOrders;
   }
 
-  acknowledged(record: Command, seq: number): void {
+  acknowledged(record: Command | null, seq: number): void {
+    if (record === null) throw new Error('assertion: the engine view is handed every command');
     this.engine.execute(record, NULL_SINK, seq);
   }
 }
@@ -157,7 +167,9 @@ export class BackupThreadView implements AcknowledgedView {
     return this.closed?.liveOrders ?? this.host.liveOrders;
   }
 
-  acknowledged(_record: Command, _seq: number, events: readonly EngineEvent[]): void {
+  readonly readsCommands = false;
+
+  acknowledged(_record: Command | null, _seq: number, events: readonly EngineEvent[]): void {
     this.l2?.applyAll(events);
   }
 

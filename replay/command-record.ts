@@ -134,6 +134,24 @@ const BITS_BY_KIND: Array<Array<BitField & { shift: number; mask: number }>> = [
   }
 }
 
+/**
+ * The layout of a `new` as the tables above place it, for the encoder's unrolled path (the hot
+ * one: most commands are new orders). Checked against the tables at load, so a field added to
+ * NUMBER_FIELDS or BIT_FIELDS for `new` without updating `encodeNew` fails at once, never writes
+ * another layout. Why unrolled: the table loop calls each field's getter through one call site
+ * (megamorphic: 12 closures), which was most of `encodeCommand`'s own time in the exchange
+ * thread's profile after the checksum.
+ */
+const NEW_NUMBERS_LAYOUT = 'instrument:4 price:8 qty:8 stopPrice:8 stopLimitPrice:8 expireTime:8 displayQty:4';
+const NEW_BITS_LAYOUT = 'side:1 orderType:3 tif:2 stp:2 postOnly:1';
+if (NUMBERS_BY_KIND[KIND_NEW].map((f) => `${f.name}:${f.width}`).join(' ') !== NEW_NUMBERS_LAYOUT) {
+  throw new Error('assertion: the numbers of a new order changed; update CommandRecordEncoder.encodeNew');
+}
+if (BITS_BY_KIND[KIND_NEW].map((f) => `${f.name}:${f.bits}`).join(' ') !== NEW_BITS_LAYOUT) {
+  throw new Error('assertion: the bit fields of a new order changed; update CommandRecordEncoder.encodeNew');
+}
+const [SIDE_BITS, TYPE_BITS, TIF_BITS, STP_BITS, POST_ONLY_BITS] = BITS_BY_KIND[KIND_NEW];
+
 /** Bytes the longest command record takes: header, time, every number, two longest strings. */
 export const COMMAND_RECORD_BYTES_MAX =
   HEADER_BYTES + 8 + NUMBER_FIELDS.reduce((sum, f) => sum + f.width, 0) + 2 * (1 + 2 * RECORD_STRING_UNITS_MAX);
@@ -164,6 +182,11 @@ function readU32(b: Uint8Array, o: number): number {
   return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
 }
 
+/** Rounded up to 8: a reader may copy the encoder's records as whole 32-bit words. */
+function align8(bytes: number): number {
+  return (bytes + 7) & ~7;
+}
+
 /** Slots of the decoder's string cache (a power of two). */
 const STRING_CACHE_SLOTS = 1024;
 /** Reused code units of the string being decoded. */
@@ -174,12 +197,26 @@ const UNITS: number[] = [];
  * record's bytes, valid until the next call (a log copies them into its chunk at once).
  */
 export class CommandRecordEncoder {
-  private readonly buffer = new Uint8Array(COMMAND_RECORD_BYTES_MAX);
+  /**
+   * Where every record is written, from offset 0 (`encodeCommandInto` returns where it ends).
+   * Valid until the next encode.
+   */
+  readonly buffer = new Uint8Array(align8(COMMAND_RECORD_BYTES_MAX));
   private readonly view = new DataView(this.buffer.buffer);
   private seq = 0;
 
   /** The record of `p` (validated by parseCommand, time stamped) at `seq`. */
   encodeCommand(seq: number, p: ParsedCommand): Uint8Array {
+    return this.buffer.subarray(0, this.encodeCommandInto(seq, p));
+  }
+
+  /**
+   * `encodeCommand` without the view: the record is `buffer[0, returned end)`. Why: a view per
+   * record was ~95 B of garbage per command on the exchange's thread, and every reader of the
+   * bytes (the log, the worker's ring, the backup's gather buffer) copies them anyway.
+   */
+  encodeCommandInto(seq: number, p: ParsedCommand): number {
+    if (p.op === 'new') return this.encodeNew(seq, p);
     this.seq = seq;
     const b = this.buffer;
     const kind = OP_KIND[p.op as string];
@@ -209,7 +246,7 @@ export class CommandRecordEncoder {
     }
     if (((1 << kind) & ORDER_KINDS) === 0) {
       if (kind === KIND_ADD_INSTRUMENT) o = this.writeString(o, p.symbol);
-      return this.seal(o);
+      return this.sealAt(o);
     }
     if (typeof id === 'string') o = this.writeString(o, id);
     else {
@@ -217,7 +254,43 @@ export class CommandRecordEncoder {
       o += 8;
     }
     o = this.writeString(o, p.account);
-    return this.seal(o);
+    return this.sealAt(o);
+  }
+
+  /** `encodeCommandInto` of a new order, unrolled (NEW_NUMBERS_LAYOUT, NEW_BITS_LAYOUT: checked at load). */
+  private encodeNew(seq: number, p: ParsedCommand): number {
+    this.seq = seq;
+    const b = this.buffer;
+    const id = p.id;
+    let bits =
+      ((p.side & SIDE_BITS.mask) << SIDE_BITS.shift) |
+      ((ORDER_TYPE_CODE[p.orderType] & TYPE_BITS.mask) << TYPE_BITS.shift) |
+      ((p.tif & TIF_BITS.mask) << TIF_BITS.shift) |
+      ((p.stp & STP_BITS.mask) << STP_BITS.shift) |
+      ((p.postOnly ? 1 : 0) << POST_ONLY_BITS.shift);
+    if (typeof id === 'string') bits |= ID_IS_STRING;
+    b[0] = RECORD_VERSION;
+    b[1] = KIND_NEW;
+    b[2] = bits & 0xff;
+    b[3] = bits >>> 8;
+    const v = this.view;
+    v.setFloat64(8, seq, true);
+    v.setFloat64(16, p.time, true);
+    v.setUint32(24, p.instrument, true);
+    v.setFloat64(28, p.price, true);
+    v.setFloat64(36, p.qty, true);
+    v.setFloat64(44, p.stopPrice, true);
+    v.setFloat64(52, p.stopLimitPrice, true);
+    v.setFloat64(60, p.expireTime, true);
+    v.setUint32(68, p.displayQty, true);
+    let o = 72;
+    if (typeof id === 'string') o = this.writeString(o, id);
+    else {
+      v.setFloat64(o, id as number, true);
+      o += 8;
+    }
+    o = this.writeString(o, p.account);
+    return this.sealAt(o);
   }
 
   /** The record of a digest mark at `seq`. */
@@ -253,9 +326,14 @@ export class CommandRecordEncoder {
   }
 
   private seal(end: number): Uint8Array {
+    return this.buffer.subarray(0, this.sealAt(end));
+  }
+
+  /** Writes the checksum of buffer[0, end); returns `end`. */
+  private sealAt(end: number): number {
     const b = this.buffer;
     writeU32(b, CRC_OFFSET, crc32c(b, HEADER_BYTES - 8, end, crc32c(b, 0, CRC_OFFSET)));
-    return b.subarray(0, end);
+    return end;
   }
 }
 

@@ -121,6 +121,8 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
   private open_batch: Batch | null = null;
   /** The batch being committed (at most one). */
   private inflight: Batch | null = null;
+  /** The batch holding the last record appended (lastDurable). */
+  private last_batch: Batch | null = null;
   /** The newest written / durable transaction any read of data.mdb's metas saw (commit timer baseline). */
   private seen_written_txn = 0;
   private seen_durable_txn = 0;
@@ -223,8 +225,25 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
     if (this.closing !== null) throw new WalClosedError(`append on a closed WAL (${this.options.path})`);
     if (this.broken !== null) throw this.broken;
     const encoded = this.codec.encode_transient(command);
-    const payload_start = this.codec.encoded_start;
-    const payload_length = this.codec.encoded_end - payload_start;
+    const seq = this.append_range(encoded, this.codec.encoded_start, this.codec.encoded_end);
+    const batch = this.open_batch as Batch;
+    return { seq, visible: batch.visible.promise, durable: batch.durable.promise };
+  }
+
+  appendBytes(bytes: Uint8Array, start: number, end: number): number {
+    if (this.closing !== null) throw new WalClosedError(`append on a closed WAL (${this.options.path})`);
+    if (this.broken !== null) throw this.broken;
+    if (!this.codec.raw) throw new TypeError(`appendBytes needs a log of records: 'bytes' (${this.options.path} holds msgpack records)`);
+    return this.append_range(bytes, start, end);
+  }
+
+  get lastDurable(): Promise<void> | undefined {
+    return this.last_batch?.durable.promise;
+  }
+
+  /** Frames encoded[payload_start, payload_end) into the open chunk (copied) and returns its seq. */
+  private append_range(encoded: Uint8Array, payload_start: number, payload_end: number): number {
+    const payload_length = payload_end - payload_start;
     const frame_bytes = FRAME_HEADER_BYTES + payload_length;
     const seq = this.next_seq;
     if (payload_length > this.record_bytes_max) {
@@ -261,11 +280,12 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
     this.queue_bytes += frame_bytes;
     batch.bytes += frame_bytes;
     batch.last_seq = seq;
+    this.last_batch = batch;
     if (!this.commit_scheduled) {
       this.commit_scheduled = true;
       queueMicrotask(this.issue_scheduled);
     }
-    return { seq, visible: batch.visible.promise, durable: batch.durable.promise };
+    return seq;
   }
 
   /**

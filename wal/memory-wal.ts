@@ -50,6 +50,20 @@ export class MemoryWal<T> implements WriteAheadLog<T> {
   }
 
   append(command: T): AppendResult {
+    return { seq: this.append_value(command), visible: RESOLVED, durable: RESOLVED };
+  }
+
+  appendBytes(bytes: Uint8Array, start: number, end: number): number {
+    if (!this.copy_bytes) throw new TypeError(`appendBytes needs a log of records: 'bytes' (${WHERE} holds values)`);
+    // Copied as `append` copies a 'bytes' record (slice makes the copy; no view first).
+    return this.append_value(bytes.slice(start, end) as unknown as T, false);
+  }
+
+  get lastDurable(): Promise<void> {
+    return RESOLVED;
+  }
+
+  private append_value(command: T, copy = this.copy_bytes): number {
     if (this.closed) throw new WalClosedError(`append on a closed WAL (${WHERE})`);
     const seq = this.next_seq;
     let segment = this.segments[this.segments.length - 1];
@@ -63,9 +77,9 @@ export class MemoryWal<T> implements WriteAheadLog<T> {
       this.segments.push(segment);
     }
     // 'bytes' records are usually a caller's reused encode buffer: keep a copy.
-    segment.commands.push(this.copy_bytes ? ((command as unknown as Uint8Array).slice() as unknown as T) : command);
+    segment.commands.push(copy ? ((command as unknown as Uint8Array).slice() as unknown as T) : command);
     this.next_seq = seq + 1;
-    return { seq, visible: RESOLVED, durable: RESOLVED };
+    return seq;
   }
 
   flush(): Promise<void> {

@@ -56,6 +56,21 @@ export interface WriteAheadLog<T = unknown> {
    */
   append(command: T): AppendResult;
 
+  /**
+   * `append` of the bytes [start, end) of `bytes`, for a log of records: 'bytes', returning only
+   * the sequence number (the bytes are copied before it returns; the caller may reuse them). Why:
+   * the exchange appends one record per command, and the AppendResult object was garbage on its
+   * thread; only the batch's `durable` matters to it, and that is `lastDurable`. Same errors as
+   * `append`. Optional: a log without it is appended through `append`.
+   */
+  appendBytes?(bytes: Uint8Array, start: number, end: number): number;
+
+  /**
+   * The `durable` promise `append` would have returned for the last record appended (the one of
+   * the group commit holding it); undefined before the first append. Goes with `appendBytes`.
+   */
+  readonly lastDurable?: Promise<void> | undefined;
+
   /** Resolves when every record appended so far is durable. */
   flush(): Promise<void>;
 

@@ -46,6 +46,13 @@ export class Wal<T = unknown> implements WriteAheadLog<T> {
   append(command: T): AppendResult {
     return this.log.append(command);
   }
+  appendBytes(bytes: Uint8Array, start: number, end: number): number {
+    const log = this.log;
+    return log.appendBytes === undefined ? log.append(bytes.slice(start, end) as unknown as T).seq : log.appendBytes(bytes, start, end);
+  }
+  get lastDurable(): Promise<void> | undefined {
+    return this.log.lastDurable;
+  }
   flush(): Promise<void> {
     return this.log.flush();
   }
