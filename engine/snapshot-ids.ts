@@ -2,7 +2,7 @@
 // Format 5 wrote them (and the id memory's entries) into the msgpack header as a million-element
 // array of strings and 8-tuples, and restoring a 300,000-order book spent ~1 s decoding those and
 // re-inserting them one at a time into tables that kept doubling (profile of `Exchange.open`,
-// README issue 9). Here an id column is two typed arrays — a kind per row and, per row, the
+// docs/measurements.md, issue 9). Here an id column is two typed arrays — a kind per row and, per row, the
 // number itself or the string's length — and every string of the snapshot lies in one arena:
 // Latin-1 bytes when every unit fits (the usual ids), else UTF-16 code units (exact: ids never
 // hold lone surrogates, validate.ts). Restoring decodes the arena once (one native call) and

@@ -4,7 +4,7 @@
 // Since format 6 the id memory, the caller ids and the order-type extras are raw columns too
 // (snapshot-ids.ts: one string arena): restoring a 300,000-order book spent ~1 s in format 5's
 // msgpack id tables (a 8-tuple per entry) and a lookup per resting order, most of Exchange.open's
-// checkpoint load (README issue 9). Each resting order names its id-memory entry by row, so it is
+// checkpoint load (docs/measurements.md, issue 9). Each resting order names its id-memory entry by row, so it is
 // linked without hashing its id; only orders without an entry (the memory off) are looked up.
 // Restoring checks structure always and the book invariants on request (`verify`), so a damaged
 // snapshot is refused, never half-loaded.

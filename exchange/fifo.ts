@@ -3,7 +3,7 @@
 // Array.shift() is O(n). A ring of power-of-two capacity that only grows: the previous version
 // (an array with a moving head, dropped when empty and sliced when half consumed) regrew and
 // copied its array every time the pipeline drained, about 60 bytes of garbage per command on the
-// exchange's thread (bench/exchange/alloc-profile.ts, README issue 9). Each queue is bounded by
+// exchange's thread (bench/exchange/alloc-profile.ts, docs/measurements.md, issue 9). Each queue is bounded by
 // its caller (pendingMax, waitingMax, the backup's behind limit), so the ring is too.
 
 const INITIAL_CAPACITY = 16;

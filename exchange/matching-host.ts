@@ -76,7 +76,7 @@ export class MatchingHost {
   /**
    * A worker's pool, started before its state is known: piscina starts the thread and preloads
    * the worker module at once, so Exchange.open does this before recovery and the thread loads
-   * while the opening thread recovers (README issue 9). `start` hands it its state; `destroy` an
+   * while the opening thread recovers (docs/measurements.md, issue 9). `start` hands it its state; `destroy` an
    * unused one.
    */
   static spawn(): Piscina {

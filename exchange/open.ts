@@ -56,7 +56,7 @@ export interface Opened {
  * the tail beside the opening thread) but restores the recovered state's snapshot afterwards.
  * Following costs a replay of the tail more CPU (~2 µs a command) to take the backup's restore off
  * the end of opening: a win only with a core for each of the opening thread, the backup and the
- * matching worker. Measured on 2 shared cores (README issue 9, "Recovery, round 10"): following
+ * matching worker. Measured on 2 shared cores (docs/measurements.md, issue 9, "Recovery, round 10"): following
  * made opening 1.2-1.7x slower at load 10-21 (9.2-9.7 s of CPU against 6.6-7.4 s, 500,000 resting
  * + 490,000 tail), and was no better at load 8-9.
  */
@@ -133,7 +133,7 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
   let recovered: Recovered;
   let seqReservation: SeqReservation | null = null;
   // The backup thread starts now and loads its modules in parallel with recovery (a second or
-  // more under tsx; README issue 9): it gets its state once recovery is done.
+  // more under tsx; docs/measurements.md, issue 9): it gets its state once recovery is done.
   const backupThread = store !== null && !memory && resolved.checkpointMode !== 'pause' ? BackupHost.spawn() : null;
   // At most this many are needed (min(workers, instruments) once the instruments are known).
   const shardPools = Array.from({ length: resolved.workers }, () => MatchingHost.spawn());
@@ -173,7 +173,7 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
           // critical path, still failing closed (exchange/checkpointing.ts).
           deferChecks: resolved.checkpointMode !== 'pause',
           // The backup thread restores the same checkpoint and follows the replay while this
-          // thread replays, instead of restoring this thread's snapshot afterwards (README issue 9).
+          // thread replays, instead of restoring this thread's snapshot afterwards (docs/measurements.md, issue 9).
           // Else it checks the checkpoint meanwhile (the check deferred to it; BackupPrecheck).
           follower: backupThread === null ? null : recoveryFollows() ? new BackupFollower(backupThread, initialOptions) : new BackupPrecheck(backupThread),
         });

@@ -49,8 +49,8 @@ export interface SubmitResult {
  * unless the command was rejected, in which case it holds the `rejected` event as usual. The
  * command is matched, logged, digested and published to subscribers exactly the same; only the
  * caller's copy of the event objects is not built. Why: those objects were about a third of the
- * bytes the exchange's thread allocated per command (bench/exchange/alloc-profile.ts, README
- * issue 9), and their garbage is collected on V8's helper threads, which cost as much CPU as the
+ * bytes the exchange's thread allocated per command (bench/exchange/alloc-profile.ts,
+ * docs/measurements.md, issue 9), and their garbage is collected on V8's helper threads, which cost as much CPU as the
  * threads that do the work. Default `true` (every event, as `submit`).
  */
 export interface SubmitManyOptions {

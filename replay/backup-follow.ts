@@ -1,6 +1,6 @@
 // Why this file exists: at recovery the backup thread used to wait for the opening thread to
 // replay the whole tail, encode a snapshot of the result and send it, then restore that snapshot:
-// restore on restore, one after the other (README issue 9, "Recovery near the floor"). Instead
+// restore on restore, one after the other (docs/measurements.md, issue 9, "Recovery near the floor"). Instead
 // it is handed the very checkpoint recovery starts from as soon as recovery chose it, restores it
 // while the opening thread replays, and is sent the raw records that thread replays (bytes
 // copied into transferred batches, no decode, no object per record), so it is at the recovered

@@ -4,7 +4,7 @@
 // fails it is skipped (with a warning) and recovery falls back to an older one.
 // File format 2 ("MLCKPT02") checks a CRC-32 computed natively by zlib (Node ≥ 20.15): the
 // JavaScript CRC-32C of format 1 ran at ~90 MB/s, 0.22 s of a 20 MB checkpoint's load on the
-// recovery path, where zlib's crc32 does ~1.4 GB/s (measured on this machine, README issue 9).
+// recovery path, where zlib's crc32 does ~1.4 GB/s (measured on this machine, docs/measurements.md, issue 9).
 // Format 1 files ("MLCKPT01", CRC-32C) still load.
 
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';

@@ -1,6 +1,6 @@
 // Why this file exists: what the Exchange's thread allocates per command, and where. Garbage
 // collection of per-command objects measured about half of all CPU per command (V8's helper
-// threads at 1.9–2.6 µs each, README issue 9), so each per-command object is a cost to remove.
+// threads at 1.9–2.6 µs each, docs/measurements.md, issue 9), so each per-command object is a cost to remove.
 // V8's sampling heap profiler, told to keep objects minor and major GCs collected, samples every
 // allocation of the main isolate (one sample per `--interval` bytes on average); the sum is bytes
 // allocated, attributed to the allocating function. Runs a durable `sync` exchange over the mixed
