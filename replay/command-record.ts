@@ -218,7 +218,6 @@ export class CommandRecordEncoder {
   encodeCommandInto(seq: number, p: ParsedCommand): number {
     if (p.op === 'new') return this.encodeNew(seq, p);
     this.seq = seq;
-    const b = this.buffer;
     const kind = OP_KIND[p.op as string];
     if (kind === undefined || kind === KIND_MARK) throw new CommandRecordError('RECORD_FIELD', seq, `op ${String(p.op)} is not a command`);
     let bits = 0;
@@ -229,13 +228,8 @@ export class CommandRecordEncoder {
     }
     const id = p.id;
     if (typeof id === 'string') bits |= ID_IS_STRING;
-    b[0] = RECORD_VERSION;
-    b[1] = kind;
-    b[2] = bits & 0xff;
-    b[3] = bits >>> 8;
+    this.writeHeader(kind, bits, seq, p.time);
     const v = this.view;
-    v.setFloat64(8, seq, true);
-    v.setFloat64(16, p.time, true);
     let o = 24;
     const numbers = NUMBERS_BY_KIND[kind];
     for (let i = 0; i < numbers.length; i++) {
@@ -257,10 +251,20 @@ export class CommandRecordEncoder {
     return this.sealAt(o);
   }
 
+  /** The record's first 24 bytes: version, kind, flag bits, seq and time (frame.ts-style layout above). */
+  private writeHeader(kind: number, bits: number, seq: number, time: number): void {
+    const b = this.buffer;
+    b[0] = RECORD_VERSION;
+    b[1] = kind;
+    b[2] = bits & 0xff;
+    b[3] = bits >>> 8;
+    this.view.setFloat64(8, seq, true);
+    this.view.setFloat64(16, time, true);
+  }
+
   /** `encodeCommandInto` of a new order, unrolled (NEW_NUMBERS_LAYOUT, NEW_BITS_LAYOUT: checked at load). */
   private encodeNew(seq: number, p: ParsedCommand): number {
     this.seq = seq;
-    const b = this.buffer;
     const id = p.id;
     let bits =
       ((p.side & SIDE_BITS.mask) << SIDE_BITS.shift) |
@@ -269,13 +273,8 @@ export class CommandRecordEncoder {
       ((p.stp & STP_BITS.mask) << STP_BITS.shift) |
       ((p.postOnly ? 1 : 0) << POST_ONLY_BITS.shift);
     if (typeof id === 'string') bits |= ID_IS_STRING;
-    b[0] = RECORD_VERSION;
-    b[1] = KIND_NEW;
-    b[2] = bits & 0xff;
-    b[3] = bits >>> 8;
+    this.writeHeader(KIND_NEW, bits, seq, p.time);
     const v = this.view;
-    v.setFloat64(8, seq, true);
-    v.setFloat64(16, p.time, true);
     v.setUint32(24, p.instrument, true);
     v.setFloat64(28, p.price, true);
     v.setFloat64(36, p.qty, true);

@@ -106,6 +106,19 @@ async function startFollowed(
   return { start, recovered, spawned, errors };
 }
 
+/** Starts a followed backup whose replay end is `shift`ed; returns the RecoveryError ROLE_DIVERGED it must refuse with. */
+async function divergedStart(shift: Parameters<typeof startFollowed>[0]): Promise<RecoveryError> {
+  const { start, spawned } = await startFollowed(shift);
+  const error = await start.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  await spawned.terminate();
+  expect(error).toBeInstanceOf(RecoveryError);
+  expect((error as RecoveryError).code).toBe('ROLE_DIVERGED');
+  return error as RecoveryError;
+}
+
 describe('the backup thread follows recovery', () => {
   it("ends in the opening thread's state: the same state hash and depth", async () => {
     const { start, recovered } = await startFollowed((end) => end);
@@ -145,26 +158,12 @@ describe('the backup thread follows recovery', () => {
   });
 
   it('a backup whose replay ends at another digest refuses to start: RecoveryError ROLE_DIVERGED', async () => {
-    const { start, spawned } = await startFollowed((end) => ({ ...end, digest: EventDigest.from(end.digest).value.replace(/^./, (c) => (c === '0' ? '1' : '0')) }));
-    const error = await start.then(
-      () => null,
-      (e: unknown) => e,
-    );
-    await spawned.terminate();
-    expect(error).toBeInstanceOf(RecoveryError);
-    expect((error as RecoveryError).code).toBe('ROLE_DIVERGED');
-    expect((error as Error).message).toMatch(/backup thread's replay of recovery ended at seq 3000 .* the opening thread's at seq 3000/);
+    const error = await divergedStart((end) => ({ ...end, digest: EventDigest.from(end.digest).value.replace(/^./, (c) => (c === '0' ? '1' : '0')) }));
+    expect(error.message).toMatch(/backup thread's replay of recovery ended at seq 3000 .* the opening thread's at seq 3000/);
   });
 
   it('a backup that ends at another seq refuses to start too (a record the follower never got)', async () => {
-    const { start, spawned } = await startFollowed((end) => ({ ...end, seq: end.seq + 1, commands: end.commands + 1 }));
-    const error = await start.then(
-      () => null,
-      (e: unknown) => e,
-    );
-    await spawned.terminate();
-    expect(error).toBeInstanceOf(RecoveryError);
-    expect((error as RecoveryError).code).toBe('ROLE_DIVERGED');
-    expect((error as Error).message).toContain('ended at seq 3000');
+    const error = await divergedStart((end) => ({ ...end, seq: end.seq + 1, commands: end.commands + 1 }));
+    expect(error.message).toContain('ended at seq 3000');
   });
 });
