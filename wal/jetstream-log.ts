@@ -169,7 +169,7 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
   /** Failed publishes waiting for the in-order re-send; a late ack may still settle one. */
   private readonly retry = new Map<number, Pending>();
   private recovering = false;
-  private failure: WalQuorumError | null = null;
+  private failure: WalQuorumError | WalCorruptionError | null = null;
   private closing: Promise<void> | null = null;
   private flush_waiters: (() => void)[] = [];
   private readonly readers = new Set<ConsumerMessages>();
@@ -177,6 +177,8 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
   /** The acked append with the highest append order so far, and its seq (for `reordered`). */
   private last_acked_order = -1;
   private last_acked_seq = 0;
+  /** The highest seq at which the stream stored a new (not duplicate) record of this log. */
+  private new_acked_seq_max = 0;
 
   private constructor(options: JetStreamLogResolvedOptions<T>, nc: NatsConnection, jsm: JetStreamManager, info: StreamInfo) {
     this.options = options;
@@ -346,6 +348,19 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
       if (this.in_flight.delete(order)) this.failed(entry);
       return;
     }
+    // A new message (not a duplicate) is stored after everything the stream held, so the seqs of
+    // this log's new records only grow. One at or below an earlier one means the stream lost its
+    // tail (reset to an older state by its servers, or deleted and recreated): records
+    // acknowledged earlier are gone, and appending on would number new ones over them. Fail closed.
+    // (Only this log's own new records are compared: a record read from the stream may be this
+    // log's own, read before its ack arrives.)
+    if (!ack.duplicate) {
+      if (ack.seq <= this.new_acked_seq_max) {
+        this.regressed(`a new record was stored as seq ${ack.seq}, at or below seq ${this.new_acked_seq_max}, where an earlier one was`);
+        return;
+      }
+      this.new_acked_seq_max = ack.seq;
+    }
     this.in_flight.delete(order);
     this.retry.delete(order);
     this.acked(entry, ack.seq);
@@ -480,6 +495,39 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
     entry.reject(this.failure);
   }
 
+  /**
+   * The stream went backwards: a new record of this log was stored below an earlier one. Nothing
+   * more is appended or acknowledged; every waiting append is rejected with a WalCorruptionError
+   * naming the highest seq this log's records were stored at, and reads and tail() throw it.
+   * Seen once in 20 soak seeds on nats-server 2.9.10 after the stream leader was killed and
+   * restarted (bench:replicated --soak): the stream reported fewer records than had been acked.
+   */
+  private regressed(detail: string): void {
+    if (this.failure === null) {
+      this.failure = new WalCorruptionError(
+        this.new_acked_seq_max,
+        `stream ${this.options.stream}`,
+        `the stream went backwards: ${detail}; records acknowledged earlier are gone. ` +
+          `The log refuses further appends (fail closed); compare the members' checkpoints and journals before reopening.`,
+      );
+    }
+    const failure = this.failure;
+    const in_flight = [...this.in_flight.values()];
+    this.in_flight.clear();
+    for (const entry of in_flight) {
+      if (entry.done) continue;
+      entry.done = true;
+      if (entry.waiter !== null) {
+        const waiter = entry.waiter;
+        entry.waiter = null;
+        waiter(false);
+      }
+      entry.reject(failure);
+    }
+    this.reject_all(failure);
+    this.wake_flush();
+  }
+
   private reject_all(error: Error): void {
     for (const entry of this.retry.values()) {
       entry.done = true;
@@ -518,6 +566,7 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
     const info = await retry_control(this.options.quorumWaitMsMax, `stream ${this.options.stream} info`, () =>
       this.jsm.streams.info(this.options.stream),
     );
+    if (this.failure instanceof WalCorruptionError) throw this.failure;
     this.first_seq = Math.max(this.first_seq, first_held(info));
     if (info.state.last_seq > this.last_seq) this.last_seq = info.state.last_seq;
     return info;
@@ -609,6 +658,8 @@ export class JetStreamLog<T = Uint8Array> implements OrderedLog<T> {
         this.readers.delete(messages);
         await messages.close().catch(() => undefined);
       }
+      // A stream that went backwards (regressed) has nothing this reader may yield any more.
+      if (this.failure instanceof WalCorruptionError) throw this.failure;
       if (active()) {
         this.counters.readerRestarts++;
         // Behind a stream that answers (this log's acks or the stream's info say so): start the

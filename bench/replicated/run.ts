@@ -37,7 +37,7 @@ import {
   type ClusterManifest,
 } from '../../test/support/nats-cluster.js';
 import { deleteStream as deleteVenueStream } from '../../test/support/jetstream.js';
-import { runSoak, type SoakRow } from './soak.js';
+import { keptEvidence, runSoak, type SoakRow } from './soak.js';
 import { memberJoin } from './join.js';
 import { memberLoad } from './member-load.js';
 import { memberFailover } from './failover.js';
@@ -227,8 +227,9 @@ async function soakTable(cluster: ClusterManifest, options: Options, env: Return
       (line) => process.stdout.write(`${line}\n`),
     );
   } finally {
-    // SOAK_KEEP=1 keeps the members' journals (with their progress lines) for a closer look.
-    if (process.env['SOAK_KEEP'] === undefined) rmSync(dir, { recursive: true, force: true });
+    // SOAK_KEEP=1 keeps the members' journals (with their progress lines) for a closer look; a seed
+    // that was not clean keeps its own whatever the setting.
+    if (process.env['SOAK_KEEP'] === undefined && !keptEvidence) rmSync(dir, { recursive: true, force: true });
     else process.stdout.write(`kept ${dir}\n`);
   }
   const sum = (f: (r: SoakRow) => number): number => soaked.reduce((t, r) => t + f(r), 0);
@@ -276,7 +277,9 @@ export async function runReplicatedBench(options: Options): Promise<Row[]> {
     } finally {
       if (ownDir !== null) {
         await stopCluster(readManifest(join(ownDir, 'cluster.json')));
-        rmSync(ownDir, { recursive: true, force: true });
+        // The nodes' logs and stores say what the server did to a stream that lost records.
+        if (keptEvidence) process.stdout.write(`kept the cluster's logs and stores in ${ownDir}\n`);
+        else rmSync(ownDir, { recursive: true, force: true });
       }
     }
   }

@@ -179,6 +179,7 @@ export async function soakOne(cluster: ClusterManifest, seed: number, options: S
   let incarnation = 0;
   const began = performance.now();
   const startedAt = Date.now();
+  let clean = false;
 
   const start = async (slot: number): Promise<MemberProcess> => {
     const journal = join(root, `member-${slot}-${incarnation}.journal`);
@@ -296,6 +297,7 @@ export async function soakOne(cluster: ClusterManifest, seed: number, options: S
       }
     }
     const diverged = ends.filter((end) => end.lastSeq !== truth.lastSeq || end.stateHash !== truth.endHash).length;
+    clean = lost === 0 && duplicated === 0 && diverged === 0 && failed === 0;
     return {
       seed,
       faults: schedule,
@@ -312,10 +314,20 @@ export async function soakOne(cluster: ClusterManifest, seed: number, options: S
   } finally {
     for (const member of members) if (member !== null) await member.kill();
     for (const node of cluster.nodes) await restartNode(cluster, node.name);
-    await deleteStream(servers, stream);
-    if (process.env['SOAK_KEEP'] === undefined) rmSync(root, { recursive: true, force: true });
+    if (clean) {
+      await deleteStream(servers, stream);
+      if (process.env['SOAK_KEEP'] === undefined) rmSync(root, { recursive: true, force: true });
+    } else {
+      // The evidence of a seed that lost, duplicated or diverged (or threw) is kept: the stream
+      // itself, the members' journals and directories (and, by run.ts, the nodes' logs).
+      keptEvidence = true;
+      log(`  seed ${seed}: NOT CLEAN — kept stream ${stream} and ${root} for a closer look`);
+    }
   }
 }
+
+/** Whether a seed of this process was not clean and left its evidence behind (run.ts keeps the node logs then). */
+export let keptEvidence = false;
 
 export async function runSoak(cluster: ClusterManifest, options: SoakOptions, log: (line: string) => void): Promise<SoakRow[]> {
   const rows: SoakRow[] = [];
