@@ -6,6 +6,7 @@
 //   npx tsx bench/engine/gc-count.ts [mixed|deep|wide] [execute|apply] [passes=3] [commands=300000] [variant=int-1acct]
 
 import { PerformanceObserver, constants } from 'node:perf_hooks';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { ENGINE_PATHS, type EnginePath, timeEnginePass } from './run.js';
 import { ID_VARIANTS, type IdVariant, withIdVariant } from './variants.js';
 import { createWorkloadEngine, generateWorkloadDetailed, isWorkloadName, WORKLOAD_COMMANDS_MAX } from './workloads.js';
@@ -41,13 +42,28 @@ async function main(): Promise<void> {
   // Entries are delivered asynchronously: yield around the passes so each lands on the right side.
   await new Promise((resolve) => setTimeout(resolve, 50));
   counting = true;
-  for (let pass = 0; pass < passes; pass++) timeEnginePass(pathArg as EnginePath, commands, commands.length, make);
+  // Young-generation bytes used grow by exactly what a pass allocates there when no scavenge runs
+  // in it (a fresh engine's typed arrays are off-heap or large objects, not counted here). GC
+  // entries arrive asynchronously, so a pass is trusted only when the whole run had no minor GC.
+  const youngBytes: number[] = [];
+  for (let pass = 0; pass < passes; pass++) {
+    const before = newSpaceUsed();
+    timeEnginePass(pathArg as EnginePath, commands, commands.length, make);
+    const after = newSpaceUsed();
+    if (after >= before) youngBytes.push((after - before) / commands.length);
+  }
   await new Promise((resolve) => setTimeout(resolve, 50));
   observer.disconnect();
   const perMillion = (n: number): string => ((n * 1e6) / (passes * commands.length)).toFixed(1);
+  const young = tally.minor > 0 || youngBytes.length === 0 ? 'n/a (scavenges ran)' : youngBytes.map((b) => b.toFixed(1)).join(', ');
   console.log(
-    `${name} ${pathArg} ${variantArg}, ${passes} × ${commands.length} commands: minor GCs ${tally.minor} (${perMillion(tally.minor)} per M commands), major ${tally.major}, other ${tally.other}, ${tally.ms.toFixed(1)} ms in GC`,
+    `${name} ${pathArg} ${variantArg}, ${passes} × ${commands.length} commands: minor GCs ${tally.minor} (${perMillion(tally.minor)} per M commands), major ${tally.major}, other ${tally.other}, ${tally.ms.toFixed(1)} ms in GC; young-generation bytes per command by pass: ${young}`,
   );
+}
+
+function newSpaceUsed(): number {
+  const space = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
+  return space === undefined ? 0 : space.space_used_size;
 }
 
 main().catch((error: unknown) => {
