@@ -33,7 +33,7 @@
 // same layout) are still read.
 
 import { crc32c } from '../wal/index.js';
-import { ParsedCommand, ORDER_TYPE_NAMES } from '../engine/index.js';
+import { ParsedCommand, ORDER_TYPE_NAMES, type OrderId } from '../engine/index.js';
 import type { MarkRecord } from './records.js';
 
 export const RECORD_VERSION = 2;
@@ -242,13 +242,17 @@ export class CommandRecordEncoder {
       if (kind === KIND_ADD_INSTRUMENT) o = this.writeString(o, p.symbol);
       return this.sealAt(o);
     }
+    return this.sealAt(this.writeIdAndAccount(o, id, p.account));
+  }
+
+  /** An order's id (a string, or a number as a float64; validated, never null here) and its account from offset `o`; returns the end. */
+  private writeIdAndAccount(o: number, id: OrderId | null, account: string): number {
     if (typeof id === 'string') o = this.writeString(o, id);
     else {
-      v.setFloat64(o, id as number, true);
+      this.view.setFloat64(o, id as number, true);
       o += 8;
     }
-    o = this.writeString(o, p.account);
-    return this.sealAt(o);
+    return this.writeString(o, account);
   }
 
   /** The record's first 24 bytes: version, kind, flag bits, seq and time (frame.ts-style layout above). */
@@ -283,13 +287,7 @@ export class CommandRecordEncoder {
     v.setFloat64(60, p.expireTime, true);
     v.setUint32(68, p.displayQty, true);
     let o = 72;
-    if (typeof id === 'string') o = this.writeString(o, id);
-    else {
-      v.setFloat64(o, id as number, true);
-      o += 8;
-    }
-    o = this.writeString(o, p.account);
-    return this.sealAt(o);
+    return this.sealAt(this.writeIdAndAccount(o, id, p.account));
   }
 
   /** The record of a digest mark at `seq`. */

@@ -7,25 +7,12 @@
 
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { getHeapSpaceStatistics } from 'node:v8';
-import { ENGINE_PATHS, type EnginePath, timeEnginePass } from './run.js';
-import { ID_VARIANTS, type IdVariant, withIdVariant } from './variants.js';
-import { createWorkloadEngine, generateWorkloadDetailed, isWorkloadName, WORKLOAD_COMMANDS_MAX } from './workloads.js';
-
-const PASSES_MAX = 100;
+import { passSetup } from './pass-setup.js';
+import { timeEnginePass } from './run.js';
 
 async function main(): Promise<void> {
   const [name = 'mixed', pathArg = 'execute', passesArg = '3', commandsArg = '300000', variantArg = 'int-1acct'] = process.argv.slice(2);
-  if (!(ID_VARIANTS as readonly string[]).includes(variantArg)) throw new Error(`unknown variant ${variantArg}`);
-  if (!isWorkloadName(name)) throw new Error(`unknown workload ${name}`);
-  if (!(ENGINE_PATHS as readonly string[]).includes(pathArg)) throw new Error(`unknown path ${pathArg}`);
-  const passes = Number(passesArg);
-  const count = Number(commandsArg);
-  if (!Number.isInteger(passes) || passes < 1 || passes > PASSES_MAX) throw new RangeError(`passes must be 1..${PASSES_MAX}`);
-  if (!Number.isInteger(count) || count < 1 || count > WORKLOAD_COMMANDS_MAX) throw new RangeError('bad command count');
-  const workload = generateWorkloadDetailed(name, { commands: count, seed: 1 });
-  const commands = withIdVariant(workload.commands, variantArg as IdVariant);
-  const make = () => createWorkloadEngine(workload);
-  timeEnginePass(pathArg as EnginePath, commands, Math.min(count, 200_000), make); // warm-up
+  const { path, passes, commands, make } = passSetup(name, pathArg, passesArg, commandsArg, variantArg);
   let counting = false;
   const tally = { minor: 0, major: 0, other: 0, ms: 0 };
   const observer = new PerformanceObserver((list) => {
@@ -48,7 +35,7 @@ async function main(): Promise<void> {
   const youngBytes: number[] = [];
   for (let pass = 0; pass < passes; pass++) {
     const before = newSpaceUsed();
-    timeEnginePass(pathArg as EnginePath, commands, commands.length, make);
+    timeEnginePass(path, commands, commands.length, make);
     const after = newSpaceUsed();
     if (after >= before) youngBytes.push((after - before) / commands.length);
   }

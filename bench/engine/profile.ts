@@ -12,11 +12,9 @@
 
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { ENGINE_PATHS, type EnginePath, timeEnginePass } from './run.js';
-import { ID_VARIANTS, type IdVariant, withIdVariant } from './variants.js';
-import { createWorkloadEngine, generateWorkloadDetailed, isWorkloadName, WORKLOAD_COMMANDS_MAX } from './workloads.js';
+import { passSetup } from './pass-setup.js';
+import { timeEnginePass } from './run.js';
 
-const PASSES_MAX = 100;
 /** Sampling interval of the profiler (µs); V8's default is 1000. */
 const SAMPLING_INTERVAL_US = 100;
 
@@ -38,19 +36,7 @@ function dropStartGap(profile: { startTime: number; timeDeltas?: number[] }): vo
 async function main(): Promise<void> {
   const [name = 'mixed', pathArg = 'execute', passesArg = '5', commandsArg = '1000000', out = 'engine.cpuprofile', variantArg = 'int-1acct'] =
     process.argv.slice(2);
-  if (!(ID_VARIANTS as readonly string[]).includes(variantArg)) throw new Error(`unknown variant ${variantArg}`);
-  if (!isWorkloadName(name)) throw new Error(`unknown workload ${name}`);
-  if (!(ENGINE_PATHS as readonly string[]).includes(pathArg)) throw new Error(`unknown path ${pathArg}`);
-  const path = pathArg as EnginePath;
-  const passes = Number(passesArg);
-  const count = Number(commandsArg);
-  if (!Number.isInteger(passes) || passes < 1 || passes > PASSES_MAX) throw new RangeError(`passes must be 1..${PASSES_MAX}`);
-  if (!Number.isInteger(count) || count < 1 || count > WORKLOAD_COMMANDS_MAX) throw new RangeError('bad command count');
-
-  const workload = generateWorkloadDetailed(name, { commands: count, seed: 1 });
-  const commands = withIdVariant(workload.commands, variantArg as IdVariant);
-  const make = () => createWorkloadEngine(workload);
-  timeEnginePass(path, commands, Math.min(count, 200_000), make); // warm-up, not profiled
+  const { path, passes, commands, make } = passSetup(name, pathArg, passesArg, commandsArg, variantArg);
 
   const session = new Session();
   session.connect();
