@@ -14,6 +14,7 @@ import type { Engine } from './engine.js';
 import { EngineError } from './errors.js';
 import type { StopOrder } from './stop-book.js';
 import type { OrderId } from './types.js';
+import { NO_EXPIRY } from './validate.js';
 
 export const MAGIC = 'MLSNAP01';
 export const packr = new Packr({ useRecords: false, moreTypes: false });
@@ -162,5 +163,24 @@ export class SectionReader {
     new Uint8Array(target.buffer).set(this.bytes.subarray(this.offset, this.offset + byteLength));
     this.offset += align8(byteLength);
     return target;
+  }
+}
+
+/**
+ * Book `b`'s scalar state and pending stops from a snapshot header (every format): last trade
+ * price, halt flag, and each stop into its side's queue, the stop index and the expiry queue.
+ * Snapshots before OCO had no `oco` field: every stop of theirs is a plain one.
+ */
+export function restoreBookState(engine: Engine, state: BookState, b: number): void {
+  const book = engine.books[b];
+  book.lastPrice = state.lastPrice;
+  book.halted = state.halted === true;
+  if (!Array.isArray(state.stops)) corrupt(`stops of book ${b}`);
+  for (const stop of state.stops) {
+    if (stop.instrument !== b || (stop.side !== 0 && stop.side !== 1)) corrupt(`stop ${String(stop.id)} in the wrong book`);
+    stop.oco = stop.oco === true;
+    book.stops[stop.side].stops.push(stop);
+    engine.stopsById.set(stop.id, stop);
+    if (stop.expireTime !== NO_EXPIRY) book.expiries.add(stop.expireTime, stop.id);
   }
 }

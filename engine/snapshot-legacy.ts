@@ -5,7 +5,7 @@
 
 import type { Engine } from './engine.js';
 import { STATUS_CANCELLED, STATUS_REJECTED } from './order-ids.js';
-import { assemble, corrupt, type IdEntry, poolSections, type SnapshotHeader } from './snapshot-format.js';
+import { assemble, corrupt, type IdEntry, poolSections, restoreBookState, type SnapshotHeader } from './snapshot-format.js';
 import { isValidId, NO_EXPIRY } from './validate.js';
 import { O_INTS, O_LEVEL } from './order-pool.js';
 import { L_BOOK, L_INTS } from './level-pool.js';
@@ -80,17 +80,7 @@ function restoreOrderTypes(engine: Engine, header: SnapshotHeader): void {
     if (expireTime !== NO_EXPIRY) book.expiries.add(expireTime, id);
   }
   header.books.forEach((state, b) => {
-    const book = engine.books[b];
-    book.lastPrice = state.lastPrice;
-    book.halted = state.halted === true;
-    for (const stop of state.stops) {
-      if (stop.instrument !== b || (stop.side !== 0 && stop.side !== 1)) corrupt(`stop ${String(stop.id)} in the wrong book`);
-      // Snapshots before OCO had no `oco` field: every stop was a plain one.
-      stop.oco = stop.oco === true;
-      book.stops[stop.side].stops.push(stop);
-      engine.stopsById.set(stop.id, stop);
-      if (stop.expireTime !== NO_EXPIRY) book.expiries.add(stop.expireTime, stop.id);
-    }
+    restoreBookState(engine, state, b);
     const ids = engine.orderIds;
     if (header.version === 3) {
       const dead = state.deadIds;

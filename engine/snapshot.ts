@@ -24,6 +24,7 @@ import {
   MAGIC,
   packr,
   poolSections,
+  restoreBookState,
   SectionReader,
   type Section,
   type SnapshotHeader,
@@ -367,19 +368,7 @@ function restoreColumns(engine: Engine, header: SnapshotHeader, reader: SectionR
     if (display[e] !== 0) book.icebergs++;
     if (expiry[e] !== NO_EXPIRY) book.expiries.add(expiry[e], ids.idAt(entry));
   }
-  header.books.forEach((state, b) => {
-    const book = engine.books[b];
-    book.lastPrice = state.lastPrice;
-    book.halted = state.halted === true;
-    if (!Array.isArray(state.stops)) corrupt(`stops of book ${b}`);
-    for (const stop of state.stops) {
-      if (stop.instrument !== b || (stop.side !== 0 && stop.side !== 1)) corrupt(`stop ${String(stop.id)} in the wrong book`);
-      stop.oco = stop.oco === true;
-      book.stops[stop.side].stops.push(stop);
-      engine.stopsById.set(stop.id, stop);
-      if (stop.expireTime !== NO_EXPIRY) book.expiries.add(stop.expireTime, stop.id);
-    }
-  });
+  header.books.forEach((state, b) => restoreBookState(engine, state, b));
   engine.lastSeq = typeof header.lastSeq === 'number' ? header.lastSeq : 0;
   engine.lastTime = typeof header.lastTime === 'number' ? header.lastTime : 0;
 }
