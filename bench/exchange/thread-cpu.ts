@@ -1,7 +1,7 @@
 // Why this file exists: where the CPU of a durable Exchange goes, thread by thread. Runs
 // `submitMany` over the mixed workload and prints each thread's CPU per command from
 // /proc/self/task/<tid>/stat (name from comm), so a change is judged by the thread it moved.
-//   npx tsx bench/exchange/thread-cpu.ts [--root /work/main] [--commands 200000] [--no-events]
+//   npx tsx bench/exchange/thread-cpu.ts [--root /work/main] [--commands 200000] [--warm 0] [--no-events]
 // --no-events passes submitMany's { events: false } (results without accepted commands' events).
 
 import { readdirSync, readFileSync } from 'node:fs';
@@ -34,21 +34,29 @@ function threads(): Map<string, { name: string; micros: number }> {
 
 const root = arg('--root', process.cwd());
 const count = Number(arg('--commands', '200000'));
+// --warm N: the first N commands of the same stream run before the threads are read, so the figure is
+// the steady state of a long-running exchange (its worker threads' code compiled) rather than its start.
+const warm = Number(arg('--warm', '0'));
 const Exchange = await loadExchange(root);
-const commands = generateWorkload('mixed', { commands: count, seed: 1000 });
+const stream = generateWorkload('mixed', { commands: warm + count, seed: 1000 });
+const commands = stream.slice(warm);
 const dir = mkdtempSync(join(tmpdir(), 'matchlog-threads-'));
 const exchange = await Exchange.open({ dir, instruments: [{ ...BENCH_INSTRUMENT }], durability: 'sync', checkpointEvery: 1_000_000_000, checkpointIntervalMs: 2 ** 31 - 1 });
-const before = threads();
-const t0 = performance.now();
 const noEvents = process.argv.includes('--no-events');
 const many = (exchange as unknown as { submitMany: (c: readonly unknown[], o?: { events: boolean }) => Promise<unknown[]> }).submitMany.bind(exchange);
 const submitMany = (c: readonly unknown[]): Promise<unknown[]> => (noEvents ? many(c, { events: false }) : many(c));
-const inFlight: Array<Promise<unknown>> = [];
-for (let i = 0; i < commands.length; i += 1024) {
-  inFlight.push(submitMany(commands.slice(i, i + 1024)));
-  if (inFlight.length >= 8) await inFlight.shift();
+async function drive(batch: readonly unknown[]): Promise<void> {
+  const inFlight: Array<Promise<unknown>> = [];
+  for (let i = 0; i < batch.length; i += 1024) {
+    inFlight.push(submitMany(batch.slice(i, i + 1024)));
+    if (inFlight.length >= 8) await inFlight.shift();
+  }
+  await Promise.all(inFlight);
 }
-await Promise.all(inFlight);
+await drive(stream.slice(0, warm));
+const before = threads();
+const t0 = performance.now();
+await drive(commands);
 const elapsedMs = performance.now() - t0;
 const after = threads();
 await exchange.close();
@@ -62,5 +70,5 @@ for (const [tid, { name, micros }] of after) {
   rows.push([`${name} (${tid})`, delta / count]);
 }
 rows.sort((a, b) => b[1] - a[1]);
-console.log(`${root}${noEvents ? ' (events: false)' : ''}: ${Math.round((count / elapsedMs) * 1000).toLocaleString()}/s, load ${load1m()}, total ${(total / count).toFixed(2)} µs CPU/command`);
+console.log(`${root}${noEvents ? ' (events: false)' : ''}${warm > 0 ? ` (after ${warm.toLocaleString()} warm-up commands)` : ''}: ${Math.round((count / elapsedMs) * 1000).toLocaleString()}/s, load ${load1m()}, total ${(total / count).toFixed(2)} µs CPU/command`);
 for (const [name, micros] of rows) console.log(`  ${name.padEnd(28)} ${micros.toFixed(2)} µs`);
