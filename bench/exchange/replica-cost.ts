@@ -7,8 +7,10 @@
 //   worker: the matching worker's module itself (exchange/matching-worker.ts `handle`: init, then
 //           one `run` task over an input ring holding every record, STOP set, so it drains them
 //           in batches of --batch and returns), the output ring left unread (sized to hold all);
-//   replay: Replayer.applyRecord over the same records, each checksum checked (recovery's replay,
-//           and the backup thread's loop), the event digest as the sink;
+//   replay: Replayer.applyRecord over the same records, each checksum checked (recovery's replay),
+//           the event digest as the sink;
+//   backup: the same without the checksums (the backup thread's loop over live records, which
+//           never left memory; main before this branch checked them: compare with its `replay`);
 //   floor:  Engine.executeParsed over the same commands decoded beforehand, events dropped (what
 //           matching alone costs; the worker's and the backup's figures minus this is their overhead).
 // Each mode first runs --warm records (compiled, steady state), then times --commands records:
@@ -18,7 +20,7 @@
 // 1-minute load average is printed beside each figure. --profile FILE writes a .cpuprofile of the
 // timed part of the last run per mode and build (bench/common/cpuprofile.ts reads it).
 //
-//   node --expose-gc --import tsx bench/exchange/replica-cost.ts [--root .] [--vs /work/main] [--mode worker|replay|floor|both|all]
+//   node --expose-gc --import tsx bench/exchange/replica-cost.ts [--root .] [--vs /work/main] [--mode worker|replay|backup|floor|both|all]
 //        [--commands 300000] [--warm 300000] [--runs 3] [--batch 1024] [--profile FILE]
 
 import { writeFileSync } from 'node:fs';
@@ -233,11 +235,12 @@ function floorRun(build: Build): number {
 const builds = [await loadBuild(root)];
 const versus = arg('--vs', '');
 if (versus !== '') builds.push(await loadBuild(versus));
-const modes = mode === 'both' ? ['worker', 'replay'] : mode === 'all' ? ['floor', 'worker', 'replay'] : [mode];
+const modes = mode === 'both' ? ['worker', 'replay'] : mode === 'all' ? ['floor', 'worker', 'backup', 'replay'] : [mode];
 const measure = (build: Build, which: string): number => {
   if (which === 'worker') return workerRun(build);
   if (which === 'floor') return floorRun(build);
   if (which === 'replay') return replayRun(build, true);
+  if (which === 'backup') return replayRun(build, false);
   throw new Error(`replica-cost: unknown mode ${which}`);
 };
 
