@@ -513,12 +513,16 @@ export class Exchange {
 
   /**
    * Appends bytes[0, end) and returns its seq, watching its batch as watchAppend does, with no
-   * object per record (the log's appendBytes + lastDurable; append for a log without them).
+   * object per record (the log's appendChecksummed or appendBytes + lastDurable; append for a log
+   * without them). appendChecksummed: the record carries its crc32c (command-record.ts), which the
+   * log's frame continues instead of checksumming the same bytes again.
    */
   private appendRecord(bytes: Uint8Array, end: number): number {
     const wal = this.wal;
-    if (wal.appendBytes === undefined) return this.watchAppend(wal.append(bytes.subarray(0, end)));
-    const seq = wal.appendBytes(bytes, 0, end);
+    let seq: number;
+    if (wal.appendChecksummed !== undefined) seq = wal.appendChecksummed(bytes, 0, end);
+    else if (wal.appendBytes !== undefined) seq = wal.appendBytes(bytes, 0, end);
+    else return this.watchAppend(wal.append(bytes.subarray(0, end)));
     const durable = wal.lastDurable;
     if (durable !== undefined && durable !== this.watchedDurable) {
       this.watchedDurable = durable;
