@@ -28,7 +28,7 @@
 //   still makes one pass over all of it. Logs of version 1 frames read as before; both versions
 //   may share a chunk.
 
-import { crc32c, crc32c_copy } from './crc32c.js';
+import { crc32c, crc32c_copy, crc32c_u32be } from './crc32c.js';
 import { WalCorruptionError } from './errors.js';
 
 export const FRAME_VERSION = 1;
@@ -110,11 +110,16 @@ export class ChunkBuilder {
     const length = source_end - source_start;
     if (!(length >= CHECKSUMMED_PAYLOAD_BYTES_MIN)) throw new RangeError(`a checksummed record of ${length} bytes is shorter than ${CHECKSUMMED_PAYLOAD_BYTES_MIN}`);
     const o = this.place(seq, length, FRAME_VERSION_CHECKSUMMED);
-    const h = this.headers;
     const start = this.payload_bytes;
     const s = source_start;
+    // The payload's checksum field as stored (little-endian), and the same 4 bytes read in order.
     const payload_crc = (source[s + 4] | (source[s + 5] << 8) | (source[s + 6] << 16) | (source[s + 7] << 24)) >>> 0;
-    const crc = crc32c(source, s + 4, s + 8, crc32c(h, o + 4, o + FRAME_HEADER_BYTES, payload_crc));
+    const field_bytes = ((source[s + 4] << 24) | (source[s + 5] << 16) | (source[s + 6] << 8) | source[s + 7]) >>> 0;
+    // Header bytes [4, 16) as place() wrote them: version and length, seq high, seq low.
+    let crc = crc32c_u32be(payload_crc, ((FRAME_VERSION_CHECKSUMMED << 24) | length) >>> 0);
+    crc = crc32c_u32be(crc, seq > 0xffffffff ? Math.floor(seq / TWO_32) : 0);
+    crc = crc32c_u32be(crc, seq >>> 0);
+    crc = crc32c_u32be(crc, field_bytes);
     if (length <= COPY_LOOP_BYTES_MAX) {
       // set() on a subarray would allocate a view per record.
       copy_short(source, source_start, source_end, this.buffer, start);
@@ -273,8 +278,16 @@ function copy_short(source: Uint8Array, start: number, end: number, target: Uint
 
 /** The version 2 checksum of the frame whose payload is chunk[start, end) and header is at `o`. */
 function checksummed_frame_crc(chunk: Uint8Array, start: number, end: number, o: number): number {
-  const payload_crc = crc32c(chunk, start + 8, end, crc32c(chunk, start, start + 4));
-  return crc32c(chunk, start + 4, start + 8, crc32c(chunk, o + 4, o + FRAME_HEADER_BYTES, payload_crc));
+  let crc = crc32c(chunk, start + 8, end, crc32c_u32be(0, be_u32(chunk, start)));
+  crc = crc32c_u32be(crc, be_u32(chunk, o + 4));
+  crc = crc32c_u32be(crc, be_u32(chunk, o + 8));
+  crc = crc32c_u32be(crc, be_u32(chunk, o + 12));
+  return crc32c_u32be(crc, be_u32(chunk, start + 4));
+}
+
+/** The 4 bytes at `o`, in order, as a big-endian u32. */
+function be_u32(bytes: Uint8Array, o: number): number {
+  return ((bytes[o] << 24) | (bytes[o + 1] << 16) | (bytes[o + 2] << 8) | bytes[o + 3]) >>> 0;
 }
 
 /** 8-byte big-endian key of a sequence number: byte order equals numeric order. */
