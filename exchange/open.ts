@@ -87,6 +87,7 @@ async function destroyPools(pools: readonly Piscina[]): Promise<void> {
 }
 
 export async function openState(resolved: ResolvedExchangeOptions): Promise<Opened> {
+  const t0 = performance.now();
   if (resolved.maxPending >= DIGEST_RING_SIZE / 2) {
     throw new ExchangeOptionsError(`maxPending must be below ${DIGEST_RING_SIZE / 2}`);
   }
@@ -137,6 +138,8 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
   const backupThread = store !== null && !memory && resolved.checkpointMode !== 'pause' ? BackupHost.spawn() : null;
   // At most this many are needed (min(workers, instruments) once the instruments are known).
   const shardPools = Array.from({ length: resolved.workers }, () => MatchingHost.spawn());
+  const tPrepared = performance.now();
+  let tLogOpen = tPrepared;
   try {
     if (memory) {
       // No log: the newest checkpoint (if any) is the whole state; the memory log continues
@@ -163,6 +166,7 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
         // Log format 2: the binary command records admission encodes (replay/command-record.ts).
         records: 'bytes',
       });
+      tLogOpen = performance.now();
       try {
         // 'sync' refuses a valid checkpoint beyond the log's end; 'async' (power loss may undo
         // acknowledged commits) moves it aside, kept (replay/recovery.ts).
@@ -188,6 +192,8 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
     lock?.release();
     throw error;
   }
+  recovered.stats.phases.prepareMs = tPrepared - t0;
+  recovered.stats.phases.logOpenMs = tLogOpen - tPrepared;
   // The venue's instruments as of the recovered seq; the caller's list must be exactly that.
   const engine = recovered.engine;
   try {
