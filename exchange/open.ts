@@ -20,6 +20,7 @@ import {
   recoverFromCheckpoint,
   refuseLostLog,
   type Recovered,
+  type RecoveryFollower,
   DIGEST_RING_SIZE,
 } from '../replay/index.js';
 import { Wal, type WriteAheadLog } from '../wal/index.js';
@@ -133,11 +134,21 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
   let wal: WriteAheadLog<Uint8Array>;
   let recovered: Recovered;
   let seqReservation: SeqReservation | null = null;
-  // The backup thread starts now and loads its modules in parallel with recovery (a second or
-  // more under tsx; docs/measurements.md, issue 9): it gets its state once recovery is done.
-  const backupThread = store !== null && !memory && resolved.checkpointMode !== 'pause' ? BackupHost.spawn() : null;
+  // The backup thread and the matching workers load their modules in parallel with recovery (a
+  // second or more under tsx; docs/measurements.md, issue 9), and get their state once recovery is
+  // done. Spawned once the checkpoint is restored (SpawnOnStart), not before: on 2 cores their
+  // module loading slowed the opening thread's restore of the checkpoint, while during the replay
+  // the second core has room for it (docs/measurements.md, "Recovery, round 19").
+  const wantsBackup = store !== null && !memory && resolved.checkpointMode !== 'pause';
+  let backupThread: BackupSpawn | null = null;
   // At most this many are needed (min(workers, instruments) once the instruments are known).
-  const shardPools = Array.from({ length: resolved.workers }, () => MatchingHost.spawn());
+  const shardPools: Piscina[] = [];
+  const spawnThreads = (): void => {
+    if (shardPools.length > 0) return;
+    if (wantsBackup) backupThread = BackupHost.spawn();
+    for (let i = 0; i < resolved.workers; i++) shardPools.push(MatchingHost.spawn());
+  };
+  if (memory) spawnThreads();
   const tPrepared = performance.now();
   let tLogOpen = tPrepared;
   try {
@@ -179,15 +190,19 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
           // The backup thread restores the same checkpoint and follows the replay while this
           // thread replays, instead of restoring this thread's snapshot afterwards (docs/measurements.md, issue 9).
           // Else it checks the checkpoint meanwhile (the check deferred to it; BackupPrecheck).
-          follower: backupThread === null ? null : recoveryFollows() ? new BackupFollower(backupThread, initialOptions) : new BackupPrecheck(backupThread),
+          follower: new SpawnOnStart(spawnThreads, () =>
+            backupThread === null ? null : recoveryFollows() ? new BackupFollower(backupThread, initialOptions) : new BackupPrecheck(backupThread),
+          ),
         });
+        // Recovery ended without choosing a starting point (nothing to follow): spawned now.
+        spawnThreads();
       } catch (error) {
         await wal.close().catch(() => undefined);
         throw error;
       }
     }
   } catch (error) {
-    await backupThread?.terminate().catch(() => undefined);
+    await (backupThread as BackupSpawn | null)?.terminate().catch(() => undefined);
     await destroyPools(shardPools);
     lock?.release();
     throw error;
@@ -199,7 +214,7 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
   try {
     checkGivenInstruments(resolved.dir, engine.instruments, resolved.dir === null ? null : resolved.instruments);
   } catch (error) {
-    await backupThread?.terminate().catch(() => undefined);
+    await (backupThread as BackupSpawn | null)?.terminate().catch(() => undefined);
     await destroyPools(shardPools);
     await wal.close().catch(() => undefined);
     lock?.release();
@@ -207,4 +222,31 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
   }
   const engineOptions: EngineOptions = { instruments: engine.instruments, maxOrders: engine.options.maxOrders, instrumentsMax: engine.options.instrumentsMax, ...ids };
   return { engineOptions, initialOptions, wal, recovered, store, lock, seqReservation, backupThread, shardPools };
+}
+
+/**
+ * Spawns the threads (`spawn`) once recovery has chosen and restored its starting point, then hands
+ * the start (and, if it follows, every record) to the follower `make` builds from them.
+ */
+class SpawnOnStart implements RecoveryFollower {
+  private inner: RecoveryFollower | null = null;
+  record?: (seq: number, bytes: Uint8Array, from: number, to: number) => void;
+
+  constructor(
+    private readonly spawn: () => void,
+    private readonly make: () => RecoveryFollower | null,
+  ) {}
+
+  started(start: Parameters<RecoveryFollower['started']>[0]): void {
+    this.spawn();
+    const inner = this.make();
+    this.inner = inner;
+    inner?.started(start);
+    // Read by recovery after `started`: the replay is followed only if the inner follower follows.
+    if (inner?.record !== undefined) this.record = (seq, bytes, from, to) => inner.record!(seq, bytes, from, to);
+  }
+
+  ended(): void {
+    this.inner?.ended();
+  }
 }
