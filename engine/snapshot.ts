@@ -318,6 +318,8 @@ function restoreColumns(engine: Engine, header: SnapshotHeader, reader: SectionR
   // The id memory: a fresh OrderIds hands out slots 0, 1, ... in load order, so an entry's slot
   // is its row, which is what each resting order names.
   const ids = engine.orderIds;
+  // Bounded by the bytes read above (reader.u8(count) refused a count the snapshot cannot hold).
+  ids.reserve(count);
   let row = 0;
   header.books.forEach((state, b) => {
     const [inRing, overdue] = state.entries ?? corrupt(`book ${b} has no id memory counts`);
