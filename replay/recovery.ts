@@ -280,7 +280,8 @@ function newestUsableCheckpoint(
       const why = unusable(seq);
       if (why !== null) throw new Error(why);
       const tr = performance.now();
-      const checkpoint = store!.read(seq);
+      // Shared memory: the backup thread is handed these bytes (precheck, follow, deferred checks).
+      const checkpoint = store!.read(seq, true);
       const tz = performance.now();
       phases.checkpointReadMs += tz - tr;
       const engine = Engine.restore(checkpoint.snapshot, { verify: !defer });
