@@ -134,21 +134,20 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
   let wal: WriteAheadLog<Uint8Array>;
   let recovered: Recovered;
   let seqReservation: SeqReservation | null = null;
-  // The backup thread and the matching workers load their modules in parallel with recovery (a
-  // second or more under tsx; docs/measurements.md, issue 9), and get their state once recovery is
-  // done. Spawned once the checkpoint is restored (SpawnOnStart), not before: on 2 cores their
-  // module loading slowed the opening thread's restore of the checkpoint, while during the replay
-  // the second core has room for it (docs/measurements.md, "Recovery, round 19").
+  // The matching workers and the backup thread load their modules in parallel with recovery (a
+  // second or more under tsx; docs/measurements.md, issue 9) and get their state once recovery is
+  // done. One loader beside each phase of the opening thread, so that on 2 cores it keeps a core:
+  // the matching workers now, beside the checkpoint's restore (they idle until the end); the
+  // backup thread once the checkpoint is restored (SpawnOnStart), beside the replay, where its
+  // precheck of that checkpoint runs too. With both spawned before recovery, the opening thread's
+  // restore shared 2 cores with 2 loaders (docs/measurements.md, "Recovery, round 19").
+  // At most this many are needed (min(workers, instruments) once the instruments are known).
+  const shardPools = Array.from({ length: resolved.workers }, () => MatchingHost.spawn());
   const wantsBackup = store !== null && !memory && resolved.checkpointMode !== 'pause';
   let backupThread: BackupSpawn | null = null;
-  // At most this many are needed (min(workers, instruments) once the instruments are known).
-  const shardPools: Piscina[] = [];
-  const spawnThreads = (): void => {
-    if (shardPools.length > 0) return;
-    if (wantsBackup) backupThread = BackupHost.spawn();
-    for (let i = 0; i < resolved.workers; i++) shardPools.push(MatchingHost.spawn());
+  const spawnBackup = (): void => {
+    if (wantsBackup && backupThread === null) backupThread = BackupHost.spawn();
   };
-  if (memory) spawnThreads();
   const tPrepared = performance.now();
   let tLogOpen = tPrepared;
   try {
@@ -190,12 +189,12 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
           // The backup thread restores the same checkpoint and follows the replay while this
           // thread replays, instead of restoring this thread's snapshot afterwards (docs/measurements.md, issue 9).
           // Else it checks the checkpoint meanwhile (the check deferred to it; BackupPrecheck).
-          follower: new SpawnOnStart(spawnThreads, () =>
+          follower: new SpawnOnStart(spawnBackup, () =>
             backupThread === null ? null : recoveryFollows() ? new BackupFollower(backupThread, initialOptions) : new BackupPrecheck(backupThread),
           ),
         });
-        // Recovery ended without choosing a starting point (nothing to follow): spawned now.
-        spawnThreads();
+        // A log without readBytes has no follower: spawned now.
+        spawnBackup();
       } catch (error) {
         await wal.close().catch(() => undefined);
         throw error;
@@ -225,8 +224,8 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
 }
 
 /**
- * Spawns the threads (`spawn`) once recovery has chosen and restored its starting point, then hands
- * the start (and, if it follows, every record) to the follower `make` builds from them.
+ * Spawns the backup thread (`spawn`) once recovery has chosen and restored its starting point, then
+ * hands the start (and, if it follows, every record) to the follower `make` builds with it.
  */
 class SpawnOnStart implements RecoveryFollower {
   private inner: RecoveryFollower | null = null;

@@ -18,19 +18,20 @@ import { load1m, recoveryFloorMs } from './targets.js';
 
 interface OpenResult {
   openMs: number;
+  openCpuMs: number;
   firstAckMs: number;
   stateHash: string;
   recovery: Record<string, unknown>;
 }
 
 const cli = new Cli()
-  .option('--baseline <dir>', 'checkout measured as A (e.g. /work/main)')
+  .option('--baseline <dirs...>', 'checkouts measured as A, A2, ... (e.g. /work/main)')
   .option('--runs <n>', 'alternating runs', '3')
   .option('--resting <n>', 'resting orders in the checkpoint', '1000000')
   .option('--tail <n>', 'commands after the checkpoint', '990000')
   .option('--golden <dir>', 'the SIGKILLed directory (built there if missing)')
   .parse();
-const o = cli.opts<{ baseline?: string; runs: string; resting: string; tail: string; golden?: string }>();
+const o = cli.opts<{ baseline?: string[]; runs: string; resting: string; tail: string; golden?: string }>();
 const here = resolve(import.meta.dirname, '..', '..');
 const resting = Number(o.resting);
 const tail = Number(o.tail);
@@ -71,10 +72,11 @@ function openWith(root: string): OpenResult {
 }
 
 const expectedHash = existsSync(golden) ? null : await buildGolden();
-const sides = [...(o.baseline === undefined ? [] : [{ name: 'A', root: resolve(o.baseline) }]), { name: 'B', root: here }];
+const sides = [...(o.baseline ?? []).map((dir, i) => ({ name: i === 0 ? 'A' : `A${i + 1}`, root: resolve(dir) })), { name: 'B', root: here }];
 const ratios = new Map<string, number[]>(sides.map((s) => [s.name, []]));
 const opens = new Map<string, number[]>(sides.map((s) => [s.name, []]));
 const acks = new Map<string, number[]>(sides.map((s) => [s.name, []]));
+const cpus = new Map<string, number[]>(sides.map((s) => [s.name, []]));
 for (let run = 0; run < Number(o.runs); run++) {
   const floorMs = recoveryFloorMs(resting, tail);
   console.log(`run ${run + 1}: floor ${floorMs.toFixed(0)} ms (load ${load1m()})`);
@@ -83,17 +85,18 @@ for (let run = 0; run < Number(o.runs); run++) {
     ratios.get(side.name)!.push(r.openMs / floorMs);
     opens.get(side.name)!.push(r.openMs);
     acks.get(side.name)!.push(r.firstAckMs);
+    cpus.get(side.name)!.push(r.openCpuMs);
     const hash = expectedHash === null ? '' : r.stateHash === expectedHash ? ' hash equal' : ' HASH DIFFERS';
     const phases = Object.entries({ ...r.recovery, ...((r.recovery.phases as Record<string, unknown> | undefined) ?? {}) })
       .filter(([key, value]) => typeof value === 'number' && key.endsWith('Ms'))
       .map(([key, value]) => `${key} ${(value as number).toFixed(0)}`)
       .join(', ');
-    console.log(`  ${side.name} open ${r.openMs.toFixed(0)} ms (${(r.openMs / floorMs).toFixed(2)}x), first ack ${r.firstAckMs.toFixed(0)} ms${hash} (load ${load1m()})\n    ${phases}`);
+    console.log(`  ${side.name} open ${r.openMs.toFixed(0)} ms (${(r.openMs / floorMs).toFixed(2)}x, CPU ${r.openCpuMs.toFixed(0)} ms), first ack ${r.firstAckMs.toFixed(0)} ms${hash} (load ${load1m()})\n    ${phases}`);
   }
 }
 for (const side of sides) {
   console.log(
-    `${side.name} (${side.root}): median open ${median(opens.get(side.name)!).toFixed(0)} ms, first ack ${median(acks.get(side.name)!).toFixed(0)} ms, ratio to floor ${median(ratios.get(side.name)!).toFixed(2)}x`,
+    `${side.name} (${side.root}): median open ${median(opens.get(side.name)!).toFixed(0)} ms (CPU ${median(cpus.get(side.name)!).toFixed(0)} ms), first ack ${median(acks.get(side.name)!).toFixed(0)} ms, ratio to floor ${median(ratios.get(side.name)!).toFixed(2)}x`,
   );
 }
 if (o.golden === undefined) rmSync(resolve(golden, '..'), { recursive: true, force: true });
