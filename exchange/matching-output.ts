@@ -15,13 +15,13 @@
 //   then      refs: u8 tag (0 a number: f64 follows; 1 a string: u8 unit count, then u16 units)
 
 import type { OrderId } from '../engine/index.js';
+import { Utf16StringCache } from '../replay/index.js';
 
 const HEADER_BYTES = 32;
 const TAG_NUMBER = 0;
 const TAG_STRING = 1;
 /** Ids and accounts are at most 64 UTF-16 units (validate.ts); a u8 count is ample. */
 const REF_UNITS_MAX = 255;
-const STRING_CACHE_SLOTS = 1024;
 
 /** The worker's side: encodes one batch's answer into a reused, growing buffer. */
 export class BatchOutputEncoder {
@@ -93,10 +93,9 @@ export interface BatchOutput {
   workMs: number;
 }
 
-/** The exchange's side: reads answers; strings come from a direct-mapped cache when they repeat. */
+/** The exchange's side: reads answers; strings come from a cache when they repeat (replay/string-cache.ts). */
 export class BatchOutputDecoder {
-  private readonly strings: string[] = new Array<string>(STRING_CACHE_SLOTS).fill('');
-  private readonly units: number[] = [];
+  private readonly strings = new Utf16StringCache();
   private view: DataView = new DataView(new ArrayBuffer(8));
   private viewOf: Uint8Array | null = null;
 
@@ -124,34 +123,10 @@ export class BatchOutputDecoder {
       }
       const length = source[o + 1];
       o += 2;
-      refs[i] = this.readString(source, o, length);
+      refs[i] = this.strings.get(source, o, length);
       o += 2 * length;
     }
     if (o !== end) throw new Error(`matching output: ${end - o} bytes after the last field`);
     return { count, nums, live, refs, liveOrders, workMs };
-  }
-
-  private readString(b: Uint8Array, o: number, length: number): string {
-    const end = o + 2 * length;
-    let hash = length;
-    for (let i = o; i < end; i += 2) hash = Math.imul(hash ^ (b[i] | (b[i + 1] << 8)), 0x01000193);
-    const slot = (hash ^ (hash >>> 15)) & (STRING_CACHE_SLOTS - 1);
-    const cached = this.strings[slot];
-    if (cached.length === length) {
-      let same = true;
-      for (let i = 0, j = o; i < length; i++, j += 2) {
-        if (cached.charCodeAt(i) !== (b[j] | (b[j + 1] << 8))) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return cached;
-    }
-    const units = this.units;
-    units.length = length;
-    for (let i = 0, j = o; i < length; i++, j += 2) units[i] = b[j] | (b[j + 1] << 8);
-    const s = String.fromCharCode.apply(null, units);
-    this.strings[slot] = s;
-    return s;
   }
 }

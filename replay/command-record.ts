@@ -35,6 +35,7 @@
 import { crc32c } from '../wal/index.js';
 import { ParsedCommand, ORDER_TYPE_NAMES, type OrderId } from '../engine/index.js';
 import type { MarkRecord } from './records.js';
+import { Utf16StringCache } from './string-cache.js';
 
 export const RECORD_VERSION = 2;
 /** The first format; its records (kinds 0-3) read exactly as before. */
@@ -214,10 +215,6 @@ function align8(bytes: number): number {
   return (bytes + 7) & ~7;
 }
 
-/** Slots of the decoder's string cache (a power of two). */
-const STRING_CACHE_SLOTS = 1024;
-/** Reused code units of the string being decoded. */
-const UNITS: number[] = [];
 
 /**
  * Encodes records into one reused buffer. `encodeCommand` / `encodeMark` return a view of the
@@ -544,42 +541,15 @@ export class CommandRecordDecoder {
 
   private lastString = '';
 
-  /**
-   * Strings decoded recently, direct-mapped by a hash of their units: accounts repeat on almost
-   * every record, and a hit allocates nothing (measured: building the string unit by unit was
-   * most of the decode time).
-   */
-  private readonly strings: string[] = new Array<string>(STRING_CACHE_SLOTS).fill('');
+  /** Strings decoded recently (accounts repeat on almost every record; a hit allocates nothing). */
+  private readonly strings = new Utf16StringCache();
 
   private readString(bytes: Uint8Array, o: number): number {
     this.need(o + 1);
     const length = bytes[o++];
     const end = o + 2 * length;
     this.need(end);
-    let hash = length;
-    for (let i = o; i < end; i += 2) hash = Math.imul(hash ^ (bytes[i] | (bytes[i + 1] << 8)), 0x01000193);
-    const slot = (hash ^ (hash >>> 15)) & (STRING_CACHE_SLOTS - 1);
-    const cached = this.strings[slot];
-    if (cached.length === length) {
-      let same = true;
-      for (let i = 0, j = o; i < length; i++, j += 2) {
-        if (cached.charCodeAt(i) !== (bytes[j] | (bytes[j + 1] << 8))) {
-          same = false;
-          break;
-        }
-      }
-      if (same) {
-        this.lastString = cached;
-        return end;
-      }
-    }
-    // fromCharCode over code units keeps lone surrogates exactly (a UTF-8 or UTF-16 decoder
-    // would replace them).
-    UNITS.length = length;
-    for (let i = 0, j = o; i < length; i++, j += 2) UNITS[i] = bytes[j] | (bytes[j + 1] << 8);
-    const s = String.fromCharCode.apply(null, UNITS);
-    this.strings[slot] = s;
-    this.lastString = s;
+    this.lastString = this.strings.get(bytes, o, length);
     return end;
   }
 

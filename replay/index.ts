@@ -33,6 +33,7 @@ export {
   type CommandRecordErrorCode,
 } from './command-record.js';
 export { fsyncDirectory, writeFileDurably } from './durable-file.js';
+export { Utf16StringCache } from './string-cache.js';
 export { isMark, type LogRecord, type MarkRecord } from './records.js';
 export {
   AHEAD_OF_LOG_DIR,
