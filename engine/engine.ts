@@ -74,6 +74,7 @@ import type {
   OrderStatusView,
   OrderView,
   Side,
+  SnapshotOptions,
 } from './types.js';
 
 const BUY = 0;
@@ -1380,8 +1381,8 @@ export class Engine {
   }
 
   /** The whole state as bytes: raw typed arrays plus a small header (see snapshot.ts). */
-  snapshot(): Uint8Array {
-    return encodeSnapshot(this);
+  snapshot(options: SnapshotOptions = {}): Uint8Array {
+    return encodeSnapshot(this, options.shared === true);
   }
 
   /**

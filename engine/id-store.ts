@@ -160,6 +160,20 @@ export class IdStore {
     for (let entry = old; entry < capacity; entry++) this.words[(entry << 4) + I32_LIVE] = NONE;
   }
 
+  /**
+   * Room for `entries` records and a hash table that indexes that many without resizing. Why:
+   * restoring a 1,000,000-order snapshot grew both by doubling, ~20% of Engine.restore (profile,
+   * docs/measurements.md, issue 9, "Recovery, round 19"); a snapshot says its entry count up front.
+   */
+  reserve(entries: number): void {
+    let records = this.capacity;
+    while (records < entries) records *= 2;
+    this.grow(records);
+    let cells = this.mask + 1;
+    while (entries * 2 > cells) cells *= 2;
+    if (cells > this.mask + 1) this.resize(cells);
+  }
+
   /** Pool slot of the resting order of entry `entry`, or -1 (the entry's live state). */
   live(entry: number): number {
     return this.words[(entry << 4) + I32_LIVE];

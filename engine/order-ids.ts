@@ -430,6 +430,14 @@ export class OrderIds {
     return (this.store.bytes[(slot << 6) + U8_FLAGS] & FLAG_INDEXED) !== 0;
   }
 
+  /** Room for `entries` entries without growing (a restore knows how many it will `load`). */
+  reserve(entries: number): void {
+    let capacity = this.instruments.length;
+    while (capacity < entries) capacity *= 2;
+    if (capacity > this.instruments.length) this.growSlots(capacity);
+    this.store.reserve(entries);
+  }
+
   /**
    * Appends a restored entry (snapshot order: ring oldest first, then overdue); `indexed` as
    * `isIndexed` said when the snapshot was taken.

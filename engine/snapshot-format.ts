@@ -103,12 +103,15 @@ export function poolSections(engine: Engine): Section[] {
   return sections;
 }
 
-/** MAGIC, header, sections: the whole snapshot in one allocation. */
-export function assemble(header: SnapshotHeader, sections: Section[]): Uint8Array {
+/**
+ * MAGIC, header, sections: the whole snapshot in one allocation; `shared`: in a SharedArrayBuffer,
+ * so that handing it to other threads (the matching workers and the backup at open) copies nothing.
+ */
+export function assemble(header: SnapshotHeader, sections: Section[], shared = false): Uint8Array {
   const headerBytes = packr.pack(header);
   let size = align8(8 + 4 + headerBytes.length);
   for (const section of sections) size += align8(section.byteLength);
-  const out = new Uint8Array(size);
+  const out = shared ? new Uint8Array(new SharedArrayBuffer(size)) : new Uint8Array(size);
   const view = new DataView(out.buffer);
   for (let i = 0; i < 8; i++) out[i] = MAGIC.charCodeAt(i);
   view.setUint32(8, headerBytes.length, true);

@@ -51,7 +51,7 @@ const ENTRY_INDEXED = 2;
 const ORDER_FREE = -2;
 const ORDER_UNREMEMBERED = -1;
 
-export function encodeSnapshot(engine: Engine): Uint8Array {
+export function encodeSnapshot(engine: Engine, shared = false): Uint8Array {
   const orders = engine.orders;
   const levels = engine.levels;
   const oh = orders.highWater;
@@ -166,7 +166,7 @@ export function encodeSnapshot(engine: Engine): Uint8Array {
     expiry,
     strings.bytes,
   ];
-  return assemble(header, sections);
+  return assemble(header, sections, shared);
 }
 
 /** Rebuilds the account table; reference counts are counted from the occupied order slots. */
@@ -205,7 +205,12 @@ function readHeader(bytes: Uint8Array): { header: SnapshotHeader; end: number } 
   if (12 + headerLength > bytes.length) corrupt('truncated header');
   let header: SnapshotHeader;
   try {
-    header = packr.unpack(bytes.subarray(12, 12 + headerLength)) as SnapshotHeader;
+    // msgpackr refuses a view of shared memory (Engine.snapshot({ shared: true })): the small
+    // header is copied out of it; the sections are copied by SectionReader anyway.
+    // (Not `slice`: on a Buffer that is a view too.)
+    let headerBytes = bytes.subarray(12, 12 + headerLength);
+    if (bytes.buffer instanceof SharedArrayBuffer) headerBytes = new Uint8Array(headerBytes);
+    header = packr.unpack(headerBytes) as SnapshotHeader;
   } catch (error) {
     corrupt(`unreadable header (${(error as Error).message})`);
   }
@@ -318,6 +323,8 @@ function restoreColumns(engine: Engine, header: SnapshotHeader, reader: SectionR
   // The id memory: a fresh OrderIds hands out slots 0, 1, ... in load order, so an entry's slot
   // is its row, which is what each resting order names.
   const ids = engine.orderIds;
+  // Bounded by the bytes read above (reader.u8(count) refused a count the snapshot cannot hold).
+  ids.reserve(count);
   let row = 0;
   header.books.forEach((state, b) => {
     const [inRing, overdue] = state.entries ?? corrupt(`book ${b} has no id memory counts`);

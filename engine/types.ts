@@ -378,6 +378,16 @@ export interface InstrumentSpec {
   maxQty?: number;
 }
 
+/** Options of Engine.snapshot. */
+export interface SnapshotOptions {
+  /**
+   * Put the bytes in a SharedArrayBuffer: handed to other threads (postMessage, a piscina task)
+   * they are shared, not copied (~60 ms a recipient for a 74 MB snapshot of 1,000,000 orders).
+   * Default false.
+   */
+  shared?: boolean;
+}
+
 export interface EngineOptions {
   instruments: InstrumentSpec[];
   /** Hard limit on live (resting) orders across all instruments (default 4,194,304). */

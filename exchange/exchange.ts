@@ -216,9 +216,12 @@ export class Exchange {
   }
 
   private static async openLocal(options: ExchangeOptions): Promise<Exchange> {
+    const t0 = performance.now();
     const resolved = resolveExchangeOptions(options);
     const opened = await openState(resolved);
     const { recovered, engineOptions, wal } = opened;
+    const phases = recovered.stats.phases;
+    const tRecovered = performance.now();
     const view = recovered.engine;
     const start = { seq: recovered.seq, commands: recovered.commands, digest: recovered.digest };
     // Built before the exchange so the backup thread restores its replica while the matching
@@ -265,10 +268,15 @@ export class Exchange {
     );
     // Always the recovered state (not the options): halted flags, added instruments, last prices
     // and dead ids must reach the workers and the backup even when no order is live.
-    const snapshot = view.snapshot();
+    const tSnapshot = performance.now();
+    phases.afterRecoveryMs = tSnapshot - tRecovered;
+    // Shared memory: the workers and the backup read the same bytes, none is sent a copy.
+    const snapshot = view.snapshot({ shared: true });
+    const tStart = performance.now();
+    phases.snapshotMs = tStart - tSnapshot;
     const [shards, backup] = await Promise.allSettled([
-      Shards.start(resolved.workers, engineOptions, view, snapshot, resolved.batchMax, opened.shardPools),
-      checkpointer.start(engineOptions, snapshot, recovered.deferred, opened.backupThread),
+      Shards.start(resolved.workers, engineOptions, view, snapshot, resolved.batchMax, opened.shardPools).finally(() => (phases.workersStartMs = performance.now() - tStart)),
+      checkpointer.start(engineOptions, snapshot, recovered.deferred, opened.backupThread).finally(() => (phases.backupStartMs = performance.now() - tStart)),
     ]);
     const failed = shards.status === 'rejected' ? shards.reason : backup.status === 'rejected' ? backup.reason : early;
     if (failed !== null || shards.status === 'rejected') {
@@ -278,6 +286,7 @@ export class Exchange {
       throw failed;
     }
     exchange = new Exchange(resolved, wal, view, shards.value, checkpointer, opened.seqReservation, start, recovered.stats, opened.lock, feed);
+    phases.openMs = performance.now() - t0;
     return exchange;
   }
 

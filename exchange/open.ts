@@ -20,6 +20,7 @@ import {
   recoverFromCheckpoint,
   refuseLostLog,
   type Recovered,
+  type RecoveryFollower,
   DIGEST_RING_SIZE,
 } from '../replay/index.js';
 import { Wal, type WriteAheadLog } from '../wal/index.js';
@@ -87,6 +88,7 @@ async function destroyPools(pools: readonly Piscina[]): Promise<void> {
 }
 
 export async function openState(resolved: ResolvedExchangeOptions): Promise<Opened> {
+  const t0 = performance.now();
   if (resolved.maxPending >= DIGEST_RING_SIZE / 2) {
     throw new ExchangeOptionsError(`maxPending must be below ${DIGEST_RING_SIZE / 2}`);
   }
@@ -132,11 +134,22 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
   let wal: WriteAheadLog<Uint8Array>;
   let recovered: Recovered;
   let seqReservation: SeqReservation | null = null;
-  // The backup thread starts now and loads its modules in parallel with recovery (a second or
-  // more under tsx; docs/measurements.md, issue 9): it gets its state once recovery is done.
-  const backupThread = store !== null && !memory && resolved.checkpointMode !== 'pause' ? BackupHost.spawn() : null;
+  // The matching workers and the backup thread load their modules in parallel with recovery (a
+  // second or more under tsx; docs/measurements.md, issue 9) and get their state once recovery is
+  // done. One loader beside each phase of the opening thread, so that on 2 cores it keeps a core:
+  // the matching workers now, beside the checkpoint's restore (they idle until the end); the
+  // backup thread once the checkpoint is restored (SpawnOnStart), beside the replay, where its
+  // precheck of that checkpoint runs too. With both spawned before recovery, the opening thread's
+  // restore shared 2 cores with 2 loaders (docs/measurements.md, "Recovery, round 19").
   // At most this many are needed (min(workers, instruments) once the instruments are known).
   const shardPools = Array.from({ length: resolved.workers }, () => MatchingHost.spawn());
+  const wantsBackup = store !== null && !memory && resolved.checkpointMode !== 'pause';
+  let backupThread: BackupSpawn | null = null;
+  const spawnBackup = (): void => {
+    if (wantsBackup && backupThread === null) backupThread = BackupHost.spawn();
+  };
+  const tPrepared = performance.now();
+  let tLogOpen = tPrepared;
   try {
     if (memory) {
       // No log: the newest checkpoint (if any) is the whole state; the memory log continues
@@ -163,6 +176,7 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
         // Log format 2: the binary command records admission encodes (replay/command-record.ts).
         records: 'bytes',
       });
+      tLogOpen = performance.now();
       try {
         // 'sync' refuses a valid checkpoint beyond the log's end; 'async' (power loss may undo
         // acknowledged commits) moves it aside, kept (replay/recovery.ts).
@@ -175,25 +189,31 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
           // The backup thread restores the same checkpoint and follows the replay while this
           // thread replays, instead of restoring this thread's snapshot afterwards (docs/measurements.md, issue 9).
           // Else it checks the checkpoint meanwhile (the check deferred to it; BackupPrecheck).
-          follower: backupThread === null ? null : recoveryFollows() ? new BackupFollower(backupThread, initialOptions) : new BackupPrecheck(backupThread),
+          follower: new SpawnOnStart(spawnBackup, () =>
+            backupThread === null ? null : recoveryFollows() ? new BackupFollower(backupThread, initialOptions) : new BackupPrecheck(backupThread),
+          ),
         });
+        // A log without readBytes has no follower: spawned now.
+        spawnBackup();
       } catch (error) {
         await wal.close().catch(() => undefined);
         throw error;
       }
     }
   } catch (error) {
-    await backupThread?.terminate().catch(() => undefined);
+    await (backupThread as BackupSpawn | null)?.terminate().catch(() => undefined);
     await destroyPools(shardPools);
     lock?.release();
     throw error;
   }
+  recovered.stats.phases.prepareMs = tPrepared - t0;
+  recovered.stats.phases.logOpenMs = tLogOpen - tPrepared;
   // The venue's instruments as of the recovered seq; the caller's list must be exactly that.
   const engine = recovered.engine;
   try {
     checkGivenInstruments(resolved.dir, engine.instruments, resolved.dir === null ? null : resolved.instruments);
   } catch (error) {
-    await backupThread?.terminate().catch(() => undefined);
+    await (backupThread as BackupSpawn | null)?.terminate().catch(() => undefined);
     await destroyPools(shardPools);
     await wal.close().catch(() => undefined);
     lock?.release();
@@ -201,4 +221,31 @@ export async function openState(resolved: ResolvedExchangeOptions): Promise<Open
   }
   const engineOptions: EngineOptions = { instruments: engine.instruments, maxOrders: engine.options.maxOrders, instrumentsMax: engine.options.instrumentsMax, ...ids };
   return { engineOptions, initialOptions, wal, recovered, store, lock, seqReservation, backupThread, shardPools };
+}
+
+/**
+ * Spawns the backup thread (`spawn`) once recovery has chosen and restored its starting point, then
+ * hands the start (and, if it follows, every record) to the follower `make` builds with it.
+ */
+class SpawnOnStart implements RecoveryFollower {
+  private inner: RecoveryFollower | null = null;
+  record?: (seq: number, bytes: Uint8Array, from: number, to: number) => void;
+
+  constructor(
+    private readonly spawn: () => void,
+    private readonly make: () => RecoveryFollower | null,
+  ) {}
+
+  started(start: Parameters<RecoveryFollower['started']>[0]): void {
+    this.spawn();
+    const inner = this.make();
+    this.inner = inner;
+    inner?.started(start);
+    // Read by recovery after `started`: the replay is followed only if the inner follower follows.
+    if (inner?.record !== undefined) this.record = (seq, bytes, from, to) => inner.record!(seq, bytes, from, to);
+  }
+
+  ended(): void {
+    this.inner?.ended();
+  }
 }

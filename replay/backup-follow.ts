@@ -39,8 +39,8 @@ export class BackupFollower implements RecoveryFollower {
   ) {}
 
   started(start: { seq: number; commands: number; digest: string; snapshot: Uint8Array | null; stateHash: string | null }): void {
-    // Copied (structured clone), not transferred: the exchange may still hand the same bytes to
-    // the thread's deferred checks (DeferredChecks.checkpoint).
+    // Not transferred: the exchange may still hand the same bytes to the thread's deferred checks
+    // (DeferredChecks.checkpoint). Recovery read them into shared memory: shared, not copied.
     const request: BackupRequest = {
       type: 'prepare',
       engineOptions: this.initialOptions,
@@ -95,7 +95,8 @@ export class BackupPrecheck implements RecoveryFollower {
 
   started(start: { seq: number; snapshot: Uint8Array | null; stateHash: string | null }): void {
     if (start.snapshot === null || start.stateHash === null) return;
-    // Copied (structured clone): the same bytes still reach the thread as DeferredChecks.checkpoint.
+    // Not transferred: the same bytes still reach the thread as DeferredChecks.checkpoint. Recovery
+    // read them into shared memory (CheckpointStore.read): shared, not copied (~60 ms per 74 MB).
     const request: BackupRequest = { type: 'precheck', seq: start.seq, snapshot: start.snapshot, stateHash: start.stateHash };
     this.spawned.worker.postMessage(request);
   }

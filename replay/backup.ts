@@ -158,6 +158,7 @@ export class BackupHost {
     if (spawned.prepared) init = { ...init, snapshot: null, prepared: true };
     // The checkpoint's bytes move to the thread (the caller restored from them and is done with
     // them): no copy of tens of MB on the opening thread. A small buffer may share Node's pool: copied.
+    // Recovery reads checkpoints into shared memory (CheckpointStore.read): those are shared, not moved.
     const checkpoint = init.deferred?.checkpoint?.snapshot;
     const moved = checkpoint !== undefined && checkpoint.buffer instanceof ArrayBuffer && checkpoint.buffer.byteLength >= 1 << 20 ? [checkpoint.buffer] : [];
     const host = new BackupHost(worker, init.start.seq, listener, flag, port);

@@ -38,6 +38,7 @@ export {
   AHEAD_OF_LOG_DIR,
   findLogBehindCheckpoint,
   initialDigest,
+  noPhases,
   recover,
   recoverFromCheckpoint,
   RecoveryError,
@@ -50,5 +51,6 @@ export {
   type DeferredChecks,
   type RecoveryErrorCode,
   type RecoveryStats,
+  type OpenPhases,
 } from './recovery.js';
 export { DIGEST_RING_SIZE, LogGapError, Replayer, ReplayDivergenceError } from './replayer.js';

@@ -33,8 +33,41 @@ export interface RecoveryStats {
    * out (and acknowledged) after the checkpoint used; 0 when there is a log.
    */
   seqsSkipped: number;
+  /** Recovery proper (checkpoint, replay, checks on this thread): checkpointLoadMs + replayMs + the final check. */
   totalMs: number;
   warnings: string[];
+  /**
+   * The whole Exchange.open, phase by phase (0 where a phase did not run; set by the opening
+   * stage, exchange/open.ts and exchange.ts): where the open goes besides checkpoint and replay.
+   */
+  phases: OpenPhases;
+}
+
+/** Exchange.open's timeline in ms (stats().recovery.phases), in the order the phases run. */
+export interface OpenPhases {
+  /** Directory lock, stored configuration, checkpoint directory, threads spawned. */
+  prepareMs: number;
+  /** Opening the log (and the check that it was not lost). */
+  logOpenMs: number;
+  /** Reading the checkpoint file and checking its CRC (part of checkpointLoadMs). */
+  checkpointReadMs: number;
+  /** Engine.restore of the checkpoint on the opening thread (part of checkpointLoadMs). */
+  checkpointRestoreMs: number;
+  /** From the end of recovery to the start of the workers: feed retention scan, feed, checkpointer. */
+  afterRecoveryMs: number;
+  /** The recovered state's snapshot for the matching workers and the backup (0 when none is taken). */
+  snapshotMs: number;
+  /** The matching workers' start (restore of the recovered state), from the snapshot's end. */
+  workersStartMs: number;
+  /** The backup thread's start (restore, or its check of a replica that followed), from the snapshot's end. */
+  backupStartMs: number;
+  /** The whole Exchange.open. */
+  openMs: number;
+}
+
+/** A timeline with nothing measured yet. */
+export function noPhases(): OpenPhases {
+  return { prepareMs: 0, logOpenMs: 0, checkpointReadMs: 0, checkpointRestoreMs: 0, afterRecoveryMs: 0, snapshotMs: 0, workersStartMs: 0, backupStartMs: 0, openMs: 0 };
 }
 
 /**
@@ -238,6 +271,7 @@ function newestUsableCheckpoint(
   warn: (message: string) => void,
   engineOptions: EngineOptions | null = null,
   defer = false,
+  phases: OpenPhases = noPhases(),
 ): { start: Start | null; skipped: number; verifyMs: number; deferred: DeferredChecks['checkpoint']; snapshot: Uint8Array | null; stateHash: string | null } {
   let skipped = 0;
   let verifyMs = 0;
@@ -245,8 +279,13 @@ function newestUsableCheckpoint(
     try {
       const why = unusable(seq);
       if (why !== null) throw new Error(why);
-      const checkpoint = store!.read(seq);
+      const tr = performance.now();
+      // Shared memory: the backup thread is handed these bytes (precheck, follow, deferred checks).
+      const checkpoint = store!.read(seq, true);
+      const tz = performance.now();
+      phases.checkpointReadMs += tz - tr;
       const engine = Engine.restore(checkpoint.snapshot, { verify: !defer });
+      phases.checkpointRestoreMs += performance.now() - tz;
       if (engineOptions !== null) refuseOtherConfiguration(engine, engineOptions, seq);
       const start = { engine, seq, commands: checkpoint.header.commands, digest: checkpoint.header.digest };
       const snapshot = checkpoint.snapshot;
@@ -291,7 +330,8 @@ export function recoverFromCheckpoint(
 ): Recovered {
   const t0 = performance.now();
   const { warnings, warn } = collector(onWarning);
-  const found = newestUsableCheckpoint(store, () => null, warn, engineOptions);
+  const phases = noPhases();
+  const found = newestUsableCheckpoint(store, () => null, warn, engineOptions, false, phases);
   if (found.start === null && found.skipped > 0) {
     throw new RecoveryError(`none of the ${found.skipped} checkpoints in ${store!.dir} verifies; nothing was deleted`, 'NO_VALID_CHECKPOINT');
   }
@@ -312,6 +352,7 @@ export function recoverFromCheckpoint(
       seqsSkipped: 0,
       totalMs,
       warnings,
+      phases,
     },
   };
 }
@@ -325,6 +366,7 @@ export function recover(
 ): Recovered {
   const t0 = performance.now();
   const { warnings, warn } = collector(onWarning);
+  const phases = noPhases();
   // A valid checkpoint beyond the log's end: refuse (sync, or an empty log), or move it aside
   // ('async' power loss: once the log grows past it with other commands it would describe a
   // history that never happened). Never deleted.
@@ -347,6 +389,7 @@ export function recover(
     warn,
     engineOptions,
     options.deferChecks === true,
+    phases,
   );
   const skipped = found.skipped;
   let verifyMs = found.verifyMs;
@@ -437,6 +480,7 @@ export function recover(
       seqsSkipped: 0,
       totalMs: t3 - t0,
       warnings,
+      phases,
     },
   };
 }

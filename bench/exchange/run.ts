@@ -19,6 +19,8 @@ import { runTargetTable } from './target-table.js';
 
 export interface ExchangeBenchOptions {
   commands: number;
+  /** Warm-up commands before each target-table measurement (the steady state); 0 times from open. */
+  warm: number;
   runs: number;
   rateSeconds: number;
   checkpointBookOrders: number;
@@ -36,6 +38,7 @@ export interface ExchangeBenchOptions {
 
 const QUICK: Partial<ExchangeBenchOptions> = {
   commands: 50_000,
+  warm: 20_000,
   runs: 1,
   rateSeconds: 1,
   checkpointBookOrders: 50_000,
@@ -176,6 +179,7 @@ export async function runExchangeBench(o: ExchangeBenchOptions): Promise<Record<
     root: join(import.meta.dirname, '..', '..'),
     baseline: o.baseline,
     commands: o.commands,
+    warm: o.warm,
     runs: o.runs,
     rateSeconds: o.rateSeconds,
     recoveryResting: o.recoveryResting,
@@ -235,6 +239,7 @@ export async function runExchangeBench(o: ExchangeBenchOptions): Promise<Record<
 export async function main(argv: string[] = process.argv): Promise<void> {
   const cli = new Cli('bench:exchange')
     .option('--commands <n>', 'commands per throughput run', '1000000')
+    .option('--warm <n>', 'target table: commands each exchange runs before the measured ones (its worker threads compile meanwhile); both phases reported', '200000')
     .option('--runs <n>', 'throughput runs (median reported)', '3')
     .option('--rate-seconds <n>', 'seconds of load per fixed-rate run', '3')
     .option('--checkpoint-book <n>', 'resting orders during the checkpoint test', '540000')
@@ -249,6 +254,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   const raw = cli.opts<Record<string, string | boolean | undefined>>();
   const options: ExchangeBenchOptions = {
     commands: Number(raw.commands),
+    warm: Number(raw.warm),
     runs: Number(raw.runs),
     rateSeconds: Number(raw.rateSeconds),
     checkpointBookOrders: Number(raw.checkpointBook),

@@ -140,79 +140,111 @@ async function withExchange<T>(ExchangeImpl: ExchangeClass, body: (exchange: Exc
   }
 }
 
-/** Plain `submit`, `window` commands in flight (the queue decides how many are admitted). */
-export async function submitThroughput(ExchangeImpl: ExchangeClass, commands: readonly Command[], window: number): Promise<ExchangeRun> {
+/**
+ * The two phases every throughput run times, on ONE exchange: `start` is the first commands after
+ * `Exchange.open`, while the matching worker's and the backup thread's fresh V8 isolates still
+ * compile their code (measured: ~3 µs per command of a 300,000-command run on V8's helper threads,
+ * bench/exchange/thread-cpu.ts); `steady` is the commands after them, what a venue that has been open
+ * for a while pays. Both are reported; neither hides the other.
+ */
+export interface ExchangePhases {
+  start: ExchangeRun;
+  /** null when the run had no commands after `split`. */
+  steady: ExchangeRun | null;
+}
+
+type Drive = (exchange: Exchange, commands: readonly Command[]) => Promise<void>;
+
+async function timedPhases(ExchangeImpl: ExchangeClass, commands: readonly Command[], split: number, drive: Drive): Promise<ExchangePhases> {
   return withExchange(ExchangeImpl, async (exchange) => {
-    const cpu0 = cpuMicros();
-    const main0 = mainThreadCpuMicros();
-    const t0 = performance.now();
+    const time = async (part: readonly Command[]): Promise<ExchangeRun> => {
+      const cpu0 = cpuMicros();
+      const main0 = mainThreadCpuMicros();
+      const t0 = performance.now();
+      await drive(exchange, part);
+      const elapsedMs = performance.now() - t0;
+      return {
+        commandsPerS: (part.length / elapsedMs) * 1000,
+        cpuMicrosPerCommand: (cpuMicros() - cpu0) / part.length,
+        mainCpuMicrosPerCommand: (mainThreadCpuMicros() - main0) / part.length,
+      };
+    };
+    const start = await time(commands.slice(0, split));
+    const steady = split < commands.length ? await time(commands.slice(split)) : null;
+    return { start, steady };
+  });
+}
+
+/**
+ * Plain `submit`, `window` commands in flight (the queue decides how many are admitted); the first
+ * `split` commands are the start phase, the rest the steady phase (ExchangePhases).
+ */
+export async function submitThroughput(ExchangeImpl: ExchangeClass, commands: readonly Command[], window: number, split = commands.length): Promise<ExchangePhases> {
+  return timedPhases(ExchangeImpl, commands, split, async (exchange, part) => {
     let next = 0;
     let done = 0;
     await new Promise<void>((resolve, reject) => {
       const pump = (): void => {
         // Bounded by the window.
-        while (next < commands.length && next - done < window) {
-          exchange.submit(commands[next++]).then(() => {
-            if (++done === commands.length) resolve();
+        while (next < part.length && next - done < window) {
+          exchange.submit(part[next++]).then(() => {
+            if (++done === part.length) resolve();
             else if (next - done <= window >> 1) pump();
           }, reject);
         }
       };
       pump();
     });
-    const elapsedMs = performance.now() - t0;
-    return {
-      commandsPerS: (commands.length / elapsedMs) * 1000,
-      cpuMicrosPerCommand: (cpuMicros() - cpu0) / commands.length,
-      mainCpuMicrosPerCommand: (mainThreadCpuMicros() - main0) / commands.length,
-    };
   });
 }
 
-/** `submitMany` in batches of `batch`, at most `window` commands in flight. */
-export async function submitManyThroughput(ExchangeImpl: ExchangeClass, commands: readonly Command[], batch: number, window: number): Promise<ExchangeRun> {
-  return withExchange(ExchangeImpl, async (exchange) => {
+/** `submitMany` in batches of `batch`, at most `window` commands in flight; phases as submitThroughput. */
+export async function submitManyThroughput(ExchangeImpl: ExchangeClass, commands: readonly Command[], batch: number, window: number, split = commands.length): Promise<ExchangePhases> {
+  return timedPhases(ExchangeImpl, commands, split, async (exchange, part) => {
     const submitMany = (exchange as unknown as { submitMany?: (c: readonly unknown[]) => Promise<unknown[]> }).submitMany;
     if (submitMany === undefined) throw new Error('this Exchange has no submitMany');
-    const cpu0 = cpuMicros();
-    const main0 = mainThreadCpuMicros();
-    const t0 = performance.now();
     let next = 0;
     let done = 0;
     await new Promise<void>((resolve, reject) => {
       const pump = (): void => {
         // Bounded by the window.
-        while (next < commands.length && next - done < window) {
-          const slice = commands.slice(next, next + batch);
+        while (next < part.length && next - done < window) {
+          const slice = part.slice(next, next + batch);
           next += slice.length;
           submitMany.call(exchange, slice).then(() => {
             done += slice.length;
-            if (done === commands.length) resolve();
+            if (done === part.length) resolve();
             else if (next - done <= window >> 1) pump();
           }, reject);
         }
       };
       pump();
     });
-    const elapsedMs = performance.now() - t0;
-    return {
-      commandsPerS: (commands.length / elapsedMs) * 1000,
-      cpuMicrosPerCommand: (cpuMicros() - cpu0) / commands.length,
-      mainCpuMicrosPerCommand: (mainThreadCpuMicros() - main0) / commands.length,
-    };
   });
 }
 
-/** Acknowledgement latency (from each command's due time) at a steady rate, paced by timers: p99 in ms. */
-export async function exchangeLatencyP99Ms(ExchangeImpl: ExchangeClass, commands: readonly Command[], rate: number): Promise<number> {
+/**
+ * Acknowledgement latency (from each command's due time) at a steady rate, paced by timers: p99 in
+ * ms. The first `warm` commands are submitted unpaced and not measured (the steady state, as in
+ * ExchangePhases); the rest are paced and measured.
+ */
+export async function exchangeLatencyP99Ms(ExchangeImpl: ExchangeClass, commands: readonly Command[], rate: number, warm = 0): Promise<number> {
   return withExchange(ExchangeImpl, async (exchange) => {
-    const latencies = new Float64Array(commands.length);
+    const inFlight: Array<Promise<unknown>> = [];
+    for (let i = 0; i < warm; i += 1024) {
+      inFlight.push(exchange.submitMany(commands.slice(i, Math.min(warm, i + 1024))));
+      // Bounded: at most 8 batches in flight.
+      if (inFlight.length >= 8) await inFlight.shift();
+    }
+    await Promise.all(inFlight);
+    const measured = commands.slice(warm);
+    const latencies = new Float64Array(measured.length);
     let done = 0;
     await new Promise<void>((resolve, reject) => {
-      void paced(commands.length, rate, (index, dueAt) => {
-        exchange.submit(commands[index]).then(() => {
+      void paced(measured.length, rate, (index, dueAt) => {
+        exchange.submit(measured[index]).then(() => {
           latencies[index] = (performance.now() - dueAt) * 1e6;
-          if (++done === commands.length) resolve();
+          if (++done === measured.length) resolve();
         }, reject);
       });
     });
