@@ -3,7 +3,8 @@
 //   submit / submitMany → enter (validate once, route, stamp time) → log append of the binary record
 //   (next seq) → shards.enqueue (the same bytes into the worker's ring) → flush (publish to the
 //   workers; one durability watch per flush) → release (in seq order, once matched and durable)
-//   → acknowledge (digest from the event rows, view, subscribers, caller; a mark every markEvery).
+//   → acknowledge (digest — folded as the one worker answered, or from the event rows —, view,
+//   subscribers, caller; a mark every markEvery).
 // The other stages live beside it: open.ts (lock, config, recovery), shards.ts (routing and
 // matching workers), checkpointing.ts (who writes checkpoints, when, and what the log keeps).
 // Nobody sees the outcome of a command a crash could erase.
@@ -44,7 +45,7 @@ import { resolveExchangeOptions, type ExchangeOptions, type ResolvedExchangeOpti
 import { BatchOutcome, Pending, PendingPool, resolveSubmitManyOptions, type SubmitManyOptions, type SubmitResult } from './pending.js';
 import { ReplicatedExchange, type ReplicatedExchangeOptions } from './replicated-member.js';
 import type { SeqReservation } from './seq-reservation.js';
-import { ROUTE_REFUSED, Shards } from './shards.js';
+import { type InOrderSink, ROUTE_REFUSED, Shards } from './shards.js';
 import { AcknowledgedInstruments, type AcknowledgedView, BackupThreadView, EngineView } from './state-view.js';
 import type { ExchangeStats } from './stats.js';
 
@@ -66,9 +67,9 @@ const NO_EVENTS: readonly EngineEvent[] = Object.freeze([]);
 class AcknowledgeDigest extends EventDigest {
   rejectedSeen = false;
 
-  static continuing(hex: string): AcknowledgeDigest {
+  /** Continues the digest `hex` (EventDigest.from) into `digest`. */
+  static continuing<D extends AcknowledgeDigest>(hex: string, digest: D): D {
     const from = EventDigest.from(hex);
-    const digest = new AcknowledgeDigest();
     digest.a = from.a;
     digest.b = from.b;
     return digest;
@@ -77,6 +78,27 @@ class AcknowledgeDigest extends EventDigest {
   override rejected(op: Command['op'] | null, id: OrderId | null, reason: RejectCode): void {
     this.rejectedSeen = true;
     super.rejected(op, id, reason);
+  }
+}
+
+/**
+ * The digest folded as the (one) matching worker answers, in the router's walk of the rows
+ * (shards.ts InOrderSink): each entry keeps the running value after its events, and acknowledge
+ * takes it instead of walking the rows again. Same commands in the same (sequence) order from
+ * the same starting value as the acknowledged digest, so the same values; it only runs ahead by
+ * the commands matched and not yet released.
+ */
+class MatchedDigest extends AcknowledgeDigest implements InOrderSink {
+  beginCommand(entry: Pending): void {
+    this.command(entry.seq);
+    this.rejectedSeen = false;
+  }
+
+  endCommand(entry: Pending): void {
+    entry.digested = true;
+    entry.digestA = this.a;
+    entry.digestB = this.b;
+    entry.digestRejected = this.rejectedSeen;
   }
 }
 
@@ -172,9 +194,10 @@ export class Exchange {
     this.viewReadsCommands = this.view.readsCommands;
     this.commands = start.commands;
     this.logged = start.commands;
-    this.digest = AcknowledgeDigest.continuing(start.digest);
+    this.digest = AcknowledgeDigest.continuing(start.digest, new AcknowledgeDigest());
     shards.listen({
       onMatched: () => this.release(),
+      inOrder: AcknowledgeDigest.continuing(start.digest, new MatchedDigest()),
       onError: (error) => this.fail(error),
       onSent: checkpointer.followsBatches ? (shard, entries) => checkpointer.sent(shard, entries) : null,
     });
@@ -522,12 +545,16 @@ export class Exchange {
 
   /**
    * Appends bytes[0, end) and returns its seq, watching its batch as watchAppend does, with no
-   * object per record (the log's appendBytes + lastDurable; append for a log without them).
+   * object per record (the log's appendChecksummed or appendBytes + lastDurable; append for a log
+   * without them). appendChecksummed: the record carries its crc32c (command-record.ts), which the
+   * log's frame continues instead of checksumming the same bytes again.
    */
   private appendRecord(bytes: Uint8Array, end: number): number {
     const wal = this.wal;
-    if (wal.appendBytes === undefined) return this.watchAppend(wal.append(bytes.subarray(0, end)));
-    const seq = wal.appendBytes(bytes, 0, end);
+    let seq: number;
+    if (wal.appendChecksummed !== undefined) seq = wal.appendChecksummed(bytes, 0, end);
+    else if (wal.appendBytes !== undefined) seq = wal.appendBytes(bytes, 0, end);
+    else return this.watchAppend(wal.append(bytes.subarray(0, end)));
     const durable = wal.lastDurable;
     if (durable !== undefined && durable !== this.watchedDurable) {
       this.watchedDurable = durable;
@@ -577,10 +604,17 @@ export class Exchange {
   private acknowledge(entry: Pending): void {
     const seq = entry.seq;
     const digest = this.digest;
-    digest.command(seq);
-    digest.rejectedSeen = false;
-    // The digest folds the worker's rows; the event objects are built once, for the result.
-    entry.walk(digest);
+    if (entry.digested) {
+      // Folded already, in order, as its (one) worker answered (MatchedDigest).
+      digest.a = entry.digestA;
+      digest.b = entry.digestB;
+      digest.rejectedSeen = entry.digestRejected;
+    } else {
+      digest.command(seq);
+      digest.rejectedSeen = false;
+      // The digest folds the worker's rows; the event objects are built once, for the result.
+      entry.walk(digest);
+    }
     this.commands++;
     this.lastCommandSeq = seq;
     this.counters.acknowledged++;

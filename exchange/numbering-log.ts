@@ -42,6 +42,12 @@ export class NumberingLog implements WriteAheadLog<Uint8Array> {
     return this.next++;
   }
 
+  /** `appendBytes`: nothing is kept. */
+  appendChecksummed(_bytes: Uint8Array, _start: number, _end: number): number {
+    if (this.closed) throw new WalClosedError(`append on a closed log (${WHERE})`);
+    return this.next++;
+  }
+
   get lastDurable(): Promise<void> {
     return RESOLVED;
   }

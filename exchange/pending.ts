@@ -202,6 +202,15 @@ export class Pending {
   private full: Command | null = null;
   private batch: BatchOutcome | null = null;
   private index = 0;
+  /**
+   * The running event digest just after this command's events, when they were folded in sequence
+   * order as its worker answered (one worker: shards.ts InOrderSink); `digested` says whether.
+   */
+  digested = false;
+  digestA = 0;
+  digestB = 0;
+  /** Whether its events hold a rejection (folded with the digest). */
+  digestRejected = false;
 
   constructor(seq: number, p: ParsedCommand | null, command: Command | null, batch: BatchOutcome | null, index: number) {
     this.reuse(seq, p, command, batch, index);
@@ -232,6 +241,7 @@ export class Pending {
     }
     this.batch = batch;
     this.index = index;
+    this.digested = false;
     if (batch === null) {
       this.promise = new Promise<SubmitResult>((resolve, reject) => {
         this.resolveOne = resolve;

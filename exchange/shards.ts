@@ -7,7 +7,11 @@
 // worker receives them.
 
 import {
+  type CancelReason,
+  type CommandOp,
+  type OrderType,
   RejectCode,
+  type StopOrderType,
   type Command,
   type Engine,
   type EngineOptions,
@@ -42,9 +46,27 @@ interface ShardQueue {
   busyMs: number;
 }
 
+/**
+ * Reads every command's events in sequence order as its worker answers, in the same walk as the
+ * router's (see ShardListener.inOrder).
+ */
+export interface InOrderSink extends EventSink {
+  /** Command `entry`'s events follow. */
+  beginCommand(entry: Pending): void;
+  /** They ended. */
+  endCommand(entry: Pending): void;
+}
+
 export interface ShardListener {
   /** Some commands got their events: the sequencer may release. */
   onMatched(): void;
+  /**
+   * With ONE worker its answers come in sequence order, so this sink reads each command's events
+   * in the walk the router's bookkeeping makes anyway (the exchange folds its digest there instead
+   * of walking the rows a second time at release). Ignored with several workers, whose answers
+   * interleave out of sequence order. Null: nobody.
+   */
+  readonly inOrder?: InOrderSink | null;
   /** A worker failed: the exchange stops. */
   onError(error: Error): void;
   /** Commands left for worker `shard`, in the order it receives them (null when nobody follows); `entries` is valid during the call only. */
@@ -138,6 +160,7 @@ export class Shards {
 
   listen(listener: ShardListener): void {
     this.listener = listener;
+    this.outcome.inOrder = this.hosts.length === 1 ? (listener.inOrder ?? null) : null;
     this.hosts.forEach((host, s) =>
       host.listen({
         onOutput: (output) => this.onOutput(s, output),
@@ -261,7 +284,7 @@ export class Shards {
       entry.matchedAt(rows, cursor.p, cursor.r);
       outcome.begin(entry);
       walkEvents(entry.command, rows, cursor, outcome);
-      outcome.end(output.live[i] === 1);
+      outcome.end(entry, output.live[i] === 1);
     }
     if (cursor.p !== rows.nums.length || cursor.r !== rows.refs.length) throw new Error(`assertion: worker ${s} answered rows of another length`);
     queue.batches++;
@@ -300,8 +323,10 @@ export class Shards {
 /**
  * Tells the router which ids a command left dead, from its events as sink calls (no objects):
  * makers filled, stops triggered by it that filled, orders it cancelled (SEMANTICS.md "Order ids").
+ * Hands every call on to `inOrder` too, when set (one worker: ShardListener.inOrder).
  */
 class RouteOutcome implements EventSink {
+  inOrder: InOrderSink | null = null;
   private active = false;
   private id: OrderId = 0;
   private seq = 0;
@@ -312,6 +337,7 @@ class RouteOutcome implements EventSink {
   constructor(private readonly router: Router) {}
 
   begin(entry: Pending): void {
+    this.inOrder?.beginCommand(entry);
     const op = entry.op;
     this.active = op === 'new' || op === 'cancel' || op === 'modify';
     this.id = entry.id;
@@ -321,14 +347,16 @@ class RouteOutcome implements EventSink {
     this.haltRejected = false;
   }
 
-  end(live: boolean): void {
+  end(entry: Pending, live: boolean): void {
+    this.inOrder?.endCommand(entry);
     if (!this.active) return;
     // A `new` refused by a halt touched nothing: its id may be live on another worker.
     if (this.op === 'new' && this.events === 1 && this.haltRejected) return;
     if (!live) this.router.dead(this.id, this.seq);
   }
 
-  trade(_symbol: string, _price: number, _qty: number, makerId: OrderId, takerId: OrderId, _ma: string, _ta: string, _side: Side, makerRemaining: number, takerRemaining: number): void {
+  trade(symbol: string, price: number, qty: number, makerId: OrderId, takerId: OrderId, makerAccount: string, takerAccount: string, takerSide: Side, makerRemaining: number, takerRemaining: number): void {
+    this.inOrder?.trade(symbol, price, qty, makerId, takerId, makerAccount, takerAccount, takerSide, makerRemaining, takerRemaining);
     this.events++;
     if (!this.active) return;
     if (makerRemaining === 0) this.router.dead(makerId, this.seq);
@@ -336,41 +364,62 @@ class RouteOutcome implements EventSink {
     if (takerRemaining === 0 && takerId !== this.id) this.router.dead(takerId, this.seq);
   }
 
-  cancelled(id: OrderId): void {
+  cancelled(id: OrderId, account: string, symbol: string, side: Side, reason: CancelReason, qty: number): void {
+    this.inOrder?.cancelled(id, account, symbol, side, reason, qty);
     this.events++;
     if (this.active && id !== this.id) this.router.dead(id, this.seq);
   }
 
-  rejected(_op: unknown, _id: unknown, reason: RejectCode): void {
+  rejected(op: CommandOp | null, id: OrderId | null, reason: RejectCode): void {
+    this.inOrder?.rejected(op, id, reason);
     this.events++;
     if (reason === RejectCode.INSTRUMENT_HALTED) this.haltRejected = true;
   }
 
-  accepted(): void {
+  accepted(id: OrderId, account: string, symbol: string, side: Side, orderType: OrderType, price: number | null, qty: number): void {
+    this.inOrder?.accepted(id, account, symbol, side, orderType, price, qty);
     this.events++;
   }
 
-  modified(): void {
+  modified(
+    id: OrderId,
+    account: string,
+    symbol: string,
+    side: Side,
+    price: number,
+    qty: number,
+    oldPrice: number,
+    oldQty: number,
+    priorityKept: boolean,
+    stopPrice: number,
+    oldStopPrice: number,
+  ): void {
+    this.inOrder?.modified(id, account, symbol, side, price, qty, oldPrice, oldQty, priorityKept, stopPrice, oldStopPrice);
     this.events++;
   }
 
-  triggered(): void {
+  triggered(id: OrderId, account: string, symbol: string, side: Side, orderType: StopOrderType, stopPrice: number, price: number | null, qty: number): void {
+    this.inOrder?.triggered(id, account, symbol, side, orderType, stopPrice, price, qty);
     this.events++;
   }
 
-  rested(): void {
+  rested(id: OrderId, account: string, symbol: string, side: Side, price: number, qty: number, hidden: number): void {
+    this.inOrder?.rested(id, account, symbol, side, price, qty, hidden);
     this.events++;
   }
 
-  instrumentAdded(): void {
+  instrumentAdded(index: number, spec: ResolvedInstrument): void {
+    this.inOrder?.instrumentAdded(index, spec);
     this.events++;
   }
 
-  halted(): void {
+  halted(symbol: string): void {
+    this.inOrder?.halted(symbol);
     this.events++;
   }
 
-  resumed(): void {
+  resumed(symbol: string): void {
+    this.inOrder?.resumed(symbol);
     this.events++;
   }
 }

@@ -152,6 +152,33 @@ if (BITS_BY_KIND[KIND_NEW].map((f) => `${f.name}:${f.bits}`).join(' ') !== NEW_B
 }
 const [SIDE_BITS, TYPE_BITS, TIF_BITS, STP_BITS, POST_ONLY_BITS] = BITS_BY_KIND[KIND_NEW];
 
+/**
+ * The layouts of a cancel and a modify, for the decoder's unrolled paths (checked at load as the
+ * new order's are). Why unrolled on the decoding side too: the table loop's per-field setter
+ * closures (one megamorphic call site) were ~half of `decode`'s own time in the matching worker's
+ * profile (bench/exchange/replica-cost.ts), and new orders and cancels are almost every record.
+ */
+const CANCEL_LAYOUT = '|';
+const MODIFY_LAYOUT = 'price:8 qty:8 stopPrice:8|hasPrice:1 hasQty:1 hasStopPrice:1';
+const layoutOf = (kind: number): string =>
+  `${NUMBERS_BY_KIND[kind].map((f) => `${f.name}:${f.width}`).join(' ')}|${BITS_BY_KIND[kind].map((f) => `${f.name}:${f.bits}`).join(' ')}`;
+if (layoutOf(KIND_CANCEL) !== CANCEL_LAYOUT) throw new Error('assertion: the fields of a cancel changed; update CommandRecordDecoder.decodeCancel');
+if (layoutOf(KIND_MODIFY) !== MODIFY_LAYOUT) throw new Error('assertion: the fields of a modify changed; update CommandRecordDecoder.decodeModify');
+const [HAS_PRICE_BITS, HAS_QTY_BITS, HAS_STOP_PRICE_BITS] = BITS_BY_KIND[KIND_MODIFY];
+/** The shifts and masks as plain constants (the hot decode reads no object for them). */
+const SIDE_SHIFT = SIDE_BITS.shift;
+const SIDE_MASK = SIDE_BITS.mask;
+const TYPE_SHIFT = TYPE_BITS.shift;
+const TYPE_MASK = TYPE_BITS.mask;
+const TIF_SHIFT = TIF_BITS.shift;
+const TIF_MASK = TIF_BITS.mask;
+const STP_SHIFT = STP_BITS.shift;
+const STP_MASK = STP_BITS.mask;
+const POST_ONLY_SHIFT = POST_ONLY_BITS.shift;
+/** Where a new order's id starts (after time and its numbers), and a modify's. */
+const NEW_ID_AT = 72;
+const MODIFY_ID_AT = 48;
+
 /** Bytes the longest command record takes: header, time, every number, two longest strings. */
 export const COMMAND_RECORD_BYTES_MAX =
   HEADER_BYTES + 8 + NUMBER_FIELDS.reduce((sum, f) => sum + f.width, 0) + 2 * (1 + 2 * RECORD_STRING_UNITS_MAX);
@@ -385,6 +412,10 @@ export class CommandRecordDecoder {
     const recordSeq = v.getFloat64(start + 8, true);
     if (recordSeq !== seq && recordSeq !== SEQ_BY_LOG) this.damaged(`record carries seq ${recordSeq}`);
     const kind = bytes[start + 1];
+    // The unrolled paths (the same fields, the same checks as the table loop below).
+    if (kind === KIND_NEW) return this.decodeNew(bytes, start, v);
+    if (kind === KIND_CANCEL) return this.decodeCancel(bytes, start, v);
+    if (kind === KIND_MODIFY) return this.decodeModify(bytes, start, v);
     if (kind === KIND_MARK) {
       this.need(start + 32);
       const upto = v.getFloat64(start + 16, true);
@@ -399,6 +430,7 @@ export class CommandRecordDecoder {
       return kind;
     }
     if (kind >= KINDS || (version === RECORD_VERSION_ORDERS_ONLY && kind > KIND_MARK)) this.damaged(`unknown record kind ${kind}`);
+    // The table loop: the admin kinds (rare), field by field.
     const p = this.command;
     const bits = bytes[start + 2] | (bytes[start + 3] << 8);
     p.op = KIND_OP[kind] as Exclude<(typeof KIND_OP)[number], 'mark'>;
@@ -417,7 +449,68 @@ export class CommandRecordDecoder {
       f.set(p, f.width === 4 ? v.getUint32(o, true) : v.getFloat64(o, true));
       o += f.width;
     }
-    if (((1 << kind) & ORDER_KINDS) === 0) return this.decodeAdmin(kind, bytes, o);
+    // Orders took the unrolled paths above: what is left is add_instrument, halt and resume.
+    return this.decodeAdmin(kind, bytes, o);
+  }
+
+  /** A new order's record (NEW_NUMBERS_LAYOUT, NEW_BITS_LAYOUT). */
+  private decodeNew(bytes: Uint8Array, start: number, v: DataView<ArrayBufferLike>): number {
+    const p = this.command;
+    this.need(start + NEW_ID_AT);
+    const bits = bytes[start + 2] | (bytes[start + 3] << 8);
+    p.op = 'new';
+    p.time = v.getFloat64(start + 16, true);
+    p.side = (bits >>> SIDE_SHIFT) & SIDE_MASK;
+    p.orderType = ORDER_TYPE_NAMES[(bits >>> TYPE_SHIFT) & TYPE_MASK];
+    p.tif = (bits >>> TIF_SHIFT) & TIF_MASK;
+    p.stp = (bits >>> STP_SHIFT) & STP_MASK;
+    p.postOnly = ((bits >>> POST_ONLY_SHIFT) & 1) === 1;
+    const instrument = v.getUint32(start + 24, true);
+    p.instrument = instrument;
+    p.price = v.getFloat64(start + 28, true);
+    p.qty = v.getFloat64(start + 36, true);
+    p.stopPrice = v.getFloat64(start + 44, true);
+    p.stopLimitPrice = v.getFloat64(start + 52, true);
+    p.expireTime = v.getFloat64(start + 60, true);
+    p.displayQty = v.getUint32(start + 68, true);
+    const o = this.readIdAndAccount(bytes, start + NEW_ID_AT, bits, v);
+    const symbol = this.symbols[instrument];
+    if (symbol === undefined) this.damaged(`instrument index ${instrument} is not configured`);
+    p.symbol = symbol;
+    this.finish(o);
+    return KIND_NEW;
+  }
+
+  /** A cancel's record: time, then the id and the account. */
+  private decodeCancel(bytes: Uint8Array, start: number, v: DataView<ArrayBufferLike>): number {
+    const p = this.command;
+    this.need(start + 24);
+    p.op = 'cancel';
+    p.time = v.getFloat64(start + 16, true);
+    this.finish(this.readIdAndAccount(bytes, start + 24, bytes[start + 2] | (bytes[start + 3] << 8), v));
+    return KIND_CANCEL;
+  }
+
+  /** A modify's record (MODIFY_LAYOUT). */
+  private decodeModify(bytes: Uint8Array, start: number, v: DataView<ArrayBufferLike>): number {
+    const p = this.command;
+    this.need(start + MODIFY_ID_AT);
+    const bits = bytes[start + 2] | (bytes[start + 3] << 8);
+    p.op = 'modify';
+    p.time = v.getFloat64(start + 16, true);
+    p.hasPrice = ((bits >>> HAS_PRICE_BITS.shift) & 1) === 1;
+    p.hasQty = ((bits >>> HAS_QTY_BITS.shift) & 1) === 1;
+    p.hasStopPrice = ((bits >>> HAS_STOP_PRICE_BITS.shift) & 1) === 1;
+    p.price = v.getFloat64(start + 24, true);
+    p.qty = v.getFloat64(start + 32, true);
+    p.stopPrice = v.getFloat64(start + 40, true);
+    this.finish(this.readIdAndAccount(bytes, start + MODIFY_ID_AT, bits, v));
+    return KIND_MODIFY;
+  }
+
+  /** An order's id (a string when ID_IS_STRING, else an f64) and account from `o`; returns the end. */
+  private readIdAndAccount(bytes: Uint8Array, o: number, bits: number, v: DataView<ArrayBufferLike>): number {
+    const p = this.command;
     if ((bits & ID_IS_STRING) !== 0) {
       o = this.readString(bytes, o);
       p.id = this.lastString;
@@ -428,13 +521,7 @@ export class CommandRecordDecoder {
     }
     o = this.readString(bytes, o);
     p.account = this.lastString;
-    if (kind === KIND_NEW) {
-      const symbol = this.symbols[p.instrument];
-      if (symbol === undefined) this.damaged(`instrument index ${p.instrument} is not configured`);
-      p.symbol = symbol;
-    }
-    this.finish(o);
-    return kind;
+    return o;
   }
 
   /** The rest of an add_instrument, halt or resume record (after its numbers). */

@@ -64,9 +64,11 @@ export class Replayer {
   private readonly tee: TeeSink;
   /**
    * True while the records applied were already checked, record checksum included, by the thread
-   * that sends them (the opening thread's replay, followed by the backup: backup-follow.ts): the
-   * record's own checksum is then not computed again. False (default) everywhere else: a record
-   * damaged before the log framed it is caught only by its own checksum (log-format.test.ts).
+   * that sends them (the opening thread's replay, followed by the backup: backup-follow.ts), or
+   * never left memory (the backup thread's live records, the encoder's bytes copied): the record's
+   * own checksum is then not computed again. False (default) for every record read from a log
+   * (recovery, verify, the feed): a record damaged before the log framed it is caught only by its
+   * own checksum (log-format.test.ts).
    */
   recordChecksumsChecked = false;
 

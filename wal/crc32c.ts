@@ -119,3 +119,19 @@ export function crc32c_copy(
   }
   return ~c >>> 0;
 }
+
+/**
+ * Continues `crc` over the 4 bytes of `value`, most significant first (a big-endian u32 in the
+ * checksummed bytes). Reads no array but the table: the log's version 2 frames continue a
+ * record's checksum over its header's fields this way, numbers straight from the header being
+ * written (wal/frame.ts), with no call that sees other array types.
+ */
+export function crc32c_u32be(crc: number, value: number): number {
+  const t = tables;
+  let c = ~crc;
+  c = t[(c ^ (value >>> 24)) & 0xff] ^ (c >>> 8);
+  c = t[(c ^ (value >>> 16)) & 0xff] ^ (c >>> 8);
+  c = t[(c ^ (value >>> 8)) & 0xff] ^ (c >>> 8);
+  c = t[(c ^ value) & 0xff] ^ (c >>> 8);
+  return ~c >>> 0;
+}

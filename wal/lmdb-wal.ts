@@ -22,7 +22,7 @@ import type { AppendResult, Durability, RawRecordVisitor, WalRecord, WriteAheadL
 import type { WalResolvedOptions } from './options.js';
 import { Deferred } from './deferred.js';
 import { BytesCodec, PayloadCodec, type RecordCodec } from './codec.js';
-import { ChunkBuilder, FRAME_HEADER_BYTES, chunk_bytes } from './frame.js';
+import { CHECKSUMMED_PAYLOAD_BYTES_MIN, ChunkBuilder, FRAME_HEADER_BYTES, chunk_bytes } from './frame.js';
 import { LmdbStore, META_FORMAT, META_RECLAIMED, META_STRUCTURES, to_wal_error, type Segment } from './lmdb-store.js';
 import { read_records } from './lmdb-reader.js';
 import { absorbLmdbRejections, releaseLmdbRejections } from './lmdb-rejections.js';
@@ -237,13 +237,26 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
     return this.append_range(bytes, start, end);
   }
 
+  appendChecksummed(bytes: Uint8Array, start: number, end: number): number {
+    if (this.closing !== null) throw new WalClosedError(`append on a closed WAL (${this.options.path})`);
+    if (this.broken !== null) throw this.broken;
+    if (!this.codec.raw) throw new TypeError(`appendChecksummed needs a log of records: 'bytes' (${this.options.path} holds msgpack records)`);
+    return this.append_range(bytes, start, end, true);
+  }
+
   get lastDurable(): Promise<void> | undefined {
     return this.last_batch?.durable.promise;
   }
 
-  /** Frames encoded[payload_start, payload_end) into the open chunk (copied) and returns its seq. */
-  private append_range(encoded: Uint8Array, payload_start: number, payload_end: number): number {
+  /**
+   * Frames encoded[payload_start, payload_end) into the open chunk (copied) and returns its seq;
+   * `checksummed`: the payload carries its own checksum (appendChecksummed, a version 2 frame).
+   */
+  private append_range(encoded: Uint8Array, payload_start: number, payload_end: number, checksummed = false): number {
     const payload_length = payload_end - payload_start;
+    if (checksummed && !(payload_length >= CHECKSUMMED_PAYLOAD_BYTES_MIN)) {
+      throw new RangeError(`a checksummed record of ${payload_length} bytes is shorter than ${CHECKSUMMED_PAYLOAD_BYTES_MIN}`);
+    }
     const frame_bytes = FRAME_HEADER_BYTES + payload_length;
     const seq = this.next_seq;
     if (payload_length > this.record_bytes_max) {
@@ -274,7 +287,8 @@ export class LmdbWal<T> implements WriteAheadLog<T> {
       this.segments_pending++;
     }
     const target = new_chunk ? this.open_chunk(batch, payload_length) : (builder as ChunkBuilder);
-    target.add(seq, encoded, payload_start, payload_start + payload_length);
+    if (checksummed) target.add_checksummed(seq, encoded, payload_start, payload_end);
+    else target.add(seq, encoded, payload_start, payload_end);
     this.next_seq = seq + 1;
     this.segment_records++;
     this.queue_bytes += frame_bytes;

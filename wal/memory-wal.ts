@@ -59,6 +59,11 @@ export class MemoryWal<T> implements WriteAheadLog<T> {
     return this.append_value(bytes.slice(start, end) as unknown as T, false);
   }
 
+  /** Nothing is framed in memory: `appendBytes` (the checksum is the record's own). */
+  appendChecksummed(bytes: Uint8Array, start: number, end: number): number {
+    return this.appendBytes(bytes, start, end);
+  }
+
   get lastDurable(): Promise<void> {
     return RESOLVED;
   }

@@ -66,6 +66,17 @@ export interface WriteAheadLog<T = unknown> {
   appendBytes?(bytes: Uint8Array, start: number, end: number): number;
 
   /**
+   * `appendBytes` of a record that carries its own checksum: bytes [start + 4, start + 8) hold,
+   * little-endian, the CRC-32C of bytes [start, start + 4) followed by [start + 8, end) (the
+   * layout of replay/command-record.ts). The log's frame continues that checksum instead of
+   * computing a second one over the same bytes (wal/frame.ts, version 2 frames); a read still
+   * checks every byte and refuses a damaged record with WalCorruptionError. The checksum is
+   * trusted when appending: a wrong one makes the record unreadable, never misread. A log that
+   * frames records refuses fewer than 8 bytes (RangeError). Optional: a log without it is appended through `appendBytes`.
+   */
+  appendChecksummed?(bytes: Uint8Array, start: number, end: number): number;
+
+  /**
    * The `durable` promise `append` would have returned for the last record appended (the one of
    * the group commit holding it); undefined before the first append. Goes with `appendBytes`.
    */

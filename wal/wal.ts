@@ -50,6 +50,10 @@ export class Wal<T = unknown> implements WriteAheadLog<T> {
     const log = this.log;
     return log.appendBytes === undefined ? log.append(bytes.slice(start, end) as unknown as T).seq : log.appendBytes(bytes, start, end);
   }
+  appendChecksummed(bytes: Uint8Array, start: number, end: number): number {
+    const log = this.log;
+    return log.appendChecksummed === undefined ? this.appendBytes(bytes, start, end) : log.appendChecksummed(bytes, start, end);
+  }
   get lastDurable(): Promise<void> | undefined {
     return this.log.lastDurable;
   }

@@ -1,4 +1,5 @@
-// Why this file exists: A damaged record is a typed error naming its seq; a record of an unknown format version is
+// Why this file exists: A damaged record is a typed error naming its seq (its checksum skipped only
+// when the caller says it was checked); a record of an unknown format version is
 // refused as such; a string too long for a record is refused at encode.
 
 import { describe, expect, it } from 'vitest';
@@ -33,6 +34,22 @@ describe('command record damage', () => {
       expect(error.seq).toBe(42);
       expect(error.message).toContain('seq 42');
     }
+  });
+
+  it('skips only the checksum when the caller already checked it (or the bytes never left memory)', () => {
+    const bytes = new CommandRecordEncoder().encodeCommand(9, order()).slice();
+    bytes[20] ^= 0x04; // inside `time`: only the checksum can tell
+    expect(decodeError(bytes, 9).message).toMatch(/checksum mismatch/);
+    const decoder = new CommandRecordDecoder(['AAA']);
+    expect(decoder.decode(bytes, 0, bytes.length, 9, true)).toBe(0);
+    expect(decoder.command.time).not.toBe(5);
+    // The structure is still checked: version, kind, seq, length.
+    const truncated = bytes.subarray(0, bytes.length - 1);
+    expect(() => decoder.decode(truncated, 0, truncated.length, 9, true)).toThrow(/record ends inside a field/);
+    const unknownKind = bytes.slice();
+    unknownKind[1] = 0x7f;
+    expect(() => decoder.decode(unknownKind, 0, unknownKind.length, 9, true)).toThrow(/unknown record kind 127/);
+    expect(() => decoder.decode(bytes, 0, bytes.length, 10, true)).toThrow(/carries seq 9/);
   });
 
   it('refuses an unknown format version with its own code', () => {

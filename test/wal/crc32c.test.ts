@@ -2,7 +2,7 @@
 // reference and out-of-range arguments pin it.
 
 import { describe, expect, it } from 'vitest';
-import { crc32c } from '../../wal/crc32c.js';
+import { crc32c, crc32c_u32be } from '../../wal/crc32c.js';
 
 describe('crc32c', () => {
   // Test vectors from RFC 3720 (iSCSI), appendix B.4, and the standard check value.
@@ -37,5 +37,14 @@ describe('crc32c', () => {
 
   it('rejects a range outside the buffer', () => {
     expect(() => crc32c(new Uint8Array(4), 2, 9)).toThrow('crc32c: range [2, 9) outside buffer of 4 bytes');
+  });
+});
+
+describe('crc32c_u32be', () => {
+  it('continues a checksum over a u32 as its 4 big-endian bytes', () => {
+    const bytes = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 0xde, 0xad, 0xbe, 0xef]);
+    const head = crc32c(bytes, 0, 8);
+    expect(crc32c_u32be(head, 0xdeadbeef)).toBe(crc32c(bytes));
+    expect(crc32c_u32be(0, 0x01020304)).toBe(crc32c(bytes, 0, 4));
   });
 });
