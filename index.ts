@@ -33,6 +33,7 @@ export {
   type EngineErrorCode,
   type EngineEvent,
   type EngineOptions,
+  type SnapshotOptions,
   type EventSink,
   type ExchangeCommand,
   type LimitOrderCommand,
@@ -152,4 +153,5 @@ export {
   ReplayDivergenceError,
   type RecoveryErrorCode,
   type RecoveryStats,
+  type OpenPhases,
 } from './replay/index.js';
