@@ -9,34 +9,15 @@
 //   tsx bench/wal/frame-checksum.ts [--commands 200000] [--runs 7]
 
 import { Command as Cli } from 'commander';
-import { ParsedCommand, parseCommand } from '../../engine/index.js';
+import type { ParsedCommand } from '../../engine/index.js';
 import { CommandRecordEncoder } from '../../replay/index.js';
 import { ChunkBuilder, check_chunk } from '../../wal/frame.js';
-import { createBenchEngine, generateWorkload } from '../engine/workloads.js';
 import { environment, loadavg_1m, median, print_table } from './common.js';
+import { cpu_us, parsed_mixed } from './parsed-workload.js';
 
 const SLICE = 5_000;
 /** The log's default chunk size (wal/options.ts chunkBytesMax). */
 const CHUNK_BYTES = 64 * 1024;
-
-function prepare(commands: number): ParsedCommand[] {
-  const engine = createBenchEngine();
-  const specs = engine.instruments;
-  const index = new Map(specs.map((spec, i) => [spec.symbol, i]));
-  const parsed: ParsedCommand[] = [];
-  let time = 1_700_000_000_000;
-  for (const command of generateWorkload('mixed', { commands, seed: 7 })) {
-    const p = new ParsedCommand();
-    if (parseCommand({ ...command, time: ++time }, index, specs, p, true) !== null) continue;
-    parsed.push(p);
-  }
-  return parsed;
-}
-
-function cpuUs(): number {
-  const u = process.cpuUsage();
-  return u.user + u.system;
-}
 
 /** A writer as the log runs it: encode, frame into a chunk, start a new chunk when full (sealed chunks kept for the read side). */
 class Writer {
@@ -70,7 +51,7 @@ function main(): void {
   const opts = cli.opts<{ commands: string; runs: string }>();
   const runs = Number(opts.runs);
   const env = environment();
-  const parsed = prepare(Number(opts.commands));
+  const { parsed } = parsed_mixed(Number(opts.commands));
   const n = parsed.length;
   const write: Array<[number, number]> = [];
   const read: Array<[number, number]> = [];
@@ -84,12 +65,12 @@ function main(): void {
     let usNew = 0;
     for (let from = 0; from < n; from += SLICE) {
       const to = Math.min(n, from + SLICE);
-      let t = cpuUs();
+      let t = cpu_us();
       old.write(parsed, from, to, run === 0);
-      usOld += cpuUs() - t;
-      t = cpuUs();
+      usOld += cpu_us() - t;
+      t = cpu_us();
       now.write(parsed, from, to, run === 0);
-      usNew += cpuUs() - t;
+      usNew += cpu_us() - t;
     }
     write.push([(usOld * 1000) / n, (usNew * 1000) / n]);
     kept ??= { old, now };
@@ -101,12 +82,12 @@ function main(): void {
     for (let c = 0; c < chunks; c++) {
       const a = kept.old.chunks[c];
       const b = kept.now.chunks[c];
-      let t = cpuUs();
+      let t = cpu_us();
       records += check_chunk(a.bytes, a.seq, 'bench', ends);
-      readOld += cpuUs() - t;
-      t = cpuUs();
+      readOld += cpu_us() - t;
+      t = cpu_us();
       check_chunk(b.bytes, b.seq, 'bench', ends);
-      readNew += cpuUs() - t;
+      readNew += cpu_us() - t;
     }
     read.push([(readOld * 1000) / Math.max(1, records), (readNew * 1000) / Math.max(1, records)]);
     loads.push(loadavg_1m());

@@ -13,41 +13,16 @@
 //   tsx bench/wal/record-codec.ts [--commands 200000] [--runs 5]
 
 import { Command as Cli } from 'commander';
-import { ParsedCommand, parseCommand, toCommand, type OrderCommand as Command } from '../../engine/index.js';
+import type { OrderCommand as Command } from '../../engine/index.js';
 import { CommandRecordDecoder, CommandRecordEncoder, Replayer, initialDigest } from '../../replay/index.js';
 import { Wal } from '../../wal/index.js';
 import { PayloadCodec } from '../../wal/codec.js';
-import { createBenchEngine, generateWorkload } from '../engine/workloads.js';
+import { createBenchEngine } from '../engine/workloads.js';
 import { environment, loadavg_1m, median, print_table, scratch_dir } from './common.js';
-
-interface Prepared {
-  objects: Command[];
-  parsed: ParsedCommand[];
-  symbols: string[];
-}
-
-function prepare(commands: number): Prepared {
-  const engine = createBenchEngine();
-  const specs = engine.instruments;
-  const index = new Map(specs.map((spec, i) => [spec.symbol, i]));
-  const objects: Command[] = [];
-  const parsed: ParsedCommand[] = [];
-  let time = 1_700_000_000_000;
-  for (const command of generateWorkload('mixed', { commands, seed: 7 })) {
-    const p = new ParsedCommand();
-    if (parseCommand({ ...command, time: ++time }, index, specs, p, true) !== null) continue;
-    parsed.push(p);
-    objects.push(toCommand(p) as Command);
-  }
-  return { objects, parsed, symbols: specs.map((s) => s.symbol) };
-}
+import { cpu_us, parsed_mixed } from './parsed-workload.js';
 
 const SLICE = 5_000;
 
-function cpuUs(): number {
-  const u = process.cpuUsage();
-  return u.user + u.system;
-}
 
 /**
  * Runs `a` and `b` over [0, count) in alternating slices; returns their CPU ns per item.
@@ -58,12 +33,12 @@ function alternate(count: number, a: (from: number, to: number) => void, b: (fro
   let usB = 0;
   for (let from = 0; from < count; from += SLICE) {
     const to = Math.min(count, from + SLICE);
-    let t = cpuUs();
+    let t = cpu_us();
     a(from, to);
-    usA += cpuUs() - t;
-    t = cpuUs();
+    usA += cpu_us() - t;
+    t = cpu_us();
     b(from, to);
-    usB += cpuUs() - t;
+    usB += cpu_us() - t;
   }
   return [(usA * 1000) / count, (usB * 1000) / count];
 }
@@ -74,7 +49,7 @@ function main(): void {
   const opts = cli.opts<{ commands: string; runs: string }>();
   const runs = Number(opts.runs);
   const env = environment();
-  const { objects, parsed, symbols } = prepare(Number(opts.commands));
+  const { objects, parsed, symbols } = parsed_mixed(Number(opts.commands));
   const n = objects.length;
 
   // Both encodings of the whole stream, back to back, with each record's end offset.
