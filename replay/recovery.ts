@@ -429,10 +429,10 @@ export function recover(
     // Straight from the stored chunks into the engine: no object per record.
     const visit =
       following === null
-        ? (seq: number, bytes: Uint8Array, from: number, to: number): void => void replayer.applyRecord(seq, bytes, from, to)
-        : (seq: number, bytes: Uint8Array, from: number, to: number): void => {
+        ? (seq: number, bytes: Uint8Array, from: number, to: number, checked: boolean): void => void replayer.applyRecord(seq, bytes, from, to, null, checked)
+        : (seq: number, bytes: Uint8Array, from: number, to: number, checked: boolean): void => {
             // Applied here first: a damaged record is named by this thread before anyone follows it.
-            replayer.applyRecord(seq, bytes, from, to);
+            replayer.applyRecord(seq, bytes, from, to, null, checked);
             following.record!(seq, bytes, from, to);
           };
     while (wal.readBytes(replayer.seq + 1, REPLAY_BYTES_BATCH_RECORDS, visit) > 0);

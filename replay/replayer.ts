@@ -109,13 +109,15 @@ export class Replayer {
    * ReplayDivergenceError, and CommandRecordError (naming `seq`) for a damaged record.
    * `events`, when given, also receives the command's events (the feed regenerates them here, so
    * the digest and the marks check the very events it hands out).
+   * `checksumChecked`: the log's version 2 frame check just covered this record's own checksum
+   * (RawRecordVisitor's payloadChecksumChecked), so it is not computed a second time.
    */
-  applyRecord(seq: number, bytes: Uint8Array, start = 0, end = bytes.length, events: EventSink | null = null): number {
+  applyRecord(seq: number, bytes: Uint8Array, start = 0, end = bytes.length, events: EventSink | null = null, checksumChecked = false): number {
     if (seq !== this.seq + 1) {
       throw new LogGapError(`log gap: expected record ${this.seq + 1}, found ${seq}`);
     }
     const decoder = this.decoder;
-    const kind = decoder.decode(bytes, start, end, seq, this.recordChecksumsChecked);
+    const kind = decoder.decode(bytes, start, end, seq, checksumChecked || this.recordChecksumsChecked);
     this.seq = seq;
     if (kind === KIND_MARK) {
       this.lastMarkSeq = seq;

@@ -9,7 +9,7 @@ import type { RawRecordVisitor, WalRecord } from './types.js';
 import type { LmdbStore, Segment } from './lmdb-store.js';
 import type { RecordCodec } from './codec.js';
 import { WalCorruptionError } from './errors.js';
-import { check_chunk, key_seq, seq_key } from './frame.js';
+import { CHUNK_TRAILER_BYTES, FRAME_HEADER_BYTES, FRAME_VERSION_CHECKSUMMED, check_chunk, key_seq, seq_key } from './frame.js';
 
 /** Index of the last segment whose first_seq <= seq, or -1. */
 function find_segment(segments: readonly Segment[], seq: number): number {
@@ -108,7 +108,12 @@ export function read_records<T>(
       const base = first === 0 ? 0 : payload_ends[first - 1];
       let i = first;
       if (visit !== null) {
-        for (; i < end; i++) visit(chunk_seq + i, value, i === 0 ? 0 : payload_ends[i - 1], payload_ends[i]);
+        // Each record's frame version (checked by check_chunk) sits at byte 4 of its header.
+        const versions = value.length - CHUNK_TRAILER_BYTES - records * FRAME_HEADER_BYTES + 4;
+        for (; i < end; i++) {
+          const checked = value[versions + i * FRAME_HEADER_BYTES] === FRAME_VERSION_CHECKSUMMED;
+          visit(chunk_seq + i, value, i === 0 ? 0 : payload_ends[i - 1], payload_ends[i], checked);
+        }
       } else if (codec.raw) {
         // Views of the chunk (lmdb-js hands back a fresh buffer per value): no copy, no decode.
         for (; i < end; i++) {

@@ -23,8 +23,14 @@ export interface AppendResult {
   readonly durable: Promise<void>;
 }
 
-/** Gets one raw record: bytes[start, end) at `seq`. */
-export type RawRecordVisitor = (seq: number, bytes: Uint8Array, start: number, end: number) => void;
+/**
+ * Gets one raw record: bytes[start, end) at `seq`. `payloadChecksumChecked`: true when the record's
+ * stored frame was a version 2 frame (FRAME_VERSION_CHECKSUMMED), whose CRC the log just checked
+ * continues the payload's own stored checksum: a payload that no longer matches its own checksum
+ * (damaged before or after framing) fails that check, so the caller need not compute the payload's
+ * checksum again. False for version 1 frames and for logs without frames (the memory log).
+ */
+export type RawRecordVisitor = (seq: number, bytes: Uint8Array, start: number, end: number, payloadChecksumChecked: boolean) => void;
 
 /** One record as read back. */
 export interface WalRecord<T> {
