@@ -24,3 +24,23 @@ export type BackupQueryAnswer =
   /** `engineCode`: an EngineError's code (a query for an unknown symbol), rethrown as one. */
   | { id: number; ok: false; message: string; engineCode?: string };
 
+
+/**
+ * Blocks until `flag[index]` is no longer 0 or `waitMsMax` has passed; returns its value (0: the
+ * wait ran out). Loops because a wake-up is not an answer: the backup thread stores the flag and
+ * then notifies, so the notify for the previous answer can land after the host reset the flag for
+ * the next query and began waiting. Taken as a timeout, that stale wake-up once failed a healthy
+ * exchange closed with BackupStuckError (CI under load: "within 60000 ms" after ~20 s).
+ */
+export function waitForFlag(flag: Int32Array, index: number, waitMsMax: number): number {
+  const deadline = performance.now() + waitMsMax;
+  let state = Atomics.load(flag, index);
+  // Bounded by the deadline.
+  while (state === 0) {
+    const leftMs = deadline - performance.now();
+    if (leftMs <= 0) break;
+    Atomics.wait(flag, index, 0, leftMs);
+    state = Atomics.load(flag, index);
+  }
+  return state;
+}

@@ -9,7 +9,7 @@ import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from '
 import { EngineError, type EngineErrorCode, workerEntry, type EncodedCommands } from '../engine/index.js';
 import type { MarkRecord } from './records.js';
 import type { BackupInit, BackupReply, BackupRequest, BackupThreadData } from './backup-worker.js';
-import { type BackupQueryAnswer, type BackupQueryMethod, QUERY_ANSWERED, QUERY_FLAG_ANSWERED, QUERY_FLAG_GONE } from './backup-query.js';
+import { type BackupQueryAnswer, type BackupQueryMethod, QUERY_ANSWERED, QUERY_FLAG_ANSWERED, QUERY_FLAG_GONE, waitForFlag } from './backup-query.js';
 
 /** What the backup thread needs to start: its state and settings (the query channel is the spawn's). */
 export type BackupStart = Omit<BackupInit, 'query'>;
@@ -241,20 +241,8 @@ export class BackupHost {
     const id = ++this.queries;
     Atomics.store(flag, QUERY_FLAG_ANSWERED, 0);
     this.post({ type: 'query', id, method, args });
-    // Waits in a loop until the flag changes or the deadline passes: a wake-up with the flag still 0
-    // is not a timeout. The thread stores the flag, then notifies; the notify of the previous
-    // query's answer can land after this query reset the flag and started waiting (the thread was
-    // descheduled between the two), and taken as a timeout it failed a healthy exchange closed with
-    // BackupStuckError (seen once in CI under load, test/experiment: "within 60000 ms" after ~20 s).
-    const deadline = performance.now() + this.queryWaitMsMax;
-    let state = Atomics.load(flag, QUERY_FLAG_ANSWERED);
-    // Bounded by the deadline.
-    while (state === 0) {
-      const leftMs = deadline - performance.now();
-      if (leftMs <= 0) break;
-      Atomics.wait(flag, QUERY_FLAG_ANSWERED, 0, leftMs);
-      state = Atomics.load(flag, QUERY_FLAG_ANSWERED);
-    }
+    // A wake-up is not an answer (waitForFlag says why).
+    const state = waitForFlag(flag, QUERY_FLAG_ANSWERED, this.queryWaitMsMax);
     if (state === 0) {
       throw new BackupQueryError('BACKUP_QUERY_TIMEOUT', `the backup thread did not answer a ${method} query within ${this.queryWaitMsMax} ms`);
     }
