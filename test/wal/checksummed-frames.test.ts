@@ -8,7 +8,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { open } from 'lmdb';
 import { Wal, WalCorruptionError } from '../../wal/index.js';
-import { crc32c } from '../../wal/crc32c.js';
 import {
   CHUNK_TRAILER_BYTES,
   ChunkBuilder,
@@ -19,22 +18,9 @@ import {
   key_seq,
 } from '../../wal/frame.js';
 import { segment_name } from '../../wal/lmdb-store.js';
-import { temp_dir, type TempDir } from './helpers.js';
+import { checksummed_record, temp_dir, type TempDir } from './helpers.js';
 
-/**
- * Record `n` laid out as replay/command-record.ts lays out its records: bytes [4, 8) hold the
- * little-endian crc32c of [0, 4) then [8, end). Content and length follow from n.
- */
-function record(n: number): Uint8Array {
-  const bytes = new Uint8Array(16 + (n % 70));
-  for (let i = 0; i < bytes.length; i++) bytes[i] = (n * 37 + i * 11) & 0xff;
-  const crc = crc32c(bytes, 8, bytes.length, crc32c(bytes, 0, 4));
-  bytes[4] = crc & 0xff;
-  bytes[5] = (crc >>> 8) & 0xff;
-  bytes[6] = (crc >>> 16) & 0xff;
-  bytes[7] = crc >>> 24;
-  return bytes;
-}
+const record = (n: number): Uint8Array => checksummed_record(n, 70);
 
 /** Offset of record `index`'s header inside a chunk. */
 function header_offset(chunk: Uint8Array, index: number): number {

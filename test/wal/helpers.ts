@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32c } from '../../wal/crc32c.js';
 
 export interface OrderCommand {
   op: 'new';
@@ -45,4 +46,20 @@ export function temp_dir(prefix = 'matchlog-wal-'): TempDir {
     path,
     cleanup: () => rmSync(path, { recursive: true, force: true }),
   };
+}
+
+/**
+ * Record `n` laid out as replay/command-record.ts lays out its records (a payload carrying its own
+ * checksum): bytes [4, 8) hold the little-endian crc32c of [0, 4) then [8, end). Content follows from
+ * n; the length is 16 + (n % lengthSpread).
+ */
+export function checksummed_record(n: number, lengthSpread: number): Uint8Array {
+  const bytes = new Uint8Array(16 + (n % lengthSpread));
+  for (let i = 0; i < bytes.length; i++) bytes[i] = (n * 37 + i * 11) & 0xff;
+  const crc = crc32c(bytes, 8, bytes.length, crc32c(bytes, 0, 4));
+  bytes[4] = crc & 0xff;
+  bytes[5] = (crc >>> 8) & 0xff;
+  bytes[6] = (crc >>> 16) & 0xff;
+  bytes[7] = crc >>> 24;
+  return bytes;
 }

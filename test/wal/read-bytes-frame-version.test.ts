@@ -5,20 +5,9 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { Wal } from '../../wal/index.js';
-import { crc32c } from '../../wal/crc32c.js';
-import { temp_dir, type TempDir } from './helpers.js';
+import { checksummed_record, temp_dir, type TempDir } from './helpers.js';
 
-/** A payload carrying its own checksum at [4, 8) (little-endian), as command records do. */
-function record(n: number): Uint8Array {
-  const bytes = new Uint8Array(16 + (n % 40));
-  for (let i = 0; i < bytes.length; i++) bytes[i] = (n * 37 + i * 11) & 0xff;
-  const crc = crc32c(bytes, 8, bytes.length, crc32c(bytes, 0, 4));
-  bytes[4] = crc & 0xff;
-  bytes[5] = (crc >>> 8) & 0xff;
-  bytes[6] = (crc >>> 16) & 0xff;
-  bytes[7] = crc >>> 24;
-  return bytes;
-}
+const record = (n: number): Uint8Array => checksummed_record(n, 40);
 
 describe('readBytes payloadChecksumChecked', () => {
   let dir: TempDir | null = null;
